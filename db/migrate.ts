@@ -1,0 +1,21 @@
+/**
+ * Applies the migrations in `db/migrations/` in name order. The list is static, so a
+ * bundled or compiled build finds them without reading the directory.
+ */
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import * as initial from './migrations/2026-11-25T0700-initial.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-25T0700-initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

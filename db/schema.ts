@@ -1,0 +1,156 @@
+/**
+ * The database's tables as Kysely sees them. Read-model tables start with `rm_`:
+ * they are projections of `events` and `npm run rebuild-projections` recreates them
+ * from it. Everything else (`events`, `orgs`, `api_tokens`, `idempotency_keys`) is a source of truth.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+/** One row per domain event; append-only. `id` is deterministic: `<streamId>:<streamSeq>`. */
+export interface EventsTable {
+  global_seq: Generated<string>;
+  id: string;
+  stream_id: string;
+  stream_seq: number;
+  campaign_id: string;
+  org_id: string | null;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  occurred_at: Timestamp;
+  recorded_at: Generated<Timestamp>;
+}
+
+/** The org directory. `path` is materialised (`/tj/hexi/u12/b3/`): a subtree is a prefix. */
+export interface OrgsTable {
+  id: string;
+  parent_id: string | null;
+  level: 'city' | 'district' | 'unit' | 'branch';
+  kind: string;
+  name: string;
+  path: string;
+  depth: number;
+  /** Order of the org among its siblings as imported. */
+  position: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  token_hash: string;
+  role: 'admin' | 'organiser' | 'secretary' | 'inspector' | 'operator';
+  org_id: string | null;
+  label: string;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** The first answer to a create, replayed for a retry carrying the same Idempotency-Key. */
+export interface IdempotencyKeysTable {
+  key: string;
+  scope: string;
+  request_hash: string;
+  status_code: number;
+  response: Json<unknown>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface RmCampaignsTable {
+  id: string;
+  name: string;
+  batch: number;
+  root_org_id: string;
+  phase_mode: 'integrated' | 'sequential';
+  rules: Json<Record<string, unknown>>;
+  starts_on: string;
+  ends_on: string;
+  status: 'running' | 'closing' | 'completed' | 'closed';
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  summary: Json<Record<string, unknown>> | null;
+}
+
+/** Per campaign × org: its own figures and its subtree's aggregate as the org last reported it. */
+export interface RmOrgProgressTable {
+  campaign_id: string;
+  org_id: string;
+  parent_id: string | null;
+  level: string;
+  path: string;
+  name: string;
+  status: string;
+  mobilised_on: string | null;
+  components: Json<Record<string, string>>;
+  own: Json<Record<string, number>>;
+  subtree: Json<Record<string, number>>;
+  details: string;
+  last_stream_seq: number;
+  updated_at: Timestamp;
+}
+
+export interface RmStudySessionsTable {
+  campaign_id: string;
+  org_id: string;
+  session_id: string;
+  date: string;
+  kind: string;
+  hours: number;
+  attendance: number;
+  counted: boolean;
+  reason: string | null;
+  recorded_at: Timestamp;
+}
+
+export interface RmResearchTopicsTable {
+  campaign_id: string;
+  org_id: string;
+  topic_id: string;
+  leader: string;
+  title: string;
+  status: 'proposed' | 'approved' | 'returned';
+  similar_to: Json<string[]>;
+  vetted_by: string | null;
+  return_reason: string | null;
+  reports: number;
+  policy_measures: number;
+  updated_at: Timestamp;
+}
+
+export interface RmProblemsTable {
+  campaign_id: string;
+  org_id: string;
+  problem_id: string;
+  source: string;
+  category: string;
+  description: string;
+  status: string;
+  recorded_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  events: EventsTable;
+  orgs: OrgsTable;
+  api_tokens: ApiTokensTable;
+  idempotency_keys: IdempotencyKeysTable;
+  rm_campaigns: RmCampaignsTable;
+  rm_org_progress: RmOrgProgressTable;
+  rm_study_sessions: RmStudySessionsTable;
+  rm_research_topics: RmResearchTopicsTable;
+  rm_problems: RmProblemsTable;
+}
+
+/** Read-model tables, in the order a rebuild truncates them. */
+export const READ_MODEL_TABLES = [
+  'rm_campaigns',
+  'rm_org_progress',
+  'rm_study_sessions',
+  'rm_research_topics',
+  'rm_problems',
+] as const satisfies readonly (keyof Database)[];
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type OrgRow = Selectable<OrgsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
