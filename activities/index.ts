@@ -1,0 +1,28 @@
+/**
+ * All I/O the workflows need, built from injected dependencies (the worker passes a
+ * database and a Temporal client). Workflows import only the type.
+ *
+ * @example
+ * const worker = await Worker.create({ activities: createActivities({ db, client, taskQueue }), … });
+ */
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { recordEvents } from './record-events.js';
+import { signalChildOrgs, startChildOrgs } from './org-fanout.js';
+
+export interface ActivityDeps {
+  db: Kysely<Database>;
+  client: Client;
+  taskQueue: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    recordEvents: recordEvents(deps),
+    startChildOrgs: startChildOrgs(deps),
+    signalChildOrgs: signalChildOrgs(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,133 @@
+/**
+ * Cascade down: starting the org workflows of a parent's children, one page at a time,
+ * and relaying a signal to every child. Children are independent workflows reached by
+ * id, not child workflows: a parent with 3,000 branches never holds thousands of
+ * pending children, and its history grows by one activity per page.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { orgWorkflowId } from '../domain/campaign.js';
+import type { CloseCampaignCommand } from '../domain/commands.js';
+import type { CampaignRef, OrgRef } from '../domain/org-node.js';
+import type { Database } from '../db/schema.js';
+import type { OrgNodeInput, orgNodeWorkflow } from '../workflows/org-node.js';
+import { CampaignId, CampaignPhase, OrgId, OrgLevel } from '../workflows/search-attributes.js';
+import type { ActivityDeps } from './index.js';
+
+const CONCURRENCY = 32;
+
+export interface StartChildOrgsInput {
+  campaign: CampaignRef;
+  /** null starts the campaign's root org. */
+  parentOrgId: string | null;
+  parentWorkflowId: string;
+  cursor: string | null;
+  limit: number;
+  historyLimit?: number | undefined;
+}
+
+/** Starts (or finds already started) the org workflows of one page of children. */
+export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
+  return async function startChildOrgs(input: StartChildOrgsInput): Promise<{ started: number; nextCursor: string | null }> {
+    const { campaign } = input;
+    const page = await childPage(db, input.parentOrgId, campaign.rootOrgId, input.cursor, input.limit);
+    if (input.parentOrgId === null && page.orgs.length === 0) {
+      throw ApplicationFailure.create({ type: 'OrgNotFound', message: `root org ${campaign.rootOrgId} is not in the directory`, nonRetryable: true });
+    }
+    const ref: CampaignRef = {
+      id: campaign.id,
+      batch: campaign.batch,
+      phaseMode: campaign.phaseMode,
+      rules: campaign.rules,
+      startsOn: campaign.startsOn,
+      endsOn: campaign.endsOn,
+      rootOrgId: campaign.rootOrgId,
+    };
+    let done = 0;
+    await inBatches(page.orgs, CONCURRENCY, async (org) => {
+      const args: OrgNodeInput = { campaign: ref, org, parentWorkflowId: input.parentWorkflowId, ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}) };
+      try {
+        await client.workflow.start<typeof orgNodeWorkflow>('orgNodeWorkflow', {
+          workflowId: orgWorkflowId(campaign.id, org.id),
+          taskQueue,
+          args: [args],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: CampaignId, value: campaign.id },
+            { key: OrgId, value: org.id },
+            { key: OrgLevel, value: org.level },
+            { key: CampaignPhase, value: 'mobilisation' },
+          ],
+          staticSummary: `${org.name} · ${org.level} · campaign ${campaign.id}`,
+          staticDetails: `Org **${org.name}** (${org.id}, ${org.level}) in campaign \`${campaign.id}\`.\n\nPath: \`${org.path}\`\n\nReports progress to \`${input.parentWorkflowId}\`.`,
+        });
+      } catch (err) {
+        // Already started and since finished: it is there, which is all a cascade needs.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      done += 1;
+      if (done % CONCURRENCY === 0) Context.current().heartbeat(done);
+    });
+    return { started: page.orgs.length, nextCursor: page.nextCursor };
+  };
+}
+
+export interface SignalChildOrgsInput {
+  campaignId: string;
+  parentOrgId: string;
+  signal: 'closeCampaign';
+  payload: CloseCampaignCommand;
+}
+
+/** Relays a signal to every child org's workflow; children that never started or already finished are skipped. */
+export function signalChildOrgs({ db, client }: ActivityDeps) {
+  return async function signalChildOrgs(input: SignalChildOrgsInput): Promise<{ signalled: number }> {
+    let cursor: string | null = (Context.current().info.heartbeatDetails as string | undefined) ?? null;
+    let signalled = 0;
+    do {
+      const page = await childPage(db, input.parentOrgId, '', cursor, 500);
+      await inBatches(page.orgs, CONCURRENCY, async (org) => {
+        try {
+          await client.workflow.getHandle(orgWorkflowId(input.campaignId, org.id)).signal(input.signal, input.payload);
+          signalled += 1;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      });
+      cursor = page.nextCursor;
+      Context.current().heartbeat(cursor);
+    } while (cursor);
+    return { signalled };
+  };
+}
+
+async function childPage(
+  db: Kysely<Database>,
+  parentOrgId: string | null,
+  rootOrgId: string,
+  cursor: string | null,
+  limit: number,
+): Promise<{ orgs: OrgRef[]; nextCursor: string | null }> {
+  let q = db.selectFrom('orgs').select(['id', 'parent_id', 'level', 'name', 'path', 'position']);
+  q = parentOrgId === null ? q.where('id', '=', rootOrgId) : q.where('parent_id', '=', parentOrgId);
+  if (cursor) {
+    const [pos, id] = decodeCursor(cursor);
+    q = q.where((eb) => eb.or([eb('position', '>', pos), eb.and([eb('position', '=', pos), eb('id', '>', id)])]));
+  }
+  const rows = await q.orderBy('position').orderBy('id').limit(limit + 1).execute();
+  const more = rows.length > limit;
+  const orgs = rows.slice(0, limit).map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path }));
+  const last = rows[limit - 1];
+  return { orgs, nextCursor: more && last ? `${last.position}:${last.id}` : null };
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  const i = cursor.indexOf(':');
+  return [Number(cursor.slice(0, i)), cursor.slice(i + 1)];
+}
+
+async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}

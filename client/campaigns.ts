@@ -1,0 +1,64 @@
+/**
+ * How the outside world (the API, the demo, benchmarks, tests) starts a campaign and
+ * talks to its org workflows. Every domain change goes through a workflow: this code
+ * sends commands, it never writes domain state itself.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { campaignWorkflowId, orgWorkflowId, sameSpec, type CampaignSpec } from '../domain/campaign.js';
+import { Rejection } from '../domain/rejection.js';
+import type { CampaignInput, campaignWorkflow } from '../workflows/campaign.js';
+import { campaignSpecQuery, closeCampaignUpdate } from '../workflows/messages.js';
+import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
+
+export interface StartCampaignOptions {
+  /** History length at which org workflows continue as new (tests lower it). */
+  historyLimit?: number;
+}
+
+/**
+ * Starts a campaign once: the same spec again answers `created: false`; a different
+ * spec under the same id is a Conflict.
+ *
+ * @example
+ * const { created } = await startCampaign(client, 'campaign', spec);
+ */
+export async function startCampaign(
+  client: Client,
+  taskQueue: string,
+  spec: CampaignSpec,
+  options: StartCampaignOptions = {},
+): Promise<{ created: boolean; workflowId: string }> {
+  const workflowId = campaignWorkflowId(spec.id);
+  const input: CampaignInput = { spec, ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}) };
+  try {
+    await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CampaignId, value: spec.id },
+        { key: CampaignPhase, value: 'running' },
+      ],
+      staticSummary: `${spec.name} · batch ${spec.batch} · ${spec.startsOn} → ${spec.endsOn}`,
+      staticDetails: `Campaign \`${spec.id}\` over the tree under \`${spec.rootOrgId}\`, ${spec.phaseMode} mode.\n\nRules: \`${JSON.stringify(spec.rules)}\``,
+    });
+    return { created: true, workflowId };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const existing = await client.workflow.getHandle(workflowId).query(campaignSpecQuery);
+    if (sameSpec(existing, spec)) return { created: false, workflowId };
+    throw new Rejection('Conflict', `campaign ${spec.id} already exists with a different specification`, 'id');
+  }
+}
+
+/** Asks the campaign to close; every org then finishes, "closed_incomplete" where it was. */
+export async function closeCampaign(client: Client, campaignId: string, by: string, reason: string): Promise<{ status: string }> {
+  return client.workflow.getHandle(campaignWorkflowId(campaignId)).executeUpdate(closeCampaignUpdate, { args: [{ by, reason }] });
+}
+
+/** The handle of one org's workflow in one campaign. */
+export function orgHandle(client: Client, campaignId: string, orgId: string) {
+  return client.workflow.getHandle(orgWorkflowId(campaignId, orgId));
+}

@@ -1,0 +1,37 @@
+/**
+ * Every environment variable the system reads, parsed once. The README's
+ * "Configuration" table lists the same names; keep the two together.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const Env = z.object({
+  /** HTTP port of the API. */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Where a running Temporal frontend answers; unset means `npm start` launches the dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Ports of the dev server that `npm start` launches. */
+  TEMPORAL_PORT: z.coerce.number().int().default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  /** A Temporal CLI binary to use instead of looking for one. */
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TASK_QUEUE: z.string().default('campaign'),
+  /** A PostgreSQL server; unset means the embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default(path.resolve('.data')),
+  /** The bootstrap token with every right; required to issue the first tokens. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof Env>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,79 @@
+/**
+ * A campaign's specification, as an organiser submits it and as every org workflow
+ * carries it, and the workflow ids derived from business ids.
+ */
+import { z } from 'zod';
+import { Level } from './levels.js';
+
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').refine(
+  (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+  'not a calendar date',
+);
+
+export const Rules = z
+  .object({
+    /** Distinct concentrated-study days an org needs (the seeds: at least 6). */
+    minStudyDays: z.number().int().min(1).max(60).default(6),
+    /** Research topics need approval (把关) before reports count. */
+    topicsMustBeVetted: z.boolean().default(true),
+    /** Days a target has to claim an escalation before it is forwarded upward. */
+    claimDeadlineDays: z.number().int().min(1).max(90).default(7),
+    /** Default days to rectify a problem once planned. */
+    rectificationDeadlineDays: z.number().int().min(1).max(365).default(30),
+    /** Levels whose mobilisation is recorded automatically when the cascade reaches them. */
+    autoMobiliseLevels: z.array(Level).max(4).default([]),
+    /** Least seconds between two progress reports of one org to its parent (phase changes go at once). */
+    progressReportSeconds: z.number().int().min(1).max(3600).default(30),
+  })
+  .strict();
+export type Rules = z.infer<typeof Rules>;
+
+export const PhaseMode = z.enum(['integrated', 'sequential']);
+export type PhaseMode = z.infer<typeof PhaseMode>;
+
+export const CampaignId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63');
+
+export const CampaignSpec = z
+  .object({
+    id: CampaignId,
+    name: z.string().trim().min(1).max(200),
+    batch: z.number().int().min(1).max(9),
+    rootOrgId: z.string().min(1).max(64),
+    phaseMode: PhaseMode,
+    startsOn: IsoDate,
+    endsOn: IsoDate,
+    rules: Rules.default(Rules.parse({})),
+  })
+  .strict()
+  .refine((s) => s.endsOn >= s.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
+export type CampaignSpec = z.infer<typeof CampaignSpec>;
+
+/** `campaign/<campaignId>`: the campaign's own workflow. */
+export function campaignWorkflowId(campaignId: string): string {
+  return `campaign/${campaignId}`;
+}
+
+/** `campaign/<campaignId>/org/<orgId>`: one org's workflow in one campaign, read as a path in the UI. */
+export function orgWorkflowId(campaignId: string, orgId: string): string {
+  return `campaign/${campaignId}/org/${orgId}`;
+}
+
+/** The inverse of {@link orgWorkflowId}; undefined for any other id. */
+export function parseOrgWorkflowId(workflowId: string): { campaignId: string; orgId: string } | undefined {
+  const m = /^campaign\/([^/]+)\/org\/([^/]+)$/.exec(workflowId);
+  return m ? { campaignId: m[1]!, orgId: m[2]! } : undefined;
+}
+
+/** Two specs are the same campaign when they are equal field by field (rules included). */
+export function sameSpec(a: CampaignSpec, b: CampaignSpec): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,55 @@
+/**
+ * What an org's people can ask of its workflow, as zod schemas: the API validates a
+ * request body with them, and the workflow's update validators check them again
+ * before anything enters history. `by` is filled in by the API from the caller's token.
+ */
+import { z } from 'zod';
+import { IsoDate } from './campaign.js';
+import { PROBLEM_SOURCES, STUDY_KINDS } from './events.js';
+
+/** Client-chosen ids make retries safe: the same id twice is one record. */
+export const ItemId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'letters, digits and _.:- , at most 80');
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const Actor = z.string().min(1).max(120);
+
+export const MobiliseCommand = z.object({ date: IsoDate, attendance: z.number().int().min(1).max(1_000_000), by: Actor }).strict();
+export type MobiliseCommand = z.infer<typeof MobiliseCommand>;
+
+export const StudySessionCommand = z
+  .object({
+    sessionId: ItemId,
+    date: IsoDate,
+    kind: z.enum(STUDY_KINDS),
+    hours: z.number().positive().max(24),
+    attendance: z.number().int().min(0).max(1_000_000),
+    by: Actor,
+  })
+  .strict();
+export type StudySessionCommand = z.infer<typeof StudySessionCommand>;
+
+export const ProposeTopicCommand = z.object({ topicId: ItemId, leader: Text(100), title: Text(200), by: Actor }).strict();
+export type ProposeTopicCommand = z.infer<typeof ProposeTopicCommand>;
+
+export const VetTopicCommand = z
+  .object({ topicId: ItemId, decision: z.enum(['approved', 'returned']), reason: z.string().trim().max(1000).optional(), by: Actor })
+  .strict();
+export type VetTopicCommand = z.infer<typeof VetTopicCommand>;
+
+export const SubmitReportCommand = z
+  .object({ reportId: ItemId, topicId: ItemId, title: Text(200), policyMeasures: z.number().int().min(0).max(1000), by: Actor })
+  .strict();
+export type SubmitReportCommand = z.infer<typeof SubmitReportCommand>;
+
+export const RecordProblemCommand = z
+  .object({ problemId: ItemId, source: z.enum(PROBLEM_SOURCES), category: Text(60), description: Text(2000), by: Actor })
+  .strict();
+export type RecordProblemCommand = z.infer<typeof RecordProblemCommand>;
+
+export const CloseProblemCommand = z.object({ problemId: ItemId, note: Text(2000), by: Actor }).strict();
+export type CloseProblemCommand = z.infer<typeof CloseProblemCommand>;
+
+export const ConcludeReviewCommand = z.object({ by: Actor }).strict();
+export type ConcludeReviewCommand = z.infer<typeof ConcludeReviewCommand>;
+
+export const CloseCampaignCommand = z.object({ by: Actor, reason: Text(1000) }).strict();
+export type CloseCampaignCommand = z.infer<typeof CloseCampaignCommand>;

@@ -1,0 +1,93 @@
+/**
+ * Every domain event a workflow records. Workflows decide; the `recordEvents` activity
+ * appends these to the `events` table and applies them to the read models in one
+ * transaction. `id` is `<streamId>:<seq>` (the stream is the workflow id), so a retried
+ * append stores nothing twice.
+ */
+import type { CampaignSpec } from './campaign.js';
+import type { Figures } from './figures.js';
+import type { Level } from './levels.js';
+
+export type Component = 'study' | 'research' | 'review' | 'rectification';
+export const COMPONENTS: readonly Component[] = ['study', 'research', 'review', 'rectification'];
+export type ComponentState = 'locked' | 'open' | 'done';
+
+/** Where an org stands: waiting for its meeting, working, done, past the end with open items, or finished. */
+export type OrgStatus = 'waiting_mobilisation' | 'active' | 'complete' | 'continuing' | 'completed' | 'closed_incomplete';
+
+export const STUDY_KINDS = ['concentrated', 'self_study', 'lecture'] as const;
+export type StudyKind = (typeof STUDY_KINDS)[number];
+
+export const PROBLEM_SOURCES = [
+  'self_inspection',
+  'research',
+  'democratic_life',
+  'spot_check',
+  'public_message',
+  'escalation',
+  'directive',
+] as const;
+export type ProblemSource = (typeof PROBLEM_SOURCES)[number];
+
+export interface OrgSummary {
+  campaignId: string;
+  orgId: string;
+  status: OrgStatus;
+  own: Figures;
+  subtree: Figures;
+  details: string;
+}
+
+export type DomainEventBody =
+  | { type: 'CampaignStarted'; spec: CampaignSpec }
+  | { type: 'CampaignCloseRequested'; by: string; reason: string }
+  | { type: 'CampaignFinished'; status: 'completed' | 'closed'; summary: OrgSummary | null }
+  | { type: 'OrgStarted'; parentOrgId: string | null; level: Level; name: string; path: string }
+  | { type: 'OrgMobilised'; date: string; attendance: number; auto: boolean; by: string }
+  | { type: 'ChildrenCascaded'; children: number }
+  | { type: 'ComponentOpened'; component: Component }
+  | { type: 'ComponentDone'; component: Component }
+  | {
+      type: 'StudySessionRecorded';
+      sessionId: string;
+      date: string;
+      kind: StudyKind;
+      hours: number;
+      attendance: number;
+      counted: boolean;
+      reason: string | null;
+    }
+  | { type: 'TopicProposed'; topicId: string; leader: string; title: string; similarTo: string[] }
+  | { type: 'TopicVetted'; topicId: string; decision: 'approved' | 'returned'; reason: string | null; by: string }
+  | { type: 'ReportSubmitted'; reportId: string; topicId: string; title: string; policyMeasures: number }
+  | { type: 'ProblemRecorded'; problemId: string; source: ProblemSource; category: string; description: string }
+  | { type: 'ProblemClosed'; problemId: string; note: string; by: string }
+  | { type: 'ReviewConcluded'; by: string }
+  | {
+      type: 'ProgressReported';
+      status: OrgStatus;
+      phase: string;
+      components: Record<Component, ComponentState>;
+      own: Figures;
+      subtree: Figures;
+      childrenTotal: number | null;
+      details: string;
+    }
+  | { type: 'OrgFinished'; summary: OrgSummary };
+
+export type DomainEventType = DomainEventBody['type'];
+
+/** An event as a workflow hands it to the `recordEvents` activity. */
+export type DomainEvent = DomainEventBody & {
+  /** `<streamId>:<seq>`: deterministic, the idempotency key of the append. */
+  id: string;
+  streamId: string;
+  seq: number;
+  campaignId: string;
+  orgId: string | null;
+  /** Workflow time (ISO) at which the decision was taken. */
+  occurredAt: string;
+};
+
+/** The body of an event of one type, for projection code. */
+export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -1,0 +1,63 @@
+/**
+ * A worker on its own task queue for one test file, against the test Temporal server
+ * (`TEMPORAL_ADDRESS`, started by the global setup) and the file's own database.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The workflow bundle, built once per test file process. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+export interface TestTemporal {
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  /** Stops the worker and closes connections. */
+  stop(): Promise<void>;
+}
+
+export async function startTestWorker(db: Kysely<Database>): Promise<TestTemporal> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (its global setup starts Temporal)');
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const { worker, close } = await createWorker({
+    address,
+    namespace: 'default',
+    taskQueue,
+    db,
+    clientConnection: connection,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    client,
+    taskQueue,
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await close();
+      await connection.close();
+    },
+  };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,107 @@
+/**
+ * The campaign's own workflow, `campaign/<campaignId>`: it records the campaign,
+ * starts the root org's workflow, hears the root's aggregated progress (the whole
+ * tree's figures, one snapshot at a time) and closes the campaign when an organiser
+ * asks, after which every org finishes with an honest status.
+ */
+import { condition, continueAsNew, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { orgWorkflowId, type CampaignSpec } from '../domain/campaign.js';
+import { CloseCampaignCommand } from '../domain/commands.js';
+import type { DomainEvent, DomainEventBody, OrgSummary } from '../domain/events.js';
+import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
+import { campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal, closeCampaignUpdate } from './messages.js';
+import { CampaignPhase } from './search-attributes.js';
+import { EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
+
+export interface CampaignInput {
+  spec: CampaignSpec;
+  /** Carried through continue-as-new. */
+  carried?: { seq: number; root: ChildSnapshot | null; close: CloseCampaignCommand | null; rootStarted: boolean };
+  /** History length at which org workflows continue as new (tests lower it). */
+  historyLimit?: number;
+}
+
+const ROOT_FINAL_REPORT_WAIT = '5 minutes';
+
+export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary | null> {
+  const { spec } = input;
+  const streamId = `campaign/${spec.id}`;
+  const outbox: DomainEvent[] = [];
+  let seq = input.carried?.seq ?? 0;
+  let root = input.carried?.root ?? null;
+  let rootFinished = false;
+  let close = input.carried?.close ?? null;
+  let rootStarted = input.carried?.rootStarted ?? false;
+  const recorder = new EventRecorder(outbox, seq);
+
+  const emit = (body: DomainEventBody) => {
+    seq += 1;
+    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId: spec.id, orgId: null, occurredAt: new Date().toISOString() } as DomainEvent);
+  };
+
+  setHandler(campaignSpecQuery, () => spec);
+  setHandler(campaignStatusQuery, () => ({ status: close ? 'closing' : 'running', root }));
+  setHandler(childProgressSignal, ({ snapshot, final }) => {
+    root = acceptSnapshot(root ?? undefined, snapshot);
+    rootFinished ||= final;
+  });
+  setHandler(
+    closeCampaignUpdate,
+    async (cmd) => {
+      if (!close) {
+        close = cmd;
+        emit({ type: 'CampaignCloseRequested', by: cmd.by, reason: cmd.reason });
+      }
+      await recorder.flush();
+      return { status: 'closing' };
+    },
+    { validator: validateWith(CloseCampaignCommand) },
+  );
+
+  if (!input.carried) emit({ type: 'CampaignStarted', spec });
+  upsertSearchAttributes([{ key: CampaignPhase, value: 'running' }]);
+
+  while (!close && !(rootFinished && root?.complete)) {
+    await recorder.flush();
+    if (!rootStarted) {
+      await fanout.startChildOrgs({ campaign: spec, parentOrgId: null, parentWorkflowId: streamId, cursor: null, limit: 1, historyLimit: input.historyLimit });
+      rootStarted = true;
+    }
+    setCurrentDetails(describe(spec, root));
+    if (historyIsLong(input.historyLimit ?? 3000)) {
+      await recorder.drain();
+      await continueAsNew<typeof campaignWorkflow>({ ...input, carried: { seq, root, close, rootStarted } });
+    }
+    const seen = root?.seq ?? 0;
+    await condition(() => close !== null || recorder.pending || (root?.seq ?? 0) !== seen || rootFinished);
+  }
+
+  if (close) {
+    upsertSearchAttributes([{ key: CampaignPhase, value: 'closing' }]);
+    await recorder.flush();
+    await getExternalWorkflowHandle(orgWorkflowId(spec.id, spec.rootOrgId)).signal(closeCampaignSignal, close).catch(() => undefined);
+    await condition(() => rootFinished, ROOT_FINAL_REPORT_WAIT);
+  }
+  const status = close ? 'closed' : 'completed';
+  const summary: OrgSummary | null = root
+    ? {
+        campaignId: spec.id,
+        orgId: spec.rootOrgId,
+        status: root.complete ? 'completed' : 'closed_incomplete',
+        own: root.figures,
+        subtree: root.figures,
+        details: describe(spec, root),
+      }
+    : null;
+  emit({ type: 'CampaignFinished', status, summary });
+  await recorder.drain();
+  upsertSearchAttributes([{ key: CampaignPhase, value: status }]);
+  setCurrentDetails(describe(spec, root));
+  return summary;
+}
+
+function describe(spec: CampaignSpec, root: ChildSnapshot | null): string {
+  if (!root) return `${spec.name} · waiting for ${spec.rootOrgId}`;
+  const f = root.figures;
+  return `${spec.name} · ${f.mobilised}/${f.orgs} mobilised · ${f.complete}/${f.orgs} complete · 调研 ${f.topics} topics ${f.reports} reports ${f.measures} measures · 问题 ${f.problems} found, ${f.problemsClosed} closed`;
+}

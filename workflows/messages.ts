@@ -1,0 +1,48 @@
+/**
+ * The messages org and campaign workflows accept. Updates answer (the API waits for
+ * the result or a rejection); signals are fire-and-forget between workflows; queries
+ * read live state. Payload types come from the zod schemas in `domain/commands.ts`.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CampaignSpec } from '../domain/campaign.js';
+import type {
+  CloseCampaignCommand,
+  CloseProblemCommand,
+  ConcludeReviewCommand,
+  MobiliseCommand,
+  ProposeTopicCommand,
+  RecordProblemCommand,
+  StudySessionCommand,
+  SubmitReportCommand,
+  VetTopicCommand,
+} from '../domain/commands.js';
+import type { OrgSummary } from '../domain/events.js';
+import type { ChildSnapshot } from '../domain/figures.js';
+import type { StudySessionResult } from '../domain/org-node.js';
+
+export const mobiliseUpdate = defineUpdate<{ date: string; attendance: number }, [MobiliseCommand]>('mobilise');
+export const recordStudySessionUpdate = defineUpdate<StudySessionResult, [StudySessionCommand]>('recordStudySession');
+export const proposeTopicUpdate = defineUpdate<{ topicId: string; status: string; similarTo: string[] }, [ProposeTopicCommand]>('proposeTopic');
+export const vetTopicUpdate = defineUpdate<{ topicId: string; status: string }, [VetTopicCommand]>('vetTopic');
+export const submitReportUpdate = defineUpdate<{ reportId: string; topicReports: number }, [SubmitReportCommand]>('submitReport');
+export const recordProblemUpdate = defineUpdate<{ problemId: string; status: string }, [RecordProblemCommand]>('recordProblem');
+export const closeProblemUpdate = defineUpdate<{ problemId: string; status: string }, [CloseProblemCommand]>('closeProblem');
+export const concludeReviewUpdate = defineUpdate<{ problems: number }, [ConcludeReviewCommand]>('concludeReview');
+
+/** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
+export interface ChildProgress {
+  childId: string;
+  snapshot: ChildSnapshot;
+  /** The child's workflow has returned; nothing more will come from it. */
+  final: boolean;
+}
+export const childProgressSignal = defineSignal<[ChildProgress]>('childProgress');
+
+/** The organiser closed the campaign; relayed from each org to its children. */
+export const closeCampaignSignal = defineSignal<[CloseCampaignCommand]>('closeCampaign');
+
+export const orgStatusQuery = defineQuery<OrgSummary & { phase: string; components: Record<string, string>; childrenTotal: number | null; childrenReporting: number }>('orgStatus');
+
+export const closeCampaignUpdate = defineUpdate<{ status: string }, [CloseCampaignCommand]>('closeCampaign');
+export const campaignSpecQuery = defineQuery<CampaignSpec>('campaignSpec');
+export const campaignStatusQuery = defineQuery<{ status: string; root: ChildSnapshot | null }>('campaignStatus');

@@ -1,0 +1,178 @@
+/**
+ * One workflow per organisation per campaign: `campaign/<campaignId>/org/<orgId>`.
+ *
+ * It waits for the org's mobilisation meeting, then cascades the campaign to its
+ * children (started by an activity, in pages, so a unit with 3,000 branches never
+ * holds thousands of pending children), runs the four components, and reports its
+ * subtree's figures to its parent as snapshots, debounced, so its parent's history
+ * grows with time, not with the activity below it. Decisions live in `OrgNode`.
+ */
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { CloseCampaignCommand } from '../domain/commands.js';
+import {
+  CloseProblemCommand,
+  ConcludeReviewCommand,
+  MobiliseCommand,
+  ProposeTopicCommand,
+  RecordProblemCommand,
+  StudySessionCommand,
+  SubmitReportCommand,
+  VetTopicCommand,
+} from '../domain/commands.js';
+import type { OrgSummary } from '../domain/events.js';
+import { chinaDate, OrgNode, type CampaignRef, type OrgNodeState, type OrgRef } from '../domain/org-node.js';
+import {
+  childProgressSignal,
+  closeCampaignSignal,
+  closeProblemUpdate,
+  concludeReviewUpdate,
+  mobiliseUpdate,
+  orgStatusQuery,
+  proposeTopicUpdate,
+  recordProblemUpdate,
+  recordStudySessionUpdate,
+  submitReportUpdate,
+  vetTopicUpdate,
+} from './messages.js';
+import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
+import { decide, EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
+
+export interface OrgNodeInput {
+  campaign: CampaignRef;
+  org: OrgRef;
+  /** Where progress goes: the parent org's workflow, or the campaign's for the root. */
+  parentWorkflowId: string;
+  /** Present when continuing as new. */
+  state?: OrgNodeState;
+  /** History length at which to continue as new (tests lower it). */
+  historyLimit?: number;
+}
+
+const DEFAULT_HISTORY_LIMIT = 3000;
+const CASCADE_PAGE = 500;
+
+export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> {
+  const node = new OrgNode(input.campaign, input.org, input.state);
+  const recorder = new EventRecorder(node.outbox, node.state.seq);
+  const endOfCampaignMs = Date.parse(`${input.campaign.endsOn}T23:59:59.999+08:00`);
+
+  /** Applies a command, waits until its events are recorded, then answers. */
+  const command = async <T>(decision: () => T): Promise<T> => {
+    const result = decide(decision);
+    await recorder.recorded(node.state.seq);
+    return result;
+  };
+
+  setHandler(mobiliseUpdate, (cmd) => command(() => node.mobilise(cmd, Date.now())), { validator: validateWith(MobiliseCommand) });
+  setHandler(recordStudySessionUpdate, (cmd) => command(() => node.recordStudySession(cmd, Date.now())), {
+    validator: validateWith(StudySessionCommand),
+  });
+  setHandler(proposeTopicUpdate, (cmd) => command(() => node.proposeTopic(cmd, Date.now())), { validator: validateWith(ProposeTopicCommand) });
+  setHandler(vetTopicUpdate, (cmd) => command(() => node.vetTopic(cmd, Date.now())), { validator: validateWith(VetTopicCommand) });
+  setHandler(submitReportUpdate, (cmd) => command(() => node.submitReport(cmd, Date.now())), { validator: validateWith(SubmitReportCommand) });
+  setHandler(recordProblemUpdate, (cmd) => command(() => node.recordProblem(cmd, Date.now())), { validator: validateWith(RecordProblemCommand) });
+  setHandler(closeProblemUpdate, (cmd) => command(() => node.closeProblem(cmd, Date.now())), { validator: validateWith(CloseProblemCommand) });
+  setHandler(concludeReviewUpdate, (cmd) => command(() => node.concludeReview(cmd.by, Date.now())), {
+    validator: validateWith(ConcludeReviewCommand),
+  });
+  setHandler(childProgressSignal, ({ childId, snapshot }) => node.childReported(childId, snapshot, Date.now()));
+  let closeRequest: CloseCampaignCommand | null = null;
+  setHandler(closeCampaignSignal, (cmd) => {
+    closeRequest ??= cmd;
+  });
+  setHandler(orgStatusQuery, () => ({
+    ...node.summary(),
+    phase: node.phase,
+    components: { ...node.state.components },
+    childrenTotal: node.childrenTotal,
+    childrenReporting: Object.keys(node.state.children).length,
+  }));
+
+  if (!input.state) {
+    node.start(Date.now());
+    if (input.campaign.rules.autoMobiliseLevels.includes(input.org.level)) {
+      const today = chinaDate(Date.now());
+      const date = today < input.campaign.startsOn ? input.campaign.startsOn : today;
+      decide(() => node.mobilise({ date, attendance: 1, by: 'rules:auto-mobilise' }, Date.now(), true));
+    }
+  }
+
+  const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+  const reportToParent = async (final: boolean) => {
+    const snapshot = node.makeReport(Date.now());
+    await recorder.flush();
+    try {
+      await parent.signal(childProgressSignal, { childId: input.org.id, snapshot, final });
+    } catch (err) {
+      // The parent has finished (a closed campaign): nobody is left to tell.
+      log.warn('parent did not take the progress report', { parent: input.parentWorkflowId, error: String(err) });
+    }
+  };
+
+  let shownDetails = '';
+  const showOperator = () => {
+    const figures = node.ownFigures();
+    upsertSearchAttributes([
+      { key: CampaignPhase, value: node.phase },
+      { key: OpenProblems, value: figures.problems - figures.problemsClosed },
+      { key: OverdueItems, value: node.subtreeFigures().overdue },
+    ]);
+    const details = node.details();
+    if (details !== shownDetails) setCurrentDetails((shownDetails = details));
+  };
+
+  for (;;) {
+    if (closeRequest && !node.state.closing) {
+      node.close(closeRequest, Date.now());
+      await fanout.signalChildOrgs({ campaignId: input.campaign.id, parentOrgId: input.org.id, signal: 'closeCampaign', payload: closeRequest });
+    }
+    if (Date.now() >= endOfCampaignMs) node.campaignEnded(Date.now());
+    if (node.finished) break;
+
+    if (node.needsCascade) {
+      const page = await fanout.startChildOrgs({
+        campaign: input.campaign,
+        parentOrgId: input.org.id,
+        parentWorkflowId: node.streamId,
+        cursor: node.state.cascade.cursor,
+        limit: CASCADE_PAGE,
+        historyLimit: input.historyLimit,
+      });
+      node.cascadePageDone(page.started, page.nextCursor, Date.now());
+      continue;
+    }
+
+    if (node.reportDueInMs(Date.now()) === 0) await reportToParent(false);
+    node.publish(Date.now());
+    await recorder.flush();
+    showOperator();
+
+    if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
+      await recorder.drain();
+      await continueAsNew<typeof orgNodeWorkflow>({ ...input, state: node.state });
+    }
+
+    const dueIn = node.reportDueInMs(Date.now());
+    const untilEnd = Math.max(1, endOfCampaignMs - Date.now());
+    const wait = Math.min(dueIn ?? untilEnd, untilEnd);
+    await condition(
+      () => recorder.pending || node.needsCascade || closeRequest !== null && !node.state.closing || node.reportDueInMs(Date.now()) === 0,
+      Math.max(wait, 1),
+    );
+  }
+
+  await recorder.drain();
+  await reportToParent(true);
+  const summary = node.finish(Date.now());
+  await recorder.flush();
+  showOperator();
+  return summary;
+}

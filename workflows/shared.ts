@@ -1,0 +1,105 @@
+/**
+ * Wiring shared by the org and campaign workflows: the activity proxies, turning a
+ * domain Rejection into an ApplicationFailure, recording events in order, and the
+ * continue-as-new test.
+ */
+import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { DomainEvent } from '../domain/events.js';
+import { Rejection } from '../domain/rejection.js';
+import type { z } from 'zod';
+
+/** Database writes retry until the database is back: a decision is never dropped. */
+export const store = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+});
+
+/** Fan-out to many workflows; heartbeats carry its progress. */
+export const fanout = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['OrgNotFound'] },
+});
+
+/** Runs a domain decision; a Rejection fails only the update, with its kind and field. */
+export function decide<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Rejection) {
+      throw ApplicationFailure.create({ type: err.kind, message: err.message, nonRetryable: true, details: [{ field: err.field ?? null }] });
+    }
+    throw err;
+  }
+}
+
+/** An update validator from a zod schema: bad input is refused before it enters history. */
+export function validateWith<S extends z.ZodType>(schema: S): (input: unknown) => void {
+  return (input) => {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw ApplicationFailure.create({
+        type: 'Invalid',
+        message: `${issue.path.join('.') || 'input'}: ${issue.message}`,
+        nonRetryable: true,
+        details: [{ field: issue.path.join('.') || null, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }],
+      });
+    }
+  };
+}
+
+/**
+ * Records events strictly in order, one batch at a time, so a stream's events reach
+ * the read models in sequence. Handlers wait for `recorded(seq)` before they answer,
+ * so a caller that got an answer can read it back at once.
+ */
+export class EventRecorder {
+  private recordedSeq: number;
+  private busy = false;
+
+  constructor(
+    private readonly outbox: DomainEvent[],
+    startSeq: number,
+  ) {
+    this.recordedSeq = startSeq;
+  }
+
+  get pending(): boolean {
+    return this.outbox.length > 0;
+  }
+
+  async flush(): Promise<void> {
+    if (this.busy) return condition(() => !this.busy && !this.pending);
+    this.busy = true;
+    try {
+      while (this.outbox.length > 0) {
+        const batch = this.outbox.splice(0, 200);
+        await store.recordEvents(batch);
+        this.recordedSeq = batch[batch.length - 1]!.seq;
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Flushes until every handler has answered: the step before returning or continuing as new. */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.flush();
+      if (allHandlersFinished()) return;
+      await condition(() => allHandlersFinished() || this.pending);
+    }
+  }
+
+  recorded(seq: number): Promise<void> {
+    return condition(() => this.recordedSeq >= seq);
+  }
+}
+
+/** Continue-as-new before the history gets long; `limit` is lowered by tests. */
+export function historyIsLong(limit: number): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength >= limit;
+}
