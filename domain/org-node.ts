@@ -142,7 +142,7 @@ export class OrgNode {
   mobilise(cmd: { date: string; attendance: number; by: string }, nowMs: number, auto = false): { date: string; attendance: number } {
     const held = this.state.mobilisation;
     if (held) {
-      if (held.date === cmd.date && held.attendance === cmd.attendance) return held;
+      if (held.date === cmd.date && held.attendance === cmd.attendance) return { date: held.date, attendance: held.attendance };
       throw new Rejection('Conflict', `mobilisation already recorded on ${held.date} (attendance ${held.attendance})`, 'date');
     }
     this.assertOpenForBusiness();
@@ -462,8 +462,8 @@ export class OrgNode {
         if (done && next === 'open') {
           next = 'done';
           this.emit(nowMs, { type: 'ComponentDone', component: c });
-        } else if (!done && next === 'done' && c === 'rectification') {
-          // A new problem after rectification finished reopens it (不整改不销号).
+        } else if (!done && next === 'done') {
+          // New work after a component finished reopens it: a new problem (不整改不销号), a revised topic.
           next = 'open';
           this.emit(nowMs, { type: 'ComponentOpened', component: c });
         }

@@ -1,0 +1,202 @@
+import { describe, expect, test } from 'vitest';
+import { Rules } from './campaign.js';
+import { acceptSnapshot, zeroFigures } from './figures.js';
+import { OrgNode, type CampaignRef, type OrgRef } from './org-node.js';
+import { Rejection } from './rejection.js';
+
+const NOW = Date.parse('2019-10-01T04:00:00Z'); // 12:00 in Beijing
+const campaign = (over: Partial<CampaignRef> = {}): CampaignRef => ({
+  id: 'c',
+  batch: 2,
+  phaseMode: 'integrated',
+  rules: Rules.parse({ minStudyDays: 3 }),
+  startsOn: '2019-09-01',
+  endsOn: '2019-12-31',
+  rootOrgId: 'tj',
+  ...over,
+});
+const org: OrgRef = { id: 'b1', level: 'branch', name: '第一党支部', parentId: 'u1', path: '/tj/d1/u1/b1/' };
+const by = 'secretary';
+
+function mobilised(over: Partial<CampaignRef> = {}): OrgNode {
+  const node = new OrgNode(campaign(over), org);
+  node.start(NOW);
+  node.mobilise({ date: '2019-09-05', attendance: 30, by }, NOW);
+  return node;
+}
+
+function rejects(fn: () => unknown, kind: Rejection['kind'], field?: string) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(Rejection);
+    expect((err as Rejection).kind).toBe(kind);
+    if (field) expect((err as Rejection).field).toBe(field);
+    return (err as Rejection).message;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('mobilisation', () => {
+  test('nothing opens before the meeting; everything opens after it in integrated mode', () => {
+    const node = new OrgNode(campaign(), org);
+    expect(rejects(() => node.recordStudySession({ sessionId: 's', date: '2019-09-06', kind: 'concentrated', hours: 3, attendance: 20 }, NOW), 'Conflict')).toMatch(/mobilisation/);
+    node.mobilise({ date: '2019-09-05', attendance: 30, by }, NOW);
+    expect(node.state.components).toEqual({ study: 'open', research: 'open', review: 'open', rectification: 'open' });
+    expect(node.needsCascade).toBe(true);
+  });
+
+  test('the same meeting twice is one; a different one is a conflict', () => {
+    const node = mobilised();
+    expect(node.mobilise({ date: '2019-09-05', attendance: 30, by }, NOW)).toEqual({ date: '2019-09-05', attendance: 30 });
+    rejects(() => node.mobilise({ date: '2019-09-06', attendance: 30, by }, NOW), 'Conflict', 'date');
+  });
+
+  test('dates outside the campaign window or in the future are refused', () => {
+    const node = new OrgNode(campaign(), org);
+    expect(rejects(() => node.mobilise({ date: '2019-08-31', attendance: 1, by }, NOW), 'Invalid', 'date')).toMatch(/before the campaign starts/);
+    expect(rejects(() => node.mobilise({ date: '2019-10-02', attendance: 1, by }, NOW), 'Invalid', 'date')).toMatch(/future/);
+  });
+});
+
+describe('study', () => {
+  test('done when distinct concentrated days reach the minimum; duplicates and other kinds are not counted, with the reason', () => {
+    const node = mobilised();
+    const rec = (sessionId: string, date: string, kind: 'concentrated' | 'lecture' = 'concentrated') =>
+      node.recordStudySession({ sessionId, date, kind, hours: 3, attendance: 25 }, NOW);
+    expect(rec('s1', '2019-09-10')).toMatchObject({ counted: true, daysCounted: 1, minDays: 3 });
+    expect(rec('s2', '2019-09-10')).toMatchObject({ counted: false, reason: expect.stringMatching(/already counted/) });
+    expect(rec('s3', '2019-09-11', 'lecture')).toMatchObject({ counted: false, reason: expect.stringMatching(/lecture/) });
+    expect(rec('s1', '2019-09-10')).toMatchObject({ counted: true, daysCounted: 1 }); // a retry of s1
+    rec('s4', '2019-09-11');
+    expect(node.state.components.study).toBe('open');
+    rec('s5', '2019-09-12');
+    expect(node.state.components.study).toBe('done');
+    expect(node.ownFigures().studyDays).toBe(3);
+  });
+});
+
+describe('sequential mode', () => {
+  test('each component opens when the previous one is done', () => {
+    const node = mobilised({ phaseMode: 'sequential', rules: Rules.parse({ minStudyDays: 1, topicsMustBeVetted: false }) });
+    expect(node.state.components).toEqual({ study: 'open', research: 'locked', review: 'locked', rectification: 'locked' });
+    expect(rejects(() => node.proposeTopic({ topicId: 't1', leader: '张书记', title: '基层减负' }, NOW), 'Conflict')).toMatch(/research opens when study is done/);
+    node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
+    expect(node.state.components.research).toBe('open');
+    rejects(() => node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多' }, NOW), 'Conflict');
+    node.proposeTopic({ topicId: 't1', leader: '张书记', title: '基层减负' }, NOW);
+    node.submitReport({ reportId: 'r1', topicId: 't1', title: '报告', policyMeasures: 2 }, NOW);
+    expect(node.state.components).toMatchObject({ research: 'done', review: 'open', rectification: 'locked' });
+    node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多' }, NOW);
+    node.concludeReview(by, NOW);
+    expect(node.state.components.rectification).toBe('open');
+    node.closeProblem({ problemId: 'p1', note: '已整改', by }, NOW);
+    expect(node.ownDone).toBe(true);
+  });
+});
+
+describe('research', () => {
+  test('topics are vetted; near-duplicates of one team are flagged; reports only against approved topics', () => {
+    const node = mobilised();
+    expect(node.proposeTopic({ topicId: 't1', leader: '张', title: '关于优化营商环境的调研' }, NOW).similarTo).toEqual([]);
+    expect(node.proposeTopic({ topicId: 't2', leader: '李', title: '优化营商环境调研' }, NOW).similarTo).toEqual(['t1']);
+    expect(node.proposeTopic({ topicId: 't3', leader: '王', title: '社区养老服务' }, NOW).similarTo).toEqual([]);
+    rejects(() => node.submitReport({ reportId: 'r1', topicId: 't1', title: 'x', policyMeasures: 1 }, NOW), 'Conflict', 'topicId');
+    expect(rejects(() => node.vetTopic({ topicId: 't2', decision: 'returned', by }, NOW), 'Invalid', 'reason')).toMatch(/reason/);
+    node.vetTopic({ topicId: 't2', decision: 'returned', reason: '与张书记选题相近', by }, NOW);
+    node.vetTopic({ topicId: 't1', decision: 'approved', by }, NOW);
+    node.vetTopic({ topicId: 't3', decision: 'approved', by }, NOW);
+    node.submitReport({ reportId: 'r1', topicId: 't1', title: 'x', policyMeasures: 3 }, NOW);
+    expect(node.state.components.research).toBe('open'); // t3 has no report yet
+    node.submitReport({ reportId: 'r2', topicId: 't3', title: 'y', policyMeasures: 1 }, NOW);
+    expect(node.state.components.research).toBe('done');
+    expect(node.ownFigures()).toMatchObject({ topics: 2, topicsApproved: 2, reports: 2, measures: 4 });
+    // A returned topic may be revised and proposed again.
+    expect(node.proposeTopic({ topicId: 't2', leader: '李', title: '老旧小区改造' }, NOW).status).toBe('proposed');
+    expect(node.state.components.research).toBe('open');
+  });
+});
+
+describe('rectification and completion', () => {
+  test('done when the review is concluded and every problem is closed; a new problem reopens it', () => {
+    const node = mobilised();
+    node.recordProblem({ problemId: 'p1', source: 'democratic_life', category: '形式主义', description: '文山会海' }, NOW);
+    node.concludeReview(by, NOW);
+    expect(node.state.components.rectification).toBe('open');
+    node.closeProblem({ problemId: 'p1', note: '精简会议', by }, NOW);
+    expect(node.state.components.rectification).toBe('done');
+    node.recordProblem({ problemId: 'p2', source: 'spot_check', category: '作风', description: '台账造假' }, NOW);
+    expect(node.state.components.rectification).toBe('open');
+    expect(node.ownFigures()).toMatchObject({ problems: 2, problemsClosed: 1 });
+  });
+
+  test('a leaf is complete once its own components are done; closing reports honestly', () => {
+    const node = mobilised({ rules: Rules.parse({ minStudyDays: 1, topicsMustBeVetted: false }) });
+    node.cascadePageDone(0, null, NOW);
+    const partial = mobilised();
+    partial.close({ by: 'organiser', reason: 'end' }, NOW);
+    expect(partial.state.status).toBe('closed_incomplete');
+    node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
+    node.proposeTopic({ topicId: 't1', leader: '张', title: '减负' }, NOW);
+    node.submitReport({ reportId: 'r1', topicId: 't1', title: 'x', policyMeasures: 0 }, NOW);
+    node.concludeReview(by, NOW);
+    expect(node.isComplete).toBe(true);
+    expect(node.state.status).toBe('complete');
+    node.close({ by: 'organiser', reason: 'end' }, NOW);
+    expect(node.state.status).toBe('completed');
+    rejects(() => node.recordProblem({ problemId: 'p9', source: 'spot_check', category: 'x', description: 'y' }, NOW), 'Conflict');
+  });
+
+  test('after the campaign ends an org with open work keeps rectifying', () => {
+    const node = mobilised();
+    node.campaignEnded(NOW);
+    expect(node.state.status).toBe('continuing');
+    expect(node.finished).toBe(false);
+  });
+
+  test('a parent is complete only when every child reported complete', () => {
+    const node = mobilised({ rules: Rules.parse({ minStudyDays: 1, topicsMustBeVetted: false }) });
+    node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
+    node.proposeTopic({ topicId: 't1', leader: '张', title: '减负' }, NOW);
+    node.submitReport({ reportId: 'r1', topicId: 't1', title: 'x', policyMeasures: 0 }, NOW);
+    node.concludeReview(by, NOW);
+    node.cascadePageDone(2, 'cursor', NOW);
+    expect(node.childrenTotal).toBeNull();
+    node.cascadePageDone(0, null, NOW);
+    const child = (complete: boolean, seq: number) => ({ seq, figures: { ...zeroFigures(), orgs: 1, complete: complete ? 1 : 0 }, complete, mobilised: true });
+    node.childReported('k1', child(true, 1), NOW);
+    expect(node.isComplete).toBe(false);
+    node.childReported('k2', child(true, 3), NOW);
+    expect(node.isComplete).toBe(true);
+    node.childReported('k2', child(false, 2), NOW); // stale, ignored
+    expect(node.isComplete).toBe(true);
+    expect(node.subtreeFigures()).toMatchObject({ orgs: 3, complete: 3 });
+  });
+});
+
+describe('progress reports', () => {
+  test('urgent on a status change, otherwise at most once per interval, nothing when nothing changed', () => {
+    const node = mobilised({ rules: Rules.parse({ progressReportSeconds: 60 }) });
+    expect(node.reportDueInMs(NOW)).toBe(0);
+    const first = node.makeReport(NOW);
+    expect(first.seq).toBe(1);
+    expect(node.reportDueInMs(NOW)).toBeNull();
+    node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
+    expect(node.reportDueInMs(NOW + 10_000)).toBe(50_000);
+    expect(node.makeReport(NOW + 60_000).seq).toBe(2);
+  });
+
+  test('snapshots are kept by sequence number', () => {
+    const a = { seq: 5, figures: zeroFigures(), complete: false, mobilised: true };
+    const b = { ...a, seq: 4, mobilised: false };
+    expect(acceptSnapshot(a, b)).toBe(a);
+    expect(acceptSnapshot(b, a)).toBe(a);
+    expect(acceptSnapshot(undefined, b)).toBe(b);
+  });
+
+  test('events carry deterministic ids in stream order', () => {
+    const node = mobilised();
+    expect(node.outbox.map((e) => e.id).slice(0, 2)).toEqual(['campaign/c/org/b1:1', 'campaign/c/org/b1:2']);
+    expect(node.outbox.map((e) => e.type).slice(0, 3)).toEqual(['OrgStarted', 'OrgMobilised', 'ComponentOpened']);
+  });
+});
