@@ -94,6 +94,8 @@ export function chinaDate(nowMs: number): string {
 export class OrgNode {
   /** Events decided but not yet recorded; the workflow drains this into `recordEvents`. */
   readonly outbox: DomainEvent[] = [];
+  /** Bumped on every change, so the workflow's wait can wake and re-plan its timers. */
+  revision = 0;
 
   constructor(
     readonly campaign: CampaignRef,
@@ -446,6 +448,7 @@ export class OrgNode {
 
   /** Recomputes component states and status after any change; emits what changed. */
   private advance(nowMs: number): void {
+    this.revision += 1;
     const s = this.state;
     if (s.closing || !this.mobilised) return;
     const sequential = this.campaign.phaseMode === 'sequential';

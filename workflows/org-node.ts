@@ -150,9 +150,13 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       continue;
     }
 
+    // Children's reports reach the read model and the parent together, debounced;
+    // the org's own changes are published with the events that caused them.
     if (node.reportDueInMs(Date.now()) === 0) await reportToParent(false);
-    node.publish(Date.now());
-    await recorder.flush();
+    if (recorder.pending) {
+      node.publish(Date.now());
+      await recorder.flush();
+    }
     showOperator();
 
     if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
@@ -160,12 +164,13 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       await continueAsNew<typeof orgNodeWorkflow>({ ...input, state: node.state });
     }
 
+    // Sleep until something changes or the next report or the campaign's end is due.
+    const seen = node.revision;
     const dueIn = node.reportDueInMs(Date.now());
     const untilEnd = Math.max(1, endOfCampaignMs - Date.now());
-    const wait = Math.min(dueIn ?? untilEnd, untilEnd);
     await condition(
-      () => recorder.pending || node.needsCascade || closeRequest !== null && !node.state.closing || node.reportDueInMs(Date.now()) === 0,
-      Math.max(wait, 1),
+      () => node.revision !== seen || recorder.pending || node.needsCascade || (closeRequest !== null && !node.state.closing),
+      Math.max(1, Math.min(dueIn ?? untilEnd, untilEnd)),
     );
   }
 

@@ -4,12 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
 
 let bundle: Promise<{ code: string }> | undefined;
+let runtimeInstalled = false;
 
 /** The workflow bundle, built once per test file process. */
 export function workflowBundle(): Promise<{ code: string }> {
@@ -28,6 +29,11 @@ export interface TestTemporal {
 export async function startTestWorker(db: Kysely<Database>): Promise<TestTemporal> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (its global setup starts Temporal)');
+  if (!runtimeInstalled) {
+    // Worker state changes at INFO would drown the test output.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });

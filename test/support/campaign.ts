@@ -1,0 +1,40 @@
+/**
+ * Helpers for campaign tests: a spec with test-friendly defaults, and sending an org
+ * command the way the API does.
+ */
+import type { Client } from '@temporalio/client';
+import { CampaignSpec } from '../../domain/campaign.js';
+import type { FlatOrg } from '../../domain/generate-tree.js';
+import { figuresOf } from './figures.js';
+
+export function testSpec(over: Partial<Omit<CampaignSpec, 'rules'>> & { rules?: Partial<CampaignSpec['rules']> } = {}): CampaignSpec {
+  return CampaignSpec.parse({
+    id: `c-${Math.random().toString(36).slice(2, 8)}`,
+    name: '不忘初心、牢记使命主题教育',
+    batch: 2,
+    rootOrgId: 'tj',
+    phaseMode: 'integrated',
+    startsOn: '2019-09-01',
+    endsOn: '2099-12-31',
+    ...over,
+    rules: { progressReportSeconds: 1, ...over.rules },
+  });
+}
+
+/** Every org's descendants (itself included), for brute-force subtree sums. */
+export function subtrees(orgs: readonly FlatOrg[]): Map<string, string[]> {
+  const children = new Map<string, string[]>();
+  for (const o of orgs) if (o.parentId) children.set(o.parentId, [...(children.get(o.parentId) ?? []), o.id]);
+  const out = new Map<string, string[]>();
+  const walk = (id: string): string[] => {
+    const all = [id, ...(children.get(id) ?? []).flatMap(walk)];
+    out.set(id, all);
+    return all;
+  };
+  const root = orgs.find((o) => o.parentId === null)!;
+  walk(root.id);
+  return out;
+}
+
+export type { Client };
+export { figuresOf };
