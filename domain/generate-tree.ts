@@ -120,13 +120,13 @@ function spread(total: number, weights: number[], min: number): number[] {
 }
 
 /** A random tree of about `n` orgs with uneven fan-out (some leaves at unit level), for aggregate checks. */
-export function randomTree(n: number, seed: number): FlatOrg[] {
+export function randomTree(n: number, seed: number, rootId = 'r'): FlatOrg[] {
   const rnd = prng(seed);
-  const orgs: FlatOrg[] = [{ id: 'r', parentId: null, level: 'city', kind: 'city', name: '随机市' }];
+  const orgs: FlatOrg[] = [{ id: rootId, parentId: null, level: 'city', kind: 'city', name: '随机市' }];
   const byLevel: Record<'district' | 'unit' | 'branch', FlatOrg[]> = { district: [], unit: [], branch: [] };
   const districts = 2 + Math.floor(rnd() * 4);
   for (let d = 1; d <= districts; d++) {
-    const o: FlatOrg = { id: `r-d${d}`, parentId: 'r', level: 'district', kind: 'district', name: `${DISTRICTS[d % DISTRICTS.length]!}` };
+    const o: FlatOrg = { id: `${rootId}-d${d}`, parentId: rootId, level: 'district', kind: 'district', name: `${DISTRICTS[d % DISTRICTS.length]!}` };
     orgs.push(o);
     byLevel.district.push(o);
   }
