@@ -1,0 +1,107 @@
+/**
+ * Re-records the workflow histories the replay test (`test/replay.test.ts`) replays on
+ * every `npm test`. Run it on purpose, when a workflow change is meant to alter
+ * histories: `npm run record-histories`. It runs one representative campaign (every
+ * command, a continue-as-new, a close) on a throwaway Temporal dev server and an
+ * in-memory database, and writes `test/histories/*.json`.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { closeCampaign, orgHandle, startCampaign } from '../client/campaigns.js';
+import { openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { CampaignSpec } from '../domain/campaign.js';
+import { generateTree } from '../domain/generate-tree.js';
+import { seedOrgs } from '../test/support/orgs.js';
+import { createWorker } from '../worker/create-worker.js';
+import {
+  closeProblemUpdate,
+  concludeReviewUpdate,
+  mobiliseUpdate,
+  orgStatusQuery,
+  proposeTopicUpdate,
+  recordProblemUpdate,
+  recordStudySessionUpdate,
+  submitReportUpdate,
+  vetTopicUpdate,
+} from '../workflows/messages.js';
+import { findTemporalCli, startTemporalServer } from './temporal-server.js';
+
+const OUT = new URL('../test/histories/', import.meta.url);
+
+const server = process.env.TEMPORAL_ADDRESS ? undefined : await startTemporalServer({ uiPort: false });
+const address = process.env.TEMPORAL_ADDRESS ?? server!.address;
+const db = await openDatabase({});
+await migrateToLatest(db.kysely);
+await seedOrgs(db.kysely, generateTree('small'));
+const connection = await Connection.connect({ address });
+const client = new Client({ connection });
+const taskQueue = `record-${Date.now()}`;
+const { worker, close } = await createWorker({ address, namespace: 'default', taskQueue, db: db.kysely, clientConnection: connection });
+
+const histories = await worker.runUntil(async () => {
+  const spec = CampaignSpec.parse({
+    id: `record-${Date.now()}`,
+    name: '主题教育（回放样本）',
+    batch: 2,
+    rootOrgId: 'tj',
+    phaseMode: 'sequential',
+    startsOn: '2019-09-01',
+    endsOn: '2099-12-31',
+    rules: { minStudyDays: 1, progressReportSeconds: 1, autoMobiliseLevels: ['district', 'unit', 'branch'] },
+  });
+  await startCampaign(client, taskQueue, spec, { historyLimit: 80 });
+  const by = 'recorder';
+  const root = orgHandle(client, spec.id, 'tj');
+  await until(() => root.query(orgStatusQuery).then(() => true, () => false));
+  await root.executeUpdate(mobiliseUpdate, { args: [{ date: '2019-09-05', attendance: 200, by }] });
+  await root.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 4, attendance: 80, by }] });
+  await root.executeUpdate(proposeTopicUpdate, { args: [{ topicId: 't1', leader: '市委书记', title: '基层减负调研', by }] });
+  await root.executeUpdate(vetTopicUpdate, { args: [{ topicId: 't1', decision: 'approved', by }] });
+  await root.executeUpdate(submitReportUpdate, { args: [{ reportId: 'r1', topicId: 't1', title: '调研报告', policyMeasures: 3, by }] });
+  for (let i = 0; i < 12; i++) {
+    await root.executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'democratic_life', category: '形式主义', description: `问题${i}`, by }] });
+  }
+  await root.executeUpdate(concludeReviewUpdate, { args: [{ by }] });
+  await root.executeUpdate(closeProblemUpdate, { args: [{ problemId: 'p0', note: '已整改', by }] });
+  await until(async () => (await root.query(orgStatusQuery)).subtree.mobilised === 40);
+  await closeCampaign(client, spec.id, by, '回放样本结束');
+  await client.workflow.getHandle(`campaign/${spec.id}`).result();
+
+  const picked: Record<string, string> = {};
+  // The CLI writes the JSON form that historyFromJSON reads back.
+  const cli = await findTemporalCli();
+  const take = async (name: string, workflowId: string, runId?: string) => {
+    const args = ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--output', 'json', ...(runId ? ['--run-id', runId] : [])];
+    picked[name] = (await promisify(execFile)(cli, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  };
+  await take('campaign', `campaign/${spec.id}`);
+  await take('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
+  await take('org-district', `campaign/${spec.id}/org/tj-d2`);
+  const runs = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = "campaign/${spec.id}/org/tj"` })) runs.push(run);
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  if (runs.length < 2) throw new Error('the root did not continue as new; lower historyLimit');
+  await take('org-root-continued', runs[0]!.workflowId, runs[0]!.runId);
+  await take('org-root-final', runs[runs.length - 1]!.workflowId, runs[runs.length - 1]!.runId);
+  return picked;
+});
+
+await rm(OUT, { recursive: true, force: true });
+await mkdir(OUT, { recursive: true });
+for (const [name, json] of Object.entries(histories)) await writeFile(new URL(`${name}.json`, OUT), json);
+console.log(`wrote ${Object.keys(histories).length} histories to test/histories/`);
+await close();
+await connection.close();
+await db.close();
+await server?.stop();
+
+async function until(probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
