@@ -1,0 +1,151 @@
+/**
+ * Static checks of docker-compose.yml for machines without `docker compose` (no Docker
+ * engine here): the services exist with the right images and roles, the search
+ * attributes registered by the admin job are exactly workflows/search-attributes.ts, and
+ * worker and api set every variable config/env.ts reads (except those that only matter
+ * when `npm start` launches its own dev server).
+ *
+ *   npm run check-compose
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Read by config/env.ts but meaningless when TEMPORAL_ADDRESS points at a real cluster. */
+const DEV_SERVER_ONLY = new Set(['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_CLI_PATH']);
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string> | string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  ports?: unknown[];
+  container_name?: string;
+  healthcheck?: unknown;
+}
+
+/**
+ * Returns the list of problems found in the compose file (empty when it is fine), so a
+ * test or CI step can assert on it as well as the CLI printing it.
+ *
+ * @example
+ * const problems = await checkCompose(); // []
+ */
+export async function checkCompose(file = path.join(root, 'docker-compose.yml')): Promise<string[]> {
+  const problems: string[] = [];
+  const doc = parse(await readFile(file, 'utf8'), { merge: true }) as { services?: Record<string, Service> };
+  const services = doc.services ?? {};
+  const need = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+
+  const expectedImages: Record<string, RegExp> = {
+    postgres: /^postgres:16/,
+    temporal: /^temporalio\/auto-setup:/,
+    'temporal-admin-tools': /^temporalio\/admin-tools:/,
+    'temporal-ui': /^temporalio\/ui:/,
+  };
+  for (const [name, pattern] of Object.entries(expectedImages)) {
+    const image = services[name]?.image ?? '';
+    need(pattern.test(resolveDefaults(image)), `service ${name}: image ${image || '(none)'} does not match ${pattern}`);
+  }
+  need(envOf(services.temporal).DB === 'postgres12', 'service temporal: DB must be postgres12');
+  need(envOf(services.temporal).POSTGRES_SEEDS === 'postgres', 'service temporal: POSTGRES_SEEDS must be postgres');
+  need(services['temporal-ui']?.ports?.some((p) => String(p).endsWith(':8080')) ?? false, 'service temporal-ui: must publish 8080');
+
+  const registered = (envOf(services['temporal-admin-tools']).SEARCH_ATTRIBUTES ?? '').split(/\s+/).filter(Boolean).sort();
+  const expected = SEARCH_ATTRIBUTES.map((a) => `${a.name}=${a.type}`).sort();
+  need(
+    JSON.stringify(registered) === JSON.stringify(expected),
+    `temporal-admin-tools: SEARCH_ATTRIBUTES is ${registered.join(' ')}; workflows/search-attributes.ts says ${expected.join(' ')}`,
+  );
+
+  const appVars = await configEnvNames();
+  for (const [name, entry] of [
+    ['worker', 'worker/main.ts'],
+    ['api', 'api/main.ts'],
+  ] as const) {
+    const service = services[name];
+    if (!service) {
+      problems.push(`service ${name} is missing`);
+      continue;
+    }
+    need(service.build !== undefined, `service ${name}: must build from the Dockerfile`);
+    need(commandOf(service).join(' ') === `npx tsx ${entry}`, `service ${name}: command must be npx tsx ${entry}`);
+    const env = envOf(service);
+    for (const variable of appVars) {
+      if (DEV_SERVER_ONLY.has(variable)) continue;
+      need(env[variable] !== undefined && env[variable] !== '', `service ${name}: ${variable} (read by config/env.ts) is not set`);
+    }
+    need(/^\$\{ADMIN_TOKEN:\?/.test(env.ADMIN_TOKEN ?? ''), `service ${name}: ADMIN_TOKEN must come from the host with \${ADMIN_TOKEN:?…}`);
+    need(/^postgres:\/\/.*@postgres:5432\//.test(env.DATABASE_URL ?? ''), `service ${name}: DATABASE_URL must point at the postgres service`);
+    need(env.TEMPORAL_ADDRESS === 'temporal:7233', `service ${name}: TEMPORAL_ADDRESS must be temporal:7233`);
+    const deps = dependsOn(service);
+    need(deps.postgres === 'service_healthy', `service ${name}: must wait for postgres to be healthy`);
+    need(deps.temporal === 'service_healthy', `service ${name}: must wait for temporal to be healthy`);
+    need(
+      deps['temporal-admin-tools'] === 'service_completed_successfully',
+      `service ${name}: must wait for the search attributes to be registered`,
+    );
+  }
+  const worker = services.worker;
+  need(worker?.container_name === undefined, 'service worker: a container_name prevents --scale');
+  need(worker?.ports === undefined, 'service worker: a published port prevents --scale');
+  need(services.api?.ports?.some((p) => String(p).endsWith(':3000')) ?? false, 'service api: must publish 3000');
+
+  for (const [name, service] of Object.entries(services)) {
+    for (const [dep, condition] of Object.entries(dependsOn(service))) {
+      need(dep in services, `service ${name}: depends on unknown service ${dep}`);
+      if (condition === 'service_healthy') need(services[dep]?.healthcheck !== undefined, `service ${name}: waits for ${dep} to be healthy but ${dep} has no healthcheck`);
+    }
+  }
+  return problems;
+}
+
+/** The variable names config/env.ts declares, read from its source so the lists cannot drift. */
+async function configEnvNames(): Promise<string[]> {
+  const source = await readFile(path.join(root, 'config', 'env.ts'), 'utf8');
+  const body = source.slice(source.indexOf('z.object({'));
+  return [...body.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
+}
+
+function envOf(service: Service | undefined): Record<string, string> {
+  const env = service?.environment;
+  if (!env) return {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((line) => [line.split('=')[0]!, line.slice(line.indexOf('=') + 1)]));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}
+
+function commandOf(service: Service): string[] {
+  const command = service.command;
+  return Array.isArray(command) ? command : (command ?? '').split(/\s+/).filter(Boolean);
+}
+
+function dependsOn(service: Service): Record<string, string> {
+  const deps = service.depends_on;
+  if (!deps) return {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, 'service_started']));
+  return Object.fromEntries(Object.entries(deps).map(([k, v]) => [k, v?.condition ?? 'service_started']));
+}
+
+/** `${X:-default}` → default, for checking image names. */
+function resolveDefaults(text: string): string {
+  return text.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const problems = await checkCompose();
+  if (problems.length > 0) {
+    console.error(`docker-compose.yml: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('docker-compose.yml: ok');
+  }
+}
