@@ -99,8 +99,10 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   if (!input.state) {
     node.start(Date.now());
     if (input.campaign.rules.autoMobiliseLevels.includes(input.org.level)) {
+      // The meeting's date is today, kept inside the campaign window (a campaign past its end still cascades).
+      const { startsOn, endsOn } = input.campaign;
       const today = chinaDate(Date.now());
-      const date = today < input.campaign.startsOn ? input.campaign.startsOn : today;
+      const date = today < startsOn ? startsOn : today > endsOn ? endsOn : today;
       decide(() => node.mobilise({ date, attendance: 1, by: 'rules:auto-mobilise' }, Date.now(), true));
     }
   }

@@ -178,3 +178,16 @@ describe('campaign lifecycle', () => {
     expect(await readModels(db.kysely)).toEqual(live);
   });
 });
+
+describe('after the scheduled end', () => {
+  test('orgs with open work stay in continuing rectification and keep taking messages', async () => {
+    const spec = testSpec({ startsOn: '2019-09-01', endsOn: '2019-11-30', rules: { autoMobiliseLevels: ['city'] } });
+    await startCampaign(t.client, t.taskQueue, spec);
+    const root = orgHandle(t.client, spec.id, 'tj');
+    const s = await waitFor(() => root.query(orgStatusQuery), (x) => x.status === 'continuing', 20_000, 'continuing');
+    expect(s.phase).toBe('continuing');
+    const { recordProblemUpdate } = await import('../../workflows/messages.js');
+    await root.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p1', source: 'escalation', category: '政策', description: '第二批单位反映的问题', by }] });
+    expect((await root.query(orgStatusQuery)).own.problems).toBe(1);
+  });
+});
