@@ -11,7 +11,7 @@ import { chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, stopOnParentExit, tailFile } from './lib/processes.js';
+import { assertPortFree, freePort, stopOnParentExit, tailFile } from './lib/processes.js';
 
 /** The system user the server runs as when we are root (PostgreSQL refuses to run as root). */
 const SERVER_USER = 'postgres';
@@ -134,6 +134,7 @@ export async function startPostgresServer(opts: StartPostgresServerOptions): Pro
   }
 
   const port = opts.port || (await freePort());
+  await assertPortFree(port, '127.0.0.1', 'PostgreSQL port');
   const logFile = path.join(dataDir, 'server.log');
   const socketDir = dataDir.length <= MAX_SOCKET_DIR ? dataDir : '';
   const settings = [

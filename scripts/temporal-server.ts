@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { freePort, isExecutableFile, stopOnParentExit, tailFile, whichExecutable } from './lib/processes.js';
+import { assertPortFree, freePort, isExecutableFile, stopOnParentExit, tailFile, whichExecutable } from './lib/processes.js';
 
 /** The CLI release we build and test against. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -169,6 +169,8 @@ export async function startTemporalServer(opts: StartTemporalServerOptions = {})
   const port = opts.port || (await freePort(ip));
   const uiPort = opts.uiPort === false ? false : opts.uiPort || (await freePort(ip));
   const logFile = await prepareLogFile(opts, port);
+  await assertPortFree(port, ip, 'Temporal frontend port');
+  if (uiPort !== false) await assertPortFree(uiPort, ip, 'Temporal UI port');
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', opts.logLevel ?? 'warn'];
   args.push(...(uiPort === false ? ['--headless'] : ['--ui-port', String(uiPort)]));

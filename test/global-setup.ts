@@ -44,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const testDataDir = path.resolve(process.env.DATA_DIR || '.data', 'test');
     await mkdir(testDataDir, { recursive: true });
-    await pruneOldLogs(testDataDir);
+    await pruneLeftovers(testDataDir);
 
     const temporalStarting = startTemporalServer({
       uiPort: false,
@@ -97,13 +97,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return teardown;
 }
 
-/** Each run keeps its server log for post-mortems; a day later it is only clutter. */
-async function pruneOldLogs(dir: string): Promise<void> {
+/**
+ * Each run keeps its server log for post-mortems; a day later it is only clutter. A run
+ * that was killed leaves its stopped cluster behind (teardown never ran); one without a
+ * `postmaster.pid` that is a while old belongs to no live run.
+ */
+async function pruneLeftovers(dir: string): Promise<void> {
   const dayAgo = Date.now() - 24 * 3600 * 1000;
+  const tenMinutesAgo = Date.now() - 10 * 60 * 1000;
   for (const name of await readdir(dir)) {
-    if (!/^temporal-\d+\.log$/.test(name)) continue;
     const file = path.join(dir, name);
     const info = await stat(file).catch(() => undefined);
-    if (info && info.mtimeMs < dayAgo) await rm(file, { force: true });
+    if (!info) continue;
+    if (/^temporal-\d+\.log$/.test(name) && info.mtimeMs < dayAgo) await rm(file, { force: true });
+    if (/^pg-/.test(name) && info.isDirectory() && info.mtimeMs < tenMinutesAgo) {
+      const running = await stat(path.join(file, 'postmaster.pid')).catch(() => undefined);
+      if (!running) await rm(file, { recursive: true, force: true });
+    }
   }
 }

@@ -32,6 +32,31 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /**
+ * Fails when something already listens on the port. A launcher must check this before
+ * spawning: otherwise its readiness probe would happily talk to the *other* server
+ * while its own child dies on "address already in use".
+ *
+ * @example
+ * await assertPortFree(7233, '127.0.0.1', 'Temporal frontend (TEMPORAL_PORT)');
+ */
+export async function assertPortFree(port: number, host = '127.0.0.1', what = 'port'): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `${what} ${host}:${port} is already in use by another process (another server running? pick another port)`
+            : `${what} ${host}:${port} cannot be bound: ${error.message}`,
+        ),
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/**
  * Resolves a command name on PATH the way a shell would, without spawning one; the
  * launchers use it to prefer binaries the user already installed.
  *
