@@ -4,7 +4,7 @@
  * live projection. Events that only matter inside the workflow are ignored here; the
  * org's figures arrive in `ProgressReported`.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Transaction, type UpdateObject } from 'kysely';
 import type { DomainEvent, EventOf } from '../domain/events.js';
 import { zeroFigures } from '../domain/figures.js';
 import type { Database } from './schema.js';
@@ -167,21 +167,74 @@ const handlers: Handlers = {
         source: e.source,
         category: e.category,
         description: e.description,
-        status: 'open',
+        status: 'found',
+        immediate: e.immediate,
+        project_ref: e.projectRef,
+        meeting_id: e.meetingId,
+        path: (eb) => eb.selectFrom('rm_org_progress').select('path').where('campaign_id', '=', e.campaignId).where('org_id', '=', e.orgId!),
         recorded_at: e.occurredAt,
         updated_at: e.occurredAt,
       })
       .onConflict((oc) => oc.columns(['campaign_id', 'org_id', 'problem_id']).doNothing())
       .execute(),
-  ProblemClosed: (trx, e) =>
+  RectificationPlanned: (trx, e) => updateProblem(trx, e, { status: 'planned', owner: e.owner, measures: e.measures, deadline: e.deadline }),
+  RectificationStarted: (trx, e) => updateProblem(trx, e, { status: 'in_progress' }),
+  RectificationSubmitted: (trx, e) =>
+    updateProblem(trx, e, { status: 'rectified', evidence: e.evidence, attachments: JSON.stringify(e.attachments), rectified_by: e.by }),
+  RectificationReturned: (trx, e) => updateProblem(trx, e, { status: 'in_progress', return_reason: e.reason, returns: sql<number>`returns + 1` }),
+  RectificationVerified: (trx, e) =>
+    updateProblem(trx, e, { status: 'closed', verified_by: e.by, result: e.note, closed_at: e.occurredAt, alert: 'none' }),
+  DeadlineExtended: (trx, e) => updateProblem(trx, e, { deadline: e.to, extended_from: e.from, extension_reason: e.reason, alert: 'none' }),
+  DeadlineAlert: (trx, e) => updateProblem(trx, e, { alert: e.alert }),
+  ProblemsDisclosed: (trx, e) =>
     trx
       .updateTable('rm_problems')
-      .set({ status: 'closed', updated_at: e.occurredAt })
+      .set({ disclosed_on: e.date, updated_at: e.occurredAt })
       .where('campaign_id', '=', e.campaignId)
       .where('org_id', '=', e.orgId!)
-      .where('problem_id', '=', e.problemId)
+      .where('problem_id', 'in', e.problemIds)
+      .execute(),
+  DemocraticLifeMeetingHeld: (trx, e) =>
+    trx
+      .insertInto('rm_democratic_life_meetings')
+      .values({
+        campaign_id: e.campaignId,
+        org_id: e.orgId!,
+        meeting_id: e.meetingId,
+        date: e.date,
+        attendance: e.attendance,
+        problems_found: e.problemsFound,
+        criticisms: e.criticisms,
+        recorded_at: e.occurredAt,
+      })
+      .onConflict((oc) => oc.columns(['campaign_id', 'org_id', 'meeting_id']).doNothing())
+      .execute(),
+  ProjectCreated: (trx, e) =>
+    trx
+      .insertInto('rm_projects')
+      .values({
+        campaign_id: e.campaignId,
+        org_id: e.orgId!,
+        project_id: e.projectId,
+        project_ref: `${e.orgId}/${e.projectId}`,
+        title: e.title,
+        lead_org_id: e.leadOrgId,
+        participant_org_ids: JSON.stringify(e.participantOrgIds),
+        created_at: e.occurredAt,
+      })
+      .onConflict((oc) => oc.columns(['campaign_id', 'project_ref']).doNothing())
       .execute(),
 };
+
+function updateProblem(trx: Trx, e: DomainEvent & { problemId: string }, set: UpdateObject<Database, 'rm_problems'>) {
+  return trx
+    .updateTable('rm_problems')
+    .set({ ...set, updated_at: e.occurredAt })
+    .where('campaign_id', '=', e.campaignId)
+    .where('org_id', '=', e.orgId!)
+    .where('problem_id', '=', e.problemId)
+    .execute();
+}
 
 /** Applies one event to the read models inside the caller's transaction. */
 export async function applyEvent(trx: Trx, event: DomainEvent): Promise<void> {

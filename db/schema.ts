@@ -127,6 +127,50 @@ export interface RmProblemsTable {
   status: string;
   recorded_at: Timestamp;
   updated_at: Timestamp;
+  immediate: Generated<boolean>;
+  project_ref: string | null;
+  meeting_id: string | null;
+  owner: string | null;
+  measures: string | null;
+  deadline: Timestamp | null;
+  extended_from: Timestamp | null;
+  extension_reason: string | null;
+  alert: Generated<'none' | 'yellow' | 'red'>;
+  evidence: string | null;
+  attachments: Json<string[]> | null;
+  rectified_by: string | null;
+  verified_by: string | null;
+  returns: Generated<number>;
+  return_reason: string | null;
+  /** What the rectification achieved (成效), as the verifier recorded it. */
+  result: string | null;
+  closed_at: Timestamp | null;
+  disclosed_on: string | null;
+  /** The org's materialised path, for overdue lists across a subtree. */
+  path: string | null;
+}
+
+export interface RmDemocraticLifeMeetingsTable {
+  campaign_id: string;
+  org_id: string;
+  meeting_id: string;
+  date: string;
+  attendance: number;
+  problems_found: number;
+  criticisms: number;
+  recorded_at: Timestamp;
+}
+
+/** 专项整治: `project_ref` is `<orgId>/<projectId>`, what items carry. */
+export interface RmProjectsTable {
+  campaign_id: string;
+  org_id: string;
+  project_id: string;
+  project_ref: string;
+  title: string;
+  lead_org_id: string;
+  participant_org_ids: Json<string[]>;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -139,6 +183,8 @@ export interface Database {
   rm_study_sessions: RmStudySessionsTable;
   rm_research_topics: RmResearchTopicsTable;
   rm_problems: RmProblemsTable;
+  rm_democratic_life_meetings: RmDemocraticLifeMeetingsTable;
+  rm_projects: RmProjectsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
@@ -148,6 +194,8 @@ export const READ_MODEL_TABLES = [
   'rm_study_sessions',
   'rm_research_topics',
   'rm_problems',
+  'rm_democratic_life_meetings',
+  'rm_projects',
 ] as const satisfies readonly (keyof Database)[];
 
 export type EventRow = Selectable<EventsTable>;

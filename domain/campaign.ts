@@ -20,6 +20,10 @@ export const Rules = z
     claimDeadlineDays: z.number().int().min(1).max(90).default(7),
     /** Default days to rectify a problem once planned. */
     rectificationDeadlineDays: z.number().int().min(1).max(365).default(30),
+    /** Days before a rectification deadline that the item turns yellow (fractions allowed, for short test runs). */
+    warningDays: z.number().min(0).max(60).default(3),
+    /** Longest deadline, in days, of an immediate-rectification item (立行立改). */
+    immediateDays: z.number().int().min(1).max(60).default(7),
     /** Levels whose mobilisation is recorded automatically when the cascade reaches them. */
     autoMobiliseLevels: z.array(Level).max(4).default([]),
     /** Least seconds between two progress reports of one org to its parent (phase changes go at once). */

@@ -41,12 +41,70 @@ export const SubmitReportCommand = z
 export type SubmitReportCommand = z.infer<typeof SubmitReportCommand>;
 
 export const RecordProblemCommand = z
-  .object({ problemId: ItemId, source: z.enum(PROBLEM_SOURCES), category: Text(60), description: Text(2000), by: Actor })
+  .object({
+    problemId: ItemId,
+    source: z.enum(PROBLEM_SOURCES),
+    category: Text(60),
+    description: Text(2000),
+    /** 立行立改: rectified at once, within the campaign's `immediateDays`. */
+    immediate: z.boolean().optional(),
+    /** `<orgId>/<projectId>` of the special rectification project the item belongs to. */
+    projectRef: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'expected <orgId>/<projectId>').optional(),
+    by: Actor,
+  })
   .strict();
 export type RecordProblemCommand = z.infer<typeof RecordProblemCommand>;
 
-export const CloseProblemCommand = z.object({ problemId: ItemId, note: Text(2000), by: Actor }).strict();
-export type CloseProblemCommand = z.infer<typeof CloseProblemCommand>;
+/** A deadline as a date (the end of that day in China Standard Time) or an ISO instant. */
+export const Deadline = z.union([IsoDate, z.iso.datetime({ offset: true })]);
+
+export const PlanRectificationCommand = z
+  .object({ problemId: ItemId, owner: Text(120), measures: Text(2000), deadline: Deadline, by: Actor })
+  .strict();
+export type PlanRectificationCommand = z.infer<typeof PlanRectificationCommand>;
+
+export const StartRectificationCommand = z.object({ problemId: ItemId, by: Actor }).strict();
+export type StartRectificationCommand = z.infer<typeof StartRectificationCommand>;
+
+export const SubmitRectificationCommand = z
+  .object({ problemId: ItemId, evidence: Text(4000), attachments: z.array(z.string().min(1).max(500)).max(20).optional(), by: Actor })
+  .strict();
+export type SubmitRectificationCommand = z.infer<typeof SubmitRectificationCommand>;
+
+export const VerifyRectificationCommand = z
+  .object({
+    problemId: ItemId,
+    decision: z.enum(['verified', 'returned']),
+    reason: z.string().trim().max(2000).optional(),
+    by: Actor,
+    verifierRole: z.enum(['admin', 'organiser', 'inspector', 'secretary', 'operator']),
+    verifierOrgId: z.string().max(64).nullable(),
+  })
+  .strict();
+export type VerifyRectificationCommand = z.infer<typeof VerifyRectificationCommand>;
+
+export const ExtendDeadlineCommand = z.object({ problemId: ItemId, deadline: Deadline, reason: Text(1000), by: Actor }).strict();
+export type ExtendDeadlineCommand = z.infer<typeof ExtendDeadlineCommand>;
+
+export const DiscloseProblemsCommand = z.object({ date: IsoDate, problemIds: z.array(ItemId).min(1).max(1000), by: Actor }).strict();
+export type DiscloseProblemsCommand = z.infer<typeof DiscloseProblemsCommand>;
+
+export const DemocraticLifeMeetingCommand = z
+  .object({
+    meetingId: ItemId,
+    date: IsoDate,
+    attendance: z.number().int().min(1).max(10_000),
+    criticisms: z.number().int().min(0).max(10_000),
+    problems: z.array(z.object({ problemId: ItemId, category: Text(60), description: Text(2000) }).strict()).max(500),
+    by: Actor,
+  })
+  .strict();
+export type DemocraticLifeMeetingCommand = z.infer<typeof DemocraticLifeMeetingCommand>;
+
+export const CreateProjectCommand = z
+  .object({ projectId: ItemId, title: Text(200), leadOrgId: z.string().min(1).max(64), participantOrgIds: z.array(z.string().min(1).max(64)).max(500), by: Actor })
+  .strict();
+export type CreateProjectCommand = z.infer<typeof CreateProjectCommand>;
 
 export const ConcludeReviewCommand = z.object({ by: Actor }).strict();
 export type ConcludeReviewCommand = z.infer<typeof ConcludeReviewCommand>;

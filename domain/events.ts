@@ -60,8 +60,27 @@ export type DomainEventBody =
   | { type: 'TopicProposed'; topicId: string; leader: string; title: string; similarTo: string[] }
   | { type: 'TopicVetted'; topicId: string; decision: 'approved' | 'returned'; reason: string | null; by: string }
   | { type: 'ReportSubmitted'; reportId: string; topicId: string; title: string; policyMeasures: number }
-  | { type: 'ProblemRecorded'; problemId: string; source: ProblemSource; category: string; description: string }
-  | { type: 'ProblemClosed'; problemId: string; note: string; by: string }
+  | {
+      type: 'ProblemRecorded';
+      problemId: string;
+      source: ProblemSource;
+      category: string;
+      description: string;
+      immediate: boolean;
+      projectRef: string | null;
+      meetingId: string | null;
+      by: string;
+    }
+  | { type: 'RectificationPlanned'; problemId: string; owner: string; measures: string; deadline: string; by: string }
+  | { type: 'RectificationStarted'; problemId: string; by: string }
+  | { type: 'RectificationSubmitted'; problemId: string; evidence: string; attachments: string[]; by: string }
+  | { type: 'RectificationVerified'; problemId: string; by: string; note: string | null }
+  | { type: 'RectificationReturned'; problemId: string; by: string; reason: string }
+  | { type: 'DeadlineExtended'; problemId: string; from: string; to: string; reason: string; by: string }
+  | { type: 'DeadlineAlert'; problemId: string; alert: 'yellow' | 'red'; deadline: string }
+  | { type: 'ProblemsDisclosed'; date: string; problemIds: string[]; by: string }
+  | { type: 'DemocraticLifeMeetingHeld'; meetingId: string; date: string; attendance: number; problemsFound: number; criticisms: number; by: string }
+  | { type: 'ProjectCreated'; projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }
   | { type: 'ReviewConcluded'; by: string }
   | {
       type: 'ProgressReported';

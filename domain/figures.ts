@@ -18,6 +18,11 @@ export const FIGURE_KEYS = [
   'problems',
   'problemsClosed',
   'overdue',
+  'dueSoon',
+  'immediate',
+  'disclosed',
+  'meetings',
+  'criticisms',
 ] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
 export type Figures = Record<FigureKey, number>;

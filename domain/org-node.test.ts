@@ -25,6 +25,14 @@ function mobilised(over: Partial<CampaignRef> = {}): OrgNode {
   return node;
 }
 
+/** Takes a found problem through the whole lifecycle to closed. */
+function rectify(node: OrgNode, problemId: string, at = NOW): void {
+  node.planRectification({ problemId, owner: '李主任', measures: '精简会议文件', deadline: '2019-12-01', by }, at);
+  node.startRectification({ problemId, by }, at);
+  node.submitRectification({ problemId, evidence: '会议减少三成', by }, at);
+  node.verifyRectification({ problemId, decision: 'verified', by: 'inspector:1', verifierRole: 'inspector', verifierOrgId: 'tj' }, at);
+}
+
 function rejects(fn: () => unknown, kind: Rejection['kind'], field?: string) {
   try {
     fn();
@@ -83,14 +91,14 @@ describe('sequential mode', () => {
     expect(rejects(() => node.proposeTopic({ topicId: 't1', leader: '张书记', title: '基层减负' }, NOW), 'Conflict')).toMatch(/research opens when study is done/);
     node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
     expect(node.state.components.research).toBe('open');
-    rejects(() => node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多' }, NOW), 'Conflict');
+    rejects(() => node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多', by }, NOW), 'Conflict');
     node.proposeTopic({ topicId: 't1', leader: '张书记', title: '基层减负' }, NOW);
     node.submitReport({ reportId: 'r1', topicId: 't1', title: '报告', policyMeasures: 2 }, NOW);
     expect(node.state.components).toMatchObject({ research: 'done', review: 'open', rectification: 'locked' });
-    node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多' }, NOW);
+    node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多', by }, NOW);
     node.concludeReview(by, NOW);
     expect(node.state.components.rectification).toBe('open');
-    node.closeProblem({ problemId: 'p1', note: '已整改', by }, NOW);
+    rectify(node, 'p1');
     expect(node.ownDone).toBe(true);
   });
 });
@@ -120,12 +128,12 @@ describe('research', () => {
 describe('rectification and completion', () => {
   test('done when the review is concluded and every problem is closed; a new problem reopens it', () => {
     const node = mobilised();
-    node.recordProblem({ problemId: 'p1', source: 'democratic_life', category: '形式主义', description: '文山会海' }, NOW);
+    node.recordProblem({ problemId: 'p1', source: 'democratic_life', category: '形式主义', description: '文山会海', by }, NOW);
     node.concludeReview(by, NOW);
     expect(node.state.components.rectification).toBe('open');
-    node.closeProblem({ problemId: 'p1', note: '精简会议', by }, NOW);
+    rectify(node, 'p1');
     expect(node.state.components.rectification).toBe('done');
-    node.recordProblem({ problemId: 'p2', source: 'spot_check', category: '作风', description: '台账造假' }, NOW);
+    node.recordProblem({ problemId: 'p2', source: 'spot_check', category: '作风', description: '台账造假', by }, NOW);
     expect(node.state.components.rectification).toBe('open');
     expect(node.ownFigures()).toMatchObject({ problems: 2, problemsClosed: 1 });
   });
@@ -144,7 +152,7 @@ describe('rectification and completion', () => {
     expect(node.state.status).toBe('complete');
     node.close({ by: 'organiser', reason: 'end' }, NOW);
     expect(node.state.status).toBe('completed');
-    rejects(() => node.recordProblem({ problemId: 'p9', source: 'spot_check', category: 'x', description: 'y' }, NOW), 'Conflict');
+    rejects(() => node.recordProblem({ problemId: 'p9', source: 'spot_check', category: 'x', description: 'y', by }, NOW), 'Conflict');
   });
 
   test('after the campaign ends an org with open work keeps rectifying', () => {
@@ -198,5 +206,86 @@ describe('progress reports', () => {
     const node = mobilised();
     expect(node.outbox.map((e) => e.id).slice(0, 2)).toEqual(['campaign/c/org/b1:1', 'campaign/c/org/b1:2']);
     expect(node.outbox.map((e) => e.type).slice(0, 3)).toEqual(['OrgStarted', 'OrgMobilised', 'ComponentOpened']);
+  });
+});
+
+describe('rectification ledger', () => {
+  const ledgerNode = () => {
+    const node = mobilised({ rules: Rules.parse({ warningDays: 3, immediateDays: 7 }) });
+    node.recordProblem({ problemId: 'p1', source: 'public_message', category: '服务', description: '办事排队久', by }, NOW);
+    return node;
+  };
+  const verify = (node: OrgNode, who: { by: string; verifierRole: string; verifierOrgId: string | null }, decision: 'verified' | 'returned' = 'verified', reason?: string) =>
+    node.verifyRectification({ problemId: 'p1', decision, reason, ...who }, NOW);
+  const inspector = { by: 'inspector:7', verifierRole: 'inspector', verifierOrgId: 'tj' };
+
+  test('an invalid transition is a conflict carrying the current state, and changes nothing', () => {
+    const node = ledgerNode();
+    const before = structuredClone(node.state.problems);
+    try {
+      node.submitRectification({ problemId: 'p1', evidence: 'x', by }, NOW);
+      throw new Error('expected a rejection');
+    } catch (err) {
+      expect(err).toMatchObject({ kind: 'Conflict', field: 'problemId', extra: { currentStatus: 'found' } });
+    }
+    expect(node.state.problems).toEqual(before);
+    rejects(() => node.planRectification({ problemId: 'p1', owner: '李', measures: 'x', deadline: '2019-09-30', by }, NOW), 'Invalid', 'deadline');
+  });
+
+  test('verification: never by who rectified it, nor by the org itself; a return needs a reason and goes back to in progress', () => {
+    const node = ledgerNode();
+    node.planRectification({ problemId: 'p1', owner: '李主任', measures: '增设窗口', deadline: '2019-10-20', by }, NOW);
+    node.startRectification({ problemId: 'p1', by }, NOW);
+    node.submitRectification({ problemId: 'p1', evidence: '窗口由3个增至6个', attachments: ['photo-1.jpg'], by: 'secretary:1' }, NOW);
+    rejects(() => verify(node, { by: 'secretary:1', verifierRole: 'inspector', verifierOrgId: 'tj' }), 'Forbidden', 'by');
+    rejects(() => verify(node, { by: 'organiser:2', verifierRole: 'organiser', verifierOrgId: 'b1' }), 'Forbidden', 'by');
+    rejects(() => verify(node, inspector, 'returned'), 'Invalid', 'reason');
+    expect(verify(node, inspector, 'returned', '证据不足')).toEqual({ problemId: 'p1', status: 'in_progress' });
+    node.submitRectification({ problemId: 'p1', evidence: '群众满意度回访 95%', by: 'secretary:1' }, NOW);
+    expect(verify(node, { by: 'organiser:3', verifierRole: 'organiser', verifierOrgId: 'u1' })).toEqual({ problemId: 'p1', status: 'closed' });
+    expect(node.ownFigures()).toMatchObject({ problems: 1, problemsClosed: 1 });
+  });
+
+  test('deadlines turn yellow, then red; overdue counts until closed; one extension, which resets the alert', () => {
+    const node = ledgerNode();
+    node.planRectification({ problemId: 'p1', owner: '李主任', measures: '增设窗口', deadline: '2019-10-10', by }, NOW);
+    const deadline = Date.parse('2019-10-10T23:59:59.999+08:00');
+    expect(node.nextAlertAtMs()).toBe(deadline - 3 * 86_400_000);
+    node.checkDeadlines(deadline - 3 * 86_400_000);
+    expect(node.ownFigures()).toMatchObject({ dueSoon: 1, overdue: 0 });
+    expect(node.nextAlertAtMs()).toBe(deadline);
+    node.checkDeadlines(deadline + 1);
+    expect(node.ownFigures()).toMatchObject({ dueSoon: 0, overdue: 1 });
+    expect(node.outbox.filter((e) => e.type === 'DeadlineAlert').map((e) => (e as { alert: string }).alert)).toEqual(['yellow', 'red']);
+    expect(node.details()).toMatch(/1 overdue/);
+    node.extendDeadline({ problemId: 'p1', deadline: '2019-11-30', reason: '需财政配套', by }, deadline + 1);
+    expect(node.ownFigures()).toMatchObject({ overdue: 0 });
+    expect(node.state.problems.p1).toMatchObject({ extended: true, alert: 'none' });
+    rejects(() => node.extendDeadline({ problemId: 'p1', deadline: '2019-12-30', reason: '再延', by }, deadline + 1), 'Conflict', 'deadline');
+  });
+
+  test('an immediate item (立行立改) must have a short deadline', () => {
+    const node = ledgerNode();
+    node.recordProblem({ problemId: 'p2', source: 'self_inspection', category: '作风', description: '门难进', immediate: true, by }, NOW);
+    expect(rejects(() => node.planRectification({ problemId: 'p2', owner: '张', measures: '挂牌服务', deadline: '2019-11-30', by }, NOW), 'Invalid', 'deadline')).toMatch(/7 days/);
+    node.planRectification({ problemId: 'p2', owner: '张', measures: '挂牌服务', deadline: '2019-10-05', by }, NOW);
+    expect(node.ownFigures().immediate).toBe(1);
+  });
+
+  test('only closed items are disclosed (公示), once', () => {
+    const node = ledgerNode();
+    rejects(() => node.discloseProblems({ date: '2019-10-01', problemIds: ['p1'], by }, NOW), 'Conflict', 'problemIds');
+    rectify(node, 'p1');
+    expect(node.discloseProblems({ date: '2019-10-01', problemIds: ['p1'], by }, NOW)).toEqual({ disclosed: 1 });
+    expect(node.discloseProblems({ date: '2019-10-01', problemIds: ['p1'], by }, NOW)).toEqual({ disclosed: 0 });
+    expect(node.ownFigures().disclosed).toBe(1);
+  });
+
+  test('a democratic life meeting records its counts and puts its problems in the ledger', () => {
+    const node = mobilised();
+    const problems = Array.from({ length: 3 }, (_, i) => ({ problemId: `m1-${i}`, category: '作风', description: `批评意见${i}` }));
+    expect(node.recordDemocraticLifeMeeting({ meetingId: 'm1', date: '2019-09-20', attendance: 9, criticisms: 12, problems, by }, NOW)).toEqual({ meetingId: 'm1', problemsFound: 3 });
+    expect(node.ownFigures()).toMatchObject({ meetings: 1, criticisms: 12, problems: 3 });
+    expect(node.state.problems['m1-0']).toMatchObject({ source: 'democratic_life', status: 'found' });
   });
 });

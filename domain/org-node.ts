@@ -23,6 +23,16 @@ import { acceptSnapshot, sumFigures, zeroFigures, type ChildSnapshot, type Figur
 import type { Level } from './levels.js';
 import { Rejection } from './rejection.js';
 import { similarTopics } from './similarity.js';
+import {
+  alertAt,
+  deadlineInstant,
+  itemOf,
+  ledgerCounts,
+  nextAlertAtMs,
+  requireStatus,
+  type ItemStatus,
+  type Ledger,
+} from './ledger.js';
 
 export interface OrgRef {
   id: string;
@@ -42,10 +52,6 @@ interface TopicState {
   measures: number;
 }
 
-interface ProblemState {
-  status: 'open' | 'closed';
-  source: ProblemSource;
-}
 
 /** Everything an org workflow must carry through continue-as-new. JSON only. */
 export interface OrgNodeState {
@@ -56,7 +62,9 @@ export interface OrgNodeState {
   components: Record<Component, ComponentState>;
   study: { sessions: Record<string, { counted: boolean; reason: string | null }>; days: string[] };
   topics: Record<string, TopicState>;
-  problems: Record<string, ProblemState>;
+  problems: Ledger;
+  meetings: Record<string, { date: string; problemsFound: number; criticisms: number }>;
+  projects: Record<string, { title: string; leadOrgId: string; participantOrgIds: string[] }>;
   reviewConcluded: boolean;
   cascade: { state: 'pending' | 'running' | 'done'; cursor: string | null; childrenTotal: number };
   children: Record<string, ChildSnapshot>;
@@ -113,6 +121,8 @@ export class OrgNode {
       study: { sessions: {}, days: [] },
       topics: {},
       problems: {},
+      meetings: {},
+      projects: {},
       reviewConcluded: false,
       cascade: { state: 'pending', cursor: null, childrenTotal: 0 },
       children: {},
@@ -247,26 +257,196 @@ export class OrgNode {
 
   // ---- review and rectification --------------------------------------------
 
-  recordProblem(cmd: { problemId: string; source: ProblemSource; category: string; description: string }, nowMs: number): { problemId: string; status: 'open' | 'closed' } {
+  /** A problem enters the ledger as `found`, whatever its source. */
+  recordProblem(
+    cmd: { problemId: string; source: ProblemSource; category: string; description: string; immediate?: boolean | undefined; projectRef?: string | undefined; by: string },
+    nowMs: number,
+    meetingId: string | null = null,
+  ): { problemId: string; status: ItemStatus } {
     const held = this.state.problems[cmd.problemId];
     if (held) return { problemId: cmd.problemId, status: held.status };
     if (this.state.components.review === 'locked') throw this.lockedRejection('review');
     this.assertOpenForBusiness();
-    this.state.problems[cmd.problemId] = { status: 'open', source: cmd.source };
-    this.emit(nowMs, { type: 'ProblemRecorded', ...cmd });
+    const immediate = cmd.immediate ?? false;
+    const projectRef = cmd.projectRef ?? null;
+    this.state.problems[cmd.problemId] = {
+      source: cmd.source,
+      category: cmd.category,
+      immediate,
+      projectRef,
+      status: 'found',
+      owner: null,
+      deadline: null,
+      extended: false,
+      alert: 'none',
+      rectifiedBy: null,
+      returns: 0,
+      disclosedOn: null,
+    };
+    const { problemId, source, category, description, by } = cmd;
+    this.emit(nowMs, { type: 'ProblemRecorded', problemId, source, category, description, immediate, projectRef, meetingId, by });
     this.advance(nowMs);
-    return { problemId: cmd.problemId, status: 'open' };
+    return { problemId, status: 'found' };
   }
 
-  closeProblem(cmd: { problemId: string; note: string; by: string }, nowMs: number): { problemId: string; status: 'closed' } {
-    const problem = this.state.problems[cmd.problemId];
-    if (!problem) throw new Rejection('NotFound', `no problem ${cmd.problemId} in ${this.org.id}`, 'problemId');
-    if (problem.status === 'closed') return { problemId: cmd.problemId, status: 'closed' };
-    if (this.state.components.rectification === 'locked') throw this.lockedRejection('rectification');
-    problem.status = 'closed';
-    this.emit(nowMs, { type: 'ProblemClosed', problemId: cmd.problemId, note: cmd.note, by: cmd.by });
+  /** found → planned: an owner, measures and a deadline, all required. */
+  planRectification(cmd: { problemId: string; owner: string; measures: string; deadline: string; by: string }, nowMs: number): { problemId: string; status: ItemStatus; deadline: string } {
+    const item = itemOf(this.state.problems, cmd.problemId, this.org.id);
+    if (item.status === 'planned' && item.owner === cmd.owner && item.deadline === deadlineInstant(cmd.deadline)) {
+      return { problemId: cmd.problemId, status: item.status, deadline: item.deadline };
+    }
+    this.assertComponentOpen('rectification');
+    requireStatus(item, cmd.problemId, ['found'], 'plan');
+    const deadline = this.futureDeadline(cmd.deadline, nowMs, 'deadline');
+    if (item.immediate && Date.parse(deadline) - nowMs > this.campaign.rules.immediateDays * 86_400_000) {
+      throw new Rejection('Invalid', `an immediate item (立行立改) must be done within ${this.campaign.rules.immediateDays} days`, 'deadline');
+    }
+    item.status = 'planned';
+    item.owner = cmd.owner;
+    item.deadline = deadline;
+    this.emit(nowMs, { type: 'RectificationPlanned', problemId: cmd.problemId, owner: cmd.owner, measures: cmd.measures, deadline, by: cmd.by });
+    this.refreshAlert(cmd.problemId, nowMs);
     this.advance(nowMs);
-    return { problemId: cmd.problemId, status: 'closed' };
+    return { problemId: cmd.problemId, status: item.status, deadline };
+  }
+
+  /** planned → in_progress. */
+  startRectification(cmd: { problemId: string; by: string }, nowMs: number): { problemId: string; status: ItemStatus } {
+    const item = itemOf(this.state.problems, cmd.problemId, this.org.id);
+    if (item.status === 'in_progress') return { problemId: cmd.problemId, status: item.status };
+    this.assertOpenForBusiness();
+    requireStatus(item, cmd.problemId, ['planned'], 'start');
+    item.status = 'in_progress';
+    this.emit(nowMs, { type: 'RectificationStarted', problemId: cmd.problemId, by: cmd.by });
+    this.advance(nowMs);
+    return { problemId: cmd.problemId, status: item.status };
+  }
+
+  /** in_progress → rectified, with evidence. */
+  submitRectification(cmd: { problemId: string; evidence: string; attachments?: string[] | undefined; by: string }, nowMs: number): { problemId: string; status: ItemStatus } {
+    const item = itemOf(this.state.problems, cmd.problemId, this.org.id);
+    this.assertOpenForBusiness();
+    requireStatus(item, cmd.problemId, ['in_progress'], 'submit');
+    item.status = 'rectified';
+    item.rectifiedBy = cmd.by;
+    this.emit(nowMs, { type: 'RectificationSubmitted', problemId: cmd.problemId, evidence: cmd.evidence, attachments: cmd.attachments ?? [], by: cmd.by });
+    this.advance(nowMs);
+    return { problemId: cmd.problemId, status: item.status };
+  }
+
+  /**
+   * rectified → closed (verified) or back to in_progress (returned, with a reason). The
+   * verifier is an inspector or an organiser of a higher org, and never who rectified it.
+   */
+  verifyRectification(
+    cmd: { problemId: string; decision: 'verified' | 'returned'; reason?: string | undefined; by: string; verifierRole: string; verifierOrgId: string | null },
+    nowMs: number,
+  ): { problemId: string; status: ItemStatus } {
+    const item = itemOf(this.state.problems, cmd.problemId, this.org.id);
+    this.assertOpenForBusiness();
+    requireStatus(item, cmd.problemId, ['rectified'], cmd.decision === 'verified' ? 'verify' : 'return');
+    const higher = cmd.verifierRole === 'admin' || cmd.verifierRole === 'inspector' || (cmd.verifierRole === 'organiser' && cmd.verifierOrgId !== this.org.id);
+    if (!higher) throw new Rejection('Forbidden', `verification is for an inspector or an organiser above ${this.org.id}`, 'by');
+    if (cmd.by === item.rectifiedBy) throw new Rejection('Forbidden', 'whoever rectified an item cannot verify it', 'by');
+    if (cmd.decision === 'returned') {
+      const reason = cmd.reason?.trim();
+      if (!reason) throw new Rejection('Invalid', 'a returned rectification needs a reason', 'reason');
+      item.status = 'in_progress';
+      item.returns += 1;
+      this.emit(nowMs, { type: 'RectificationReturned', problemId: cmd.problemId, by: cmd.by, reason });
+      this.refreshAlert(cmd.problemId, nowMs);
+    } else {
+      item.status = 'closed';
+      this.emit(nowMs, { type: 'RectificationVerified', problemId: cmd.problemId, by: cmd.by, note: cmd.reason?.trim() || null });
+    }
+    this.advance(nowMs);
+    return { problemId: cmd.problemId, status: item.status };
+  }
+
+  /** A deadline may be extended once, with a reason; the extension shows in the ledger. */
+  extendDeadline(cmd: { problemId: string; deadline: string; reason: string; by: string }, nowMs: number): { problemId: string; deadline: string } {
+    const item = itemOf(this.state.problems, cmd.problemId, this.org.id);
+    const to = deadlineInstant(cmd.deadline);
+    if (item.extended && item.deadline === to) return { problemId: cmd.problemId, deadline: to };
+    this.assertOpenForBusiness();
+    requireStatus(item, cmd.problemId, ['planned', 'in_progress'], 'extend its deadline');
+    if (item.extended) throw new Rejection('Conflict', `the deadline of ${cmd.problemId} was already extended once`, 'deadline', { currentStatus: item.status });
+    const from = item.deadline!;
+    if (to <= from) throw new Rejection('Invalid', `the new deadline must be after the current one (${from})`, 'deadline');
+    item.deadline = to;
+    item.extended = true;
+    this.emit(nowMs, { type: 'DeadlineExtended', problemId: cmd.problemId, from, to, reason: cmd.reason, by: cmd.by });
+    this.refreshAlert(cmd.problemId, nowMs);
+    this.advance(nowMs);
+    return { problemId: cmd.problemId, deadline: to };
+  }
+
+  /** Fires the yellow and red alerts that are due; the workflow calls it from its timer. */
+  checkDeadlines(nowMs: number): void {
+    let changed = false;
+    for (const id of Object.keys(this.state.problems)) changed = this.refreshAlert(id, nowMs) || changed;
+    if (changed) this.advance(nowMs);
+  }
+
+  /** When the next deadline alert falls due, or null. */
+  nextAlertAtMs(): number | null {
+    let next: number | null = null;
+    for (const item of Object.values(this.state.problems)) {
+      const at = nextAlertAtMs(item, this.campaign.rules.warningDays);
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    return next;
+  }
+
+  /** 公示: publishes closed items' results on a date. */
+  discloseProblems(cmd: { date: string; problemIds: string[]; by: string }, nowMs: number): { disclosed: number } {
+    this.assertOpenForBusiness();
+    this.assertInWindow(cmd.date, nowMs, 'date', true);
+    const fresh = cmd.problemIds.filter((id) => itemOf(this.state.problems, id, this.org.id).disclosedOn === null);
+    for (const id of fresh) {
+      const item = this.state.problems[id]!;
+      if (item.status !== 'closed') throw new Rejection('Conflict', `problem ${id} is ${item.status}; only closed items are disclosed`, 'problemIds', { problemId: id, currentStatus: item.status });
+    }
+    if (fresh.length === 0) return { disclosed: 0 };
+    for (const id of fresh) this.state.problems[id]!.disclosedOn = cmd.date;
+    this.emit(nowMs, { type: 'ProblemsDisclosed', date: cmd.date, problemIds: fresh, by: cmd.by });
+    this.advance(nowMs);
+    return { disclosed: fresh.length };
+  }
+
+  /** 民主生活会: its counts are recorded and its problems go straight into the ledger. */
+  recordDemocraticLifeMeeting(
+    cmd: { meetingId: string; date: string; attendance: number; criticisms: number; problems: { problemId: string; category: string; description: string }[]; by: string },
+    nowMs: number,
+  ): { meetingId: string; problemsFound: number } {
+    const held = this.state.meetings[cmd.meetingId];
+    if (held) return { meetingId: cmd.meetingId, problemsFound: held.problemsFound };
+    if (this.state.components.review === 'locked') throw this.lockedRejection('review');
+    this.assertOpenForBusiness();
+    this.assertInWindow(cmd.date, nowMs, 'date', true);
+    const taken = cmd.problems.find((p) => this.state.problems[p.problemId]);
+    if (taken) throw new Rejection('Conflict', `problem ${taken.problemId} is already in the ledger`, 'problems');
+    this.state.meetings[cmd.meetingId] = { date: cmd.date, problemsFound: cmd.problems.length, criticisms: cmd.criticisms };
+    const { meetingId, date, attendance, criticisms, by } = cmd;
+    this.emit(nowMs, { type: 'DemocraticLifeMeetingHeld', meetingId, date, attendance, problemsFound: cmd.problems.length, criticisms, by });
+    for (const p of cmd.problems) this.recordProblem({ ...p, source: 'democratic_life', by }, nowMs, meetingId);
+    this.advance(nowMs);
+    return { meetingId, problemsFound: cmd.problems.length };
+  }
+
+  /** 专项整治: a special rectification project with a lead department and participants. */
+  createProject(cmd: { projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }, nowMs: number): { projectId: string } {
+    const held = this.state.projects[cmd.projectId];
+    if (held) {
+      if (held.title === cmd.title && held.leadOrgId === cmd.leadOrgId) return { projectId: cmd.projectId };
+      throw new Rejection('Conflict', `project ${cmd.projectId} already exists`, 'projectId');
+    }
+    this.assertOpenForBusiness();
+    if (!this.mobilised) throw this.lockedRejection('rectification');
+    this.state.projects[cmd.projectId] = { title: cmd.title, leadOrgId: cmd.leadOrgId, participantOrgIds: cmd.participantOrgIds };
+    const { projectId, title, leadOrgId, participantOrgIds, by } = cmd;
+    this.emit(nowMs, { type: 'ProjectCreated', projectId, title, leadOrgId, participantOrgIds, by });
+    return { projectId };
   }
 
   /** The org declares its problem list complete (问题清单); rectification can then finish. */
@@ -292,7 +472,6 @@ export class OrgNode {
     const f = zeroFigures();
     const s = this.state;
     const topics = Object.values(s.topics);
-    const problems = Object.values(s.problems);
     f.orgs = 1;
     f.mobilised = this.mobilised ? 1 : 0;
     f.studyDone = s.components.study === 'done' ? 1 : 0;
@@ -304,8 +483,16 @@ export class OrgNode {
     f.topicsApproved = topics.filter((t) => t.status === 'approved').length;
     f.reports = topics.reduce((n, t) => n + t.reports.length, 0);
     f.measures = topics.reduce((n, t) => n + t.measures, 0);
-    f.problems = problems.length;
-    f.problemsClosed = problems.filter((p) => p.status === 'closed').length;
+    const counts = ledgerCounts(s.problems);
+    f.problems = counts.problems;
+    f.problemsClosed = counts.problemsClosed;
+    f.overdue = counts.overdue;
+    f.dueSoon = counts.dueSoon;
+    f.immediate = counts.immediate;
+    f.disclosed = counts.disclosed;
+    const meetings = Object.values(s.meetings);
+    f.meetings = meetings.length;
+    f.criticisms = meetings.reduce((n, m) => n + m.criticisms, 0);
     return f;
   }
 
@@ -511,12 +698,29 @@ export class OrgNode {
     return new Rejection('Conflict', `${c} opens when ${before} is done (sequential mode)`);
   }
 
-  private assertInWindow(date: string, nowMs: number, field: string): void {
+  /** A campaign date; `continuing` also admits dates after the end (continuing rectification). */
+  private assertInWindow(date: string, nowMs: number, field: string, continuing = false): void {
     const { startsOn, endsOn } = this.campaign;
     if (date < startsOn) throw new Rejection('Invalid', `${date} is before the campaign starts (${startsOn})`, field);
-    if (date > endsOn) throw new Rejection('Invalid', `${date} is after the campaign ends (${endsOn})`, field);
+    if (date > endsOn && !continuing) throw new Rejection('Invalid', `${date} is after the campaign ends (${endsOn})`, field);
     const today = chinaDate(nowMs);
     if (date > today) throw new Rejection('Invalid', `${date} is in the future (today is ${today})`, field);
+  }
+
+  private futureDeadline(deadline: string, nowMs: number, field: string): string {
+    const instant = deadlineInstant(deadline);
+    if (Date.parse(instant) <= nowMs) throw new Rejection('Invalid', `the deadline ${deadline} has already passed`, field);
+    return instant;
+  }
+
+  /** Moves an item's alert to what it should be now; a DeadlineAlert event when it turns yellow or red. */
+  private refreshAlert(problemId: string, nowMs: number): boolean {
+    const item = this.state.problems[problemId]!;
+    const next = alertAt(item, this.campaign.rules.warningDays, nowMs);
+    if (next === item.alert) return false;
+    item.alert = next;
+    if (next !== 'none') this.emit(nowMs, { type: 'DeadlineAlert', problemId, alert: next, deadline: item.deadline! });
+    return true;
   }
 
   private emit(nowMs: number, body: DomainEventBody): void {

@@ -17,8 +17,13 @@ import { generateTree } from '../domain/generate-tree.js';
 import { seedOrgs } from '../test/support/orgs.js';
 import { createWorker } from '../worker/create-worker.js';
 import {
-  closeProblemUpdate,
   concludeReviewUpdate,
+  democraticLifeMeetingUpdate,
+  extendDeadlineUpdate,
+  planRectificationUpdate,
+  startRectificationUpdate,
+  submitRectificationUpdate,
+  verifyRectificationUpdate,
   mobiliseUpdate,
   orgStatusQuery,
   proposeTopicUpdate,
@@ -50,7 +55,7 @@ const histories = await worker.runUntil(async () => {
     phaseMode: 'sequential',
     startsOn: '2019-09-01',
     endsOn: '2099-12-31',
-    rules: { minStudyDays: 1, progressReportSeconds: 1, autoMobiliseLevels: ['district', 'unit', 'branch'] },
+    rules: { minStudyDays: 1, progressReportSeconds: 1, warningDays: 0.00002, autoMobiliseLevels: ['district', 'unit', 'branch'] },
   });
   await startCampaign(client, taskQueue, spec, { historyLimit: 80 });
   const by = 'recorder';
@@ -65,7 +70,20 @@ const histories = await worker.runUntil(async () => {
     await root.executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'democratic_life', category: '形式主义', description: `问题${i}`, by }] });
   }
   await root.executeUpdate(concludeReviewUpdate, { args: [{ by }] });
-  await root.executeUpdate(closeProblemUpdate, { args: [{ problemId: 'p0', note: '已整改', by }] });
+  await root.executeUpdate(democraticLifeMeetingUpdate, {
+    args: [{ meetingId: 'm1', date: '2019-09-20', attendance: 12, criticisms: 9, problems: [{ problemId: 'm1-1', category: '作风', description: '调研不深' }], by }],
+  });
+  // A deadline seconds away: the durable timer turns it yellow, then red.
+  const soon = new Date(Date.now() + 3000).toISOString();
+  await root.executeUpdate(planRectificationUpdate, { args: [{ problemId: 'p1', owner: '办公室主任', measures: '压减会议', deadline: soon, by }] });
+  await until(async () => (await root.query(orgStatusQuery)).own.overdue === 1);
+  await root.executeUpdate(extendDeadlineUpdate, { args: [{ problemId: 'p1', deadline: '2099-01-01', reason: '需要预算', by }] });
+  await root.executeUpdate(planRectificationUpdate, { args: [{ problemId: 'p0', owner: '办公室主任', measures: '精简文件', deadline: '2099-01-01', by }] });
+  await root.executeUpdate(startRectificationUpdate, { args: [{ problemId: 'p0', by }] });
+  await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'p0', evidence: '文件减少四成', by }] });
+  await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'p0', decision: 'returned', reason: '缺少数据', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+  await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'p0', evidence: '文件减少四成，附统计表', by }] });
+  await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'p0', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   await until(async () => (await root.query(orgStatusQuery)).subtree.mobilised === 40);
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();

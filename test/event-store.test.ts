@@ -31,7 +31,7 @@ function branchWithWork(): OrgNode {
   node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 28 }, NOW);
   node.proposeTopic({ topicId: 't1', leader: '张书记', title: '社区养老' }, NOW);
   node.submitReport({ reportId: 'r1', topicId: 't1', title: '社区养老调研报告', policyMeasures: 4 }, NOW);
-  node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '联系群众不够' }, NOW);
+  node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '联系群众不够', by: 'sec' }, NOW);
   node.publish(NOW);
   return node;
 }
@@ -49,7 +49,7 @@ describe.each(Object.entries(engines))('on %s', (_engine, open) => {
     expect(await appendEvents(db.kysely, events)).toEqual({ stored: 0 });
     // A retried batch that overlaps a stored one adds only what is new.
     const more = branchWithWork();
-    more.closeProblem({ problemId: 'p1', note: '已整改', by: 'sec' }, NOW);
+    more.planRectification({ problemId: 'p1', owner: '王委员', measures: '每月走访', deadline: '2019-12-01', by: 'sec' }, NOW);
     expect(await appendEvents(db.kysely, more.outbox)).toEqual({ stored: 1 });
 
     const stored = await db.kysely.selectFrom('events').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
@@ -57,7 +57,7 @@ describe.each(Object.entries(engines))('on %s', (_engine, open) => {
     const topic = await db.kysely.selectFrom('rm_research_topics').selectAll().executeTakeFirstOrThrow();
     expect(topic).toMatchObject({ reports: 1, policy_measures: 4, status: 'approved' });
     const problem = await db.kysely.selectFrom('rm_problems').selectAll().executeTakeFirstOrThrow();
-    expect(problem.status).toBe('closed');
+    expect(problem).toMatchObject({ status: 'planned', owner: '王委员', path: '/tj/u1/b1/' });
     const progress = await db.kysely.selectFrom('rm_org_progress').selectAll().executeTakeFirstOrThrow();
     expect(progress).toMatchObject({ org_id: 'b1', mobilised_on: '2019-09-05', path: '/tj/u1/b1/' });
     expect(progress.own).toMatchObject({ studyDays: 1, topics: 1, reports: 1, measures: 4, problems: 1 });

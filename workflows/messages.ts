@@ -7,8 +7,15 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CampaignSpec } from '../domain/campaign.js';
 import type {
   CloseCampaignCommand,
-  CloseProblemCommand,
   ConcludeReviewCommand,
+  CreateProjectCommand,
+  DemocraticLifeMeetingCommand,
+  DiscloseProblemsCommand,
+  ExtendDeadlineCommand,
+  PlanRectificationCommand,
+  StartRectificationCommand,
+  SubmitRectificationCommand,
+  VerifyRectificationCommand,
   MobiliseCommand,
   ProposeTopicCommand,
   RecordProblemCommand,
@@ -26,7 +33,14 @@ export const proposeTopicUpdate = defineUpdate<{ topicId: string; status: string
 export const vetTopicUpdate = defineUpdate<{ topicId: string; status: string }, [VetTopicCommand]>('vetTopic');
 export const submitReportUpdate = defineUpdate<{ reportId: string; topicReports: number }, [SubmitReportCommand]>('submitReport');
 export const recordProblemUpdate = defineUpdate<{ problemId: string; status: string }, [RecordProblemCommand]>('recordProblem');
-export const closeProblemUpdate = defineUpdate<{ problemId: string; status: string }, [CloseProblemCommand]>('closeProblem');
+export const planRectificationUpdate = defineUpdate<{ problemId: string; status: string; deadline: string }, [PlanRectificationCommand]>('planRectification');
+export const startRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [StartRectificationCommand]>('startRectification');
+export const submitRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [SubmitRectificationCommand]>('submitRectification');
+export const verifyRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [VerifyRectificationCommand]>('verifyRectification');
+export const extendDeadlineUpdate = defineUpdate<{ problemId: string; deadline: string }, [ExtendDeadlineCommand]>('extendDeadline');
+export const discloseProblemsUpdate = defineUpdate<{ disclosed: number }, [DiscloseProblemsCommand]>('discloseProblems');
+export const democraticLifeMeetingUpdate = defineUpdate<{ meetingId: string; problemsFound: number }, [DemocraticLifeMeetingCommand]>('recordDemocraticLifeMeeting');
+export const createProjectUpdate = defineUpdate<{ projectId: string }, [CreateProjectCommand]>('createProject');
 export const concludeReviewUpdate = defineUpdate<{ problems: number }, [ConcludeReviewCommand]>('concludeReview');
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */

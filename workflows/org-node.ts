@@ -18,8 +18,15 @@ import {
 } from '@temporalio/workflow';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import {
-  CloseProblemCommand,
   ConcludeReviewCommand,
+  CreateProjectCommand,
+  DemocraticLifeMeetingCommand,
+  DiscloseProblemsCommand,
+  ExtendDeadlineCommand,
+  PlanRectificationCommand,
+  StartRectificationCommand,
+  SubmitRectificationCommand,
+  VerifyRectificationCommand,
   MobiliseCommand,
   ProposeTopicCommand,
   RecordProblemCommand,
@@ -32,8 +39,15 @@ import { chinaDate, OrgNode, type CampaignRef, type OrgNodeState, type OrgRef } 
 import {
   childProgressSignal,
   closeCampaignSignal,
-  closeProblemUpdate,
   concludeReviewUpdate,
+  createProjectUpdate,
+  democraticLifeMeetingUpdate,
+  discloseProblemsUpdate,
+  extendDeadlineUpdate,
+  planRectificationUpdate,
+  startRectificationUpdate,
+  submitRectificationUpdate,
+  verifyRectificationUpdate,
   mobiliseUpdate,
   orgStatusQuery,
   proposeTopicUpdate,
@@ -79,7 +93,16 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(vetTopicUpdate, (cmd) => command(() => node.vetTopic(cmd, Date.now())), { validator: validateWith(VetTopicCommand) });
   setHandler(submitReportUpdate, (cmd) => command(() => node.submitReport(cmd, Date.now())), { validator: validateWith(SubmitReportCommand) });
   setHandler(recordProblemUpdate, (cmd) => command(() => node.recordProblem(cmd, Date.now())), { validator: validateWith(RecordProblemCommand) });
-  setHandler(closeProblemUpdate, (cmd) => command(() => node.closeProblem(cmd, Date.now())), { validator: validateWith(CloseProblemCommand) });
+  setHandler(planRectificationUpdate, (cmd) => command(() => node.planRectification(cmd, Date.now())), { validator: validateWith(PlanRectificationCommand) });
+  setHandler(startRectificationUpdate, (cmd) => command(() => node.startRectification(cmd, Date.now())), { validator: validateWith(StartRectificationCommand) });
+  setHandler(submitRectificationUpdate, (cmd) => command(() => node.submitRectification(cmd, Date.now())), { validator: validateWith(SubmitRectificationCommand) });
+  setHandler(verifyRectificationUpdate, (cmd) => command(() => node.verifyRectification(cmd, Date.now())), { validator: validateWith(VerifyRectificationCommand) });
+  setHandler(extendDeadlineUpdate, (cmd) => command(() => node.extendDeadline(cmd, Date.now())), { validator: validateWith(ExtendDeadlineCommand) });
+  setHandler(discloseProblemsUpdate, (cmd) => command(() => node.discloseProblems(cmd, Date.now())), { validator: validateWith(DiscloseProblemsCommand) });
+  setHandler(democraticLifeMeetingUpdate, (cmd) => command(() => node.recordDemocraticLifeMeeting(cmd, Date.now())), {
+    validator: validateWith(DemocraticLifeMeetingCommand),
+  });
+  setHandler(createProjectUpdate, (cmd) => command(() => node.createProject(cmd, Date.now())), { validator: validateWith(CreateProjectCommand) });
   setHandler(concludeReviewUpdate, (cmd) => command(() => node.concludeReview(cmd.by, Date.now())), {
     validator: validateWith(ConcludeReviewCommand),
   });
@@ -137,6 +160,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       await fanout.signalChildOrgs({ campaignId: input.campaign.id, parentOrgId: input.org.id, signal: 'closeCampaign', payload: closeRequest });
     }
     if (Date.now() >= endOfCampaignMs) node.campaignEnded(Date.now());
+    node.checkDeadlines(Date.now());
     if (node.finished) break;
 
     if (node.needsCascade) {
@@ -169,7 +193,8 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     // Sleep until something changes or the next report or the campaign's end is due.
     const seen = node.revision;
     const dueIn = node.reportDueInMs(Date.now());
-    const untilEnd = Math.max(1, endOfCampaignMs - Date.now());
+    const nextAlert = node.nextAlertAtMs();
+    const untilEnd = Math.max(1, Math.min(endOfCampaignMs, nextAlert ?? Infinity) - Date.now());
     await condition(
       () => node.revision !== seen || recorder.pending || node.needsCascade || (closeRequest !== null && !node.state.closing),
       Math.max(1, Math.min(dueIn ?? untilEnd, untilEnd)),

@@ -28,7 +28,7 @@ export function decide<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof Rejection) {
-      throw ApplicationFailure.create({ type: err.kind, message: err.message, nonRetryable: true, details: [{ field: err.field ?? null }] });
+      throw ApplicationFailure.create({ type: err.kind, message: err.message, nonRetryable: true, details: [{ field: err.field ?? null, ...err.extra }] });
     }
     throw err;
   }

@@ -9,7 +9,6 @@ import { rebuildProjections } from '../../db/event-store.js';
 import { sumFigures, zeroFigures, type Figures } from '../../domain/figures.js';
 import { prng, randomTree } from '../../domain/generate-tree.js';
 import {
-  closeProblemUpdate,
   concludeReviewUpdate,
   orgStatusQuery,
   proposeTopicUpdate,
@@ -17,7 +16,7 @@ import {
   recordStudySessionUpdate,
   submitReportUpdate,
 } from '../../workflows/messages.js';
-import { figuresOf, subtrees, testSpec } from '../support/campaign.js';
+import { figuresOf, rectify, subtrees, testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { seedOrgs } from '../support/orgs.js';
 import { readModels } from '../support/read-models.js';
@@ -81,7 +80,7 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
     let closed = 0;
     for (let i = 0; i < problems; i++) {
       if (rnd() < 0.5) {
-        await h.executeUpdate(closeProblemUpdate, { args: [{ problemId: `p${i}`, note: '已整改', by }] });
+        await rectify(h, `p${i}`);
         closed++;
       }
     }

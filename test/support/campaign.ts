@@ -2,10 +2,11 @@
  * Helpers for campaign tests: a spec with test-friendly defaults, and sending an org
  * command the way the API does.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { CampaignSpec } from '../../domain/campaign.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
 import { figuresOf } from './figures.js';
+import { planRectificationUpdate, startRectificationUpdate, submitRectificationUpdate, verifyRectificationUpdate } from '../../workflows/messages.js';
 
 export function testSpec(over: Partial<Omit<CampaignSpec, 'rules'>> & { rules?: Partial<CampaignSpec['rules']> } = {}): CampaignSpec {
   return CampaignSpec.parse({
@@ -38,3 +39,12 @@ export function subtrees(orgs: readonly FlatOrg[]): Map<string, string[]> {
 
 export type { Client };
 export { figuresOf };
+
+/** Takes a found problem through plan, start, submit and an inspector's verification. */
+export async function rectify(org: WorkflowHandle, problemId: string, deadline = '2099-12-31'): Promise<void> {
+  const by = 'secretary:test';
+  await org.executeUpdate(planRectificationUpdate, { args: [{ problemId, owner: '责任人', measures: '整改措施', deadline, by }] });
+  await org.executeUpdate(startRectificationUpdate, { args: [{ problemId, by }] });
+  await org.executeUpdate(submitRectificationUpdate, { args: [{ problemId, evidence: '整改材料', by }] });
+  await org.executeUpdate(verifyRectificationUpdate, { args: [{ problemId, decision: 'verified', by: 'inspector:test', verifierRole: 'inspector', verifierOrgId: 'tj' }] });
+}
