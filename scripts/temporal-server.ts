@@ -10,7 +10,7 @@
  * refuses.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,6 +186,8 @@ export async function startTemporalServer(opts: StartTemporalServerOptions = {})
 
   // The child writes straight into the file: no pipe for the parent to drain, and the log
   // survives the parent being killed.
+  // A header per start, so the tail quoted in an error is this start's and not a previous one's.
+  appendFileSync(logFile, `\n--- ${new Date().toISOString()} ${cli} ${args.join(' ')}\n`);
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -236,6 +238,10 @@ export async function startTemporalServer(opts: StartTemporalServerOptions = {})
     if (error instanceof NotReadyError) throw await failure(`did not answer within ${opts.readyTimeoutMs ?? 60_000} ms (${error.message})`);
     throw error;
   }
+  // A server that dies later must not go unnoticed until the next connection error.
+  void exited.then(({ code, signal }) => {
+    if (!stopping) process.stderr.write(`Temporal dev server at ${address} exited unexpectedly (code ${code}, signal ${signal}); see ${logFile}\n`);
+  });
   return {
     address,
     ...(uiPort === false ? {} : { uiUrl: `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${uiPort}` }),
