@@ -1,0 +1,103 @@
+/**
+ * One error shape for every route: RFC 9457 problem+json (`type`, `title`, `status`,
+ * `detail`, and `errors` naming each failing field). The handler here maps validation
+ * errors, domain rejections (thrown here or inside a workflow) and unknown routes; any
+ * other error is a 500 whose message is logged, never sent.
+ *
+ * @example
+ * throw new ProblemError(409, 'Conflict', 'campaign tj-2019 already exists with a different specification');
+ */
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { Rejection, type RejectionKind } from '../domain/rejection.js';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}
+
+export const notFound = (what: string) => new ProblemError(404, 'Not Found', `${what} does not exist`);
+export const forbidden = (detail: string) => new ProblemError(403, 'Forbidden', detail);
+export const conflict = (detail: string, extra?: Record<string, unknown>) => new ProblemError(409, 'Conflict', detail, extra);
+export const unprocessable = (detail: string, errors: FieldError[] | Record<string, unknown>[]) => new ProblemError(422, 'Unprocessable Content', detail, { errors });
+
+const KIND_STATUS: Record<RejectionKind, [number, string]> = {
+  Invalid: [422, 'Unprocessable Content'],
+  Conflict: [409, 'Conflict'],
+  NotFound: [404, 'Not Found'],
+  Forbidden: [403, 'Forbidden'],
+};
+
+/** A problem for a refusal the domain made, in this process or inside a workflow. */
+export function problemFromRejection(kind: string, message: string, field: string | null | undefined, extra: Record<string, unknown> = {}): ProblemError {
+  const [status, title] = KIND_STATUS[kind as RejectionKind] ?? [422, 'Unprocessable Content'];
+  return new ProblemError(status, title, message, { ...extra, ...(field ? { errors: [{ path: `body.${field}`, message }] } : {}) });
+}
+
+/** Maps what Temporal's client throws for a workflow's refusal; undefined for anything else. */
+export function problemFromTemporal(err: unknown): ProblemError | undefined {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const { field, ...extra } = (err.cause.details?.[0] ?? {}) as { field?: string | null } & Record<string, unknown>;
+    delete extra.issues;
+    return problemFromRejection(err.cause.type ?? 'Invalid', err.cause.message, field, extra);
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    return new ProblemError(409, 'Conflict', 'not reached by the campaign yet: its parent has not held its mobilisation meeting', {
+      workflowId: err.workflowId,
+    });
+  }
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status, detail, ...extra });
+}
+
+/** Installs the error and not-found handlers on an app. */
+export function registerProblemHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((v) => ({
+        path: [error.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.'),
+        message: v.message ?? 'invalid',
+      }));
+      return sendProblem(reply, 400, 'Bad Request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+    }
+    if (error instanceof ProblemError) return sendProblem(reply, error.status, error.title, error.message, error.extra);
+    if (error instanceof Rejection) {
+      const p = problemFromRejection(error.kind, error.message, error.field, error.extra);
+      return sendProblem(reply, p.status, p.title, p.message, p.extra);
+    }
+    const temporal = problemFromTemporal(error);
+    if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own refusals: malformed JSON, unsupported media type, body too large …
+      return sendProblem(reply, status, titleFor(status), error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, 500, 'Internal Server Error', 'something went wrong on our side; it has been logged');
+  });
+}
+
+function titleFor(status: number): string {
+  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Content Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }[status] ?? 'Bad Request';
+}

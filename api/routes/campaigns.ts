@@ -1,0 +1,118 @@
+/**
+ * Starting, reading and closing campaigns, and reading an org's progress. Reads come
+ * from the read models (projections), never from workflows.
+ */
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { closeCampaign, startCampaign } from '../../client/campaigns.js';
+import { CampaignSpec } from '../../domain/campaign.js';
+import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
+import type { ApiDeps, ApiInstance } from '../app.js';
+import { notFound, unprocessable } from '../problem.js';
+import { decodeCursor, encodeCursor, offsetFromCursor, Page } from './paging.js';
+
+export const CampaignParams = z.object({ id: z.string().min(1).max(63) });
+export const CampaignOrgParams = CampaignParams.extend({ orgId: z.string().min(1).max(64) });
+
+export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+  app.post('/campaigns', { schema: { tags: ['campaigns'], body: CampaignSpec } }, async (request, reply) => {
+    requireRole(request, ['organiser']);
+    const spec = request.body;
+    const root = await db.selectFrom('orgs').select('id').where('id', '=', spec.rootOrgId).executeTakeFirst();
+    if (!root) throw unprocessable(`org ${spec.rootOrgId} is not in the directory`, [{ path: 'body.rootOrgId', message: 'unknown org' }]);
+    await requireOrgAccess(db, request, spec.rootOrgId, 'act');
+    const { created } = await startCampaign(temporal.client, temporal.taskQueue, spec);
+    return reply.code(created ? 201 : 200).send({ id: spec.id, created });
+  });
+
+  app.get('/campaigns/:id', { schema: { tags: ['campaigns'], params: CampaignParams } }, async (request) => {
+    const campaign = await loadCampaign(request.params.id);
+    await requireOrgAccess(db, request, campaign.root_org_id, 'read');
+    const root = await db
+      .selectFrom('rm_org_progress')
+      .select(['status', 'subtree', 'details'])
+      .where('campaign_id', '=', campaign.id)
+      .where('org_id', '=', campaign.root_org_id)
+      .executeTakeFirst();
+    return { ...campaign, root: root ?? null };
+  });
+
+  app.post(
+    '/campaigns/:id/close',
+    { schema: { tags: ['campaigns'], params: CampaignParams, body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict() } },
+    async (request, reply) => {
+      const campaign = await loadCampaign(request.params.id);
+      requireRole(request, ['organiser']);
+      await requireOrgAccess(db, request, campaign.root_org_id, 'act');
+      const result = await closeCampaign(temporal.client, campaign.id, actor(principal(request)), request.body.reason);
+      return reply.code(202).send(result);
+    },
+  );
+
+  app.get('/campaigns/:id/orgs/:orgId', { schema: { tags: ['progress'], params: CampaignOrgParams } }, async (request) => {
+    await requireOrgAccess(db, request, request.params.orgId, 'read');
+    const row = await db
+      .selectFrom('rm_org_progress')
+      .selectAll()
+      .where('campaign_id', '=', request.params.id)
+      .where('org_id', '=', request.params.orgId)
+      .executeTakeFirst();
+    if (!row) throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
+    return row;
+  });
+
+  const ChildrenQuery = Page.extend({ sort: z.enum(['position', 'name', 'progress', 'status']).default('position') });
+  app.get('/campaigns/:id/orgs/:orgId/children', { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: ChildrenQuery } }, async (request) => {
+    await requireOrgAccess(db, request, request.params.orgId, 'read');
+    const { limit, cursor, sort } = request.query;
+    const offset = offsetFromCursor(cursor);
+    // Sorted pages of at most 1,000 siblings; the offset cursor is stable while the read model is.
+    const order = {
+      position: sql`o.position, p.org_id`,
+      name: sql`p.name, p.org_id`,
+      progress: sql`((p.subtree->>'complete')::int * 1.0 / greatest((p.subtree->>'orgs')::int, 1)), p.org_id`,
+      status: sql`p.status, p.org_id`,
+    }[sort];
+    const rows = await sql<Record<string, unknown>>`
+      select p.* from rm_org_progress p join orgs o on o.id = p.org_id
+      where p.campaign_id = ${request.params.id} and p.parent_id = ${request.params.orgId}
+      order by ${order} limit ${limit + 1} offset ${offset}`.execute(db);
+    const items = rows.rows.slice(0, limit);
+    return { items, nextCursor: rows.rows.length > limit ? encodeCursor(String(offset + limit)) : null };
+  });
+
+  app.get('/campaigns/:id/orgs/:orgId/lagging', { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page } }, async (request) => {
+    const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+    const { limit, cursor } = request.query;
+    const after = cursor ? decodeCursor(cursor) : '';
+    const rows = await db
+      .selectFrom('rm_org_progress')
+      .select(['org_id', 'name', 'level', 'path', 'status', 'mobilised_on', 'own', 'details'])
+      .where('campaign_id', '=', request.params.id)
+      .where('path', 'like', `${path}%`)
+      .where('path', '>', after)
+      .where((eb) =>
+        eb.or([eb('mobilised_on', 'is', null), sql<boolean>`(own->>'studyDone')::int = 0`, sql<boolean>`(own->>'overdue')::int > 0`]),
+      )
+      .orderBy('path')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map((r) => {
+      const own = r.own as Record<string, number>;
+      const reasons = [
+        ...(r.mobilised_on ? [] : ['not mobilised']),
+        ...(own.studyDone ? [] : [`study ${own.studyDays ?? 0} days`]),
+        ...((own.overdue ?? 0) > 0 ? [`${own.overdue} overdue`] : []),
+      ];
+      return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
+    });
+    return { items, nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.path) : null };
+  });
+
+  async function loadCampaign(id: string) {
+    const campaign = await db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!campaign) throw notFound(`campaign ${id}`);
+    return campaign;
+  }
+}
+

@@ -1,0 +1,133 @@
+/**
+ * The lists people look at, all from read models: an org's ledger (问题清单) and its
+ * results (成效清单) as JSON or CSV, what it disclosed (公示), overdue items across a
+ * subtree, special projects with their participants' figures, democratic life
+ * meetings, study sessions and research topics.
+ */
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ledgerCsv } from '../../domain/ledger-csv.js';
+import { requireOrgAccess } from '../auth.js';
+import type { ApiDeps, ApiInstance } from '../app.js';
+import { notFound } from '../problem.js';
+import { CampaignOrgParams } from './campaigns.js';
+import { encodeCursor, offsetFromCursor, Page } from './paging.js';
+
+const Scope = z.enum(['org', 'subtree']).default('org');
+const ProblemsQuery = Page.extend({ scope: Scope, status: z.enum(['found', 'planned', 'in_progress', 'rectified', 'closed']).optional() });
+
+export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
+  /** Problems of an org (or its subtree), optionally of one status. */
+  const problems = (campaignId: string, orgId: string, path: string, q: z.infer<typeof ProblemsQuery>) => {
+    let query = db.selectFrom('rm_problems').selectAll().where('campaign_id', '=', campaignId);
+    query = q.scope === 'subtree' ? query.where('path', 'like', `${path}%`) : query.where('org_id', '=', orgId);
+    if (q.status) query = query.where('status', '=', q.status);
+    return query.orderBy('org_id').orderBy('recorded_at').orderBy('problem_id');
+  };
+
+  app.get('/campaigns/:id/orgs/:orgId/problems', { schema: { tags: ['ledger'], params: CampaignOrgParams, querystring: ProblemsQuery } }, async (request) => {
+    const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+    const offset = offsetFromCursor(request.query.cursor);
+    const rows = await problems(request.params.id, request.params.orgId, path, request.query).limit(request.query.limit + 1).offset(offset).execute();
+    return page(rows, request.query.limit, offset);
+  });
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/problems.csv',
+    { schema: { tags: ['ledger'], summary: 'The problem list and its results (问题清单 → 成效清单) as CSV, UTF-8 with BOM', params: CampaignOrgParams, querystring: ProblemsQuery.omit({ limit: true, cursor: true }) } },
+    async (request, reply) => {
+      const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const rows = await problems(request.params.id, request.params.orgId, path, { ...request.query, limit: 0 }).execute();
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="problems-${request.params.id}-${request.params.orgId}.csv"`)
+        .send(ledgerCsv(rows));
+    },
+  );
+
+  app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree', params: CampaignOrgParams, querystring: Page } }, async (request) => {
+    const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+    const offset = offsetFromCursor(request.query.cursor);
+    const rows = await db
+      .selectFrom('rm_problems')
+      .select(['org_id', 'problem_id', 'category', 'description', 'owner', 'deadline', 'extended_from', 'status', 'path'])
+      .where('campaign_id', '=', request.params.id)
+      .where('path', 'like', `${path}%`)
+      .where('alert', '=', 'red')
+      .where('status', 'in', ['planned', 'in_progress'])
+      .orderBy('deadline')
+      .orderBy('org_id')
+      .orderBy('problem_id')
+      .limit(request.query.limit + 1)
+      .offset(offset)
+      .execute();
+    return page(rows, request.query.limit, offset);
+  });
+
+  app.get('/campaigns/:id/orgs/:orgId/disclosures', { schema: { tags: ['ledger'], summary: 'What the org disclosed (公示), by date', params: CampaignOrgParams } }, async (request) => {
+    await requireOrgAccess(db, request, request.params.orgId, 'read');
+    const rows = await db
+      .selectFrom('rm_problems')
+      .select(['disclosed_on', 'problem_id', 'category', 'description', 'result', 'immediate'])
+      .where('campaign_id', '=', request.params.id)
+      .where('org_id', '=', request.params.orgId)
+      .where('disclosed_on', 'is not', null)
+      .orderBy('disclosed_on')
+      .orderBy('problem_id')
+      .execute();
+    const byDate = new Map<string, typeof rows>();
+    for (const r of rows) byDate.set(r.disclosed_on!, [...(byDate.get(r.disclosed_on!) ?? []), r]);
+    return { dates: [...byDate].map(([date, items]) => ({ date, count: items.length, items })) };
+  });
+
+  app.get(
+    '/campaigns/:id/projects/:orgId/:projectId',
+    { schema: { tags: ['ledger'], summary: 'A special rectification project: progress, overdue items, participants', params: CampaignOrgParams.extend({ projectId: z.string().max(80) }) } },
+    async (request) => {
+      await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const ref = `${request.params.orgId}/${request.params.projectId}`;
+      const project = await db.selectFrom('rm_projects').selectAll().where('campaign_id', '=', request.params.id).where('project_ref', '=', ref).executeTakeFirst();
+      if (!project) throw notFound(`project ${ref}`);
+      const participants = await db
+        .selectFrom('rm_problems')
+        .select([
+          'org_id',
+          (eb) => eb.fn.countAll<string>().as('items'),
+          (eb) => eb.fn.count<string>('closed_at').as('closed'),
+          sql<string>`count(*) filter (where alert = 'red' and status in ('planned', 'in_progress'))`.as('overdue'),
+        ])
+        .where('campaign_id', '=', request.params.id)
+        .where('project_ref', '=', ref)
+        .groupBy('org_id')
+        .orderBy('org_id')
+        .execute();
+      const figures = participants.map((p) => ({ orgId: p.org_id, items: Number(p.items), closed: Number(p.closed), overdue: Number(p.overdue) }));
+      const total = figures.reduce((a, f) => ({ items: a.items + f.items, closed: a.closed + f.closed, overdue: a.overdue + f.overdue }), { items: 0, closed: 0, overdue: 0 });
+      return { ...project, progress: total, participants: figures };
+    },
+  );
+
+  const simpleList = (path: string, table: 'rm_democratic_life_meetings' | 'rm_study_sessions' | 'rm_research_topics', order: 'date' | 'topic_id') =>
+    app.get(`/campaigns/:id/orgs/:orgId/${path}`, { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page } }, async (request) => {
+      await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const offset = offsetFromCursor(request.query.cursor);
+      const rows = await db
+        .selectFrom(table)
+        .selectAll()
+        .where('campaign_id', '=', request.params.id)
+        .where('org_id', '=', request.params.orgId)
+        .orderBy(order)
+        .limit(request.query.limit + 1)
+        .offset(offset)
+        .execute();
+      return page(rows as unknown[], request.query.limit, offset);
+    });
+  simpleList('democratic-life-meetings', 'rm_democratic_life_meetings', 'date');
+  simpleList('study-sessions', 'rm_study_sessions', 'date');
+  simpleList('topics', 'rm_research_topics', 'topic_id');
+}
+
+function page<T>(rows: T[], limit: number, offset: number): { items: T[]; nextCursor: string | null } {
+  return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
+}
+

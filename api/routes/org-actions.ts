@@ -1,0 +1,109 @@
+/**
+ * What an org's people do, each a Temporal Update on the org's workflow: the workflow
+ * validates and decides, and the caller gets its answer or its refusal as problem+json.
+ * Item ids may be chosen by the client; otherwise an `Idempotency-Key` header (or a
+ * fresh UUID) provides one, and the same key is the Update's id, so a retry after a
+ * timeout returns the first answer and records nothing twice.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { orgHandle } from '../../client/campaigns.js';
+import {
+  ConcludeReviewCommand,
+  CreateProjectCommand,
+  DemocraticLifeMeetingCommand,
+  DiscloseProblemsCommand,
+  ExtendDeadlineCommand,
+  ItemId,
+  MobiliseCommand,
+  PlanRectificationCommand,
+  ProposeTopicCommand,
+  RecordProblemCommand,
+  StartRectificationCommand,
+  StudySessionCommand,
+  SubmitReportCommand,
+  SubmitRectificationCommand,
+  VerifyRectificationCommand,
+  VetTopicCommand,
+} from '../../domain/commands.js';
+import * as messages from '../../workflows/messages.js';
+import { actor, requireOrgAccess, type Principal } from '../auth.js';
+import type { ApiDeps, ApiInstance } from '../app.js';
+import { CampaignOrgParams } from './campaigns.js';
+
+type Access = 'act' | 'supervise';
+
+interface Action {
+  path: string;
+  summary: string;
+  update: { name: string };
+  body: z.ZodObject;
+  access: Access;
+  /** The body field holding the item's id, filled from the Idempotency-Key when absent. */
+  idField?: string;
+  /** Fields taken from the path. */
+  fromPath?: string[];
+  /** Fields the API fills from the caller. */
+  fromCaller?: (p: Principal) => Record<string, unknown>;
+}
+
+const withoutBy = <S extends z.ZodObject>(s: S) => s.omit({ by: true } as never) as unknown as z.ZodObject;
+const optionalId = (s: z.ZodObject, field: string) => s.extend({ [field]: ItemId.optional() });
+const verifier = (p: Principal) => ({ verifierRole: p.role, verifierOrgId: p.orgId });
+
+const ACTIONS: Action[] = [
+  { path: 'mobilisation', summary: 'Record the mobilisation meeting (动员部署); the campaign then cascades to the children', update: messages.mobiliseUpdate, body: withoutBy(MobiliseCommand), access: 'act' },
+  { path: 'study-sessions', summary: 'Record a study session', update: messages.recordStudySessionUpdate, body: optionalId(withoutBy(StudySessionCommand), 'sessionId'), access: 'act', idField: 'sessionId' },
+  { path: 'topics', summary: 'Propose a research topic (near-duplicates are flagged)', update: messages.proposeTopicUpdate, body: optionalId(withoutBy(ProposeTopicCommand), 'topicId'), access: 'act', idField: 'topicId' },
+  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): approve, or return with a reason', update: messages.vetTopicUpdate, body: withoutBy(VetTopicCommand).omit({ topicId: true }), access: 'supervise', fromPath: ['topicId'] },
+  { path: 'reports', summary: 'Submit a research report against an approved topic', update: messages.submitReportUpdate, body: optionalId(withoutBy(SubmitReportCommand), 'reportId'), access: 'act', idField: 'reportId' },
+  { path: 'problems', summary: 'Record a problem in the ledger', update: messages.recordProblemUpdate, body: optionalId(withoutBy(RecordProblemCommand), 'problemId'), access: 'act', idField: 'problemId' },
+  { path: 'problems/:problemId/plan', summary: 'Plan a rectification: owner, measures, deadline', update: messages.planRectificationUpdate, body: withoutBy(PlanRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
+  { path: 'problems/:problemId/start', summary: 'Start the rectification', update: messages.startRectificationUpdate, body: withoutBy(StartRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
+  { path: 'problems/:problemId/rectification', summary: 'Submit the rectification with evidence', update: messages.submitRectificationUpdate, body: withoutBy(SubmitRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
+  {
+    path: 'problems/:problemId/verification',
+    summary: 'Verify (销号) or return a rectification; by an inspector or an organiser above the org',
+    update: messages.verifyRectificationUpdate,
+    body: withoutBy(VerifyRectificationCommand).omit({ problemId: true, verifierRole: true, verifierOrgId: true } as never) as unknown as z.ZodObject,
+    access: 'supervise',
+    fromPath: ['problemId'],
+    fromCaller: verifier,
+  },
+  { path: 'problems/:problemId/extension', summary: 'Extend a deadline, once, with a reason', update: messages.extendDeadlineUpdate, body: withoutBy(ExtendDeadlineCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
+  { path: 'review/conclusion', summary: 'Conclude the problem review: the problem list is complete', update: messages.concludeReviewUpdate, body: withoutBy(ConcludeReviewCommand), access: 'act' },
+  { path: 'disclosures', summary: 'Publicly disclose (公示) closed items', update: messages.discloseProblemsUpdate, body: withoutBy(DiscloseProblemsCommand), access: 'act' },
+  { path: 'democratic-life-meetings', summary: 'Record a democratic life meeting; its problems enter the ledger', update: messages.democraticLifeMeetingUpdate, body: withoutBy(DemocraticLifeMeetingCommand), access: 'act' },
+  { path: 'projects', summary: 'Create a special rectification project (专项整治)', update: messages.createProjectUpdate, body: withoutBy(CreateProjectCommand), access: 'act' },
+];
+
+const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _.:-, at most 80');
+
+export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+  for (const action of ACTIONS) {
+    const params = CampaignOrgParams.extend(Object.fromEntries((action.fromPath ?? []).map((f) => [f, ItemId])));
+    app.post(
+      `/campaigns/:id/orgs/:orgId/${action.path}`,
+      {
+        schema: {
+          tags: ['org actions'],
+          summary: action.summary,
+          params,
+          body: action.body,
+          headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+        },
+      },
+      async (request: FastifyRequest<{ Params: Record<string, string>; Body: Record<string, unknown>; Headers: { 'idempotency-key'?: string } }>) => {
+        const { id: campaignId, orgId } = request.params as { id: string; orgId: string };
+        const { principal } = await requireOrgAccess(db, request, orgId, action.access);
+        const key = request.headers['idempotency-key'];
+        const args: Record<string, unknown> = { ...request.body, by: actor(principal), ...action.fromCaller?.(principal) };
+        for (const f of action.fromPath ?? []) args[f] = request.params[f];
+        if (action.idField && args[action.idField] === undefined) args[action.idField] = key ?? randomUUID();
+        const handle = orgHandle(temporal.client, campaignId, orgId);
+        return handle.executeUpdate(action.update.name, { args: [args], ...(key ? { updateId: `${action.path}:${key}` } : {}) });
+      },
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import { ProblemError } from '../problem.js';
+import { z } from 'zod';
+
+/** `?limit=&cursor=`: at most 1,000 rows a page; the cursor is opaque to callers. */
+export const Page = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(500).optional(),
+});
+
+export function encodeCursor(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+/** An offset cursor, or a 400 naming the field when it was tampered with. */
+export function offsetFromCursor(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const n = Number(decodeCursor(cursor));
+  if (!Number.isInteger(n) || n < 0) throw new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
+  return n;
+}

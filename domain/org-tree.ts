@@ -1,0 +1,156 @@
+/**
+ * Validating an imported org tree completely: every error at once, each with the CSV
+ * row or the JSON path where a person finds it. A valid tree comes back with each
+ * org's materialised path (`/tj/hx/u1/`), depth and position among its siblings.
+ *
+ * @example
+ * const { orgs, errors } = validateOrgTree(rowsFromCsv(text));
+ */
+import { z } from 'zod';
+import { parseCsv, CsvSyntaxError } from './csv.js';
+import { levelRank, LEVELS, type Level } from './levels.js';
+
+export const ORG_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** One org as submitted, and where it was in the submission. */
+export interface SubmittedOrg {
+  id: string;
+  parentId: string | null;
+  level: string;
+  kind: string | undefined;
+  name: string;
+  at: { row: number } | { path: string };
+}
+
+export interface TreeError {
+  row?: number;
+  path?: string;
+  field: string;
+  message: string;
+}
+
+export interface ValidOrg {
+  id: string;
+  parentId: string | null;
+  level: Level;
+  kind: string;
+  name: string;
+  path: string;
+  depth: number;
+  position: number;
+}
+
+/** The JSON form: a nested tree. */
+export interface OrgTreeNode {
+  id: string;
+  level: string;
+  kind?: string;
+  name: string;
+  children?: OrgTreeNode[];
+}
+
+export const OrgTreeJson: z.ZodType<OrgTreeNode> = z.lazy(() =>
+  z
+    .object({
+      id: z.string().max(200),
+      level: z.string().max(40),
+      kind: z.string().max(200).optional(),
+      name: z.string().max(2000),
+      children: z.array(OrgTreeJson).max(50_000).optional(),
+    })
+    .strict(),
+);
+
+/** Flattens the JSON tree, remembering each node's path (`children[3].children[0]`). */
+export function rowsFromJson(root: OrgTreeNode): SubmittedOrg[] {
+  const out: SubmittedOrg[] = [];
+  const walk = (node: OrgTreeNode, parentId: string | null, path: string) => {
+    out.push({ id: node.id, parentId, level: node.level, kind: node.kind, name: node.name, at: { path: path || '(root)' } });
+    node.children?.forEach((child, i) => walk(child, node.id, `${path ? `${path}.` : ''}children[${i}]`));
+  };
+  walk(root, null, '');
+  return out;
+}
+
+const CSV_HEADER = ['id', 'parentId', 'level', 'kind', 'name'];
+
+/** Reads `id,parentId,level,kind,name` rows; syntax and header problems come back as errors. */
+export function rowsFromCsv(text: string): { rows: SubmittedOrg[]; errors: TreeError[] } {
+  let records;
+  try {
+    records = parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) return { rows: [], errors: [{ row: err.line, field: 'csv', message: err.message }] };
+    throw err;
+  }
+  const [header, ...body] = records;
+  if (!header || header.fields.map((f) => f.trim()).join(',') !== CSV_HEADER.join(',')) {
+    return { rows: [], errors: [{ row: 1, field: 'header', message: `the header must be ${CSV_HEADER.join(',')}` }] };
+  }
+  const errors: TreeError[] = [];
+  const rows: SubmittedOrg[] = [];
+  for (const r of body) {
+    if (r.fields.length !== 5) {
+      errors.push({ row: r.line, field: 'row', message: `expected 5 fields, found ${r.fields.length}` });
+      continue;
+    }
+    const [id, parentId, level, kind, name] = r.fields as [string, string, string, string, string];
+    rows.push({ id: id.trim(), parentId: parentId.trim() || null, level: level.trim(), kind: kind.trim() || undefined, name, at: { row: r.line } });
+  }
+  return { rows, errors };
+}
+
+export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeError[] = []): { orgs: ValidOrg[]; errors: TreeError[] } {
+  const errors = [...earlier];
+  const err = (o: SubmittedOrg, field: string, message: string) => errors.push({ ...o.at, field, message });
+  const byId = new Map<string, SubmittedOrg>();
+  const names = new Map<string, string>();
+  for (const o of rows) {
+    if (!ORG_ID.test(o.id)) err(o, 'id', `"${o.id}" is not a valid id (letters, digits, _ . -, at most 64, starting with a letter or digit)`);
+    else if (byId.has(o.id)) err(o, 'id', `id ${o.id} appears more than once`);
+    else byId.set(o.id, o);
+    if (!(LEVELS as readonly string[]).includes(o.level)) err(o, 'level', `"${o.level}" is not one of ${LEVELS.join(', ')}`);
+    if (o.kind !== undefined && o.kind.length > 40) err(o, 'kind', 'at most 40 characters');
+    const name = o.name.normalize('NFC').trim();
+    if (name.length === 0) err(o, 'name', 'a name is required');
+    else if (name.length > 200) err(o, 'name', 'at most 200 characters');
+    else if (/\p{Cc}/u.test(name)) err(o, 'name', 'control characters are not allowed');
+    names.set(o.id, name);
+  }
+  const roots = rows.filter((o) => o.parentId === null);
+  if (roots.length !== 1) errors.push({ field: 'parentId', message: `a tree has exactly one root (an org without parentId); found ${roots.length}${roots.length ? `: ${roots.map((r) => r.id).join(', ')}` : ''}` });
+  const children = new Map<string, SubmittedOrg[]>();
+  for (const o of rows) {
+    if (o.parentId === null) continue;
+    const parent = byId.get(o.parentId);
+    if (!parent) {
+      err(o, 'parentId', `parent ${o.parentId} is not in the import`);
+      continue;
+    }
+    if (parent.id === o.id) err(o, 'parentId', 'an org cannot be its own parent');
+    const [pl, cl] = [parent.level, o.level];
+    if ((LEVELS as readonly string[]).includes(pl) && (LEVELS as readonly string[]).includes(cl) && levelRank(cl as Level) <= levelRank(pl as Level)) {
+      err(o, 'level', `a ${cl} cannot sit under a ${pl} (${parent.id}): levels go ${LEVELS.join(' > ')}`);
+    }
+    children.set(parent.id, [...(children.get(parent.id) ?? []), o]);
+  }
+  // Walk from the root; whatever has a parent but is never reached sits on a cycle.
+  const orgs: ValidOrg[] = [];
+  const reached = new Set<string>();
+  if (roots.length === 1) {
+    const queue: { o: SubmittedOrg; path: string; depth: number; position: number }[] = [{ o: roots[0]!, path: `/${roots[0]!.id}/`, depth: 0, position: 0 }];
+    while (queue.length) {
+      const { o, path, depth, position } = queue.shift()!;
+      if (reached.has(o.id)) continue;
+      reached.add(o.id);
+      orgs.push({ id: o.id, parentId: o.parentId, level: o.level as Level, kind: o.kind ?? o.level, name: names.get(o.id)!, path, depth, position });
+      (children.get(o.id) ?? []).forEach((c, i) => queue.push({ o: c, path: `${path}${c.id}/`, depth: depth + 1, position: i }));
+    }
+  }
+  for (const o of rows) {
+    if (o.parentId !== null && byId.get(o.id) === o && byId.has(o.parentId) && !reached.has(o.id) && roots.length === 1) {
+      err(o, 'parentId', `${o.id} is on a cycle: following its parents never reaches the root`);
+    }
+  }
+  return { orgs: errors.length ? [] : orgs, errors };
+}

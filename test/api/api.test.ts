@@ -1,0 +1,207 @@
+/**
+ * The HTTP API end to end, on a real Temporal server and a real PostgreSQL: errors are
+ * problem+json and change nothing, tokens and authorisation, the org directory import,
+ * and a campaign driven entirely through the routes.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ApiInstance } from '../../api/app.js';
+import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
+import { ADMIN, bearer, buildTestApp, issueToken } from '../support/api.js';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { waitFor } from '../support/wait.js';
+
+let db: TestDatabase;
+let t: TestTemporal;
+let app: ApiInstance;
+const admin = bearer(ADMIN);
+const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+const csvOf = (orgs: readonly FlatOrg[]) =>
+  `\uFEFFid,parentId,level,kind,name\r\n${orgs.map((o) => [o.id, o.parentId ?? '', o.level, o.kind, `"${o.name.replace(/"/g, '""')}"`].join(',')).join('\r\n')}\r\n`;
+const importCsv = (orgs: readonly FlatOrg[], headers = admin) => app.inject({ method: 'POST', url: '/orgs/import', headers: { ...headers, 'content-type': 'text/csv' }, payload: csvOf(orgs) });
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  t = await startTestWorker(db.kysely);
+  app = await buildTestApp(db.kysely, t);
+  const res = await importCsv(generateTree('small'));
+  expect(res.statusCode).toBe(200);
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.stop();
+  await db?.close();
+});
+
+function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number) {
+  expect(res.statusCode).toBe(status);
+  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const body = res.json() as { type: string; title: string; status: number; detail: string; errors?: { path: string }[] };
+  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+  return body;
+}
+
+describe('errors are problem+json and change nothing', () => {
+  test('malformed JSON, unknown fields, wrong types, huge strings, unknown routes', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/campaigns', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"id": ' });
+    expectProblem(bad, 400);
+    const spec = { id: 'err', name: '测试', batch: 2, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-01-01' };
+    const unknownField = expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, colour: 'red' } }), 400);
+    expect(JSON.stringify(unknownField.errors)).toMatch(/colour/);
+    const wrongTypes = expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, batch: 'two', rules: { minStudyDays: -1 } } }), 400);
+    expect(wrongTypes.errors!.map((e) => e.path)).toEqual(expect.arrayContaining(['body.batch', 'body.rules.minStudyDays']));
+    expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, name: '长'.repeat(100_000) } }), 400);
+    expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, name: 'x'.repeat(2_000_000) } }), 413);
+    expectProblem(await app.inject({ method: 'GET', url: '/nowhere', headers: admin }), 404);
+    const unknownRoot = expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, rootOrgId: 'nope' } }), 422);
+    expect(unknownRoot.errors![0]!.path).toBe('body.rootOrgId');
+    expect(await db.kysely.selectFrom('rm_campaigns').selectAll().execute()).toEqual([]);
+  });
+
+  test('401 without a token, with an unknown, a revoked or an expired one', async () => {
+    const res = await app.inject({ method: 'GET', url: '/orgs/tj' });
+    expectProblem(res, 401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj', headers: bearer('ce_000000000000_nope') }), 401);
+    const token = await issueToken(app, { role: 'secretary', orgId: 'tj-d1' });
+    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(token) })).statusCode).toBe(200);
+    const id = token.split('_')[1]!;
+    expect((await app.inject({ method: 'DELETE', url: `/tokens/${id}`, headers: admin })).statusCode).toBe(204);
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(token) }), 401);
+    const expiring = await issueToken(app, { role: 'secretary', orgId: 'tj-d1', expiresInDays: 1 });
+    await db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.split('_')[1]!).execute();
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) }), 401);
+  });
+});
+
+describe('authorisation', () => {
+  test('a branch secretary acts on its own branch only; a district organiser reads its subtree, not its neighbour', async () => {
+    const secretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d1-u1-b1' }));
+    const organiser = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
+    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1-u1-b1', headers: secretary })).statusCode).toBe(200);
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1-u1-b2', headers: secretary }), 403);
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1-u1', headers: secretary }), 403);
+    const mobilise = (org: string, h: Record<string, string>) =>
+      app.inject({ method: 'POST', url: `/campaigns/any/orgs/${org}/mobilisation`, headers: h, payload: { date: '2019-09-05', attendance: 10 } });
+    expectProblem(await mobilise('tj-d1-u1-b2', secretary), 403);
+    expectProblem(await mobilise('tj-d1-u1', secretary), 403);
+    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1-u2-b3', headers: organiser })).statusCode).toBe(200);
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d2', headers: organiser }), 403);
+    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj', headers: organiser }), 403);
+    // Issuing: an organiser only within its subtree, and never an operator token.
+    expectProblem(await app.inject({ method: 'POST', url: '/tokens', headers: organiser, payload: { role: 'secretary', orgId: 'tj-d2', label: 'x' } }), 403);
+    expectProblem(await app.inject({ method: 'POST', url: '/tokens', headers: organiser, payload: { role: 'operator', orgId: 'tj-d1', label: 'x' } }), 403);
+    expect((await app.inject({ method: 'POST', url: '/tokens', headers: organiser, payload: { role: 'secretary', orgId: 'tj-d1-u3-b1', label: 'x' } })).statusCode).toBe(201);
+  });
+});
+
+describe('org directory', () => {
+  test('re-importing the same tree changes nothing; JSON and CSV agree', async () => {
+    expect((await importCsv(generateTree('small'))).json()).toEqual({ root: 'tj', created: 0, updated: 0, moved: 0, removed: 0, unchanged: 40 });
+    const nested = { id: 'sd', level: 'city', name: '德州市', children: [{ id: 'sd-lc', level: 'district', kind: 'district', name: '陵城区', children: [{ id: 'sd-lc-b1', level: 'branch', name: '第一党支部' }] }] };
+    expect((await app.inject({ method: 'POST', url: '/orgs/import', headers: admin, payload: nested })).json()).toMatchObject({ created: 3 });
+    expect((await app.inject({ method: 'GET', url: '/orgs/sd-lc-b1', headers: admin })).json()).toMatchObject({ path: '/sd/sd-lc/sd-lc-b1/', name: '第一党支部', kind: 'branch' });
+  });
+
+  test('every error of a CSV is reported with its row', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/orgs/import',
+      headers: { ...admin, 'content-type': 'text/csv' },
+      payload: 'id,parentId,level,kind,name\nx,,city,city,某市\nx,,city,city,重复\ny,x,unit,unit,\nz,y,district,district,倒挂\nw,q,branch,branch,孤儿\n',
+    });
+    const body = expectProblem(res, 422) as unknown as { errors: { row: number; field: string }[] };
+    expect(body.errors).toHaveLength(5);
+    expect(new Set(body.errors.map((e) => e.row))).toEqual(new Set([3, 4, 5, 6, undefined]));
+    expect(await db.kysely.selectFrom('orgs').select('id').where('id', 'in', ['x', 'y', 'z', 'w']).execute()).toEqual([]);
+  });
+
+  test('a 3,000-child unit pages through every child exactly once; a 40,000-org import completes', { timeout: 300_000 }, async () => {
+    const big: FlatOrg[] = [
+      { id: 'big', parentId: null, level: 'city', kind: 'city', name: '大市' },
+      { id: 'big-u', parentId: 'big', level: 'unit', kind: 'unit', name: '大单位' },
+      ...Array.from({ length: 3000 }, (_, i): FlatOrg => ({ id: `big-u-b${i}`, parentId: 'big-u', level: 'branch', kind: 'branch', name: `第${i}党支部` })),
+    ];
+    expect((await importCsv(big)).statusCode).toBe(200);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await app.inject({ method: 'GET', url: `/orgs/big-u/children?limit=700${cursor ? `&cursor=${cursor}` : ''}`, headers: admin });
+      const page = res.json() as { items: { id: string }[]; nextCursor: string | null };
+      seen.push(...page.items.map((o) => o.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(3000);
+    expect(new Set(seen).size).toBe(3000);
+
+    const tianjin = generateTree('tianjin').map((o) => ({ ...o, id: `x${o.id}`, parentId: o.parentId && `x${o.parentId}` }));
+    const started = performance.now();
+    const res = await importCsv(tianjin);
+    const seconds = (performance.now() - started) / 1000;
+    expect(res.json()).toMatchObject({ created: tianjin.length });
+    console.log(`imported ${tianjin.length} orgs as CSV in ${seconds.toFixed(1)} s`);
+  });
+});
+
+describe('a campaign through the API', () => {
+  test('start once, mobilise, record, read back; refusals name the field; idempotent retries', { timeout: 120_000 }, async () => {
+    const spec = { id: 'api-2019', name: '主题教育', batch: 2, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-12-31', rules: { progressReportSeconds: 1, autoMobiliseLevels: ['unit', 'branch'], warningDays: 0.00001 } };
+    expect((await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: spec })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: spec })).json()).toEqual({ id: 'api-2019', created: false });
+    expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, batch: 1 } }), 409);
+    const org = (id: string) => `/campaigns/api-2019/orgs/${id}`;
+    const secretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj' }));
+    const inspector = bearer(await issueToken(app, { role: 'inspector', orgId: 'tj' }));
+    await waitFor(() => app.inject({ method: 'POST', url: `${org('tj')}/mobilisation`, headers: secretary, payload: { date: '2019-09-05', attendance: 300 } }), (r) => r.statusCode === 200, 20_000, 'root mobilised');
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1-u1')}/study-sessions`, headers: admin, payload: { date: '2019-09-06', kind: 'concentrated', hours: 3, attendance: 9 } }), 409);
+
+    const outside = expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/study-sessions`, headers: secretary, payload: { date: '2019-08-01', kind: 'concentrated', hours: 3, attendance: 50 } }), 422);
+    expect(outside.errors![0]!.path).toBe('body.date');
+    const retry = { method: 'POST' as const, url: `${org('tj')}/study-sessions`, headers: { ...secretary, 'idempotency-key': 'session-0910' }, payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 } };
+    const first = (await app.inject(retry)).json();
+    expect((await app.inject(retry)).json()).toEqual(first);
+    expect(first).toMatchObject({ sessionId: 'session-0910', counted: true, daysCounted: 1 });
+
+    // The ledger through the API: plan, start, submit, an invalid transition, verification by the wrong person, then right.
+    await app.inject({ method: 'POST', url: `${org('tj')}/problems`, headers: secretary, payload: { problemId: 'p1', source: 'public_message', category: '服务', description: '审批慢，"跑多次"' } });
+    const conflict = expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/start`, headers: secretary, payload: {} }), 409) as { currentStatus?: string };
+    expect(conflict.currentStatus).toBe('found');
+    const soon = new Date(Date.now() + 4000).toISOString();
+    expect((await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/plan`, headers: secretary, payload: { owner: '审批处', measures: '一网通办', deadline: soon } })).statusCode).toBe(200);
+    await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/start`, headers: secretary, payload: {} });
+    const overdue = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj')}/overdue`, headers: inspector }), (r) => r.json().items.length === 1, 20_000, 'overdue list');
+    expect(overdue.json().items[0]).toMatchObject({ problem_id: 'p1', owner: '审批处' });
+    await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/extension`, headers: secretary, payload: { deadline: '2099-01-01', reason: '系统改造' } });
+    await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/rectification`, headers: secretary, payload: { evidence: '平均跑一次' } });
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/verification`, headers: secretary, payload: { decision: 'verified' } }), 403);
+    expect((await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/verification`, headers: inspector, payload: { decision: 'verified', reason: '办事时间减少60%' } })).json()).toEqual({ problemId: 'p1', status: 'closed' });
+    expect((await app.inject({ method: 'POST', url: `${org('tj')}/disclosures`, headers: secretary, payload: { date: today, problemIds: ['p1'] } })).json()).toEqual({ disclosed: 1 });
+
+    const csv = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj')}/problems.csv`, headers: inspector }), (r) => r.body.includes(today), 10_000, 'csv');
+    expect(csv.headers['content-type']).toMatch(/text\/csv; charset=utf-8/);
+    expect([...csv.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv.body).toContain('"审批慢，""跑多次"""');
+    expect(csv.body).toContain('办事时间减少60%');
+    expect((await app.inject({ method: 'GET', url: `${org('tj')}/disclosures`, headers: inspector })).json().dates).toEqual([{ date: today, count: 1, items: [expect.objectContaining({ problem_id: 'p1' })] }]);
+
+    const progress = await waitFor(() => app.inject({ method: 'GET', url: org('tj'), headers: inspector }), (r) => r.json().own?.problemsClosed === 1, 20_000, 'progress');
+    expect(progress.json()).toMatchObject({ org_id: 'tj', mobilised_on: '2019-09-05', own: { studyDays: 1, problems: 1, disclosed: 1 } });
+    const children = (await app.inject({ method: 'GET', url: `${org('tj')}/children?sort=name`, headers: inspector })).json();
+    expect(children.items.map((c: { org_id: string }) => c.org_id).sort()).toEqual(['tj-d1', 'tj-d2', 'tj-d3']);
+    const lagging = (await app.inject({ method: 'GET', url: `${org('tj')}/lagging?limit=5`, headers: inspector })).json();
+    expect(lagging.items[0]).toMatchObject({ orgId: 'tj', reasons: ['study 1 days'] });
+    expect(lagging.items[1].reasons).toContain('not mobilised');
+    expect((await app.inject({ method: 'GET', url: '/campaigns/api-2019', headers: inspector })).json()).toMatchObject({ id: 'api-2019', status: 'running' });
+    expect((await app.inject({ method: 'POST', url: '/campaigns/api-2019/close', headers: admin, payload: { reason: '结束' } })).statusCode).toBe(202);
+  });
+
+  test('moving or removing orgs under a running campaign is refused with the list', async () => {
+    const moved = generateTree('small').map((o) => (o.id === 'tj-d1-u1' ? { ...o, parentId: 'tj-d2' } : o)).filter((o) => o.id !== 'tj-d3-u3-b3');
+    await db.kysely.insertInto('rm_campaigns').values({ id: 'running', name: 'x', batch: 2, root_org_id: 'tj', phase_mode: 'integrated', rules: '{}', starts_on: '2019-09-01', ends_on: '2099-01-01', status: 'running', started_at: new Date(), ended_at: null, summary: null }).execute();
+    const body = expectProblem(await importCsv(moved), 409) as unknown as { affectedOrgs: string[]; campaigns: string[] };
+    expect(body.affectedOrgs.sort()).toEqual(['tj-d1-u1', 'tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3', 'tj-d3-u3-b3'].sort());
+    expect(body.campaigns).toContain('running');
+    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1-u1', headers: admin })).json()).toMatchObject({ parent_id: 'tj-d1' });
+  });
+});
