@@ -1,0 +1,101 @@
+/**
+ * `npm start`: the whole system in one terminal — the Temporal dev server (SQLite under
+ * DATA_DIR, Web UI on), the embedded PostgreSQL (PGlite under DATA_DIR), a worker and
+ * the API — plus, on first start, a small demo campaign on a Tianjin-shaped tree.
+ * Ctrl-C stops everything; the next `npm start` resumes with all data intact.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { buildApp } from '../api/app.js';
+import { loadConfig } from '../config/env.js';
+import { openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createWorker } from '../worker/create-worker.js';
+import { runDemo } from './demo.js';
+import { startTemporalServer } from './temporal-server.js';
+
+const config = loadConfig();
+await mkdir(config.DATA_DIR, { recursive: true });
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const step = (what: string) => process.stdout.write(`• ${what}\n`);
+
+step('Temporal…');
+const temporal = config.TEMPORAL_ADDRESS
+  ? undefined
+  : await startTemporalServer({
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: path.join(config.DATA_DIR, 'temporal', 'temporal.db'),
+      namespace: config.TEMPORAL_NAMESPACE,
+    });
+const address = config.TEMPORAL_ADDRESS ?? temporal!.address;
+
+step(config.DATABASE_URL ? 'PostgreSQL…' : `embedded PostgreSQL (PGlite) in ${path.join(config.DATA_DIR, 'pglite')}…`);
+const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
+await migrateToLatest(db.kysely);
+
+step('worker…');
+const connection = await Connection.connect({ address });
+const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const { worker, close: closeWorker } = await createWorker({
+  address,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TASK_QUEUE,
+  db: db.kysely,
+  clientConnection: connection,
+});
+const workerRun = worker.run();
+
+step('API…');
+const adminToken = config.ADMIN_TOKEN ?? (await persistentAdminToken(config.DATA_DIR));
+const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL } });
+await app.listen({ port: config.PORT, host: '127.0.0.1' });
+
+const api = `http://localhost:${config.PORT}`;
+const demo = await runDemo(app, adminToken);
+
+process.stdout.write(`
+campaign-engine is running.
+
+  API docs      ${api}/docs
+  Temporal UI   ${temporal?.uiUrl ?? '(external Temporal at ' + address + ')'}
+  Admin token   ${config.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : `${adminToken}  (kept in ${path.join(config.DATA_DIR, 'admin-token')})`}
+  Data          ${config.DATA_DIR}
+
+  ${demo}
+  Try:  curl -H "Authorization: Bearer ${config.ADMIN_TOKEN ? '$ADMIN_TOKEN' : adminToken}" ${api}/campaigns/demo-2019/orgs/tj
+
+Ctrl-C stops everything; npm start again resumes where it was.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  step('stopping…');
+  await app.close();
+  // The worker reacts to SIGINT itself; it may already be draining.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await workerRun.catch(() => undefined);
+  await closeWorker();
+  await connection.close();
+  await db.close();
+  await temporal?.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+/** A local admin token made once and kept under DATA_DIR, so the printed token stays valid across restarts. */
+async function persistentAdminToken(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'admin-token');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const token = `admin_${randomBytes(24).toString('base64url')}`;
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
