@@ -3,7 +3,7 @@
  * hundred nodes, every org's subtree figures (in its workflow and in the read model)
  * equal a brute-force count over its subtree of what the test itself sent.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { sumFigures, zeroFigures, type Figures } from '../../domain/figures.js';
@@ -17,44 +17,32 @@ import {
   submitReportUpdate,
 } from '../../workflows/messages.js';
 import { figuresOf, rectify, subtrees, testSpec } from '../support/campaign.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { seedOrgs } from '../support/orgs.js';
 import { readModels } from '../support/read-models.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
-let db: TestDatabase;
-let t: TestTemporal;
 const orgs = randomTree(250, 42, 'tj');
-beforeAll(async () => {
-  db = await freshDatabase();
-  await seedOrgs(db.kysely, orgs);
-  t = await startTestWorker(db.kysely);
-});
-afterAll(async () => {
-  await t?.stop();
-  await db?.close();
-});
+const f = useWorkflowFixture(() => orgs);
 
 test('every org’s subtree figures equal a brute-force count over its subtree', { timeout: 600_000 }, async () => {
   const minStudyDays = 2;
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], minStudyDays, topicsMustBeVetted: false } });
-  await startCampaign(t.client, t.taskQueue, spec);
-  await waitFor(() => orgHandle(t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === orgs.length, 120_000, 'all mobilised');
+  await startCampaign(f.t.client, f.t.taskQueue, spec);
+  await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === orgs.length, 120_000, 'all mobilised');
 
   // Random work per org; the test keeps its own count of what each org should show.
   const rnd = prng(7);
   const expectedOwn = new Map<string, Figures>();
   const by = 'test';
   await inParallel(orgs, 16, async (org) => {
-    const h = orgHandle(t.client, spec.id, org.id);
-    const f = { ...zeroFigures(), orgs: 1, mobilised: 1 };
+    const h = orgHandle(f.t.client, spec.id, org.id);
+    const own = { ...zeroFigures(), orgs: 1, mobilised: 1 };
     const days = Math.floor(rnd() * (minStudyDays + 2));
     for (let d = 0; d < days; d++) {
       await h.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: `s${d}`, date: `2019-09-${String(10 + d).padStart(2, '0')}`, kind: 'concentrated', hours: 3, attendance: 20, by }] });
     }
-    f.studyDays = days;
-    f.studyDone = days >= minStudyDays ? 1 : 0;
+    own.studyDays = days;
+    own.studyDone = days >= minStudyDays ? 1 : 0;
     const topics = Math.floor(rnd() * 3);
     let reportsForAll = topics > 0;
     for (let i = 0; i < topics; i++) {
@@ -62,21 +50,21 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
       if (rnd() < 0.7) {
         const measures = Math.floor(rnd() * 4);
         await h.executeUpdate(submitReportUpdate, { args: [{ reportId: `r${i}`, topicId: `t${i}`, title: '报告', policyMeasures: measures, by }] });
-        f.reports += 1;
-        f.measures += measures;
+        own.reports += 1;
+        own.measures += measures;
       } else reportsForAll = false;
     }
-    f.topics = topics;
-    f.topicsApproved = topics;
-    f.researchDone = reportsForAll ? 1 : 0;
+    own.topics = topics;
+    own.topicsApproved = topics;
+    own.researchDone = reportsForAll ? 1 : 0;
     const problems = Math.floor(rnd() * 3);
     for (let i = 0; i < problems; i++) {
       await h.executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'self_inspection', category: '作风', description: `问题${i}`, by }] });
     }
-    f.problems = problems;
+    own.problems = problems;
     const concluded = rnd() < 0.6;
     if (concluded) await h.executeUpdate(concludeReviewUpdate, { args: [{ by }] });
-    f.reviewDone = concluded ? 1 : 0;
+    own.reviewDone = concluded ? 1 : 0;
     let closed = 0;
     for (let i = 0; i < problems; i++) {
       if (rnd() < 0.5) {
@@ -84,10 +72,10 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
         closed++;
       }
     }
-    f.problemsClosed = closed;
+    own.problemsClosed = closed;
     const rectified = concluded && closed === problems;
-    f.complete = f.studyDone && f.researchDone && f.reviewDone && rectified ? 1 : 0; // own part; children below
-    expectedOwn.set(org.id, f);
+    own.complete = own.studyDone && own.researchDone && own.reviewDone && rectified ? 1 : 0; // own part; children below
+    expectedOwn.set(org.id, own);
   });
 
   // An org is complete only with all its children complete: fix `complete` bottom-up.
@@ -99,7 +87,7 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
   const expected = new Map(orgs.map((o) => [o.id, sumFigures(sub.get(o.id)!.map((id) => expectedOwn.get(id)!))]));
 
   const root = await waitFor(
-    () => orgHandle(t.client, spec.id, 'tj').query(orgStatusQuery),
+    () => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery),
     (s) => JSON.stringify(figuresOf(s.subtree)) === JSON.stringify(expected.get('tj')),
     120_000,
     `root figures ${JSON.stringify(expected.get('tj'))}`,
@@ -107,7 +95,7 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
   expect(figuresOf(root.subtree)).toEqual(expected.get('tj'));
 
   const rows = await waitFor(
-    () => db.kysely.selectFrom('rm_org_progress').select(['org_id', 'subtree', 'own']).where('campaign_id', '=', spec.id).execute(),
+    () => f.db.kysely.selectFrom('rm_org_progress').select(['org_id', 'subtree', 'own']).where('campaign_id', '=', spec.id).execute(),
     (rs) => rs.length === orgs.length && rs.every((r) => JSON.stringify(figuresOf(r.subtree)) === JSON.stringify(expected.get(r.org_id))),
     60_000,
     'read model at every org',
@@ -117,12 +105,12 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
     expect(figuresOf(r.own), r.org_id).toEqual({ ...expectedOwn.get(r.org_id)!, complete: figuresOf(r.own).complete });
   }
   for (const o of orgs.filter((_, i) => i % 25 === 0)) {
-    expect(figuresOf((await orgHandle(t.client, spec.id, o.id).query(orgStatusQuery)).subtree), o.id).toEqual(expected.get(o.id));
+    expect(figuresOf((await orgHandle(f.t.client, spec.id, o.id).query(orgStatusQuery)).subtree), o.id).toEqual(expected.get(o.id));
   }
 
-  const live = await readModels(db.kysely);
-  await rebuildProjections(db.kysely);
-  expect(await readModels(db.kysely)).toEqual(live);
+  const live = await readModels(f.db.kysely);
+  await rebuildProjections(f.db.kysely);
+  expect(await readModels(f.db.kysely)).toEqual(live);
 });
 
 async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -3,51 +3,39 @@
  * lets one execution hold pending) and an org that continues as new while updates
  * and child signals are in flight, losing none of them.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
 import { orgStatusQuery, recordProblemUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
 import { testSpec } from '../support/campaign.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { seedOrgs } from '../support/orgs.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
 const BRANCHES = 3000;
-let db: TestDatabase;
-let t: TestTemporal;
-beforeAll(async () => {
-  db = await freshDatabase();
-  const orgs: FlatOrg[] = [
-    { id: 'tj', parentId: null, level: 'city', kind: 'city', name: '天津市' },
-    { id: 'nk', parentId: 'tj', level: 'district', kind: 'university', name: '南开大学' },
-    { id: 'nk-u1', parentId: 'nk', level: 'unit', kind: 'unit', name: '南开大学学生工作部' },
-    ...Array.from({ length: BRANCHES }, (_, i): FlatOrg => ({ id: `nk-u1-b${i + 1}`, parentId: 'nk-u1', level: 'branch', kind: 'branch', name: `第${i + 1}学生党支部` })),
-    { id: 'hx', parentId: 'tj', level: 'district', kind: 'district', name: '河西区' },
-  ];
-  await seedOrgs(db.kysely, orgs);
-  t = await startTestWorker(db.kysely);
-});
-afterAll(async () => {
-  await t?.stop();
-  await db?.close();
-});
+const orgs: FlatOrg[] = [
+  { id: 'tj', parentId: null, level: 'city', kind: 'city', name: '天津市' },
+  { id: 'nk', parentId: 'tj', level: 'district', kind: 'university', name: '南开大学' },
+  { id: 'nk-u1', parentId: 'nk', level: 'unit', kind: 'unit', name: '南开大学学生工作部' },
+  ...Array.from({ length: BRANCHES }, (_, i): FlatOrg => ({ id: `nk-u1-b${i + 1}`, parentId: 'nk-u1', level: 'branch', kind: 'branch', name: `第${i + 1}学生党支部` })),
+  { id: 'hx', parentId: 'tj', level: 'district', kind: 'district', name: '河西区' },
+];
+const f = useWorkflowFixture(() => orgs);
 
 async function runCount(workflowId: string): Promise<number> {
   let runs = 0;
-  for await (const _ of t.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
+  for await (const _ of f.t.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
   return runs;
 }
 
 test('a unit with 3,000 branches cascades to all of them and counts every one', { timeout: 900_000 }, async () => {
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 2 } });
-  await startCampaign(t.client, t.taskQueue, spec, { historyLimit: 1500 });
-  const unit = orgHandle(t.client, spec.id, 'nk-u1');
+  await startCampaign(f.t.client, f.t.taskQueue, spec, { historyLimit: 1500 });
+  const unit = orgHandle(f.t.client, spec.id, 'nk-u1');
   const s = await waitFor(() => unit.query(orgStatusQuery), (x) => x.subtree.mobilised === BRANCHES + 1, 600_000, '3,000 branches mobilised');
   expect(s.childrenTotal).toBe(BRANCHES);
   expect(s.childrenReporting).toBe(BRANCHES);
   expect(s.details).toMatch(/children 3000\/3000 mobilised/);
-  const root = await waitFor(() => orgHandle(t.client, spec.id, 'tj').query(orgStatusQuery), (x) => x.subtree.mobilised === BRANCHES + 4, 60_000, 'root count');
+  const root = await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (x) => x.subtree.mobilised === BRANCHES + 4, 60_000, 'root count');
   expect(root.subtree.orgs).toBe(BRANCHES + 4);
   // Its history stayed bounded: it continued as new rather than growing with its children.
   const history = await unit.fetchHistory();
@@ -57,8 +45,8 @@ test('a unit with 3,000 branches cascades to all of them and counts every one', 
 
 test('continue-as-new with updates and child signals in flight loses nothing', { timeout: 300_000 }, async () => {
   const spec = testSpec({ id: 'can', rootOrgId: 'tj', rules: { autoMobiliseLevels: ['city', 'district'], minStudyDays: 6 } });
-  await startCampaign(t.client, t.taskQueue, spec, { historyLimit: 60 });
-  const hx = orgHandle(t.client, spec.id, 'hx');
+  await startCampaign(f.t.client, f.t.taskQueue, spec, { historyLimit: 60 });
+  const hx = orgHandle(f.t.client, spec.id, 'hx');
   await waitFor(() => hx.query(orgStatusQuery), (x) => x.components.review === 'open', 30_000, 'hx open');
   const updates = Array.from({ length: 40 }, (_, i) =>
     i % 2 === 0
@@ -72,10 +60,10 @@ test('continue-as-new with updates and child signals in flight loses nothing', {
   expect(s.own.studyDays).toBe(20);
   expect(await runCount(hx.workflowId)).toBeGreaterThan(1);
   // Every update's events were recorded exactly once, in order.
-  const events = await db.kysely.selectFrom('events').select(['stream_seq', 'type']).where('stream_id', '=', hx.workflowId).orderBy('stream_seq').execute();
+  const events = await f.db.kysely.selectFrom('events').select(['stream_seq', 'type']).where('stream_id', '=', hx.workflowId).orderBy('stream_seq').execute();
   expect(events.map((e) => e.stream_seq)).toEqual(events.map((_, i) => i + 1));
   expect(events.filter((e) => e.type === 'ProblemRecorded')).toHaveLength(20);
   expect(events.filter((e) => e.type === 'StudySessionRecorded')).toHaveLength(20);
-  const root = await waitFor(() => orgHandle(t.client, spec.id, 'tj').query(orgStatusQuery), (x) => x.subtree.problems === 20, 30_000, 'root sees 20 problems');
+  const root = await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (x) => x.subtree.problems === 20, 30_000, 'root sees 20 problems');
   expect(root.subtree.studyDays).toBe(20);
 });

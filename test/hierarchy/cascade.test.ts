@@ -4,49 +4,37 @@
  * organiser closing the campaign.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { closeCampaign, orgHandle, startCampaign } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { Rejection } from '../../domain/rejection.js';
 import { mobiliseUpdate, orgStatusQuery, proposeTopicUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
 import { testSpec } from '../support/campaign.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { seedOrgs } from '../support/orgs.js';
 import { readModels } from '../support/read-models.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
-let db: TestDatabase;
-let t: TestTemporal;
-beforeAll(async () => {
-  db = await freshDatabase();
-  await seedOrgs(db.kysely, generateTree('small'));
-  t = await startTestWorker(db.kysely);
-});
-afterAll(async () => {
-  await t?.stop();
-  await db?.close();
-});
+const f = useWorkflowFixture(() => generateTree('small'));
 
 const by = 'test';
 const exists = async (campaignId: string, orgId: string) => {
   try {
-    await orgHandle(t.client, campaignId, orgId).describe();
+    await orgHandle(f.t.client, campaignId, orgId).describe();
     return true;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 };
-const status = (campaignId: string, orgId: string) => orgHandle(t.client, campaignId, orgId).query(orgStatusQuery);
+const status = (campaignId: string, orgId: string) => orgHandle(f.t.client, campaignId, orgId).query(orgStatusQuery);
 const mobilise = (campaignId: string, orgId: string) =>
-  orgHandle(t.client, campaignId, orgId).executeUpdate(mobiliseUpdate, { args: [{ date: '2019-09-05', attendance: 40, by }] });
+  orgHandle(f.t.client, campaignId, orgId).executeUpdate(mobiliseUpdate, { args: [{ date: '2019-09-05', attendance: 40, by }] });
 
 describe('cascade', () => {
   test('no child starts before its parent has mobilised; each level cascades after its own meeting', async () => {
     const spec = testSpec();
-    await startCampaign(t.client, t.taskQueue, spec);
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
     await waitFor(() => exists(spec.id, 'tj'), Boolean, 20_000, 'root workflow');
     expect(await exists(spec.id, 'tj-d1')).toBe(false);
 
@@ -69,13 +57,13 @@ describe('cascade', () => {
 
   test('auto-mobilised levels cascade on their own', async () => {
     const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
-    await startCampaign(t.client, t.taskQueue, spec);
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
     const root = await waitFor(() => status(spec.id, 'tj'), (s) => s.subtree.mobilised === 40, 60_000, 'all 40 mobilised');
     expect(root.subtree.orgs).toBe(40);
     // What an operator types in the Temporal UI lists exactly this campaign's 27 branches.
     const listed = async (query: string) => {
       const ids: string[] = [];
-      for await (const wf of t.client.workflow.list({ query })) ids.push(wf.workflowId);
+      for await (const wf of f.t.client.workflow.list({ query })) ids.push(wf.workflowId);
       return ids;
     };
     const branches = await waitFor(() => listed(`CampaignId="${spec.id}" AND OrgLevel="branch"`), (ids) => ids.length === 27, 30_000, '27 branches listed');
@@ -87,15 +75,15 @@ describe('cascade', () => {
 describe('phase modes', () => {
   test('integrated: after mobilisation all four components are open at once', async () => {
     const spec = testSpec({ rules: { autoMobiliseLevels: ['city'] } });
-    await startCampaign(t.client, t.taskQueue, spec);
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
     const s = await waitFor(() => status(spec.id, 'tj'), (s) => s.components.study === 'open', 20_000, 'open');
     expect(s.components).toEqual({ study: 'open', research: 'open', review: 'open', rectification: 'open' });
   });
 
   test('sequential: research is refused until study is done, then opens', async () => {
     const spec = testSpec({ phaseMode: 'sequential', rules: { autoMobiliseLevels: ['city'], minStudyDays: 2 } });
-    await startCampaign(t.client, t.taskQueue, spec);
-    const root = orgHandle(t.client, spec.id, 'tj');
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
+    const root = orgHandle(f.t.client, spec.id, 'tj');
     await waitFor(() => root.query(orgStatusQuery), (s) => s.components.study === 'open', 20_000, 'study open');
     const refused = await root
       .executeUpdate(proposeTopicUpdate, { args: [{ topicId: 't1', leader: '张', title: '基层减负', by }] })
@@ -112,8 +100,8 @@ describe('phase modes', () => {
 
   test('a bad command is refused by the workflow with the field named, and changes nothing', async () => {
     const spec = testSpec({ rules: { autoMobiliseLevels: ['city'] } });
-    await startCampaign(t.client, t.taskQueue, spec);
-    const root = orgHandle(t.client, spec.id, 'tj');
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
+    const root = orgHandle(f.t.client, spec.id, 'tj');
     await waitFor(() => root.query(orgStatusQuery), (s) => s.components.study === 'open', 20_000, 'study open');
     // Children may report meanwhile; the org's own state is what must not change.
     const ownState = async () => {
@@ -136,19 +124,19 @@ describe('phase modes', () => {
 describe('campaign lifecycle', () => {
   test('the same start twice starts once; a different spec under the same id is a conflict', async () => {
     const spec = testSpec();
-    expect((await startCampaign(t.client, t.taskQueue, spec)).created).toBe(true);
-    expect((await startCampaign(t.client, t.taskQueue, structuredClone(spec))).created).toBe(false);
-    const conflicting = await startCampaign(t.client, t.taskQueue, { ...spec, name: '另一个' }).catch((e: unknown) => e);
+    expect((await startCampaign(f.t.client, f.t.taskQueue, spec)).created).toBe(true);
+    expect((await startCampaign(f.t.client, f.t.taskQueue, structuredClone(spec))).created).toBe(false);
+    const conflicting = await startCampaign(f.t.client, f.t.taskQueue, { ...spec, name: '另一个' }).catch((e: unknown) => e);
     expect(conflicting).toBeInstanceOf(Rejection);
     expect((conflicting as Rejection).kind).toBe('Conflict');
   });
 
   test('closing finishes every org with an honest status, and the read models equal a rebuild', async () => {
     const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], minStudyDays: 1, topicsMustBeVetted: false } });
-    await startCampaign(t.client, t.taskQueue, spec);
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
     await waitFor(() => status(spec.id, 'tj'), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
     // One branch does everything; the rest do nothing.
-    const b = orgHandle(t.client, spec.id, 'tj-d1-u1-b1');
+    const b = orgHandle(f.t.client, spec.id, 'tj-d1-u1-b1');
     await b.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 4, attendance: 30, by }] });
     await b.executeUpdate(proposeTopicUpdate, { args: [{ topicId: 't1', leader: '张书记', title: '社区治理', by }] });
     const { submitReportUpdate, concludeReviewUpdate } = await import('../../workflows/messages.js');
@@ -156,34 +144,34 @@ describe('campaign lifecycle', () => {
     await b.executeUpdate(concludeReviewUpdate, { args: [{ by }] });
     await waitFor(() => status(spec.id, 'tj'), (s) => s.subtree.complete === 1 && s.subtree.measures === 2, 30_000, 'branch complete seen at root');
 
-    await closeCampaign(t.client, spec.id, 'organiser', '集中教育结束');
-    const summary = await t.client.workflow.getHandle(`campaign/${spec.id}`).result();
+    await closeCampaign(f.t.client, spec.id, 'organiser', '集中教育结束');
+    const summary = await f.t.client.workflow.getHandle(`campaign/${spec.id}`).result();
     expect(summary).toMatchObject({ status: 'closed_incomplete' });
     expect(summary!.subtree).toMatchObject({ orgs: 40, mobilised: 40, complete: 1, reports: 1, measures: 2 });
-    expect(await orgHandle(t.client, spec.id, 'tj-d1-u1-b1').result()).toMatchObject({ status: 'completed' });
-    expect(await orgHandle(t.client, spec.id, 'tj-d2-u3-b3').result()).toMatchObject({ status: 'closed_incomplete' });
+    expect(await orgHandle(f.t.client, spec.id, 'tj-d1-u1-b1').result()).toMatchObject({ status: 'completed' });
+    expect(await orgHandle(f.t.client, spec.id, 'tj-d2-u3-b3').result()).toMatchObject({ status: 'closed_incomplete' });
 
     const rows = await waitFor(
-      () => db.kysely.selectFrom('rm_org_progress').select(['org_id', 'status']).where('campaign_id', '=', spec.id).execute(),
+      () => f.db.kysely.selectFrom('rm_org_progress').select(['org_id', 'status']).where('campaign_id', '=', spec.id).execute(),
       (r) => r.length === 40 && r.every((x) => x.status === 'completed' || x.status === 'closed_incomplete'),
       30_000,
       'final statuses projected',
     );
     expect(rows.filter((r) => r.status === 'completed').map((r) => r.org_id)).toEqual(['tj-d1-u1-b1']);
-    const campaign = await db.kysely.selectFrom('rm_campaigns').selectAll().where('id', '=', spec.id).executeTakeFirstOrThrow();
+    const campaign = await f.db.kysely.selectFrom('rm_campaigns').selectAll().where('id', '=', spec.id).executeTakeFirstOrThrow();
     expect(campaign.status).toBe('closed');
 
-    const live = await readModels(db.kysely);
-    await rebuildProjections(db.kysely);
-    expect(await readModels(db.kysely)).toEqual(live);
+    const live = await readModels(f.db.kysely);
+    await rebuildProjections(f.db.kysely);
+    expect(await readModels(f.db.kysely)).toEqual(live);
   });
 });
 
 describe('after the scheduled end', () => {
   test('orgs with open work stay in continuing rectification and keep taking messages', async () => {
     const spec = testSpec({ startsOn: '2019-09-01', endsOn: '2019-11-30', rules: { autoMobiliseLevels: ['city'] } });
-    await startCampaign(t.client, t.taskQueue, spec);
-    const root = orgHandle(t.client, spec.id, 'tj');
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
+    const root = orgHandle(f.t.client, spec.id, 'tj');
     const s = await waitFor(() => root.query(orgStatusQuery), (x) => x.status === 'continuing', 20_000, 'continuing');
     expect(s.phase).toBe('continuing');
     const { recordProblemUpdate } = await import('../../workflows/messages.js');

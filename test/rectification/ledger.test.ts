@@ -6,7 +6,7 @@
  * a rebuild equal to the live read models.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { generateTree } from '../../domain/generate-tree.js';
@@ -23,23 +23,11 @@ import {
   verifyRectificationUpdate,
 } from '../../workflows/messages.js';
 import { rectify, testSpec } from '../support/campaign.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { seedOrgs } from '../support/orgs.js';
 import { readModels } from '../support/read-models.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
-let db: TestDatabase;
-let t: TestTemporal;
-beforeAll(async () => {
-  db = await freshDatabase();
-  await seedOrgs(db.kysely, generateTree('small'));
-  t = await startTestWorker(db.kysely);
-});
-afterAll(async () => {
-  await t?.stop();
-  await db?.close();
-});
+const f = useWorkflowFixture(() => generateTree('small'));
 
 const by = 'secretary:b1';
 const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -47,10 +35,10 @@ const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 test('lifecycle, durable deadline alerts, overdue in every ancestor and in search attributes', { timeout: 180_000 }, async () => {
   // warningDays of 2 s: a deadline 6 s away turns yellow after ~4 s and red after ~6 s.
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], warningDays: 2 / 86_400 } });
-  await startCampaign(t.client, t.taskQueue, spec);
-  const root = orgHandle(t.client, spec.id, 'tj');
+  await startCampaign(f.t.client, f.t.taskQueue, spec);
+  const root = orgHandle(f.t.client, spec.id, 'tj');
   await waitFor(() => root.query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
-  const branch = orgHandle(t.client, spec.id, 'tj-d1-u1-b1');
+  const branch = orgHandle(f.t.client, spec.id, 'tj-d1-u1-b1');
 
   await branch.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p1', source: 'public_message', category: '服务', description: '办事窗口排队时间长', by }] });
   // An invalid transition is refused with the current state, and nothing changes.
@@ -65,17 +53,17 @@ test('lifecycle, durable deadline alerts, overdue in every ancestor and in searc
 
   // Every ancestor counts it, and so does its search attribute.
   for (const id of ['tj-d1-u1', 'tj-d1', 'tj']) {
-    await waitFor(() => orgHandle(t.client, spec.id, id).query(orgStatusQuery), (s) => s.subtree.overdue === 1, 30_000, `${id} sees the overdue item`);
+    await waitFor(() => orgHandle(f.t.client, spec.id, id).query(orgStatusQuery), (s) => s.subtree.overdue === 1, 30_000, `${id} sees the overdue item`);
   }
   const overdueWorkflows = async () => {
     const ids: string[] = [];
-    for await (const wf of t.client.workflow.list({ query: `CampaignId="${spec.id}" AND OverdueItems > 0` })) ids.push(wf.workflowId);
+    for await (const wf of f.t.client.workflow.list({ query: `CampaignId="${spec.id}" AND OverdueItems > 0` })) ids.push(wf.workflowId);
     return ids.sort();
   };
   const listed = await waitFor(overdueWorkflows, (ids) => ids.length === 4, 30_000, 'OverdueItems search attribute');
   expect(listed).toEqual(['tj', 'tj-d1', 'tj-d1-u1', 'tj-d1-u1-b1'].map((o) => `campaign/${spec.id}/org/${o}`).sort());
   const overdueRow = await waitFor(
-    () => db.kysely.selectFrom('rm_problems').selectAll().where('campaign_id', '=', spec.id).where('path', 'like', '/tj/tj-d1/%').where('alert', '=', 'red').execute(),
+    () => f.db.kysely.selectFrom('rm_problems').selectAll().where('campaign_id', '=', spec.id).where('path', 'like', '/tj/tj-d1/%').where('alert', '=', 'red').execute(),
     (rows) => rows.length === 1,
     10_000,
     'overdue list across the subtree',
@@ -101,7 +89,7 @@ test('lifecycle, durable deadline alerts, overdue in every ancestor and in searc
   expect(await branch.executeUpdate(discloseProblemsUpdate, { args: [{ date: today, problemIds: ['p1'], by }] })).toEqual({ disclosed: 1 });
 
   const row = await waitFor(
-    () => db.kysely.selectFrom('rm_problems').selectAll().where('campaign_id', '=', spec.id).where('problem_id', '=', 'p1').executeTakeFirstOrThrow(),
+    () => f.db.kysely.selectFrom('rm_problems').selectAll().where('campaign_id', '=', spec.id).where('problem_id', '=', 'p1').executeTakeFirstOrThrow(),
     (r) => r.disclosed_on !== null,
     10_000,
     'ledger row',
@@ -109,27 +97,27 @@ test('lifecycle, durable deadline alerts, overdue in every ancestor and in searc
   expect(row).toMatchObject({ status: 'closed', returns: 1, return_reason: '缺少群众评价', verified_by: 'inspector:tj', result: '排队时间减半', extension_reason: '需区财政配套资金', disclosed_on: today, alert: 'none' });
   expect(row.extended_from).not.toBeNull();
 
-  const live = await readModels(db.kysely);
-  await rebuildProjections(db.kysely);
-  expect(await readModels(db.kysely)).toEqual(live);
+  const live = await readModels(f.db.kysely);
+  await rebuildProjections(f.db.kysely);
+  expect(await readModels(f.db.kysely)).toEqual(live);
 });
 
 test('special projects group items across orgs; democratic life meetings feed the ledger', { timeout: 120_000 }, async () => {
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
-  await startCampaign(t.client, t.taskQueue, spec);
-  const district = orgHandle(t.client, spec.id, 'tj-d2');
-  await waitFor(() => orgHandle(t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
+  await startCampaign(f.t.client, f.t.taskQueue, spec);
+  const district = orgHandle(f.t.client, spec.id, 'tj-d2');
+  await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
   await district.executeUpdate(createProjectUpdate, {
     args: [{ projectId: 'jianfu', title: '为基层减负专项整治', leadOrgId: 'tj-d2-u1', participantOrgIds: ['tj-d2-u1', 'tj-d2-u2'], by: 'organiser:d2' }],
   });
   for (const [org, n] of [['tj-d2-u1', 3], ['tj-d2-u2', 2]] as const) {
-    const h = orgHandle(t.client, spec.id, org);
+    const h = orgHandle(f.t.client, spec.id, org);
     for (let i = 0; i < n; i++) {
       await h.executeUpdate(recordProblemUpdate, { args: [{ problemId: `jf-${i}`, source: 'self_inspection', category: '形式主义', description: `重复填表${i}`, projectRef: 'tj-d2/jianfu', by }] });
     }
     await rectify(h, 'jf-0');
   }
-  const meeting = orgHandle(t.client, spec.id, 'tj-d3');
+  const meeting = orgHandle(f.t.client, spec.id, 'tj-d3');
   const problems = Array.from({ length: 5 }, (_, i) => ({ problemId: `dlm-${i}`, category: '担当作为', description: `对照检查问题${i}` }));
   expect(await meeting.executeUpdate(democraticLifeMeetingUpdate, { args: [{ meetingId: 'dlm-2019', date: today, attendance: 11, criticisms: 7, problems, by }] })).toEqual({
     meetingId: 'dlm-2019',
@@ -138,7 +126,7 @@ test('special projects group items across orgs; democratic life meetings feed th
 
   const view = await waitFor(
     () =>
-      db.kysely
+      f.db.kysely
         .selectFrom('rm_problems')
         .select(['org_id', (eb) => eb.fn.countAll<string>().as('items'), (eb) => eb.fn.count<string>('closed_at').as('closed')])
         .where('campaign_id', '=', spec.id)
@@ -154,16 +142,16 @@ test('special projects group items across orgs; democratic life meetings feed th
     ['tj-d2-u1', 3, 1],
     ['tj-d2-u2', 2, 1],
   ]);
-  const project = await db.kysely.selectFrom('rm_projects').selectAll().where('campaign_id', '=', spec.id).executeTakeFirstOrThrow();
+  const project = await f.db.kysely.selectFrom('rm_projects').selectAll().where('campaign_id', '=', spec.id).executeTakeFirstOrThrow();
   expect(project).toMatchObject({ project_ref: 'tj-d2/jianfu', lead_org_id: 'tj-d2-u1', title: '为基层减负专项整治' });
   const dlm = await waitFor(
-    () => db.kysely.selectFrom('rm_democratic_life_meetings').selectAll().where('campaign_id', '=', spec.id).execute(),
+    () => f.db.kysely.selectFrom('rm_democratic_life_meetings').selectAll().where('campaign_id', '=', spec.id).execute(),
     (rows) => rows.length === 1,
     10_000,
     'meeting',
   );
   expect(dlm[0]).toMatchObject({ org_id: 'tj-d3', problems_found: 5, criticisms: 7 });
-  const fromMeeting = await db.kysely.selectFrom('rm_problems').select('problem_id').where('campaign_id', '=', spec.id).where('meeting_id', '=', 'dlm-2019').execute();
+  const fromMeeting = await f.db.kysely.selectFrom('rm_problems').select('problem_id').where('campaign_id', '=', spec.id).where('meeting_id', '=', 'dlm-2019').execute();
   expect(fromMeeting).toHaveLength(5);
-  await waitFor(() => orgHandle(t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.meetings === 1 && s.subtree.criticisms === 7 && s.subtree.problems === 10, 30_000, 'root figures');
+  await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.meetings === 1 && s.subtree.criticisms === 7 && s.subtree.problems === 10, 30_000, 'root figures');
 });
