@@ -91,13 +91,14 @@ export function requireRole(request: FastifyRequest, roles: readonly Role[]): Pr
 
 /**
  * Checks the caller may act on, or read, an org: `act` allows the org itself and, for an
- * organiser (and inspector for `supervise`), its subtree; `read` allows the caller's subtree.
+ * organiser, its subtree; `supervise` (verifying) an organiser or inspector over the org;
+ * `vet` (research topics) that, or the org's own secretary; `read` the caller's subtree.
  */
 export async function requireOrgAccess(
   db: Kysely<Database>,
   request: FastifyRequest,
   orgId: string,
-  mode: 'act' | 'supervise' | 'read',
+  mode: 'act' | 'supervise' | 'vet' | 'read',
 ): Promise<{ principal: Principal; path: string }> {
   const p = principal(request);
   const org = await db.selectFrom('orgs').select('path').where('id', '=', orgId).executeTakeFirst();
@@ -112,7 +113,9 @@ export async function requireOrgAccess(
         ? own
           ? p.role === 'organiser' || p.role === 'secretary'
           : inSubtree && p.role === 'organiser'
-        : inSubtree && (p.role === 'organiser' || p.role === 'inspector');
+        : mode === 'vet' && own
+          ? p.role === 'secretary' || p.role === 'organiser' || p.role === 'inspector'
+          : inSubtree && (p.role === 'organiser' || p.role === 'inspector');
   if (!allowed) throw forbidden(`a ${p.role} of ${p.orgId} may not ${mode === 'read' ? 'read' : 'act on'} org ${orgId}`);
   return { principal: p, path: org.path };
 }

@@ -32,7 +32,7 @@ import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { CampaignOrgParams } from './campaigns.js';
 
-type Access = 'act' | 'supervise';
+type Access = 'act' | 'supervise' | 'vet';
 
 interface Action {
   path: string;
@@ -56,7 +56,7 @@ const ACTIONS: Action[] = [
   { path: 'mobilisation', summary: 'Record the mobilisation meeting (动员部署); the campaign then cascades to the children', update: messages.mobiliseUpdate, body: withoutBy(MobiliseCommand), access: 'act' },
   { path: 'study-sessions', summary: 'Record a study session', update: messages.recordStudySessionUpdate, body: optionalId(withoutBy(StudySessionCommand), 'sessionId'), access: 'act', idField: 'sessionId' },
   { path: 'topics', summary: 'Propose a research topic (near-duplicates are flagged)', update: messages.proposeTopicUpdate, body: optionalId(withoutBy(ProposeTopicCommand), 'topicId'), access: 'act', idField: 'topicId' },
-  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): approve, or return with a reason', update: messages.vetTopicUpdate, body: withoutBy(VetTopicCommand).omit({ topicId: true }), access: 'supervise', fromPath: ['topicId'] },
+  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): the org’s secretary or an inspector approves it, or returns it with a reason', update: messages.vetTopicUpdate, body: withoutBy(VetTopicCommand).omit({ topicId: true }), access: 'vet', fromPath: ['topicId'] },
   { path: 'reports', summary: 'Submit a research report against an approved topic', update: messages.submitReportUpdate, body: optionalId(withoutBy(SubmitReportCommand), 'reportId'), access: 'act', idField: 'reportId' },
   { path: 'problems', summary: 'Record a problem in the ledger', update: messages.recordProblemUpdate, body: optionalId(withoutBy(RecordProblemCommand), 'problemId'), access: 'act', idField: 'problemId' },
   { path: 'problems/:problemId/plan', summary: 'Plan a rectification: owner, measures, deadline', update: messages.planRectificationUpdate, body: withoutBy(PlanRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },

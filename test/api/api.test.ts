@@ -193,6 +193,19 @@ describe('a campaign through the API', () => {
     expect(lagging.items[0]).toMatchObject({ orgId: 'tj', reasons: ['study 1 days'] });
     expect(lagging.items[1].reasons).toContain('not mobilised');
     expect((await app.inject({ method: 'GET', url: '/campaigns/api-2019', headers: inspector })).json()).toMatchObject({ id: 'api-2019', status: 'running' });
+
+    // Research: a topic vetted by the org's own secretary; near-duplicates flagged to the vetter.
+    await app.inject({ method: 'POST', url: `${org('tj')}/topics`, headers: secretary, payload: { topicId: 't1', leader: '市委书记', title: '关于为基层减负的调研' } });
+    expect((await app.inject({ method: 'POST', url: `${org('tj')}/topics`, headers: secretary, payload: { topicId: 't2', leader: '市长', title: '为基层减负调研' } })).json()).toMatchObject({ similarTo: ['t1'] });
+    expect((await app.inject({ method: 'POST', url: `${org('tj')}/topics/t2/vetting`, headers: secretary, payload: { decision: 'returned', reason: '与书记选题相近' } })).json()).toMatchObject({ status: 'returned' });
+    const districtSecretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d1' }));
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/topics/t1/vetting`, headers: districtSecretary, payload: { decision: 'approved' } }), 403);
+
+    // A special rectification project and its view.
+    await app.inject({ method: 'POST', url: `${org('tj')}/projects`, headers: secretary, payload: { projectId: 'jf', title: '为基层减负专项整治', leadOrgId: 'tj-d1', participantOrgIds: ['tj', 'tj-d1'] } });
+    await app.inject({ method: 'POST', url: `${org('tj')}/problems`, headers: secretary, payload: { problemId: 'jf-1', source: 'self_inspection', category: '形式主义', description: '多头填报', projectRef: 'tj/jf' } });
+    const project = await waitFor(() => app.inject({ method: 'GET', url: '/campaigns/api-2019/projects/tj/jf', headers: inspector }), (r) => r.statusCode === 200 && r.json().progress.items === 1, 10_000, 'project view');
+    expect(project.json()).toMatchObject({ title: '为基层减负专项整治', lead_org_id: 'tj-d1', progress: { items: 1, closed: 0, overdue: 0 }, participants: [{ orgId: 'tj', items: 1 }] });
     expect((await app.inject({ method: 'POST', url: '/campaigns/api-2019/close', headers: admin, payload: { reason: '结束' } })).statusCode).toBe(202);
   });
 
