@@ -6,10 +6,12 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as initial from './migrations/2026-11-25T0700-initial.js';
 import * as ledger from './migrations/2026-11-25T0900-ledger.js';
+import * as escalations from './migrations/2026-11-25T1000-escalations.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
   '2026-11-25T0900-ledger': ledger,
+  '2026-11-25T1000-escalations': escalations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

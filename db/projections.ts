@@ -209,6 +209,30 @@ const handlers: Handlers = {
       })
       .onConflict((oc) => oc.columns(['campaign_id', 'org_id', 'meeting_id']).doNothing())
       .execute(),
+  ProblemEscalated: (trx, e) =>
+    trx
+      .insertInto('rm_escalations')
+      .values({
+        escalation_id: e.escalationId,
+        origin_campaign_id: e.campaignId,
+        origin_org_id: e.orgId,
+        origin_problem_id: e.problemId,
+        reason: e.reason,
+        origin_status: 'sent',
+        target_campaign_id: e.targetCampaignId,
+        updated_at: e.occurredAt,
+      })
+      .onConflict((oc) =>
+        oc.column('escalation_id').doUpdateSet({ origin_campaign_id: e.campaignId, origin_org_id: e.orgId, origin_problem_id: e.problemId, reason: e.reason, origin_status: 'sent' }),
+      )
+      .execute(),
+  EscalationProgress: (trx, e) => trx.updateTable('rm_escalations').set({ origin_status: e.status }).where('escalation_id', '=', e.escalationId).execute(),
+  EscalationReceived: (trx, e) => targetSide(trx, e, 'pending', { category: e.category, description: e.description, claim_deadline: e.claimDeadline }),
+  EscalationClaimed: (trx, e) => targetSide(trx, e, 'claimed', { claimed_problem_id: e.problemId }),
+  EscalationForwarded: async (trx, e) => {
+    await targetSide(trx, e, 'forwarded', {});
+    if (e.lapsed) await trx.updateTable('rm_escalations').set({ lapses: sql<number>`lapses + 1` }).where('escalation_id', '=', e.escalationId).execute();
+  },
   ProjectCreated: (trx, e) =>
     trx
       .insertInto('rm_projects')
@@ -225,6 +249,36 @@ const handlers: Handlers = {
       .onConflict((oc) => oc.columns(['campaign_id', 'project_ref']).doNothing())
       .execute(),
 };
+
+/**
+ * Writes what a target knows, unless a further hop has already written: the latest hop
+ * wins; at one hop, a claim or forward wins over the arrival.
+ */
+async function targetSide(
+  trx: Trx,
+  e: DomainEvent & { escalationId: string; hop: number },
+  status: string,
+  extra: UpdateObject<Database, 'rm_escalations'>,
+) {
+  const { escalationId, hop, campaignId, occurredAt } = e;
+  const orgId = e.orgId!;
+  const rank = status === 'pending' ? 0 : 1;
+  await trx
+    .insertInto('rm_escalations')
+    .values({ escalation_id: escalationId, target_campaign_id: campaignId, current_org_id: orgId, hop, target_status: status, updated_at: occurredAt, ...(extra as object) })
+    .onConflict((oc) =>
+      oc
+        .column('escalation_id')
+        .doUpdateSet({ target_campaign_id: campaignId, current_org_id: orgId, hop, target_status: status, updated_at: occurredAt, ...extra })
+        .where((eb) =>
+          eb.or([
+            eb('rm_escalations.hop', '<', hop),
+            eb.and([eb('rm_escalations.hop', '=', hop), eb(sql<number>`case when rm_escalations.target_status is null or rm_escalations.target_status = 'pending' then 0 else 1 end`, '<=', rank)]),
+          ]),
+        ),
+    )
+    .execute();
+}
 
 function updateProblem(trx: Trx, e: DomainEvent & { problemId: string }, set: UpdateObject<Database, 'rm_problems'>) {
   return trx

@@ -173,6 +173,30 @@ export interface RmProjectsTable {
   created_at: Timestamp;
 }
 
+/**
+ * 下题上答. Origin columns come from the origin's events; target columns from the
+ * targets', kept only from the furthest hop, so the row is the same whatever order
+ * the streams' events are applied in.
+ */
+export interface RmEscalationsTable {
+  escalation_id: string;
+  origin_campaign_id: string | null;
+  origin_org_id: string | null;
+  origin_problem_id: string | null;
+  category: string | null;
+  description: string | null;
+  reason: string | null;
+  origin_status: string | null;
+  target_campaign_id: string | null;
+  current_org_id: string | null;
+  hop: Generated<number>;
+  target_status: string | null;
+  claim_deadline: Timestamp | null;
+  claimed_problem_id: string | null;
+  lapses: Generated<number>;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   events: EventsTable;
   orgs: OrgsTable;
@@ -185,6 +209,7 @@ export interface Database {
   rm_problems: RmProblemsTable;
   rm_democratic_life_meetings: RmDemocraticLifeMeetingsTable;
   rm_projects: RmProjectsTable;
+  rm_escalations: RmEscalationsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
@@ -196,6 +221,7 @@ export const READ_MODEL_TABLES = [
   'rm_problems',
   'rm_democratic_life_meetings',
   'rm_projects',
+  'rm_escalations',
 ] as const satisfies readonly (keyof Database)[];
 
 export type EventRow = Selectable<EventsTable>;

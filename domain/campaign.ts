@@ -16,8 +16,8 @@ export const Rules = z
     minStudyDays: z.number().int().min(1).max(60).default(6),
     /** Research topics need approval (把关) before reports count. */
     topicsMustBeVetted: z.boolean().default(true),
-    /** Days a target has to claim an escalation before it is forwarded upward. */
-    claimDeadlineDays: z.number().int().min(1).max(90).default(7),
+    /** Days a target has to claim an escalation before it is forwarded upward (fractions allowed, for short test runs). */
+    claimDeadlineDays: z.number().positive().max(90).default(7),
     /** Default days to rectify a problem once planned. */
     rectificationDeadlineDays: z.number().int().min(1).max(365).default(30),
     /** Days before a rectification deadline that the item turns yellow (fractions allowed, for short test runs). */

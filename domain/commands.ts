@@ -111,3 +111,20 @@ export type ConcludeReviewCommand = z.infer<typeof ConcludeReviewCommand>;
 
 export const CloseCampaignCommand = z.object({ by: Actor, reason: Text(1000) }).strict();
 export type CloseCampaignCommand = z.infer<typeof CloseCampaignCommand>;
+
+/** 下题上答: the escalation's id is `<origin workflow id>#<problem id>`. */
+const EscalationId = z.string().min(1).max(300);
+
+export const EscalateProblemCommand = z
+  .object({ problemId: ItemId, targetOrgId: z.string().min(1).max(64), targetCampaignId: z.string().min(1).max(63).optional(), reason: Text(2000), by: Actor })
+  .strict();
+export type EscalateProblemCommand = z.infer<typeof EscalateProblemCommand>;
+
+export const ClaimEscalationCommand = z
+  .object({ escalationId: EscalationId, problemId: ItemId.optional(), intoProblemId: ItemId.optional(), by: Actor })
+  .strict()
+  .refine((c) => !(c.problemId && c.intoProblemId), { message: 'give problemId for a new item or intoProblemId to merge, not both', path: ['intoProblemId'] });
+export type ClaimEscalationCommand = z.infer<typeof ClaimEscalationCommand>;
+
+export const ForwardEscalationCommand = z.object({ escalationId: EscalationId, reason: Text(1000), by: Actor }).strict();
+export type ForwardEscalationCommand = z.infer<typeof ForwardEscalationCommand>;

@@ -29,6 +29,9 @@ export const PROBLEM_SOURCES = [
 ] as const;
 export type ProblemSource = (typeof PROBLEM_SOURCES)[number];
 
+/** Where an escalation stands, as its origin sees it (下题上答). */
+export type EscalationStatus = 'sent' | 'acknowledged' | 'forwarded' | 'claimed' | 'answered' | 'undeliverable';
+
 export interface OrgSummary {
   campaignId: string;
   orgId: string;
@@ -80,6 +83,22 @@ export type DomainEventBody =
   | { type: 'DeadlineAlert'; problemId: string; alert: 'yellow' | 'red'; deadline: string }
   | { type: 'ProblemsDisclosed'; date: string; problemIds: string[]; by: string }
   | { type: 'DemocraticLifeMeetingHeld'; meetingId: string; date: string; attendance: number; problemsFound: number; criticisms: number; by: string }
+  | { type: 'ProblemEscalated'; problemId: string; escalationId: string; targetOrgId: string; targetCampaignId: string; reason: string; by: string }
+  | { type: 'EscalationProgress'; problemId: string; escalationId: string; status: EscalationStatus; atOrgId: string; detail: string | null }
+  | {
+      type: 'EscalationReceived';
+      escalationId: string;
+      originCampaignId: string;
+      originOrgId: string;
+      originProblemId: string;
+      category: string;
+      description: string;
+      reason: string;
+      hop: number;
+      claimDeadline: string;
+    }
+  | { type: 'EscalationClaimed'; escalationId: string; problemId: string; merged: boolean; hop: number; by: string }
+  | { type: 'EscalationForwarded'; escalationId: string; toOrgId: string; reason: string; lapsed: boolean; hop: number; by: string }
   | { type: 'ProjectCreated'; projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }
   | { type: 'ReviewConcluded'; by: string }
   | {

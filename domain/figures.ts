@@ -23,6 +23,10 @@ export const FIGURE_KEYS = [
   'disclosed',
   'meetings',
   'criticisms',
+  'escalated',
+  'escalationsReceived',
+  'escalationsPending',
+  'lapses',
 ] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
 export type Figures = Record<FigureKey, number>;

@@ -19,6 +19,7 @@ export type Alert = 'none' | 'yellow' | 'red';
 export interface LedgerItem {
   source: ProblemSource;
   category: string;
+  description: string;
   immediate: boolean;
   projectRef: string | null;
   status: ItemStatus;
@@ -30,6 +31,10 @@ export interface LedgerItem {
   rectifiedBy: string | null;
   returns: number;
   disclosedOn: string | null;
+  /** At the origin: the item waits on an answer from above (下题上答). */
+  escalation?: { escalationId: string; status: import('./events.js').EscalationStatus; atOrgId: string; hop: number };
+  /** At the target: the escalations this item answers (several when merged). */
+  origins?: string[];
 }
 
 export type Ledger = Record<string, LedgerItem>;

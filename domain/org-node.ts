@@ -23,6 +23,8 @@ import { acceptSnapshot, sumFigures, zeroFigures, type ChildSnapshot, type Figur
 import type { Level } from './levels.js';
 import { Rejection } from './rejection.js';
 import { similarTopics } from './similarity.js';
+import { escalationIdOf, isNewer, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
+import { orgWorkflowId } from './campaign.js';
 import {
   alertAt,
   deadlineInstant,
@@ -74,6 +76,12 @@ export interface OrgNodeState {
   lastPublished: string | null;
   ended: boolean;
   closing: { by: string; reason: string } | null;
+  /** Escalations received from below (下题上答), by id. */
+  inbox: Record<string, InboxEscalation>;
+  /** Signals to other org workflows not yet sent. */
+  outgoing: OutgoingSignal[];
+  /** Escalations this org let lapse past their claim deadline. */
+  lapses: number;
 }
 
 export interface StudySessionCommand {
@@ -105,11 +113,16 @@ export class OrgNode {
   /** Bumped on every change, so the workflow's wait can wake and re-plan its timers. */
   revision = 0;
 
+  readonly state: OrgNodeState;
+
+  /** `carried` is the state a previous run handed to continue-as-new; fields added since then start empty. */
   constructor(
     readonly campaign: CampaignRef,
     readonly org: OrgRef,
-    readonly state: OrgNodeState = OrgNode.initialState(),
-  ) {}
+    carried?: Partial<OrgNodeState>,
+  ) {
+    this.state = { ...OrgNode.initialState(), ...carried };
+  }
 
   static initialState(): OrgNodeState {
     return {
@@ -130,6 +143,9 @@ export class OrgNode {
       lastPublished: null,
       ended: false,
       closing: null,
+      inbox: {},
+      outgoing: [],
+      lapses: 0,
     };
   }
 
@@ -267,11 +283,21 @@ export class OrgNode {
     if (held) return { problemId: cmd.problemId, status: held.status };
     if (this.state.components.review === 'locked') throw this.lockedRejection('review');
     this.assertOpenForBusiness();
+    return this.enterLedger(cmd, nowMs, meetingId);
+  }
+
+  /** Adds an item as `found`; claims of escalations enter here in any phase. */
+  private enterLedger(
+    cmd: { problemId: string; source: ProblemSource; category: string; description: string; immediate?: boolean | undefined; projectRef?: string | undefined; by: string },
+    nowMs: number,
+    meetingId: string | null,
+  ): { problemId: string; status: ItemStatus } {
     const immediate = cmd.immediate ?? false;
     const projectRef = cmd.projectRef ?? null;
     this.state.problems[cmd.problemId] = {
       source: cmd.source,
       category: cmd.category,
+      description: cmd.description,
       immediate,
       projectRef,
       status: 'found',
@@ -358,6 +384,7 @@ export class OrgNode {
     } else {
       item.status = 'closed';
       this.emit(nowMs, { type: 'RectificationVerified', problemId: cmd.problemId, by: cmd.by, note: cmd.reason?.trim() || null });
+      for (const escalationId of item.origins ?? []) this.answerOrigin(escalationId, cmd.problemId, cmd.reason?.trim() || null);
     }
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
@@ -384,13 +411,24 @@ export class OrgNode {
   /** Fires the yellow and red alerts that are due; the workflow calls it from its timer. */
   checkDeadlines(nowMs: number): void {
     let changed = false;
+    for (const [id, e] of Object.entries(this.state.inbox)) {
+      if (e.status === 'pending' && this.org.parentId && nowMs >= e.claimDeadlineMs) {
+        // Not claimed in time: forwarded upward, and counted against this level.
+        this.state.lapses += 1;
+        this.forward(id, `not claimed within ${this.campaign.rules.claimDeadlineDays} days`, 'rules:claim-deadline', true, nowMs);
+        changed = true;
+      }
+    }
     for (const id of Object.keys(this.state.problems)) changed = this.refreshAlert(id, nowMs) || changed;
     if (changed) this.advance(nowMs);
   }
 
-  /** When the next deadline alert falls due, or null. */
+  /** When the next deadline alert or claim deadline falls due, or null. */
   nextAlertAtMs(): number | null {
     let next: number | null = null;
+    if (this.org.parentId) {
+      for (const e of Object.values(this.state.inbox)) if (e.status === 'pending' && (next === null || e.claimDeadlineMs < next)) next = e.claimDeadlineMs;
+    }
     for (const item of Object.values(this.state.problems)) {
       const at = nextAlertAtMs(item, this.campaign.rules.warningDays);
       if (at !== null && (next === null || at < next)) next = at;
@@ -432,6 +470,155 @@ export class OrgNode {
     for (const p of cmd.problems) this.recordProblem({ ...p, source: 'democratic_life', by }, nowMs, meetingId);
     this.advance(nowMs);
     return { meetingId, problemsFound: cmd.problems.length };
+  }
+
+  // ---- escalation up (下题上答) ---------------------------------------------
+
+  /**
+   * Marks an item as rooted above and sends it to the target (an ancestor, or a
+   * functional department elsewhere, possibly in an earlier batch's campaign). The
+   * item stays open, waiting on the answer.
+   */
+  escalateProblem(cmd: { problemId: string; targetOrgId: string; targetCampaignId?: string | undefined; reason: string; by: string }, nowMs: number): { escalationId: string; status: string } {
+    const item = itemOf(this.state.problems, cmd.problemId, this.org.id);
+    const targetCampaignId = cmd.targetCampaignId ?? this.campaign.id;
+    if (item.escalation && item.escalation.status !== 'undeliverable') return { escalationId: item.escalation.escalationId, status: item.escalation.status };
+    this.assertOpenForBusiness();
+    requireStatus(item, cmd.problemId, ['found', 'planned', 'in_progress'], 'escalate');
+    if (item.origins?.length) throw new Rejection('Conflict', `problem ${cmd.problemId} answers escalations from below; claim or forward those instead`, 'problemId');
+    // The API checks the target is not below this org (the directory knows); the workflow can only see itself.
+    if (targetCampaignId === this.campaign.id && cmd.targetOrgId === this.org.id) {
+      throw new Rejection('Invalid', `an escalation goes above or across, never to ${this.org.id} itself`, 'targetOrgId');
+    }
+    const escalationId = escalationIdOf(this.streamId, cmd.problemId);
+    item.escalation = { escalationId, status: 'sent', atOrgId: cmd.targetOrgId, hop: 0 };
+    this.emit(nowMs, { type: 'ProblemEscalated', problemId: cmd.problemId, escalationId, targetOrgId: cmd.targetOrgId, targetCampaignId, reason: cmd.reason, by: cmd.by });
+    this.send(orgWorkflowId(targetCampaignId, cmd.targetOrgId), 'escalationReceived', {
+      escalationId,
+      origin: { campaignId: this.campaign.id, orgId: this.org.id, problemId: cmd.problemId, workflowId: this.streamId },
+      category: item.category,
+      description: item.description,
+      reason: cmd.reason,
+      hop: 1,
+    }, cmd.problemId);
+    this.advance(nowMs);
+    return { escalationId, status: 'sent' };
+  }
+
+  /** An escalation arrives: recorded once, acknowledged to its origin. */
+  escalationReceived(message: EscalationMessage, nowMs: number): void {
+    if (this.state.inbox[message.escalationId]) return;
+    const claimDeadlineMs = nowMs + this.campaign.rules.claimDeadlineDays * 86_400_000;
+    this.state.inbox[message.escalationId] = { message, status: 'pending', claimDeadlineMs, problemId: null };
+    const { origin } = message;
+    this.emit(nowMs, {
+      type: 'EscalationReceived',
+      escalationId: message.escalationId,
+      originCampaignId: origin.campaignId,
+      originOrgId: origin.orgId,
+      originProblemId: origin.problemId,
+      category: message.category,
+      description: message.description,
+      reason: message.reason,
+      hop: message.hop,
+      claimDeadline: new Date(claimDeadlineMs).toISOString(),
+    });
+    this.notify(message, 'acknowledged', null);
+    this.advance(nowMs);
+  }
+
+  /**
+   * 认领: the escalation becomes an item of this org's ledger with the full lifecycle,
+   * or joins an existing item (merging escalations with one root cause).
+   */
+  claimEscalation(cmd: { escalationId: string; problemId?: string | undefined; intoProblemId?: string | undefined; by: string }, nowMs: number): { escalationId: string; problemId: string } {
+    const entry = this.state.inbox[cmd.escalationId];
+    if (!entry) throw new Rejection('NotFound', `no escalation ${cmd.escalationId} at ${this.org.id}`, 'escalationId');
+    if (entry.status === 'claimed') return { escalationId: cmd.escalationId, problemId: entry.problemId! };
+    if (entry.status !== 'pending') throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
+    this.assertOpenForBusiness();
+    let problemId: string;
+    if (cmd.intoProblemId) {
+      const into = itemOf(this.state.problems, cmd.intoProblemId, this.org.id);
+      problemId = cmd.intoProblemId;
+      into.origins = [...(into.origins ?? []), cmd.escalationId];
+    } else {
+      problemId = cmd.problemId ?? `esc-${Object.keys(this.state.problems).length + 1}`;
+      if (this.state.problems[problemId]) throw new Rejection('Conflict', `problem ${problemId} already exists; pass intoProblemId to merge`, 'problemId');
+      const { message } = entry;
+      this.enterLedger({ problemId, source: 'escalation', category: message.category, description: `${message.description}（${message.origin.orgId} 上报：${message.reason}）`, by: cmd.by }, nowMs, null);
+      this.state.problems[problemId]!.origins = [cmd.escalationId];
+    }
+    entry.status = 'claimed';
+    entry.problemId = problemId;
+    this.emit(nowMs, { type: 'EscalationClaimed', escalationId: cmd.escalationId, problemId, merged: Boolean(cmd.intoProblemId), hop: entry.message.hop, by: cmd.by });
+    this.notify(entry.message, 'claimed', problemId);
+    if (this.state.problems[problemId]!.status === 'closed') this.answerOrigin(cmd.escalationId, problemId, null);
+    this.advance(nowMs);
+    return { escalationId: cmd.escalationId, problemId };
+  }
+
+  /** Passes an escalation to the parent org, with a reason. */
+  forwardEscalation(cmd: { escalationId: string; reason: string; by: string }, nowMs: number): { escalationId: string; toOrgId: string } {
+    const entry = this.state.inbox[cmd.escalationId];
+    if (!entry) throw new Rejection('NotFound', `no escalation ${cmd.escalationId} at ${this.org.id}`, 'escalationId');
+    if (entry.status === 'forwarded') return { escalationId: cmd.escalationId, toOrgId: this.org.parentId! };
+    if (entry.status !== 'pending') throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
+    if (!this.org.parentId) throw new Rejection('Conflict', `${this.org.id} is the top of the campaign: claim it here`, 'escalationId');
+    this.assertOpenForBusiness();
+    this.forward(cmd.escalationId, cmd.reason, cmd.by, false, nowMs);
+    this.advance(nowMs);
+    return { escalationId: cmd.escalationId, toOrgId: this.org.parentId };
+  }
+
+  /** The origin hears how its escalation moves; the answer closes its item, with a link to it. */
+  escalationNotice(notice: EscalationNotice, nowMs: number): void {
+    const entry = Object.entries(this.state.problems).find(([, p]) => p.escalation?.escalationId === notice.escalationId);
+    if (!entry) return;
+    const [problemId, item] = entry;
+    const esc = item.escalation!;
+    if (!isNewer(esc, notice)) return;
+    esc.status = notice.status;
+    esc.atOrgId = notice.atOrgId;
+    esc.hop = notice.hop;
+    this.emit(nowMs, { type: 'EscalationProgress', problemId, escalationId: notice.escalationId, status: notice.status, atOrgId: notice.atOrgId, detail: notice.detail });
+    if (notice.status === 'answered' && item.status !== 'closed') {
+      item.status = 'closed';
+      this.emit(nowMs, { type: 'RectificationVerified', problemId, by: `answer:${notice.atOrgId}`, note: notice.detail });
+    }
+    this.advance(nowMs);
+  }
+
+  /** A signal that could not be delivered is recorded against its item, never dropped silently. */
+  deliveryFailed(signal: OutgoingSignal, nowMs: number): void {
+    if (signal.signal !== 'escalationReceived' || !signal.originProblemId) return;
+    const item = this.state.problems[signal.originProblemId];
+    if (!item?.escalation) return;
+    item.escalation.status = 'undeliverable';
+    this.emit(nowMs, { type: 'EscalationProgress', problemId: signal.originProblemId, escalationId: item.escalation.escalationId, status: 'undeliverable', atOrgId: item.escalation.atOrgId, detail: `no running workflow ${signal.workflowId}` });
+    this.advance(nowMs);
+  }
+
+  private forward(escalationId: string, reason: string, by: string, lapsed: boolean, nowMs: number): void {
+    const entry = this.state.inbox[escalationId]!;
+    entry.status = 'forwarded';
+    const toOrgId = this.org.parentId!;
+    this.emit(nowMs, { type: 'EscalationForwarded', escalationId, toOrgId, reason, lapsed, hop: entry.message.hop, by });
+    this.send(orgWorkflowId(this.campaign.id, toOrgId), 'escalationReceived', { ...entry.message, hop: entry.message.hop + 1 }, null);
+    this.notify(entry.message, 'forwarded', `${lapsed ? 'lapsed at' : 'forwarded by'} ${this.org.id} to ${toOrgId}: ${reason}`, toOrgId);
+  }
+
+  private answerOrigin(escalationId: string, problemId: string, result: string | null): void {
+    const entry = this.state.inbox[escalationId];
+    if (entry) this.notify(entry.message, 'answered', result ?? `answered by ${this.org.id} (${problemId})`);
+  }
+
+  private notify(message: EscalationMessage, status: EscalationNotice['status'], detail: string | null, atOrgId = this.org.id): void {
+    this.send(message.origin.workflowId, 'escalationNotice', { escalationId: message.escalationId, status, atOrgId, detail, hop: message.hop }, null);
+  }
+
+  private send(workflowId: string, signal: OutgoingSignal['signal'], payload: OutgoingSignal['payload'], originProblemId: string | null): void {
+    this.state.outgoing.push({ workflowId, signal, payload, originProblemId });
   }
 
   /** 专项整治: a special rectification project with a lead department and participants. */
@@ -493,6 +680,11 @@ export class OrgNode {
     const meetings = Object.values(s.meetings);
     f.meetings = meetings.length;
     f.criticisms = meetings.reduce((n, m) => n + m.criticisms, 0);
+    const inbox = Object.values(s.inbox);
+    f.escalated = Object.values(s.problems).filter((p) => p.escalation).length;
+    f.escalationsReceived = inbox.length;
+    f.escalationsPending = inbox.filter((e) => e.status === 'pending').length;
+    f.lapses = s.lapses;
     return f;
   }
 

@@ -17,8 +17,11 @@ import { generateTree } from '../domain/generate-tree.js';
 import { seedOrgs } from '../test/support/orgs.js';
 import { createWorker } from '../worker/create-worker.js';
 import {
+  claimEscalationUpdate,
   concludeReviewUpdate,
   democraticLifeMeetingUpdate,
+  escalateProblemUpdate,
+  forwardEscalationUpdate,
   extendDeadlineUpdate,
   planRectificationUpdate,
   startRectificationUpdate,
@@ -85,6 +88,20 @@ const histories = await worker.runUntil(async () => {
   await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'p0', evidence: '文件减少四成，附统计表', by }] });
   await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'p0', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   await until(async () => (await root.query(orgStatusQuery)).subtree.mobilised === 40);
+  // 下题上答: a branch escalates to its district, which forwards it to the city, which claims it.
+  const branch = orgHandle(client, spec.id, 'tj-d1-u1-b1');
+  // Sequential mode: the branch studies and researches before its review opens.
+  await branch.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: 's1', date: '2019-09-12', kind: 'concentrated', hours: 3, attendance: 20, by }] });
+  await branch.executeUpdate(proposeTopicUpdate, { args: [{ topicId: 't1', leader: '支部书记', title: '社区服务', by }] });
+  await branch.executeUpdate(vetTopicUpdate, { args: [{ topicId: 't1', decision: 'approved', by }] });
+  await branch.executeUpdate(submitReportUpdate, { args: [{ reportId: 'r1', topicId: 't1', title: '报告', policyMeasures: 1, by }] });
+  await branch.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'b-p1', source: 'self_inspection', category: '政策', description: '根子在上面', by }] });
+  const { escalationId } = await branch.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'b-p1', targetOrgId: 'tj-d1', reason: '区级政策', by }] });
+  const district = orgHandle(client, spec.id, 'tj-d1');
+  await until(async () => (await district.query(orgStatusQuery)).own.escalationsPending === 1);
+  await district.executeUpdate(forwardEscalationUpdate, { args: [{ escalationId, reason: '市级统筹', by }] });
+  await until(async () => (await root.query(orgStatusQuery)).own.escalationsPending === 1);
+  await root.executeUpdate(claimEscalationUpdate, { args: [{ escalationId, problemId: 'city-p1', by }] });
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();
 
@@ -97,7 +114,7 @@ const histories = await worker.runUntil(async () => {
   };
   await take('campaign', `campaign/${spec.id}`);
   await take('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
-  await take('org-district', `campaign/${spec.id}/org/tj-d2`);
+  await take('org-district', `campaign/${spec.id}/org/tj-d1`);
   const runs = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = "campaign/${spec.id}/org/tj"` })) runs.push(run);
   runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());

@@ -22,7 +22,11 @@ import type {
   StudySessionCommand,
   SubmitReportCommand,
   VetTopicCommand,
+  EscalateProblemCommand,
+  ClaimEscalationCommand,
+  ForwardEscalationCommand,
 } from '../domain/commands.js';
+import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
 import type { StudySessionResult } from '../domain/org-node.js';
@@ -42,6 +46,13 @@ export const discloseProblemsUpdate = defineUpdate<{ disclosed: number }, [Discl
 export const democraticLifeMeetingUpdate = defineUpdate<{ meetingId: string; problemsFound: number }, [DemocraticLifeMeetingCommand]>('recordDemocraticLifeMeeting');
 export const createProjectUpdate = defineUpdate<{ projectId: string }, [CreateProjectCommand]>('createProject');
 export const concludeReviewUpdate = defineUpdate<{ problems: number }, [ConcludeReviewCommand]>('concludeReview');
+
+export const escalateProblemUpdate = defineUpdate<{ escalationId: string; status: string }, [EscalateProblemCommand]>('escalateProblem');
+export const claimEscalationUpdate = defineUpdate<{ escalationId: string; problemId: string }, [ClaimEscalationCommand]>('claimEscalation');
+export const forwardEscalationUpdate = defineUpdate<{ escalationId: string; toOrgId: string }, [ForwardEscalationCommand]>('forwardEscalation');
+/** 下题上答, between org workflows: an escalation arriving, and news of it going back to its origin. */
+export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escalationReceived');
+export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {

@@ -18,6 +18,9 @@ import {
 } from '@temporalio/workflow';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import {
+  ClaimEscalationCommand,
+  EscalateProblemCommand,
+  ForwardEscalationCommand,
   ConcludeReviewCommand,
   CreateProjectCommand,
   DemocraticLifeMeetingCommand,
@@ -39,8 +42,13 @@ import { chinaDate, OrgNode, type CampaignRef, type OrgNodeState, type OrgRef } 
 import {
   childProgressSignal,
   closeCampaignSignal,
+  claimEscalationUpdate,
   concludeReviewUpdate,
   createProjectUpdate,
+  escalateProblemUpdate,
+  escalationNoticeSignal,
+  escalationReceivedSignal,
+  forwardEscalationUpdate,
   democraticLifeMeetingUpdate,
   discloseProblemsUpdate,
   extendDeadlineUpdate,
@@ -72,6 +80,8 @@ export interface OrgNodeInput {
 
 const DEFAULT_HISTORY_LIMIT = 3000;
 const CASCADE_PAGE = 500;
+/** Outgoing signals in flight at once: well under the 2,000 pending-signal limit. */
+const OUTGOING_BATCH = 100;
 
 export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> {
   const node = new OrgNode(input.campaign, input.org, input.state);
@@ -106,6 +116,11 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(concludeReviewUpdate, (cmd) => command(() => node.concludeReview(cmd.by, Date.now())), {
     validator: validateWith(ConcludeReviewCommand),
   });
+  setHandler(escalateProblemUpdate, (cmd) => command(() => node.escalateProblem(cmd, Date.now())), { validator: validateWith(EscalateProblemCommand) });
+  setHandler(claimEscalationUpdate, (cmd) => command(() => node.claimEscalation(cmd, Date.now())), { validator: validateWith(ClaimEscalationCommand) });
+  setHandler(forwardEscalationUpdate, (cmd) => command(() => node.forwardEscalation(cmd, Date.now())), { validator: validateWith(ForwardEscalationCommand) });
+  setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
+  setHandler(escalationNoticeSignal, (notice) => node.escalationNotice(notice, Date.now()));
   setHandler(childProgressSignal, ({ childId, snapshot }) => node.childReported(childId, snapshot, Date.now()));
   let closeRequest: CloseCampaignCommand | null = null;
   setHandler(closeCampaignSignal, (cmd) => {
@@ -176,6 +191,17 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       continue;
     }
 
+    // Messages to other orgs (下题上答) go out in batches; one that cannot be delivered is recorded.
+    if (node.state.outgoing.length > 0) {
+      const batch = node.state.outgoing.slice(0, OUTGOING_BATCH);
+      const delivered = await Promise.all(
+        batch.map((m) => getExternalWorkflowHandle(m.workflowId).signal(m.signal, m.payload).then(() => true, () => false)),
+      );
+      node.state.outgoing.splice(0, batch.length);
+      batch.forEach((m, i) => delivered[i] || node.deliveryFailed(m, Date.now()));
+      continue;
+    }
+
     // Children's reports reach the read model and the parent together, debounced;
     // the org's own changes are published with the events that caused them.
     if (node.reportDueInMs(Date.now()) === 0) await reportToParent(false);
@@ -196,7 +222,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     const nextAlert = node.nextAlertAtMs();
     const untilEnd = Math.max(1, Math.min(endOfCampaignMs, nextAlert ?? Infinity) - Date.now());
     await condition(
-      () => node.revision !== seen || recorder.pending || node.needsCascade || (closeRequest !== null && !node.state.closing),
+      () => node.revision !== seen || recorder.pending || node.needsCascade || node.state.outgoing.length > 0 || (closeRequest !== null && !node.state.closing),
       Math.max(1, Math.min(dueIn ?? untilEnd, untilEnd)),
     );
   }
