@@ -206,6 +206,21 @@ describe('a campaign through the API', () => {
     await app.inject({ method: 'POST', url: `${org('tj')}/problems`, headers: secretary, payload: { problemId: 'jf-1', source: 'self_inspection', category: '形式主义', description: '多头填报', projectRef: 'tj/jf' } });
     const project = await waitFor(() => app.inject({ method: 'GET', url: '/campaigns/api-2019/projects/tj/jf', headers: inspector }), (r) => r.statusCode === 200 && r.json().progress.items === 1, 10_000, 'project view');
     expect(project.json()).toMatchObject({ title: '为基层减负专项整治', lead_org_id: 'tj-d1', progress: { items: 1, closed: 0, overdue: 0 }, participants: [{ orgId: 'tj', items: 1 }] });
+    // 下题上答 through the API: a branch escalates to its district by level; the district claims it.
+    const branchSecretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d1-u1-b1' }));
+    const d1 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
+    await waitFor(() => app.inject({ method: 'POST', url: `${org('tj-d1')}/mobilisation`, headers: d1, payload: { date: '2019-09-06', attendance: 80 } }), (r) => r.statusCode === 200, 20_000, 'd1 mobilised');
+    await waitFor(() => app.inject({ method: 'POST', url: `${org('tj-d1-u1-b1')}/problems`, headers: branchSecretary, payload: { problemId: 'b-p1', source: 'self_inspection', category: '政策', description: '补贴标准由区定' } }), (r) => r.statusCode === 200, 20_000, 'branch reached');
+    const below = expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1-u1-b1')}/problems/b-p1/escalation`, headers: branchSecretary, payload: { targetOrgId: 'tj-d1-u1-b1', reason: 'x' } }), 422);
+    expect(below.errors![0]!.path).toBe('body.targetOrgId');
+    const sent = (await app.inject({ method: 'POST', url: `${org('tj-d1-u1-b1')}/problems/b-p1/escalation`, headers: branchSecretary, payload: { targetLevel: 'district', reason: '根子在区' } })).json();
+    expect(sent).toMatchObject({ status: 'sent' });
+    const inbox = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1')}/escalations?status=pending`, headers: d1 }), (r) => r.json().items.length === 1, 20_000, 'inbox');
+    expect(inbox.json().items[0]).toMatchObject({ escalation_id: sent.escalationId, origin_org_id: 'tj-d1-u1-b1', description: '补贴标准由区定' });
+    const claim = await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d1, payload: { problemId: 'd1-subsidy' } });
+    expect(claim.json()).toEqual({ escalationId: sent.escalationId, problemId: 'd1-subsidy' });
+    await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1-u1-b1')}/escalations?direction=sent`, headers: branchSecretary }), (r) => r.json().items[0]?.origin_status === 'claimed', 20_000, 'origin sees the claim');
+
     expect((await app.inject({ method: 'POST', url: '/campaigns/api-2019/close', headers: admin, payload: { reason: '结束' } })).statusCode).toBe(202);
   });
 
