@@ -4,7 +4,7 @@
  * live projection. Events that only matter inside the workflow are ignored here; the
  * org's figures arrive in `ProgressReported`.
  */
-import { sql, type Transaction, type UpdateObject } from 'kysely';
+import { sql, type ExpressionBuilder, type Transaction, type UpdateObject } from 'kysely';
 import type { DomainEvent, EventOf } from '../domain/events.js';
 import { zeroFigures } from '../domain/figures.js';
 import type { Database } from './schema.js';
@@ -64,8 +64,7 @@ const handlers: Handlers = {
     trx
       .updateTable('rm_org_progress')
       .set({ mobilised_on: e.date })
-      .where('campaign_id', '=', e.campaignId)
-      .where('org_id', '=', e.orgId!)
+      .where(ofOrg(e))
       .execute(),
   ProgressReported: (trx, e) =>
     trx
@@ -79,16 +78,14 @@ const handlers: Handlers = {
         last_stream_seq: e.seq,
         updated_at: e.occurredAt,
       })
-      .where('campaign_id', '=', e.campaignId)
-      .where('org_id', '=', e.orgId!)
+      .where(ofOrg(e))
       .where('last_stream_seq', '<', e.seq)
       .execute(),
   OrgFinished: (trx, e) =>
     trx
       .updateTable('rm_org_progress')
       .set({ status: e.summary.status, details: e.summary.details, last_stream_seq: e.seq, updated_at: e.occurredAt })
-      .where('campaign_id', '=', e.campaignId)
-      .where('org_id', '=', e.orgId!)
+      .where(ofOrg(e))
       .where('last_stream_seq', '<', e.seq)
       .execute(),
   StudySessionRecorded: (trx, e) =>
@@ -141,8 +138,7 @@ const handlers: Handlers = {
     trx
       .updateTable('rm_research_topics')
       .set({ status: e.decision, vetted_by: e.by, return_reason: e.reason, updated_at: e.occurredAt })
-      .where('campaign_id', '=', e.campaignId)
-      .where('org_id', '=', e.orgId!)
+      .where(ofOrg(e))
       .where('topic_id', '=', e.topicId)
       .execute(),
   ReportSubmitted: (trx, e) =>
@@ -153,8 +149,7 @@ const handlers: Handlers = {
         policy_measures: sql`policy_measures + ${e.policyMeasures}`,
         updated_at: e.occurredAt,
       })
-      .where('campaign_id', '=', e.campaignId)
-      .where('org_id', '=', e.orgId!)
+      .where(ofOrg(e))
       .where('topic_id', '=', e.topicId)
       .execute(),
   ProblemRecorded: (trx, e) =>
@@ -190,8 +185,7 @@ const handlers: Handlers = {
     trx
       .updateTable('rm_problems')
       .set({ disclosed_on: e.date, updated_at: e.occurredAt })
-      .where('campaign_id', '=', e.campaignId)
-      .where('org_id', '=', e.orgId!)
+      .where(ofOrg(e))
       .where('problem_id', 'in', e.problemIds)
       .execute(),
   DemocraticLifeMeetingHeld: (trx, e) =>
@@ -280,12 +274,17 @@ async function targetSide(
     .execute();
 }
 
+/** The rows of the event's org in the event's campaign. */
+function ofOrg(e: DomainEvent) {
+  return (eb: ExpressionBuilder<Database, 'rm_org_progress' | 'rm_research_topics' | 'rm_problems'>) =>
+    eb.and([eb('campaign_id', '=', e.campaignId), eb('org_id', '=', e.orgId!)]);
+}
+
 function updateProblem(trx: Trx, e: DomainEvent & { problemId: string }, set: UpdateObject<Database, 'rm_problems'>) {
   return trx
     .updateTable('rm_problems')
     .set({ ...set, updated_at: e.occurredAt })
-    .where('campaign_id', '=', e.campaignId)
-    .where('org_id', '=', e.orgId!)
+    .where(ofOrg(e))
     .where('problem_id', '=', e.problemId)
     .execute();
 }
