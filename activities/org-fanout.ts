@@ -9,6 +9,7 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import type { Kysely } from 'kysely';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
+import type { DirectiveSpec } from '../domain/directive.js';
 import type { CampaignRef, OrgRef } from '../domain/org-node.js';
 import type { Database } from '../db/schema.js';
 import type { OrgNodeInput, orgNodeWorkflow } from '../workflows/org-node.js';
@@ -25,6 +26,8 @@ export interface StartChildOrgsInput {
   cursor: string | null;
   limit: number;
   historyLimit?: number | undefined;
+  /** Directives live at the parent, handed to each child it starts. */
+  directives?: DirectiveSpec[] | undefined;
 }
 
 /** Starts (or finds already started) the org workflows of one page of children. */
@@ -46,7 +49,13 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
     };
     let done = 0;
     await inBatches(page.orgs, CONCURRENCY, async (org) => {
-      const args: OrgNodeInput = { campaign: ref, org, parentWorkflowId: input.parentWorkflowId, ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}) };
+      const args: OrgNodeInput = {
+        campaign: ref,
+        org,
+        parentWorkflowId: input.parentWorkflowId,
+        ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}),
+        ...(input.directives?.length ? { directives: input.directives } : {}),
+      };
       try {
         await client.workflow.start<typeof orgNodeWorkflow>('orgNodeWorkflow', {
           workflowId: orgWorkflowId(campaign.id, org.id),
@@ -74,12 +83,10 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
   };
 }
 
-export interface SignalChildOrgsInput {
-  campaignId: string;
-  parentOrgId: string;
-  signal: 'closeCampaign';
-  payload: CloseCampaignCommand;
-}
+export type SignalChildOrgsInput = { campaignId: string; parentOrgId: string } & (
+  | { signal: 'closeCampaign'; payload: CloseCampaignCommand }
+  | { signal: 'directiveReceived'; payload: DirectiveSpec }
+);
 
 /** Relays a signal to every child org's workflow; children that never started or already finished are skipped. */
 export function signalChildOrgs({ db, client }: ActivityDeps) {

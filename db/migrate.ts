@@ -7,11 +7,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import * as initial from './migrations/2026-11-25T0700-initial.js';
 import * as ledger from './migrations/2026-11-25T0900-ledger.js';
 import * as escalations from './migrations/2026-11-25T1000-escalations.js';
+import * as directives from './migrations/2026-11-25T1100-directives.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
   '2026-11-25T0900-ledger': ledger,
   '2026-11-25T1000-escalations': escalations,
+  '2026-11-25T1100-directives': directives,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -75,6 +75,7 @@ const handlers: Handlers = {
         own: JSON.stringify(e.own),
         subtree: JSON.stringify(e.subtree),
         details: e.details,
+        directives: e.directives ? JSON.stringify(e.directives) : null,
         last_stream_seq: e.seq,
         updated_at: e.occurredAt,
       })
@@ -226,6 +227,31 @@ const handlers: Handlers = {
   EscalationForwarded: async (trx, e) => {
     await targetSide(trx, e, 'forwarded', {});
     if (e.lapsed) await trx.updateTable('rm_escalations').set({ lapses: sql<number>`lapses + 1` }).where('escalation_id', '=', e.escalationId).execute();
+  },
+  DirectiveIssued: (trx, e) =>
+    trx
+      .insertInto('rm_directives')
+      .values({
+        campaign_id: e.campaignId,
+        directive_id: e.directive.directiveId,
+        issuer_org_id: e.directive.issuerOrgId,
+        title: e.directive.title,
+        instructions: e.directive.instructions,
+        deadline: e.directive.deadline,
+        target_levels: JSON.stringify(e.directive.targetLevels),
+        target_org_ids: JSON.stringify(e.directive.targetOrgIds),
+        cancelled: false,
+        issued_at: e.occurredAt,
+      })
+      .onConflict((oc) => oc.columns(['campaign_id', 'directive_id']).doNothing())
+      .execute(),
+  DirectiveReceived: (trx, e) =>
+    e.problemId ? updateProblem(trx, { ...e, problemId: e.problemId }, { directive_id: e.directiveId }) : Promise.resolve(),
+  DirectiveCancelled: async (trx, e) => {
+    if (e.problemId) await updateProblem(trx, { ...e, problemId: e.problemId }, { status: 'cancelled', alert: 'none' });
+    if (e.orgId) {
+      await trx.updateTable('rm_directives').set({ cancelled: true }).where('campaign_id', '=', e.campaignId).where('directive_id', '=', e.directiveId).where('issuer_org_id', '=', e.orgId).execute();
+    }
   },
   ProjectCreated: (trx, e) =>
     trx

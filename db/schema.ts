@@ -85,6 +85,8 @@ export interface RmOrgProgressTable {
   own: Json<Record<string, number>>;
   subtree: Json<Record<string, number>>;
   details: string;
+  /** Coverage of each directive in the org's subtree (上题下答), as last reported. */
+  directives: Json<Record<string, unknown>> | null;
   last_stream_seq: number;
   updated_at: Timestamp;
 }
@@ -148,6 +150,21 @@ export interface RmProblemsTable {
   disclosed_on: string | null;
   /** The org's materialised path, for overdue lists across a subtree. */
   path: string | null;
+  /** The directive the item carries out (上题下答). */
+  directive_id: string | null;
+}
+
+export interface RmDirectivesTable {
+  campaign_id: string;
+  directive_id: string;
+  issuer_org_id: string;
+  title: string;
+  instructions: string;
+  deadline: Timestamp;
+  target_levels: Json<string[]>;
+  target_org_ids: Json<string[]>;
+  cancelled: boolean;
+  issued_at: Timestamp;
 }
 
 export interface RmDemocraticLifeMeetingsTable {
@@ -210,6 +227,7 @@ export interface Database {
   rm_democratic_life_meetings: RmDemocraticLifeMeetingsTable;
   rm_projects: RmProjectsTable;
   rm_escalations: RmEscalationsTable;
+  rm_directives: RmDirectivesTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
@@ -222,6 +240,7 @@ export const READ_MODEL_TABLES = [
   'rm_democratic_life_meetings',
   'rm_projects',
   'rm_escalations',
+  'rm_directives',
 ] as const satisfies readonly (keyof Database)[];
 
 export type EventRow = Selectable<EventsTable>;

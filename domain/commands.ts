@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IsoDate } from './campaign.js';
+import { Level } from './levels.js';
 import { PROBLEM_SOURCES, STUDY_KINDS } from './events.js';
 
 /** Client-chosen ids make retries safe: the same id twice is one record. */
@@ -128,3 +129,20 @@ export type ClaimEscalationCommand = z.infer<typeof ClaimEscalationCommand>;
 
 export const ForwardEscalationCommand = z.object({ escalationId: EscalationId, reason: Text(1000), by: Actor }).strict();
 export type ForwardEscalationCommand = z.infer<typeof ForwardEscalationCommand>;
+
+/** 上题下答: a policy from above to be carried out by the target levels or orgs below. */
+export const IssueDirectiveCommand = z
+  .object({
+    directiveId: ItemId,
+    title: Text(200),
+    instructions: Text(4000),
+    deadline: Deadline,
+    targetLevels: z.array(Level).max(3).default([]),
+    targetOrgIds: z.array(z.string().min(1).max(64)).max(1000).default([]),
+    by: Actor,
+  })
+  .strict();
+export type IssueDirectiveCommand = z.input<typeof IssueDirectiveCommand>;
+
+export const CancelDirectiveCommand = z.object({ directiveId: ItemId, by: Actor }).strict();
+export type CancelDirectiveCommand = z.infer<typeof CancelDirectiveCommand>;

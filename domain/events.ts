@@ -5,6 +5,7 @@
  * append stores nothing twice.
  */
 import type { CampaignSpec } from './campaign.js';
+import type { Coverage, DirectiveSpec } from './directive.js';
 import type { Figures } from './figures.js';
 import type { Level } from './levels.js';
 
@@ -99,6 +100,9 @@ export type DomainEventBody =
     }
   | { type: 'EscalationClaimed'; escalationId: string; problemId: string; merged: boolean; hop: number; by: string }
   | { type: 'EscalationForwarded'; escalationId: string; toOrgId: string; reason: string; lapsed: boolean; hop: number; by: string }
+  | { type: 'DirectiveIssued'; directive: DirectiveSpec; by: string }
+  | { type: 'DirectiveReceived'; directiveId: string; issuerOrgId: string; targeted: boolean; problemId: string | null }
+  | { type: 'DirectiveCancelled'; directiveId: string; problemId: string | null; by: string }
   | { type: 'ProjectCreated'; projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }
   | { type: 'ReviewConcluded'; by: string }
   | {
@@ -110,6 +114,8 @@ export type DomainEventBody =
       subtree: Figures;
       childrenTotal: number | null;
       details: string;
+      /** Coverage of every directive known in the subtree (上题下答). */
+      directives?: Record<string, Coverage>;
     }
   | { type: 'OrgFinished'; summary: OrgSummary };
 

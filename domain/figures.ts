@@ -49,6 +49,8 @@ export interface ChildSnapshot {
   figures: Figures;
   complete: boolean;
   mobilised: boolean;
+  /** Directive coverage in the child's subtree (上题下答). */
+  directives?: Record<string, import('./directive.js').Coverage>;
 }
 
 /**

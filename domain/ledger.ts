@@ -13,7 +13,7 @@
 import { Rejection } from './rejection.js';
 import type { ProblemSource } from './events.js';
 
-export type ItemStatus = 'found' | 'planned' | 'in_progress' | 'rectified' | 'closed';
+export type ItemStatus = 'found' | 'planned' | 'in_progress' | 'rectified' | 'closed' | 'cancelled';
 export type Alert = 'none' | 'yellow' | 'red';
 
 export interface LedgerItem {
@@ -35,6 +35,8 @@ export interface LedgerItem {
   escalation?: { escalationId: string; status: import('./events.js').EscalationStatus; atOrgId: string; hop: number };
   /** At the target: the escalations this item answers (several when merged). */
   origins?: string[];
+  /** The directive this item carries out (上题下答). */
+  directiveId?: string;
 }
 
 export type Ledger = Record<string, LedgerItem>;
@@ -46,6 +48,7 @@ const NEXT: Record<ItemStatus, string> = {
   in_progress: 'submit the rectification with evidence',
   rectified: 'verify it or return it',
   closed: 'nothing: it is closed',
+  cancelled: 'nothing: its directive was cancelled',
 };
 
 /** The item, or a NotFound naming it. */
@@ -102,7 +105,8 @@ export function ledgerCounts(ledger: Ledger): { problems: number; problemsClosed
   let dueSoon = 0;
   let disclosed = 0;
   let immediate = 0;
-  const items = Object.values(ledger);
+  // A cancelled directive's item no longer counts at all.
+  const items = Object.values(ledger).filter((i) => i.status !== 'cancelled');
   for (const i of items) {
     if (i.status === 'closed') problemsClosed++;
     if (isLive(i) && i.alert === 'red') overdue++;

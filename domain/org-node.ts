@@ -25,7 +25,10 @@ import { Rejection } from './rejection.js';
 import { similarTopics } from './similarity.js';
 import { escalationIdOf, isNewer, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
 import { orgWorkflowId } from './campaign.js';
+import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveSpec } from './directive.js';
+import { levelRank, type Level as OrgLevel } from './levels.js';
 import {
+  isLive,
   alertAt,
   deadlineInstant,
   itemOf,
@@ -82,6 +85,10 @@ export interface OrgNodeState {
   outgoing: OutgoingSignal[];
   /** Escalations this org let lapse past their claim deadline. */
   lapses: number;
+  /** Directives known here (上题下答): issued here or received from above. */
+  directives: Record<string, DirectiveSpec>;
+  /** Directives whose latest state the children have yet to hear. */
+  pendingRelay: string[];
 }
 
 export interface StudySessionCommand {
@@ -146,6 +153,8 @@ export class OrgNode {
       inbox: {},
       outgoing: [],
       lapses: 0,
+      directives: {},
+      pendingRelay: [],
     };
   }
 
@@ -621,6 +630,117 @@ export class OrgNode {
     this.state.outgoing.push({ workflowId, signal, payload, originProblemId });
   }
 
+  // ---- directives down (上题下答) ---------------------------------------------
+
+  /** Issues a directive to levels or orgs below; it is relayed level by level. */
+  issueDirective(
+    cmd: { directiveId: string; title: string; instructions: string; deadline: string; targetLevels: OrgLevel[]; targetOrgIds: string[]; by: string },
+    nowMs: number,
+  ): { directiveId: string } {
+    const held = this.state.directives[cmd.directiveId];
+    if (held) {
+      if (held.issuerOrgId === this.org.id && held.title === cmd.title) return { directiveId: cmd.directiveId };
+      throw new Rejection('Conflict', `directive ${cmd.directiveId} already exists here`, 'directiveId');
+    }
+    this.assertOpenForBusiness();
+    if (!this.mobilised) throw this.lockedRejection('rectification');
+    const above = cmd.targetLevels.find((l) => levelRank(l) <= levelRank(this.org.level));
+    if (above) throw new Rejection('Invalid', `a directive goes down: ${above} is not below ${this.org.level}`, 'targetLevels');
+    if (cmd.targetLevels.length === 0 && cmd.targetOrgIds.length === 0) throw new Rejection('Invalid', 'name target levels or target orgs', 'targetLevels');
+    const deadline = this.futureDeadline(cmd.deadline, nowMs, 'deadline');
+    const spec: DirectiveSpec = { directiveId: cmd.directiveId, issuerOrgId: this.org.id, title: cmd.title, instructions: cmd.instructions, deadline, targetLevels: cmd.targetLevels, targetOrgIds: cmd.targetOrgIds, cancelled: false };
+    this.state.directives[cmd.directiveId] = spec;
+    this.emit(nowMs, { type: 'DirectiveIssued', directive: spec, by: cmd.by });
+    this.state.pendingRelay.push(cmd.directiveId);
+    this.advance(nowMs);
+    return { directiveId: cmd.directiveId };
+  }
+
+  /** A directive from above, or news that it was cancelled: recorded once, relayed on. */
+  directiveReceived(spec: DirectiveSpec, nowMs: number): void {
+    const held = this.state.directives[spec.directiveId];
+    if (held) {
+      if (spec.cancelled && !held.cancelled) this.cancelLocally(spec.directiveId, `issuer:${spec.issuerOrgId}`, nowMs);
+      return;
+    }
+    this.state.directives[spec.directiveId] = spec;
+    const targeted = !spec.cancelled && isTargeted(spec, this.org);
+    const problemId = targeted ? directiveItemId(spec.directiveId) : null;
+    if (problemId && !this.state.problems[problemId]) {
+      const by = `directive:${spec.issuerOrgId}`;
+      this.enterLedger({ problemId, source: 'directive', category: '上题下答', description: `${spec.title}: ${spec.instructions}`, by }, nowMs, null);
+      const item = this.state.problems[problemId]!;
+      item.directiveId = spec.directiveId;
+      item.status = 'planned';
+      item.owner = this.org.name;
+      item.deadline = spec.deadline;
+      this.emit(nowMs, { type: 'RectificationPlanned', problemId, owner: this.org.name, measures: spec.instructions, deadline: spec.deadline, by });
+      this.refreshAlert(problemId, nowMs);
+    }
+    this.emit(nowMs, { type: 'DirectiveReceived', directiveId: spec.directiveId, issuerOrgId: spec.issuerOrgId, targeted, problemId });
+    if (spec.targetOrgIds.length > 0 || spec.targetLevels.some((l) => levelRank(l) > levelRank(this.org.level))) this.state.pendingRelay.push(spec.directiveId);
+    this.advance(nowMs);
+  }
+
+  /** The issuer cancels: cancelled everywhere below. */
+  cancelDirective(cmd: { directiveId: string; by: string }, nowMs: number): { directiveId: string; cancelled: true } {
+    const spec = this.state.directives[cmd.directiveId];
+    if (!spec || spec.issuerOrgId !== this.org.id) throw new Rejection('NotFound', `no directive ${cmd.directiveId} issued by ${this.org.id}`, 'directiveId');
+    if (!spec.cancelled) this.cancelLocally(cmd.directiveId, cmd.by, nowMs);
+    return { directiveId: cmd.directiveId, cancelled: true };
+  }
+
+  /** Directives the children must hear about; the workflow relays them and calls {@link relayed}. */
+  get directivesToRelay(): DirectiveSpec[] {
+    return this.state.pendingRelay.map((id) => this.state.directives[id]!);
+  }
+
+  relayed(count: number): void {
+    this.state.pendingRelay.splice(0, count);
+  }
+
+  /** Every live directive, for children started after it was issued. */
+  get liveDirectives(): DirectiveSpec[] {
+    return Object.values(this.state.directives).filter((d) => !d.cancelled);
+  }
+
+  /** Coverage of each live directive in this org alone. */
+  ownCoverage(): Record<string, Coverage> {
+    const out: Record<string, Coverage> = {};
+    for (const item of Object.values(this.state.problems)) {
+      if (!item.directiveId || item.status === 'cancelled' || this.state.directives[item.directiveId]?.cancelled) continue;
+      const c = emptyCoverage();
+      const done = item.status === 'closed' ? 1 : 0;
+      const overdue = item.alert === 'red' && isLive(item) ? 1 : 0;
+      c.targeted = 1;
+      c.done = done;
+      c.overdue = overdue;
+      c.byLevel[this.org.level] = { targeted: 1, done, overdue };
+      out[item.directiveId] = c;
+    }
+    return out;
+  }
+
+  /** Coverage in the whole subtree: own plus the children's latest snapshots. */
+  subtreeCoverage(): Record<string, Coverage> {
+    const total = addCoverage({}, this.ownCoverage());
+    for (const child of Object.values(this.state.children)) addCoverage(total, child.directives);
+    for (const [id, spec] of Object.entries(this.state.directives)) if (spec.cancelled) delete total[id];
+    return total;
+  }
+
+  private cancelLocally(directiveId: string, by: string, nowMs: number): void {
+    const spec = this.state.directives[directiveId]!;
+    spec.cancelled = true;
+    const problemId = directiveItemId(directiveId);
+    const item = this.state.problems[problemId];
+    const cancelsItem = item && item.status !== 'closed' && item.status !== 'cancelled';
+    if (cancelsItem) item.status = 'cancelled';
+    this.emit(nowMs, { type: 'DirectiveCancelled', directiveId, problemId: cancelsItem ? problemId : null, by });
+    this.state.pendingRelay.push(directiveId);
+    this.advance(nowMs);
+  }
+
   /** 专项整治: a special rectification project with a lead department and participants. */
   createProject(cmd: { projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }, nowMs: number): { projectId: string } {
     const held = this.state.projects[cmd.projectId];
@@ -748,7 +868,7 @@ export class OrgNode {
     const last = this.state.lastReport;
     if (!last) return 0;
     if (last.mobilised !== this.mobilised || last.complete !== this.isComplete || last.status !== this.state.status) return 0;
-    if (last.figures === JSON.stringify(this.subtreeFigures())) return null;
+    if (last.figures === this.reportedJson()) return null;
     return Math.max(0, last.atMs + this.campaign.rules.progressReportSeconds * 1000 - nowMs);
   }
 
@@ -757,9 +877,16 @@ export class OrgNode {
     this.publish(nowMs);
     this.state.reportSeq += 1;
     const figures = this.subtreeFigures();
+    const directives = this.subtreeCoverage();
     const complete = this.isComplete;
-    this.state.lastReport = { atMs: nowMs, mobilised: this.mobilised, complete, status: this.state.status, figures: JSON.stringify(figures) };
-    return { seq: this.state.reportSeq, figures, complete, mobilised: this.mobilised };
+    this.state.lastReport = { atMs: nowMs, mobilised: this.mobilised, complete, status: this.state.status, figures: this.reportedJson() };
+    return { seq: this.state.reportSeq, figures, complete, mobilised: this.mobilised, ...(Object.keys(directives).length ? { directives } : {}) };
+  }
+
+  /** What a report to the parent says, to tell whether anything changed since the last. */
+  private reportedJson(): string {
+    const directives = this.subtreeCoverage();
+    return JSON.stringify(Object.keys(directives).length ? [this.subtreeFigures(), directives] : this.subtreeFigures());
   }
 
   /** Records a ProgressReported event if anything the read model shows has changed. */
@@ -776,11 +903,14 @@ export class OrgNode {
       subtree: this.subtreeFigures(),
       childrenTotal: this.childrenTotal,
       details: this.details(),
+      ...(Object.keys(this.state.directives).length ? { directives: this.subtreeCoverage() } : {}),
     });
   }
 
   private publishedSnapshot(): string {
-    return JSON.stringify([this.state.status, this.state.components, this.subtreeFigures(), this.ownFigures(), this.childrenTotal]);
+    const coverage = this.subtreeCoverage();
+    const base = [this.state.status, this.state.components, this.subtreeFigures(), this.ownFigures(), this.childrenTotal];
+    return JSON.stringify(Object.keys(coverage).length ? [...base, coverage] : base);
   }
 
   // ---- end of the campaign ---------------------------------------------------
@@ -871,7 +1001,7 @@ export class OrgNode {
       case 'review':
         return s.reviewConcluded;
       case 'rectification':
-        return s.reviewConcluded && Object.values(s.problems).every((p) => p.status === 'closed');
+        return s.reviewConcluded && Object.values(s.problems).every((p) => p.status === 'closed' || p.status === 'cancelled');
     }
   }
 

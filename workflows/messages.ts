@@ -25,7 +25,10 @@ import type {
   EscalateProblemCommand,
   ClaimEscalationCommand,
   ForwardEscalationCommand,
+  IssueDirectiveCommand,
+  CancelDirectiveCommand,
 } from '../domain/commands.js';
+import type { DirectiveSpec } from '../domain/directive.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
@@ -53,6 +56,11 @@ export const forwardEscalationUpdate = defineUpdate<{ escalationId: string; toOr
 /** 下题上答, between org workflows: an escalation arriving, and news of it going back to its origin. */
 export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escalationReceived');
 export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');
+
+export const issueDirectiveUpdate = defineUpdate<{ directiveId: string }, [IssueDirectiveCommand]>('issueDirective');
+export const cancelDirectiveUpdate = defineUpdate<{ directiveId: string; cancelled: true }, [CancelDirectiveCommand]>('cancelDirective');
+/** 上题下答, relayed from each org to its children. */
+export const directiveReceivedSignal = defineSignal<[DirectiveSpec]>('directiveReceived');
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {

@@ -18,6 +18,8 @@ import {
 } from '@temporalio/workflow';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import {
+  CancelDirectiveCommand,
+  IssueDirectiveCommand,
   ClaimEscalationCommand,
   EscalateProblemCommand,
   ForwardEscalationCommand,
@@ -37,13 +39,17 @@ import {
   SubmitReportCommand,
   VetTopicCommand,
 } from '../domain/commands.js';
+import type { DirectiveSpec } from '../domain/directive.js';
 import type { OrgSummary } from '../domain/events.js';
 import { chinaDate, OrgNode, type CampaignRef, type OrgNodeState, type OrgRef } from '../domain/org-node.js';
 import {
   childProgressSignal,
   closeCampaignSignal,
+  cancelDirectiveUpdate,
   claimEscalationUpdate,
   concludeReviewUpdate,
+  directiveReceivedSignal,
+  issueDirectiveUpdate,
   createProjectUpdate,
   escalateProblemUpdate,
   escalationNoticeSignal,
@@ -76,6 +82,8 @@ export interface OrgNodeInput {
   state?: OrgNodeState;
   /** History length at which to continue as new (tests lower it). */
   historyLimit?: number;
+  /** Directives live above when this org was started (上题下答). */
+  directives?: DirectiveSpec[];
 }
 
 const DEFAULT_HISTORY_LIMIT = 3000;
@@ -119,6 +127,9 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(escalateProblemUpdate, (cmd) => command(() => node.escalateProblem(cmd, Date.now())), { validator: validateWith(EscalateProblemCommand) });
   setHandler(claimEscalationUpdate, (cmd) => command(() => node.claimEscalation(cmd, Date.now())), { validator: validateWith(ClaimEscalationCommand) });
   setHandler(forwardEscalationUpdate, (cmd) => command(() => node.forwardEscalation(cmd, Date.now())), { validator: validateWith(ForwardEscalationCommand) });
+  setHandler(issueDirectiveUpdate, (cmd) => command(() => node.issueDirective(IssueDirectiveCommand.parse(cmd), Date.now())), { validator: validateWith(IssueDirectiveCommand) });
+  setHandler(cancelDirectiveUpdate, (cmd) => command(() => node.cancelDirective(cmd, Date.now())), { validator: validateWith(CancelDirectiveCommand) });
+  setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
   setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
   setHandler(escalationNoticeSignal, (notice) => node.escalationNotice(notice, Date.now()));
   setHandler(childProgressSignal, ({ childId, snapshot }) => node.childReported(childId, snapshot, Date.now()));
@@ -136,6 +147,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
 
   if (!input.state) {
     node.start(Date.now());
+    for (const spec of input.directives ?? []) node.directiveReceived(spec, Date.now());
     if (input.campaign.rules.autoMobiliseLevels.includes(input.org.level)) {
       // The meeting's date is today, kept inside the campaign window (a campaign past its end still cascades).
       const { startsOn, endsOn } = input.campaign;
@@ -186,8 +198,21 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
         cursor: node.state.cascade.cursor,
         limit: CASCADE_PAGE,
         historyLimit: input.historyLimit,
+        directives: node.liveDirectives,
       });
       node.cascadePageDone(page.started, page.nextCursor, Date.now());
+      continue;
+    }
+
+    // Directives (上题下答) go on to the children that exist; children started later inherit them.
+    if (node.state.pendingRelay.length > 0) {
+      const specs = node.directivesToRelay;
+      if (node.state.cascade.state !== 'pending') {
+        for (const spec of specs) {
+          await fanout.signalChildOrgs({ campaignId: input.campaign.id, parentOrgId: input.org.id, signal: 'directiveReceived', payload: spec });
+        }
+      }
+      node.relayed(specs.length);
       continue;
     }
 
@@ -222,7 +247,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     const nextAlert = node.nextAlertAtMs();
     const untilEnd = Math.max(1, Math.min(endOfCampaignMs, nextAlert ?? Infinity) - Date.now());
     await condition(
-      () => node.revision !== seen || recorder.pending || node.needsCascade || node.state.outgoing.length > 0 || (closeRequest !== null && !node.state.closing),
+      () => node.revision !== seen || recorder.pending || node.needsCascade || node.state.outgoing.length > 0 || node.state.pendingRelay.length > 0 || (closeRequest !== null && !node.state.closing),
       Math.max(1, Math.min(dueIn ?? untilEnd, untilEnd)),
     );
   }

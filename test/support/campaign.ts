@@ -40,10 +40,10 @@ export function subtrees(orgs: readonly FlatOrg[]): Map<string, string[]> {
 export type { Client };
 export { figuresOf };
 
-/** Takes a found problem through plan, start, submit and an inspector's verification. */
-export async function rectify(org: WorkflowHandle, problemId: string, deadline = '2099-12-31'): Promise<void> {
+/** Takes a found problem (or, with `planned`, an already planned one) through to an inspector's verification. */
+export async function rectify(org: WorkflowHandle, problemId: string, { deadline = '2099-12-31', planned = false } = {}): Promise<void> {
   const by = 'secretary:test';
-  await org.executeUpdate(planRectificationUpdate, { args: [{ problemId, owner: '责任人', measures: '整改措施', deadline, by }] });
+  if (!planned) await org.executeUpdate(planRectificationUpdate, { args: [{ problemId, owner: '责任人', measures: '整改措施', deadline, by }] });
   await org.executeUpdate(startRectificationUpdate, { args: [{ problemId, by }] });
   await org.executeUpdate(submitRectificationUpdate, { args: [{ problemId, evidence: '整改材料', by }] });
   await org.executeUpdate(verifyRectificationUpdate, { args: [{ problemId, decision: 'verified', by: 'inspector:test', verifierRole: 'inspector', verifierOrgId: 'tj' }] });
