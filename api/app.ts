@@ -18,6 +18,7 @@ import type { Database } from '../db/schema.js';
 import { authenticate } from './auth.js';
 import { registerProblemHandling } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -35,7 +36,7 @@ export interface ApiDeps {
 
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [healthRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [healthRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);

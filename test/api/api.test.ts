@@ -221,6 +221,16 @@ describe('a campaign through the API', () => {
     expect(claim.json()).toEqual({ escalationId: sent.escalationId, problemId: 'd1-subsidy' });
     await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1-u1-b1')}/escalations?direction=sent`, headers: branchSecretary }), (r) => r.json().items[0]?.origin_status === 'claimed', 20_000, 'origin sees the claim');
 
+    // 上题下答 through the API: the city's directive to every unit; coverage and lagging units.
+    const up = expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/directives`, headers: d1, payload: { directiveId: 'x', title: 't', instructions: 'i', deadline: '2099-01-01', targetLevels: ['city'] } }), 422);
+    expect(up.errors![0]!.path).toBe('body.targetLevels');
+    await app.inject({ method: 'POST', url: `${org('tj')}/directives`, headers: secretary, payload: { directiveId: 'dir-1', title: '精简会议', instructions: '会议压减三成', deadline: '2099-06-30', targetLevels: ['unit'] } });
+    const covered = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1`, headers: inspector }), (r) => r.json().coverage?.targeted === 3, 30_000, 'coverage of the units reached so far');
+    expect(covered.json()).toMatchObject({ title: '精简会议', issuer_org_id: 'tj', cancelled: false, coverage: { targeted: 3, done: 0, byLevel: { unit: { targeted: 3 } } } });
+    const laggingUnits = (await app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1/lagging`, headers: inspector })).json();
+    expect(laggingUnits.items.map((i: { org_id: string }) => i.org_id)).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
+    expect((await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: secretary, payload: {} })).json()).toEqual({ directiveId: 'dir-1', cancelled: true });
+
     expect((await app.inject({ method: 'POST', url: '/campaigns/api-2019/close', headers: admin, payload: { reason: '结束' } })).statusCode).toBe(202);
   });
 
