@@ -17,8 +17,10 @@ import { generateTree } from '../domain/generate-tree.js';
 import { seedOrgs } from '../test/support/orgs.js';
 import { createWorker } from '../worker/create-worker.js';
 import {
+  cancelDirectiveUpdate,
   claimEscalationUpdate,
   concludeReviewUpdate,
+  issueDirectiveUpdate,
   democraticLifeMeetingUpdate,
   escalateProblemUpdate,
   forwardEscalationUpdate,
@@ -102,6 +104,11 @@ const histories = await worker.runUntil(async () => {
   await district.executeUpdate(forwardEscalationUpdate, { args: [{ escalationId, reason: '市级统筹', by }] });
   await until(async () => (await root.query(orgStatusQuery)).own.escalationsPending === 1);
   await root.executeUpdate(claimEscalationUpdate, { args: [{ escalationId, problemId: 'city-p1', by }] });
+  // 上题下答: a directive to every branch, relayed down, then cancelled.
+  await root.executeUpdate(issueDirectiveUpdate, { args: [{ directiveId: 'd1', title: '精简文件', instructions: '停用重复报表', deadline: '2099-01-01', targetLevels: ['branch'], by }] });
+  await until(async () => (await branch.query(orgStatusQuery)).own.problems === 2);
+  await root.executeUpdate(cancelDirectiveUpdate, { args: [{ directiveId: 'd1', by }] });
+  await until(async () => (await branch.query(orgStatusQuery)).own.problems === 1);
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();
 
@@ -112,15 +119,18 @@ const histories = await worker.runUntil(async () => {
     const args = ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--output', 'json', ...(runId ? ['--run-id', runId] : [])];
     picked[name] = (await promisify(execFile)(cli, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
   };
-  await take('campaign', `campaign/${spec.id}`);
-  await take('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
-  await take('org-district', `campaign/${spec.id}/org/tj-d1`);
-  const runs = [];
-  for await (const run of client.workflow.list({ query: `WorkflowId = "campaign/${spec.id}/org/tj"` })) runs.push(run);
-  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-  if (runs.length < 2) throw new Error('the root did not continue as new; lower historyLimit');
-  await take('org-root-continued', runs[0]!.workflowId, runs[0]!.runId);
-  await take('org-root-final', runs[runs.length - 1]!.workflowId, runs[runs.length - 1]!.runId);
+  // Every run of each workflow, oldest first: busy orgs continue as new, and their earlier runs hold the escalation and directive.
+  const takeRuns = async (name: string, workflowId: string) => {
+    const runs = [];
+    for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
+    runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    for (const [i, run] of runs.entries()) await take(`${name}-${i + 1}`, workflowId, run.runId);
+    return runs.length;
+  };
+  await takeRuns('campaign', `campaign/${spec.id}`);
+  await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
+  await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
+  if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');
   return picked;
 });
 
