@@ -20,6 +20,7 @@ import { registerProblemHandling } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
+import { jointAnswerRoutes } from './routes/joint-answers.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { orgActionRoutes } from './routes/org-actions.js';
@@ -36,7 +37,7 @@ export interface ApiDeps {
 
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [healthRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [healthRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);

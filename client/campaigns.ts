@@ -7,6 +7,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { campaignWorkflowId, orgWorkflowId, sameSpec, type CampaignSpec } from '../domain/campaign.js';
 import { Rejection } from '../domain/rejection.js';
 import type { CampaignInput, campaignWorkflow } from '../workflows/campaign.js';
+import type { jointAnswerWorkflow } from '../workflows/joint-answer.js';
+import { jointWorkflowId, type JointSpec } from '../domain/joint.js';
 import { campaignSpecQuery, closeCampaignUpdate } from '../workflows/messages.js';
 import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
 
@@ -61,4 +63,32 @@ export async function closeCampaign(client: Client, campaignId: string, by: stri
 /** The handle of one org's workflow in one campaign. */
 export function orgHandle(client: Client, campaignId: string, orgId: string) {
   return client.workflow.getHandle(orgWorkflowId(campaignId, orgId));
+}
+
+/**
+ * Opens a joint problem (同题共答) with its participants; the same id twice opens it once.
+ *
+ * @example
+ * await openJointProblem(client, 'campaign', 'tj-2019', { jointId: 'elevators', title: '…', description: '…', openerOrgId: 'tj', participantOrgIds: ['tj-d1', 'tj-d1-u2'] });
+ */
+export async function openJointProblem(client: Client, taskQueue: string, campaignId: string, spec: JointSpec): Promise<{ created: boolean; workflowId: string }> {
+  const workflowId = jointWorkflowId(campaignId, spec.jointId);
+  try {
+    await client.workflow.start<typeof jointAnswerWorkflow>('jointAnswerWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [{ campaignId, spec }],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CampaignId, value: campaignId },
+        { key: CampaignPhase, value: 'joint_open' },
+      ],
+      staticSummary: `同题共答 · ${spec.title} · ${spec.participantOrgIds.length} participants`,
+    });
+    return { created: true, workflowId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, workflowId };
+    throw err;
+  }
 }

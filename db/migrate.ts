@@ -8,12 +8,14 @@ import * as initial from './migrations/2026-11-25T0700-initial.js';
 import * as ledger from './migrations/2026-11-25T0900-ledger.js';
 import * as escalations from './migrations/2026-11-25T1000-escalations.js';
 import * as directives from './migrations/2026-11-25T1100-directives.js';
+import * as jointAnswers from './migrations/2026-11-25T1200-joint-answers.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
   '2026-11-25T0900-ledger': ledger,
   '2026-11-25T1000-escalations': escalations,
   '2026-11-25T1100-directives': directives,
+  '2026-11-25T1200-joint-answers': jointAnswers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -253,6 +253,32 @@ const handlers: Handlers = {
       await trx.updateTable('rm_directives').set({ cancelled: true }).where('campaign_id', '=', e.campaignId).where('directive_id', '=', e.directiveId).where('issuer_org_id', '=', e.orgId).execute();
     }
   },
+  JointPartAccepted: (trx, e) => updateProblem(trx, e, { joint_id: e.jointId }),
+  JointProblemOpened: (trx, e) =>
+    trx
+      .insertInto('rm_joint_problems')
+      .values({
+        campaign_id: e.campaignId,
+        joint_id: e.joint.jointId,
+        title: e.joint.title,
+        description: e.joint.description,
+        opener_org_id: e.joint.openerOrgId,
+        parts: JSON.stringify(Object.fromEntries(e.joint.participantOrgIds.map((o) => [o, 'assigned']))),
+        status: 'open',
+        opened_at: e.occurredAt,
+        closed_at: null,
+      })
+      .onConflict((oc) => oc.columns(['campaign_id', 'joint_id']).doNothing())
+      .execute(),
+  JointPartChanged: (trx, e) =>
+    trx
+      .updateTable('rm_joint_problems')
+      .set({ parts: sql`jsonb_set(parts, array[${e.participantOrgId}]::text[], ${JSON.stringify(e.status)}::jsonb)` })
+      .where('campaign_id', '=', e.campaignId)
+      .where('joint_id', '=', e.jointId)
+      .execute(),
+  JointProblemClosed: (trx, e) =>
+    trx.updateTable('rm_joint_problems').set({ status: 'closed', closed_at: e.occurredAt }).where('campaign_id', '=', e.campaignId).where('joint_id', '=', e.jointId).execute(),
   ProjectCreated: (trx, e) =>
     trx
       .insertInto('rm_projects')

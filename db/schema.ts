@@ -152,6 +152,21 @@ export interface RmProblemsTable {
   path: string | null;
   /** The directive the item carries out (上题下答). */
   directive_id: string | null;
+  /** The joint problem the item is a part of (同题共答). */
+  joint_id: string | null;
+}
+
+export interface RmJointProblemsTable {
+  campaign_id: string;
+  joint_id: string;
+  title: string;
+  description: string;
+  opener_org_id: string;
+  /** Each participant's part: its org id → the status of its item. */
+  parts: Json<Record<string, string>>;
+  status: 'open' | 'closed';
+  opened_at: Timestamp;
+  closed_at: Timestamp | null;
 }
 
 export interface RmDirectivesTable {
@@ -228,6 +243,7 @@ export interface Database {
   rm_projects: RmProjectsTable;
   rm_escalations: RmEscalationsTable;
   rm_directives: RmDirectivesTable;
+  rm_joint_problems: RmJointProblemsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
@@ -241,6 +257,7 @@ export const READ_MODEL_TABLES = [
   'rm_projects',
   'rm_escalations',
   'rm_directives',
+  'rm_joint_problems',
 ] as const satisfies readonly (keyof Database)[];
 
 export type EventRow = Selectable<EventsTable>;

@@ -54,8 +54,8 @@ export interface InboxEscalation {
 /** A signal waiting to be sent to another workflow; kept in state so continue-as-new loses none. */
 export interface OutgoingSignal {
   workflowId: string;
-  signal: 'escalationReceived' | 'escalationNotice';
-  payload: EscalationMessage | EscalationNotice;
+  signal: 'escalationReceived' | 'escalationNotice' | 'jointPartStatus';
+  payload: EscalationMessage | EscalationNotice | import('./joint.js').JointPartStatus;
   /** The origin's problem, so a delivery failure can be recorded against it. */
   originProblemId: string | null;
 }

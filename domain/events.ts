@@ -6,6 +6,7 @@
  */
 import type { CampaignSpec } from './campaign.js';
 import type { Coverage, DirectiveSpec } from './directive.js';
+import type { JointPartState, JointSpec } from './joint.js';
 import type { Figures } from './figures.js';
 import type { Level } from './levels.js';
 
@@ -27,6 +28,7 @@ export const PROBLEM_SOURCES = [
   'public_message',
   'escalation',
   'directive',
+  'joint_answer',
 ] as const;
 export type ProblemSource = (typeof PROBLEM_SOURCES)[number];
 
@@ -103,6 +105,10 @@ export type DomainEventBody =
   | { type: 'DirectiveIssued'; directive: DirectiveSpec; by: string }
   | { type: 'DirectiveReceived'; directiveId: string; issuerOrgId: string; targeted: boolean; problemId: string | null }
   | { type: 'DirectiveCancelled'; directiveId: string; problemId: string | null; by: string }
+  | { type: 'JointPartAccepted'; jointId: string; problemId: string }
+  | { type: 'JointProblemOpened'; joint: JointSpec }
+  | { type: 'JointPartChanged'; jointId: string; participantOrgId: string; status: JointPartState }
+  | { type: 'JointProblemClosed'; jointId: string }
   | { type: 'ProjectCreated'; projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }
   | { type: 'ReviewConcluded'; by: string }
   | {

@@ -37,6 +37,8 @@ export interface LedgerItem {
   origins?: string[];
   /** The directive this item carries out (上题下答). */
   directiveId?: string;
+  /** The joint-answer workflow this item is a part of (同题共答). */
+  jointWorkflowId?: string;
 }
 
 export type Ledger = Record<string, LedgerItem>;

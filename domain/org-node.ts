@@ -25,6 +25,7 @@ import { Rejection } from './rejection.js';
 import { similarTopics } from './similarity.js';
 import { escalationIdOf, isNewer, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
 import { orgWorkflowId } from './campaign.js';
+import { jointItemId, type JointPartAssignment } from './joint.js';
 import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveSpec } from './directive.js';
 import { levelRank, type Level as OrgLevel } from './levels.js';
 import {
@@ -340,6 +341,7 @@ export class OrgNode {
     item.owner = cmd.owner;
     item.deadline = deadline;
     this.emit(nowMs, { type: 'RectificationPlanned', problemId: cmd.problemId, owner: cmd.owner, measures: cmd.measures, deadline, by: cmd.by });
+    this.reportJointPart(cmd.problemId);
     this.refreshAlert(cmd.problemId, nowMs);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status, deadline };
@@ -353,6 +355,7 @@ export class OrgNode {
     requireStatus(item, cmd.problemId, ['planned'], 'start');
     item.status = 'in_progress';
     this.emit(nowMs, { type: 'RectificationStarted', problemId: cmd.problemId, by: cmd.by });
+    this.reportJointPart(cmd.problemId);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
   }
@@ -365,6 +368,7 @@ export class OrgNode {
     item.status = 'rectified';
     item.rectifiedBy = cmd.by;
     this.emit(nowMs, { type: 'RectificationSubmitted', problemId: cmd.problemId, evidence: cmd.evidence, attachments: cmd.attachments ?? [], by: cmd.by });
+    this.reportJointPart(cmd.problemId);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
   }
@@ -395,6 +399,7 @@ export class OrgNode {
       this.emit(nowMs, { type: 'RectificationVerified', problemId: cmd.problemId, by: cmd.by, note: cmd.reason?.trim() || null });
       for (const escalationId of item.origins ?? []) this.answerOrigin(escalationId, cmd.problemId, cmd.reason?.trim() || null);
     }
+    this.reportJointPart(cmd.problemId);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
   }
@@ -739,6 +744,27 @@ export class OrgNode {
     this.emit(nowMs, { type: 'DirectiveCancelled', directiveId, problemId: cancelsItem ? problemId : null, by });
     this.state.pendingRelay.push(directiveId);
     this.advance(nowMs);
+  }
+
+  // ---- joint answers (同题共答) ----------------------------------------------
+
+  /** This org's part of a joint problem: an item in its own ledger, reported back as it moves. */
+  jointPartAssigned(part: JointPartAssignment, nowMs: number): void {
+    const problemId = jointItemId(part.jointId);
+    if (this.state.problems[problemId]) return;
+    this.enterLedger({ problemId, source: 'joint_answer', category: '同题共答', description: `${part.title}: ${part.description}（${part.openerOrgId} 发起）`, by: `joint:${part.openerOrgId}` }, nowMs, null);
+    this.state.problems[problemId]!.jointWorkflowId = part.jointWorkflowId;
+    this.emit(nowMs, { type: 'JointPartAccepted', jointId: part.jointId, problemId });
+    this.reportJointPart(problemId);
+    this.advance(nowMs);
+  }
+
+  /** Tells the joint-answer workflow where this org's part stands. */
+  private reportJointPart(problemId: string): void {
+    const item = this.state.problems[problemId];
+    if (!item?.jointWorkflowId) return;
+    const jointId = problemId.slice('joint-'.length);
+    this.send(item.jointWorkflowId, 'jointPartStatus', { jointId, orgId: this.org.id, status: item.status }, null);
   }
 
   /** 专项整治: a special rectification project with a lead department and participants. */

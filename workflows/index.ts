@@ -1,3 +1,4 @@
 /** Every workflow type the worker registers. */
 export { campaignWorkflow } from './campaign.js';
 export { orgNodeWorkflow } from './org-node.js';
+export { jointAnswerWorkflow } from './joint-answer.js';

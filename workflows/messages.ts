@@ -29,6 +29,7 @@ import type {
   CancelDirectiveCommand,
 } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
+import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
@@ -61,6 +62,11 @@ export const issueDirectiveUpdate = defineUpdate<{ directiveId: string }, [Issue
 export const cancelDirectiveUpdate = defineUpdate<{ directiveId: string; cancelled: true }, [CancelDirectiveCommand]>('cancelDirective');
 /** 上题下答, relayed from each org to its children. */
 export const directiveReceivedSignal = defineSignal<[DirectiveSpec]>('directiveReceived');
+
+/** 同题共答: a participant's part, and its progress back to the joint-answer workflow. */
+export const jointPartAssignedSignal = defineSignal<[JointPartAssignment]>('jointPartAssigned');
+export const jointPartStatusSignal = defineSignal<[JointPartStatus]>('jointPartStatus');
+export const jointStatusQuery = defineQuery<{ spec: JointSpec; parts: Record<string, JointPartState>; closed: boolean }>('jointStatus');
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {

@@ -50,6 +50,7 @@ import {
   concludeReviewUpdate,
   directiveReceivedSignal,
   issueDirectiveUpdate,
+  jointPartAssignedSignal,
   createProjectUpdate,
   escalateProblemUpdate,
   escalationNoticeSignal,
@@ -130,6 +131,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(issueDirectiveUpdate, (cmd) => command(() => node.issueDirective(IssueDirectiveCommand.parse(cmd), Date.now())), { validator: validateWith(IssueDirectiveCommand) });
   setHandler(cancelDirectiveUpdate, (cmd) => command(() => node.cancelDirective(cmd, Date.now())), { validator: validateWith(CancelDirectiveCommand) });
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
+  setHandler(jointPartAssignedSignal, (part) => node.jointPartAssigned(part, Date.now()));
   setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
   setHandler(escalationNoticeSignal, (notice) => node.escalationNotice(notice, Date.now()));
   setHandler(childProgressSignal, ({ childId, snapshot }) => node.childReported(childId, snapshot, Date.now()));

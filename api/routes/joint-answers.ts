@@ -1,0 +1,62 @@
+/**
+ * 同题共答 through the API: an org opens a joint problem with participants at several
+ * levels; everyone involved reads everyone's status.
+ */
+import { z } from 'zod';
+import { openJointProblem } from '../../client/campaigns.js';
+import { ItemId } from '../../domain/commands.js';
+import { principal, requireOrgAccess } from '../auth.js';
+import type { ApiDeps, ApiInstance } from '../app.js';
+import { forbidden, notFound, unprocessable } from '../problem.js';
+import { CampaignOrgParams, CampaignParams } from './campaigns.js';
+
+const OpenBody = z
+  .object({
+    jointId: ItemId,
+    title: z.string().trim().min(1).max(200),
+    description: z.string().trim().min(1).max(4000),
+    participantOrgIds: z.array(z.string().min(1).max(64)).min(2).max(200),
+  })
+  .strict();
+
+export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+  app.post(
+    '/campaigns/:id/orgs/:orgId/joint-problems',
+    { schema: { tags: ['joint answers'], summary: 'Open a joint problem (同题共答) with participants at several levels', params: CampaignOrgParams, body: OpenBody } },
+    async (request, reply) => {
+      await requireOrgAccess(db, request, request.params.orgId, 'act');
+      const ids = [...new Set(request.body.participantOrgIds)];
+      const known = await db.selectFrom('orgs').select('id').where('id', 'in', ids).execute();
+      const missing = ids.filter((id) => !known.some((k) => k.id === id));
+      if (missing.length) throw unprocessable(`unknown participants: ${missing.join(', ')}`, [{ path: 'body.participantOrgIds', message: `unknown: ${missing.join(', ')}` }]);
+      const { created } = await openJointProblem(temporal.client, temporal.taskQueue, request.params.id, { ...request.body, participantOrgIds: ids, openerOrgId: request.params.orgId });
+      return reply.code(created ? 201 : 200).send({ jointId: request.body.jointId, created });
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/joint-problems/:jointId',
+    { schema: { tags: ['joint answers'], summary: 'A joint problem with every part’s status', params: CampaignParams.extend({ jointId: ItemId }) } },
+    async (request) => {
+      const joint = await db.selectFrom('rm_joint_problems').selectAll().where('campaign_id', '=', request.params.id).where('joint_id', '=', request.params.jointId).executeTakeFirst();
+      if (!joint) throw notFound(`joint problem ${request.params.jointId}`);
+      // Whoever can read the opener or any participant sees everyone's status.
+      const involved = [joint.opener_org_id, ...Object.keys(joint.parts as Record<string, string>)];
+      const p = principal(request);
+      let allowed = p.role === 'admin';
+      for (const orgId of involved) {
+        if (allowed) break;
+        allowed = await requireOrgAccess(db, request, orgId, 'read').then(() => true, () => false);
+      }
+      if (!allowed) throw forbidden(`only orgs involved in joint problem ${joint.joint_id} may read it`);
+      const items = await db
+        .selectFrom('rm_problems')
+        .select(['org_id', 'problem_id', 'status', 'owner', 'deadline', 'alert'])
+        .where('campaign_id', '=', request.params.id)
+        .where('joint_id', '=', joint.joint_id)
+        .orderBy('org_id')
+        .execute();
+      return { ...joint, items };
+    },
+  );
+}
