@@ -9,7 +9,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { closeCampaign, orgHandle, startCampaign } from '../client/campaigns.js';
+import { closeCampaign, openJointProblem, orgHandle, startCampaign } from '../client/campaigns.js';
+import { jointWorkflowId } from '../domain/joint.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { CampaignSpec } from '../domain/campaign.js';
@@ -21,6 +22,7 @@ import {
   claimEscalationUpdate,
   concludeReviewUpdate,
   issueDirectiveUpdate,
+  jointStatusQuery,
   democraticLifeMeetingUpdate,
   escalateProblemUpdate,
   forwardEscalationUpdate,
@@ -109,6 +111,19 @@ const histories = await worker.runUntil(async () => {
   await until(async () => (await branch.query(orgStatusQuery)).own.problems === 2);
   await root.executeUpdate(cancelDirectiveUpdate, { args: [{ directiveId: 'd1', by }] });
   await until(async () => (await branch.query(orgStatusQuery)).own.problems === 1);
+  // 同题共答: the city and a district answer one problem together.
+  await openJointProblem(client, taskQueue, spec.id, { jointId: 'j1', title: '停车难', description: '市区共答', openerOrgId: 'tj', participantOrgIds: ['tj', 'tj-d1'] });
+  const jointHandle = client.workflow.getHandle(jointWorkflowId(spec.id, 'j1'));
+  await until(async () => Object.values((await jointHandle.query(jointStatusQuery)).parts).every((p) => p === 'found'));
+  // Only the city's part is verified here (the district, in sequential mode, has not reached rectification): the joint stays open.
+  for (const o of ['tj']) {
+    const h = orgHandle(client, spec.id, o);
+    await h.executeUpdate(planRectificationUpdate, { args: [{ problemId: 'joint-j1', owner: '交通部门', measures: '增设车位', deadline: '2099-01-01', by }] });
+    await h.executeUpdate(startRectificationUpdate, { args: [{ problemId: 'joint-j1', by }] });
+    await h.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'joint-j1', evidence: '新增车位', by }] });
+    await h.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'joint-j1', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+  }
+  await until(async () => (await jointHandle.query(jointStatusQuery)).parts.tj === 'closed');
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();
 
@@ -128,9 +143,11 @@ const histories = await worker.runUntil(async () => {
     return runs.length;
   };
   await takeRuns('campaign', `campaign/${spec.id}`);
+  await takeRuns('joint', jointWorkflowId(spec.id, 'j1'));
   await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
   await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
   if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');
+  await jointHandle.terminate('recording over');
   return picked;
 });
 
