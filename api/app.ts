@@ -10,7 +10,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger, type FastifyRequest, type RawServerDefault, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
@@ -44,7 +44,7 @@ const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);
 
 export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: redacted(deps.logger ?? false),
     bodyLimit: 1024 * 1024,
     // Deep JSON is refused by its size; a long key or string by the schema's limits.
     ajv: { customOptions: { allErrors: true } },
@@ -52,7 +52,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, parseCsvBody);
 
   await app.register(swagger, {
     openapi: {
@@ -74,4 +74,27 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   for (const routes of ROUTES) routes(app, deps);
   await app.ready();
   return app;
+}
+
+/** Whatever logger the caller asks for, bearer tokens never reach the log. */
+function redacted(logger: ApiDeps['logger']): ApiDeps['logger'] {
+  if (!logger) return logger;
+  const options = logger === true ? {} : (logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>);
+  return { ...options, redact: { paths: ['req.headers.authorization'], censor: '[redacted]' } };
+}
+
+/**
+ * CSV bodies must be UTF-8: a spreadsheet saved as GBK would otherwise import with
+ * garbled names and no error. Its size is checked by the route (32 MiB for the import).
+ */
+function parseCsvBody(request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  const charset = /;\s*charset="?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    return done(Object.assign(new Error(`CSV must be UTF-8, not ${charset} (in a spreadsheet: save as "CSV UTF-8")`), { statusCode: 415 }));
+  }
+  try {
+    done(null, new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    done(Object.assign(new Error('the CSV is not valid UTF-8 (in a spreadsheet: save as "CSV UTF-8")'), { statusCode: 400 }));
+  }
 }

@@ -15,7 +15,7 @@ const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(c
 await migrateToLatest(db.kysely);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } });
+const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL } });
 await app.listen({ port: config.PORT, host: '0.0.0.0' });
 
 const close = async () => {

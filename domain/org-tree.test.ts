@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { rowsFromCsv, rowsFromJson, validateOrgTree } from './org-tree.js';
+import { placeTree, rowsFromCsv, rowsFromJson, subtreePattern, validateOrgTree } from './org-tree.js';
 
 const csv = (lines: string[]) => `\uFEFFid,parentId,level,kind,name\r\n${lines.join('\r\n')}\r\n`;
 
@@ -48,7 +48,28 @@ test('cycles and several roots are reported', () => {
 test('JSON errors name their path', () => {
   const rows = rowsFromJson({ id: 'tj', level: 'city', name: '天津市', children: [{ id: 'hx', level: 'district', name: '河西区', children: [{ id: 'x', level: 'city', name: '\u0007' }] }] });
   expect(validateOrgTree(rows).errors).toEqual([
-    { path: 'children[0].children[0]', field: 'name', message: 'control characters are not allowed' },
-    { path: 'children[0].children[0]', field: 'level', message: expect.stringMatching(/a city cannot sit under a district/) },
+    { path: 'children[0].children[0].name', field: 'name', message: 'control characters are not allowed' },
+    { path: 'children[0].children[0].level', field: 'level', message: expect.stringMatching(/a city cannot sit under a district/) },
   ]);
+});
+
+test('names count characters, not UTF-16 units', () => {
+  const astral = '𠀀'.repeat(200);
+  expect(validateOrgTree(rowsFromJson({ id: 'tj', level: 'city', name: astral })).errors).toEqual([]);
+  expect(validateOrgTree(rowsFromJson({ id: 'tj', level: 'city', name: `${astral}x` })).errors).toEqual([{ path: 'name', field: 'name', message: 'at most 200 characters' }]);
+});
+
+test('a tree whose root is already in the directory is placed where the root stands', () => {
+  const { orgs } = validateOrgTree(rowsFromJson({ id: 'hx', level: 'district', name: '河西区', children: [{ id: 'b3', level: 'branch', name: '第三党支部' }] }));
+  expect(placeTree(orgs, { parentId: 'tj', parentLevel: 'city', parentPath: '/tj/', parentDepth: 0, position: 4 }).orgs).toEqual([
+    { id: 'hx', parentId: 'tj', level: 'district', kind: 'district', name: '河西区', path: '/tj/hx/', depth: 1, position: 4 },
+    { id: 'b3', parentId: 'hx', level: 'branch', kind: 'branch', name: '第三党支部', path: '/tj/hx/b3/', depth: 2, position: 0 },
+  ]);
+  expect(placeTree(orgs, null).orgs).toEqual(orgs);
+  expect(placeTree(orgs, { parentId: 'u1', parentLevel: 'unit', parentPath: '/tj/u1/', parentDepth: 1, position: 0 }).errors[0]).toMatchObject({ field: 'level' });
+});
+
+test('a subtree pattern does not read _ or % in an id as a wildcard', () => {
+  expect(subtreePattern('/tj/d_1/')).toBe('/tj/d\\_1/%');
+  expect(subtreePattern('/a%b/')).toBe('/a\\%b/%');
 });

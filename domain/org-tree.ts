@@ -100,9 +100,14 @@ export function rowsFromCsv(text: string): { rows: SubmittedOrg[]; errors: TreeE
   return { rows, errors };
 }
 
+/**
+ * Checks a whole tree: ids, levels, kinds, names, one root, parents present, no cycles.
+ * Errors name the CSV row, or the JSON path down to the field (`children[3].name`).
+ */
 export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeError[] = []): { orgs: ValidOrg[]; errors: TreeError[] } {
   const errors = [...earlier];
-  const err = (o: SubmittedOrg, field: string, message: string) => errors.push({ ...o.at, field, message });
+  const err = (o: SubmittedOrg, field: string, message: string) =>
+    errors.push('row' in o.at ? { row: o.at.row, field, message } : { path: o.at.path === '(root)' ? field : `${o.at.path}.${field}`, field, message });
   const byId = new Map<string, SubmittedOrg>();
   const names = new Map<string, string>();
   for (const o of rows) {
@@ -110,10 +115,11 @@ export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeErro
     else if (byId.has(o.id)) err(o, 'id', `id ${o.id} appears more than once`);
     else byId.set(o.id, o);
     if (!(LEVELS as readonly string[]).includes(o.level)) err(o, 'level', `"${o.level}" is not one of ${LEVELS.join(', ')}`);
-    if (o.kind !== undefined && o.kind.length > 40) err(o, 'kind', 'at most 40 characters');
+    if (o.kind !== undefined && [...o.kind].length > 40) err(o, 'kind', 'at most 40 characters');
     const name = o.name.normalize('NFC').trim();
+    // Counted in characters, not UTF-16 units: 𠀀 is one character.
     if (name.length === 0) err(o, 'name', 'a name is required');
-    else if (name.length > 200) err(o, 'name', 'at most 200 characters');
+    else if ([...name].length > 200) err(o, 'name', 'at most 200 characters');
     else if (/\p{Cc}/u.test(name)) err(o, 'name', 'control characters are not allowed');
     names.set(o.id, name);
   }
@@ -153,4 +159,46 @@ export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeErro
     }
   }
   return { orgs: errors.length ? [] : orgs, errors };
+}
+
+/** Where an imported tree's root goes: under its stored parent, keeping its place among its siblings. */
+export interface Anchor {
+  parentId: string;
+  parentLevel: Level;
+  parentPath: string;
+  parentDepth: number;
+  position: number;
+}
+
+/**
+ * Puts a validated tree where its root already stands in the directory, so importing a
+ * district's tree updates that district in place instead of lifting it out of its city.
+ * A tree whose root is new (no anchor) becomes a tree of its own.
+ *
+ * @example
+ * placeTree(orgs, { parentId: 'tj', parentLevel: 'city', parentPath: '/tj/', parentDepth: 0, position: 4 })
+ */
+export function placeTree(orgs: readonly ValidOrg[], anchor: Anchor | null): { orgs: ValidOrg[]; errors: TreeError[] } {
+  const root = orgs[0];
+  if (!anchor || !root) return { orgs: [...orgs], errors: [] };
+  if (levelRank(root.level) <= levelRank(anchor.parentLevel)) {
+    return {
+      orgs: [],
+      errors: [{ field: 'level', message: `${root.id} stands under ${anchor.parentId} (a ${anchor.parentLevel}) in the directory, so it cannot be a ${root.level}` }],
+    };
+  }
+  const placed = orgs.map((o) => ({ ...o, path: `${anchor.parentPath.slice(0, -1)}${o.path}`, depth: o.depth + anchor.parentDepth + 1 }));
+  placed[0] = { ...placed[0]!, parentId: anchor.parentId, position: anchor.position };
+  return { orgs: placed, errors: [] };
+}
+
+/**
+ * A LIKE pattern for a path and everything under it. Ids may hold `_`, which LIKE
+ * would otherwise read as "any character" and so match a neighbour's subtree.
+ *
+ * @example
+ * db.selectFrom('orgs').where('path', 'like', subtreePattern('/tj/d_1/'))
+ */
+export function subtreePattern(path: string): string {
+  return `${path.replace(/[\\%_]/g, '\\$&')}%`;
 }

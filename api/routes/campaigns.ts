@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { subtreePattern } from '../../domain/org-tree.js';
 import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignSpec } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
@@ -89,7 +90,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       .selectFrom('rm_org_progress')
       .select(['org_id', 'name', 'level', 'path', 'status', 'mobilised_on', 'own', 'details'])
       .where('campaign_id', '=', request.params.id)
-      .where('path', 'like', `${path}%`)
+      .where('path', 'like', subtreePattern(path))
       .where('path', '>', after)
       .where((eb) =>
         eb.or([eb('mobilised_on', 'is', null), sql<boolean>`(own->>'studyDone')::int = 0`, sql<boolean>`(own->>'overdue')::int > 0`]),

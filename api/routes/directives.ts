@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { subtreePattern } from '../../domain/org-tree.js';
 import { orgHandle } from '../../client/campaigns.js';
 import { IssueDirectiveCommand, ItemId } from '../../domain/commands.js';
 import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/messages.js';
@@ -63,7 +64,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         .select(['org_id', 'status', 'deadline', 'alert', sql<boolean>`alert = 'red'`.as('overdue')])
         .where('campaign_id', '=', id)
         .where('directive_id', '=', directiveId)
-        .where('path', 'like', `${path}%`)
+        .where('path', 'like', subtreePattern(path))
         .where('status', 'not in', ['closed', 'cancelled'])
         .orderBy('path')
         .limit(request.query.limit + 1)

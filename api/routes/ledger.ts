@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { subtreePattern } from '../../domain/org-tree.js';
 import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
@@ -20,7 +21,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
   /** Problems of an org (or its subtree), optionally of one status. */
   const problems = (campaignId: string, orgId: string, path: string, q: z.infer<typeof ProblemsQuery>) => {
     let query = db.selectFrom('rm_problems').selectAll().where('campaign_id', '=', campaignId);
-    query = q.scope === 'subtree' ? query.where('path', 'like', `${path}%`) : query.where('org_id', '=', orgId);
+    query = q.scope === 'subtree' ? query.where('path', 'like', subtreePattern(path)) : query.where('org_id', '=', orgId);
     if (q.status) query = query.where('status', '=', q.status);
     return query.orderBy('org_id').orderBy('recorded_at').orderBy('problem_id');
   };
@@ -52,7 +53,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
       .selectFrom('rm_problems')
       .select(['org_id', 'problem_id', 'category', 'description', 'owner', 'deadline', 'extended_from', 'status', 'path'])
       .where('campaign_id', '=', request.params.id)
-      .where('path', 'like', `${path}%`)
+      .where('path', 'like', subtreePattern(path))
       .where('alert', '=', 'red')
       .where('status', 'in', ['planned', 'in_progress'])
       .orderBy('deadline')

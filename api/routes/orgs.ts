@@ -1,13 +1,15 @@
 /**
- * The org directory: import a whole tree (JSON or CSV), read it in pages. The import
- * says what it changed; the same tree again changes nothing; moving or removing orgs
- * that a running campaign covers is refused with the list of them.
+ * The org directory: import a whole tree (JSON or CSV), read it in pages. The import is
+ * the whole tree under its root: a root already in the directory keeps its place (its
+ * parent and position), and what was stored under it but is absent from the import is
+ * removed. The import says what it changed; the same tree again changes nothing; moving
+ * or removing orgs that a running campaign covers is refused with the list of them.
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database, OrgRow } from '../../db/schema.js';
-import { OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type ValidOrg } from '../../domain/org-tree.js';
-import { principal, requireOrgAccess } from '../auth.js';
+import { OrgTreeJson, placeTree, rowsFromCsv, rowsFromJson, subtreePattern, validateOrgTree, type TreeError, type ValidOrg } from '../../domain/org-tree.js';
+import { principal, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, forbidden, ProblemError } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
@@ -38,7 +40,7 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
         if (!stored || caller.role !== 'organiser') throw forbidden('only an admin, or an organiser of the tree’s root or above, imports a tree');
         await requireOrgAccess(db, request, root.id, 'act');
       }
-      return importTree(db, orgs);
+      return importTree(db, orgs, caller);
     },
   );
 
@@ -46,7 +48,7 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
     await requireOrgAccess(db, request, request.params.id, 'read');
     const org = await db.selectFrom('orgs').selectAll().where('id', '=', request.params.id).executeTakeFirstOrThrow();
     const children = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_id', '=', org.id).executeTakeFirstOrThrow();
-    const subtree = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('path', 'like', `${org.path}%`).executeTakeFirstOrThrow();
+    const subtree = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('path', 'like', subtreePattern(org.path)).executeTakeFirstOrThrow();
     return { ...org, childCount: Number(children.n), subtreeSize: Number(subtree.n) };
   });
 
@@ -71,7 +73,7 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
     async (request) => {
       const { path } = await requireOrgAccess(db, request, request.params.id, 'read');
       const offset = offsetFromCursor(request.query.cursor);
-      let q = db.selectFrom('orgs').selectAll().where('path', 'like', `${path}%`);
+      let q = db.selectFrom('orgs').selectAll().where('path', 'like', subtreePattern(path));
       if (request.query.level) q = q.where('level', '=', request.query.level);
       const rows = await q.orderBy('path').limit(request.query.limit + 1).offset(offset).execute();
       return { items: rows.slice(0, request.query.limit), nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
@@ -90,18 +92,29 @@ function jsonRows(body: unknown) {
 
 type Change = 'created' | 'updated' | 'moved' | 'unchanged';
 
+const invalid = (errors: TreeError[]) =>
+  new ProblemError(422, 'Unprocessable Content', `the tree has ${errors.length} error${errors.length > 1 ? 's' : ''}`, { errors });
+
 /** Diffs the tree against the directory and applies it in one transaction. */
-async function importTree(db: Kysely<Database>, orgs: ValidOrg[]) {
-  const root = orgs[0]!;
+async function importTree(db: Kysely<Database>, submitted: ValidOrg[], caller: Principal) {
   return db.transaction().execute(async (trx) => {
     const existing = new Map<string, OrgRow>();
-    for (let i = 0; i < orgs.length; i += 5000) {
-      const ids = orgs.slice(i, i + 5000).map((o) => o.id);
+    for (let i = 0; i < submitted.length; i += 5000) {
+      const ids = submitted.slice(i, i + 5000).map((o) => o.id);
       for (const row of await trx.selectFrom('orgs').selectAll().where('id', 'in', ids).execute()) existing.set(row.id, row);
     }
-    const storedRoot = existing.get(root.id);
-    const under = storedRoot ? await trx.selectFrom('orgs').selectAll().where('path', 'like', `${storedRoot.path}%`).execute() : [];
+    const storedRoot = existing.get(submitted[0]!.id);
+    const parent = storedRoot?.parent_id ? await trx.selectFrom('orgs').selectAll().where('id', '=', storedRoot.parent_id).executeTakeFirst() : undefined;
+    const placed = placeTree(
+      submitted,
+      parent ? { parentId: parent.id, parentLevel: parent.level, parentPath: parent.path, parentDepth: parent.depth, position: storedRoot!.position } : null,
+    );
+    if (placed.errors.length) throw invalid(placed.errors);
+    const orgs = placed.orgs;
+    const root = orgs[0]!;
+    const under = storedRoot ? await trx.selectFrom('orgs').selectAll().where('path', 'like', subtreePattern(storedRoot.path)).execute() : [];
     const importedIds = new Set(orgs.map((o) => o.id));
+    await refuseOutsiders(trx, [...existing.values()].filter((o) => !storedRoot || !o.path.startsWith(storedRoot.path)), importedIds, caller);
     const removed = under.filter((o) => !importedIds.has(o.id));
 
     const changes = new Map<string, Change>();
@@ -156,3 +169,30 @@ async function importTree(db: Kysely<Database>, orgs: ValidOrg[]) {
   });
 }
 
+
+/**
+ * Orgs the import takes from elsewhere in the directory: the caller must be allowed to
+ * act where they stand now, and they must bring their stored children along, or those
+ * children would be left pointing at a parent that has moved away.
+ */
+async function refuseOutsiders(trx: Kysely<Database>, outsiders: OrgRow[], importedIds: Set<string>, caller: Principal): Promise<void> {
+  if (outsiders.length === 0) return;
+  const beyond = outsiders.filter((o) => !o.path.startsWith(caller.orgPath));
+  if (beyond.length) {
+    throw forbidden(`the import moves orgs from outside the caller’s subtree: ${beyond.slice(0, 20).map((o) => o.id).join(', ')}${beyond.length > 20 ? ` and ${beyond.length - 20} more` : ''}`);
+  }
+  const left = new Map<string, string[]>();
+  for (let i = 0; i < outsiders.length; i += 5000) {
+    const ids = outsiders.slice(i, i + 5000).map((o) => o.id);
+    for (const child of await trx.selectFrom('orgs').select(['id', 'parent_id']).where('parent_id', 'in', ids).execute()) {
+      if (!importedIds.has(child.id)) left.set(child.parent_id!, [...(left.get(child.parent_id!) ?? []), child.id]);
+    }
+  }
+  if (left.size === 0) return;
+  throw invalid(
+    [...left].slice(0, 1000).map(([id, children]) => ({
+      field: 'id',
+      message: `${id} stands elsewhere in the directory with children not in this import (${children.slice(0, 5).join(', ')}${children.length > 5 ? ', …' : ''}); moving it here would leave them without their parent`,
+    })),
+  );
+}
