@@ -51,7 +51,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerProblemHandling(app);
+  registerProblemHandling(app, deps.temporal.client);
   app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, parseCsvBody);
 
   await app.register(swagger, {

@@ -7,9 +7,10 @@
  * @example
  * throw new ProblemError(409, 'Conflict', 'campaign tj-2019 already exists with a different specification');
  */
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
 
 export interface FieldError {
@@ -54,12 +55,32 @@ export function problemFromTemporal(err: unknown): ProblemError | undefined {
     delete extra.issues;
     return problemFromRejection(err.cause.type ?? 'Invalid', err.cause.message, field, extra);
   }
-  if (err instanceof WorkflowNotFoundError) {
-    return new ProblemError(409, 'Conflict', 'not reached by the campaign yet: its parent has not held its mobilisation meeting', {
-      workflowId: err.workflowId,
-    });
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ProblemError(503, 'Service Unavailable', 'the workflow did not answer in time; send the request again with the same Idempotency-Key');
   }
   return undefined;
+}
+
+/**
+ * Why a command found no workflow to run in, asked of Temporal only on this error path:
+ * the campaign does not exist (404), the org's workflow has finished because the campaign
+ * closed (409), or the cascade has not reached the org because its parent has not
+ * mobilised (409).
+ */
+export async function problemFromMissingWorkflow(client: Client, workflowId: string): Promise<ProblemError> {
+  const org = parseOrgWorkflowId(workflowId);
+  const campaignId = org?.campaignId ?? /^campaign\/([^/]+)$/.exec(workflowId)?.[1];
+  if (!campaignId) return notFound(`workflow ${workflowId}`);
+  const status = async (id: string) => client.workflow.getHandle(id).describe().then((d) => d.status.name, (e: unknown) => {
+    if (e instanceof WorkflowNotFoundError) return undefined;
+    throw e;
+  });
+  const own = await status(workflowId);
+  const who = org ? `org ${org.orgId} has finished in campaign ${campaignId}` : `campaign ${campaignId} has finished`;
+  if (own && own !== 'RUNNING') return conflict(`${who} (${own.toLowerCase()}): it takes no more commands`);
+  if (!org) return own ? conflict(`campaign ${campaignId} is starting; try again`) : notFound(`campaign ${campaignId}`);
+  if (!(await status(campaignWorkflowId(campaignId)))) return notFound(`campaign ${campaignId}`);
+  return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
 }
 
 export function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
@@ -70,10 +91,10 @@ export function sendProblem(reply: FastifyReply, status: number, title: string, 
     .send({ type: 'about:blank', title, status, detail, ...extra });
 }
 
-/** Installs the error and not-found handlers on an app. */
-export function registerProblemHandling(app: FastifyInstance): void {
+/** Installs the error and not-found handlers on an app; the client explains missing workflows. */
+export function registerProblemHandling(app: FastifyInstance, client: Client): void {
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`));
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({
         path: [error.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.'),
@@ -86,7 +107,10 @@ export function registerProblemHandling(app: FastifyInstance): void {
       const p = problemFromRejection(error.kind, error.message, error.field, error.extra);
       return sendProblem(reply, p.status, p.title, p.message, p.extra);
     }
-    const temporal = problemFromTemporal(error);
+    const temporal =
+      error instanceof WorkflowNotFoundError
+        ? await problemFromMissingWorkflow(client, error.workflowId).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
+        : problemFromTemporal(error);
     if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

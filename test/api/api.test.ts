@@ -200,6 +200,10 @@ describe('a campaign through the API', () => {
     const first = (await app.inject(retry)).json();
     expect((await app.inject(retry)).json()).toEqual(first);
     expect(first).toMatchObject({ sessionId: 'session-0910', counted: true, daysCounted: 1 });
+    const sessions = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj')}/study-sessions`, headers: inspector }), (r) => r.json().items.length > 0, 10_000, 'session projected');
+    expect(sessions.json().items.map((s: { session_id: string }) => s.session_id)).toEqual(['session-0910']);
+    const unknownCampaign = expectProblem(await app.inject({ method: 'POST', url: '/campaigns/nope/orgs/tj/study-sessions', headers: secretary, payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 } }), 404);
+    expect(unknownCampaign.detail).toMatch(/campaign nope/);
 
     // The ledger through the API: plan, start, submit, an invalid transition, verification by the wrong person, then right.
     await app.inject({ method: 'POST', url: `${org('tj')}/problems`, headers: secretary, payload: { problemId: 'p1', source: 'public_message', category: '服务', description: '审批慢，"跑多次"' } });
@@ -277,6 +281,13 @@ describe('a campaign through the API', () => {
     expectProblem(await app.inject({ method: 'GET', url: '/campaigns/api-2019/joint-problems/j1', headers: outsider }), 403);
 
     expect((await app.inject({ method: 'POST', url: '/campaigns/api-2019/close', headers: admin, payload: { reason: '结束' } })).statusCode).toBe(202);
+    const afterClose = await waitFor(
+      () => app.inject({ method: 'POST', url: `${org('tj-d1')}/study-sessions`, headers: d1, payload: { date: '2019-09-11', kind: 'concentrated', hours: 3, attendance: 20 } }),
+      (r) => r.statusCode === 409 && /has finished/.test(r.json().detail),
+      30_000,
+      'org workflow finished after the close',
+    );
+    expect(afterClose.json().detail).toMatch(/org tj-d1 has finished in campaign api-2019 \(completed\)/);
   });
 
   test('moving or removing orgs under a running campaign is refused with the list', async () => {
