@@ -5,7 +5,13 @@
  * (`/openapi.json`, browsable at `/docs`).
  *
  * To add a resource: write `api/routes/<resource>.ts` exporting a plugin
- * `(app: ApiInstance, deps: ApiDeps) => void`, and add it to ROUTES below.
+ * `(app: ApiInstance, deps: ApiDeps) => void`, and add it to ROUTES below. Every route
+ * but those in PUBLIC needs a bearer token; a handler then calls `requireRole` /
+ * `requireOrgAccess` (api/auth.ts) and throws `ProblemError`s (api/problem.ts).
+ *
+ * @example
+ * const app = await buildApp({ db, temporal: { client, taskQueue: 'campaign' }, adminToken });
+ * await app.listen({ port: 3000 });
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,33 +22,60 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { authenticate } from './auth.js';
-import { registerProblemHandling } from './problem.js';
+import { ProblemError, registerProblemHandling } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { jointAnswerRoutes } from './routes/joint-answers.js';
-import { healthRoutes } from './routes/health.js';
+import { defaultChecks, healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { orgActionRoutes } from './routes/org-actions.js';
 import { orgRoutes } from './routes/orgs.js';
 import { tokenRoutes } from './routes/tokens.js';
 
+/** Temporal as the routes that start workflows and send them updates use it. */
+export interface TemporalDeps {
+  client: Client;
+  taskQueue: string;
+}
+
+/** What every route plugin receives. */
 export interface ApiDeps {
   db: Kysely<Database>;
-  temporal: { client: Client; taskQueue: string };
+  /** Always present: in an API started without Temporal, using its client throws a 503 problem. */
+  temporal: TemporalDeps;
+}
+
+/** What `buildApp` needs; everything but the database is optional. */
+export interface AppDeps {
+  db: Kysely<Database>;
+  /** Without it the directory, tokens and reads work and every workflow route answers 503. */
+  temporal?: TemporalDeps | undefined;
   /** The bootstrap token with every right. */
   adminToken?: string | undefined;
+  /** Fastify's logger option; the authorization header is redacted whatever is given. */
   logger?: FastifyServerOptions['logger'];
+  /** What `/readyz` runs; by default `select 1` and Temporal's `getSystemInfo`. */
+  checks?: ReadinessChecks;
 }
 
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [healthRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);
 
-export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
+const withoutTemporal: TemporalDeps = {
+  get client(): Client {
+    throw new ProblemError(503, 'Service Unavailable', 'this API runs without Temporal (TEMPORAL_ADDRESS is unset): it cannot start workflows or send them commands');
+  },
+  taskQueue: '',
+};
+
+/** A ready (not listening) API over the given database and, optionally, Temporal. */
+export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
+  const routeDeps: ApiDeps = { db: deps.db, temporal: deps.temporal ?? withoutTemporal };
   const app = Fastify({
     logger: redacted(deps.logger ?? false),
     bodyLimit: 1024 * 1024,
@@ -51,7 +84,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerProblemHandling(app, deps.temporal.client);
+  registerProblemHandling(app, deps.temporal?.client);
   app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, parseCsvBody);
 
   await app.register(swagger, {
@@ -71,13 +104,14 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
     if (!request.routeOptions.url) return; // unknown route: the not-found handler answers
     request.principal = await authenticate(deps.db, deps.adminToken, request);
   });
-  for (const routes of ROUTES) routes(app, deps);
+  for (const routes of ROUTES) routes(app, routeDeps);
+  healthRoutes(app, deps.checks ?? defaultChecks(deps.db, deps.temporal?.client));
   await app.ready();
   return app;
 }
 
 /** Whatever logger the caller asks for, bearer tokens never reach the log. */
-function redacted(logger: ApiDeps['logger']): ApiDeps['logger'] {
+function redacted(logger: AppDeps['logger']): AppDeps['logger'] {
   if (!logger) return logger;
   const options = logger === true ? {} : (logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>);
   return { ...options, redact: { paths: ['req.headers.authorization'], censor: '[redacted]' } };

@@ -36,6 +36,7 @@ declare module 'fastify' {
   }
 }
 
+/** The only form a token is stored in. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -70,8 +71,17 @@ export async function authenticate(db: Kysely<Database>, adminToken: string | un
     request.log.warn({ tokenId }, 'authentication failed: revoked or expired token');
     throw unauthorized('the token has been revoked or has expired');
   }
-  return { tokenId: row.id, role: row.role, orgId: row.org_id, orgPath: row.role === 'admin' ? '/' : (row.path ?? '/nowhere/') };
+  if (row.role === 'admin') return { tokenId: row.id, role: 'admin', orgId: null, orgPath: '/' };
+  if (!row.path) {
+    // An import removed the token's org: the token has nothing left to act on.
+    request.log.warn({ tokenId }, 'authentication failed: the token\'s org no longer exists');
+    throw unauthorized(`the token's org ${row.org_id} no longer exists`);
+  }
+  return { tokenId: row.id, role: row.role, orgId: row.org_id, orgPath: row.path };
 }
+
+/** The roles an organiser may hand out (and revoke) within its subtree; operator and admin tokens come from an admin. */
+export const ORGANISER_ISSUES: readonly Role[] = ['organiser', 'secretary', 'inspector'];
 
 function safeEqual(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -83,6 +93,7 @@ export function principal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** The caller, refused with a 403 unless it has one of the roles (an admin always has). */
 export function requireRole(request: FastifyRequest, roles: readonly Role[]): Principal {
   const p = principal(request);
   if (p.role !== 'admin' && !roles.includes(p.role)) throw forbidden(`a ${p.role} token cannot do this (needs ${roles.join(' or ')})`);

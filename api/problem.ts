@@ -55,6 +55,7 @@ export function problemFromTemporal(err: unknown): ProblemError | undefined {
     delete extra.issues;
     return problemFromRejection(err.cause.type ?? 'Invalid', err.cause.message, field, extra);
   }
+  if (err instanceof WorkflowNotFoundError) return notFound(`workflow ${err.workflowId}`);
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new ProblemError(503, 'Service Unavailable', 'the workflow did not answer in time; send the request again with the same Idempotency-Key');
   }
@@ -91,8 +92,8 @@ export function sendProblem(reply: FastifyReply, status: number, title: string, 
     .send({ type: 'about:blank', title, status, detail, ...extra });
 }
 
-/** Installs the error and not-found handlers on an app; the client explains missing workflows. */
-export function registerProblemHandling(app: FastifyInstance, client: Client): void {
+/** Installs the error and not-found handlers on an app; the client, when there is one, explains missing workflows. */
+export function registerProblemHandling(app: FastifyInstance, client: Client | undefined): void {
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`));
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -108,7 +109,7 @@ export function registerProblemHandling(app: FastifyInstance, client: Client): v
       return sendProblem(reply, p.status, p.title, p.message, p.extra);
     }
     const temporal =
-      error instanceof WorkflowNotFoundError
+      error instanceof WorkflowNotFoundError && client
         ? await problemFromMissingWorkflow(client, error.workflowId).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
         : problemFromTemporal(error);
     if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);

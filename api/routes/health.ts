@@ -1,17 +1,62 @@
-import { sql } from 'kysely';
-import type { ApiDeps, ApiInstance } from '../app.js';
+/**
+ * `/healthz`: the process answers (a liveness probe; restarting will not fix a database
+ * that is down). `/readyz`: the database and Temporal answer too (a readiness probe: take
+ * this instance out of the load balancer until they do). Neither needs a token.
+ */
+import type { Client } from '@temporalio/client';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../db/schema.js';
+import type { ApiInstance } from '../app.js';
 import { sendProblem } from '../problem.js';
 
-/** `/healthz`: the process answers. `/readyz`: the database and Temporal answer too. */
-export function healthRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const checks = {
-      database: await sql`select 1`.execute(db).then(() => 'ok', (e: unknown) => `failing: ${String(e)}`),
-      temporal: await temporal.client.connection.workflowService.getSystemInfo({}).then(() => 'ok', (e: unknown) => `failing: ${String(e)}`),
+/** Each check resolves when its dependency answers; an absent check reports `disabled`. */
+export interface ReadinessChecks {
+  database?: () => Promise<void>;
+  temporal?: () => Promise<void>;
+}
+
+/** `select 1` on the database and `getSystemInfo` on Temporal (when the API has a client). */
+export function defaultChecks(db: Kysely<Database>, client: Client | undefined): ReadinessChecks {
+  return {
+    database: async () => void (await sql`select 1`.execute(db)),
+    ...(client ? { temporal: async () => void (await client.connection.workflowService.getSystemInfo({})) } : {}),
+  };
+}
+
+/** A probe that hangs is as bad as one that fails, and the orchestrator's own timeout is usually short. */
+const CHECK_TIMEOUT_MS = 2000;
+
+const Status = z.enum(['ok', 'failing', 'disabled']);
+const Ready = z.object({ database: Status, temporal: Status });
+
+export function healthRoutes(app: ApiInstance, checks: ReadinessChecks): void {
+  app.get('/healthz', { schema: { tags: ['health'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/readyz', { schema: { tags: ['health'], security: [], response: { 200: Ready } } }, async (request, reply) => {
+    const run = async (name: keyof ReadinessChecks): Promise<z.infer<typeof Status>> => {
+      const check = checks[name];
+      if (!check) return 'disabled';
+      try {
+        await withTimeout(check(), CHECK_TIMEOUT_MS);
+        return 'ok';
+      } catch (err) {
+        // The probe is public: the reason goes to the log, not to the caller.
+        request.log.warn({ err, check: name }, 'readiness check failed');
+        return 'failing';
+      }
     };
-    const failing = Object.entries(checks).filter(([, v]) => v !== 'ok');
-    if (failing.length > 0) return sendProblem(reply, 503, 'Service Unavailable', `not ready: ${failing.map(([k]) => k).join(', ')}`, { checks });
-    return checks;
+    const [database, temporal] = await Promise.all([run('database'), run('temporal')]);
+    const result = { database, temporal };
+    const failing = Object.entries(result).filter(([, v]) => v === 'failing');
+    if (failing.length > 0) return sendProblem(reply, 503, 'Service Unavailable', `not ready: ${failing.map(([k]) => k).join(', ')}`, { checks: result });
+    return result;
   });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -22,3 +22,29 @@ export function offsetFromCursor(cursor: string | undefined): number {
   if (!Number.isInteger(n) || n < 0) throw new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
   return n;
 }
+
+/**
+ * A keyset cursor: the sort key of the last row a page held, so the next page starts
+ * right after it and rows added or removed meanwhile neither repeat nor skip others.
+ *
+ * @example
+ * const after = keyFromCursor(request.query.cursor, z.tuple([z.number(), z.string()]));
+ * // … where (position, id) > (after[0], after[1]) … ; nextCursor: cursorFromKey([last.position, last.id])
+ */
+export function keyFromCursor<T>(cursor: string | undefined, key: z.ZodType<T>): T | undefined {
+  if (!cursor) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeCursor(cursor));
+  } catch {
+    value = undefined;
+  }
+  const parsed = key.safeParse(value);
+  if (!parsed.success) throw new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
+  return parsed.data;
+}
+
+/** The cursor for the page after a row with this sort key. */
+export function cursorFromKey(key: unknown): string {
+  return encodeCursor(JSON.stringify(key));
+}

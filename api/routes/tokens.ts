@@ -1,39 +1,108 @@
+/**
+ * Issuing, listing and revoking bearer tokens. An admin issues any role (an admin token
+ * belongs to no org); an organiser issues organiser, secretary and inspector tokens for
+ * orgs in its subtree, and may list and revoke exactly the tokens it could have issued.
+ * The token itself is shown once, in the answer to POST; afterwards only its hash exists.
+ */
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { actor, newToken, hashToken, requireOrgAccess, requireRole, Role } from '../auth.js';
+import type { ApiTokenRow, Database } from '../../db/schema.js';
+import { subtreePattern } from '../../domain/org-tree.js';
+import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, requireRole, Role, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { forbidden, notFound } from '../problem.js';
+import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
 const IssueBody = z
   .object({
-    role: Role.exclude(['admin']),
-    orgId: z.string().min(1).max(64),
+    role: Role,
+    orgId: z.string().min(1).max(64).optional(),
     label: z.string().trim().min(1).max(120),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   })
-  .strict();
-
-/** Issuing and revoking tokens: admin for any org; an organiser for its subtree, but never an operator token. */
-export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
-  app.post('/tokens', { schema: { tags: ['tokens'], body: IssueBody } }, async (request, reply) => {
-    const caller = requireRole(request, ['organiser']);
-    const body = request.body;
-    await requireOrgAccess(db, request, body.orgId, caller.role === 'admin' ? 'read' : 'act');
-    if (caller.role !== 'admin' && body.role === 'operator') throw forbidden('only an admin issues operator tokens');
-    const { id, token } = newToken();
-    const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
-    await db
-      .insertInto('api_tokens')
-      .values({ id, token_hash: hashToken(token), role: body.role, org_id: body.orgId, label: `${body.label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null })
-      .execute();
-    return reply.code(201).send({ id, token, role: body.role, orgId: body.orgId, expiresAt });
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.role === 'admin' && body.orgId !== undefined) ctx.addIssue({ code: 'custom', path: ['orgId'], message: 'an admin token belongs to no org' });
+    if (body.role !== 'admin' && body.orgId === undefined) ctx.addIssue({ code: 'custom', path: ['orgId'], message: `a ${body.role} token needs an org` });
   });
 
-  app.delete('/tokens/:id', { schema: { tags: ['tokens'], params: z.object({ id: z.string().max(40) }) } }, async (request, reply) => {
-    requireRole(request, ['organiser']);
-    const row = await db.selectFrom('api_tokens').select(['id', 'org_id']).where('id', '=', request.params.id).executeTakeFirst();
+const TokenView = z.object({
+  id: z.string(),
+  role: Role,
+  orgId: z.string().nullable(),
+  label: z.string(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().nullable(),
+  revokedAt: z.iso.datetime().nullable(),
+});
+
+const Issued = TokenView.pick({ id: true, role: true, orgId: true, expiresAt: true }).extend({ token: z.string().describe('shown only this once') });
+
+const ListQuery = Page.extend({ orgId: z.string().min(1).max(64).optional().describe('only the tokens of this org') }).strict();
+
+const TokenParams = z.object({ id: z.string().min(1).max(40) });
+
+export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
+  app.post('/tokens', { schema: { tags: ['tokens'], body: IssueBody, response: { 201: Issued } } }, async (request, reply) => {
+    const caller = requireRole(request, ['organiser']);
+    const { role, orgId, label, expiresInDays } = request.body;
+    mayHandOut(caller, role);
+    if (orgId !== undefined) await requireOrgAccess(db, request, orgId, caller.role === 'admin' ? 'read' : 'act');
+    const { id, token } = newToken();
+    const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
+    // The label keeps who issued the token: revocation disputes need it and the table has no column for it.
+    await db
+      .insertInto('api_tokens')
+      .values({ id, token_hash: hashToken(token), role, org_id: orgId ?? null, label: `${label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null })
+      .execute();
+    return reply.code(201).send({ id, token, role, orgId: orgId ?? null, expiresAt: expiresAt?.toISOString() ?? null });
+  });
+
+  app.get(
+    '/tokens',
+    { schema: { tags: ['tokens'], summary: 'Tokens the caller could have issued, without their secrets, newest id order', querystring: ListQuery, response: { 200: z.object({ items: z.array(TokenView), nextCursor: z.string().nullable() }) } } },
+    async (request) => {
+      const caller = requireRole(request, ['organiser']);
+      const { orgId, limit, cursor } = request.query;
+      if (orgId !== undefined) await requireOrgAccess(db, request, orgId, caller.role === 'admin' ? 'read' : 'act');
+      const after = keyFromCursor(cursor, z.string());
+      const rows = await listTokens(db, caller, { orgId, after, limit: limit + 1 });
+      const items = rows.slice(0, limit).map(view);
+      return { items, nextCursor: rows.length > limit ? cursorFromKey(items.at(-1)!.id) : null };
+    },
+  );
+
+  app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams } }, async (request, reply) => {
+    const caller = requireRole(request, ['organiser']);
+    const row = await db.selectFrom('api_tokens').select(['id', 'role', 'org_id']).where('id', '=', request.params.id).executeTakeFirst();
     if (!row) throw notFound(`token ${request.params.id}`);
-    if (row.org_id) await requireOrgAccess(db, request, row.org_id, 'act');
+    mayHandOut(caller, row.role);
+    if (row.org_id !== null && caller.role !== 'admin') await requireOrgAccess(db, request, row.org_id, 'act');
     await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
     return reply.code(204).send();
   });
+}
+
+/** Refuses a role the caller may neither issue nor revoke. */
+function mayHandOut(caller: Principal, role: Role): void {
+  if (caller.role !== 'admin' && !ORGANISER_ISSUES.includes(role)) throw forbidden(`only an admin hands out ${role} tokens`);
+}
+
+/** Tokens in id order after `after`; an organiser sees only the roles it hands out, in its subtree. */
+function listTokens(db: Kysely<Database>, caller: Principal, q: { orgId: string | undefined; after: string | undefined; limit: number }): Promise<ApiTokenRow[]> {
+  let query = db.selectFrom('api_tokens').selectAll('api_tokens');
+  if (q.orgId !== undefined) query = query.where('api_tokens.org_id', '=', q.orgId);
+  if (caller.role !== 'admin') {
+    query = query
+      .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+      .where('orgs.path', 'like', subtreePattern(caller.orgPath))
+      .where('api_tokens.role', 'in', [...ORGANISER_ISSUES]);
+  }
+  if (q.after !== undefined) query = query.where('api_tokens.id', '>', q.after);
+  return query.orderBy('api_tokens.id').limit(q.limit).execute();
+}
+
+// `created_at` is `Generated<Timestamp>`, which Kysely's Selectable leaves wrapped: it is a Date at run time.
+function view(row: ApiTokenRow): z.infer<typeof TokenView> {
+  return { id: row.id, role: row.role, orgId: row.org_id, label: row.label, createdAt: new Date(row.created_at as unknown as Date).toISOString(), expiresAt: row.expires_at?.toISOString() ?? null, revokedAt: row.revoked_at?.toISOString() ?? null };
 }
