@@ -1,6 +1,9 @@
 /**
- * The API on its own (docker-compose runs it so): talks to Temporal at TEMPORAL_ADDRESS
- * and to the database at DATABASE_URL; closes cleanly on SIGINT/SIGTERM.
+ * The API on its own (docker-compose runs it so): the database at DATABASE_URL (or the
+ * embedded PGlite under DATA_DIR), migrated on start, and Temporal at TEMPORAL_ADDRESS.
+ * Without TEMPORAL_ADDRESS it still serves the directory, tokens and reads, and answers
+ * 503 to anything that needs a workflow. SIGINT/SIGTERM stop taking requests, let the
+ * ones in flight finish, then close the connections.
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -10,19 +13,28 @@ import { migrateToLatest } from '../db/migrate.js';
 import { buildApp } from './app.js';
 
 const config = loadConfig();
-if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for a standalone API');
 const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
 await migrateToLatest(db.kysely);
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL } });
+const connection = config.TEMPORAL_ADDRESS ? await Connection.connect({ address: config.TEMPORAL_ADDRESS }) : undefined;
+const temporal = connection && { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TASK_QUEUE };
+const app = await buildApp({ db: db.kysely, temporal, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL } });
+if (!temporal) app.log.warn('TEMPORAL_ADDRESS is unset: workflow routes will answer 503');
 await app.listen({ port: config.PORT, host: '0.0.0.0' });
 
-const close = async () => {
-  await app.close();
-  await connection.close();
-  await db.close();
-  process.exit(0);
+let closing = false;
+const close = async (signal: string) => {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'shutting down');
+  try {
+    await app.close();
+    await connection?.close();
+    await db.close();
+    process.exit(0);
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
 };
-process.on('SIGINT', close);
-process.on('SIGTERM', close);
+process.on('SIGINT', () => void close('SIGINT'));
+process.on('SIGTERM', () => void close('SIGTERM'));
