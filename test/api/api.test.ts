@@ -4,9 +4,9 @@
  * and a campaign driven entirely through the routes.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ApiInstance } from '../../api/app.js';
+import { buildApp, type ApiInstance } from '../../api/app.js';
 import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
-import { ADMIN, bearer, buildTestApp, issueToken } from '../support/api.js';
+import { ADMIN, bearer, issueToken } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
@@ -24,7 +24,7 @@ const importCsv = (orgs: readonly FlatOrg[], headers = admin) => app.inject({ me
 beforeAll(async () => {
   db = await freshDatabase();
   t = await startTestWorker(db.kysely);
-  app = await buildTestApp(db.kysely, t);
+  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN });
   const res = await importCsv(generateTree('small'));
   expect(res.statusCode).toBe(200);
 });
@@ -72,6 +72,32 @@ describe('errors are problem+json and change nothing', () => {
     const expiring = await issueToken(app, { role: 'secretary', orgId: 'tj-d1', expiresInDays: 1 });
     await db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.split('_')[1]!).execute();
     expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) }), 401);
+  });
+});
+
+describe('health and the API description', () => {
+  test('/healthz, /readyz and /openapi.json need no token; /readyz names what is down', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ database: 'ok', temporal: 'ok' });
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/campaigns', '/orgs/import', '/campaigns/{id}/orgs/{orgId}/study-sessions']));
+    expect((await app.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+
+    const gone = await freshDatabase();
+    await gone.close();
+    const broken = await buildApp({ db: gone.kysely, temporal: { client: t.client, taskQueue: t.taskQueue } });
+    const notReady = expectProblem(await broken.inject({ method: 'GET', url: '/readyz' }), 503);
+    expect(notReady.detail).toBe('not ready: database');
+    await broken.close();
+  });
+
+  test('an org command with an unknown field or a bad Idempotency-Key is a 400 before any workflow is asked', async () => {
+    const post = (headers: Record<string, string>, payload: object) => app.inject({ method: 'POST', url: '/campaigns/any/orgs/tj/study-sessions', headers: { ...admin, ...headers }, payload });
+    const session = { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 };
+    expect(expectProblem(await post({}, { ...session, colour: 'red' }), 400).errors!.map((e) => e.path)).toEqual(['body']);
+    expect(expectProblem(await post({}, { ...session, colour: 'red' }), 400).detail).toMatch(/colour/);
+    expect(expectProblem(await post({ 'idempotency-key': 'has spaces' }, session), 400).errors![0]!.path).toMatch(/idempotency-key/);
   });
 });
 
