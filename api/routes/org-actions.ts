@@ -3,9 +3,12 @@
  * validates and decides, and the caller gets its answer or its refusal as problem+json.
  * Item ids may be chosen by the client; otherwise an `Idempotency-Key` header (or a
  * fresh UUID) provides one, and the same key is the Update's id, so a retry after a
- * timeout returns the first answer and records nothing twice.
+ * timeout returns the first answer and records nothing twice. The first answer is also
+ * kept in `idempotency_keys`, so a retry still gets it after Temporal has forgotten the
+ * update id (a continued-as-new run), and the same key with a different request is a
+ * 422 rather than a silent replay of the first one.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
@@ -30,6 +33,7 @@ import {
 import * as messages from '../../workflows/messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
+import { ProblemError } from '../problem.js';
 import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
@@ -102,8 +106,32 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         for (const f of action.fromPath ?? []) args[f] = request.params[f];
         if (action.idField && args[action.idField] === undefined) args[action.idField] = key ?? randomUUID();
         const handle = orgHandle(temporal.client, campaignId, orgId);
-        return handle.executeUpdate(action.update.name, { args: [args], ...(key ? { updateId: `${action.path}:${key}` } : {}) });
+        if (!key) return handle.executeUpdate(action.update.name, { args: [args] });
+        const scope = `${handle.workflowId}:${action.path}`;
+        const requestHash = hashRequest(request.params, request.body);
+        const first = await db.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+        if (first && first.request_hash !== requestHash) {
+          throw new ProblemError(422, 'Unprocessable Content', `Idempotency-Key ${key} was first used with a different request; use a new key for a new request`, {
+            errors: [{ path: 'headers.idempotency-key', message: 'already used with a different request' }],
+          });
+        }
+        if (first) return first.response;
+        const answer: unknown = await handle.executeUpdate(action.update.name, { args: [args], updateId: `${action.path}:${key}` });
+        // Refusals are not kept: the caller may correct the request and send it again under the same key.
+        await db
+          .insertInto('idempotency_keys')
+          .values({ scope, key, request_hash: requestHash, status_code: 200, response: JSON.stringify(answer ?? null) })
+          .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+          .execute();
+        return answer;
       },
     );
   }
+}
+
+/** The same request in any key order hashes the same. */
+function hashRequest(params: unknown, body: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical({ params, body }))).digest('hex');
 }

@@ -225,6 +225,8 @@ describe('a campaign through the API', () => {
     const retry = { method: 'POST' as const, url: `${org('tj')}/study-sessions`, headers: { ...secretary, 'idempotency-key': 'session-0910' }, payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 } };
     const first = (await app.inject(retry)).json();
     expect((await app.inject(retry)).json()).toEqual(first);
+    const reused = expectProblem(await app.inject({ ...retry, payload: { ...retry.payload, hours: 4 } }), 422);
+    expect(reused.errors![0]!.path).toBe('headers.idempotency-key');
     expect(first).toMatchObject({ sessionId: 'session-0910', counted: true, daysCounted: 1 });
     const sessions = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj')}/study-sessions`, headers: inspector }), (r) => r.json().items.length > 0, 10_000, 'session projected');
     expect(sessions.json().items.map((s: { session_id: string }) => s.session_id)).toEqual(['session-0910']);
