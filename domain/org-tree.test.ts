@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { placeTree, rowsFromCsv, rowsFromJson, subtreePattern, validateOrgTree } from './org-tree.js';
+import { diffOrgTree, jsonTreeTooLarge, placeTree, rowsFromCsv, rowsFromJson, subtreePattern, validateOrgTree, type StoredOrg } from './org-tree.js';
 
 const csv = (lines: string[]) => `\uFEFFid,parentId,level,kind,name\r\n${lines.join('\r\n')}\r\n`;
 
@@ -72,4 +72,42 @@ test('a tree whose root is already in the directory is placed where the root sta
 test('a subtree pattern does not read _ or % in an id as a wildcard', () => {
   expect(subtreePattern('/tj/d_1/')).toBe('/tj/d\\_1/%');
   expect(subtreePattern('/a%b/')).toBe('/a\\%b/%');
+});
+
+test('kinds default to the level, are trimmed and checked like names; a lone surrogate is refused', () => {
+  const { orgs } = validateOrgTree(rowsFromJson({ id: 'tj', level: 'city', name: '天津市', children: [{ id: 'nk', level: 'district', kind: ' university ', name: '南开大学' }] }));
+  expect(orgs.map((o) => o.kind)).toEqual(['city', 'university']);
+  const bad = validateOrgTree(rowsFromJson({ id: 'tj', level: 'city', kind: 'k'.repeat(41), name: '天津\uD800' }));
+  expect(bad.errors.map((e) => e.path)).toEqual(['kind', 'name']);
+  expect(validateOrgTree([], [])).toMatchObject({ errors: [{ field: 'body' }] });
+});
+
+test('a JSON body too deep or too large is refused before anything walks it recursively', () => {
+  let deep: { id: string; children?: unknown[] } = { id: 'leaf' };
+  for (let i = 0; i < 20; i++) deep = { id: `n${i}`, children: [deep] };
+  expect(jsonTreeTooLarge(deep)?.message).toMatch(/deep/);
+  expect(jsonTreeTooLarge({ id: 'tj', children: Array.from({ length: 100_000 }, () => ({})) })?.message).toMatch(/at most 100000 orgs/);
+  expect(jsonTreeTooLarge({ id: 'tj', children: [{ id: 'a' }] })).toBeUndefined();
+});
+
+test('the diff counts moves by parent, rewrites what a move or a removal shifts, and lists every place that changes', () => {
+  const stored: StoredOrg[] = [
+    { id: 'tj', parentId: null, level: 'city', kind: 'city', name: '天津市', path: '/tj/', depth: 0, position: 0 },
+    { id: 'hx', parentId: 'tj', level: 'district', kind: 'district', name: '河西区', path: '/tj/hx/', depth: 1, position: 0 },
+    { id: 'nk', parentId: 'tj', level: 'district', kind: 'district', name: '南开区', path: '/tj/nk/', depth: 1, position: 1 },
+    { id: 'u1', parentId: 'hx', level: 'unit', kind: 'unit', name: '街道', path: '/tj/hx/u1/', depth: 2, position: 0 },
+    { id: 'b1', parentId: 'u1', level: 'branch', kind: 'branch', name: '第一党支部', path: '/tj/hx/u1/b1/', depth: 3, position: 0 },
+  ];
+  const { orgs } = validateOrgTree(
+    rowsFromJson({ id: 'tj', level: 'city', name: '天津市', children: [{ id: 'nk', level: 'district', name: '南开区', children: [{ id: 'u1', level: 'unit', name: '街道', children: [{ id: 'b1', level: 'branch', name: '第一党支部' }] }] }, { id: 'new', level: 'district', name: '滨海新区' }] }),
+  );
+  const diff = diffOrgTree(orgs, new Map(stored.map((o) => [o.id, o])), stored);
+  expect(diff).toMatchObject({ created: 1, updated: 0, moved: 1, unchanged: 3, removed: [{ id: 'hx' }] });
+  expect(diff.writes.map((o) => o.id).sort()).toEqual(['b1', 'new', 'nk', 'u1']);
+  expect(diff.displaced).toEqual([
+    { id: 'hx', paths: ['/tj/hx/'] },
+    { id: 'u1', paths: ['/tj/hx/u1/', '/tj/nk/u1/'] },
+    { id: 'b1', paths: ['/tj/hx/u1/b1/', '/tj/nk/u1/b1/'] },
+  ]);
+  expect(diffOrgTree(orgs, new Map(orgs.map((o) => [o.id, o])), orgs)).toMatchObject({ created: 0, updated: 0, moved: 0, unchanged: 5, writes: [], displaced: [] });
 });

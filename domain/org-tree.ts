@@ -84,6 +84,7 @@ export function rowsFromCsv(text: string): { rows: SubmittedOrg[]; errors: TreeE
     throw err;
   }
   const [header, ...body] = records;
+  if (body.length > MAX_IMPORT_ORGS) return { rows: [], errors: [{ row: MAX_IMPORT_ORGS + 2, field: 'row', message: `an import holds at most ${MAX_IMPORT_ORGS} orgs` }] };
   if (!header || header.fields.map((f) => f.trim()).join(',') !== CSV_HEADER.join(',')) {
     return { rows: [], errors: [{ row: 1, field: 'header', message: `the header must be ${CSV_HEADER.join(',')}` }] };
   }
@@ -106,21 +107,29 @@ export function rowsFromCsv(text: string): { rows: SubmittedOrg[]; errors: TreeE
  */
 export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeError[] = []): { orgs: ValidOrg[]; errors: TreeError[] } {
   const errors = [...earlier];
+  // A body that could not be read (a bad header, malformed JSON) has said all there is to say.
+  if (rows.length === 0) return { orgs: [], errors: errors.length ? errors : [{ field: 'body', message: 'the import holds no orgs' }] };
   const err = (o: SubmittedOrg, field: string, message: string) =>
     errors.push('row' in o.at ? { row: o.at.row, field, message } : { path: o.at.path === '(root)' ? field : `${o.at.path}.${field}`, field, message });
   const byId = new Map<string, SubmittedOrg>();
   const names = new Map<string, string>();
+  const kinds = new Map<string, string | undefined>();
   for (const o of rows) {
     if (!ORG_ID.test(o.id)) err(o, 'id', `"${o.id}" is not a valid id (letters, digits, _ . -, at most 64, starting with a letter or digit)`);
-    else if (byId.has(o.id)) err(o, 'id', `id ${o.id} appears more than once`);
+    else if (byId.has(o.id)) err(o, 'id', `id ${o.id} appears more than once (first at ${where(byId.get(o.id)!)})`);
     else byId.set(o.id, o);
     if (!(LEVELS as readonly string[]).includes(o.level)) err(o, 'level', `"${o.level}" is not one of ${LEVELS.join(', ')}`);
-    if (o.kind !== undefined && [...o.kind].length > 40) err(o, 'kind', 'at most 40 characters');
+    const kind = o.kind?.normalize('NFC').trim() || undefined;
+    if (kind !== undefined) {
+      if ([...kind].length > 40) err(o, 'kind', 'at most 40 characters');
+      else if (!printable(kind)) err(o, 'kind', 'control characters are not allowed');
+    }
+    kinds.set(o.id, kind);
     const name = o.name.normalize('NFC').trim();
     // Counted in characters, not UTF-16 units: 𠀀 is one character.
     if (name.length === 0) err(o, 'name', 'a name is required');
     else if ([...name].length > 200) err(o, 'name', 'at most 200 characters');
-    else if (/\p{Cc}/u.test(name)) err(o, 'name', 'control characters are not allowed');
+    else if (!printable(name)) err(o, 'name', 'control characters are not allowed');
     names.set(o.id, name);
   }
   const roots = rows.filter((o) => o.parentId === null);
@@ -138,18 +147,20 @@ export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeErro
     if ((LEVELS as readonly string[]).includes(pl) && (LEVELS as readonly string[]).includes(cl) && levelRank(cl as Level) <= levelRank(pl as Level)) {
       err(o, 'level', `a ${cl} cannot sit under a ${pl} (${parent.id}): levels go ${LEVELS.join(' > ')}`);
     }
-    children.set(parent.id, [...(children.get(parent.id) ?? []), o]);
+    const siblings = children.get(parent.id);
+    if (siblings) siblings.push(o);
+    else children.set(parent.id, [o]);
   }
   // Walk from the root; whatever has a parent but is never reached sits on a cycle.
   const orgs: ValidOrg[] = [];
   const reached = new Set<string>();
   if (roots.length === 1) {
     const queue: { o: SubmittedOrg; path: string; depth: number; position: number }[] = [{ o: roots[0]!, path: `/${roots[0]!.id}/`, depth: 0, position: 0 }];
-    while (queue.length) {
-      const { o, path, depth, position } = queue.shift()!;
+    for (let next = 0; next < queue.length; next++) {
+      const { o, path, depth, position } = queue[next]!;
       if (reached.has(o.id)) continue;
       reached.add(o.id);
-      orgs.push({ id: o.id, parentId: o.parentId, level: o.level as Level, kind: o.kind ?? o.level, name: names.get(o.id)!, path, depth, position });
+      orgs.push({ id: o.id, parentId: o.parentId, level: o.level as Level, kind: kinds.get(o.id) ?? o.level, name: names.get(o.id)!, path, depth, position });
       (children.get(o.id) ?? []).forEach((c, i) => queue.push({ o: c, path: `${path}${c.id}/`, depth: depth + 1, position: i }));
     }
   }
@@ -159,6 +170,15 @@ export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeErro
     }
   }
   return { orgs: errors.length ? [] : orgs, errors };
+}
+
+/** A lone surrogate (a broken copy and paste) is as unprintable as a control character. */
+function printable(text: string): boolean {
+  return !/[\p{Cc}\p{Cs}]/u.test(text);
+}
+
+function where(o: SubmittedOrg): string {
+  return 'row' in o.at ? `row ${o.at.row}` : o.at.path;
 }
 
 /** Where an imported tree's root goes: under its stored parent, keeping its place among its siblings. */
@@ -201,4 +221,81 @@ export function placeTree(orgs: readonly ValidOrg[], anchor: Anchor | null): { o
  */
 export function subtreePattern(path: string): string {
   return `${path.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** The most orgs one import takes: a city of the seeds' size (37,000 grassroots orgs) with room to spare. */
+export const MAX_IMPORT_ORGS = 100_000;
+
+/**
+ * Refuses a JSON body before it is walked recursively: more than MAX_IMPORT_ORGS nodes,
+ * or nesting far deeper than four levels could ever need (which would otherwise
+ * overflow the stack of the schema check and surface as a 500).
+ */
+export function jsonTreeTooLarge(body: unknown, maxDepth = 16): TreeError | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: body, depth: 1 }];
+  let count = 0;
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (++count > MAX_IMPORT_ORGS) return { field: 'children', message: `an import holds at most ${MAX_IMPORT_ORGS} orgs` };
+    if (depth > maxDepth) return { field: 'children', message: `nested ${maxDepth} deep or more: levels go ${LEVELS.join(' > ')}, so a tree is at most ${LEVELS.length} deep` };
+    const children = typeof node === 'object' && node !== null ? (node as { children?: unknown }).children : undefined;
+    if (Array.isArray(children)) for (const child of children) stack.push({ node: child, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** An org as the directory holds it. */
+export interface StoredOrg {
+  id: string;
+  parentId: string | null;
+  level: string;
+  kind: string;
+  name: string;
+  path: string;
+  depth: number;
+  position: number;
+}
+
+export interface TreeDiff {
+  created: number;
+  /** Same parent, another name, kind or level. */
+  updated: number;
+  /** Another parent. Their descendants get new paths too but are not counted here. */
+  moved: number;
+  unchanged: number;
+  removed: StoredOrg[];
+  /** Every org to insert or overwrite: new, or differing in any stored column (a path below a move, a position after a removal). */
+  writes: ValidOrg[];
+  /** Orgs whose place changes, with every path they stand at before and after: what a running campaign must not see change. */
+  displaced: { id: string; paths: string[] }[];
+}
+
+/**
+ * What an import changes: `placed` is the validated tree where it will stand, `stored`
+ * the directory's rows for the same ids, `under` every stored org that the import
+ * describes (the stored root's subtree and that of any org it takes from elsewhere).
+ *
+ * @example
+ * diffOrgTree(placed, storedById, storedUnderRoot) // { created: 0, updated: 1, moved: 0, unchanged: 39, removed: [], … }
+ */
+export function diffOrgTree(placed: readonly ValidOrg[], stored: ReadonlyMap<string, StoredOrg>, under: readonly StoredOrg[]): TreeDiff {
+  const imported = new Set(placed.map((o) => o.id));
+  const removed = under.filter((o) => !imported.has(o.id));
+  const diff: TreeDiff = { created: 0, updated: 0, moved: 0, unchanged: 0, removed, writes: [], displaced: removed.map((o) => ({ id: o.id, paths: [o.path] })) };
+  for (const o of placed) {
+    const was = stored.get(o.id);
+    if (!was) {
+      diff.created++;
+      diff.writes.push(o);
+      continue;
+    }
+    if (was.parentId !== o.parentId) diff.moved++;
+    else if (was.name !== o.name || was.kind !== o.kind || was.level !== o.level) diff.updated++;
+    else diff.unchanged++;
+    if (was.path !== o.path || was.level !== o.level) diff.displaced.push({ id: o.id, paths: was.path === o.path ? [o.path] : [was.path, o.path] });
+    if (was.parentId !== o.parentId || was.name !== o.name || was.kind !== o.kind || was.level !== o.level || was.path !== o.path || was.depth !== o.depth || was.position !== o.position) {
+      diff.writes.push(o);
+    }
+  }
+  return diff;
 }
