@@ -97,10 +97,12 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`));
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const errors = error.validation.map((v) => ({
-        path: [error.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.'),
-        message: v.message ?? 'invalid',
-      }));
+      const errors = error.validation.flatMap((v) => {
+        const path = [error.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.');
+        // zod reports unknown fields once for their object; each gets its own entry naming it.
+        const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
+        return unknown?.length ? unknown.map((key) => ({ path: `${path}.${key}`, message: `unknown field ${key}` })) : [{ path, message: v.message ?? 'invalid' }];
+      });
       return sendProblem(reply, 400, 'Bad Request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
     }
     if (error instanceof ProblemError) return sendProblem(reply, error.status, error.title, error.message, error.extra);
@@ -119,7 +121,7 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
       return sendProblem(reply, status, titleFor(status), error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, 500, 'Internal Server Error', 'something went wrong on our side; it has been logged');
+    return sendProblem(reply, 500, 'Internal Server Error', 'something went wrong on our side; it has been logged', { requestId: request.id });
   });
 }
 

@@ -95,7 +95,7 @@ describe('health and the API description', () => {
   test('an org command with an unknown field or a bad Idempotency-Key is a 400 before any workflow is asked', async () => {
     const post = (headers: Record<string, string>, payload: object) => app.inject({ method: 'POST', url: '/campaigns/any/orgs/tj/study-sessions', headers: { ...admin, ...headers }, payload });
     const session = { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 };
-    expect(expectProblem(await post({}, { ...session, colour: 'red' }), 400).errors!.map((e) => e.path)).toEqual(['body']);
+    expect(expectProblem(await post({}, { ...session, colour: 'red' }), 400).errors!.map((e) => e.path)).toEqual(['body.colour']);
     expect(expectProblem(await post({}, { ...session, colour: 'red' }), 400).detail).toMatch(/colour/);
     expect(expectProblem(await post({ 'idempotency-key': 'has spaces' }, session), 400).errors![0]!.path).toMatch(/idempotency-key/);
   });
