@@ -163,6 +163,50 @@ describe('importing', () => {
   });
 });
 
+describe('subtree imports and odd ids', () => {
+  test('a nested JSON tree gets paths; the small tree again changes nothing', async () => {
+    expect((await postCsv(csvOf(generateTree('small')))).json()).toEqual({ root: 'tj', created: 0, updated: 0, moved: 0, removed: 0, unchanged: 40 });
+    const nested = { id: 'sd', level: 'city', name: '德州市', children: [{ id: 'sd-lc', level: 'district', kind: 'district', name: '陵城区', children: [{ id: 'sd-lc-b1', level: 'branch', name: '第一党支部' }] }] };
+    expect((await app.inject({ method: 'POST', url: '/orgs/import', headers: admin, payload: nested })).json()).toMatchObject({ created: 3 });
+    expect((await app.inject({ method: 'GET', url: '/orgs/sd-lc-b1', headers: admin })).json()).toMatchObject({ path: '/sd/sd-lc/sd-lc-b1/', name: '第一党支部', kind: 'branch' });
+  });
+
+  test('a subtree re-imported by its organiser stays where it stands; orgs are not taken from elsewhere', async () => {
+    const organiser = bearer(await issueToken(app, { role: 'organiser', orgId: 'sd' }));
+    const lc = { id: 'sd-lc', level: 'district', kind: 'district', name: '陵城区', children: [{ id: 'sd-lc-b1', level: 'branch', name: '第三党支部' }, { id: 'sd-lc-b2', level: 'branch', name: '第二党支部' }] };
+    const importAs = (h: Record<string, string>, tree: object) => app.inject({ method: 'POST', url: '/orgs/import', headers: h, payload: tree });
+    expect((await importAs(organiser, lc)).json()).toEqual({ root: 'sd-lc', created: 1, updated: 1, moved: 0, removed: 0, unchanged: 1 });
+    expect((await app.inject({ method: 'GET', url: '/orgs/sd-lc', headers: organiser })).json()).toMatchObject({ parent_id: 'sd', path: '/sd/sd-lc/', depth: 1, childCount: 2, subtreeSize: 3 });
+    expect((await app.inject({ method: 'GET', url: '/orgs/sd-lc-b2', headers: organiser })).json()).toMatchObject({ path: '/sd/sd-lc/sd-lc-b2/', depth: 2 });
+    expect((await importAs(organiser, lc)).json()).toMatchObject({ created: 0, updated: 0, moved: 0, removed: 0, unchanged: 3 });
+
+    // Taking tj's branch is outside this organiser's subtree; taking tj's unit would strand its branches.
+    const withBranch = { ...lc, children: [...lc.children, { id: 'tj-d1-u1-b1', level: 'branch', name: '借来的支部' }] };
+    expectProblem(await importAs(organiser, withBranch), 403);
+    const withUnit = { ...lc, children: [...lc.children, { id: 'tj-d1-u1', level: 'unit', name: '借来的单位' }] };
+    const stranded = expectProblem(await importAs(admin, withUnit), 422) as unknown as { errors: { message: string }[] };
+    expect(stranded.errors[0]!.message).toMatch(/tj-d1-u1 stands elsewhere .*tj-d1-u1-b1/);
+    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1-u1', headers: admin })).json()).toMatchObject({ parent_id: 'tj-d1', name: expect.not.stringMatching(/借来/) });
+    // A district re-imported as a city cannot stay under its city.
+    expect((expectProblem(await importAs(admin, { ...lc, level: 'city' }), 422) as unknown as { errors: { field: string }[] }).errors[0]!.field).toBe('level');
+  });
+
+  test('an _ in an id is not a wildcard in subtree reads', async () => {
+    const tree = { id: 'ul', level: 'city', name: '某市', children: [{ id: 'ul-a_1', level: 'district', name: '甲区' }, { id: 'ul-aX1', level: 'district', name: '乙区', children: [{ id: 'ul-aX1-b', level: 'branch', name: '支部' }] }] };
+    expect((await app.inject({ method: 'POST', url: '/orgs/import', headers: admin, payload: tree })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/orgs/ul-a_1', headers: admin })).json()).toMatchObject({ subtreeSize: 1 });
+    expect((await app.inject({ method: 'GET', url: '/orgs/ul-a_1/subtree', headers: admin })).json().items).toHaveLength(1);
+  });
+
+  test('CSV must be UTF-8; other media types are refused', async () => {
+    const post = (contentType: string, payload: string | Buffer) => app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': contentType }, payload });
+    expectProblem(await post('text/csv; charset=gbk', 'id,parentId,level,kind,name\n'), 415);
+    expectProblem(await post('text/csv', Buffer.from([0x69, 0x64, 0x2c, 0xc0, 0xaf, 0x0a])), 400);
+    expectProblem(await post('application/xml', '<org/>'), 415);
+    expect((await post('text/csv; charset=utf-8', 'id,parentId,level,kind,name\r\ncs,,city,,"天津市"\r\n')).json()).toMatchObject({ root: 'cs', created: 1 });
+  });
+});
+
 describe('reading', () => {
   test('paging through the 3,000 children of a unit returns each exactly once, in sibling order, even when a child goes between pages', async () => {
     const unit: FlatOrg[] = [
