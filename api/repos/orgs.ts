@@ -147,9 +147,10 @@ function fromRow(row: OrgRow): StoredOrg {
   return { id: row.id, parentId: row.parent_id, level: row.level, kind: row.kind, name: row.name, path: row.path, depth: row.depth, position: row.position };
 }
 
-/** One org with its child count and subtree size (itself included). */
+/** One org with its child count and subtree size (itself included); undefined when there is no such org. */
 export async function readOrg(db: Kysely<Database>, id: string) {
-  const org = await db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const org = await db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!org) return undefined;
   const children = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_id', '=', org.id).executeTakeFirstOrThrow();
   const subtree = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('path', 'like', subtreePattern(org.path)).executeTakeFirstOrThrow();
   return { ...org, childCount: Number(children.n), subtreeSize: Number(subtree.n) };

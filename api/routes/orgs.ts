@@ -10,7 +10,7 @@ import { Level } from '../../domain/levels.js';
 import { jsonTreeTooLarge, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { forbidden, ProblemError } from '../problem.js';
+import { forbidden, notFound, ProblemError } from '../problem.js';
 import { importOrgTree, invalidTree, listChildren, listSubtree, readOrg } from '../repos/orgs.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
@@ -72,7 +72,10 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get('/orgs/:id', { schema: { tags: ['orgs'], params: OrgParams, response: { 200: Org.extend({ childCount: z.number().int(), subtreeSize: z.number().int() }) } } }, async (request) => {
     await requireOrgAccess(db, request, request.params.id, 'read');
-    return readOrg(db, request.params.id);
+    const org = await readOrg(db, request.params.id);
+    // An import may have removed it since the access check.
+    if (!org) throw notFound(`org ${request.params.id}`);
+    return org;
   });
 
   app.get('/orgs/:id/children', { schema: { tags: ['orgs'], summary: 'Children in sibling order', params: OrgParams, querystring: ChildrenQuery, response: { 200: OrgPage } } }, async (request) => {
