@@ -59,6 +59,7 @@ export interface AppDeps {
   checks?: ReadinessChecks;
 }
 
+/** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes];

@@ -19,9 +19,11 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { forbidden, notFound, ProblemError } from './problem.js';
 
+/** Who a token speaks for; the table above says what each may do. */
 export const Role = z.enum(['admin', 'organiser', 'secretary', 'inspector', 'operator']);
 export type Role = z.infer<typeof Role>;
 
+/** The caller as a handler sees it (`request.principal`), resolved from its token. */
 export interface Principal {
   tokenId: string;
   role: Role;

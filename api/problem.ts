@@ -13,11 +13,13 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
 
+/** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`). */
 export interface FieldError {
   path: string;
   message: string;
 }
 
+/** A refusal a handler throws; the error handler answers it as problem+json with `extra` merged into the body. */
 export class ProblemError extends Error {
   constructor(
     readonly status: number,
@@ -30,9 +32,13 @@ export class ProblemError extends Error {
   }
 }
 
+/** 404: `notFound('org tj-d9')` → "org tj-d9 does not exist". */
 export const notFound = (what: string) => new ProblemError(404, 'Not Found', `${what} does not exist`);
+/** 403: the caller is known but may not do this; the detail names the org or role. */
 export const forbidden = (detail: string) => new ProblemError(403, 'Forbidden', detail);
+/** 409: the request clashes with the current state; `extra` carries what clashed (e.g. `currentStatus`). */
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new ProblemError(409, 'Conflict', detail, extra);
+/** 422: well-formed but refused by a rule; `errors` name the fields. */
 export const unprocessable = (detail: string, errors: FieldError[] | Record<string, unknown>[]) => new ProblemError(422, 'Unprocessable Content', detail, { errors });
 
 const KIND_STATUS: Record<RejectionKind, [number, string]> = {
@@ -84,6 +90,7 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
 }
 
+/** Answers with a problem+json body; a 401 also carries `WWW-Authenticate: Bearer`. */
 export function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   return reply

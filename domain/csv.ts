@@ -12,6 +12,7 @@ export interface CsvRecord {
   fields: string[];
 }
 
+/** Text a CSV reader cannot split into fields, with the line it starts on. */
 export class CsvSyntaxError extends Error {
   constructor(
     readonly line: number,
@@ -21,6 +22,7 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+/** Every non-blank record of the text, header included, each with its starting line. */
 export function parseCsv(text: string): CsvRecord[] {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: CsvRecord[] = [];

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseCsv, CsvSyntaxError } from './csv.js';
 import { levelRank, LEVELS, type Level } from './levels.js';
 
+/** An org id: it appears in paths, workflow ids and URLs, so no `/`, spaces or `%`. */
 export const ORG_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** One org as submitted, and where it was in the submission. */
@@ -22,6 +23,7 @@ export interface SubmittedOrg {
   at: { row: number } | { path: string };
 }
 
+/** One error in a submitted tree: the CSV `row` or the JSON `path`, and the field. */
 export interface TreeError {
   row?: number;
   path?: string;
@@ -29,6 +31,7 @@ export interface TreeError {
   message: string;
 }
 
+/** An org that passed validation, placed: materialised path, depth, position among siblings. */
 export interface ValidOrg {
   id: string;
   parentId: string | null;
@@ -49,6 +52,7 @@ export interface OrgTreeNode {
   children?: OrgTreeNode[];
 }
 
+/** The JSON form's shape; unknown fields are refused so a misspelt `childern` is not silently dropped. */
 export const OrgTreeJson: z.ZodType<OrgTreeNode> = z.lazy(() =>
   z
     .object({
@@ -256,6 +260,7 @@ export interface StoredOrg {
   position: number;
 }
 
+/** What applying a tree changes; see `diffOrgTree`. */
 export interface TreeDiff {
   created: number;
   /** Same parent, another name, kind or level. */

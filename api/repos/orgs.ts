@@ -19,6 +19,7 @@ const LOOKUP = 5000;
 /** How many affected orgs a refusal lists; the total is always given. */
 const LISTED = 1000;
 
+/** What an import changed, as POST /orgs/import answers it. */
 export interface ImportResult {
   root: string;
   created: number;
@@ -28,6 +29,7 @@ export interface ImportResult {
   unchanged: number;
 }
 
+/** 422 listing every error in a submitted tree. */
 export const invalidTree = (errors: TreeError[]) =>
   new ProblemError(422, 'Unprocessable Content', `the tree has ${errors.length} error${errors.length > 1 ? 's' : ''}`, { errors });
 

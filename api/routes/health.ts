@@ -30,6 +30,7 @@ const CHECK_TIMEOUT_MS = 2000;
 const Status = z.enum(['ok', 'failing', 'disabled']);
 const Ready = z.object({ database: Status, temporal: Status });
 
+/** Registers both probes; `checks` come from `buildApp` (injectable for tests). */
 export function healthRoutes(app: ApiInstance, checks: ReadinessChecks): void {
   app.get('/healthz', { schema: { tags: ['health'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { tags: ['health'], security: [], response: { 200: Ready } } }, async (request, reply) => {

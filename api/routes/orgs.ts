@@ -40,6 +40,7 @@ const ImportResult = z.object({
 const ChildrenQuery = Page.strict();
 const SubtreeQuery = Page.extend({ level: Level.optional() }).strict();
 
+/** POST /orgs/import, GET /orgs/:id, /orgs/:id/children, /orgs/:id/subtree. */
 export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.post(
     '/orgs/import',

@@ -7,10 +7,12 @@ export const Page = z.object({
   cursor: z.string().max(500).optional(),
 });
 
+/** Wraps a cursor value so callers treat it as opaque. */
 export function encodeCursor(value: string): string {
   return Buffer.from(value, 'utf8').toString('base64url');
 }
 
+/** The value `encodeCursor` wrapped (garbage in, garbage out: callers validate it). */
 export function decodeCursor(cursor: string): string {
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }

@@ -42,6 +42,7 @@ const ListQuery = Page.extend({ orgId: z.string().min(1).max(64).optional().desc
 
 const TokenParams = z.object({ id: z.string().min(1).max(40) });
 
+/** POST /tokens, GET /tokens, DELETE /tokens/:id. */
 export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.post('/tokens', { schema: { tags: ['tokens'], body: IssueBody, response: { 201: Issued } } }, async (request, reply) => {
     const caller = requireRole(request, ['organiser']);

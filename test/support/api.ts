@@ -12,10 +12,12 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
+import type { ImportResult } from '../../api/repos/orgs.js';
 import type { Database } from '../../db/schema.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
 import type { OrgTreeNode } from '../../domain/org-tree.js';
 
+/** The bootstrap admin token every test app accepts. */
 export const ADMIN = 'test-admin-token-0123456789';
 
 /** Without `temporal` the workflow routes answer 503; the directory, tokens and reads work. */
@@ -23,6 +25,7 @@ export async function buildTestApp(deps: { db: Kysely<Database>; temporal?: { cl
   return buildApp({ db: deps.db, temporal: deps.temporal, adminToken: ADMIN });
 }
 
+/** The Authorization header for a token. */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Issues a token through POST /tokens (as admin unless `by` is given) and returns it. */
@@ -38,15 +41,6 @@ export function csvOf(orgs: readonly FlatOrg[]): string {
   return `\uFEFFid,parentId,level,kind,name\r\n${orgs.map((o) => [o.id, o.parentId ?? '', o.level, quote(o.kind), quote(o.name)].join(',')).join('\r\n')}\r\n`;
 }
 
-export interface ImportResult {
-  root: string;
-  created: number;
-  updated: number;
-  moved: number;
-  removed: number;
-  unchanged: number;
-}
-
 /** Imports a flat tree (sent as CSV) or a nested one (sent as JSON); throws unless it is accepted. */
 export async function importTree(app: ApiInstance, tree: readonly FlatOrg[] | OrgTreeNode, by = ADMIN): Promise<ImportResult> {
   const res = Array.isArray(tree)
@@ -56,6 +50,7 @@ export async function importTree(app: ApiInstance, tree: readonly FlatOrg[] | Or
   return res.json() as ImportResult;
 }
 
+/** A problem+json body as tests read it. */
 export interface Problem {
   type: string;
   title: string;
