@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import fc from 'fast-check';
 import { CsvSyntaxError, parseCsv } from './csv.js';
 
 test('BOM, CRLF, quotes, doubled quotes and line breaks inside quotes', () => {
@@ -21,4 +22,19 @@ test('LF only, no final newline, blank lines skipped', () => {
 test('an unclosed quote or text after a quote is a syntax error with its line', () => {
   expect(() => parseCsv('a\n"x')).toThrow(CsvSyntaxError);
   expect(() => parseCsv('a\n"x"y,1')).toThrow(/line 2/);
+});
+
+test('a record after a quoted line break keeps its own line number', () => {
+  expect(parseCsv('a,b\n"x\ny",1\nz,2\n').map((r) => r.line)).toEqual([1, 2, 4]);
+});
+
+test('any fields written the RFC 4180 way read back as they were', () => {
+  const quote = (f: string) => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
+  const field = fc.string({ unit: fc.constantFrom('a', '天', '津', ',', '"', '\n', '\r\n', ' ', 'x') });
+  fc.assert(
+    fc.property(fc.array(fc.array(field, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 20 }), fc.boolean(), fc.constantFrom('\n', '\r\n'), (rows, bom, eol) => {
+      const text = `${bom ? '\uFEFF' : ''}${rows.map((r) => r.map(quote).join(',')).join(eol)}${eol}`;
+      expect(parseCsv(text).map((r) => r.fields)).toEqual(rows);
+    }),
+  );
 });
