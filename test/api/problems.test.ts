@@ -5,29 +5,17 @@
  * probes and the API description open to anyone. No Temporal server is needed.
  */
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
+import { describe, expect, test } from 'vitest';
+import { buildApp } from '../../api/app.js';
 import { problemFromTemporal } from '../../api/problem.js';
-import { generateTree } from '../../domain/generate-tree.js';
-import { ADMIN, bearer, buildTestApp, expectProblem, importTree } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { freshDatabase } from '../support/db.js';
+import { ADMIN, bearer, expectProblem, useApiFixture } from '../support/api.js';
 
-let db: TestDatabase;
-let app: ApiInstance;
+const f = useApiFixture();
 const admin = bearer(ADMIN);
 
-beforeAll(async () => {
-  db = await freshDatabase();
-  app = await buildTestApp({ db: db.kysely });
-  await importTree(app, generateTree('small'));
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-});
-
-const issue = (payload: string | object, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/tokens', headers: { ...admin, ...headers }, payload });
-const tokenCount = async () => (await db.kysely.selectFrom('api_tokens').select('id').execute()).length;
+const issue = (payload: string | object, headers: Record<string, string> = {}) => f.app.inject({ method: 'POST', url: '/tokens', headers: { ...admin, ...headers }, payload });
+const tokenCount = async () => (await f.db.kysely.selectFrom('api_tokens').select('id').execute()).length;
 
 describe('a caller’s mistake is a 4xx problem and changes nothing', () => {
   test('malformed JSON, an empty body, unknown fields, wrong types, a huge string', async () => {
@@ -49,16 +37,16 @@ describe('a caller’s mistake is a 4xx problem and changes nothing', () => {
   test('a body over the limit is 413, another media type 415, an unknown route 404, a bad path parameter 400', async () => {
     expectProblem(await issue({ role: 'secretary', orgId: 'tj', label: 'x'.repeat(2_000_000) }), 413);
     expectProblem(await issue('role=secretary', { 'content-type': 'application/x-www-form-urlencoded' }), 415);
-    const missing = expectProblem(await app.inject({ method: 'GET', url: '/nowhere?x=1', headers: admin }), 404);
+    const missing = expectProblem(await f.app.inject({ method: 'GET', url: '/nowhere?x=1', headers: admin }), 404);
     expect(missing.detail).toBe('no route GET /nowhere');
-    expectProblem(await app.inject({ method: 'DELETE', url: '/orgs/tj' }), 404);
-    expect(expectProblem(await app.inject({ method: 'GET', url: `/orgs/${'x'.repeat(65)}`, headers: admin }), 400).errors![0]!.path).toBe('params.id');
+    expectProblem(await f.app.inject({ method: 'DELETE', url: '/orgs/tj' }), 404);
+    expect(expectProblem(await f.app.inject({ method: 'GET', url: `/orgs/${'x'.repeat(65)}`, headers: admin }), 400).errors![0]!.path).toBe('params.id');
   });
 
   test('a workflow route answers 503 when the API runs without Temporal, after checking the request', async () => {
     const spec = { id: 'c1', name: '主题教育', batch: 2, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-01-01' };
-    expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, batch: 'two' } }), 400);
-    expect(expectProblem(await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: spec }), 503).detail).toMatch(/without Temporal/);
+    expectProblem(await f.app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { ...spec, batch: 'two' } }), 400);
+    expect(expectProblem(await f.app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: spec }), 503).detail).toMatch(/without Temporal/);
   });
 });
 
@@ -96,7 +84,7 @@ describe('an unexpected failure', () => {
 
 test('a failed authentication is logged with the token id at most, never the token', async () => {
   const lines: string[] = [];
-  const logged = await buildApp({ db: db.kysely, adminToken: ADMIN, logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } });
+  const logged = await buildApp({ db: f.db.kysely, adminToken: ADMIN, logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } });
   expectProblem(await logged.inject({ method: 'GET', url: '/orgs/tj', headers: bearer('ce_abcdef012345_TopSecretPart') }), 401);
   expect(lines.some((l) => l.includes('abcdef012345') && l.includes('authentication failed'))).toBe(true);
   expect(lines.join('\n')).not.toContain('TopSecretPart');
@@ -105,17 +93,17 @@ test('a failed authentication is logged with the token id at most, never the tok
 
 describe('open routes', () => {
   test('/healthz, /readyz, /openapi.json and /docs need no token', async () => {
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ database: 'ok', temporal: 'disabled' });
-    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect((await f.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await f.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ database: 'ok', temporal: 'disabled' });
+    const doc = (await f.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/tokens', '/tokens/{id}', '/orgs/import', '/orgs/{id}/children', '/healthz']));
     expect(doc.paths['/tokens'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('expiresInDays');
-    expect((await app.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+    expect((await f.app.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
   });
 
   test('a hanging or failing dependency makes /readyz a 503 naming it, within its timeout', async () => {
-    const probed = await buildApp({ db: db.kysely, checks: { database: async () => {}, temporal: () => new Promise(() => {}) } });
+    const probed = await buildApp({ db: f.db.kysely, checks: { database: async () => {}, temporal: () => new Promise(() => {}) } });
     const started = performance.now();
     const res = await probed.inject({ method: 'GET', url: '/readyz' });
     expect(performance.now() - started).toBeLessThan(5000);

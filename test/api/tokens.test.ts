@@ -2,49 +2,35 @@
  * Bearer tokens through the routes: who may issue, list and revoke which role for which
  * org, and that a missing, unknown, revoked or expired token is a 401 problem.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ApiInstance } from '../../api/app.js';
-import { generateTree } from '../../domain/generate-tree.js';
-import { ADMIN, bearer, buildTestApp, expectProblem, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { describe, expect, test } from 'vitest';
+import { ADMIN, bearer, expectProblem, importTree, issueToken, useApiFixture } from '../support/api.js';
 
-let db: TestDatabase;
-let app: ApiInstance;
+const f = useApiFixture();
 const admin = bearer(ADMIN);
 
-beforeAll(async () => {
-  db = await freshDatabase();
-  app = await buildTestApp({ db: db.kysely });
-  await importTree(app, generateTree('small'));
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-});
-
-const issue = (headers: Record<string, string>, payload: object) => app.inject({ method: 'POST', url: '/tokens', headers, payload });
+const issue = (headers: Record<string, string>, payload: object) => f.app.inject({ method: 'POST', url: '/tokens', headers, payload });
 
 describe('401 with WWW-Authenticate: Bearer', () => {
   test('no token, a malformed header, an unknown token', async () => {
     for (const headers of [{}, { authorization: ADMIN }, { authorization: 'Basic eDp5' }, bearer('ce_000000000000_nope'), bearer(`${ADMIN}x`)]) {
-      const res = await app.inject({ method: 'GET', url: '/orgs/tj', headers });
+      const res = await f.app.inject({ method: 'GET', url: '/orgs/tj', headers });
       expectProblem(res, 401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
     }
   });
 
   test('a revoked token and an expired one', async () => {
-    const token = await issueToken(app, { role: 'secretary', orgId: 'tj-d1' });
-    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(token) })).statusCode).toBe(200);
+    const token = await issueToken(f.app, { role: 'secretary', orgId: 'tj-d1' });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(token) })).statusCode).toBe(200);
     const id = token.split('_')[1]!;
-    expect((await app.inject({ method: 'DELETE', url: `/tokens/${id}`, headers: admin })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'DELETE', url: `/tokens/${id}`, headers: admin })).statusCode).toBe(204);
-    expect(expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(token) }), 401).detail).toMatch(/revoked or has expired/);
+    expect((await f.app.inject({ method: 'DELETE', url: `/tokens/${id}`, headers: admin })).statusCode).toBe(204);
+    expect((await f.app.inject({ method: 'DELETE', url: `/tokens/${id}`, headers: admin })).statusCode).toBe(204);
+    expect(expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(token) }), 401).detail).toMatch(/revoked or has expired/);
 
-    const expiring = await issueToken(app, { role: 'secretary', orgId: 'tj-d1', expiresInDays: 1 });
-    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) })).statusCode).toBe(200);
-    await db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.split('_')[1]!).execute();
-    expectProblem(await app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) }), 401);
+    const expiring = await issueToken(f.app, { role: 'secretary', orgId: 'tj-d1', expiresInDays: 1 });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) })).statusCode).toBe(200);
+    await f.db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.split('_')[1]!).execute();
+    expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) }), 401);
   });
 });
 
@@ -57,14 +43,14 @@ describe('issuing', () => {
     const [, id, secret] = /^ce_([0-9a-f]+)_([A-Za-z0-9_-]+)$/.exec(body.token)!;
     expect(id).toBe(body.id);
     expect(Buffer.from(secret!, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
-    const row = await db.kysely.selectFrom('api_tokens').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+    const row = await f.db.kysely.selectFrom('api_tokens').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(secret);
   });
 
   test('an admin issues an admin token (no org), and any role for any org', async () => {
-    const second = await issueToken(app, { role: 'admin' });
-    expect((await app.inject({ method: 'GET', url: '/orgs/tj-d3-u3-b3', headers: bearer(second) })).statusCode).toBe(200);
+    const second = await issueToken(f.app, { role: 'admin' });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d3-u3-b3', headers: bearer(second) })).statusCode).toBe(200);
     expect(expectProblem(await issue(admin, { role: 'admin', orgId: 'tj', label: 'x' }), 400).errors).toEqual([{ path: 'body.orgId', message: 'an admin token belongs to no org' }]);
     expect(expectProblem(await issue(admin, { role: 'secretary', label: 'x' }), 400).errors![0]!.path).toBe('body.orgId');
     expectProblem(await issue(admin, { role: 'secretary', orgId: 'nowhere', label: 'x' }), 404);
@@ -72,7 +58,7 @@ describe('issuing', () => {
   });
 
   test('an organiser issues organiser, secretary and inspector tokens in its subtree only', async () => {
-    const d1 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
+    const d1 = bearer(await issueToken(f.app, { role: 'organiser', orgId: 'tj-d1' }));
     for (const role of ['organiser', 'secretary', 'inspector']) expect((await issue(d1, { role, orgId: 'tj-d1-u2', label: 'x' })).statusCode).toBe(201);
     expect((await issue(d1, { role: 'secretary', orgId: 'tj-d1', label: 'own org' })).statusCode).toBe(201);
     expectProblem(await issue(d1, { role: 'operator', orgId: 'tj-d1', label: 'x' }), 403);
@@ -83,7 +69,7 @@ describe('issuing', () => {
 
   test('secretaries, inspectors and operators issue nothing', async () => {
     for (const role of ['secretary', 'inspector', 'operator']) {
-      const caller = bearer(await issueToken(app, { role, orgId: 'tj' }));
+      const caller = bearer(await issueToken(f.app, { role, orgId: 'tj' }));
       expectProblem(await issue(caller, { role: 'secretary', orgId: 'tj-d1', label: 'x' }), 403);
     }
   });
@@ -94,40 +80,40 @@ describe('listing and revoking', () => {
     const seen: { id: string }[] = [];
     let cursor: string | null = null;
     do {
-      const res = await app.inject({ method: 'GET', url: `/tokens?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: admin });
+      const res = await f.app.inject({ method: 'GET', url: `/tokens?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: admin });
       const page = res.json() as { items: { id: string }[]; nextCursor: string | null };
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
-    const stored = await db.kysely.selectFrom('api_tokens').select('id').execute();
+    const stored = await f.db.kysely.selectFrom('api_tokens').select('id').execute();
     expect(seen.map((t) => t.id).sort()).toEqual(stored.map((t) => t.id).sort());
     expect(JSON.stringify(seen)).not.toMatch(/token_hash|ce_/);
-    expectProblem(await app.inject({ method: 'GET', url: '/tokens?cursor=bm90LWpzb24', headers: admin }), 400);
+    expectProblem(await f.app.inject({ method: 'GET', url: '/tokens?cursor=bm90LWpzb24', headers: admin }), 400);
   });
 
   test('an organiser lists and revokes only the tokens it could have issued', async () => {
-    const d2 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));
+    const d2 = bearer(await issueToken(f.app, { role: 'organiser', orgId: 'tj-d2' }));
     const inside = (await issue(d2, { role: 'secretary', orgId: 'tj-d2-u1', label: '支部书记' })).json().id as string;
     const operator = (await issue(admin, { role: 'operator', orgId: 'tj-d2', label: 'ops' })).json().id as string;
     const outside = (await issue(admin, { role: 'secretary', orgId: 'tj-d3', label: 'x' })).json().id as string;
-    const listed = (await app.inject({ method: 'GET', url: '/tokens?limit=1000', headers: d2 })).json().items.map((t: { id: string }) => t.id);
+    const listed = (await f.app.inject({ method: 'GET', url: '/tokens?limit=1000', headers: d2 })).json().items.map((t: { id: string }) => t.id);
     expect(listed).toContain(inside);
     expect(listed).not.toContain(operator);
     expect(listed).not.toContain(outside);
-    expectProblem(await app.inject({ method: 'GET', url: '/tokens?orgId=tj-d3', headers: d2 }), 403);
+    expectProblem(await f.app.inject({ method: 'GET', url: '/tokens?orgId=tj-d3', headers: d2 }), 403);
 
-    expectProblem(await app.inject({ method: 'DELETE', url: `/tokens/${outside}`, headers: d2 }), 403);
-    expectProblem(await app.inject({ method: 'DELETE', url: `/tokens/${operator}`, headers: d2 }), 403);
-    expectProblem(await app.inject({ method: 'DELETE', url: '/tokens/000000000000', headers: d2 }), 404);
-    expect((await app.inject({ method: 'DELETE', url: `/tokens/${inside}`, headers: d2 })).statusCode).toBe(204);
-    const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'revoked_at']).where('id', 'in', [inside, operator, outside]).execute();
+    expectProblem(await f.app.inject({ method: 'DELETE', url: `/tokens/${outside}`, headers: d2 }), 403);
+    expectProblem(await f.app.inject({ method: 'DELETE', url: `/tokens/${operator}`, headers: d2 }), 403);
+    expectProblem(await f.app.inject({ method: 'DELETE', url: '/tokens/000000000000', headers: d2 }), 404);
+    expect((await f.app.inject({ method: 'DELETE', url: `/tokens/${inside}`, headers: d2 })).statusCode).toBe(204);
+    const rows = await f.db.kysely.selectFrom('api_tokens').select(['id', 'revoked_at']).where('id', 'in', [inside, operator, outside]).execute();
     expect(Object.fromEntries(rows.map((r) => [r.id, r.revoked_at !== null]))).toEqual({ [inside]: true, [operator]: false, [outside]: false });
   });
 
   test('a token whose org an import removed no longer authenticates', async () => {
-    await importTree(app, [{ id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' }, { id: 'gone-d', parentId: 'gone', level: 'district', kind: 'district', name: '临时区' }]);
-    const token = await issueToken(app, { role: 'secretary', orgId: 'gone-d' });
-    await importTree(app, [{ id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' }]);
-    expect(expectProblem(await app.inject({ method: 'GET', url: '/orgs/gone', headers: bearer(token) }), 401).detail).toMatch(/no longer exists/);
+    await importTree(f.app, [{ id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' }, { id: 'gone-d', parentId: 'gone', level: 'district', kind: 'district', name: '临时区' }]);
+    const token = await issueToken(f.app, { role: 'secretary', orgId: 'gone-d' });
+    await importTree(f.app, [{ id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' }]);
+    expect(expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/gone', headers: bearer(token) }), 401).detail).toMatch(/no longer exists/);
   });
 });

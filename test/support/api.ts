@@ -10,11 +10,12 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import type { ImportResult } from '../../api/repos/orgs.js';
 import type { Database } from '../../db/schema.js';
-import type { FlatOrg } from '../../domain/generate-tree.js';
+import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
+import { freshDatabase, type TestDatabase } from './db.js';
 import type { OrgTreeNode } from '../../domain/org-tree.js';
 
 /** The bootstrap admin token every test app accepts. */
@@ -67,4 +68,31 @@ export function expectProblem(res: { statusCode: number; headers: Record<string,
   const body = res.json() as Problem;
   expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
   return body;
+}
+
+export interface ApiFixture {
+  db: TestDatabase;
+  app: ApiInstance;
+}
+
+/**
+ * The usual setup of an API test file that needs no Temporal: a fresh database, the app
+ * over it, and the small Tianjin-shaped tree imported; both torn down after the file.
+ *
+ * @example
+ * const f = useApiFixture();
+ * test('…', async () => { await f.app.inject({ method: 'GET', url: '/orgs/tj', headers: bearer(ADMIN) }); });
+ */
+export function useApiFixture(): ApiFixture {
+  const f = {} as ApiFixture;
+  beforeAll(async () => {
+    f.db = await freshDatabase();
+    f.app = await buildTestApp({ db: f.db.kysely });
+    await importTree(f.app, generateTree('small'));
+  });
+  afterAll(async () => {
+    await f.app?.close();
+    await f.db?.close();
+  });
+  return f;
 }
