@@ -1,0 +1,97 @@
+/**
+ * The command line of `npm run bench`. Every figure in BENCHMARKS.md names the exact
+ * flags it was taken with, so the flags are the whole interface: nothing is read from
+ * the environment except what the servers themselves need.
+ */
+import { parseArgs } from 'node:util';
+import type { TreeShape } from '../domain/generate-tree.js';
+
+export const SCENARIOS = ['cascade', 'escalations', 'directive', 'reads', 'rebuild'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+export const SHAPES = ['small', 'district', 'tianjin'] as const;
+
+export interface BenchArgs {
+  shape: TreeShape;
+  scenario: Scenario;
+  /** A running Temporal frontend; otherwise the harness starts its own server. */
+  temporalAddress: string | undefined;
+  /** Which server the harness starts when no address is given: the CLI's dev server, or Temporal v1.29.1 on PostgreSQL. */
+  temporalServer: 'dev' | 'postgres';
+  /** History shards of the PostgreSQL-backed server (ignored for the dev server, which has one). */
+  historyShards: number;
+  /** A running PostgreSQL; otherwise the harness starts its own cluster. A fresh database is created on it either way. */
+  databaseUrl: string | undefined;
+  /** B1 only: skip the minimal baseline cascade (its ratio is then absent). */
+  baseline: boolean;
+  /** B2/B4: escalations fired at once. */
+  escalations: number;
+  /** B3: branch commands in flight at once while completing directive items. */
+  inFlight: number;
+  /** B4: concurrent HTTP readers. */
+  readers: number;
+  /** rules.progressReportSeconds of the campaign (1, the least, unless told). */
+  reportSeconds: number;
+  /** Give up on a phase after this long. */
+  timeoutSeconds: number;
+  /** Where the JSON result and the HTML plot go. */
+  out: string;
+  seed: number;
+}
+
+const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild>
+  [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
+  [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
+  [--readers N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]`;
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      shape: { type: 'string', default: 'small' },
+      scenario: { type: 'string', default: 'cascade' },
+      'temporal-address': { type: 'string' },
+      'temporal-server': { type: 'string', default: 'dev' },
+      'history-shards': { type: 'string', default: '16' },
+      'database-url': { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      escalations: { type: 'string', default: '1000' },
+      'in-flight': { type: 'string', default: '64' },
+      readers: { type: 'string', default: '8' },
+      'report-seconds': { type: 'string', default: '1' },
+      'timeout-seconds': { type: 'string', default: '3600' },
+      out: { type: 'string', default: 'bench/results' },
+      seed: { type: 'string', default: '2019' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const oneOf = <T extends string>(name: string, value: string, allowed: readonly T[]): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, not ${value}\n${USAGE}`);
+    return value as T;
+  };
+  const int = (name: string, value: string, min: number): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, not ${value}`);
+    return n;
+  };
+  return {
+    shape: oneOf('shape', values.shape, SHAPES),
+    scenario: oneOf('scenario', values.scenario, SCENARIOS),
+    temporalAddress: values['temporal-address'],
+    temporalServer: oneOf('temporal-server', values['temporal-server'], ['dev', 'postgres'] as const),
+    historyShards: int('history-shards', values['history-shards'], 1),
+    databaseUrl: values['database-url'],
+    baseline: !values['no-baseline'],
+    escalations: int('escalations', values.escalations, 1),
+    inFlight: int('in-flight', values['in-flight'], 1),
+    readers: int('readers', values.readers, 1),
+    reportSeconds: int('report-seconds', values['report-seconds'], 1),
+    timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 10),
+    out: values.out,
+    seed: int('seed', values.seed, 0),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Everything a benchmark runs on: a Temporal server, a PostgreSQL server, a fresh
+ * database holding the org tree, and the engine's worker in this process.
+ *
+ * Each run starts its own servers on free ports (as the test global setup does) unless
+ * `--temporal-address` / `--database-url` point at running ones, so a figure never
+ * depends on what an earlier run left behind. The database is always a new one, even on
+ * a given server. Everything started here is stopped in reverse order on the way out,
+ * on Ctrl-C too.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { openDatabase, type OpenDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { Database } from '../db/schema.js';
+import type { FlatOrg } from '../domain/generate-tree.js';
+import { findPostgresBinaries, startPostgresServer } from '../scripts/postgres-server.js';
+import { startTemporalServer } from '../scripts/temporal-server.js';
+import { createWorker, WORKFLOWS_PATH } from '../worker/create-worker.js';
+import type { BenchArgs } from './args.js';
+import { say } from './live.js';
+import { startPostgresTemporal } from './temporal-postgres.js';
+
+export interface Infra {
+  address: string;
+  client: Client;
+  connection: Connection;
+  db: Kysely<Database>;
+  databaseUrl: string;
+  /** The engine's task queue for this run. */
+  taskQueue: string;
+  /** What the figures were taken on, for the result file. */
+  servers: Record<string, string>;
+  /** Registers something to undo on the way out (run last-in, first-out). */
+  onStop(fn: () => Promise<void>): void;
+  stop(): Promise<void>;
+}
+
+/** Server settings that change no workflow behaviour; the same as the test run's. */
+const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
+  // One partition per task queue: a single worker then sees every task at once instead of
+  // waiting for forwarding between partitions (the dev server defaults to 4).
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
+let runtimeInstalled = false;
+
+export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Promise<Infra> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    while (stops.length) {
+      const fn = stops.pop()!;
+      await fn().catch((error: unknown) => say(`cleanup: ${String(error)}`));
+    }
+  };
+  const servers: Record<string, string> = {};
+  try {
+    const dataDir = path.resolve(process.env.DATA_DIR || '.data', 'bench');
+    await mkdir(dataDir, { recursive: true });
+
+    // PostgreSQL first: the PostgreSQL-backed Temporal server needs it too.
+    let serverUrl = args.databaseUrl;
+    if (!serverUrl) {
+      if (!findPostgresBinaries()) throw new Error('no PostgreSQL binaries (apt-get install -y postgresql), and no --database-url given');
+      const requested = await mkdtemp(path.join(dataDir, 'pg-'));
+      // fsync off: the benchmarks measure the engine, not this VM's disk; BENCHMARKS.md says so.
+      const postgres = await startPostgresServer({ dataDir: requested, unsafeFast: true, maxConnections: 300 });
+      stops.push(async () => {
+        await postgres.stop();
+        await rm(postgres.dataDir, { recursive: true, force: true });
+        await rm(requested, { recursive: true, force: true });
+      });
+      serverUrl = postgres.url;
+      servers.postgres = `PostgreSQL started by the harness (${postgres.url}, fsync off)`;
+    } else {
+      servers.postgres = `given: ${redactUrl(serverUrl)}`;
+    }
+
+    let address = args.temporalAddress;
+    if (!address) {
+      if (args.temporalServer === 'postgres') {
+        const temporal = await startPostgresTemporal({ postgresUrl: serverUrl, shards: args.historyShards, dataDir });
+        stops.push(temporal.stop);
+        address = temporal.address;
+        servers.temporal = temporal.description;
+      } else {
+        const temporal = await startTemporalServer({
+          uiPort: false,
+          logLevel: 'warn',
+          dynamicConfig: DEV_DYNAMIC_CONFIG,
+          logFile: path.join(dataDir, `temporal-${process.pid}.log`),
+        });
+        stops.push(temporal.stop);
+        address = temporal.address;
+        servers.temporal = 'temporal server start-dev (CLI v1.5.1, in-memory SQLite, 1 history shard, 1 task-queue partition)';
+      }
+    } else {
+      servers.temporal = `given: ${address}`;
+    }
+
+    const database = await freshDatabase(serverUrl);
+    stops.push(database.close);
+    const db = database.kysely;
+    say(`database ${redactUrl(database.url)}: seeding ${orgs.length} orgs`);
+    await seedOrgs(db, orgs);
+
+    if (!runtimeInstalled) {
+      // The worker's INFO lines would bury the live counters.
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      runtimeInstalled = true;
+    }
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+
+    const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
+    say(`bundling the engine's workflows`);
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+    const { worker, close } = await createWorker({ address, namespace: 'default', taskQueue, db, clientConnection: connection, workflowBundle: bundle });
+    stops.push(runWorker(worker, close));
+
+    return {
+      address,
+      client,
+      connection,
+      db,
+      databaseUrl: database.url,
+      taskQueue,
+      servers,
+      onStop: (fn) => stops.push(fn),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Starts `worker.run()` and returns what stops it: shutdown, wait for the drain, close connections. */
+export function runWorker(worker: Worker, close: () => Promise<void>): () => Promise<void> {
+  const running = worker.run().catch((error: unknown) => say(`worker stopped with ${String(error)}`));
+  return async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await close();
+  };
+}
+
+/** A new database on the server, migrated: the run's rows never mix with another's. */
+async function freshDatabase(serverUrl: string): Promise<OpenDatabase & { url: string }> {
+  const name = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.toString() });
+  await migrateToLatest(db.kysely);
+  return { ...db, url: url.toString() };
+}
+
+/**
+ * Puts the tree into the org directory the way an import leaves it (materialised paths,
+ * sibling positions), straight through SQL: the import route is not what is measured.
+ */
+export async function seedOrgs(db: Kysely<Database>, orgs: readonly FlatOrg[]): Promise<void> {
+  const paths = new Map<string, string>();
+  const positions = new Map<string, number>();
+  const rows = orgs.map((o) => {
+    const parentPath = o.parentId ? paths.get(o.parentId)! : '/';
+    const orgPath = `${parentPath}${o.id}/`;
+    paths.set(o.id, orgPath);
+    const position = positions.get(o.parentId ?? '') ?? 0;
+    positions.set(o.parentId ?? '', position + 1);
+    return { id: o.id, parent_id: o.parentId, level: o.level, kind: o.kind, name: o.name, path: orgPath, depth: orgPath.split('/').length - 3, position };
+  });
+  for (let i = 0; i < rows.length; i += 2000) await db.insertInto('orgs').values(rows.slice(i, i + 2000)).execute();
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
+export const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => say(message),
+  error: (message: string) => say(message),
+};

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild>`
+ *
+ * Starts its own servers (or uses the given ones), runs one scenario with live counters on
+ * stderr, writes `bench/results/<time>-<shape>-<scenario>.json` and `.html` (the plot), and
+ * ends stdout with exactly one line, `RESULT <json>`, so a script (or a person copying a
+ * figure into BENCHMARKS.md) reads one line. Benchmarks are not tests: nothing here
+ * asserts a timing; a run fails only when the scenario itself could not complete.
+ */
+import { generateTree } from '../domain/generate-tree.js';
+import { parseBenchArgs, type Scenario } from './args.js';
+import type { RunContext, ScenarioOutput } from './context.js';
+import { startInfra } from './infra.js';
+import { say } from './live.js';
+import { machine, writeResult } from './report.js';
+import { runCascade } from './scenarios/cascade.js';
+import { runDirective } from './scenarios/directive.js';
+import { runEscalations } from './scenarios/escalations.js';
+import { runReads } from './scenarios/reads.js';
+import { runRebuild } from './scenarios/rebuild.js';
+
+const SCENARIOS: Record<Scenario, (ctx: RunContext) => Promise<ScenarioOutput>> = {
+  cascade: runCascade,
+  escalations: runEscalations,
+  directive: runDirective,
+  reads: runReads,
+  rebuild: runRebuild,
+};
+
+async function main(): Promise<number> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const orgs = generateTree(args.shape);
+  const started = Date.now();
+  say(`bench: shape ${args.shape} (${orgs.length} orgs), scenario ${args.scenario}`);
+  const infra = await startInfra(args, orgs);
+  let output: ScenarioOutput;
+  try {
+    output = await SCENARIOS[args.scenario]({ args, orgs, infra });
+  } finally {
+    say('bench: stopping the worker and the servers');
+    await infra.stop();
+  }
+  const result: Record<string, unknown> = {
+    shape: args.shape,
+    scenario: args.scenario,
+    orgs: orgs.length,
+    ...output.figures,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+    servers: infra.servers,
+    machine: machine(),
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+    finishedAt: new Date().toISOString(),
+  };
+  const files = await writeResult(args.out, result, output.charts);
+  say(`bench: wrote ${files.json} and ${files.html}`);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

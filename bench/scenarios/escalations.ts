@@ -1,0 +1,191 @@
+/**
+ * B2, the escalation storm (下题上答 all at once): after the cascade, K branches picked at
+ * random (seeded, so a rerun picks the same ones) each record a problem and escalate it —
+ * even-numbered ones to their district, odd-numbered ones to the city — all K fired
+ * together through the client, the way K secretaries pressing the button in the same
+ * minute would reach the API.
+ *
+ * Latency is measured from the moment the escalate update returned to the client (the
+ * origin has decided and recorded `ProblemEscalated`) to the moment the target's
+ * `EscalationReceived` event is in the `events` table (its `recorded_at`, the database's
+ * clock on this same machine): that row is what the target's read model and every API
+ * reader see, so it is the acknowledgement a user could observe. The origin's
+ * `EscalationProgress → acknowledged` row is measured too, since that is the round trip
+ * the branch secretary sees.
+ */
+import { sql } from 'kysely';
+import { orgHandle } from '../../client/campaigns.js';
+import type { FlatOrg } from '../../domain/generate-tree.js';
+import { prng } from '../../domain/generate-tree.js';
+import { escalateProblemUpdate, recordProblemUpdate } from '../../workflows/messages.js';
+import type { RunContext, ScenarioOutput } from '../context.js';
+import { monitor, say, sleep } from '../live.js';
+import type { Chart } from '../report.js';
+import { bins, percentile, pool, round1, round2, summarise } from '../stats.js';
+import { cascadeEngine, type EngineCascade } from './cascade.js';
+
+export interface Storm {
+  figures: Record<string, unknown>;
+  charts: Chart[];
+  /** When the first call went out and when the last acknowledgement was recorded (ms since the epoch). */
+  startedAt: number;
+  endedAt: number;
+}
+
+const by = 'secretary:bench';
+
+/** The ancestor of `org` at `level` in the tree. */
+function ancestorAt(byId: Map<string, FlatOrg>, org: FlatOrg, level: FlatOrg['level']): FlatOrg {
+  let at: FlatOrg | undefined = org;
+  while (at && at.level !== level) at = at.parentId ? byId.get(at.parentId) : undefined;
+  if (!at) throw new Error(`${org.id} has no ancestor at level ${level}`);
+  return at;
+}
+
+/** Fires the storm on a campaign whose orgs are all mobilised and waits for every acknowledgement. */
+export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): Promise<Storm> {
+  const { infra, orgs, args } = ctx;
+  const byId = new Map(orgs.map((o) => [o.id, o]));
+  const branches = orgs.filter((o) => o.level === 'branch');
+  const root = orgs.find((o) => o.parentId === null)!;
+  const rnd = prng(args.seed);
+  const k = args.escalations;
+  const picks = Array.from({ length: k }, (_, i) => {
+    const branch = branches[Math.floor(rnd() * branches.length)]!;
+    return { i, branch, target: i % 2 === 0 ? ancestorAt(byId, branch, 'district') : root };
+  });
+  const campaignId = cascade.spec.id;
+
+  const returnedAt = new Map<string, { at: number; callMs: number; target: 'district' | 'city' }>();
+  const failures: string[] = [];
+  let received = 0;
+  let acknowledged = 0;
+  const startedAt = Date.now();
+  const m = monitor('escalations', startedAt, async () => ({ returned: returnedAt.size, received, acknowledged, failed: failures.length, k }));
+
+  say(`escalations: ${k} escalations from random branches (half to their district, half to ${root.id}), all at once`);
+  // Everyone at once: K updates in flight together (the gRPC channel multiplexes them).
+  const firing = pool(picks, k, async ({ i, branch, target }) => {
+    const handle = orgHandle(infra.client, campaignId, branch.id);
+    const problemId = `storm-${i}`;
+    try {
+      await handle.executeUpdate(recordProblemUpdate, {
+        args: [{ problemId, source: 'self_inspection', category: '减负', description: `同一张表反复填报（${i}）`, by }],
+      });
+      const sent = Date.now();
+      const { escalationId } = await handle.executeUpdate(escalateProblemUpdate, {
+        args: [{ problemId, targetOrgId: target.id, reason: '根子在上面', by }],
+      });
+      const at = Date.now();
+      returnedAt.set(escalationId, { at, callMs: at - sent, target: target.level === 'city' ? 'city' : 'district' });
+    } catch (error) {
+      failures.push(`${branch.id}#${problemId}: ${String(error)}`);
+    }
+  });
+
+  type Row = { id: string; recorded_at: Date; occurred_at: Date };
+  const rowsOf = async (type: string, status?: string): Promise<Row[]> => {
+    let q = infra.db
+      .selectFrom('events')
+      .select([sql<string>`payload->>'escalationId'`.as('id'), sql<Date>`recorded_at`.as('recorded_at'), sql<Date>`occurred_at`.as('occurred_at')])
+      .where('campaign_id', '=', campaignId)
+      .where('type', '=', type);
+    if (status) q = q.where(sql<string>`payload->>'status'`, '=', status);
+    return q.execute();
+  };
+  let receivedRows: Row[] = [];
+  let ackRows: Row[] = [];
+  const deadline = Date.now() + args.timeoutSeconds * 1000;
+  let fired = false;
+  void firing.then(() => (fired = true));
+  for (;;) {
+    receivedRows = await rowsOf('EscalationReceived');
+    ackRows = await rowsOf('EscalationProgress', 'acknowledged');
+    received = receivedRows.length;
+    acknowledged = ackRows.length;
+    if (fired && received >= returnedAt.size && acknowledged >= returnedAt.size) break;
+    if (Date.now() > deadline) {
+      await m.stop();
+      throw new Error(`escalations: after ${args.timeoutSeconds} s, ${received} received and ${acknowledged} acknowledged of ${returnedAt.size} sent`);
+    }
+    await sleep(200);
+  }
+  await firing;
+  await m.stop();
+  if (failures.length) say(`escalations: ${failures.length} calls failed, e.g. ${failures[0]}`);
+
+  const latencies = (rows: Row[], clock: 'recorded_at' | 'occurred_at') =>
+    rows.flatMap((r) => {
+      const sent = returnedAt.get(r.id);
+      return sent ? [{ t: sent.at, v: new Date(r[clock]).getTime() - sent.at, target: sent.target }] : [];
+    });
+  const receivedLat = latencies(receivedRows, 'recorded_at');
+  const receivedLatWorkflowClock = latencies(receivedRows, 'occurred_at');
+  const ackLat = latencies(ackRows, 'recorded_at');
+  const endedAt = Math.max(...receivedRows.map((r) => new Date(r.recorded_at).getTime()), ...ackRows.map((r) => new Date(r.recorded_at).getTime()));
+  const seconds = (endedAt - startedAt) / 1000;
+
+  const events = await infra.db
+    .selectFrom('events')
+    .select(sql<Date>`recorded_at`.as('recorded_at'))
+    .where('campaign_id', '=', campaignId)
+    .where(sql<boolean>`recorded_at between ${new Date(startedAt)} and ${new Date(endedAt)}`)
+    .execute();
+  const eventTimes = events.map((e) => ({ t: new Date(e.recorded_at).getTime() }));
+  const callMs = [...returnedAt.values()].map((r) => r.callMs);
+
+  const figures: Record<string, unknown> = {
+    escalations: k,
+    sent: returnedAt.size,
+    failed: failures.length,
+    seconds: round2(seconds),
+    /** Headline: the target's EscalationReceived row, from the escalate call's return. */
+    ackLatencyMs: summarise(receivedLat.map((l) => l.v)),
+    ackLatencyMsByTarget: {
+      district: summarise(receivedLat.filter((l) => l.target === 'district').map((l) => l.v)),
+      city: summarise(receivedLat.filter((l) => l.target === 'city').map((l) => l.v)),
+    },
+    ackLatencyMsWorkflowClock: summarise(receivedLatWorkflowClock.map((l) => l.v)),
+    originAcknowledgedLatencyMs: summarise(ackLat.map((l) => l.v)),
+    escalateCallMs: summarise(callMs),
+    escalationsPerSecond: round1(returnedAt.size / seconds),
+    eventsPerSecond: round1(events.length / seconds),
+    eventsDuringStorm: events.length,
+    campaignId,
+    prepareCascadeSeconds: round2(cascade.seconds),
+  };
+  const lat = bins(receivedLat, startedAt);
+  const charts: Chart[] = [
+    {
+      title: 'Escalations acknowledged over time (target EscalationReceived rows)',
+      yLabel: 'escalations',
+      lines: [
+        { name: 'returned to caller', points: m.samples.map((s) => [s.t, s.returned!]) },
+        { name: 'received at target', points: m.samples.map((s) => [s.t, s.received!]) },
+        { name: 'acknowledged at origin', points: m.samples.map((s) => [s.t, s.acknowledged!]) },
+      ],
+    },
+    {
+      title: 'Throughput: events recorded per second',
+      yLabel: 'events/s',
+      lines: [{ name: 'events/s', points: bins(eventTimes, startedAt).map((b): [number, number] => [b.t, b.count]) }],
+    },
+    {
+      title: 'Ack latency by second the escalate call returned',
+      yLabel: 'ms',
+      lines: [
+        { name: 'p50', points: lat.filter((b) => b.values.length).map((b): [number, number] => [b.t, percentile(b.values, 50)]) },
+        { name: 'p99', points: lat.filter((b) => b.values.length).map((b): [number, number] => [b.t, percentile(b.values, 99)]) },
+      ],
+    },
+  ];
+  const ack = figures.ackLatencyMs as { p50: number; p99: number };
+  say(`escalations: ${returnedAt.size} acknowledged in ${seconds.toFixed(1)} s; ack p50 ${ack.p50} ms, p99 ${ack.p99} ms; ${round1(events.length / seconds)} events/s`);
+  return { figures, charts, startedAt, endedAt };
+}
+
+export async function runEscalations(ctx: RunContext): Promise<ScenarioOutput> {
+  const cascade = await cascadeEngine(ctx, 'prepare');
+  const storm = await escalationStorm(ctx, cascade);
+  return { figures: storm.figures, charts: storm.charts };
+}
