@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { recordEvents } from './record-events.js';
+import { deliverSignals, loadEscalation } from './deliver-signals.js';
 import { signalChildOrgs, startChildOrgs } from './org-fanout.js';
 
 export interface ActivityDeps {
@@ -22,6 +23,8 @@ export function createActivities(deps: ActivityDeps) {
     recordEvents: recordEvents(deps),
     startChildOrgs: startChildOrgs(deps),
     signalChildOrgs: signalChildOrgs(deps),
+    deliverSignals: deliverSignals(deps),
+    loadEscalation: loadEscalation(deps),
   };
 }
 

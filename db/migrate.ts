@@ -9,6 +9,7 @@ import * as ledger from './migrations/2026-11-25T0900-ledger.js';
 import * as escalations from './migrations/2026-11-25T1000-escalations.js';
 import * as directives from './migrations/2026-11-25T1100-directives.js';
 import * as jointAnswers from './migrations/2026-11-25T1200-joint-answers.js';
+import * as escalationLookup from './migrations/2026-11-25T1300-escalation-lookup.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1000-escalations': escalations,
   '2026-11-25T1100-directives': directives,
   '2026-11-25T1200-joint-answers': jointAnswers,
+  '2026-11-25T1300-escalation-lookup': escalationLookup,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -43,21 +43,83 @@ export function isNewer(held: { hop: number; status: string }, notice: Escalatio
   return RANK[notice.status] > (RANK[held.status as EscalationNotice['status']] ?? -1);
 }
 
-/** The target's record of an escalation it received. */
+/**
+ * The target's record of an escalation it received. It holds no text: a district may
+ * hold ten thousand of these through continue-as-new, whose input must stay under
+ * Temporal's 2 MiB payload limit, so the message itself stays in the event store (this
+ * org's `EscalationReceived` event) and is read back when a claim or a forward needs it.
+ * The origin's workflow id is the part of the escalation id before `#`.
+ */
 export interface InboxEscalation {
-  message: EscalationMessage;
   status: 'pending' | 'claimed' | 'forwarded';
+  /** The hop at which it reached this org. */
+  hop: number;
   claimDeadlineMs: number;
   problemId: string | null;
 }
 
-/** A signal waiting to be sent to another workflow; kept in state so continue-as-new loses none. */
+/** Carried state from before inbox entries were compacted held the whole message. */
+type LegacyInboxEscalation = Omit<InboxEscalation, 'hop'> & { message: EscalationMessage };
+
+/** Brings a carried inbox to the current shape (entries from older runs held the message). */
+export function compactInbox(inbox: Record<string, InboxEscalation | LegacyInboxEscalation>): Record<string, InboxEscalation> {
+  const out: Record<string, InboxEscalation> = {};
+  for (const [id, e] of Object.entries(inbox)) {
+    out[id] = 'message' in e ? { status: e.status, hop: e.message.hop, claimDeadlineMs: e.claimDeadlineMs, problemId: e.problemId } : e;
+  }
+  return out;
+}
+
+/** The origin's workflow, read from the escalation id. */
+export function originWorkflowOf(escalationId: string): string {
+  const i = escalationId.lastIndexOf('#');
+  return i < 0 ? escalationId : escalationId.slice(0, i);
+}
+
+/**
+ * A signal waiting to be sent to another workflow; kept in state so continue-as-new
+ * loses none. A forward carries no message: `fromStore` names the event it is rebuilt
+ * from when it is delivered.
+ */
 export interface OutgoingSignal {
   workflowId: string;
   signal: 'escalationReceived' | 'escalationNotice' | 'jointPartStatus';
-  payload: EscalationMessage | EscalationNotice | import('./joint.js').JointPartStatus;
+  payload: EscalationMessage | EscalationNotice | import('./joint.js').JointPartStatus | null;
+  /** For a forward: the stream whose `EscalationReceived` event holds the message, and the hop it goes on with. */
+  fromStore?: { streamId: string; escalationId: string; hop: number };
   /** The origin's problem, so a delivery failure can be recorded against it. */
   originProblemId: string | null;
+}
+
+/** Rebuilds the message an org received from its `EscalationReceived` event, for the next hop. */
+export function messageFromReceived(
+  e: { escalationId: string; originCampaignId: string; originOrgId: string; originProblemId: string; category: string; description: string; reason: string },
+  hop: number,
+): EscalationMessage {
+  return {
+    escalationId: e.escalationId,
+    origin: { campaignId: e.originCampaignId, orgId: e.originOrgId, problemId: e.originProblemId, workflowId: originWorkflowOf(e.escalationId) },
+    category: e.category,
+    description: e.description,
+    reason: e.reason,
+    hop,
+  };
+}
+
+/**
+ * The next batch to deliver: at most `maxCount` signals and about `maxBytes` of JSON (an
+ * activity's input is one payload, and an origin's messages may carry 2,000-character
+ * descriptions), but always at least one.
+ */
+export function nextBatch(outgoing: readonly OutgoingSignal[], maxCount: number, maxBytes: number): OutgoingSignal[] {
+  let bytes = 0;
+  let n = 0;
+  while (n < outgoing.length && n < maxCount) {
+    bytes += JSON.stringify(outgoing[n]).length * 3; // worst case: every character three UTF-8 bytes
+    if (n > 0 && bytes > maxBytes) break;
+    n += 1;
+  }
+  return outgoing.slice(0, n);
 }
 
 export function escalationIdOf(originWorkflowId: string, problemId: string): string {

@@ -23,7 +23,8 @@ import { acceptSnapshot, sumFigures, zeroFigures, type ChildSnapshot, type Figur
 import type { Level } from './levels.js';
 import { Rejection } from './rejection.js';
 import { similarTopics } from './similarity.js';
-import { escalationIdOf, isNewer, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
+import { packChildren, packInbox, unpackChildren, unpackInbox, type PackedChildren, type PackedInbox } from './carry.js';
+import { compactInbox, escalationIdOf, isNewer, originWorkflowOf, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
 import { orgWorkflowId } from './campaign.js';
 import { jointItemId, type JointPartAssignment } from './joint.js';
 import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveSpec } from './directive.js';
@@ -58,6 +59,9 @@ interface TopicState {
   measures: number;
 }
 
+
+/** State as continue-as-new carries it: the parts that grow with the org's surroundings packed (see `carry.ts`). */
+export type CarriedOrgNodeState = Omit<OrgNodeState, 'children' | 'inbox'> & { packedChildren: PackedChildren; packedInbox: PackedInbox };
 
 /** Everything an org workflow must carry through continue-as-new. JSON only. */
 export interface OrgNodeState {
@@ -123,13 +127,25 @@ export class OrgNode {
 
   readonly state: OrgNodeState;
 
-  /** `carried` is the state a previous run handed to continue-as-new; fields added since then start empty. */
+  /**
+   * `carried` is the state a previous run handed to continue-as-new, packed by `carry()`
+   * (or, from runs before packing, plain); fields added since then start empty.
+   */
   constructor(
     readonly campaign: CampaignRef,
     readonly org: OrgRef,
-    carried?: Partial<OrgNodeState>,
+    carried?: Partial<OrgNodeState> | CarriedOrgNodeState,
   ) {
-    this.state = { ...OrgNode.initialState(), ...carried };
+    const { packedChildren, packedInbox, ...plain } = (carried ?? {}) as Partial<CarriedOrgNodeState> & Partial<OrgNodeState>;
+    this.state = { ...OrgNode.initialState(), ...plain };
+    if (packedChildren) this.state.children = unpackChildren(packedChildren);
+    this.state.inbox = packedInbox ? unpackInbox(packedInbox) : compactInbox(this.state.inbox);
+  }
+
+  /** The state to continue as new with: children and inbox packed, so it stays far under Temporal's 2 MiB input limit. */
+  carry(): CarriedOrgNodeState {
+    const { children, inbox, ...rest } = this.state;
+    return { ...rest, packedChildren: packChildren(children), packedInbox: packInbox(inbox) };
   }
 
   static initialState(): OrgNodeState {
@@ -523,7 +539,7 @@ export class OrgNode {
   escalationReceived(message: EscalationMessage, nowMs: number): void {
     if (this.state.inbox[message.escalationId]) return;
     const claimDeadlineMs = nowMs + this.campaign.rules.claimDeadlineDays * 86_400_000;
-    this.state.inbox[message.escalationId] = { message, status: 'pending', claimDeadlineMs, problemId: null };
+    this.state.inbox[message.escalationId] = { status: 'pending', hop: message.hop, claimDeadlineMs, problemId: null };
     const { origin } = message;
     this.emit(nowMs, {
       type: 'EscalationReceived',
@@ -537,20 +553,31 @@ export class OrgNode {
       hop: message.hop,
       claimDeadline: new Date(claimDeadlineMs).toISOString(),
     });
-    this.notify(message, 'acknowledged', null);
+    this.notify(message.escalationId, message.hop, 'acknowledged', null);
     this.advance(nowMs);
   }
 
   /**
-   * 认领: the escalation becomes an item of this org's ledger with the full lifecycle,
-   * or joins an existing item (merging escalations with one root cause).
+   * Whether claiming needs the escalation's message (a new item is made from its text);
+   * the workflow then reads it from the event store. Rejects what the claim would reject.
    */
-  claimEscalation(cmd: { escalationId: string; problemId?: string | undefined; intoProblemId?: string | undefined; by: string }, nowMs: number): { escalationId: string; problemId: string } {
-    const entry = this.state.inbox[cmd.escalationId];
-    if (!entry) throw new Rejection('NotFound', `no escalation ${cmd.escalationId} at ${this.org.id}`, 'escalationId');
-    if (entry.status === 'claimed') return { escalationId: cmd.escalationId, problemId: entry.problemId! };
-    if (entry.status !== 'pending') throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
-    this.assertOpenForBusiness();
+  claimNeedsMessage(cmd: { escalationId: string; intoProblemId?: string | undefined }): boolean {
+    const entry = this.claimable(cmd.escalationId);
+    return entry !== null && !cmd.intoProblemId;
+  }
+
+  /**
+   * 认领: the escalation becomes an item of this org's ledger with the full lifecycle,
+   * or joins an existing item (merging escalations with one root cause). A new item
+   * needs `message`, which the workflow reads back from this org's `EscalationReceived` event.
+   */
+  claimEscalation(
+    cmd: { escalationId: string; problemId?: string | undefined; intoProblemId?: string | undefined; by: string },
+    nowMs: number,
+    message: EscalationMessage | null = null,
+  ): { escalationId: string; problemId: string } {
+    const entry = this.claimable(cmd.escalationId);
+    if (!entry) return { escalationId: cmd.escalationId, problemId: this.state.inbox[cmd.escalationId]!.problemId! };
     let problemId: string;
     if (cmd.intoProblemId) {
       const into = itemOf(this.state.problems, cmd.intoProblemId, this.org.id);
@@ -559,17 +586,27 @@ export class OrgNode {
     } else {
       problemId = cmd.problemId ?? `esc-${Object.keys(this.state.problems).length + 1}`;
       if (this.state.problems[problemId]) throw new Rejection('Conflict', `problem ${problemId} already exists; pass intoProblemId to merge`, 'problemId');
-      const { message } = entry;
+      if (!message || message.escalationId !== cmd.escalationId) throw new Error(`claiming ${cmd.escalationId} as a new item needs its message`);
       this.enterLedger({ problemId, source: 'escalation', category: message.category, description: `${message.description}（${message.origin.orgId} 上报：${message.reason}）`, by: cmd.by }, nowMs, null);
       this.state.problems[problemId]!.origins = [cmd.escalationId];
     }
     entry.status = 'claimed';
     entry.problemId = problemId;
-    this.emit(nowMs, { type: 'EscalationClaimed', escalationId: cmd.escalationId, problemId, merged: Boolean(cmd.intoProblemId), hop: entry.message.hop, by: cmd.by });
-    this.notify(entry.message, 'claimed', problemId);
+    this.emit(nowMs, { type: 'EscalationClaimed', escalationId: cmd.escalationId, problemId, merged: Boolean(cmd.intoProblemId), hop: entry.hop, by: cmd.by });
+    this.notify(cmd.escalationId, entry.hop, 'claimed', problemId);
     if (this.state.problems[problemId]!.status === 'closed') this.answerOrigin(cmd.escalationId, problemId, null);
     this.advance(nowMs);
     return { escalationId: cmd.escalationId, problemId };
+  }
+
+  /** The pending entry a claim acts on; null when it is already claimed (the claim is a repeat). */
+  private claimable(escalationId: string): InboxEscalation | null {
+    const entry = this.state.inbox[escalationId];
+    if (!entry) throw new Rejection('NotFound', `no escalation ${escalationId} at ${this.org.id}`, 'escalationId');
+    if (entry.status === 'claimed') return null;
+    if (entry.status !== 'pending') throw new Rejection('Conflict', `escalation ${escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
+    this.assertOpenForBusiness();
+    return entry;
   }
 
   /** Passes an escalation to the parent org, with a reason. */
@@ -617,18 +654,24 @@ export class OrgNode {
     const entry = this.state.inbox[escalationId]!;
     entry.status = 'forwarded';
     const toOrgId = this.org.parentId!;
-    this.emit(nowMs, { type: 'EscalationForwarded', escalationId, toOrgId, reason, lapsed, hop: entry.message.hop, by });
-    this.send(orgWorkflowId(this.campaign.id, toOrgId), 'escalationReceived', { ...entry.message, hop: entry.message.hop + 1 }, null);
-    this.notify(entry.message, 'forwarded', `${lapsed ? 'lapsed at' : 'forwarded by'} ${this.org.id} to ${toOrgId}: ${reason}`, toOrgId);
+    this.emit(nowMs, { type: 'EscalationForwarded', escalationId, toOrgId, reason, lapsed, hop: entry.hop, by });
+    this.state.outgoing.push({
+      workflowId: orgWorkflowId(this.campaign.id, toOrgId),
+      signal: 'escalationReceived',
+      payload: null,
+      fromStore: { streamId: this.streamId, escalationId, hop: entry.hop + 1 },
+      originProblemId: null,
+    });
+    this.notify(escalationId, entry.hop, 'forwarded', `${lapsed ? 'lapsed at' : 'forwarded by'} ${this.org.id} to ${toOrgId}: ${reason}`, toOrgId);
   }
 
   private answerOrigin(escalationId: string, problemId: string, result: string | null): void {
     const entry = this.state.inbox[escalationId];
-    if (entry) this.notify(entry.message, 'answered', result ?? `answered by ${this.org.id} (${problemId})`);
+    if (entry) this.notify(escalationId, entry.hop, 'answered', result ?? `answered by ${this.org.id} (${problemId})`);
   }
 
-  private notify(message: EscalationMessage, status: EscalationNotice['status'], detail: string | null, atOrgId = this.org.id): void {
-    this.send(message.origin.workflowId, 'escalationNotice', { escalationId: message.escalationId, status, atOrgId, detail, hop: message.hop }, null);
+  private notify(escalationId: string, hop: number, status: EscalationNotice['status'], detail: string | null, atOrgId = this.org.id): void {
+    this.send(originWorkflowOf(escalationId), 'escalationNotice', { escalationId, status, atOrgId, detail, hop }, null);
   }
 
   private send(workflowId: string, signal: OutgoingSignal['signal'], payload: OutgoingSignal['payload'], originProblemId: string | null): void {

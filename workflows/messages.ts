@@ -56,6 +56,16 @@ export const claimEscalationUpdate = defineUpdate<{ escalationId: string; proble
 export const forwardEscalationUpdate = defineUpdate<{ escalationId: string; toOrgId: string }, [ForwardEscalationCommand]>('forwardEscalation');
 /** 下题上答, between org workflows: an escalation arriving, and news of it going back to its origin. */
 export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escalationReceived');
+/**
+ * How escalations are delivered between org workflows: an Update, not a signal, because
+ * the server admits only a few updates to one workflow at a time and turns the rest
+ * back to their senders (whose delivery activity retries). Ten thousand escalations
+ * aimed at one district then queue at the senders instead of flooding the district with
+ * signals faster than it can continue as new (a workflow cannot continue as new while
+ * signals keep arriving). One update carries every escalation a sender has for that
+ * target, up to 100. The signal stays for messages sent before.
+ */
+export const receiveEscalationsUpdate = defineUpdate<{ received: number }, [EscalationMessage[]]>('receiveEscalations');
 export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');
 
 export const issueDirectiveUpdate = defineUpdate<{ directiveId: string }, [IssueDirectiveCommand]>('issueDirective');

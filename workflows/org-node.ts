@@ -41,7 +41,7 @@ import {
 } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { OrgSummary } from '../domain/events.js';
-import { chinaDate, OrgNode, type CampaignRef, type OrgNodeState, type OrgRef } from '../domain/org-node.js';
+import { chinaDate, OrgNode, type CampaignRef, type CarriedOrgNodeState, type OrgNodeState, type OrgRef } from '../domain/org-node.js';
 import {
   childProgressSignal,
   closeCampaignSignal,
@@ -55,6 +55,7 @@ import {
   escalateProblemUpdate,
   escalationNoticeSignal,
   escalationReceivedSignal,
+  receiveEscalationsUpdate,
   forwardEscalationUpdate,
   democraticLifeMeetingUpdate,
   discloseProblemsUpdate,
@@ -72,15 +73,16 @@ import {
   vetTopicUpdate,
 } from './messages.js';
 import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
-import { decide, EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
+import { nextBatch } from '../domain/escalation.js';
+import { decide, EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
 
 export interface OrgNodeInput {
   campaign: CampaignRef;
   org: OrgRef;
   /** Where progress goes: the parent org's workflow, or the campaign's for the root. */
   parentWorkflowId: string;
-  /** Present when continuing as new. */
-  state?: OrgNodeState;
+  /** Present when continuing as new: packed by `OrgNode.carry()` (plain from older runs). */
+  state?: CarriedOrgNodeState | OrgNodeState;
   /** History length at which to continue as new (tests lower it). */
   historyLimit?: number;
   /** Directives live above when this org was started (上题下答). */
@@ -89,8 +91,9 @@ export interface OrgNodeInput {
 
 const DEFAULT_HISTORY_LIMIT = 3000;
 const CASCADE_PAGE = 500;
-/** Outgoing signals in flight at once: well under the 2,000 pending-signal limit. */
-const OUTGOING_BATCH = 100;
+/** Messages to other orgs per delivery activity: by count, and by size (an activity's input is one payload). */
+const OUTGOING_BATCH = 500;
+const OUTGOING_BYTES = 512 * 1024;
 
 export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> {
   const node = new OrgNode(input.campaign, input.org, input.state);
@@ -126,13 +129,27 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     validator: validateWith(ConcludeReviewCommand),
   });
   setHandler(escalateProblemUpdate, (cmd) => command(() => node.escalateProblem(cmd, Date.now())), { validator: validateWith(EscalateProblemCommand) });
-  setHandler(claimEscalationUpdate, (cmd) => command(() => node.claimEscalation(cmd, Date.now())), { validator: validateWith(ClaimEscalationCommand) });
+  setHandler(
+    claimEscalationUpdate,
+    async (cmd) => {
+      // A new item is made from the escalation's text, which state does not keep: read it back from the event store.
+      const message = decide(() => node.claimNeedsMessage(cmd))
+        ? await recorder.flush().then(() => store.loadEscalation({ streamId: node.streamId, escalationId: cmd.escalationId }))
+        : null;
+      return command(() => node.claimEscalation(cmd, Date.now(), message));
+    },
+    { validator: validateWith(ClaimEscalationCommand) },
+  );
   setHandler(forwardEscalationUpdate, (cmd) => command(() => node.forwardEscalation(cmd, Date.now())), { validator: validateWith(ForwardEscalationCommand) });
   setHandler(issueDirectiveUpdate, (cmd) => command(() => node.issueDirective(IssueDirectiveCommand.parse(cmd), Date.now())), { validator: validateWith(IssueDirectiveCommand) });
   setHandler(cancelDirectiveUpdate, (cmd) => command(() => node.cancelDirective(cmd, Date.now())), { validator: validateWith(CancelDirectiveCommand) });
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
   setHandler(jointPartAssignedSignal, (part) => node.jointPartAssigned(part, Date.now()));
   setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
+  setHandler(receiveEscalationsUpdate, (messages) => {
+    for (const message of messages) node.escalationReceived(message, Date.now());
+    return { received: messages.length };
+  });
   setHandler(escalationNoticeSignal, (notice) => node.escalationNotice(notice, Date.now()));
   setHandler(childProgressSignal, ({ childId, snapshot }) => node.childReported(childId, snapshot, Date.now()));
   let closeRequest: CloseCampaignCommand | null = null;
@@ -192,6 +209,15 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     node.checkDeadlines(Date.now());
     if (node.finished) break;
 
+    // Checked before every step, so a storm of messages, which keeps the loop busy
+    // delivering, still continues as new in time. State carries all pending work.
+    if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
+      await recorder.drain();
+      // A close that arrived while draining is applied first: it lives outside the state.
+      if (!closeRequest || node.state.closing) await continueAsNew<typeof orgNodeWorkflow>({ ...input, state: node.carry() });
+      continue;
+    }
+
     if (node.needsCascade) {
       const page = await fanout.startChildOrgs({
         campaign: input.campaign,
@@ -218,14 +244,15 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       continue;
     }
 
-    // Messages to other orgs (下题上答) go out in batches; one that cannot be delivered is recorded.
+    // Messages to other orgs (下题上答, 同题共答) go out in batches, after the events that
+    // caused them are recorded (a forward's text is read from them); one that cannot be
+    // delivered is recorded against its item.
     if (node.state.outgoing.length > 0) {
-      const batch = node.state.outgoing.slice(0, OUTGOING_BATCH);
-      const delivered = await Promise.all(
-        batch.map((m) => getExternalWorkflowHandle(m.workflowId).signal(m.signal, m.payload).then(() => true, () => false)),
-      );
+      await recorder.flush();
+      const batch = nextBatch(node.state.outgoing, OUTGOING_BATCH, OUTGOING_BYTES);
+      const { undelivered } = await fanout.deliverSignals(batch);
       node.state.outgoing.splice(0, batch.length);
-      batch.forEach((m, i) => delivered[i] || node.deliveryFailed(m, Date.now()));
+      for (const i of undelivered) node.deliveryFailed(batch[i]!, Date.now());
       continue;
     }
 
@@ -237,11 +264,6 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       await recorder.flush();
     }
     showOperator();
-
-    if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
-      await recorder.drain();
-      await continueAsNew<typeof orgNodeWorkflow>({ ...input, state: node.state });
-    }
 
     // Sleep until something changes or the next report or the campaign's end is due.
     const seen = node.revision;

@@ -1,0 +1,116 @@
+/**
+ * Messages between org workflows (下题上答's escalations, notices and joint-part news),
+ * sent by an activity in batches rather than as the workflow's own external signals: a
+ * district acknowledging ten thousand escalations then adds three history events per
+ * batch instead of two per message, and never approaches Temporal's limit of 2,000
+ * pending outgoing signals. A forward's message is rebuilt here from the forwarding
+ * org's `EscalationReceived` event, so workflow state never holds the text.
+ *
+ * Delivery is at least once (a retried batch sends some signals again); every receiver
+ * ignores a message it already has.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { messageFromReceived, type EscalationMessage, type OutgoingSignal } from '../domain/escalation.js';
+import type { DomainEvent } from '../domain/events.js';
+import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
+import type { ActivityDeps } from './index.js';
+
+const CONCURRENCY = 32;
+/** Escalations to one target per update: a lapse that forwards thousands at once sends them in a few updates. */
+const PER_UPDATE = 100;
+
+/** One send: a signal, or an update carrying every escalation of the batch bound for one target. */
+interface Send {
+  workflowId: string;
+  indexes: number[];
+  run: () => Promise<unknown>;
+}
+
+/** Sends a batch; answers the indexes of the messages whose workflow is not running. */
+export function deliverSignals({ db, client }: ActivityDeps) {
+  return async function deliverSignals(signals: OutgoingSignal[]): Promise<{ undelivered: number[] }> {
+    const stored = await storedMessages(db, signals.flatMap((s) => (s.fromStore ? [s.fromStore] : [])));
+    const messageOf = (s: OutgoingSignal) => {
+      if (!s.fromStore) return s.payload;
+      return { ...stored.get(`${s.fromStore.streamId} ${s.fromStore.escalationId}`)!, hop: s.fromStore.hop };
+    };
+    const sends: Send[] = [];
+    const escalations = new Map<string, number[]>();
+    signals.forEach((s, i) => {
+      if (s.signal === 'escalationReceived') escalations.set(s.workflowId, [...(escalations.get(s.workflowId) ?? []), i]);
+      else sends.push({ workflowId: s.workflowId, indexes: [i], run: () => client.workflow.getHandle(s.workflowId).signal(s.signal, messageOf(s)) });
+    });
+    for (const [workflowId, indexes] of escalations) {
+      for (let k = 0; k < indexes.length; k += PER_UPDATE) {
+        const chunk = indexes.slice(k, k + PER_UPDATE);
+        const messages = chunk.map((i) => messageOf(signals[i]!) as EscalationMessage);
+        sends.push({ workflowId, indexes: chunk, run: () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }) });
+      }
+    }
+    const undelivered: number[] = [];
+    for (let i = 0; i < sends.length; i += CONCURRENCY) {
+      await Promise.all(
+        sends.slice(i, i + CONCURRENCY).map(async (send) => {
+          if (!(await withBackoff(send.run))) undelivered.push(...send.indexes);
+        }),
+      );
+      Context.current().heartbeat(i);
+    }
+    return { undelivered: undelivered.sort((a, b) => a - b) };
+  };
+}
+
+/** The messages escalations arrived with here, read from the events that received them; keyed `<stream> <escalation id>`. */
+async function storedMessages(db: Kysely<Database>, refs: Array<{ streamId: string; escalationId: string }>): Promise<Map<string, EscalationMessage>> {
+  const found = new Map<string, EscalationMessage>();
+  const byStream = new Map<string, string[]>();
+  for (const r of refs) byStream.set(r.streamId, [...(byStream.get(r.streamId) ?? []), r.escalationId]);
+  for (const [streamId, ids] of byStream) {
+    const rows = await db
+      .selectFrom('events')
+      .select('payload')
+      .where('stream_id', '=', streamId)
+      .where('type', '=', 'EscalationReceived')
+      .where(sql<string>`payload->>'escalationId'`, 'in', ids)
+      .execute();
+    for (const row of rows) {
+      const e = row.payload as Extract<DomainEvent, { type: 'EscalationReceived' }>;
+      found.set(`${streamId} ${e.escalationId}`, messageFromReceived(e, e.hop));
+    }
+  }
+  const missing = refs.find((r) => !found.has(`${r.streamId} ${r.escalationId}`));
+  // The workflow records its events before it asks; a miss is a fault to retry, not to skip.
+  if (missing) throw ApplicationFailure.retryable(`no EscalationReceived event for ${missing.escalationId} in ${missing.streamId}`, 'EscalationNotRecorded');
+  return found;
+}
+
+/** One escalation's message as this org received it, for a claim that makes a new item of it. */
+export function loadEscalation({ db }: Pick<ActivityDeps, 'db'>) {
+  return async function loadEscalation(input: { streamId: string; escalationId: string }): Promise<EscalationMessage> {
+    const found = await storedMessages(db, [input]);
+    return found.get(`${input.streamId} ${input.escalationId}`)!;
+  };
+}
+
+/**
+ * Sends one message, retrying what the server turns back for now (a workflow busy with
+ * its maximum of in-flight updates, or continuing as new) with jittered backoff.
+ * Answers false when the target workflow does not exist (or has finished).
+ */
+async function withBackoff(send: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await send();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      if (attempt >= 30) throw err;
+      Context.current().heartbeat();
+      await sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    }
+  }
+}
