@@ -51,6 +51,17 @@ const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
 
 let runtimeInstalled = false;
 
+/** Worker overload signs seen during the run (reported in the result). */
+export const workerWarnings = { slowWorkflowTasks: 0, workflowTaskTimedOut: 0, other: 0 };
+
+function workerLog(line: string): void {
+  const slow = /exceeded 5 seconds/.test(line);
+  const lost = /Task not found when completing/.test(line);
+  const key = slow ? 'slowWorkflowTasks' : lost ? 'workflowTaskTimedOut' : 'other';
+  workerWarnings[key] += 1;
+  if (workerWarnings[key] <= 3) say(`worker: ${line.slice(0, 300)}${workerWarnings[key] === 3 ? ' (further ones counted, not shown)' : ''}`);
+}
+
 export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Promise<Infra> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
@@ -111,8 +122,14 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
     await seedOrgs(db, orgs);
 
     if (!runtimeInstalled) {
-      // The worker's INFO lines would bury the live counters.
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      // The worker's INFO lines would bury the live counters, and the SDK core writes to
+      // stdout unless forwarded: stdout must end with the RESULT line, so core logs come
+      // through here, to stderr, and the two warnings that say the worker is overloaded
+      // are counted for the result (after a few examples) instead of flooding the log.
+      Runtime.install({
+        logger: new DefaultLogger('WARN', (entry) => workerLog(`${entry.level} ${entry.message}`)),
+        telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+      });
       runtimeInstalled = true;
     }
     const connection = await Connection.connect({ address });

@@ -7,10 +7,11 @@
  * figure into BENCHMARKS.md) reads one line. Benchmarks are not tests: nothing here
  * asserts a timing; a run fails only when the scenario itself could not complete.
  */
+import { spawnSync } from 'node:child_process';
 import { generateTree } from '../domain/generate-tree.js';
 import { parseBenchArgs, type Scenario } from './args.js';
 import type { RunContext, ScenarioOutput } from './context.js';
-import { startInfra } from './infra.js';
+import { startInfra, workerWarnings } from './infra.js';
 import { say } from './live.js';
 import { machine, writeResult } from './report.js';
 import { runCascade } from './scenarios/cascade.js';
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
   const orgs = generateTree(args.shape);
   const started = Date.now();
+  const engine = engineVersion();
   say(`bench: shape ${args.shape} (${orgs.length} orgs), scenario ${args.scenario}`);
   const infra = await startInfra(args, orgs);
   let output: ScenarioOutput;
@@ -45,7 +47,9 @@ async function main(): Promise<number> {
     scenario: args.scenario,
     orgs: orgs.length,
     ...output.figures,
+    workerWarnings,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+    engine,
     servers: infra.servers,
     machine: machine(),
     wallSeconds: Math.round((Date.now() - started) / 1000),
@@ -55,6 +59,16 @@ async function main(): Promise<number> {
   say(`bench: wrote ${files.json} and ${files.html}`);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   return 0;
+}
+
+/**
+ * The commit the engine was measured at, and which engine files differed from it: the
+ * repository changes under a running benchmark, and a figure must say what it measured.
+ */
+function engineVersion(): { commit: string; uncommitted: string[] } {
+  const git = (...a: string[]) => spawnSync('git', a, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const dirty = git('status', '--porcelain', '--', 'workflows', 'activities', 'domain', 'db', 'api', 'worker', 'client');
+  return { commit: git('rev-parse', '--short', 'HEAD'), uncommitted: dirty ? dirty.split('\n').map((l) => l.slice(3)) : [] };
 }
 
 main().then(

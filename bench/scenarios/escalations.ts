@@ -63,9 +63,17 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   const startedAt = Date.now();
   const m = monitor('escalations', startedAt, async () => ({ returned: returnedAt.size, received, acknowledged, failed: failures.length, k }));
 
-  say(`escalations: ${k} escalations from random branches (half to their district, half to ${root.id}), all at once`);
-  // Everyone at once: K updates in flight together (the gRPC channel multiplexes them).
-  const firing = pool(picks, k, async ({ i, branch, target }) => {
+  // Every branch at once, each branch's own escalations one after the other: a secretary
+  // presses one button at a time, and Temporal refuses more than a few updates in flight
+  // on one workflow (history.maxInFlightUpdates), which on a small tree (27 branches for
+  // 1,000 escalations) would measure that limit instead of the engine.
+  const byBranch = new Map<string, typeof picks>();
+  for (const p of picks) byBranch.set(p.branch.id, [...(byBranch.get(p.branch.id) ?? []), p]);
+  say(`escalations: ${k} escalations from ${byBranch.size} random branches (half to their district, half to ${root.id}), all branches at once`);
+  const firing = pool([...byBranch.values()], byBranch.size, async (mine) => {
+    for (const pick of mine) await fire(pick);
+  });
+  async function fire({ i, branch, target }: (typeof picks)[number]): Promise<void> {
     const handle = orgHandle(infra.client, campaignId, branch.id);
     const problemId = `storm-${i}`;
     try {
@@ -79,9 +87,10 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
       const at = Date.now();
       returnedAt.set(escalationId, { at, callMs: at - sent, target: target.level === 'city' ? 'city' : 'district' });
     } catch (error) {
-      failures.push(`${branch.id}#${problemId}: ${String(error)}`);
+      const cause = (error as { cause?: unknown }).cause;
+      failures.push(`${branch.id}#${problemId}: ${String(error)}${cause ? ` (${String(cause)})` : ''}`);
     }
-  });
+  }
 
   type Row = { id: string; recorded_at: Date; occurred_at: Date };
   const rowsOf = async (type: string, status?: string): Promise<Row[]> => {
@@ -138,6 +147,8 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     escalations: k,
     sent: returnedAt.size,
     failed: failures.length,
+    failureSamples: failures.slice(0, 3),
+    branchesEscalating: byBranch.size,
     seconds: round2(seconds),
     /** Headline: the target's EscalationReceived row, from the escalate call's return. */
     ackLatencyMs: summarise(receivedLat.map((l) => l.v)),
