@@ -66,9 +66,10 @@ async function main(): Promise<number> {
  * repository changes under a running benchmark, and a figure must say what it measured.
  */
 function engineVersion(): { commit: string; uncommitted: string[] } {
-  const git = (...a: string[]) => spawnSync('git', a, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const git = (...a: string[]) => spawnSync('git', a, { encoding: 'utf8' }).stdout ?? '';
+  // Porcelain lines are `XY path`: the status columns may start with a space, so no trimming before slicing.
   const dirty = git('status', '--porcelain', '--', 'workflows', 'activities', 'domain', 'db', 'api', 'worker', 'client');
-  return { commit: git('rev-parse', '--short', 'HEAD'), uncommitted: dirty ? dirty.split('\n').map((l) => l.slice(3)) : [] };
+  return { commit: git('rev-parse', '--short', 'HEAD').trim(), uncommitted: dirty.split('\n').filter(Boolean).map((l) => l.slice(3)) };
 }
 
 main().then(
