@@ -25,7 +25,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort, stopOnParentExit, tailFile } from '../scripts/lib/processes.js';
+import net from 'node:net';
+import { stopOnParentExit, tailFile } from '../scripts/lib/processes.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { say, sleep } from './live.js';
 
@@ -78,15 +79,15 @@ export async function startPostgresTemporal(opts: { postgresUrl: string; shards:
   const root = path.join(opts.dataDir, `temporal-pg-${process.pid}-${name}`);
   await mkdir(path.join(root, 'config'), { recursive: true });
   const ports = {
-    frontend: await freePort(),
-    frontendHttp: await freePort(),
-    frontendMembership: await freePort(),
-    history: await freePort(),
-    historyMembership: await freePort(),
-    matching: await freePort(),
-    matchingMembership: await freePort(),
-    worker: await freePort(),
-    workerMembership: await freePort(),
+    frontend: await lowFreePort(),
+    frontendHttp: await lowFreePort(),
+    frontendMembership: await lowFreePort(),
+    history: await lowFreePort(),
+    historyMembership: await lowFreePort(),
+    matching: await lowFreePort(),
+    matchingMembership: await lowFreePort(),
+    worker: await lowFreePort(),
+    workerMembership: await lowFreePort(),
   };
   const dynamicConfig = path.join(root, 'dynamicconfig.yaml');
   // Same task-queue partitioning as the dev server runs with in the benchmarks (one worker per queue).
@@ -201,6 +202,24 @@ dynamicConfigClient:
     description: `temporal server ${TEMPORAL_SERVER_VERSION} (go install), PostgreSQL persistence and visibility, ${opts.shards} history shards, 1 task-queue partition, all services in one process`,
     stop,
   };
+}
+
+/**
+ * A free port below 32768. The SQL schema keeps membership ports in a `smallint`
+ * (cluster_membership.rpc_port), so an ephemeral port from the kernel (32768–60999) makes
+ * the server die at start with "value … is out of range for type smallint".
+ */
+async function lowFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
 }
 
 /** Registers `default` and the search attributes, then waits until a workflow could be started there. */
