@@ -96,6 +96,14 @@ export interface OrgNodeState {
   pendingRelay: string[];
 }
 
+interface InboxStats {
+  inbox: OrgNodeState['inbox'];
+  version: number;
+  received: number;
+  pending: number;
+  nextClaimDeadlineMs: number | null;
+}
+
 export interface StudySessionCommand {
   sessionId: string;
   date: string;
@@ -124,6 +132,10 @@ export class OrgNode {
   readonly outbox: DomainEvent[] = [];
   /** Bumped on every change, so the workflow's wait can wake and re-plan its timers. */
   revision = 0;
+  /** Bumped when an inbox entry is added or changes status. */
+  private inboxVersion = 0;
+  private inboxMemo: InboxStats | null = null;
+  private subtreeMemo: { revision: number; children: OrgNodeState['children']; figures: Figures } | null = null;
 
   readonly state: OrgNodeState;
 
@@ -441,8 +453,9 @@ export class OrgNode {
   /** Fires the yellow and red alerts that are due; the workflow calls it from its timer. */
   checkDeadlines(nowMs: number): void {
     let changed = false;
-    for (const [id, e] of Object.entries(this.state.inbox)) {
-      if (e.status === 'pending' && this.org.parentId && nowMs >= e.claimDeadlineMs) {
+    const due = this.inboxStats().nextClaimDeadlineMs;
+    for (const [id, e] of this.org.parentId && due !== null && nowMs >= due ? Object.entries(this.state.inbox) : []) {
+      if (e.status === 'pending' && nowMs >= e.claimDeadlineMs) {
         // Not claimed in time: forwarded upward, and counted against this level.
         this.state.lapses += 1;
         this.forward(id, `not claimed within ${this.campaign.rules.claimDeadlineDays} days`, 'rules:claim-deadline', true, nowMs);
@@ -456,9 +469,7 @@ export class OrgNode {
   /** When the next deadline alert or claim deadline falls due, or null. */
   nextAlertAtMs(): number | null {
     let next: number | null = null;
-    if (this.org.parentId) {
-      for (const e of Object.values(this.state.inbox)) if (e.status === 'pending' && (next === null || e.claimDeadlineMs < next)) next = e.claimDeadlineMs;
-    }
+    if (this.org.parentId) next = this.inboxStats().nextClaimDeadlineMs;
     for (const item of Object.values(this.state.problems)) {
       const at = nextAlertAtMs(item, this.campaign.rules.warningDays);
       if (at !== null && (next === null || at < next)) next = at;
@@ -540,6 +551,7 @@ export class OrgNode {
     if (this.state.inbox[message.escalationId]) return;
     const claimDeadlineMs = nowMs + this.campaign.rules.claimDeadlineDays * 86_400_000;
     this.state.inbox[message.escalationId] = { status: 'pending', hop: message.hop, claimDeadlineMs, problemId: null };
+    this.inboxVersion += 1;
     const { origin } = message;
     this.emit(nowMs, {
       type: 'EscalationReceived',
@@ -592,6 +604,7 @@ export class OrgNode {
     }
     entry.status = 'claimed';
     entry.problemId = problemId;
+    this.inboxVersion += 1;
     this.emit(nowMs, { type: 'EscalationClaimed', escalationId: cmd.escalationId, problemId, merged: Boolean(cmd.intoProblemId), hop: entry.hop, by: cmd.by });
     this.notify(cmd.escalationId, entry.hop, 'claimed', problemId);
     if (this.state.problems[problemId]!.status === 'closed') this.answerOrigin(cmd.escalationId, problemId, null);
@@ -653,6 +666,7 @@ export class OrgNode {
   private forward(escalationId: string, reason: string, by: string, lapsed: boolean, nowMs: number): void {
     const entry = this.state.inbox[escalationId]!;
     entry.status = 'forwarded';
+    this.inboxVersion += 1;
     const toOrgId = this.org.parentId!;
     this.emit(nowMs, { type: 'EscalationForwarded', escalationId, toOrgId, reason, lapsed, hop: entry.hop, by });
     this.state.outgoing.push({
@@ -869,16 +883,21 @@ export class OrgNode {
     const meetings = Object.values(s.meetings);
     f.meetings = meetings.length;
     f.criticisms = meetings.reduce((n, m) => n + m.criticisms, 0);
-    const inbox = Object.values(s.inbox);
+    const inbox = this.inboxStats();
     f.escalated = Object.values(s.problems).filter((p) => p.escalation).length;
-    f.escalationsReceived = inbox.length;
-    f.escalationsPending = inbox.filter((e) => e.status === 'pending').length;
+    f.escalationsReceived = inbox.received;
+    f.escalationsPending = inbox.pending;
     f.lapses = s.lapses;
     return f;
   }
 
+  /** Own figures plus every child's; summed once per change (a unit may have 3,000 children, and a pass asks several times). */
   subtreeFigures(): Figures {
-    return sumFigures([this.ownFigures(), ...Object.values(this.state.children).map((c) => c.figures)]);
+    const m = this.subtreeMemo;
+    if (m && m.revision === this.revision && m.children === this.state.children) return { ...m.figures };
+    const figures = sumFigures([this.ownFigures(), ...Object.values(this.state.children).map((c) => c.figures)]);
+    this.subtreeMemo = { revision: this.revision, children: this.state.children, figures };
+    return { ...figures };
   }
 
   get ownDone(): boolean {
@@ -1112,6 +1131,24 @@ export class OrgNode {
     item.alert = next;
     if (next !== 'none') this.emit(nowMs, { type: 'DeadlineAlert', problemId, alert: next, deadline: item.deadline! });
     return true;
+  }
+
+  /**
+   * Inbox counts and the next claim deadline, recounted only when the inbox changed: a
+   * district may hold 10,000 escalations, and the workflow asks on every pass.
+   */
+  private inboxStats(): InboxStats {
+    const m = this.inboxMemo;
+    if (m && m.inbox === this.state.inbox && m.version === this.inboxVersion) return m;
+    let pending = 0;
+    let nextClaimDeadlineMs: number | null = null;
+    const entries = Object.values(this.state.inbox);
+    for (const e of entries) {
+      if (e.status !== 'pending') continue;
+      pending += 1;
+      if (nextClaimDeadlineMs === null || e.claimDeadlineMs < nextClaimDeadlineMs) nextClaimDeadlineMs = e.claimDeadlineMs;
+    }
+    return (this.inboxMemo = { inbox: this.state.inbox, version: this.inboxVersion, received: entries.length, pending, nextClaimDeadlineMs });
   }
 
   private emit(nowMs: number, body: DomainEventBody): void {

@@ -8,6 +8,7 @@
  * grows with time, not with the activity below it. Decisions live in `OrgNode`.
  */
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -40,7 +41,7 @@ import {
   VetTopicCommand,
 } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
-import type { OrgSummary } from '../domain/events.js';
+import type { DomainEvent, OrgSummary } from '../domain/events.js';
 import { chinaDate, OrgNode, type CampaignRef, type CarriedOrgNodeState, type OrgNodeState, type OrgRef } from '../domain/org-node.js';
 import {
   childProgressSignal,
@@ -87,6 +88,8 @@ export interface OrgNodeInput {
   historyLimit?: number;
   /** Directives live above when this org was started (上题下答). */
   directives?: DirectiveSpec[];
+  /** Events the previous run decided but had not yet recorded when it continued as new; recorded first. */
+  unrecorded?: DomainEvent[];
 }
 
 const DEFAULT_HISTORY_LIMIT = 3000;
@@ -94,10 +97,16 @@ const CASCADE_PAGE = 500;
 /** Messages to other orgs per delivery activity: by count, and by size (an activity's input is one payload). */
 const OUTGOING_BATCH = 500;
 const OUTGOING_BYTES = 512 * 1024;
+/** Unrecorded events a continue-as-new may carry rather than wait for (messages keep deciding new ones). */
+const CARRY_EVENTS = 200;
 
 export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> {
   const node = new OrgNode(input.campaign, input.org, input.state);
-  const recorder = new EventRecorder(node.outbox, node.state.seq);
+  const carriedEvents = input.unrecorded ?? [];
+  node.outbox.push(...carriedEvents);
+  const recorder = new EventRecorder(node.outbox, carriedEvents.length > 0 ? carriedEvents[0]!.seq - 1 : node.state.seq);
+  /** Set while preparing to continue as new: deliveries of escalations are turned back to their senders, who retry. */
+  let continuing = false;
   const endOfCampaignMs = Date.parse(`${input.campaign.endsOn}T23:59:59.999+08:00`);
 
   /** Applies a command, waits until its events are recorded, then answers. */
@@ -146,10 +155,18 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
   setHandler(jointPartAssignedSignal, (part) => node.jointPartAssigned(part, Date.now()));
   setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
-  setHandler(receiveEscalationsUpdate, (messages) => {
-    for (const message of messages) node.escalationReceived(message, Date.now());
-    return { received: messages.length };
-  });
+  setHandler(
+    receiveEscalationsUpdate,
+    (messages) => {
+      for (const message of messages) node.escalationReceived(message, Date.now());
+      return { received: messages.length };
+    },
+    {
+      validator: (_messages: unknown) => {
+        if (continuing) throw ApplicationFailure.retryable('continuing as new: deliver again in a moment', 'Busy');
+      },
+    },
+  );
   setHandler(escalationNoticeSignal, (notice) => node.escalationNotice(notice, Date.now()));
   setHandler(childProgressSignal, ({ childId, snapshot }) => node.childReported(childId, snapshot, Date.now()));
   let closeRequest: CloseCampaignCommand | null = null;
@@ -212,9 +229,13 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     // Checked before every step, so a storm of messages, which keeps the loop busy
     // delivering, still continues as new in time. State carries all pending work.
     if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
-      await recorder.drain();
+      continuing = true;
+      await recorder.drain(CARRY_EVENTS);
       // A close that arrived while draining is applied first: it lives outside the state.
-      if (!closeRequest || node.state.closing) await continueAsNew<typeof orgNodeWorkflow>({ ...input, state: node.carry() });
+      if (!closeRequest || node.state.closing) {
+        await continueAsNew<typeof orgNodeWorkflow>({ ...input, state: node.carry(), unrecorded: node.outbox.splice(0) });
+      }
+      continuing = false;
       continue;
     }
 
