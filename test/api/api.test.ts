@@ -166,6 +166,10 @@ describe('a campaign through the API', () => {
     expect(sent).toMatchObject({ status: 'sent' });
     const inbox = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1')}/escalations?status=pending`, headers: d1 }), (r) => r.json().items.length === 1, 20_000, 'inbox');
     expect(inbox.json().items[0]).toMatchObject({ escalation_id: sent.escalationId, origin_org_id: 'tj-d1-u1-b1', description: '补贴标准由区定' });
+    // Only the target claims: another district is refused at the target's route and finds nothing at its own.
+    const d2 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d2, payload: { problemId: 'x' } }), 403);
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d2')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d2, payload: { problemId: 'x' } }), 404);
     const claim = await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d1, payload: { problemId: 'd1-subsidy' } });
     expect(claim.json()).toEqual({ escalationId: sent.escalationId, problemId: 'd1-subsidy' });
     await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1-u1-b1')}/escalations?direction=sent`, headers: branchSecretary }), (r) => r.json().items[0]?.origin_status === 'claimed', 20_000, 'origin sees the claim');
@@ -178,6 +182,9 @@ describe('a campaign through the API', () => {
     expect(covered.json()).toMatchObject({ title: '精简会议', issuer_org_id: 'tj', cancelled: false, coverage: { targeted: 3, done: 0, byLevel: { unit: { targeted: 3 } } } });
     const laggingUnits = (await app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1/lagging`, headers: inspector })).json();
     expect(laggingUnits.items.map((i: { org_id: string }) => i.org_id)).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
+    // Only the issuer cancels: a district cannot act at the city, and has issued no such directive itself.
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 403);
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 404);
     expect((await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: secretary, payload: {} })).json()).toEqual({ directiveId: 'dir-1', cancelled: true });
 
     // 同题共答 through the API: opened by the city with a district; involved orgs read everyone's status, others may not.

@@ -12,7 +12,7 @@ import { generateTree } from '../../domain/generate-tree.js';
 import { cancelDirectiveUpdate, issueDirectiveUpdate, mobiliseUpdate, orgStatusQuery } from '../../workflows/messages.js';
 import { rectify, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels } from '../support/read-models.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
 import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
@@ -56,7 +56,7 @@ test('a directive reaches every branch, coverage comes back up by level, cancell
   const branch = await org('tj-d2-u2-b2').query(orgStatusQuery);
   expect(branch.own.problems).toBe(0);
 
-  const live = await readModels(f.db.kysely);
+  const live = await settledReadModels(f.db.kysely);
   await rebuildProjections(f.db.kysely);
   expect(await readModels(f.db.kysely)).toEqual(live);
 });

@@ -20,7 +20,7 @@ import {
 } from '../../workflows/messages.js';
 import { rectify, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels } from '../support/read-models.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
 import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
@@ -124,7 +124,39 @@ test('escalations with one root cause merge, and every origin is answered; dupli
   expect(await b.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'q', targetOrgId: 'tj-d3', reason: '改报区里', by }] })).toMatchObject({ status: 'sent' });
   await escalationRow(escalationId, (r) => r.origin_status === 'acknowledged' && r.current_org_id === 'tj-d3');
 
-  const live = await readModels(f.db.kysely);
+  const live = await settledReadModels(f.db.kysely);
   await rebuildProjections(f.db.kysely);
   expect(await readModels(f.db.kysely)).toEqual(live);
+});
+
+test('escalations in flight across continue-as-new of both sides are acknowledged, claimed and answered', { timeout: 180_000 }, async () => {
+  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
+  await startCampaign(f.t.client, f.t.taskQueue, spec, { historyLimit: 40 });
+  const org = (id: string) => orgHandle(f.t.client, spec.id, id);
+  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
+  const origins = ['tj-d2-u1-b1', 'tj-d2-u2-b2', 'tj-d2-u3-b3'];
+  const ids = (
+    await Promise.all(
+      origins.map(async (o) => {
+        const sent: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          await org(o).executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'self_inspection', category: '作风', description: `${o} 的问题 ${i}`, by }] });
+          sent.push((await org(o).executeUpdate(escalateProblemUpdate, { args: [{ problemId: `p${i}`, targetOrgId: 'tj-d2', reason: '区里统筹', by }] })).escalationId);
+        }
+        return sent;
+      }),
+    )
+  ).flat();
+  const district = org('tj-d2');
+  await waitFor(() => district.query(orgStatusQuery), (s) => s.own.escalationsReceived === ids.length, 60_000, 'all received');
+  await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: ids[0]!, problemId: 'root', by }] });
+  for (const id of ids.slice(1)) await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: id, intoProblemId: 'root', by }] });
+  await rectify(district, 'root');
+  for (const o of origins) await waitFor(() => org(o).query(orgStatusQuery), (s) => s.own.problemsClosed === 4, 60_000, `${o} answered`);
+  // Both sides continued as new while the messages moved.
+  for (const id of ['tj-d2', ...origins]) {
+    let runs = 0;
+    for await (const _ of f.t.client.workflow.list({ query: `WorkflowId = "${org(id).workflowId}"` })) runs++;
+    expect(runs, id).toBeGreaterThan(1);
+  }
 });

@@ -11,7 +11,7 @@ import { jointItemId, jointWorkflowId } from '../../domain/joint.js';
 import { jointStatusQuery, orgStatusQuery } from '../../workflows/messages.js';
 import { rectify, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels } from '../support/read-models.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
 import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
@@ -45,7 +45,7 @@ test('parts at three levels; closed only when every part is verified; a particip
   await waitFor(() => ghost.query(jointStatusQuery), (s) => Object.values(s.parts).every((p) => p === 'undeliverable'), 20_000, 'undeliverable parts shown');
   await ghost.terminate('test over');
 
-  const live = await readModels(f.db.kysely);
+  const live = await settledReadModels(f.db.kysely);
   await rebuildProjections(f.db.kysely);
   expect(await readModels(f.db.kysely)).toEqual(live);
 });

@@ -17,7 +17,7 @@ import {
   submitReportUpdate,
 } from '../../workflows/messages.js';
 import { figuresOf, rectify, subtrees, testSpec } from '../support/campaign.js';
-import { readModels } from '../support/read-models.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
@@ -108,7 +108,7 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
     expect(figuresOf((await orgHandle(f.t.client, spec.id, o.id).query(orgStatusQuery)).subtree), o.id).toEqual(expected.get(o.id));
   }
 
-  const live = await readModels(f.db.kysely);
+  const live = await settledReadModels(f.db.kysely);
   await rebuildProjections(f.db.kysely);
   expect(await readModels(f.db.kysely)).toEqual(live);
 });

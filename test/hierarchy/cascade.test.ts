@@ -11,7 +11,7 @@ import { generateTree } from '../../domain/generate-tree.js';
 import { Rejection } from '../../domain/rejection.js';
 import { mobiliseUpdate, orgStatusQuery, proposeTopicUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
 import { testSpec } from '../support/campaign.js';
-import { readModels } from '../support/read-models.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
@@ -161,7 +161,7 @@ describe('campaign lifecycle', () => {
     const campaign = await f.db.kysely.selectFrom('rm_campaigns').selectAll().where('id', '=', spec.id).executeTakeFirstOrThrow();
     expect(campaign.status).toBe('closed');
 
-    const live = await readModels(f.db.kysely);
+    const live = await settledReadModels(f.db.kysely);
     await rebuildProjections(f.db.kysely);
     expect(await readModels(f.db.kysely)).toEqual(live);
   });

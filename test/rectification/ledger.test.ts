@@ -23,7 +23,7 @@ import {
   verifyRectificationUpdate,
 } from '../../workflows/messages.js';
 import { rectify, testSpec } from '../support/campaign.js';
-import { readModels } from '../support/read-models.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
@@ -97,7 +97,7 @@ test('lifecycle, durable deadline alerts, overdue in every ancestor and in searc
   expect(row).toMatchObject({ status: 'closed', returns: 1, return_reason: '缺少群众评价', verified_by: 'inspector:tj', result: '排队时间减半', extension_reason: '需区财政配套资金', disclosed_on: today, alert: 'none' });
   expect(row.extended_from).not.toBeNull();
 
-  const live = await readModels(f.db.kysely);
+  const live = await settledReadModels(f.db.kysely);
   await rebuildProjections(f.db.kysely);
   expect(await readModels(f.db.kysely)).toEqual(live);
 });
