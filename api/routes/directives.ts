@@ -73,4 +73,82 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       return { items: rows.slice(0, request.query.limit), nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
     },
   );
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/directives',
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'Directives this org received (its items) or issued (with coverage in its subtree)',
+        params: CampaignOrgParams,
+        querystring: Page.extend({ direction: z.enum(['received', 'issued']).default('received') }),
+      },
+    },
+    async (request) => {
+      const { id, orgId } = request.params;
+      await requireOrgAccess(db, request, orgId, 'read');
+      const { limit, direction } = request.query;
+      const offset = offsetFromCursor(request.query.cursor);
+      const page = <T>(rows: T[]) => ({ items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null });
+      if (direction === 'received') {
+        const rows = await db
+          .selectFrom('rm_problems as p')
+          .innerJoin('rm_directives as d', (j) => j.onRef('d.campaign_id', '=', 'p.campaign_id').onRef('d.directive_id', '=', 'p.directive_id'))
+          .select(['d.directive_id', 'd.issuer_org_id', 'd.title', 'd.instructions', 'd.deadline', 'd.cancelled', 'p.problem_id', 'p.status', 'p.alert'])
+          .where('p.campaign_id', '=', id)
+          .where('p.org_id', '=', orgId)
+          .orderBy('d.directive_id')
+          .limit(limit + 1)
+          .offset(offset)
+          .execute();
+        return page(rows);
+      }
+      const [rows, progress] = await Promise.all([
+        db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', id).where('issuer_org_id', '=', orgId).orderBy('directive_id').limit(limit + 1).offset(offset).execute(),
+        db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
+      ]);
+      const coverage = (progress?.directives ?? {}) as Record<string, unknown>;
+      return page(rows.map((r) => ({ ...r, coverage: coverage[r.directive_id] ?? null })));
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/directives/:directiveId/tree',
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'A directive’s coverage at this org and at each of its children, to drill down level by level',
+        params: DirectiveParams,
+        querystring: Page,
+      },
+    },
+    async (request) => {
+      const { id, orgId, directiveId } = request.params;
+      await requireOrgAccess(db, request, orgId, 'read');
+      const { limit } = request.query;
+      const offset = offsetFromCursor(request.query.cursor);
+      const coverageOf = (directives: unknown) => ((directives ?? {}) as Record<string, unknown>)[directiveId] ?? null;
+      const [self, children] = await Promise.all([
+        db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'directives']).where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
+        db
+          .selectFrom('rm_org_progress')
+          .select(['org_id', 'name', 'level', 'directives'])
+          .where('campaign_id', '=', id)
+          .where('parent_id', '=', orgId)
+          .orderBy('org_id')
+          .limit(limit + 1)
+          .offset(offset)
+          .execute(),
+      ]);
+      if (!self) throw notFound(`org ${orgId} in campaign ${id}`);
+      return {
+        orgId,
+        name: self.name,
+        level: self.level,
+        coverage: coverageOf(self.directives),
+        children: children.slice(0, limit).map((c) => ({ orgId: c.org_id, name: c.name, level: c.level, coverage: coverageOf(c.directives) })),
+        nextCursor: children.length > limit ? encodeCursor(String(offset + limit)) : null,
+      };
+    },
+  );
 }

@@ -3,6 +3,8 @@
  * (an org, or the ancestor at a level); the target claims or forwards it; both sides
  * list what they have. Escalation ids contain `/` and `#`: URL-encode them in paths.
  */
+import type { FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
 import { ItemId } from '../../domain/commands.js';
@@ -10,7 +12,7 @@ import { Level } from '../../domain/levels.js';
 import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { unprocessable } from '../problem.js';
+import { notFound, ProblemError, unprocessable } from '../problem.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -103,4 +105,63 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
   );
+
+  app.get(
+    '/campaigns/:id/escalations/:escalationId',
+    {
+      schema: {
+        tags: ['escalations'],
+        summary: 'The chain of an escalation: every hop, when, and who acted (readable by anyone who may read an org on it)',
+        params: z.object({ id: z.string().min(1).max(63), escalationId: z.string().min(1).max(300) }),
+      },
+    },
+    async (request) => {
+      const { id, escalationId } = request.params;
+      const row = await db.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', escalationId).executeTakeFirst();
+      if (!row || (row.origin_campaign_id !== id && row.target_campaign_id !== id)) throw notFound(`escalation ${escalationId} in campaign ${id}`);
+      const events = await db
+        .selectFrom('events')
+        .select(['type', 'org_id', 'campaign_id', 'payload', 'occurred_at'])
+        .where(sql<boolean>`payload ? 'escalationId'`) // lets the partial index serve the lookup
+        .where(sql<string>`payload->>'escalationId'`, '=', escalationId)
+        .where('type', 'in', CHAIN_EVENTS)
+        .orderBy('global_seq')
+        .execute();
+      const orgsOnIt = [...new Set([row.origin_org_id, row.current_org_id, ...events.map((e) => e.org_id)].filter((o): o is string => Boolean(o)))];
+      if (!(await canReadAny(db, request, orgsOnIt))) throw notFound(`escalation ${escalationId} in campaign ${id}`);
+      return { ...row, hops: events.map((e) => chainStep(e.type, e.org_id!, e.campaign_id, e.payload as Record<string, unknown>, e.occurred_at)) };
+    },
+  );
+}
+
+const CHAIN_EVENTS = ['ProblemEscalated', 'EscalationReceived', 'EscalationForwarded', 'EscalationClaimed', 'EscalationProgress'] as const;
+
+/** One hop of an escalation's chain, in words an organiser reads: what happened where, when, by whom. */
+function chainStep(type: string, orgId: string, campaignId: string, e: Record<string, unknown>, at: Date | string) {
+  const when = new Date(at).toISOString();
+  switch (type) {
+    case 'ProblemEscalated':
+      return { step: 'raised', at: when, orgId, campaignId, by: e.by, to: e.targetOrgId, reason: e.reason };
+    case 'EscalationReceived':
+      return { step: 'received', at: when, orgId, campaignId, hop: e.hop, claimDeadline: e.claimDeadline };
+    case 'EscalationForwarded':
+      return { step: e.lapsed ? 'lapsed' : 'forwarded', at: when, orgId, campaignId, hop: e.hop, by: e.by, to: e.toOrgId, reason: e.reason };
+    case 'EscalationClaimed':
+      return { step: e.merged ? 'merged' : 'claimed', at: when, orgId, campaignId, hop: e.hop, by: e.by, problemId: e.problemId };
+    default:
+      return { step: `origin heard: ${String(e.status)}`, at: when, orgId, campaignId, from: e.atOrgId, detail: e.detail };
+  }
+}
+
+/** Whether the caller may read any of these orgs (an escalation is visible to everyone on its chain). */
+async function canReadAny(db: ApiDeps['db'], request: FastifyRequest, orgIds: string[]): Promise<boolean> {
+  for (const orgId of orgIds) {
+    try {
+      await requireOrgAccess(db, request, orgId, 'read');
+      return true;
+    } catch (err) {
+      if (!(err instanceof ProblemError) || (err.status !== 403 && err.status !== 404)) throw err;
+    }
+  }
+  return false;
 }

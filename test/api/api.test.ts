@@ -173,6 +173,16 @@ describe('a campaign through the API', () => {
     const claim = await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d1, payload: { problemId: 'd1-subsidy' } });
     expect(claim.json()).toEqual({ escalationId: sent.escalationId, problemId: 'd1-subsidy' });
     await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1-u1-b1')}/escalations?direction=sent`, headers: branchSecretary }), (r) => r.json().items[0]?.origin_status === 'claimed', 20_000, 'origin sees the claim');
+    // The chain: every hop with its time and who acted, readable by the orgs on it and by nobody else.
+    const chainUrl = `/campaigns/api-2019/escalations/${encodeURIComponent(sent.escalationId)}`;
+    const chain = await waitFor(() => app.inject({ method: 'GET', url: chainUrl, headers: branchSecretary }), (r) => r.statusCode === 200 && r.json().hops.some((h: { step: string }) => h.step === 'origin heard: claimed'), 20_000, 'chain');
+    const hops = chain.json().hops as Array<{ step: string; orgId: string; at: string; by?: string; to?: string }>;
+    expect(hops[0]).toMatchObject({ step: 'raised', orgId: 'tj-d1-u1-b1', to: 'tj-d1', reason: '根子在区' });
+    expect(hops.map((h) => h.step)).toEqual(expect.arrayContaining(['received', 'origin heard: acknowledged', 'claimed']));
+    expect(hops.find((h) => h.step === 'claimed')).toMatchObject({ orgId: 'tj-d1', problemId: 'd1-subsidy', by: expect.stringMatching(/^organiser:/) });
+    expect(hops.map((h) => h.at)).toEqual([...hops.map((h) => h.at)].sort());
+    expect((await app.inject({ method: 'GET', url: chainUrl, headers: d1 })).statusCode).toBe(200);
+    expectProblem(await app.inject({ method: 'GET', url: chainUrl, headers: d2 }), 404);
 
     // 上题下答 through the API: the city's directive to every unit; coverage and lagging units.
     const up = expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/directives`, headers: d1, payload: { directiveId: 'x', title: 't', instructions: 'i', deadline: '2099-01-01', targetLevels: ['city'] } }), 422);
@@ -180,6 +190,15 @@ describe('a campaign through the API', () => {
     await app.inject({ method: 'POST', url: `${org('tj')}/directives`, headers: secretary, payload: { directiveId: 'dir-1', title: '精简会议', instructions: '会议压减三成', deadline: '2099-06-30', targetLevels: ['unit'] } });
     const covered = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1`, headers: inspector }), (r) => r.json().coverage?.targeted === 3, 30_000, 'coverage of the units reached so far');
     expect(covered.json()).toMatchObject({ title: '精简会议', issuer_org_id: 'tj', cancelled: false, coverage: { targeted: 3, done: 0, byLevel: { unit: { targeted: 3 } } } });
+    // Outbox and inbox of directives, and the coverage tree one level down.
+    const issued = (await app.inject({ method: 'GET', url: `${org('tj')}/directives?direction=issued`, headers: inspector })).json();
+    expect(issued.items).toEqual([expect.objectContaining({ directive_id: 'dir-1', title: '精简会议', coverage: expect.objectContaining({ targeted: 3 }) })]);
+    const received = (await app.inject({ method: 'GET', url: `${org('tj-d1-u2')}/directives`, headers: inspector })).json();
+    expect(received.items).toEqual([expect.objectContaining({ directive_id: 'dir-1', issuer_org_id: 'tj', status: 'planned', cancelled: false })]);
+    const tree = (await app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1/tree`, headers: inspector })).json();
+    expect(tree).toMatchObject({ orgId: 'tj', level: 'city', coverage: { targeted: 3 } });
+    expect(tree.children.find((c: { orgId: string }) => c.orgId === 'tj-d1')).toMatchObject({ level: 'district', coverage: { targeted: 3, done: 0 } });
+    expect(tree.children.reduce((n: number, c: { coverage: { targeted: number } | null }) => n + (c.coverage?.targeted ?? 0), 0)).toBe(3);
     const laggingUnits = (await app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1/lagging`, headers: inspector })).json();
     expect(laggingUnits.items.map((i: { org_id: string }) => i.org_id)).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
     // Only the issuer cancels: a district cannot act at the city, and has issued no such directive itself.
