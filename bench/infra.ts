@@ -129,6 +129,10 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
       Runtime.install({
         logger: new DefaultLogger('WARN', (entry) => workerLog(`${entry.level} ${entry.message}`)),
         telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+        // Ctrl-C is main.ts's to handle (stop everything, then exit); left to the SDK it only
+        // drains the worker while the scenario waits on, and the servers' own exit hooks
+        // stand aside because someone else listens.
+        shutdownSignals: [],
       });
       runtimeInstalled = true;
     }

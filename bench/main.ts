@@ -35,6 +35,13 @@ async function main(): Promise<number> {
   const engine = engineVersion();
   say(`bench: shape ${args.shape} (${orgs.length} orgs), scenario ${args.scenario}`);
   const infra = await startInfra(args, orgs);
+  // Interrupted: stop the worker, the API and the servers this run started, then exit.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      say(`bench: ${signal}, stopping everything`);
+      void infra.stop().finally(() => process.exit(code));
+    });
+  }
   let output: ScenarioOutput;
   try {
     output = await SCENARIOS[args.scenario]({ args, orgs, infra });
