@@ -89,6 +89,8 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       failures.push(`${branch.id}#${problemId}: ${String(error)}${cause ? ` (${String(cause)})` : ''}`);
+      // The first one at once: a long storm should not hide why calls fail until it ends.
+      if (failures.length === 1) say(`escalations: first failure ${failures[0]}`);
     }
   }
 
