@@ -14,9 +14,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
-import { openDatabase, type OpenDatabase } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
+import type { OpenDatabase } from '../db/connect.js';
+import { createMigratedDatabase } from '../db/fresh.js';
+import { seedOrgs } from '../test/support/orgs.js';
 import type { Database } from '../db/schema.js';
 import type { FlatOrg } from '../domain/generate-tree.js';
 import { findPostgresBinaries, startPostgresServer } from '../scripts/postgres-server.js';
@@ -174,39 +174,12 @@ export function runWorker(worker: Worker, close: () => Promise<void>): () => Pro
 }
 
 /** A new database on the server, migrated: the run's rows never mix with another's. */
-async function freshDatabase(serverUrl: string): Promise<OpenDatabase & { url: string }> {
-  const name = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString() });
-  await migrateToLatest(db.kysely);
-  return { ...db, url: url.toString() };
+function freshDatabase(serverUrl: string): Promise<OpenDatabase & { url: string }> {
+  return createMigratedDatabase(serverUrl, 'bench');
 }
 
-/**
- * Puts the tree into the org directory the way an import leaves it (materialised paths,
- * sibling positions), straight through SQL: the import route is not what is measured.
- */
-export async function seedOrgs(db: Kysely<Database>, orgs: readonly FlatOrg[]): Promise<void> {
-  const paths = new Map<string, string>();
-  const positions = new Map<string, number>();
-  const rows = orgs.map((o) => {
-    const parentPath = o.parentId ? paths.get(o.parentId)! : '/';
-    const orgPath = `${parentPath}${o.id}/`;
-    paths.set(o.id, orgPath);
-    const position = positions.get(o.parentId ?? '') ?? 0;
-    positions.set(o.parentId ?? '', position + 1);
-    return { id: o.id, parent_id: o.parentId, level: o.level, kind: o.kind, name: o.name, path: orgPath, depth: orgPath.split('/').length - 3, position };
-  });
-  for (let i = 0; i < rows.length; i += 2000) await db.insertInto('orgs').values(rows.slice(i, i + 2000)).execute();
-}
+/** The tree goes into the org directory straight through SQL, as the tests seed it: the import route is not what is measured. */
+export { seedOrgs };
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');

@@ -1,13 +1,16 @@
 /**
  * Long life and big nodes: a unit with 3,000 branches (more children than Temporal
- * lets one execution hold pending) and an org that continues as new while updates
- * and child signals are in flight, losing none of them.
+ * lets one execution hold pending), a directive to all of them (上题下答 at the widest
+ * node of a Tianjin-sized tree: coverage equal to a brute-force count, and the unit's
+ * carried state far under the 2 MiB continue-as-new limit), and an org that continues
+ * as new while updates and child signals are in flight, losing none of them.
  */
 import { expect, test } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
-import { orgStatusQuery, recordProblemUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
-import { testSpec } from '../support/campaign.js';
+import { directiveItemId } from '../../domain/directive.js';
+import { issueDirectiveUpdate, orgStatusQuery, recordProblemUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
+import { rectify, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { waitFor } from '../support/wait.js';
 
@@ -41,6 +44,30 @@ test('a unit with 3,000 branches cascades to all of them and counts every one', 
   const history = await unit.fetchHistory();
   expect(history.events!.length).toBeLessThan(1500 + 200);
   expect(await runCount(unit.workflowId)).toBeGreaterThan(1);
+
+  // A directive from the university to every branch: relayed by the unit to 3,000 children, coverage back up.
+  await orgHandle(f.t.client, spec.id, 'nk').executeUpdate(issueDirectiveUpdate, {
+    args: [{ directiveId: 'd3000', title: '清理规范督查检查考核', instructions: '本周内自查上报的表格并停用重复报表', deadline: '2099-12-31', targetLevels: ['branch'], by: 'organiser:nk' }],
+  });
+  const coverage = async () =>
+    ((await f.db.kysely.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', spec.id).where('org_id', '=', 'nk').executeTakeFirst())?.directives ?? {}) as Record<string, { targeted: number; done: number }>;
+  await waitFor(coverage, (c) => c.d3000?.targeted === BRANCHES, 300_000, 'every branch targeted');
+  const sample = orgs.filter((o) => o.level === 'branch').slice(0, 60);
+  for (let i = 0; i < sample.length; i += 10) {
+    await Promise.all(sample.slice(i, i + 10).map((b) => rectify(orgHandle(f.t.client, spec.id, b.id), directiveItemId('d3000'), { planned: true })));
+  }
+  const done = await waitFor(coverage, (c) => c.d3000?.done === sample.length, 120_000, 'the sample done');
+  const bruteForce = await f.db.kysely.selectFrom('rm_problems').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', spec.id).where('directive_id', '=', 'd3000').where('status', '=', 'closed').executeTakeFirstOrThrow();
+  expect(done.d3000!.done).toBe(Number(bruteForce.n));
+  const targeted = await f.db.kysely.selectFrom('rm_problems').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', spec.id).where('directive_id', '=', 'd3000').executeTakeFirstOrThrow();
+  expect(Number(targeted.n)).toBe(BRANCHES);
+
+  // The unit continued as new holding 3,000 children's snapshots with coverage, far under Temporal's 2 MiB.
+  const latest = await unit.fetchHistory();
+  const carried = latest.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length ?? 0;
+  console.log(`a unit with ${BRANCHES} branches carries ${carried} bytes through continue-as-new`);
+  expect(carried).toBeGreaterThan(0);
+  expect(carried).toBeLessThan(512 * 1024);
 });
 
 test('continue-as-new with updates and child signals in flight loses nothing', { timeout: 300_000 }, async () => {

@@ -5,9 +5,8 @@
  * call creates its own database on that server, so files run in parallel without sharing
  * rows. Without it, an in-memory PGlite stands in: the same SQL, for a quick local run.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase, type OpenDatabase } from '../../db/connect.js';
+import { createMigratedDatabase } from '../../db/fresh.js';
 import { migrateToLatest } from '../../db/migrate.js';
 
 export interface TestDatabase extends OpenDatabase {
@@ -22,17 +21,5 @@ export async function freshDatabase(): Promise<TestDatabase> {
     await migrateToLatest(db.kysely);
     return { ...db, url: undefined };
   }
-  const name = `test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString() });
-  await migrateToLatest(db.kysely);
-  return { ...db, url: url.toString() };
+  return createMigratedDatabase(serverUrl, 'test');
 }
