@@ -222,7 +222,17 @@ const handlers: Handlers = {
       )
       .execute(),
   EscalationProgress: (trx, e) => trx.updateTable('rm_escalations').set({ origin_status: e.status }).where('escalation_id', '=', e.escalationId).execute(),
-  EscalationReceived: (trx, e) => targetSide(trx, e, 'pending', { category: e.category, description: e.description, claim_deadline: e.claimDeadline }),
+  // The origin's fields too: an origin in another database or an older deployment never projected its ProblemEscalated here.
+  EscalationReceived: (trx, e) =>
+    targetSide(trx, e, 'pending', {
+      category: e.category,
+      description: e.description,
+      claim_deadline: e.claimDeadline,
+      origin_campaign_id: e.originCampaignId,
+      origin_org_id: e.originOrgId,
+      origin_problem_id: e.originProblemId,
+      reason: e.reason,
+    }),
   EscalationClaimed: (trx, e) => targetSide(trx, e, 'claimed', { claimed_problem_id: e.problemId }),
   EscalationForwarded: async (trx, e) => {
     await targetSide(trx, e, 'forwarded', {});

@@ -1,0 +1,153 @@
+/**
+ * 下题上答 at scale: 10,000 escalations arriving at one district, on the default history
+ * limit, must stay inside Temporal's limits: every run under 10,000 history events and
+ * 10,000 signals, few outgoing signals of its own (acknowledgements go out through a
+ * delivery activity; only progress reports to its parent are its own), and a
+ * continue-as-new input far under the 2 MiB payload limit
+ * (the inbox keeps ids, not text). Real escalations from the district's branches ride
+ * the same storm: acknowledged, claimed and merged after several continues-as-new (the
+ * claim reads the text back from the event store), and every origin is answered.
+ *
+ * The storm's other 9,910 messages are sent by the delivery activity itself (the code a
+ * branch's worker runs), one message per call as 9,910 distinct branches would send them,
+ * 64 at a time, from origins that do not run (so their acknowledgements are
+ * undeliverable, which is noted, not retried).
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { orgHandle, startCampaign } from '../../client/campaigns.js';
+import { rebuildProjections } from '../../db/event-store.js';
+import type { EscalationMessage, OutgoingSignal } from '../../domain/escalation.js';
+import { generateTree } from '../../domain/generate-tree.js';
+import {
+  claimEscalationUpdate,
+  escalateProblemUpdate,
+  forwardEscalationUpdate,
+  orgStatusQuery,
+  recordProblemUpdate,
+} from '../../workflows/messages.js';
+import { rectify, testSpec } from '../support/campaign.js';
+import { useWorkflowFixture } from '../support/fixture.js';
+import { readModels, settledReadModels } from '../support/read-models.js';
+import { waitFor } from '../support/wait.js';
+
+const f = useWorkflowFixture(() => generateTree('small'));
+const by = 'secretary:test';
+const TOTAL = 10_000;
+const PER_BRANCH = 10;
+/** Origins delivering at once. */
+const SENDERS = 64;
+
+test('10,000 escalations into one district stay inside every Temporal limit, and the real ones are answered', { timeout: 1_800_000 }, async () => {
+  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
+  await startCampaign(f.t.client, f.t.taskQueue, spec);
+  const org = (id: string) => orgHandle(f.t.client, spec.id, id);
+  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
+  const district = org('tj-d1');
+  const branches = generateTree('small').filter((o) => o.level === 'branch' && o.id.startsWith('tj-d1-')).map((o) => o.id);
+  expect(branches).toHaveLength(9);
+
+  // The real escalations: each branch records and escalates its problems, one after another.
+  const real = Promise.all(
+    branches.map(async (b) => {
+      const ids: string[] = [];
+      for (let i = 0; i < PER_BRANCH; i++) {
+        await org(b).executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'self_inspection', category: '减负', description: `${b} 同一张表反复填报（${i}）`, by }] });
+        ids.push((await org(b).executeUpdate(escalateProblemUpdate, { args: [{ problemId: `p${i}`, targetOrgId: 'tj-d1', reason: '区里多头要表', by }] })).escalationId);
+      }
+      return ids;
+    }),
+  );
+  // The storm: the rest, as fast as the client can send them.
+  const synthetic = TOTAL - branches.length * PER_BRANCH;
+  const message = (i: number): EscalationMessage => ({
+    escalationId: `campaign/storm/org/b${i % 3000}#s${i}`,
+    origin: { campaignId: 'storm', orgId: `b${i % 3000}`, problemId: `s${i}`, workflowId: `campaign/storm/org/b${i % 3000}` },
+    category: '民生',
+    description: `第${i}号：老旧小区加装电梯资金缺口，居民多次反映，需区级统筹解决。`.repeat(3),
+    reason: '根子在区里',
+    hop: 1,
+  });
+  // Each synthetic origin delivers its own escalation, as 9,910 branches' workers would: one message per update.
+  const { deliverSignals } = createActivities({ db: f.db.kysely, client: f.t.client, taskQueue: f.t.taskQueue });
+  const env = new MockActivityEnvironment();
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      for (let i = next++; i < synthetic; i = next++) {
+        const outgoing: OutgoingSignal = { workflowId: district.workflowId, signal: 'escalationReceived', payload: message(i), originProblemId: `s${i}` };
+        expect(await env.run(deliverSignals, [outgoing])).toEqual({ undelivered: [] });
+      }
+    }),
+  );
+  const realIds = (await real).flat();
+  const arrived = await waitFor(() => district.query(orgStatusQuery), (s) => s.own.escalationsReceived === TOTAL, 600_000, 'all received');
+  console.log(`storm: ${TOTAL} escalations received by tj-d1 in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  expect(arrived.own.escalationsPending).toBe(TOTAL);
+
+  // Every real origin heard its acknowledgement.
+  await waitFor(
+    () => f.db.kysely.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('escalation_id', 'in', realIds).where('origin_status', '=', 'acknowledged').executeTakeFirstOrThrow(),
+    (r) => Number(r.n) === realIds.length,
+    120_000,
+    'real origins acknowledged',
+  );
+
+  // The edges, run by run.
+  const runs: Array<{ events: number; signals: number; externalSignals: number; inputBytes: number }> = [];
+  for await (const run of f.t.client.workflow.list({ query: `WorkflowId = "${district.workflowId}"` })) {
+    const history = await f.t.client.workflow.getHandle(district.workflowId, run.runId).fetchHistory();
+    const events = history.events ?? [];
+    const count = (type: keyof typeof EVENT_TYPES) => events.filter((e) => Number(e.eventType) === EVENT_TYPES[type]).length;
+    const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length ?? 0;
+    runs.push({ events: events.length, signals: count('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'), externalSignals: count('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'), inputBytes: input });
+  }
+  console.log(`storm: tj-d1 ran ${runs.length} runs; max events ${Math.max(...runs.map((r) => r.events))}, max signals ${Math.max(...runs.map((r) => r.signals))}, max carried input ${Math.max(...runs.map((r) => r.inputBytes))} bytes`);
+  expect(runs.length).toBeGreaterThan(3);
+  for (const r of runs) {
+    expect(r.events).toBeLessThan(6_000);
+    expect(r.signals).toBeLessThan(6_000);
+    expect(r.externalSignals).toBeLessThan(100); // only its progress reports to its parent
+    expect(r.inputBytes).toBeLessThan(2 * 1024 * 1024);
+  }
+
+  // One root cause: the first real escalation becomes an item (its text read back from the store), the rest merge into it.
+  const [first, ...rest] = realIds;
+  await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: first!, problemId: 'forms', by: 'organiser:d1' }] });
+  for (const id of rest) await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: id, intoProblemId: 'forms', by: 'organiser:d1' }] });
+  const item = await f.db.kysely.selectFrom('rm_problems').selectAll().where('org_id', '=', 'tj-d1').where('problem_id', '=', 'forms').executeTakeFirstOrThrow();
+  expect(item.description).toMatch(/^tj-d1-u\d-b\d 同一张表反复填报（0）（tj-d1-u\d-b\d 上报：区里多头要表）$/);
+  await rectify(district, 'forms');
+  await waitFor(
+    () => f.db.kysely.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('escalation_id', 'in', realIds).where('origin_status', '=', 'answered').executeTakeFirstOrThrow(),
+    (r) => Number(r.n) === realIds.length,
+    120_000,
+    'every real origin answered',
+  );
+  for (const b of branches) expect((await org(b).query(orgStatusQuery)).own).toMatchObject({ problems: PER_BRANCH, problemsClosed: PER_BRANCH });
+
+  // A storm message forwarded by hand reaches the city whole: the forward rebuilds it from the event store.
+  const forwarded = message(4242);
+  await district.executeUpdate(forwardEscalationUpdate, { args: [{ escalationId: forwarded.escalationId, reason: '市级统筹', by: 'organiser:d1' }] });
+  const atCity = await waitFor(
+    () => f.db.kysely.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', forwarded.escalationId).executeTakeFirstOrThrow(),
+    (r) => r.current_org_id === 'tj' && r.target_status === 'pending',
+    60_000,
+    'forward at the city',
+  );
+  expect(atCity).toMatchObject({ hop: 2, description: forwarded.description, category: forwarded.category, origin_org_id: 'b4242' });
+
+  const final = await district.query(orgStatusQuery);
+  expect(final.own).toMatchObject({ escalationsReceived: TOTAL, escalationsPending: TOTAL - realIds.length - 1 });
+  const live = await settledReadModels(f.db.kysely);
+  await rebuildProjections(f.db.kysely);
+  expect(await readModels(f.db.kysely)).toEqual(live);
+});
+
+/** temporal.api.enums.v1.EventType values (the proto package is not a direct dependency). */
+const EVENT_TYPES = {
+  EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: 26,
+  EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: 37,
+} as const;
