@@ -117,7 +117,10 @@ async function childPage(
   cursor: string | null,
   limit: number,
 ): Promise<{ orgs: OrgRef[]; nextCursor: string | null }> {
-  let q = db.selectFrom('orgs').select(['id', 'parent_id', 'level', 'name', 'path', 'position']);
+  let q = db
+    .selectFrom('orgs')
+    .select(['id', 'parent_id', 'level', 'name', 'path', 'position'])
+    .select((eb) => eb.selectFrom('orgs as c').select((c) => c.fn.countAll<string>().as('n')).whereRef('c.parent_id', '=', 'orgs.id').as('child_count'));
   q = parentOrgId === null ? q.where('id', '=', rootOrgId) : q.where('parent_id', '=', parentOrgId);
   if (cursor) {
     const [pos, id] = decodeCursor(cursor);
@@ -125,7 +128,7 @@ async function childPage(
   }
   const rows = await q.orderBy('position').orderBy('id').limit(limit + 1).execute();
   const more = rows.length > limit;
-  const orgs = rows.slice(0, limit).map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path }));
+  const orgs = rows.slice(0, limit).map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path, childCount: Number(r.child_count ?? 0) }));
   const last = rows[limit - 1];
   return { orgs, nextCursor: more && last ? `${last.position}:${last.id}` : null };
 }

@@ -47,6 +47,8 @@ export interface OrgRef {
   name: string;
   parentId: string | null;
   path: string;
+  /** Children in the directory when the org was started; 0 lets a leaf skip the cascade activity. Absent in older runs. */
+  childCount?: number;
 }
 
 export type CampaignRef = Pick<CampaignSpec, 'id' | 'batch' | 'phaseMode' | 'rules' | 'startsOn' | 'endsOn' | 'rootOrgId'>;

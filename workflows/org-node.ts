@@ -240,6 +240,11 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     }
 
     if (node.needsCascade) {
+      // A leaf (most orgs: the branches) has nobody to start; the directory said so when it was started.
+      if (input.org.childCount === 0) {
+        node.cascadePageDone(0, null, Date.now());
+        continue;
+      }
       const page = await fanout.startChildOrgs({
         campaign: input.campaign,
         parentOrgId: input.org.id,
