@@ -137,7 +137,7 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
     60_000,
     'forward at the city',
   );
-  expect(atCity).toMatchObject({ hop: 2, description: forwarded.description, category: forwarded.category, origin_org_id: 'b4242' });
+  expect(atCity).toMatchObject({ hop: 2, description: forwarded.description, category: forwarded.category, origin_org_id: forwarded.origin.orgId });
 
   const final = await district.query(orgStatusQuery);
   expect(final.own).toMatchObject({ escalationsReceived: TOTAL, escalationsPending: TOTAL - realIds.length - 1 });
