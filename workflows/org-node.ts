@@ -196,13 +196,13 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const reportToParent = async (final: boolean) => {
     const snapshot = node.makeReport(Date.now());
-    await recorder.flush();
-    try {
-      await parent.signal(childProgressSignal, { childId: input.org.id, snapshot, final });
-    } catch (err) {
+    // The report and the recording of the events behind it go out in the same workflow task
+    // (the parent keeps its own read model, so neither waits for the other).
+    const told = parent.signal(childProgressSignal, { childId: input.org.id, snapshot, final }).catch((err: unknown) => {
       // The parent has finished (a closed campaign): nobody is left to tell.
       log.warn('parent did not take the progress report', { parent: input.parentWorkflowId, error: String(err) });
-    }
+    });
+    await Promise.all([recorder.flush(), told]);
   };
 
   let shownDetails = '';
