@@ -31,8 +31,9 @@ const workers: ChildProcess[] = [];
 
 /** Starts `worker/main.ts` as its own process on this file's task queue and database. */
 function startWorkerProcess(): ChildProcess {
-  const tsx = path.resolve('node_modules/.bin/tsx');
-  const child = spawn(tsx, ['worker/main.ts'], {
+  // Node itself with tsx's loader: one process, so SIGKILL takes the worker down (the `tsx` CLI would
+  // run it in a grandchild that outlives a kill of its parent).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('worker/main.ts')], {
     env: { ...process.env, TASK_QUEUE: taskQueue, DATABASE_URL: db.url!, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS! },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -64,8 +65,13 @@ test('a worker killed mid-cascade and started again loses nothing and stores not
   // Kill it once a part of the tree has started, and before all of it has.
   const atKill = await waitFor(startedBefore, (n) => n >= ORGS.length / 10, 180_000, 'a tenth of the orgs started');
   expect(atKill).toBeLessThan(ORGS.length);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
   first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  expect(await exited).toBe('SIGKILL');
+  // Nothing moves while no worker runs: the kill really stopped the only one.
+  const stalled = await startedBefore();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  expect(await startedBefore()).toBe(stalled);
 
   startWorkerProcess();
   const done = await waitFor(() => root.query(orgStatusQuery), (s) => s.subtree.mobilised === ORGS.length, 300_000, 'every org mobilised and counted at the root');
