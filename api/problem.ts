@@ -90,6 +90,23 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
 }
 
+/** Network errors and SQLSTATEs that mean "PostgreSQL is not there right now", not "your request is wrong". */
+const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * True when an error says the database cannot be reached (stopped, restarting, out of
+ * connections): the API answers 503 with `Retry-After` instead of a 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+  }
+  return false;
+}
+
 /** Answers with a problem+json body; a 401 also carries `WWW-Authenticate: Bearer`. */
 export function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
   if (status === 401) reply.header('www-authenticate', 'Bearer');
@@ -122,6 +139,11 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
         ? await problemFromMissingWorkflow(client, error.workflowId).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
         : problemFromTemporal(error);
     if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return sendProblem(reply, 503, 'Service Unavailable', 'the database is unavailable; try again shortly (a create with the same Idempotency-Key)');
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own refusals: malformed JSON, unsupported media type, body too large …

@@ -39,7 +39,7 @@ export interface OpenDatabase {
 
 export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase> {
   if (config.url) {
-    const pool = new pg.Pool({ connectionString: config.url, max: config.maxConnections ?? 10 });
+    const pool = new pg.Pool({ connectionString: config.url, max: config.maxConnections ?? 10, connectionTimeoutMillis: 5_000 });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
