@@ -40,8 +40,12 @@ export interface OpenDatabase {
 export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase> {
   if (config.url) {
     const pool = new pg.Pool({ connectionString: config.url, max: config.maxConnections ?? 10, connectionTimeoutMillis: 5_000 });
-    // An idle client that loses its server must not crash the process; the next query reports it.
+    // A client that loses its server must not crash the process: an idle one reports it
+    // to the pool, a checked-out one (mid-transaction when PostgreSQL stops) emits it on
+    // itself, where pg has no listener of its own. The query in flight fails either way,
+    // and the pool drops the broken client. Found by test/faults/postgres-stop.test.ts.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, engine: 'postgres', close: () => kysely.destroy() };
   }
