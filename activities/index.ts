@@ -11,6 +11,7 @@ import type { Database } from '../db/schema.js';
 import { recordEvents } from './record-events.js';
 import { deliverSignals, loadEscalation } from './deliver-signals.js';
 import { signalChildOrgs, startChildOrgs } from './org-fanout.js';
+import { loadPublicMessageRoutes } from './public-messages.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     signalChildOrgs: signalChildOrgs(deps),
     deliverSignals: deliverSignals(deps),
     loadEscalation: loadEscalation(deps),
+    loadPublicMessageRoutes: loadPublicMessageRoutes(deps),
   };
 }
 

@@ -10,6 +10,7 @@ import * as escalations from './migrations/2026-11-25T1000-escalations.js';
 import * as directives from './migrations/2026-11-25T1100-directives.js';
 import * as jointAnswers from './migrations/2026-11-25T1200-joint-answers.js';
 import * as escalationLookup from './migrations/2026-11-25T1300-escalation-lookup.js';
+import * as publicMessages from './migrations/2026-11-25T1400-public-messages.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1100-directives': directives,
   '2026-11-25T1200-joint-answers': jointAnswers,
   '2026-11-25T1300-escalation-lookup': escalationLookup,
+  '2026-11-25T1400-public-messages': publicMessages,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -154,6 +154,8 @@ export interface RmProblemsTable {
   directive_id: string | null;
   /** The joint problem the item is a part of (同题共答). */
   joint_id: string | null;
+  /** The public message the item answers (民意直通车). */
+  public_message_id: string | null;
 }
 
 export interface RmJointProblemsTable {
@@ -167,6 +169,55 @@ export interface RmJointProblemsTable {
   status: 'open' | 'closed';
   opened_at: Timestamp;
   closed_at: Timestamp | null;
+}
+
+/**
+ * 民意直通车: one row per public message. `state` is the workflow's (received,
+ * awaiting_triage, routed, in_rectification, resolved); `flagged_at` is set when it was
+ * still unrouted at its deadline. `org_path` is the routed org's, for subtree figures.
+ */
+export interface RmPublicMessagesTable {
+  campaign_id: string;
+  message_id: string;
+  category: string;
+  area: string;
+  text: string;
+  contact: string | null;
+  office_org_id: string;
+  state: 'received' | 'awaiting_triage' | 'routed' | 'in_rectification' | 'resolved';
+  org_id: string | null;
+  org_path: string | null;
+  problem_id: string | null;
+  item_status: string | null;
+  triage_reason: string | null;
+  routed_by: string | null;
+  routed_same_day: Generated<boolean>;
+  received_at: Timestamp;
+  deadline: Timestamp;
+  routed_at: Timestamp | null;
+  flagged_at: Timestamp | null;
+  rectification_started_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** The campaign office's routing rules for public messages, in order (a source of truth, set through the API). */
+export interface PublicMessageRoutesTable {
+  campaign_id: string;
+  position: number;
+  category: string | null;
+  area: string | null;
+  org_id: string;
+  set_by: string;
+  set_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A sender's tracking code, stored only as its sha256, and the message it tracks. */
+export interface PublicMessageCodesTable {
+  code_hash: string;
+  campaign_id: string;
+  message_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface RmDirectivesTable {
@@ -244,6 +295,9 @@ export interface Database {
   rm_escalations: RmEscalationsTable;
   rm_directives: RmDirectivesTable;
   rm_joint_problems: RmJointProblemsTable;
+  rm_public_messages: RmPublicMessagesTable;
+  public_message_routes: PublicMessageRoutesTable;
+  public_message_codes: PublicMessageCodesTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
@@ -258,6 +312,7 @@ export const READ_MODEL_TABLES = [
   'rm_escalations',
   'rm_directives',
   'rm_joint_problems',
+  'rm_public_messages',
 ] as const satisfies readonly (keyof Database)[];
 
 export type EventRow = Selectable<EventsTable>;

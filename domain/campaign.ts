@@ -28,6 +28,8 @@ export const Rules = z
     autoMobiliseLevels: z.array(Level).max(4).default([]),
     /** Least seconds between two progress reports of one org to its parent (phase changes go at once). */
     progressReportSeconds: z.number().int().min(1).max(3600).default(30),
+    /** 民意直通车: seconds a public message may stay unrouted before it is flagged; unset, the end of its day in UTC+8 (short test runs set it). */
+    publicMessageTriageSeconds: z.number().int().min(1).max(86_400).optional(),
   })
   .strict();
 export type Rules = z.infer<typeof Rules>;

@@ -83,8 +83,8 @@ export function originWorkflowOf(escalationId: string): string {
  */
 export interface OutgoingSignal {
   workflowId: string;
-  signal: 'escalationReceived' | 'escalationNotice' | 'jointPartStatus';
-  payload: EscalationMessage | EscalationNotice | import('./joint.js').JointPartStatus | null;
+  signal: 'escalationReceived' | 'escalationNotice' | 'jointPartStatus' | 'publicMessageStatus';
+  payload: EscalationMessage | EscalationNotice | import('./joint.js').JointPartStatus | import('./public-message.js').PublicMessageItemStatus | null;
   /** For a forward: the stream whose `EscalationReceived` event holds the message, and the hop it goes on with. */
   fromStore?: { streamId: string; escalationId: string; hop: number };
   /** The origin's problem, so a delivery failure can be recorded against it. */

@@ -9,6 +9,8 @@ import type { Coverage, DirectiveSpec } from './directive.js';
 import type { JointPartState, JointSpec } from './joint.js';
 import type { Figures } from './figures.js';
 import type { Level } from './levels.js';
+import type { ItemStatus } from './ledger.js';
+import type { MessageState } from './public-message.js';
 
 export type Component = 'study' | 'research' | 'review' | 'rectification';
 export const COMPONENTS: readonly Component[] = ['study', 'research', 'review', 'rectification'];
@@ -109,6 +111,12 @@ export type DomainEventBody =
   | { type: 'JointProblemOpened'; joint: JointSpec }
   | { type: 'JointPartChanged'; jointId: string; participantOrgId: string; status: JointPartState }
   | { type: 'JointProblemClosed'; jointId: string }
+  | { type: 'PublicMessageReceived'; messageId: string; category: string; area: string; text: string; contact: string | null; officeOrgId: string; deadline: string }
+  | { type: 'PublicMessageRouted'; messageId: string; toOrgId: string; problemId: string; by: string; sameDay: boolean }
+  | { type: 'PublicMessageAwaitingTriage'; messageId: string; officeOrgId: string; reason: string }
+  | { type: 'PublicMessageFlagged'; messageId: string; deadline: string }
+  | { type: 'PublicMessageProgress'; messageId: string; itemStatus: ItemStatus; state: MessageState }
+  | { type: 'PublicMessageAccepted'; messageId: string; problemId: string }
   | { type: 'ProjectCreated'; projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }
   | { type: 'ReviewConcluded'; by: string }
   | {

@@ -39,6 +39,8 @@ export interface LedgerItem {
   directiveId?: string;
   /** The joint-answer workflow this item is a part of (同题共答). */
   jointWorkflowId?: string;
+  /** The public message's workflow this item answers (民意直通车). */
+  publicWorkflowId?: string;
 }
 
 export type Ledger = Record<string, LedgerItem>;

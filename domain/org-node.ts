@@ -27,6 +27,7 @@ import { packChildren, packInbox, unpackChildren, unpackInbox, type PackedChildr
 import { compactInbox, escalationIdOf, isNewer, originWorkflowOf, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
 import { orgWorkflowId } from './campaign.js';
 import { jointItemId, type JointPartAssignment } from './joint.js';
+import { publicItemId, type PublicMessageAssignment } from './public-message.js';
 import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveSpec } from './directive.js';
 import { levelRank, type Level as OrgLevel } from './levels.js';
 import {
@@ -371,7 +372,7 @@ export class OrgNode {
     item.owner = cmd.owner;
     item.deadline = deadline;
     this.emit(nowMs, { type: 'RectificationPlanned', problemId: cmd.problemId, owner: cmd.owner, measures: cmd.measures, deadline, by: cmd.by });
-    this.reportJointPart(cmd.problemId);
+    this.reportBack(cmd.problemId);
     this.refreshAlert(cmd.problemId, nowMs);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status, deadline };
@@ -385,7 +386,7 @@ export class OrgNode {
     requireStatus(item, cmd.problemId, ['planned'], 'start');
     item.status = 'in_progress';
     this.emit(nowMs, { type: 'RectificationStarted', problemId: cmd.problemId, by: cmd.by });
-    this.reportJointPart(cmd.problemId);
+    this.reportBack(cmd.problemId);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
   }
@@ -398,7 +399,7 @@ export class OrgNode {
     item.status = 'rectified';
     item.rectifiedBy = cmd.by;
     this.emit(nowMs, { type: 'RectificationSubmitted', problemId: cmd.problemId, evidence: cmd.evidence, attachments: cmd.attachments ?? [], by: cmd.by });
-    this.reportJointPart(cmd.problemId);
+    this.reportBack(cmd.problemId);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
   }
@@ -429,7 +430,7 @@ export class OrgNode {
       this.emit(nowMs, { type: 'RectificationVerified', problemId: cmd.problemId, by: cmd.by, note: cmd.reason?.trim() || null });
       for (const escalationId of item.origins ?? []) this.answerOrigin(escalationId, cmd.problemId, cmd.reason?.trim() || null);
     }
-    this.reportJointPart(cmd.problemId);
+    this.reportBack(cmd.problemId);
     this.advance(nowMs);
     return { problemId: cmd.problemId, status: item.status };
   }
@@ -814,16 +815,34 @@ export class OrgNode {
     this.enterLedger({ problemId, source: 'joint_answer', category: '同题共答', description: `${part.title}: ${part.description}（${part.openerOrgId} 发起）`, by: `joint:${part.openerOrgId}` }, nowMs, null);
     this.state.problems[problemId]!.jointWorkflowId = part.jointWorkflowId;
     this.emit(nowMs, { type: 'JointPartAccepted', jointId: part.jointId, problemId });
-    this.reportJointPart(problemId);
+    this.reportBack(problemId);
     this.advance(nowMs);
   }
 
-  /** Tells the joint-answer workflow where this org's part stands. */
-  private reportJointPart(problemId: string): void {
+  /** Tells the supporting workflow an item answers (a joint answer, a public message) where the item stands. */
+  private reportBack(problemId: string): void {
     const item = this.state.problems[problemId];
-    if (!item?.jointWorkflowId) return;
-    const jointId = problemId.slice('joint-'.length);
-    this.send(item.jointWorkflowId, 'jointPartStatus', { jointId, orgId: this.org.id, status: item.status }, null);
+    if (item?.jointWorkflowId) {
+      const jointId = problemId.slice('joint-'.length);
+      this.send(item.jointWorkflowId, 'jointPartStatus', { jointId, orgId: this.org.id, status: item.status }, null);
+    }
+    if (item?.publicWorkflowId) {
+      const messageId = problemId.slice('public-'.length);
+      this.send(item.publicWorkflowId, 'publicMessageStatus', { messageId, orgId: this.org.id, status: item.status }, null);
+    }
+  }
+
+  // ---- public messages (民意直通车) ---------------------------------------------
+
+  /** A citizen's message routed here: an item in this org's ledger, closed only once verified, reported back as it moves. */
+  publicMessageAssigned(message: PublicMessageAssignment, nowMs: number): void {
+    const problemId = publicItemId(message.messageId);
+    if (this.state.problems[problemId]) return;
+    this.enterLedger({ problemId, source: 'public_message', category: message.category, description: `${message.text}（民意直通车 · ${message.area}）`, by: 'public' }, nowMs, null);
+    this.state.problems[problemId]!.publicWorkflowId = message.messageWorkflowId;
+    this.emit(nowMs, { type: 'PublicMessageAccepted', messageId: message.messageId, problemId });
+    this.reportBack(problemId);
+    this.advance(nowMs);
   }
 
   /** 专项整治: a special rectification project with a lead department and participants. */

@@ -11,6 +11,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { closeCampaign, openJointProblem, orgHandle, startCampaign } from '../client/campaigns.js';
 import { jointWorkflowId } from '../domain/joint.js';
+import { startPublicMessage } from '../client/public-messages.js';
+import { publicItemId, publicMessageWorkflowId } from '../domain/public-message.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { CampaignSpec } from '../domain/campaign.js';
@@ -23,6 +25,8 @@ import {
   concludeReviewUpdate,
   issueDirectiveUpdate,
   jointStatusQuery,
+  publicMessageStateQuery,
+  triagePublicMessageUpdate,
   democraticLifeMeetingUpdate,
   escalateProblemUpdate,
   forwardEscalationUpdate,
@@ -124,6 +128,23 @@ const histories = await worker.runUntil(async () => {
     await h.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'joint-j1', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   }
   await until(async () => (await jointHandle.query(jointStatusQuery)).parts.tj === 'closed');
+  // 民意直通车: one message routed by rule to the city and resolved; one no rule routes, flagged, then triaged by hand.
+  await db.kysely.insertInto('public_message_routes').values({ campaign_id: spec.id, position: 0, category: '交通', org_id: 'tj', set_by: by }).execute();
+  const message = (messageId: string, category: string, triageSeconds: number | null) =>
+    startPublicMessage(client, taskQueue, spec.id, { messageId, category, area: '河西区', text: `群众留言 ${messageId}`, contact: null, officeOrgId: 'tj', triageSeconds });
+  await message('m-routed', '交通', null);
+  await message('m-triaged', '环境', 1);
+  const routedMessage = client.workflow.getHandle(publicMessageWorkflowId(spec.id, 'm-routed'));
+  const triagedMessage = client.workflow.getHandle(publicMessageWorkflowId(spec.id, 'm-triaged'));
+  await until(async () => (await routedMessage.query(publicMessageStateQuery)).state === 'routed');
+  // Planned as soon as the city has the item in its ledger.
+  await until(() => root.executeUpdate(planRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), owner: '交通部门', measures: '修复信号灯', deadline: '2099-01-01', by }] }).then(() => true, () => false));
+  await root.executeUpdate(startRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), by }] });
+  await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), evidence: '已修复', by }] });
+  await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+  await routedMessage.result();
+  await until(async () => (await triagedMessage.query(publicMessageStateQuery)).flagged);
+  await triagedMessage.executeUpdate(triagePublicMessageUpdate, { args: [{ toOrgId: 'tj-d1', by }] });
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();
 
@@ -144,10 +165,13 @@ const histories = await worker.runUntil(async () => {
   };
   await takeRuns('campaign', `campaign/${spec.id}`);
   await takeRuns('joint', jointWorkflowId(spec.id, 'j1'));
+  await takeRuns('public-routed', publicMessageWorkflowId(spec.id, 'm-routed'));
+  await takeRuns('public-triaged', publicMessageWorkflowId(spec.id, 'm-triaged'));
   await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
   await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
   if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');
   await jointHandle.terminate('recording over');
+  await triagedMessage.terminate('recording over');
   return picked;
 });
 

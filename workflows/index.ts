@@ -2,3 +2,4 @@
 export { campaignWorkflow } from './campaign.js';
 export { orgNodeWorkflow } from './org-node.js';
 export { jointAnswerWorkflow } from './joint-answer.js';
+export { publicMessageWorkflow } from './public-message.js';

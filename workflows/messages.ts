@@ -31,6 +31,7 @@ import type {
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
+import type { MessageState, PublicMessageAssignment, PublicMessageItemStatus } from '../domain/public-message.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
 import type { StudySessionResult } from '../domain/org-node.js';
@@ -77,6 +78,12 @@ export const directiveReceivedSignal = defineSignal<[DirectiveSpec]>('directiveR
 export const jointPartAssignedSignal = defineSignal<[JointPartAssignment]>('jointPartAssigned');
 export const jointPartStatusSignal = defineSignal<[JointPartStatus]>('jointPartStatus');
 export const jointStatusQuery = defineQuery<{ spec: JointSpec; parts: Record<string, JointPartState>; closed: boolean }>('jointStatus');
+
+/** 民意直通车: a message routed to an org, its item's progress back, and the office's triage. */
+export const publicMessageAssignedSignal = defineSignal<[PublicMessageAssignment]>('publicMessageAssigned');
+export const publicMessageStatusSignal = defineSignal<[PublicMessageItemStatus]>('publicMessageStatus');
+export const triagePublicMessageUpdate = defineUpdate<{ messageId: string; toOrgId: string; sameDay: boolean }, [{ toOrgId: string; by: string }]>('triagePublicMessage');
+export const publicMessageStateQuery = defineQuery<{ state: MessageState; orgId: string | null; flagged: boolean }>('publicMessageState');
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {

@@ -52,6 +52,7 @@ import {
   directiveReceivedSignal,
   issueDirectiveUpdate,
   jointPartAssignedSignal,
+  publicMessageAssignedSignal,
   createProjectUpdate,
   escalateProblemUpdate,
   escalationNoticeSignal,
@@ -154,6 +155,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(cancelDirectiveUpdate, (cmd) => command(() => node.cancelDirective(cmd, Date.now())), { validator: validateWith(CancelDirectiveCommand) });
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
   setHandler(jointPartAssignedSignal, (part) => node.jointPartAssigned(part, Date.now()));
+  setHandler(publicMessageAssignedSignal, (message) => node.publicMessageAssigned(message, Date.now()));
   setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
   setHandler(
     receiveEscalationsUpdate,

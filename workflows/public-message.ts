@@ -1,0 +1,145 @@
+/**
+ * 民意直通车, `campaign/<campaignId>/public/<messageId>`: one citizen's message. It is routed
+ * at once by the campaign's routing rules, or waits for the campaign office (the root org)
+ * to triage it by hand; one still unrouted at the end of its day (UTC+8) is flagged. Once
+ * routed it is an item in that org's ledger, and it is resolved only when the org reports
+ * the item verified (不整改不销号). The sender's tracking code never reaches this workflow.
+ */
+import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { z } from 'zod';
+import { orgWorkflowId } from '../domain/campaign.js';
+import type { DomainEvent, DomainEventBody } from '../domain/events.js';
+import type { ItemStatus } from '../domain/ledger.js';
+import {
+  publicItemId,
+  publicMessageWorkflowId,
+  routeMessage,
+  stateOfItem,
+  triageDeadlineMs,
+  type MessageState,
+  type PublicMessageSpec,
+} from '../domain/public-message.js';
+import { publicMessageAssignedSignal, publicMessageStateQuery, publicMessageStatusSignal, triagePublicMessageUpdate } from './messages.js';
+import { CampaignPhase } from './search-attributes.js';
+import { EventRecorder, store, validateWith } from './shared.js';
+
+export interface PublicMessageInput {
+  campaignId: string;
+  spec: PublicMessageSpec;
+}
+
+const TriageCommand = z.object({ toOrgId: z.string().min(1).max(64), by: z.string().min(1).max(120) }).strict();
+
+export async function publicMessageWorkflow(input: PublicMessageInput): Promise<{ messageId: string; orgId: string | null; state: MessageState }> {
+  const { campaignId, spec } = input;
+  const streamId = publicMessageWorkflowId(campaignId, spec.messageId);
+  const problemId = publicItemId(spec.messageId);
+  const outbox: DomainEvent[] = [];
+  let seq = 0;
+  const recorder = new EventRecorder(outbox, seq);
+  const emit = (body: DomainEventBody) => {
+    seq += 1;
+    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId: null, occurredAt: new Date().toISOString() } as DomainEvent);
+  };
+
+  let state: MessageState = 'received';
+  let orgId: string | null = null;
+  let itemStatus: ItemStatus | null = null;
+  let flagged = false;
+  /** Set while a delivery is in flight, so two triages cannot route one message twice. */
+  let routing = false;
+  const deadlineMs = triageDeadlineMs(Date.now(), spec.triageSeconds);
+  /** Read through a function: handlers change it while the main loop waits. */
+  const resolved = () => state === 'resolved';
+
+  /** Hands the message to an org's workflow; false when the campaign has not reached that org (or it has finished). */
+  const deliver = async (toOrgId: string, by: string): Promise<boolean> => {
+    routing = true;
+    try {
+      const delivered = await getExternalWorkflowHandle(orgWorkflowId(campaignId, toOrgId))
+        .signal(publicMessageAssignedSignal, { messageId: spec.messageId, messageWorkflowId: streamId, category: spec.category, area: spec.area, text: spec.text })
+        .then(() => true, () => false);
+      if (delivered) {
+        orgId = toOrgId;
+        state = 'routed';
+        emit({ type: 'PublicMessageRouted', messageId: spec.messageId, toOrgId, problemId, by, sameDay: Date.now() <= deadlineMs });
+      }
+      return delivered;
+    } finally {
+      routing = false;
+    }
+  };
+
+  setHandler(publicMessageStateQuery, () => ({ state, orgId, flagged }));
+  setHandler(publicMessageStatusSignal, ({ orgId: from, status }) => {
+    if (from !== orgId || state === 'resolved' || status === itemStatus) return;
+    itemStatus = status;
+    state = stateOfItem(status);
+    emit({ type: 'PublicMessageProgress', messageId: spec.messageId, itemStatus: status, state });
+  });
+  setHandler(
+    triagePublicMessageUpdate,
+    async ({ toOrgId, by }) => {
+      if (orgId === toOrgId) return { messageId: spec.messageId, toOrgId, sameDay: true };
+      if (!(await deliver(toOrgId, by))) {
+        throw ApplicationFailure.create({
+          type: 'Conflict',
+          message: `org ${toOrgId} is not reached by the campaign (its parent has not mobilised, or the campaign has closed)`,
+          nonRetryable: true,
+          details: [{ field: 'toOrgId' }],
+        });
+      }
+      const routedAt = seq;
+      await recorder.recorded(routedAt);
+      return { messageId: spec.messageId, toOrgId, sameDay: Date.now() <= deadlineMs };
+    },
+    {
+      validator: (cmd) => {
+        validateWith(TriageCommand)(cmd);
+        if (orgId === cmd.toOrgId) return;
+        if (orgId !== null || routing || state === 'received') {
+          throw ApplicationFailure.create({
+            type: 'Conflict',
+            message: orgId ? `message ${spec.messageId} is already routed to ${orgId}` : `message ${spec.messageId} is being routed`,
+            nonRetryable: true,
+            details: [{ field: 'toOrgId', currentStatus: state }],
+          });
+        }
+      },
+    },
+  );
+
+  emit({
+    type: 'PublicMessageReceived',
+    messageId: spec.messageId,
+    category: spec.category,
+    area: spec.area,
+    text: spec.text,
+    contact: spec.contact,
+    officeOrgId: spec.officeOrgId,
+    deadline: new Date(deadlineMs).toISOString(),
+  });
+  const ruled = routeMessage(await store.loadPublicMessageRoutes({ campaignId }), spec);
+  if (!(ruled !== null && (await deliver(ruled, 'rule')))) {
+    state = 'awaiting_triage';
+    const reason = ruled === null ? 'no routing rule matches its category and area' : `the rule's org ${ruled} is not reached by the campaign`;
+    emit({ type: 'PublicMessageAwaitingTriage', messageId: spec.messageId, officeOrgId: spec.officeOrgId, reason });
+  }
+
+  for (;;) {
+    await recorder.flush();
+    setCurrentDetails(`民意直通车 · ${spec.category} · ${spec.area} · ${state}${flagged ? ' · flagged' : ''}${orgId ? ` → ${orgId}` : ''}`);
+    upsertSearchAttributes([{ key: CampaignPhase, value: resolved() ? 'completed' : orgId ? 'public_routed' : 'public_triage' }]);
+    if (resolved()) break;
+    if (orgId === null && !flagged && Date.now() >= deadlineMs) {
+      flagged = true;
+      emit({ type: 'PublicMessageFlagged', messageId: spec.messageId, deadline: new Date(deadlineMs).toISOString() });
+      continue;
+    }
+    const waitsForDeadline = orgId === null && !flagged;
+    if (waitsForDeadline) await condition(() => recorder.pending || orgId !== null, Math.max(1, deadlineMs - Date.now()));
+    else await condition(() => recorder.pending);
+  }
+  await recorder.drain();
+  return { messageId: spec.messageId, orgId, state };
+}
