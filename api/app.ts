@@ -31,6 +31,7 @@ import { defaultChecks, healthRoutes, type ReadinessChecks } from './routes/heal
 import { ledgerRoutes } from './routes/ledger.js';
 import { orgActionRoutes } from './routes/org-actions.js';
 import { orgRoutes } from './routes/orgs.js';
+import { PUBLIC_MESSAGE_ROUTES, publicMessageRoutes } from './routes/public-messages.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 /** Temporal as the routes that start workflows and send them updates use it. */
@@ -62,10 +63,12 @@ export interface AppDeps {
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);
+/** Route patterns anyone may call: the public feedback channel (民意直通车), rate limited by the routes themselves. */
+const PUBLIC_ROUTES = new Set<string>(PUBLIC_MESSAGE_ROUTES);
 
 const withoutTemporal: TemporalDeps = {
   get client(): Client {
@@ -103,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     const path = request.url.split('?')[0]!;
     if (PUBLIC.has(path) || path.startsWith('/docs')) return;
     if (!request.routeOptions.url) return; // unknown route: the not-found handler answers
+    if (PUBLIC_ROUTES.has(request.routeOptions.url)) return;
     request.principal = await authenticate(deps.db, deps.adminToken, request);
   });
   for (const routes of ROUTES) routes(app, routeDeps);

@@ -1,0 +1,255 @@
+/**
+ * 民意直通车 through the API. Anyone may send a campaign a message (rate limited per
+ * address, small bodies only) and gets an unguessable tracking code; with it, and only
+ * with it, the sender reads its own message's status and dates. The campaign office (the
+ * campaign's root org) sets the routing rules and triages what no rule routes; readers of
+ * an org see the messages routed into their subtree and the figures (the office: all).
+ */
+import { randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { startPublicMessage } from '../../client/public-messages.js';
+import type { Database } from '../../db/schema.js';
+import { subtreePattern } from '../../domain/org-tree.js';
+import { publicMessageWorkflowId, PublicMessageRoutes, PublicMessageSubmission, senderStatus } from '../../domain/public-message.js';
+import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/tracking-code.js';
+import { triagePublicMessageUpdate } from '../../workflows/messages.js';
+import { actor, requireOrgAccess, requireRole } from '../auth.js';
+import type { ApiDeps, ApiInstance } from '../app.js';
+import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
+import { rateLimit } from '../rate-limit.js';
+import { CampaignOrgParams, CampaignParams } from './campaigns.js';
+import { encodeCursor, offsetFromCursor, Page } from './paging.js';
+
+/** The routes that need no token (api/app.ts lets them through). */
+export const PUBLIC_MESSAGE_ROUTES = ['/campaigns/:id/public-messages', '/campaigns/:id/public-messages/track/:code'] as const;
+
+/** A message is at most 2,000 characters (6 KB in UTF-8) and a few short fields. */
+const SUBMIT_BODY_LIMIT = 16 * 1024;
+
+const SenderStatus = z.enum(['received', 'routed', 'in_rectification', 'resolved', 'flagged']);
+const Submitted = z.object({ trackingCode: z.string(), status: SenderStatus, receivedAt: z.string(), statusUrl: z.string() });
+const Tracked = z.object({
+  status: SenderStatus,
+  receivedAt: z.string(),
+  routedAt: z.string().nullable(),
+  rectificationStartedAt: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  flaggedAt: z.string().nullable(),
+});
+
+/** The one answer to every code that finds nothing: wrong, guessed, another campaign's, or no such campaign. */
+const noSuchCode = () => new ProblemError(404, 'Not Found', 'no public message has this tracking code');
+
+const MessageState = z.enum(['received', 'awaiting_triage', 'routed', 'in_rectification', 'resolved']);
+const ListQuery = Page.extend({ state: MessageState.optional(), flagged: z.enum(['true', 'false']).optional() }).strict();
+const TriageBody = z.object({ toOrgId: z.string().min(1).max(64) }).strict();
+const RoutesBody = z.object({ routes: PublicMessageRoutes }).strict();
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+  // Sending: a burst of 5, then one a minute, per address. Tracking: a burst of 30, then one every 2 s.
+  const submitLimit = rateLimit({ capacity: 5, refillPerSecond: 1 / 60 });
+  const trackLimit = rateLimit({ capacity: 30, refillPerSecond: 0.5 });
+
+  app.post(
+    '/campaigns/:id/public-messages',
+    {
+      bodyLimit: SUBMIT_BODY_LIMIT,
+      onRequest: submitLimit,
+      schema: {
+        tags: ['public messages'],
+        summary: 'Send a campaign a public message (民意直通车); no token; answers a tracking code',
+        description: `Rate limited per address (429 with Retry-After); bodies over ${SUBMIT_BODY_LIMIT} bytes are refused (413). Keep the tracking code: it is the only way to read the message's status, and it is not stored anywhere in readable form.`,
+        security: [],
+        params: CampaignParams,
+        body: PublicMessageSubmission,
+        response: { 201: Submitted },
+      },
+    },
+    async (request, reply) => {
+      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'status', 'root_org_id', 'rules']).where('id', '=', request.params.id).executeTakeFirst();
+      if (!campaign) throw notFound(`campaign ${request.params.id}`);
+      if (campaign.status !== 'running') throw conflict(`campaign ${campaign.id} is ${campaign.status}: it takes no more messages`);
+      const triageSeconds = (campaign.rules as { publicMessageTriageSeconds?: number }).publicMessageTriageSeconds ?? null;
+      const { text, category, area } = request.body;
+      for (let attempt = 0; ; attempt++) {
+        const messageId = randomBytes(8).toString('hex');
+        const code = newTrackingCode();
+        const codeHash = hashTrackingCode(code);
+        const { created_at } = await db.insertInto('public_message_codes').values({ code_hash: codeHash, campaign_id: campaign.id, message_id: messageId }).returning('created_at').executeTakeFirstOrThrow();
+        try {
+          await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds });
+        } catch (err) {
+          // No message without a workflow: the code is forgotten and the sender told to try again.
+          await db.deleteFrom('public_message_codes').where('code_hash', '=', codeHash).execute();
+          if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 2) continue;
+          throw err;
+        }
+        return reply.code(201).send({ trackingCode: code, status: 'received', receivedAt: iso(created_at)!, statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}` });
+      }
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/public-messages/track/:code',
+    {
+      onRequest: trackLimit,
+      // The code is a bearer secret: the request log shows the route, not the code.
+      logSerializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(/\/track\/[^/?]*/, '/track/[code]') }) },
+      schema: {
+        tags: ['public messages'],
+        summary: 'The status and dates of the message this tracking code belongs to; no token',
+        description: 'Rate limited per address (429 with Retry-After). Any code that finds nothing answers the same 404.',
+        security: [],
+        params: CampaignParams.extend({ code: z.string().max(2000) }),
+        response: { 200: Tracked },
+      },
+    },
+    async (request) => {
+      const { id, code } = request.params;
+      if (!TRACKING_CODE.test(code)) throw noSuchCode();
+      const row = await db
+        .selectFrom('public_message_codes as c')
+        .leftJoin('rm_public_messages as m', (j) => j.onRef('m.campaign_id', '=', 'c.campaign_id').onRef('m.message_id', '=', 'c.message_id'))
+        .select(['c.created_at', 'm.state', 'm.flagged_at', 'm.received_at', 'm.routed_at', 'm.rectification_started_at', 'm.resolved_at'])
+        .where('c.code_hash', '=', hashTrackingCode(code))
+        .where('c.campaign_id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw noSuchCode();
+      return {
+        // Until the workflow has recorded the message, it is received as of the code's issue.
+        status: senderStatus(row.state ?? 'received', row.flagged_at !== null),
+        receivedAt: iso(row.received_at ?? row.created_at)!,
+        routedAt: iso(row.routed_at),
+        rectificationStartedAt: iso(row.rectification_started_at),
+        resolvedAt: iso(row.resolved_at),
+        flaggedAt: iso(row.flagged_at),
+      };
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/public-messages',
+    {
+      schema: {
+        tags: ['public messages'],
+        summary: 'Public messages routed into the org’s subtree (the campaign office: every message) and their figures',
+        params: CampaignOrgParams,
+        querystring: ListQuery,
+      },
+    },
+    async (request) => {
+      const { id, orgId } = request.params;
+      const { path } = await requireOrgAccess(db, request, orgId, 'read');
+      const campaign = await loadCampaign(db, id);
+      const scoped = () => {
+        const q = db.selectFrom('rm_public_messages').where('campaign_id', '=', id);
+        return campaign.root_org_id === orgId ? q : q.where('org_path', 'like', subtreePattern(path));
+      };
+      const figures = await scoped()
+        .select((eb) => [
+          eb.fn.countAll<string>().as('received'),
+          eb.fn.countAll<string>().filterWhere('routed_at', 'is not', null).as('routed'),
+          eb.fn.countAll<string>().filterWhere('routed_same_day', '=', true).as('routedSameDay'),
+          eb.fn.countAll<string>().filterWhere('state', '=', 'awaiting_triage').as('awaitingTriage'),
+          eb.fn.countAll<string>().filterWhere('flagged_at', 'is not', null).as('flagged'),
+          eb.fn.countAll<string>().filterWhere('state', '=', 'in_rectification').as('inRectification'),
+          eb.fn.countAll<string>().filterWhere('state', '=', 'resolved').as('resolved'),
+        ])
+        .executeTakeFirstOrThrow();
+      const { limit, cursor, state, flagged } = request.query;
+      const offset = offsetFromCursor(cursor);
+      let list = scoped().selectAll();
+      if (state) list = list.where('state', '=', state);
+      if (flagged) list = list.where('flagged_at', flagged === 'true' ? 'is not' : 'is', null);
+      const rows = await list.orderBy('received_at').orderBy('message_id').limit(limit + 1).offset(offset).execute();
+      return {
+        figures: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v)])),
+        items: rows.slice(0, limit).map(({ campaign_id: _c, org_path: _p, ...m }) => m),
+        nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
+      };
+    },
+  );
+
+  app.post(
+    '/campaigns/:id/orgs/:orgId/public-messages/:messageId/routing',
+    {
+      schema: {
+        tags: ['public messages'],
+        summary: 'The campaign office routes a message no rule routed to the responsible org (triage)',
+        params: CampaignOrgParams.extend({ messageId: z.string().regex(/^[0-9a-f]{16}$/, 'a message id as given out') }),
+        body: TriageBody,
+      },
+    },
+    async (request) => {
+      const { id, orgId, messageId } = request.params;
+      const { principal } = await requireOrgAccess(db, request, orgId, 'act');
+      const campaign = await loadCampaign(db, id);
+      if (campaign.root_org_id !== orgId) throw conflict(`only the campaign office (${campaign.root_org_id}) triages public messages`);
+      const message = await db.selectFrom('rm_public_messages').select('message_id').where('campaign_id', '=', id).where('message_id', '=', messageId).executeTakeFirst();
+      if (!message) throw notFound(`public message ${messageId} in campaign ${id}`);
+      await requireInCampaign(db, campaign.root_org_id, request.body.toOrgId, 'body.toOrgId');
+      return temporal.client.workflow
+        .getHandle(publicMessageWorkflowId(id, messageId))
+        .executeUpdate(triagePublicMessageUpdate, { args: [{ toOrgId: request.body.toOrgId, by: actor(principal) }] });
+    },
+  );
+
+  app.put(
+    '/campaigns/:id/public-message-routes',
+    {
+      schema: {
+        tags: ['public messages'],
+        summary: 'Set the campaign’s routing rules for public messages (replaces the list); the most specific matching rule wins',
+        params: CampaignParams,
+        body: RoutesBody,
+      },
+    },
+    async (request) => {
+      const campaign = await loadCampaign(db, request.params.id);
+      const p = requireRole(request, ['organiser']);
+      await requireOrgAccess(db, request, campaign.root_org_id, 'act');
+      const { routes } = request.body;
+      for (const [i, r] of routes.entries()) await requireInCampaign(db, campaign.root_org_id, r.orgId, `body.routes.${i}.orgId`);
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('public_message_routes').where('campaign_id', '=', campaign.id).execute();
+        if (routes.length) {
+          await trx
+            .insertInto('public_message_routes')
+            .values(routes.map((r, position) => ({ campaign_id: campaign.id, position, category: r.category ?? null, area: r.area ?? null, org_id: r.orgId, set_by: actor(p) })))
+            .execute();
+        }
+      });
+      return { routes };
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/public-message-routes',
+    { schema: { tags: ['public messages'], summary: 'The campaign’s routing rules for public messages', params: CampaignParams } },
+    async (request) => {
+      const campaign = await loadCampaign(db, request.params.id);
+      await requireOrgAccess(db, request, campaign.root_org_id, 'read');
+      const rows = await db.selectFrom('public_message_routes').selectAll().where('campaign_id', '=', campaign.id).orderBy('position').execute();
+      return { routes: rows.map((r) => ({ ...(r.category !== null ? { category: r.category } : {}), ...(r.area !== null ? { area: r.area } : {}), orgId: r.org_id, setBy: r.set_by, setAt: iso(r.set_at) })) };
+    },
+  );
+}
+
+async function loadCampaign(db: Kysely<Database>, id: string) {
+  const campaign = await db.selectFrom('rm_campaigns').select(['id', 'root_org_id', 'status']).where('id', '=', id).executeTakeFirst();
+  if (!campaign) throw notFound(`campaign ${id}`);
+  return campaign;
+}
+
+/** A 422 naming the field unless the org is in the directory under the campaign's root. */
+async function requireInCampaign(db: Kysely<Database>, rootOrgId: string, orgId: string, field: string): Promise<void> {
+  const rows = await db.selectFrom('orgs').select(['id', 'path']).where('id', 'in', [rootOrgId, orgId]).execute();
+  const root = rows.find((r) => r.id === rootOrgId);
+  const org = rows.find((r) => r.id === orgId);
+  if (!org) throw unprocessable(`org ${orgId} is not in the directory`, [{ path: field, message: 'unknown org' }]);
+  if (!root || !org.path.startsWith(root.path)) throw unprocessable(`org ${orgId} is outside the campaign (under ${rootOrgId})`, [{ path: field, message: 'outside the campaign' }]);
+}
