@@ -48,6 +48,9 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
   let flagged = false;
   /** Set while a delivery is in flight, so two triages cannot route one message twice. */
   let routing = false;
+  /** The org a delivery is in flight to, and the status it reported before the delivery resolved here. */
+  let delivering: string | null = null;
+  let earlyStatus: ItemStatus | null = null;
   const deadlineMs = triageDeadlineMs(Date.now(), spec.triageSeconds);
   /** Read through a function: handlers change it while the main loop waits. */
   const resolved = () => state === 'resolved';
@@ -55,6 +58,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
   /** Hands the message to an org's workflow; false when the campaign has not reached that org (or it has finished). */
   const deliver = async (toOrgId: string, by: string): Promise<boolean> => {
     routing = true;
+    delivering = toOrgId;
     try {
       const delivered = await getExternalWorkflowHandle(orgWorkflowId(campaignId, toOrgId))
         .signal(publicMessageAssignedSignal, { messageId: spec.messageId, messageWorkflowId: streamId, category: spec.category, area: spec.area, text: spec.text })
@@ -63,19 +67,28 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
         orgId = toOrgId;
         state = 'routed';
         emit({ type: 'PublicMessageRouted', messageId: spec.messageId, toOrgId, problemId, by, sameDay: Date.now() <= deadlineMs });
+        if (earlyStatus) itemMoved(earlyStatus);
       }
       return delivered;
     } finally {
       routing = false;
+      delivering = null;
+      earlyStatus = null;
     }
+  };
+
+  const itemMoved = (status: ItemStatus) => {
+    if (state === 'resolved' || status === itemStatus) return;
+    itemStatus = status;
+    state = stateOfItem(status);
+    emit({ type: 'PublicMessageProgress', messageId: spec.messageId, itemStatus: status, state });
   };
 
   setHandler(publicMessageStateQuery, () => ({ state, orgId, flagged }));
   setHandler(publicMessageStatusSignal, ({ orgId: from, status }) => {
-    if (from !== orgId || state === 'resolved' || status === itemStatus) return;
-    itemStatus = status;
-    state = stateOfItem(status);
-    emit({ type: 'PublicMessageProgress', messageId: spec.messageId, itemStatus: status, state });
+    // The org may answer in the same task that tells this workflow its delivery went through.
+    if (orgId === null && from === delivering) earlyStatus = status;
+    else if (from === orgId) itemMoved(status);
   });
   setHandler(
     triagePublicMessageUpdate,
