@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { PublicMessageSubmission, routeMessage, senderStatus, stateOfItem, triageDeadlineMs } from './public-message.js';
 import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from './tracking-code.js';
+import { Rules } from './campaign.js';
+import { OrgNode } from './org-node.js';
 
 describe('routing rules', () => {
   const routes = [
@@ -68,5 +70,27 @@ describe('tracking codes', () => {
   });
   test('stored only as a sha256', () => {
     expect(hashTrackingCode('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('the item at the responsible org', () => {
+  test('a routed message is an item of the org’s ledger; each move goes back to the message’s workflow; a second delivery changes nothing', () => {
+    const now = Date.parse('2019-10-01T04:00:00Z');
+    const node = new OrgNode({ id: 'c', batch: 1, phaseMode: 'integrated', rules: Rules.parse({}), startsOn: '2019-09-01', endsOn: '2019-12-31', rootOrgId: 'tj' }, { id: 'd1', level: 'district', name: '河西区', parentId: 'tj', path: '/tj/d1/' });
+    node.start(now);
+    node.mobilise({ date: '2019-09-05', attendance: 30, by: 'secretary' }, now);
+    const assignment = { messageId: 'm1', messageWorkflowId: 'campaign/c/public/m1', category: '交通', area: '河西区', text: '红绿灯坏了' };
+    node.publicMessageAssigned(assignment, now);
+    node.publicMessageAssigned(assignment, now);
+    expect(node.state.problems['public-m1']).toMatchObject({ source: 'public_message', category: '交通', status: 'found', publicWorkflowId: 'campaign/c/public/m1' });
+    const by = 'secretary';
+    node.planRectification({ problemId: 'public-m1', owner: '交管', measures: '更换', deadline: '2019-12-01', by }, now);
+    node.startRectification({ problemId: 'public-m1', by }, now);
+    node.submitRectification({ problemId: 'public-m1', evidence: '已更换', by }, now);
+    node.verifyRectification({ problemId: 'public-m1', decision: 'verified', by: 'inspector:1', verifierRole: 'inspector', verifierOrgId: 'tj' }, now);
+    const told = node.state.outgoing.filter((o) => o.signal === 'publicMessageStatus');
+    expect(told.map((o) => o.workflowId)).toEqual(Array(5).fill('campaign/c/public/m1'));
+    expect(told.map((o) => (o.payload as { status: string }).status)).toEqual(['found', 'planned', 'in_progress', 'rectified', 'closed']);
+    expect(node.outbox.filter((e) => e.type === 'PublicMessageAccepted')).toHaveLength(1);
   });
 });
