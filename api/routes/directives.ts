@@ -43,9 +43,11 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
     { schema: { tags: ['directives'], summary: 'A directive with its coverage in this org’s subtree', params: DirectiveParams } },
     async (request) => {
       const { id, orgId, directiveId } = request.params;
-      await requireOrgAccess(db, request, orgId, 'read');
+      const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const directive = await db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', id).where('directive_id', '=', directiveId).executeTakeFirst();
-      if (!directive) throw notFound(`directive ${directiveId} in campaign ${id}`);
+      // Seen through an org only when issued on its line: by it, above it (relayed through it) or below it.
+      const issuer = directive && (await db.selectFrom('orgs').select('path').where('id', '=', directive.issuer_org_id).executeTakeFirst());
+      if (!directive || !issuer || !(path.startsWith(issuer.path) || issuer.path.startsWith(path))) throw notFound(`directive ${directiveId} in campaign ${id}`);
       const progress = await db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
       const coverage = ((progress?.directives ?? {}) as Record<string, unknown>)[directiveId] ?? null;
       return { ...directive, coverage };
