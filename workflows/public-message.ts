@@ -51,6 +51,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
   /** The org a delivery is in flight to, and the status it reported before the delivery resolved here. */
   let delivering: string | null = null;
   let earlyStatus: ItemStatus | null = null;
+  let routedSameDay = false;
   const deadlineMs = triageDeadlineMs(Date.now(), spec.triageSeconds);
   /** Read through a function: handlers change it while the main loop waits. */
   const resolved = () => state === 'resolved';
@@ -66,7 +67,8 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
       if (delivered) {
         orgId = toOrgId;
         state = 'routed';
-        emit({ type: 'PublicMessageRouted', messageId: spec.messageId, toOrgId, problemId, by, sameDay: Date.now() <= deadlineMs });
+        routedSameDay = Date.now() <= deadlineMs;
+        emit({ type: 'PublicMessageRouted', messageId: spec.messageId, toOrgId, problemId, by, sameDay: routedSameDay });
         if (earlyStatus) itemMoved(earlyStatus);
       }
       return delivered;
@@ -93,7 +95,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
   setHandler(
     triagePublicMessageUpdate,
     async ({ toOrgId, by }) => {
-      if (orgId === toOrgId) return { messageId: spec.messageId, toOrgId, sameDay: true };
+      if (orgId === toOrgId) return { messageId: spec.messageId, toOrgId, sameDay: routedSameDay };
       if (!(await deliver(toOrgId, by))) {
         throw ApplicationFailure.create({
           type: 'Conflict',
@@ -104,7 +106,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
       }
       const routedAt = seq;
       await recorder.recorded(routedAt);
-      return { messageId: spec.messageId, toOrgId, sameDay: Date.now() <= deadlineMs };
+      return { messageId: spec.messageId, toOrgId, sameDay: routedSameDay };
     },
     {
       validator: (cmd) => {

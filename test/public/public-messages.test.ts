@@ -180,6 +180,8 @@ describe('the same-day deadline', () => {
     const late = await app.inject({ method: 'POST', url: `/campaigns/${B}/orgs/tj/public-messages/${messageId}/routing`, headers: office, payload: { toOrgId: 'tj' } });
     expect(late.statusCode, late.body).toBe(200);
     expect(late.json().sameDay).toBe(false);
+    // Sent again (a retry), the same answer.
+    expect((await app.inject({ method: 'POST', url: `/campaigns/${B}/orgs/tj/public-messages/${messageId}/routing`, headers: office, payload: { toOrgId: 'tj' } })).json()).toEqual(late.json());
     expect((await track(B, code)).json()).toMatchObject({ status: 'routed', flaggedAt: status.flaggedAt });
     expect(await figures(B, 'tj')).toMatchObject({ received: 1, routed: 1, routedSameDay: 0, flagged: 1, awaitingTriage: 0 });
   });
