@@ -5,9 +5,11 @@
 import { z } from 'zod';
 import { openJointProblem } from '../../client/campaigns.js';
 import { ItemId } from '../../domain/commands.js';
+import type { JointSpec } from '../../domain/joint.js';
+import { jointStatusQuery } from '../../workflows/messages.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { forbidden, notFound, unprocessable } from '../problem.js';
+import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 
 const OpenBody = z
@@ -24,12 +26,29 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
     '/campaigns/:id/orgs/:orgId/joint-problems',
     { schema: { tags: ['joint answers'], summary: 'Open a joint problem (同题共答) with participants at several levels', params: CampaignOrgParams, body: OpenBody } },
     async (request, reply) => {
-      await requireOrgAccess(db, request, request.params.orgId, 'act');
+      const { path: openerPath } = await requireOrgAccess(db, request, request.params.orgId, 'act');
       const ids = [...new Set(request.body.participantOrgIds)];
-      const known = await db.selectFrom('orgs').select('id').where('id', 'in', ids).execute();
+      const known = await db.selectFrom('orgs').select(['id', 'path']).where('id', 'in', ids).execute();
       const missing = ids.filter((id) => !known.some((k) => k.id === id));
       if (missing.length) throw unprocessable(`unknown participants: ${missing.join(', ')}`, [{ path: 'body.participantOrgIds', message: `unknown: ${missing.join(', ')}` }]);
-      const { created } = await openJointProblem(temporal.client, temporal.taskQueue, request.params.id, { ...request.body, participantOrgIds: ids, openerOrgId: request.params.orgId });
+      // The opener leads the joint answer over its own subtree: a participant elsewhere would get an
+      // item in its ledger (and a rectification it cannot finish without it) from an org with no say over it.
+      const outside = ids.filter((id) => !known.find((k) => k.id === id)!.path.startsWith(openerPath));
+      if (outside.length) {
+        throw unprocessable(`participants must be ${request.params.orgId} or within its subtree: ${outside.join(', ')} are not`, [
+          { path: 'body.participantOrgIds', message: `outside ${request.params.orgId}'s subtree: ${outside.join(', ')}` },
+        ]);
+      }
+      // The joint workflow records its events in the campaign: there must be one, and it must be running.
+      const campaign = await db.selectFrom('rm_campaigns').select('status').where('id', '=', request.params.id).executeTakeFirst();
+      if (!campaign) throw notFound(`campaign ${request.params.id}`);
+      if (campaign.status !== 'running') throw conflict(`campaign ${request.params.id} is ${campaign.status}: it takes no new joint problems`);
+      const spec: JointSpec = { ...request.body, participantOrgIds: ids, openerOrgId: request.params.orgId };
+      const { created, workflowId } = await openJointProblem(temporal.client, temporal.taskQueue, request.params.id, spec);
+      // The same id again is a retry only with the same problem, as for campaigns; anything else is a conflict, not a silent 200.
+      if (!created && !sameJoint((await temporal.client.workflow.getHandle(workflowId).query(jointStatusQuery)).spec, spec)) {
+        throw conflict(`joint problem ${spec.jointId} already exists with another title, description, opener or participants`);
+      }
       return reply.code(created ? 201 : 200).send({ jointId: request.body.jointId, created });
     },
   );
@@ -59,4 +78,9 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
       return { ...joint, items };
     },
   );
+}
+
+function sameJoint(a: JointSpec, b: JointSpec): boolean {
+  const key = (s: JointSpec) => JSON.stringify([s.jointId, s.title, s.description, s.openerOrgId, [...s.participantOrgIds].sort()]);
+  return key(a) === key(b);
 }

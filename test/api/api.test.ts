@@ -212,6 +212,9 @@ describe('a campaign through the API', () => {
     expect(jointView.json()).toMatchObject({ title: '停车难', status: 'open', parts: { tj: 'found', 'tj-d1': 'found' } });
     const outsider = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d2' }));
     expectProblem(await app.inject({ method: 'GET', url: '/campaigns/api-2019/joint-problems/j1', headers: outsider }), 403);
+    // A district cannot put a part in the city's ledger, nor in a sibling district's: participants come from the opener's subtree.
+    const beyond = expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d2')}/joint-problems`, headers: outsider, payload: { jointId: 'j2', title: '停车难', description: '越级共答', participantOrgIds: ['tj-d2', 'tj', 'tj-d1'] } }), 422);
+    expect(beyond.errors).toEqual([{ path: 'body.participantOrgIds', message: "outside tj-d2's subtree: tj, tj-d1" }]);
 
     expect((await app.inject({ method: 'POST', url: '/campaigns/api-2019/close', headers: admin, payload: { reason: '结束' } })).statusCode).toBe(202);
     const afterClose = await waitFor(
