@@ -63,6 +63,12 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
           args: [args],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // Three times the default 10 s: a run near its continue-as-new point replays ~3,000
+          // events (1.5 MB) when its cached state is lost, and on a saturated machine that
+          // took 6–9 s, so tasks timed out and were redone in a loop (seen in the storm test
+          // with the cores shared). The cost: a task held by a worker that died is retried
+          // after 30 s instead of 10. Continue-as-new keeps the run's timeout.
+          workflowTaskTimeout: '30s',
           typedSearchAttributes: [
             { key: CampaignId, value: campaign.id },
             { key: OrgId, value: org.id },
