@@ -20,9 +20,10 @@ import Fastify, { type FastifyInstance, type FastifyBaseLogger, type FastifyRequ
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { authenticate } from './auth.js';
-import { ProblemError, registerProblemHandling } from './problem.js';
+import { ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -83,6 +84,11 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   const app = Fastify({
     logger: redacted(deps.logger ?? false),
     bodyLimit: 1024 * 1024,
+    // Escalation ids (up to 300 characters, `/` and `#` percent-encoded) are path parameters:
+    // each route's schema limits its parameters, and names the one that is too long.
+    maxParamLength: 1000,
+    // The router's refusals (a URL that is not UTF-8, a parameter over that limit) are problem+json too.
+    frameworkErrors: (error, _request, reply) => void sendFrameworkProblem(error, reply),
     // Deep JSON is refused by its size; a long key or string by the schema's limits.
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<ZodTypeProvider>();
@@ -90,6 +96,14 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app, deps.temporal?.client);
   app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, parseCsvBody);
+  // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not stored as U+FFFD.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const text = utf8(body as Buffer);
+    if (text === undefined) return done(Object.assign(new Error('the body is not valid UTF-8'), { statusCode: 400 }), undefined);
+    parseJson(request, text, done);
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -101,6 +115,14 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  // Query parameters a route does not know are refused, as unknown body fields are: a
+  // misspelt filter (`?stauts=closed`) must not silently answer with everything.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || PUBLIC.has(route.url) || route.url.startsWith('/docs')) return;
+    const query = route.schema.querystring;
+    route.schema.querystring = query instanceof z.ZodObject ? query.strict() : (query ?? z.object({}).strict());
+  });
+  app.addHook('preValidation', async (request) => refuseUnprintable(request));
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
@@ -113,6 +135,63 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   healthRoutes(app, deps.checks ?? defaultChecks(deps.db, deps.temporal?.client));
   await app.ready();
   return app;
+}
+
+/** Control characters (but tab, line feed and carriage return) and lone surrogates. */
+const UNPRINTABLE = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
+
+/**
+ * Refuses (400, naming the field) a path parameter, query parameter or JSON body field,
+ * or key, holding a control character or a lone surrogate: PostgreSQL cannot store NUL,
+ * and the rest is garbage nobody can read back (a leading vertical tab would even be
+ * trimmed away unseen). Also refuses a query string that is not valid percent-encoded
+ * UTF-8, which the query parser would otherwise pass on as literal `%FF`.
+ */
+function refuseUnprintable(request: FastifyRequest): void {
+  const query = request.raw.url?.split('?')[1];
+  if (query !== undefined) {
+    try {
+      decodeURIComponent(query);
+    } catch {
+      throw new ProblemError(400, 'Bad Request', 'querystring: not valid percent-encoded UTF-8', { errors: [{ path: 'querystring', message: 'not valid percent-encoded UTF-8' }] });
+    }
+  }
+  // Iterative, and a node's path spelt out only when it is refused: a body may be nested thousands of levels deep.
+  type Node = { key: string; value: unknown; parent: Node | undefined };
+  const stack: Node[] = [
+    { key: 'params', value: request.params, parent: undefined },
+    { key: 'querystring', value: request.query, parent: undefined },
+  ];
+  // JSON bodies; a CSV import (a string) reports its own control characters by row.
+  if (request.body !== null && typeof request.body === 'object') stack.push({ key: 'body', value: request.body, parent: undefined });
+  const refuse = (node: Node) => {
+    const keys: string[] = [];
+    for (let n: Node | undefined = node; n; n = n.parent) keys.unshift(n.key);
+    const path = keys.join('.');
+    const message = 'control characters and lone surrogates are not allowed';
+    return new ProblemError(400, 'Bad Request', `${path}: ${message}`, { errors: [{ path, message }] });
+  };
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (typeof node.value === 'string') {
+      if (UNPRINTABLE.test(node.value)) throw refuse(node);
+    } else if (node.value && typeof node.value === 'object') {
+      for (const [key, value] of Object.entries(node.value)) {
+        const child = { key, value, parent: node };
+        if (UNPRINTABLE.test(key)) throw refuse(child);
+        stack.push(child);
+      }
+    }
+  }
+}
+
+/** The text of UTF-8 bytes, or undefined when they are not UTF-8. */
+function utf8(bytes: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whatever logger the caller asks for, bearer tokens never reach the log. */
@@ -131,9 +210,7 @@ function parseCsvBody(request: FastifyRequest, body: Buffer, done: (err: Error |
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     return done(Object.assign(new Error(`CSV must be UTF-8, not ${charset} (in a spreadsheet: save as "CSV UTF-8")`), { statusCode: 415 }));
   }
-  try {
-    done(null, new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    done(Object.assign(new Error('the CSV is not valid UTF-8 (in a spreadsheet: save as "CSV UTF-8")'), { statusCode: 400 }));
-  }
+  const text = utf8(body);
+  if (text === undefined) return done(Object.assign(new Error('the CSV is not valid UTF-8 (in a spreadsheet: save as "CSV UTF-8")'), { statusCode: 400 }));
+  done(null, text);
 }

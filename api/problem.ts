@@ -154,6 +154,16 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
   });
 }
 
+/**
+ * The router's own refusals (a URL that is not valid percent-encoded UTF-8, a path
+ * parameter over its length limit) come before any route and its error handler: Fastify's
+ * `frameworkErrors` option sends them here so they are problem+json too.
+ */
+export function sendFrameworkProblem(error: FastifyError, reply: FastifyReply) {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  return sendProblem(reply, status, titleFor(status), error.message);
+}
+
 function titleFor(status: number): string {
-  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Content Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }[status] ?? 'Bad Request';
+  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }[status] ?? 'Bad Request';
 }

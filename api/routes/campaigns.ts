@@ -4,16 +4,18 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { subtreePattern } from '../../domain/org-tree.js';
+import { ORG_ID, subtreePattern } from '../../domain/org-tree.js';
 import { closeCampaign, startCampaign } from '../../client/campaigns.js';
-import { CampaignSpec } from '../../domain/campaign.js';
+import { CampaignId, CampaignSpec } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { notFound, unprocessable } from '../problem.js';
-import { decodeCursor, encodeCursor, offsetFromCursor, Page } from './paging.js';
+import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';
 
-export const CampaignParams = z.object({ id: z.string().min(1).max(63) });
-export const CampaignOrgParams = CampaignParams.extend({ orgId: z.string().min(1).max(64) });
+/** Ids in paths have the shapes the domain gives them: anything else is a 400, not an empty list. */
+export const CampaignParams = z.object({ id: CampaignId });
+const OrgId = z.string().regex(ORG_ID, 'letters, digits and _.-, at most 64');
+export const CampaignOrgParams = CampaignParams.extend({ orgId: OrgId });
 
 export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post('/campaigns', { schema: { tags: ['campaigns'], body: CampaignSpec } }, async (request, reply) => {
@@ -85,7 +87,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
   app.get('/campaigns/:id/orgs/:orgId/lagging', { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page } }, async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const { limit, cursor } = request.query;
-    const after = cursor ? decodeCursor(cursor) : '';
+    const after = valueFromCursor(cursor, /^\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/)+$/) ?? '';
     const rows = await db
       .selectFrom('rm_org_progress')
       .select(['org_id', 'name', 'level', 'path', 'status', 'mobilised_on', 'own', 'details'])

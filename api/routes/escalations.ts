@@ -12,8 +12,8 @@ import { Level } from '../../domain/levels.js';
 import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { notFound, ProblemError, unprocessable } from '../problem.js';
-import { CampaignOrgParams } from './campaigns.js';
+import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
+import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
 const EscalateBody = z
@@ -69,7 +69,14 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     async (request) => {
       const { id, orgId, escalationId } = request.params;
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
-      return orgHandle(temporal.client, id, orgId).executeUpdate(claimEscalationUpdate, { args: [{ escalationId, ...request.body, by: actor(principal) }] });
+      const answer = await orgHandle(temporal.client, id, orgId).executeUpdate(claimEscalationUpdate, { args: [{ escalationId, ...request.body, by: actor(principal) }] });
+      // The workflow answers a repeated claim with the first one (a retry is safe); a repeat
+      // naming another item is a second claim, refused rather than answered as if it were done.
+      const asked = request.body.problemId ?? request.body.intoProblemId;
+      if (asked !== undefined && asked !== answer.problemId) {
+        throw conflict(`escalation ${escalationId} was already claimed as ${answer.problemId}`, { currentStatus: 'claimed', problemId: answer.problemId });
+      }
+      return answer;
     },
   );
 
@@ -112,7 +119,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       schema: {
         tags: ['escalations'],
         summary: 'The chain of an escalation: every hop, when, and who acted (readable by anyone who may read an org on it)',
-        params: z.object({ id: z.string().min(1).max(63), escalationId: z.string().min(1).max(300) }),
+        params: CampaignParams.extend({ escalationId: z.string().min(1).max(300) }),
       },
     },
     async (request) => {

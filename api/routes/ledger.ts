@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { subtreePattern } from '../../domain/org-tree.js';
+import { ItemId } from '../../domain/commands.js';
 import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
@@ -83,7 +84,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get(
     '/campaigns/:id/projects/:orgId/:projectId',
-    { schema: { tags: ['ledger'], summary: 'A special rectification project: progress, overdue items, participants', params: CampaignOrgParams.extend({ projectId: z.string().max(80) }) } },
+    { schema: { tags: ['ledger'], summary: 'A special rectification project: progress, overdue items, participants', params: CampaignOrgParams.extend({ projectId: ItemId }) } },
     async (request) => {
       await requireOrgAccess(db, request, request.params.orgId, 'read');
       const ref = `${request.params.orgId}/${request.params.projectId}`;

@@ -7,14 +7,14 @@
  */
 import { z } from 'zod';
 import { Level } from '../../domain/levels.js';
-import { jsonTreeTooLarge, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
+import { jsonTreeTooLarge, ORG_ID, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { forbidden, notFound, ProblemError } from '../problem.js';
 import { importOrgTree, invalidTree, listChildren, listSubtree, readOrg } from '../repos/orgs.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
-const OrgParams = z.object({ id: z.string().min(1).max(64) });
+const OrgParams = z.object({ id: z.string().regex(ORG_ID, 'letters, digits and _.-, at most 64') });
 
 const Org = z.object({
   id: z.string(),
@@ -82,7 +82,7 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.get('/orgs/:id/children', { schema: { tags: ['orgs'], summary: 'Children in sibling order', params: OrgParams, querystring: ChildrenQuery, response: { 200: OrgPage } } }, async (request) => {
     await requireOrgAccess(db, request, request.params.id, 'read');
     const { limit, cursor } = request.query;
-    const rows = await listChildren(db, request.params.id, keyFromCursor(cursor, z.tuple([z.number().int(), z.string()])), limit + 1);
+    const rows = await listChildren(db, request.params.id, keyFromCursor(cursor, z.tuple([z.number().int().min(0).max(2_147_483_647), z.string()])), limit + 1);
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? cursorFromKey([items.at(-1)!.position, items.at(-1)!.id]) : null };
   });

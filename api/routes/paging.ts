@@ -17,12 +17,25 @@ export function decodeCursor(cursor: string): string {
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
-/** An offset cursor, or a 400 naming the field when it was tampered with. */
+const invalidCursor = () => new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
+
+/**
+ * An offset cursor, or a 400 naming the field when it was tampered with: only the digits
+ * this API wrote (`1e21` is no offset PostgreSQL takes; text that is not base64url decodes to '').
+ */
 export function offsetFromCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
-  const n = Number(decodeCursor(cursor));
-  if (!Number.isInteger(n) || n < 0) throw new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
-  return n;
+  const digits = decodeCursor(cursor);
+  if (!/^\d{1,15}$/.test(digits)) throw invalidCursor();
+  return Number(digits);
+}
+
+/** A cursor wrapping a plain value of this shape (`encodeCursor(path)`), or a 400: what it holds reaches SQL. */
+export function valueFromCursor(cursor: string | undefined, shape: RegExp): string | undefined {
+  if (!cursor) return undefined;
+  const value = decodeCursor(cursor);
+  if (!shape.test(value)) throw invalidCursor();
+  return value;
 }
 
 /**
@@ -37,12 +50,16 @@ export function keyFromCursor<T>(cursor: string | undefined, key: z.ZodType<T>):
   if (!cursor) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(decodeCursor(cursor));
+    // A string holding NUL reaches SQL as a parameter PostgreSQL refuses: no key of ours holds one.
+    value = JSON.parse(decodeCursor(cursor), (_, v: unknown) => {
+      if (typeof v === 'string' && v.includes('\u0000')) throw new Error('NUL');
+      return v;
+    });
   } catch {
     value = undefined;
   }
   const parsed = key.safeParse(value);
-  if (!parsed.success) throw new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
+  if (!parsed.success) throw invalidCursor();
   return parsed.data;
 }
 
