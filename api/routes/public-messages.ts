@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { startPublicMessage } from '../../client/public-messages.js';
 import type { Database } from '../../db/schema.js';
@@ -215,6 +215,9 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       const { routes } = request.body;
       for (const [i, r] of routes.entries()) await requireInCampaign(db, campaign.root_org_id, r.orgId, `body.routes.${i}.orgId`);
       await db.transaction().execute(async (trx) => {
+        // Two replacements of one campaign's list at once: the second waits for the first to commit,
+        // then replaces it (last writer wins) instead of colliding on (campaign, position).
+        await sql`select pg_advisory_xact_lock(hashtext(${`public_message_routes:${campaign.id}`}))`.execute(trx);
         await trx.deleteFrom('public_message_routes').where('campaign_id', '=', campaign.id).execute();
         if (routes.length) {
           await trx
