@@ -12,6 +12,7 @@ import { recordEvents } from './record-events.js';
 import { deliverSignals, loadEscalation } from './deliver-signals.js';
 import { signalChildOrgs, startChildOrgs } from './org-fanout.js';
 import { loadPublicMessageRoutes } from './public-messages.js';
+import { loadInspectedOrgStates, loadInspectionCandidates } from './inspections.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -27,6 +28,8 @@ export function createActivities(deps: ActivityDeps) {
     deliverSignals: deliverSignals(deps),
     loadEscalation: loadEscalation(deps),
     loadPublicMessageRoutes: loadPublicMessageRoutes(deps),
+    loadInspectionCandidates: loadInspectionCandidates(deps),
+    loadInspectedOrgStates: loadInspectedOrgStates(deps),
   };
 }
 

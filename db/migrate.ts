@@ -11,6 +11,7 @@ import * as directives from './migrations/2026-11-25T1100-directives.js';
 import * as jointAnswers from './migrations/2026-11-25T1200-joint-answers.js';
 import * as escalationLookup from './migrations/2026-11-25T1300-escalation-lookup.js';
 import * as publicMessages from './migrations/2026-11-25T1400-public-messages.js';
+import * as inspections from './migrations/2026-11-25T1500-inspections.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1200-joint-answers': jointAnswers,
   '2026-11-25T1300-escalation-lookup': escalationLookup,
   '2026-11-25T1400-public-messages': publicMessages,
+  '2026-11-25T1500-inspections': inspections,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -280,6 +280,56 @@ export interface RmEscalationsTable {
   updated_at: Timestamp;
 }
 
+/** 巡回指导组: a named set of inspectors (inspector tokens, by id) bound to an org scope in one campaign; a source of truth. */
+export interface GuidanceGroupsTable {
+  campaign_id: string;
+  group_id: string;
+  name: string;
+  scope_org_id: string;
+  scope_path: string;
+  inspector_token_ids: Json<string[]>;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** 暗访抽查: one row per inspection round; `status` sampled → findings_issued → circulated. */
+export interface RmInspectionRoundsTable {
+  campaign_id: string;
+  round_id: string;
+  group_id: string;
+  scope_org_id: string;
+  seed: string;
+  sample_size: number;
+  stratify_by_level: boolean;
+  inspectors: Json<string[]>;
+  candidates: number | null;
+  sample: Json<string[]>;
+  status: 'sampled' | 'findings_issued' | 'circulated';
+  interviews: Generated<number>;
+  interview_notes: Json<{ count: number; notes: string; by: string }[]>;
+  notice_title: string | null;
+  notice_text: string | null;
+  started_by: string;
+  started_at: Timestamp;
+  findings_issued_at: Timestamp | null;
+  circulated_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** A round's findings: rule hits (`by` = 'rule') and those an inspector added; `problem_id` the item it became. */
+export interface RmInspectionFindingsTable {
+  campaign_id: string;
+  round_id: string;
+  finding_id: string;
+  org_id: string;
+  prevention: string;
+  detail: string;
+  by: string;
+  problem_id: string | null;
+  delivered: boolean | null;
+  added_at: Timestamp;
+}
+
 export interface Database {
   events: EventsTable;
   orgs: OrgsTable;
@@ -298,6 +348,9 @@ export interface Database {
   rm_public_messages: RmPublicMessagesTable;
   public_message_routes: PublicMessageRoutesTable;
   public_message_codes: PublicMessageCodesTable;
+  guidance_groups: GuidanceGroupsTable;
+  rm_inspection_rounds: RmInspectionRoundsTable;
+  rm_inspection_findings: RmInspectionFindingsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
@@ -313,6 +366,8 @@ export const READ_MODEL_TABLES = [
   'rm_directives',
   'rm_joint_problems',
   'rm_public_messages',
+  'rm_inspection_rounds',
+  'rm_inspection_findings',
 ] as const satisfies readonly (keyof Database)[];
 
 export type EventRow = Selectable<EventsTable>;

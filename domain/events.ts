@@ -8,6 +8,7 @@ import type { CampaignSpec } from './campaign.js';
 import type { Coverage, DirectiveSpec } from './directive.js';
 import type { JointPartState, JointSpec } from './joint.js';
 import type { Figures } from './figures.js';
+import type { Finding, InspectionRoundSpec } from './inspection.js';
 import type { Level } from './levels.js';
 import type { ItemStatus } from './ledger.js';
 import type { MessageState } from './public-message.js';
@@ -117,6 +118,12 @@ export type DomainEventBody =
   | { type: 'PublicMessageFlagged'; messageId: string; deadline: string }
   | { type: 'PublicMessageProgress'; messageId: string; itemStatus: ItemStatus; state: MessageState }
   | { type: 'PublicMessageAccepted'; messageId: string; problemId: string }
+  | { type: 'InspectionRoundStarted'; round: InspectionRoundSpec }
+  | { type: 'InspectionSampleDrawn'; roundId: string; candidates: number; sample: string[] }
+  | { type: 'InspectionFindingAdded'; roundId: string; finding: Finding }
+  | { type: 'InterviewsRecorded'; roundId: string; count: number; notes: string; by: string }
+  | { type: 'InspectionFindingsIssued'; roundId: string; items: { findingId: string; orgId: string; problemId: string; delivered: boolean }[]; by: string }
+  | { type: 'InspectionNoticeCirculated'; roundId: string; title: string; text: string; orgIds: string[]; findings: number; by: string }
   | { type: 'ProjectCreated'; projectId: string; title: string; leadOrgId: string; participantOrgIds: string[]; by: string }
   | { type: 'ReviewConcluded'; by: string }
   | {

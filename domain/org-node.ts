@@ -28,6 +28,7 @@ import { compactInbox, escalationIdOf, isNewer, originWorkflowOf, type Escalatio
 import { orgWorkflowId } from './campaign.js';
 import { jointItemId, type JointPartAssignment } from './joint.js';
 import { publicItemId, type PublicMessageAssignment } from './public-message.js';
+import { PREVENTION_NAMES, spotCheckItemId, type SpotCheckFinding } from './inspection.js';
 import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveSpec } from './directive.js';
 import { levelRank, type Level as OrgLevel } from './levels.js';
 import {
@@ -843,6 +844,16 @@ export class OrgNode {
     this.emit(nowMs, { type: 'PublicMessageAccepted', messageId: message.messageId, problemId });
     this.reportBack(problemId);
     this.advance(nowMs);
+  }
+
+  // ---- spot checks (暗访抽查) ------------------------------------------------------
+
+  /** A guidance group's finding about this org: an item in its ledger (source `spot_check`), closed only once verified. */
+  spotCheckFinding({ roundId, groupId, finding }: SpotCheckFinding, nowMs: number): void {
+    const problemId = spotCheckItemId(roundId, finding.findingId);
+    if (this.state.problems[problemId]) return;
+    const description = `${PREVENTION_NAMES[finding.prevention]}：${finding.detail}（巡回指导组 ${groupId} 暗访抽查 ${roundId}）`;
+    this.enterLedger({ problemId, source: 'spot_check', category: '暗访抽查', description, by: `inspection:${groupId}` }, nowMs, null);
   }
 
   /** 专项整治: a special rectification project with a lead department and participants. */

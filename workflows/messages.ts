@@ -32,6 +32,7 @@ import type { DirectiveSpec } from '../domain/directive.js';
 import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
 import type { MessageState, PublicMessageAssignment, PublicMessageItemStatus } from '../domain/public-message.js';
+import type { Finding, SpotCheckFinding } from '../domain/inspection.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
 import type { StudySessionResult } from '../domain/org-node.js';
@@ -84,6 +85,13 @@ export const publicMessageAssignedSignal = defineSignal<[PublicMessageAssignment
 export const publicMessageStatusSignal = defineSignal<[PublicMessageItemStatus]>('publicMessageStatus');
 export const triagePublicMessageUpdate = defineUpdate<{ messageId: string; toOrgId: string; sameDay: boolean }, [{ toOrgId: string; by: string }]>('triagePublicMessage');
 export const publicMessageStateQuery = defineQuery<{ state: MessageState; orgId: string | null; flagged: boolean }>('publicMessageState');
+
+/** 暗访抽查: a finding handed to an inspected org, and the commands of an inspection round. */
+export const spotCheckFindingSignal = defineSignal<[SpotCheckFinding]>('spotCheckFinding');
+export const recordInterviewsUpdate = defineUpdate<{ interviews: number }, [{ count: number; notes: string; by: string }]>('recordInterviews');
+export const addFindingUpdate = defineUpdate<Finding, [{ orgId: string; prevention: string; detail: string; by: string }]>('addFinding');
+export const issueFindingsUpdate = defineUpdate<{ issued: number; undelivered: string[] }, [{ by: string }]>('issueFindings');
+export const circulateNoticeUpdate = defineUpdate<{ title: string; text: string }, [{ title: string; by: string }]>('circulateNotice');
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {

@@ -53,6 +53,7 @@ import {
   issueDirectiveUpdate,
   jointPartAssignedSignal,
   publicMessageAssignedSignal,
+  spotCheckFindingSignal,
   createProjectUpdate,
   escalateProblemUpdate,
   escalationNoticeSignal,
@@ -156,6 +157,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
   setHandler(jointPartAssignedSignal, (part) => node.jointPartAssigned(part, Date.now()));
   setHandler(publicMessageAssignedSignal, (message) => node.publicMessageAssigned(message, Date.now()));
+  setHandler(spotCheckFindingSignal, (finding) => node.spotCheckFinding(finding, Date.now()));
   setHandler(escalationReceivedSignal, (message) => node.escalationReceived(message, Date.now()));
   setHandler(
     receiveEscalationsUpdate,
