@@ -22,6 +22,8 @@ import type { ActivityDeps } from './index.js';
 const CONCURRENCY = 32;
 /** Escalations to one target per update: a lapse that forwards thousands at once sends them in a few updates. */
 const PER_UPDATE = 100;
+/** How long one update may go unanswered before it counts as refused for now (the heartbeat timeout is 60 s). */
+const SEND_TIMEOUT_MS = 10_000;
 
 /** One send: a signal, or an update carrying every escalation of the batch bound for one target. */
 interface Send {
@@ -30,9 +32,9 @@ interface Send {
   run: () => Promise<unknown>;
 }
 
-/** Sends a batch; answers the indexes of the messages whose workflow is not running. */
+/** Sends a batch; answers the indexes of the messages whose workflow is not running, and of those whose workflow kept refusing them for now (`busy`, absent in results recorded before it existed). */
 export function deliverSignals({ db, client }: ActivityDeps) {
-  return async function deliverSignals(signals: OutgoingSignal[]): Promise<{ undelivered: number[] }> {
+  return async function deliverSignals(signals: OutgoingSignal[]): Promise<{ undelivered: number[]; busy?: number[] }> {
     const stored = await storedMessages(db, signals.flatMap((s) => (s.fromStore ? [s.fromStore] : [])));
     const messageOf = (s: OutgoingSignal) => {
       if (!s.fromStore) return s.payload;
@@ -48,19 +50,26 @@ export function deliverSignals({ db, client }: ActivityDeps) {
       for (let k = 0; k < indexes.length; k += PER_UPDATE) {
         const chunk = indexes.slice(k, k + PER_UPDATE);
         const messages = chunk.map((i) => messageOf(signals[i]!) as EscalationMessage);
-        sends.push({ workflowId, indexes: chunk, run: () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }) });
+        // Bounded: an update can stay unanswered (its target's task failing, or a run that
+        // continued as new around it), and an activity waiting on it would hold a worker slot.
+        const run = () => client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }));
+        sends.push({ workflowId, indexes: chunk, run });
       }
     }
     const undelivered: number[] = [];
+    const busy: number[] = [];
     for (let i = 0; i < sends.length; i += CONCURRENCY) {
       await Promise.all(
         sends.slice(i, i + CONCURRENCY).map(async (send) => {
-          if (!(await withBackoff(send.run))) undelivered.push(...send.indexes);
+          const outcome = await sendBriefly(send.run);
+          if (outcome === 'gone') undelivered.push(...send.indexes);
+          if (outcome === 'busy') busy.push(...send.indexes);
         }),
       );
       Context.current().heartbeat(i);
     }
-    return { undelivered: undelivered.sort((a, b) => a - b) };
+    const byIndex = (a: number, b: number) => a - b;
+    return { undelivered: undelivered.sort(byIndex), busy: busy.sort(byIndex) };
   };
 }
 
@@ -97,20 +106,24 @@ export function loadEscalation({ db }: Pick<ActivityDeps, 'db'>) {
 }
 
 /**
- * Sends one message, retrying what the server turns back for now (a workflow busy with
- * its maximum of in-flight updates, or continuing as new) with jittered backoff.
- * Answers false when the target workflow does not exist (or has finished).
+ * Sends one message, retrying for a moment what the server turns back (a workflow busy
+ * with its maximum of in-flight updates, continuing as new, or with a failed workflow
+ * task). Answers `gone` when the target workflow does not exist (or has finished), and
+ * `busy` when it still refuses after ~2 s: the sender keeps the message and tries again
+ * later. Waiting longer here would hold a worker's activity slot, and in a storm every slot
+ * would be held by deliveries waiting on one target while that target waits for a slot to
+ * record its events before it continues as new (seen in test/faults/worker-kill.test.ts).
  */
-async function withBackoff(send: () => Promise<unknown>): Promise<boolean> {
+async function sendBriefly(send: () => Promise<unknown>): Promise<'sent' | 'gone' | 'busy'> {
   for (let attempt = 0; ; attempt++) {
     try {
       await send();
-      return true;
+      return 'sent';
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      if (attempt >= 30) throw err;
+      if (err instanceof WorkflowNotFoundError) return 'gone';
+      if (attempt >= 3) return 'busy';
       Context.current().heartbeat();
-      await sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+      await sleep(150 * 2 ** attempt * (0.5 + Math.random()));
     }
   }
 }

@@ -15,6 +15,7 @@ import {
   log,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CloseCampaignCommand } from '../domain/commands.js';
@@ -99,6 +100,8 @@ const CASCADE_PAGE = 500;
 /** Messages to other orgs per delivery activity: by count, and by size (an activity's input is one payload). */
 const OUTGOING_BATCH = 500;
 const OUTGOING_BYTES = 512 * 1024;
+/** The pause before messages to a target that kept refusing are sent again. */
+const BUSY_RETRY_MS = 2_000;
 /** Unrecorded events a continue-as-new may carry rather than wait for (messages keep deciding new ones). */
 const CARRY_EVENTS = 200;
 
@@ -280,9 +283,15 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     if (node.state.outgoing.length > 0) {
       await recorder.flush();
       const batch = nextBatch(node.state.outgoing, OUTGOING_BATCH, OUTGOING_BYTES);
-      const { undelivered } = await fanout.deliverSignals(batch);
+      const { undelivered, busy = [] } = await fanout.deliverSignals(batch);
       node.state.outgoing.splice(0, batch.length);
       for (const i of undelivered) node.deliveryFailed(batch[i]!, Date.now());
+      // A target that kept refusing (busy continuing as new, or its task failing) gets its
+      // messages again later, after the rest; when nothing got through, wait a moment first.
+      if (busy.length > 0) {
+        node.state.outgoing.push(...busy.map((i) => batch[i]!));
+        if (busy.length === batch.length) await sleep(BUSY_RETRY_MS);
+      }
       continue;
     }
 

@@ -78,7 +78,7 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
     Array.from({ length: SENDERS }, async () => {
       for (let i = next++; i < synthetic; i = next++) {
         const outgoing: OutgoingSignal = { workflowId: district.workflowId, signal: 'escalationReceived', payload: message(i), originProblemId: `s${i}` };
-        expect(await runAsTemporalWould(() => env.run(deliverSignals, [outgoing]))).toEqual({ undelivered: [] });
+        expect(await deliverAsTheSenderWould(() => env.run(deliverSignals, [outgoing]) as ReturnType<ReturnType<typeof createActivities>["deliverSignals"]>)).toEqual({ undelivered: [], busy: [] });
       }
     }),
   );
@@ -147,18 +147,15 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
 });
 
 /**
- * The activity retried after a failure, as Temporal's default retry policy would (the
- * activity gives up on a busy target after ~50 s of its own backoff; on a saturated
- * machine a district's workflow task can stay failed longer than that).
+ * Delivery again after a pause while the target refuses for now (it is continuing as new,
+ * or its task is failing on a saturated machine), as the sending org's workflow does.
  */
-async function runAsTemporalWould<T>(run: () => Promise<T>, attempts = 10): Promise<T> {
+async function deliverAsTheSenderWould<R extends { busy?: number[] }>(run: () => Promise<R>, attempts = 100): Promise<R> {
   for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
-    }
+    const result = await run();
+    if (!result.busy?.length) return result;
+    if (attempt >= attempts) throw new Error(`the target still refused after ${attempts} deliveries`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 

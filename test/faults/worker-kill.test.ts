@@ -1,25 +1,22 @@
 /**
  * Faults, for real: the worker process is killed with SIGKILL in the middle of a
- * cascade and started again. Everything completes; every stream's events are stored
+ * cascade, and again in the middle of a storm of escalations, and started again each time. Everything completes; every stream's events are stored
  * once each, in order, with no gap; the read models equal a rebuild from the events.
  *
  * The worker here is `worker/main.ts` in a child process (the one docker-compose runs),
  * not the in-process test worker, so the kill takes down its workflows, activities and
  * database connections at once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
-import { rebuildProjections } from '../../db/event-store.js';
 import { randomTree } from '../../domain/generate-tree.js';
-import { orgStatusQuery } from '../../workflows/messages.js';
+import { escalateProblemUpdate, orgStatusQuery, recordProblemUpdate } from '../../workflows/messages.js';
 import { testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact, killAllPrograms, killHard, sleep, startProgram } from '../support/faults.js';
 import { seedOrgs } from '../support/orgs.js';
-import { readModels, settledReadModels } from '../support/read-models.js';
 import { waitFor } from '../support/wait.js';
 
 const ORGS = randomTree(300, 11, 'tj');
@@ -27,20 +24,13 @@ const taskQueue = `faults-${randomBytes(4).toString('hex')}`;
 let db: TestDatabase;
 let client: Client;
 let connection: Connection;
-const workers: ChildProcess[] = [];
 
-/** Starts `worker/main.ts` as its own process on this file's task queue and database. */
-function startWorkerProcess(): ChildProcess {
-  // Node itself with tsx's loader: one process, so SIGKILL takes the worker down (the `tsx` CLI would
-  // run it in a grandchild that outlives a kill of its parent).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('worker/main.ts')], {
-    env: { ...process.env, TASK_QUEUE: taskQueue, DATABASE_URL: db.url!, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS! },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr!.on('data', () => undefined); // drained, so a chatty worker never blocks on a full pipe
-  workers.push(child);
-  return child;
-}
+const workers: ReturnType<typeof startProgram>[] = [];
+const startWorkerProcess = () => {
+  const worker = startProgram('worker/main.ts', { TASK_QUEUE: taskQueue, DATABASE_URL: db.url!, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS! });
+  workers.push(worker);
+  return worker;
+};
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -51,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  await killAllPrograms();
   await connection?.close();
   await db?.close();
 });
@@ -61,16 +51,14 @@ test('a worker killed mid-cascade and started again loses nothing and stores not
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 } });
   await startCampaign(client, taskQueue, spec);
   const root = orgHandle(client, spec.id, 'tj');
-  const startedBefore = async () => Number((await db.kysely.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n')).where('type', '=', 'OrgStarted').executeTakeFirstOrThrow()).n);
+  const startedBefore = () => countEvents(db.kysely, 'OrgStarted');
   // Kill it once a part of the tree has started, and before all of it has.
   const atKill = await waitFor(startedBefore, (n) => n >= ORGS.length / 10, 180_000, 'a tenth of the orgs started');
   expect(atKill).toBeLessThan(ORGS.length);
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
-  first.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
+  expect(await killHard(first)).toBe('SIGKILL');
   // Nothing moves while no worker runs: the kill really stopped the only one.
   const stalled = await startedBefore();
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await sleep(3000);
   expect(await startedBefore()).toBe(stalled);
 
   startWorkerProcess();
@@ -78,20 +66,68 @@ test('a worker killed mid-cascade and started again loses nothing and stores not
   expect(done.subtree.orgs).toBe(ORGS.length);
 
   // Every stream holds each of its events once, numbered 1..n without a gap.
-  const streams = await db.kysely
-    .selectFrom('events')
-    .select(['stream_id', (eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.max('stream_seq').as('last'), (eb) => eb.fn.count<string>('id').distinct().as('ids')])
-    .groupBy('stream_id')
-    .execute();
-  expect(streams.length).toBe(ORGS.length + 1); // every org and the campaign
-  for (const s of streams) {
-    expect(Number(s.n), s.stream_id).toBe(Number(s.last));
-    expect(Number(s.ids), s.stream_id).toBe(Number(s.n));
-  }
+  await expectStreamsIntact(db.kysely, ORGS.length + 1); // every org and the campaign
   const started = await startedBefore();
   expect(started).toBe(ORGS.length);
 
-  const live = await settledReadModels(db.kysely);
-  await rebuildProjections(db.kysely);
-  expect(await readModels(db.kysely)).toEqual(live);
+  await expectReadModelsEqualRebuild(db.kysely);
+});
+
+test('a worker killed mid-storm of escalations and started again delivers each once, and every origin hears back', { timeout: 900_000 }, async () => {
+  // Runs on the campaign the first test mobilised.
+  const [campaign] = await db.kysely.selectFrom('rm_campaigns').select('id').execute();
+  const org = (id: string) => orgHandle(client, campaign!.id, id);
+  const branches = ORGS.filter((o) => o.level === 'branch').map((o) => o.id);
+  const PER_BRANCH = 1;
+  const total = branches.length * PER_BRANCH;
+  expect(total).toBeGreaterThan(200);
+  // Every branch records its problems and escalates them to the city, 50 branches at a time. An update cut
+  // off by the kill is sent again under its id, which Temporal answers once: a caller's retry, not a second escalation.
+  const update = async <R>(b: string, def: { name: string }, arg: unknown, updateId: string): Promise<R> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await org(b).executeUpdate<R, [unknown]>(def.name, { args: [arg], updateId });
+      } catch (error) {
+        if (attempt >= 30) throw error;
+        await sleep(2_000);
+      }
+    }
+  };
+  const escalationIds: string[] = [];
+  let next = 0;
+  const raising = Promise.all(
+    Array.from({ length: 50 }, async () => {
+      for (let k = next++; k < branches.length; k = next++) {
+        const b = branches[k]!;
+        for (let i = 0; i < PER_BRANCH; i++) {
+          await update(b, recordProblemUpdate, { problemId: `p${i}`, source: 'self_inspection', category: '减负', description: `${b} 报表多（${i}）`, by: 'secretary:test' }, `record-p${i}`);
+          escalationIds.push((await update<{ escalationId: string }>(b, escalateProblemUpdate, { problemId: `p${i}`, targetOrgId: 'tj', reason: '根子在市里', by: 'secretary:test' }, `escalate-p${i}`)).escalationId);
+        }
+      }
+    }),
+  );
+  const received = () => countEvents(db.kysely, 'EscalationReceived');
+  const atKill = await waitFor(received, (n) => n >= total / 5, 300_000, 'a fifth of the escalations received');
+  expect(await killHard(workers.at(-1)!)).toBe('SIGKILL');
+  await sleep(3_000);
+  const stalled = await received();
+  console.log(`storm kill: ${total} escalations; ${atKill} received when the kill was ordered, ${stalled} stored 3 s after it`);
+  expect(stalled).toBeLessThan(total);
+
+  startWorkerProcess();
+  await raising;
+  expect(new Set(escalationIds).size).toBe(total);
+  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.own.escalationsReceived === total, 300_000, 'every escalation received at the city');
+  await waitFor(
+    () => db.kysely.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('origin_status', '=', 'acknowledged').executeTakeFirstOrThrow(),
+    (r) => Number(r.n) === total,
+    300_000,
+    'every origin acknowledged',
+  );
+  // Received once each: as many EscalationReceived events as escalations, all distinct.
+  const rows = await db.kysely.selectFrom('events').select('payload').where('type', '=', 'EscalationReceived').execute();
+  expect(new Set(rows.map((r) => (r.payload as { escalationId: string }).escalationId))).toEqual(new Set(escalationIds));
+  expect(rows).toHaveLength(total);
+  await expectStreamsIntact(db.kysely, ORGS.length + 1);
+  await expectReadModelsEqualRebuild(db.kysely);
 });
