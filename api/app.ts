@@ -28,6 +28,7 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { jointAnswerRoutes } from './routes/joint-answers.js';
+import { inspectionRoutes } from './routes/inspections.js';
 import { defaultChecks, healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { orgActionRoutes } from './routes/org-actions.js';
@@ -64,7 +65,7 @@ export interface AppDeps {
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);
@@ -86,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     bodyLimit: 1024 * 1024,
     // Escalation ids (up to 300 characters, `/` and `#` percent-encoded) are path parameters:
     // each route's schema limits its parameters, and names the one that is too long.
-    routerOptions: { maxParamLength: 1000 },
+    maxParamLength: 1000,
     // The router's refusals (a URL that is not UTF-8, a parameter over that limit) are problem+json too.
     frameworkErrors: (error, _request, reply) => void sendFrameworkProblem(error, reply),
     // Deep JSON is refused by its size; a long key or string by the schema's limits.
@@ -116,13 +117,9 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   // Query parameters a route does not know are refused, as unknown body fields are: a
-  // misspelt filter (`?stauts=closed`) must not silently answer with everything. Not on the
-  // public tracking link: shared through a messaging app it comes back with `?from=…`
-  // appended, and the sender must still reach their message.
+  // misspelt filter (`?stauts=closed`) must not silently answer with everything.
   app.addHook('onRoute', (route) => {
     if (!route.schema || PUBLIC.has(route.url) || route.url.startsWith('/docs')) return;
-    // (Its HEAD twin shares the GET route's schema object, so it must be left alone too.)
-    if (PUBLIC_ROUTES.has(route.url) && (route.method === 'GET' || route.method === 'HEAD')) return;
     const query = route.schema.querystring;
     route.schema.querystring = query instanceof z.ZodObject ? query.strict() : (query ?? z.object({}).strict());
   });

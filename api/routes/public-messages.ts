@@ -104,7 +104,8 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         summary: 'The status and dates of the message this tracking code belongs to; no token',
         description: 'Rate limited per address (429 with Retry-After). Any code that finds nothing answers the same 404.',
         security: [],
-        params: CampaignParams.extend({ code: z.string().max(2000) }),
+        // No longer than the longest id any route takes (an escalation id, 300): a code is 24 characters.
+        params: CampaignParams.extend({ code: z.string().max(300) }),
         response: { 200: Tracked },
       },
     },

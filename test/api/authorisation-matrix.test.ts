@@ -68,7 +68,7 @@ type Relation = keyof typeof RELATIONS;
 const RELATION_NAMES = Object.keys(RELATIONS) as Relation[];
 
 /** How a route decides; an admin passes every mode everywhere. */
-type Mode = 'read' | 'act' | 'vet' | 'verify' | 'steer' | 'anyone';
+type Mode = 'read' | 'act' | 'vet' | 'verify' | 'steer' | 'inspect' | 'anyone';
 const SUBTREE: readonly Relation[] = ['self', 'child', 'grandchild'];
 
 /** Who, besides an admin, passes each mode: role → the relations of the target it may reach. */
@@ -83,6 +83,8 @@ const WHO: Record<Mode, Partial<Record<Role, readonly Relation[]>>> = {
   verify: { organiser: ['child', 'grandchild'], inspector: SUBTREE },
   /** Start or close a campaign over the org, import its tree, hand out and revoke its tokens. */
   steer: { organiser: SUBTREE },
+  /** A guidance group's rounds (暗访抽查): an organiser over the group's scope, or an inspector the group names (here: every inspector over it). */
+  inspect: { organiser: SUBTREE, inspector: SUBTREE },
   /** The public feedback channel (民意直通车): no token needed, and none is an obstacle. */
   anyone: { organiser: RELATION_NAMES, secretary: RELATION_NAMES, inspector: RELATION_NAMES, operator: RELATION_NAMES },
 };
@@ -222,6 +224,36 @@ const ROUTES: Record<string, RouteRule> = {
   },
   'PUT /campaigns/:id/public-message-routes': { mode: 'steer', serial: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-message-routes`, payload: { routes: [{ category: '交通', orgId: x.org }] } }) },
   'GET /campaigns/:id/public-message-routes': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-message-routes` }) },
+  // spot checks (暗访抽查): each target has a guidance group scoped to it (its inspectors: every
+  // inspector token over the target) and an open round of that group. A round is hidden (404)
+  // from whoever is not of its group until its findings are issued, which runs last.
+  'POST /campaigns/:id/guidance-groups': {
+    mode: 'steer',
+    request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups`, payload: { groupId: `new-group-${x.caseId}`, name: '巡回指导组', scopeOrgId: x.org, inspectorTokenIds: [fx.groupInspector.get(x.org)!] } }),
+  },
+  'GET /campaigns/:id/guidance-groups/:groupId': { mode: 'inspect', request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }) },
+  'POST /campaigns/:id/guidance-groups/:groupId/inspection-rounds': {
+    mode: 'inspect',
+    request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}/inspection-rounds`, payload: { roundId: `new-round-${x.caseId}`, sampleSize: 1, seed: 'matrix' } }),
+  },
+  'GET /campaigns/:id/inspection-rounds/:roundId': { mode: 'inspect', deny: 404, request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}` }) },
+  'POST /campaigns/:id/inspection-rounds/:roundId/interviews': { mode: 'inspect', deny: 404, request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/interviews`, payload: { count: 3, notes: '个别访谈' } }) },
+  'POST /campaigns/:id/inspection-rounds/:roundId/findings': {
+    mode: 'inspect',
+    deny: 404,
+    request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/findings`, payload: { orgId: fx.sampled.get(x.org)!, prevention: 'study_superficial', detail: '集中学习天数不足' } }),
+  },
+  // The first allowed issue (and notice) ends that step; a later one answers 409.
+  'POST /campaigns/:id/inspection-rounds/:roundId/issue': { mode: 'inspect', deny: 404, last: true, serial: true, ok: [200, 409], request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/issue`, payload: {} }) },
+  'POST /campaigns/:id/inspection-rounds/:roundId/notice': {
+    mode: 'inspect',
+    deny: 404,
+    last: true,
+    serial: true,
+    ok: [200, 409],
+    request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/notice`, payload: { title: '暗访抽查情况通报' } }),
+  },
+  'GET /campaigns/:id/orgs/:orgId/inspection-notices': { mode: 'read', request: (x) => ({ url: at(x, '/inspection-notices') }) },
 };
 
 /** A client address of its own per case and route, for the rate-limited open routes. */
@@ -284,6 +316,9 @@ const fx = {
   /** By relation: a public message sent to the campaign rooted at the target, awaiting triage, and its tracking code. */
   messageId: new Map<string, string>(),
   trackingCode: new Map<string, string>(),
+  /** By target: an inspector token id at the target (for new groups), and the org its round sampled. */
+  groupInspector: new Map<string, string>(),
+  sampled: new Map<string, string>(),
 };
 
 let db: TestDatabase;
@@ -368,6 +403,16 @@ function targetFixtures(rel: Relation): (() => Promise<unknown>)[] {
     () => h.executeUpdate(issueDirectiveUpdate, { args: [{ directiveId: `cancel-dir-${org}`, title: '清理考核', instructions: '清理检查考核事项', deadline: D1, targetOrgIds: [child], by: SETUP }] }),
     () => openJointProblem(t.client, t.taskQueue, campaign, { jointId: `read-joint-${org}`, title: '电动车充电难', description: '共同解决', openerOrgId: org, participantOrgIds: [org, child] }),
     ...caseIds.map((id) => async () => fx.revocable.set(id, (await issueToken(app, { role: 'secretary', orgId: org })).split('_')[1]!)),
+    async () => {
+      // A guidance group scoped to the target, with every inspector over it, and a round of it.
+      const own = (await issueToken(app, { role: 'inspector', orgId: org })).split('_')[1]!;
+      fx.groupInspector.set(org, own);
+      const inspectors = [own, ...(SUBTREE.includes(rel) ? [tokenFor('inspector', rel).split('_')[1]!] : [])];
+      const group = await app.inject({ method: 'POST', url: `/campaigns/${campaign}/guidance-groups`, headers: admin, payload: { groupId: `group-${org}`, name: '巡回指导组', scopeOrgId: org, inspectorTokenIds: inspectors } });
+      expect(group.statusCode, group.body).toBe(201);
+      const round = await app.inject({ method: 'POST', url: `/campaigns/${campaign}/guidance-groups/group-${org}/inspection-rounds`, headers: admin, payload: { roundId: `round-${org}`, sampleSize: 1, seed: 'matrix' } });
+      expect(round.statusCode, round.body).toBe(201);
+    },
   ];
 }
 
@@ -415,6 +460,13 @@ beforeAll(async () => {
   await waitFor(() => db.kysely.selectFrom('rm_projects').select('project_ref').where('project_id', '=', 'read-project').execute(), (rows) => rows.length === targets.length, 30_000, 'projects');
   await waitFor(() => db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', 'like', 'read-dir-%').execute(), (rows) => rows.length === targets.length, 30_000, 'directives');
   await waitFor(() => db.kysely.selectFrom('rm_campaigns').select('id').where('id', 'like', 'scope-%').execute(), (rows) => rows.length === RELATION_NAMES.length, 30_000, 'scoped campaigns');
+  const rounds = await waitFor(
+    () => db.kysely.selectFrom('rm_inspection_rounds').select(['round_id', 'sample']).where('round_id', 'like', 'round-%').execute(),
+    (rows) => rows.length === targets.length && rows.every((r) => (r.sample as string[]).length === 1),
+    30_000,
+    'inspection rounds sampled',
+  );
+  for (const r of rounds) fx.sampled.set(r.round_id.slice('round-'.length), (r.sample as string[])[0]!);
 
   // A public message to each campaign rooted at a target, left for its office to triage (no rule routes it).
   if ((await servedRoutes()).fromOpenApi.includes('POST /campaigns/:id/public-messages')) {
