@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     bodyLimit: 1024 * 1024,
     // Escalation ids (up to 300 characters, `/` and `#` percent-encoded) are path parameters:
     // each route's schema limits its parameters, and names the one that is too long.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // The router's refusals (a URL that is not UTF-8, a parameter over that limit) are problem+json too.
     frameworkErrors: (error, _request, reply) => void sendFrameworkProblem(error, reply),
     // Deep JSON is refused by its size; a long key or string by the schema's limits.
@@ -117,9 +117,13 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   // Query parameters a route does not know are refused, as unknown body fields are: a
-  // misspelt filter (`?stauts=closed`) must not silently answer with everything.
+  // misspelt filter (`?stauts=closed`) must not silently answer with everything. Not on the
+  // public tracking link: shared through a messaging app it comes back with `?from=…`
+  // appended, and the sender must still reach their message.
   app.addHook('onRoute', (route) => {
     if (!route.schema || PUBLIC.has(route.url) || route.url.startsWith('/docs')) return;
+    // (Its HEAD twin shares the GET route's schema object, so it must be left alone too.)
+    if (PUBLIC_ROUTES.has(route.url) && (route.method === 'GET' || route.method === 'HEAD')) return;
     const query = route.schema.querystring;
     route.schema.querystring = query instanceof z.ZodObject ? query.strict() : (query ?? z.object({}).strict());
   });
