@@ -13,6 +13,8 @@ import { closeCampaign, openJointProblem, orgHandle, startCampaign } from '../cl
 import { jointWorkflowId } from '../domain/joint.js';
 import { startPublicMessage } from '../client/public-messages.js';
 import { publicItemId, publicMessageWorkflowId } from '../domain/public-message.js';
+import { startInspectionRound } from '../client/inspections.js';
+import { inspectionWorkflowId } from '../domain/inspection.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { CampaignSpec } from '../domain/campaign.js';
@@ -20,7 +22,11 @@ import { generateTree } from '../domain/generate-tree.js';
 import { seedOrgs } from '../test/support/orgs.js';
 import { createWorker } from '../worker/create-worker.js';
 import {
+  addFindingUpdate,
   cancelDirectiveUpdate,
+  circulateNoticeUpdate,
+  issueFindingsUpdate,
+  recordInterviewsUpdate,
   claimEscalationUpdate,
   concludeReviewUpdate,
   issueDirectiveUpdate,
@@ -145,6 +151,15 @@ const histories = await worker.runUntil(async () => {
   await routedMessage.result();
   await until(async () => (await triagedMessage.query(publicMessageStateQuery)).flagged);
   await triagedMessage.executeUpdate(triagePublicMessageUpdate, { args: [{ toOrgId: 'tj-d1', by }] });
+  // 暗访抽查: a round over one unit samples its three branches, checks them, and circulates its notice.
+  await startInspectionRound(client, taskQueue, spec.id, { roundId: 'r1', groupId: 'g1', scopeOrgId: 'tj-d1-u1', sampleSize: 3, seed: 'record', stratifyByLevel: false, inspectors: ['inspector:rec'], startedBy: by });
+  const round = client.workflow.getHandle(inspectionWorkflowId(spec.id, 'r1'));
+  await until(() => round.executeUpdate(recordInterviewsUpdate, { args: [{ count: 5, notes: '个别访谈', by }] }).then(() => true, () => false));
+  await round.executeUpdate(addFindingUpdate, { args: [{ orgId: 'tj-d1-u1-b1', prevention: 'problems_inaccurate', detail: '问题清单照抄上级', by }] });
+  await round.executeUpdate(issueFindingsUpdate, { args: [{ by }] });
+  await round.executeUpdate(circulateNoticeUpdate, { args: [{ title: '暗访抽查通报', by }] });
+  await round.result();
+  await until(async () => (await branch.query(orgStatusQuery)).own.problems > 1);
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();
 
@@ -167,6 +182,7 @@ const histories = await worker.runUntil(async () => {
   await takeRuns('joint', jointWorkflowId(spec.id, 'j1'));
   await takeRuns('public-routed', publicMessageWorkflowId(spec.id, 'm-routed'));
   await takeRuns('public-triaged', publicMessageWorkflowId(spec.id, 'm-triaged'));
+  await takeRuns('inspection', inspectionWorkflowId(spec.id, 'r1'));
   await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
   await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
   if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');
