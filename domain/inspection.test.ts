@@ -104,7 +104,7 @@ describe('the six preventions, each rule against crafted org states', () => {
 
   test('required actions: mobilisation, then study, research and review each recorded', () => {
     expect(requiredActionsRule({ ...diligent, mobilised: false })?.detail).toBe('mobilisation meeting not held');
-    expect(requiredActionsRule({ ...diligent, concentratedStudyDays: 0, topics: [] })?.detail).toBe('no study session recorded; no research topic');
+    expect(requiredActionsRule({ ...diligent, concentratedStudyDays: 0, topics: [] })?.detail).toBe('no concentrated study day recorded; no research topic');
     expect(requiredActionsRule(diligent)).toBeNull();
   });
 

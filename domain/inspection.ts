@@ -169,7 +169,7 @@ export function isVague(description: string): boolean {
 export function requiredActionsRule(s: InspectedOrgState): RuleHit | null {
   if (!s.mobilised) return { prevention: 'required_actions_incomplete', detail: 'mobilisation meeting not held' };
   const missing: string[] = [];
-  if (s.concentratedStudyDays === 0) missing.push('no study session recorded');
+  if (s.concentratedStudyDays === 0) missing.push('no concentrated study day recorded');
   if (s.topics.length === 0) missing.push('no research topic');
   if (s.problems.length === 0 && s.meetings.length === 0) missing.push('no review (no problem, no democratic life meeting)');
   return missing.length ? { prevention: 'required_actions_incomplete', detail: missing.join('; ') } : null;
