@@ -6,6 +6,7 @@
  * plain functions it calls (no clock, no Math.random: the round's seed decides the sample).
  */
 import type { Component, ComponentState } from './events.js';
+import { prng } from './generate-tree.js';
 import type { Level } from './levels.js';
 
 // ---- a seeded pseudo-random generator -------------------------------------------------
@@ -32,14 +33,7 @@ export function hashSeed(seed: string): number {
  * const next = seededRandom('round-1'); next(); // the same sequence for the same seed, in [0, 1)
  */
 export function seededRandom(seed: string): () => number {
-  let a = hashSeed(seed);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return prng(hashSeed(seed));
 }
 
 // ---- sampling -----------------------------------------------------------------------

@@ -109,8 +109,8 @@ describe('a message end to end', () => {
     );
     expect(item).toMatchObject({ source: 'public_message', category: '交通', status: 'found', public_message_id: messageId });
     expect((await app.inject({ method: 'GET', url: statusUrl, remoteAddress: nextIp() })).json()).toMatchObject({ status: 'routed', routedAt: expect.any(String), resolvedAt: null });
-    // The link as a messaging app passes it on, with its own query appended, still reaches the message.
-    expect((await app.inject({ method: 'GET', url: `${statusUrl}?from=timeline&isappinstalled=0`, remoteAddress: nextIp() })).json()).toMatchObject({ status: 'routed' });
+    // The link takes nothing but its code: a query appended to it is refused, naming the parameter.
+    expect((await app.inject({ method: 'GET', url: `${statusUrl}?from=timeline`, remoteAddress: nextIp() })).json()).toMatchObject({ status: 400, errors: [{ path: 'querystring.from' }] });
 
     const org = orgHandle(f.t.client, A, 'tj-d2-u1');
     await org.executeUpdate(planRectificationUpdate, { args: [{ problemId: item!.problem_id, owner: '区交管支队', measures: '更换信号机', deadline: '2099-12-31', by: 'secretary:test' }] });
