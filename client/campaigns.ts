@@ -4,6 +4,7 @@
  * sends commands, it never writes domain state itself.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { campaignWorkflowId, orgWorkflowId, sameSpec, type CampaignSpec } from '../domain/campaign.js';
 import { Rejection } from '../domain/rejection.js';
 import type { CampaignInput, campaignWorkflow } from '../workflows/campaign.js';
@@ -65,6 +66,48 @@ export function orgHandle(client: Client, campaignId: string, orgId: string) {
   return client.workflow.getHandle(orgWorkflowId(campaignId, orgId));
 }
 
+/** What every supporting workflow of a campaign (a joint answer, a public message, an inspection round) starts with. */
+export interface SupportingWorkflowStart<W extends Workflow> {
+  workflowId: string;
+  campaignId: string;
+  /** The `CampaignPhase` search attribute it shows in the Temporal UI. */
+  phase: string;
+  /** The one line an operator sees in the workflow list. */
+  summary: string;
+  args: Parameters<W>;
+}
+
+/**
+ * Starts a supporting workflow of a campaign once: the same id again starts nothing and
+ * answers `created: false`, for the caller to treat as a retry or a clash.
+ */
+export async function startSupportingWorkflow<W extends Workflow>(
+  client: Client,
+  taskQueue: string,
+  workflowType: string,
+  start: SupportingWorkflowStart<W>,
+): Promise<{ created: boolean; workflowId: string }> {
+  const { workflowId } = start;
+  try {
+    await client.workflow.start(workflowType, {
+      workflowId,
+      taskQueue,
+      args: start.args as unknown[], // typed by the callers, through SupportingWorkflowStart<W>
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CampaignId, value: start.campaignId },
+        { key: CampaignPhase, value: start.phase },
+      ],
+      staticSummary: start.summary,
+    });
+    return { created: true, workflowId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, workflowId };
+    throw err;
+  }
+}
+
 /**
  * Opens a joint problem (同题共答) with its participants; the same id twice opens it once.
  *
@@ -72,23 +115,11 @@ export function orgHandle(client: Client, campaignId: string, orgId: string) {
  * await openJointProblem(client, 'campaign', 'tj-2019', { jointId: 'elevators', title: '…', description: '…', openerOrgId: 'tj', participantOrgIds: ['tj-d1', 'tj-d1-u2'] });
  */
 export async function openJointProblem(client: Client, taskQueue: string, campaignId: string, spec: JointSpec): Promise<{ created: boolean; workflowId: string }> {
-  const workflowId = jointWorkflowId(campaignId, spec.jointId);
-  try {
-    await client.workflow.start<typeof jointAnswerWorkflow>('jointAnswerWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [{ campaignId, spec }],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: CampaignId, value: campaignId },
-        { key: CampaignPhase, value: 'joint_open' },
-      ],
-      staticSummary: `同题共答 · ${spec.title} · ${spec.participantOrgIds.length} participants`,
-    });
-    return { created: true, workflowId };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, workflowId };
-    throw err;
-  }
+  return startSupportingWorkflow<typeof jointAnswerWorkflow>(client, taskQueue, 'jointAnswerWorkflow', {
+    workflowId: jointWorkflowId(campaignId, spec.jointId),
+    campaignId,
+    phase: 'joint_open',
+    summary: `同题共答 · ${spec.title} · ${spec.participantOrgIds.length} participants`,
+    args: [{ campaignId, spec }],
+  });
 }

@@ -6,21 +6,15 @@
 import type { Client } from '@temporalio/client';
 import { publicMessageWorkflowId, type PublicMessageSpec } from '../domain/public-message.js';
 import type { publicMessageWorkflow } from '../workflows/public-message.js';
-import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
+import { startSupportingWorkflow } from './campaigns.js';
 
-export async function startPublicMessage(client: Client, taskQueue: string, campaignId: string, spec: PublicMessageSpec): Promise<{ workflowId: string }> {
-  const workflowId = publicMessageWorkflowId(campaignId, spec.messageId);
-  await client.workflow.start<typeof publicMessageWorkflow>('publicMessageWorkflow', {
-    workflowId,
-    taskQueue,
+/** Starts the message's workflow; `created` false when its (random) message id is taken already. */
+export async function startPublicMessage(client: Client, taskQueue: string, campaignId: string, spec: PublicMessageSpec): Promise<{ created: boolean; workflowId: string }> {
+  return startSupportingWorkflow<typeof publicMessageWorkflow>(client, taskQueue, 'publicMessageWorkflow', {
+    workflowId: publicMessageWorkflowId(campaignId, spec.messageId),
+    campaignId,
+    phase: 'public_triage',
+    summary: `民意直通车 · ${spec.category} · ${spec.area}`,
     args: [{ campaignId, spec }],
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: [
-      { key: CampaignId, value: campaignId },
-      { key: CampaignPhase, value: 'public_triage' },
-    ],
-    staticSummary: `民意直通车 · ${spec.category} · ${spec.area}`,
   });
-  return { workflowId };
 }

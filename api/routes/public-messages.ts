@@ -6,7 +6,6 @@
  * an org see the messages routed into their subtree and the figures (the office: all).
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { startPublicMessage } from '../../client/public-messages.js';
@@ -80,13 +79,16 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         const code = newTrackingCode();
         const codeHash = hashTrackingCode(code);
         const { created_at } = await db.insertInto('public_message_codes').values({ code_hash: codeHash, campaign_id: campaign.id, message_id: messageId }).returning('created_at').executeTakeFirstOrThrow();
-        try {
-          await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds });
-        } catch (err) {
-          // No message without a workflow: the code is forgotten and the sender told to try again.
-          await db.deleteFrom('public_message_codes').where('code_hash', '=', codeHash).execute();
-          if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 2) continue;
+        // No message without a workflow: when none starts, the code is forgotten (and the sender told to try again).
+        const forget = () => db.deleteFrom('public_message_codes').where('code_hash', '=', codeHash).execute();
+        const started = await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds }).catch(async (err: unknown) => {
+          await forget();
           throw err;
+        });
+        if (!started.created) {
+          await forget();
+          if (attempt < 2) continue;
+          throw new Error(`public message ids were taken ${attempt + 1} times in a row (campaign ${campaign.id})`);
         }
         return reply.code(201).send({ trackingCode: code, status: 'received', receivedAt: iso(created_at)!, statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}` });
       }
