@@ -330,6 +330,18 @@ export interface RmInspectionFindingsTable {
   added_at: Timestamp;
 }
 
+/** 例会: a report compiled for the office's weekly or fortnightly meeting (a source of truth: what the figures were then). */
+export interface ReportsTable {
+  campaign_id: string;
+  kind: 'weekly' | 'fortnightly';
+  period_from: Timestamp;
+  period_to: Timestamp;
+  report_id: string;
+  workflow_id: string;
+  figures: Json<Record<string, unknown>>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   events: EventsTable;
   orgs: OrgsTable;
@@ -351,6 +363,7 @@ export interface Database {
   guidance_groups: GuidanceGroupsTable;
   rm_inspection_rounds: RmInspectionRoundsTable;
   rm_inspection_findings: RmInspectionFindingsTable;
+  reports: ReportsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
