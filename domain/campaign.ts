@@ -10,6 +10,8 @@ export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date 
   'not a calendar date',
 );
 
+const WeeklyCap = z.number().int().min(0).max(1000);
+
 export const Rules = z
   .object({
     /** Distinct concentrated-study days an org needs (the seeds: at least 6). */
@@ -30,6 +32,17 @@ export const Rules = z
     progressReportSeconds: z.number().int().min(1).max(3600).default(30),
     /** 民意直通车: seconds a public message may stay unrouted before it is flagged; unset, the end of its day in UTC+8 (short test runs set it). */
     publicMessageTriageSeconds: z.number().int().min(1).max(86_400).optional(),
+    /**
+     * 为基层减负: the most requests for information (directives of kind `information_request`)
+     * one org of each level may send down in a week (Monday to Sunday in UTC+8). Per sending
+     * org, not per level as a whole; a level left out is not capped; 0 forbids them. Over
+     * the cap a request is refused and the refusal recorded (`domain/burden.ts`).
+     */
+    informationRequestsPerWeek: z
+      .object({ city: WeeklyCap, district: WeeklyCap, unit: WeeklyCap })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 export type Rules = z.infer<typeof Rules>;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { IsoDate } from './campaign.js';
 import { Level } from './levels.js';
 import { PROBLEM_SOURCES, STUDY_KINDS } from './events.js';
+import { DIRECTIVE_KINDS } from './directive.js';
 
 /** Client-chosen ids make retries safe: the same id twice is one record. */
 export const ItemId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'letters, digits and _.:- , at most 80');
@@ -134,6 +135,8 @@ export type ForwardEscalationCommand = z.infer<typeof ForwardEscalationCommand>;
 export const IssueDirectiveCommand = z
   .object({
     directiveId: ItemId,
+    /** Default `task`, so commands sent before kinds existed mean what they meant. */
+    kind: z.enum(DIRECTIVE_KINDS).default('task'),
     title: Text(200),
     instructions: Text(4000),
     deadline: Deadline,

@@ -6,9 +6,19 @@
  */
 import type { Level } from './levels.js';
 
+/**
+ * A `task` asks the orgs below to do something; an `information_request` (要材料, 要表) asks
+ * them to supply information, and is what the campaign's `informationRequestsPerWeek` caps
+ * (为基层减负, `burden.ts`). Both travel and report coverage the same way.
+ */
+export const DIRECTIVE_KINDS = ['task', 'information_request'] as const;
+export type DirectiveKind = (typeof DIRECTIVE_KINDS)[number];
+
 export interface DirectiveSpec {
   directiveId: string;
   issuerOrgId: string;
+  /** Absent in directives issued before kinds existed: those were tasks. */
+  kind?: DirectiveKind;
   title: string;
   instructions: string;
   /** ISO instant. */

@@ -108,6 +108,8 @@ export type DomainEventBody =
   | { type: 'DirectiveIssued'; directive: DirectiveSpec; by: string }
   | { type: 'DirectiveReceived'; directiveId: string; issuerOrgId: string; targeted: boolean; problemId: string | null }
   | { type: 'DirectiveCancelled'; directiveId: string; problemId: string | null; by: string }
+  /** 为基层减负: a request for information over the sender's weekly cap; nothing was sent. */
+  | { type: 'InformationRequestRefused'; directiveId: string; title: string; level: Level; week: string; cap: number; sent: number; by: string }
   | { type: 'JointPartAccepted'; jointId: string; problemId: string }
   | { type: 'JointProblemOpened'; joint: JointSpec }
   | { type: 'JointPartChanged'; jointId: string; participantOrgId: string; status: JointPartState }

@@ -29,8 +29,9 @@ import { orgWorkflowId } from './campaign.js';
 import { jointItemId, type JointPartAssignment } from './joint.js';
 import { publicItemId, type PublicMessageAssignment } from './public-message.js';
 import { PREVENTION_NAMES, spotCheckItemId, type SpotCheckFinding } from './inspection.js';
-import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveSpec } from './directive.js';
+import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveKind, type DirectiveSpec } from './directive.js';
 import { levelRank, type Level as OrgLevel } from './levels.js';
+import { checkInformationRequestCap, chinaWeek, type InformationRequestRefusal, type WeekCount } from './burden.js';
 import {
   isLive,
   alertAt,
@@ -98,6 +99,8 @@ export interface OrgNodeState {
   directives: Record<string, DirectiveSpec>;
   /** Directives whose latest state the children have yet to hear. */
   pendingRelay: string[];
+  /** 为基层减负: requests for information this org sent and had refused, by week (`burden.ts`); one entry a week. */
+  informationRequestWeeks: Record<string, WeekCount>;
 }
 
 interface InboxStats {
@@ -188,6 +191,7 @@ export class OrgNode {
       lapses: 0,
       directives: {},
       pendingRelay: [],
+      informationRequestWeeks: {},
     };
   }
 
@@ -698,14 +702,25 @@ export class OrgNode {
 
   // ---- directives down (上题下答) ---------------------------------------------
 
-  /** Issues a directive to levels or orgs below; it is relayed level by level. */
+  /**
+   * Issues a directive to levels or orgs below; it is relayed level by level.
+   *
+   * A request for information over the campaign's weekly cap (为基层减负) is answered, not
+   * thrown: the refusal is a decision worth keeping, so it is recorded
+   * (`InformationRequestRefused`) and counted, and the workflow answers only once it is
+   * stored, so a caller reading the count back sees it. A thrown Rejection would answer
+   * before its event is recorded. Nothing else changes: no directive, nothing relayed,
+   * and the allowance is not spent. The cap is checked after every other rule, so a
+   * malformed request is refused for what is wrong with it and is not counted.
+   */
   issueDirective(
-    cmd: { directiveId: string; title: string; instructions: string; deadline: string; targetLevels: OrgLevel[]; targetOrgIds: string[]; by: string },
+    cmd: { directiveId: string; kind?: DirectiveKind | undefined; title: string; instructions: string; deadline: string; targetLevels: OrgLevel[]; targetOrgIds: string[]; by: string },
     nowMs: number,
-  ): { directiveId: string } {
+  ): { directiveId: string; refused?: InformationRequestRefusal } {
+    const kind = cmd.kind ?? 'task';
     const held = this.state.directives[cmd.directiveId];
     if (held) {
-      if (held.issuerOrgId === this.org.id && held.title === cmd.title) return { directiveId: cmd.directiveId };
+      if (held.issuerOrgId === this.org.id && held.title === cmd.title && (held.kind ?? 'task') === kind) return { directiveId: cmd.directiveId };
       throw new Rejection('Conflict', `directive ${cmd.directiveId} already exists here`, 'directiveId');
     }
     this.assertOpenForBusiness();
@@ -714,12 +729,30 @@ export class OrgNode {
     if (above) throw new Rejection('Invalid', `a directive goes down: ${above} is not below ${this.org.level}`, 'targetLevels');
     if (cmd.targetLevels.length === 0 && cmd.targetOrgIds.length === 0) throw new Rejection('Invalid', 'name target levels or target orgs', 'targetLevels');
     const deadline = this.futureDeadline(cmd.deadline, nowMs, 'deadline');
-    const spec: DirectiveSpec = { directiveId: cmd.directiveId, issuerOrgId: this.org.id, title: cmd.title, instructions: cmd.instructions, deadline, targetLevels: cmd.targetLevels, targetOrgIds: cmd.targetOrgIds, cancelled: false };
+    if (kind === 'information_request') {
+      const week = chinaWeek(nowMs);
+      const count = (this.state.informationRequestWeeks[week] ??= { sent: 0, refused: 0 });
+      const refused = checkInformationRequestCap(this.campaign.rules, this.org, count, nowMs);
+      if (refused) {
+        count.refused += 1;
+        const { level, cap, sent } = refused;
+        this.emit(nowMs, { type: 'InformationRequestRefused', directiveId: cmd.directiveId, title: cmd.title, level, week, cap, sent, by: cmd.by });
+        return { directiveId: cmd.directiveId, refused };
+      }
+      count.sent += 1;
+    }
+    const spec: DirectiveSpec = { directiveId: cmd.directiveId, issuerOrgId: this.org.id, kind, title: cmd.title, instructions: cmd.instructions, deadline, targetLevels: cmd.targetLevels, targetOrgIds: cmd.targetOrgIds, cancelled: false };
     this.state.directives[cmd.directiveId] = spec;
     this.emit(nowMs, { type: 'DirectiveIssued', directive: spec, by: cmd.by });
     this.state.pendingRelay.push(cmd.directiveId);
     this.advance(nowMs);
     return { directiveId: cmd.directiveId };
+  }
+
+  /** 为基层减负: what this org sent and had refused in the week holding `nowMs`. */
+  informationRequestsThisWeek(nowMs: number): { week: string } & WeekCount {
+    const week = chinaWeek(nowMs);
+    return { week, ...(this.state.informationRequestWeeks[week] ?? { sent: 0, refused: 0 }) };
   }
 
   /** A directive from above, or news that it was cancelled: recorded once, relayed on. */
@@ -734,7 +767,8 @@ export class OrgNode {
     const problemId = targeted ? directiveItemId(spec.directiveId) : null;
     if (problemId && !this.state.problems[problemId]) {
       const by = `directive:${spec.issuerOrgId}`;
-      this.enterLedger({ problemId, source: 'directive', category: '上题下答', description: `${spec.title}: ${spec.instructions}`, by }, nowMs, null);
+      const category = spec.kind === 'information_request' ? '要材料' : '上题下答';
+      this.enterLedger({ problemId, source: 'directive', category, description: `${spec.title}: ${spec.instructions}`, by }, nowMs, null);
       const item = this.state.problems[problemId]!;
       item.directiveId = spec.directiveId;
       item.status = 'planned';
