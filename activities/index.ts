@@ -13,6 +13,7 @@ import { deliverSignals, loadEscalation } from './deliver-signals.js';
 import { signalChildOrgs, startChildOrgs } from './org-fanout.js';
 import { loadPublicMessageRoutes } from './public-messages.js';
 import { loadInspectedOrgStates, loadInspectionCandidates } from './inspections.js';
+import { compileReport, scheduleReports, unscheduleReports } from './reports.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -30,6 +31,9 @@ export function createActivities(deps: ActivityDeps) {
     loadPublicMessageRoutes: loadPublicMessageRoutes(deps),
     loadInspectionCandidates: loadInspectionCandidates(deps),
     loadInspectedOrgStates: loadInspectedOrgStates(deps),
+    compileReport: compileReport(deps),
+    scheduleReports: scheduleReports(deps),
+    unscheduleReports: unscheduleReports(deps),
   };
 }
 

@@ -1,0 +1,242 @@
+/**
+ * 例会: compiling and storing the office's reports, and the Schedules that ask for them.
+ * Every figure is read from the read models and the event store: the grassroots are never
+ * asked for a number the system already holds (为基层减负).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { sql } from 'kysely';
+import {
+  laggingReasons,
+  levelProgress,
+  REPORT_CADENCE,
+  REPORT_LIST_LIMIT,
+  reportScheduleId,
+  ReportKind,
+  type ReportFigures,
+} from '../domain/report.js';
+import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
+import type { ActivityDeps } from './index.js';
+
+export interface CompileReportInput {
+  campaignId: string;
+  kind: ReportKind;
+  /** The period's end (ISO): the Schedule's nominal time, or when it was asked for by hand. */
+  periodTo: string;
+  /** The workflow that compiled it, kept with the report so an operator can find its run. */
+  workflowId: string;
+}
+
+export interface CompiledReport {
+  reportId: string;
+  created: boolean;
+  periodFrom: string;
+  periodTo: string;
+}
+
+/** `weekly-20261207T010000000Z`: the kind and the period's end, safe in a URL. */
+export function reportIdOf(kind: ReportKind, periodTo: string): string {
+  return `${kind}-${new Date(periodTo).toISOString().replace(/[-:.]/g, '')}`;
+}
+
+/**
+ * Compiles one report and stores it, once per campaign, kind and period end: a retried
+ * activity (or a second workflow for the same moment) finds the stored one and answers it.
+ * The period starts where the previous report of the kind ended (at the campaign's start for
+ * the first), so what happened between two meetings is counted in exactly one report. Reports
+ * of one kind compile one at a time per campaign (an advisory lock), so two never read the
+ * same previous end concurrently.
+ *
+ * Figures "in the period" count events by `recorded_at`, the database's clock, over
+ * (from, to]: an event decided before `to` but recorded after it falls into the next
+ * report, never into none. Progress, lagging orgs and overdue items are the read models as
+ * they stand when the report is compiled (within seconds of `to` on a Schedule).
+ */
+export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
+  return async function compileReport(input: CompileReportInput): Promise<CompiledReport> {
+    const kind = ReportKind.parse(input.kind);
+    const to = new Date(input.periodTo);
+    if (Number.isNaN(to.getTime())) throw ApplicationFailure.nonRetryable(`periodTo ${input.periodTo} is not a time`, 'Invalid');
+    const reportId = reportIdOf(kind, input.periodTo);
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${`report:${input.campaignId}:${kind}`}))`.execute(trx);
+      const held = await trx.selectFrom('reports').select(['report_id', 'period_from', 'period_to']).where('campaign_id', '=', input.campaignId).where('kind', '=', kind).where('period_to', '=', to).executeTakeFirst();
+      if (held) return { reportId: held.report_id, created: false, periodFrom: new Date(held.period_from).toISOString(), periodTo: new Date(held.period_to).toISOString() };
+      const campaign = await trx.selectFrom('rm_campaigns').select(['id', 'name', 'root_org_id', 'status', 'started_at']).where('id', '=', input.campaignId).executeTakeFirst();
+      if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${input.campaignId} is not recorded`, 'CampaignNotFound');
+      const previous = await trx
+        .selectFrom('reports')
+        .select((eb) => eb.fn.max('period_to').as('to'))
+        .where('campaign_id', '=', input.campaignId)
+        .where('kind', '=', kind)
+        .where('period_to', '<', to)
+        .executeTakeFirst();
+      const from = previous?.to ? new Date(previous.to) : new Date(campaign.started_at);
+      const figures = await reportFigures(trx, { id: campaign.id, name: campaign.name, rootOrgId: campaign.root_org_id, status: campaign.status }, kind, from, to);
+      await trx
+        .insertInto('reports')
+        .values({ campaign_id: input.campaignId, kind, period_from: from, period_to: to, report_id: reportId, workflow_id: input.workflowId, figures: JSON.stringify(figures) })
+        .execute();
+      return { reportId, created: true, periodFrom: from.toISOString(), periodTo: to.toISOString() };
+    });
+  };
+}
+
+type Db = ActivityDeps['db'];
+
+/** What a report says, all of it read from the read models and the events. Exported for the tests' brute-force comparison. */
+export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date): Promise<ReportFigures> {
+  const c = campaign.id;
+  const inPeriod = sql<boolean>`recorded_at > ${from} and recorded_at <= ${to}`;
+  const [orgs, items, overdueCount, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
+    db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'own']).where('campaign_id', '=', c).orderBy('path').execute(),
+    db
+      .selectFrom('rm_problems as p')
+      .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'p.campaign_id').onRef('o.org_id', '=', 'p.org_id'))
+      .select(['o.level', 'p.status', 'p.alert'])
+      .where('p.campaign_id', '=', c)
+      .execute(),
+    db.selectFrom('rm_problems').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', c).where('alert', '=', 'red').where('status', 'in', ['planned', 'in_progress']).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('rm_problems')
+      .select(['org_id', 'problem_id', 'category', 'owner', 'deadline'])
+      .where('campaign_id', '=', c)
+      .where('alert', '=', 'red')
+      .where('status', 'in', ['planned', 'in_progress'])
+      .orderBy('deadline')
+      .orderBy('org_id')
+      .orderBy('problem_id')
+      .limit(REPORT_LIST_LIMIT)
+      .execute(),
+    db
+      .selectFrom('events')
+      .select(['type', (eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where payload->>'lapsed' = 'true')`.as('lapsed')])
+      .where('campaign_id', '=', c)
+      .where(inPeriod)
+      .where('type', 'in', ['ProblemRecorded', 'RectificationVerified', 'ProblemEscalated', 'EscalationReceived', 'EscalationClaimed', 'EscalationForwarded', 'InspectionRoundStarted', 'InspectionNoticeCirculated'])
+      .groupBy('type')
+      .execute(),
+    kind === 'fortnightly'
+      ? db
+          .selectFrom('events')
+          .select([sql<string>`payload->>'roundId'`.as('round_id'), sql<string>`jsonb_array_length(payload->'items')`.as('n')])
+          .where('campaign_id', '=', c)
+          .where('type', '=', 'InspectionFindingsIssued')
+          .where(inPeriod)
+          .execute()
+      : Promise.resolve([]),
+    db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', c).where('target_status', '=', 'acknowledged').executeTakeFirstOrThrow(),
+  ]);
+  const count = (type: string) => Number(counts.find((r) => r.type === type)?.n ?? 0);
+  const { levels, total } = levelProgress(
+    orgs.map((o) => ({ level: o.level, mobilised: o.mobilised_on !== null })),
+    items.map((i) => ({ level: i.level, status: i.status, overdue: i.alert === 'red' })),
+  );
+  const lagging = orgs
+    .map((o) => ({ orgId: o.org_id, name: o.name, level: o.level, reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own as Record<string, number> }) }))
+    .filter((o) => o.reasons.length > 0);
+  const figures: ReportFigures = {
+    campaign,
+    period: { from: from.toISOString(), to: to.toISOString() },
+    levels,
+    total,
+    activity: { problemsRecorded: count('ProblemRecorded'), itemsClosed: count('RectificationVerified') },
+    lagging: { count: lagging.length, orgs: lagging.slice(0, REPORT_LIST_LIMIT) },
+    overdue: {
+      count: Number(overdueCount.n),
+      items: overdueItems.map((i) => ({ orgId: i.org_id, problemId: i.problem_id, category: i.category, owner: i.owner, deadline: i.deadline ? new Date(i.deadline).toISOString() : null })),
+    },
+    escalations: {
+      raised: count('ProblemEscalated'),
+      received: count('EscalationReceived'),
+      claimed: count('EscalationClaimed'),
+      forwarded: count('EscalationForwarded'),
+      lapsed: Number(counts.find((r) => r.type === 'EscalationForwarded')?.lapsed ?? 0),
+      awaitingClaim: Number(awaiting.n),
+    },
+  };
+  if (kind === 'fortnightly') {
+    const [groups, started, rounds] = await Promise.all([
+      db.selectFrom('guidance_groups').select(['group_id', 'name']).where('campaign_id', '=', c).orderBy('group_id').execute(),
+      db
+        .selectFrom('events')
+        .select([sql<string>`payload->'round'->>'groupId'`.as('group_id'), (eb) => eb.fn.countAll<string>().as('n')])
+        .where('campaign_id', '=', c)
+        .where('type', '=', 'InspectionRoundStarted')
+        .where(inPeriod)
+        .groupBy(sql`payload->'round'->>'groupId'`)
+        .execute(),
+      db.selectFrom('rm_inspection_rounds').select(['round_id', 'group_id']).where('campaign_id', '=', c).execute(),
+    ]);
+    const groupOfRound = new Map(rounds.map((r) => [r.round_id, r.group_id]));
+    figures.inspections = {
+      roundsStarted: count('InspectionRoundStarted'),
+      findingsIssued: findingsIssued.reduce((a, r) => a + Number(r.n), 0),
+      noticesCirculated: count('InspectionNoticeCirculated'),
+      groups: groups.map((g) => ({
+        groupId: g.group_id,
+        name: g.name,
+        rounds: Number(started.find((s) => s.group_id === g.group_id)?.n ?? 0),
+        findings: findingsIssued.filter((r) => groupOfRound.get(r.round_id) === g.group_id).reduce((a, r) => a + Number(r.n), 0),
+      })),
+    };
+  }
+  return figures;
+}
+
+/**
+ * Creates the campaign's two report Schedules, or leaves them be when they exist: the
+ * campaign workflow calls it once at its start, and a retry finds them there. Each starts
+ * `reportWorkflow` on the campaign's task queue; the Schedule appends the nominal time to
+ * the workflow id. Overlaps are skipped (a report still compiling is not raced by the next),
+ * and a report missed while the server was down is caught up within a day.
+ */
+export function scheduleReports({ client, taskQueue }: Pick<ActivityDeps, 'client' | 'taskQueue'>) {
+  return async function scheduleReports(input: { campaignId: string; campaignName: string }): Promise<{ created: string[] }> {
+    const created: string[] = [];
+    for (const kind of ReportKind.options) {
+      const scheduleId = reportScheduleId(input.campaignId, kind);
+      try {
+        await client.schedule.create({
+          scheduleId,
+          spec: { intervals: [REPORT_CADENCE[kind]] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'reportWorkflow',
+            workflowId: scheduleId,
+            taskQueue,
+            args: [{ campaignId: input.campaignId, kind }],
+            typedSearchAttributes: [
+              { key: CampaignId, value: input.campaignId },
+              { key: CampaignPhase, value: 'report' },
+            ],
+            staticSummary: `例会 · ${kind} report · ${input.campaignName}`,
+          },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+          state: { note: `${kind} report of campaign ${input.campaignId}: Mondays 09:00 UTC+8${kind === 'fortnightly' ? ', every other week' : ''}` },
+        });
+        created.push(scheduleId);
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      }
+    }
+    return { created };
+  };
+}
+
+/** Deletes the campaign's report Schedules once it has finished; reports already stored stay. */
+export function unscheduleReports({ client }: Pick<ActivityDeps, 'client'>) {
+  return async function unscheduleReports(input: { campaignId: string }): Promise<{ deleted: string[] }> {
+    const deleted: string[] = [];
+    for (const kind of ReportKind.options) {
+      const scheduleId = reportScheduleId(input.campaignId, kind);
+      try {
+        await client.schedule.getHandle(scheduleId).delete();
+        deleted.push(scheduleId);
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+    }
+    return { deleted };
+  };
+}
