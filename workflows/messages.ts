@@ -28,6 +28,7 @@ import type {
   IssueDirectiveCommand,
   CancelDirectiveCommand,
 } from '../domain/commands.js';
+import type { InformationRequestRefusal } from '../domain/burden.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
@@ -70,7 +71,8 @@ export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escal
 export const receiveEscalationsUpdate = defineUpdate<{ received: number }, [EscalationMessage[]]>('receiveEscalations');
 export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');
 
-export const issueDirectiveUpdate = defineUpdate<{ directiveId: string }, [IssueDirectiveCommand]>('issueDirective');
+/** `refused`: a request for information over the campaign's weekly cap (为基层减負), recorded and not sent. */
+export const issueDirectiveUpdate = defineUpdate<{ directiveId: string; refused?: InformationRequestRefusal }, [IssueDirectiveCommand]>('issueDirective');
 export const cancelDirectiveUpdate = defineUpdate<{ directiveId: string; cancelled: true }, [CancelDirectiveCommand]>('cancelDirective');
 /** 上题下答, relayed from each org to its children. */
 export const directiveReceivedSignal = defineSignal<[DirectiveSpec]>('directiveReceived');
