@@ -12,6 +12,7 @@ import * as jointAnswers from './migrations/2026-11-25T1200-joint-answers.js';
 import * as escalationLookup from './migrations/2026-11-25T1300-escalation-lookup.js';
 import * as publicMessages from './migrations/2026-11-25T1400-public-messages.js';
 import * as inspections from './migrations/2026-11-25T1500-inspections.js';
+import * as informationRequests from './migrations/2026-12-01T1000-information-requests.js';
 import * as reports from './migrations/2026-12-01T0900-reports.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1300-escalation-lookup': escalationLookup,
   '2026-11-25T1400-public-messages': publicMessages,
   '2026-11-25T1500-inspections': inspections,
+  '2026-12-01T1000-information-requests': informationRequests,
   '2026-12-01T0900-reports': reports,
 };
 

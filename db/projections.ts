@@ -252,8 +252,27 @@ const handlers: Handlers = {
         target_org_ids: JSON.stringify(e.directive.targetOrgIds),
         cancelled: false,
         issued_at: e.occurredAt,
+        kind: e.directive.kind ?? 'task',
       })
       .onConflict((oc) => oc.columns(['campaign_id', 'directive_id']).doNothing())
+      .execute(),
+  InformationRequestRefused: (trx, e) =>
+    trx
+      .insertInto('rm_information_request_refusals')
+      .values({
+        event_id: e.id,
+        campaign_id: e.campaignId,
+        org_id: e.orgId!,
+        level: e.level,
+        week: e.week,
+        cap: e.cap,
+        sent: e.sent,
+        directive_id: e.directiveId,
+        title: e.title,
+        by: e.by,
+        refused_at: e.occurredAt,
+      })
+      .onConflict((oc) => oc.column('event_id').doNothing())
       .execute(),
   DirectiveReceived: (trx, e) =>
     e.problemId ? updateProblem(trx, { ...e, problemId: e.problemId }, { directive_id: e.directiveId }) : Promise.resolve(),

@@ -231,6 +231,25 @@ export interface RmDirectivesTable {
   target_org_ids: Json<string[]>;
   cancelled: boolean;
   issued_at: Timestamp;
+  /** `task` or `information_request` (为基层减负: capped per week). */
+  kind: ColumnType<string, string | undefined, string>;
+}
+
+/** 为基层减负: one row per request for information refused over its sender's weekly cap. */
+export interface RmInformationRequestRefusalsTable {
+  /** The `InformationRequestRefused` event's id. */
+  event_id: string;
+  campaign_id: string;
+  org_id: string;
+  level: string;
+  /** The Monday (UTC+8) of the week, `YYYY-MM-DD`. */
+  week: string;
+  cap: number;
+  sent: number;
+  directive_id: string;
+  title: string;
+  by: string;
+  refused_at: Timestamp;
 }
 
 export interface RmDemocraticLifeMeetingsTable {
@@ -356,6 +375,7 @@ export interface Database {
   rm_projects: RmProjectsTable;
   rm_escalations: RmEscalationsTable;
   rm_directives: RmDirectivesTable;
+  rm_information_request_refusals: RmInformationRequestRefusalsTable;
   rm_joint_problems: RmJointProblemsTable;
   rm_public_messages: RmPublicMessagesTable;
   public_message_routes: PublicMessageRoutesTable;
@@ -377,6 +397,7 @@ export const READ_MODEL_TABLES = [
   'rm_projects',
   'rm_escalations',
   'rm_directives',
+  'rm_information_request_refusals',
   'rm_joint_problems',
   'rm_public_messages',
   'rm_inspection_rounds',
