@@ -34,6 +34,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { orgActionRoutes } from './routes/org-actions.js';
 import { orgRoutes } from './routes/orgs.js';
 import { PUBLIC_MESSAGE_ROUTES, publicMessageRoutes } from './routes/public-messages.js';
+import { reportRoutes } from './routes/reports.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 /** Temporal as the routes that start workflows and send them updates use it. */
@@ -65,7 +66,7 @@ export interface AppDeps {
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes, reportRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);

@@ -2,16 +2,18 @@
  * The campaign's own workflow, `campaign/<campaignId>`: it records the campaign,
  * starts the root org's workflow, hears the root's aggregated progress (the whole
  * tree's figures, one snapshot at a time) and closes the campaign when an organiser
- * asks, after which every org finishes with an honest status.
+ * asks, after which every org finishes with an honest status. It owns the campaign's
+ * two report Schedules (例会, `workflows/report.ts`): made once the root starts, deleted when
+ * the campaign finishes, so a retried start or a crashed API can neither double nor lose them.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { orgWorkflowId, type CampaignSpec } from '../domain/campaign.js';
 import { CloseCampaignCommand } from '../domain/commands.js';
 import type { DomainEvent, DomainEventBody, OrgSummary } from '../domain/events.js';
 import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
 import { campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal, closeCampaignUpdate } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
-import { EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
+import { EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
 
 export interface CampaignInput {
   spec: CampaignSpec;
@@ -66,6 +68,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
     if (!rootStarted) {
       await fanout.startChildOrgs({ campaign: spec, parentOrgId: null, parentWorkflowId: streamId, cursor: null, limit: 1, historyLimit: input.historyLimit });
       rootStarted = true;
+      // 例会: the weekly and fortnightly report Schedules, once the campaign is recorded. Behind
+      // a patch: campaigns started before reports existed replay without it (and get none).
+      if (patched('report-schedules')) await store.scheduleReports({ campaignId: spec.id, campaignName: spec.name });
     }
     setCurrentDetails(describe(spec, root));
     if (historyIsLong(input.historyLimit ?? 3000)) {
@@ -95,6 +100,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
     : null;
   emit({ type: 'CampaignFinished', status, summary });
   await recorder.drain();
+  // A finished campaign has no more meetings; its stored reports stay, and one can still be asked for by hand.
+  if (patched('report-schedules-removed')) await store.unscheduleReports({ campaignId: spec.id });
   upsertSearchAttributes([{ key: CampaignPhase, value: status }]);
   setCurrentDetails(describe(spec, root));
   return summary;

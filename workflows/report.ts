@@ -30,7 +30,7 @@ export async function reportWorkflow(input: ReportInput): Promise<CompiledReport
   setCurrentDetails(`${what} · period ending ${periodTo} · compiling from the read models and events`);
   const report = await store.compileReport({ campaignId: input.campaignId, kind: input.kind, periodTo, workflowId: info.workflowId });
   setCurrentDetails(
-    `${what} · ${report.periodFrom} → ${report.periodTo} · ${report.created ? 'stored' : 'already stored'} as ${report.reportId} (GET /campaigns/${input.campaignId}/reports/${report.reportId}.html)`,
+    `${what} · ${report.periodFrom} → ${report.periodTo} · ${report.created ? 'stored' : 'already stored'} as ${report.reportId} (GET /campaigns/${input.campaignId}/reports/${report.reportId}/page)`,
   );
   return report;
 }
