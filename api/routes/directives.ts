@@ -2,16 +2,25 @@
  * 上题下答 through the API: an org issues a directive to levels or orgs below it, sees
  * its coverage (done, in progress, overdue, by level) and the lagging orgs, and may
  * cancel it everywhere below.
+ *
+ * 为基层减负: a directive of kind `information_request` counts against the campaign's
+ * weekly cap for its sender (`domain/burden.ts`). Over it the answer is a 429 with
+ * `Retry-After` (the seconds to Monday 00:00 UTC+8), not a 422: the request is well formed
+ * and the same request goes through next week, which is what 429 says; the refusal is
+ * recorded, and `GET …/information-requests` counts them.
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { orgHandle } from '../../client/campaigns.js';
 import { IssueDirectiveCommand, ItemId } from '../../domain/commands.js';
+import { IsoDate, Rules } from '../../domain/campaign.js';
+import { chinaWeek, informationRequestCap, nextWeekStartMs, type InformationRequestRefusal } from '../../domain/burden.js';
+import type { Level } from '../../domain/levels.js';
 import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { notFound } from '../problem.js';
+import { notFound, ProblemError } from '../problem.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -20,10 +29,24 @@ const DirectiveParams = CampaignOrgParams.extend({ directiveId: ItemId });
 export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
     '/campaigns/:id/orgs/:orgId/directives',
-    { schema: { tags: ['directives'], summary: 'Issue a directive to levels or orgs below (上题下答)', params: CampaignOrgParams, body: IssueDirectiveCommand.omit({ by: true }) } },
-    async (request) => {
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'Issue a directive to levels or orgs below (上题下答), or a request for information (kind information_request)',
+        description: 'A request for information over the campaign’s weekly cap for its sender (rules.informationRequestsPerWeek, weeks Monday to Sunday in UTC+8) is refused with 429 and Retry-After; the refusal is recorded and counted, nothing is sent.',
+        params: CampaignOrgParams,
+        body: IssueDirectiveCommand.omit({ by: true }),
+      },
+    },
+    async (request, reply) => {
       const { principal } = await requireOrgAccess(db, request, request.params.orgId, 'act');
-      return orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(issueDirectiveUpdate, { args: [{ ...request.body, by: actor(principal) }] });
+      const answer = await orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(issueDirectiveUpdate, { args: [{ ...request.body, by: actor(principal) }] });
+      if (answer.refused) {
+        const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(answer.refused.nextWeekStartsAt) - Date.now()) / 1000));
+        reply.header('retry-after', String(retryAfterSeconds));
+        throw overTheCap(answer.directiveId, answer.refused, retryAfterSeconds);
+      }
+      return answer;
     },
   );
 
@@ -110,7 +133,104 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
       ]);
       const coverage = (progress?.directives ?? {}) as Record<string, unknown>;
-      return page(rows.map((r) => ({ ...r, coverage: coverage[r.directive_id] ?? null })));
+      return { ...page(rows.map((r) => ({ ...r, coverage: coverage[r.directive_id] ?? null }))), informationRequests: await thisWeek(id, orgId) };
+    },
+  );
+
+  /** 为基层减负: what an org has sent and had refused this week, against its cap (null: not capped). */
+  const thisWeek = async (campaignId: string, orgId: string) => {
+    const week = chinaWeek(Date.now());
+    const from = new Date(nextWeekStartMs(week) - 7 * 86_400_000);
+    const [campaign, org, sent, refused] = await Promise.all([
+      db.selectFrom('rm_campaigns').select('rules').where('id', '=', campaignId).executeTakeFirst(),
+      db.selectFrom('rm_org_progress').select('level').where('campaign_id', '=', campaignId).where('org_id', '=', orgId).executeTakeFirst(),
+      db
+        .selectFrom('rm_directives')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('campaign_id', '=', campaignId)
+        .where('issuer_org_id', '=', orgId)
+        .where('kind', '=', 'information_request')
+        .where('issued_at', '>=', from)
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('rm_information_request_refusals')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('campaign_id', '=', campaignId)
+        .where('org_id', '=', orgId)
+        .where('week', '=', week)
+        .executeTakeFirstOrThrow(),
+    ]);
+    const rules = Rules.safeParse(campaign?.rules ?? {});
+    const cap = rules.success && org ? (informationRequestCap(rules.data, org.level as Level) ?? null) : null;
+    return { week, cap, sent: Number(sent.n), refused: Number(refused.n) };
+  };
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/information-requests',
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'Requests for information sent and refused over the weekly cap (为基层减负) in this org’s subtree, by week and level, and the refusals',
+        description: 'Weeks are Monday to Sunday in UTC+8, named by their Monday. Through the campaign’s root org: the whole campaign.',
+        params: CampaignOrgParams,
+        querystring: Page.extend({ week: IsoDate.optional() }),
+      },
+    },
+    async (request) => {
+      const { id, orgId } = request.params;
+      const { path } = await requireOrgAccess(db, request, orgId, 'read');
+      const { limit, week } = request.query;
+      const offset = offsetFromCursor(request.query.cursor);
+      const campaign = await db.selectFrom('rm_campaigns').select('rules').where('id', '=', id).executeTakeFirst();
+      if (!campaign) throw notFound(`campaign ${id}`);
+      const weekOf = sql<string>`to_char(date_trunc('week', (d.issued_at at time zone 'UTC') + interval '8 hours'), 'YYYY-MM-DD')`;
+      const [sent, refused, rows] = await Promise.all([
+        db
+          .selectFrom('rm_directives as d')
+          .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'd.campaign_id').onRef('o.org_id', '=', 'd.issuer_org_id'))
+          .select([weekOf.as('week'), 'o.level', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('d.campaign_id', '=', id)
+          .where('d.kind', '=', 'information_request')
+          .where('o.path', 'like', subtreePattern(path))
+          .$if(week !== undefined, (q) => q.where(weekOf, '=', week!))
+          .groupBy([weekOf, 'o.level'])
+          .execute(),
+        db
+          .selectFrom('rm_information_request_refusals as r')
+          .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'r.campaign_id').onRef('o.org_id', '=', 'r.org_id'))
+          .select(['r.week', 'r.level', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('r.campaign_id', '=', id)
+          .where('o.path', 'like', subtreePattern(path))
+          .$if(week !== undefined, (q) => q.where('r.week', '=', week!))
+          .groupBy(['r.week', 'r.level'])
+          .execute(),
+        db
+          .selectFrom('rm_information_request_refusals as r')
+          .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'r.campaign_id').onRef('o.org_id', '=', 'r.org_id'))
+          .select(['r.org_id', 'r.level', 'r.week', 'r.cap', 'r.sent', 'r.directive_id', 'r.title', 'r.by', 'r.refused_at'])
+          .where('r.campaign_id', '=', id)
+          .where('o.path', 'like', subtreePattern(path))
+          .$if(week !== undefined, (q) => q.where('r.week', '=', week!))
+          .orderBy('r.refused_at', 'desc')
+          .orderBy('r.event_id')
+          .limit(limit + 1)
+          .offset(offset)
+          .execute(),
+      ]);
+      const byWeek = new Map<string, { week: string; level: string; sent: number; refused: number }>();
+      for (const r of sent) byWeek.set(`${r.week} ${r.level}`, { week: r.week, level: r.level, sent: Number(r.n), refused: 0 });
+      for (const r of refused) {
+        const row = byWeek.get(`${r.week} ${r.level}`) ?? { week: r.week, level: r.level, sent: 0, refused: 0 };
+        row.refused = Number(r.n);
+        byWeek.set(`${r.week} ${r.level}`, row);
+      }
+      const rules = Rules.safeParse(campaign.rules);
+      return {
+        caps: (rules.success && rules.data.informationRequestsPerWeek) || null,
+        byWeek: [...byWeek.values()].sort((a, b) => (a.week === b.week ? a.level.localeCompare(b.level) : b.week.localeCompare(a.week))),
+        refusals: rows.slice(0, limit),
+        nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
+      };
     },
   );
 
@@ -153,4 +273,10 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       };
     },
   );
+}
+
+/** The 429 for a request for information over its sender's weekly cap; the detail names the cap and the week. */
+function overTheCap(directiveId: string, refused: InformationRequestRefusal, retryAfterSeconds: number): ProblemError {
+  const { reason, ...facts } = refused;
+  return new ProblemError(429, 'Too Many Requests', reason, { directiveId, ...facts, retryAfterSeconds });
 }
