@@ -201,6 +201,7 @@ const ROUTES: Record<string, RouteRule> = {
   'GET /campaigns/:id/orgs/:orgId/directives/:directiveId': { mode: 'read', request: (x) => ({ url: at(x, `/directives/read-dir-${x.org}`) }) },
   'GET /campaigns/:id/orgs/:orgId/directives/:directiveId/lagging': { mode: 'read', request: (x) => ({ url: at(x, `/directives/read-dir-${x.org}/lagging`) }) },
   'GET /campaigns/:id/orgs/:orgId/directives/:directiveId/tree': { mode: 'read', request: (x) => ({ url: at(x, `/directives/read-dir-${x.org}/tree`) }) },
+  'GET /campaigns/:id/orgs/:orgId/information-requests': { mode: 'read', request: (x) => ({ url: at(x, '/information-requests') }) },
   // joint answers: the one read is opened by the target with its first child, so whoever reads
   // an involved org reads the target too
   'POST /campaigns/:id/orgs/:orgId/joint-problems': {
