@@ -125,7 +125,7 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
           .where(inPeriod)
           .execute()
       : Promise.resolve([]),
-    db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', c).where('target_status', '=', 'acknowledged').executeTakeFirstOrThrow(),
+    db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', c).where('target_status', '=', 'pending').executeTakeFirstOrThrow(),
   ]);
   const count = (type: string) => Number(counts.find((r) => r.type === type)?.n ?? 0);
   const { levels, total } = levelProgress(

@@ -19,8 +19,8 @@ export type ReportKind = z.infer<typeof ReportKind>;
  * and a calendar cannot say "every other Monday".
  */
 export const REPORT_CADENCE: Record<ReportKind, { every: string; offset: string }> = {
-  weekly: { every: '7 days', offset: '4 days 1 hour' },
-  fortnightly: { every: '14 days', offset: '4 days 1 hour' },
+  weekly: { every: '7 days', offset: '97 hours' },
+  fortnightly: { every: '14 days', offset: '97 hours' },
 };
 
 /** The Schedule that compiles one kind of report for one campaign. */

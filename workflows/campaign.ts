@@ -6,14 +6,15 @@
  * two report Schedules (例会, `workflows/report.ts`): made once the root starts, deleted when
  * the campaign finishes, so a retried start or a crashed API can neither double nor lose them.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import { orgWorkflowId, type CampaignSpec } from '../domain/campaign.js';
 import { CloseCampaignCommand } from '../domain/commands.js';
 import type { DomainEvent, DomainEventBody, OrgSummary } from '../domain/events.js';
 import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
 import { campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal, closeCampaignUpdate } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
-import { EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
+import { EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
 
 export interface CampaignInput {
   spec: CampaignSpec;
@@ -24,6 +25,13 @@ export interface CampaignInput {
 }
 
 const ROOT_FINAL_REPORT_WAIT = '5 minutes';
+
+/**
+ * The report Schedules are a convenience of the campaign, not part of it: a Temporal that
+ * refuses them (a server without Schedules, a bad spec) costs at most a minute of retries and
+ * leaves the campaign running; reports can still be compiled by hand (`POST …/reports`).
+ */
+const schedules = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '15 seconds' } });
 
 export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary | null> {
   const { spec } = input;
@@ -70,7 +78,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
       rootStarted = true;
       // 例会: the weekly and fortnightly report Schedules, once the campaign is recorded. Behind
       // a patch: campaigns started before reports existed replay without it (and get none).
-      if (patched('report-schedules')) await store.scheduleReports({ campaignId: spec.id, campaignName: spec.name });
+      if (patched('report-schedules')) await schedules.scheduleReports({ campaignId: spec.id, campaignName: spec.name }).catch(() => undefined);
     }
     setCurrentDetails(describe(spec, root));
     if (historyIsLong(input.historyLimit ?? 3000)) {
@@ -101,7 +109,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
   emit({ type: 'CampaignFinished', status, summary });
   await recorder.drain();
   // A finished campaign has no more meetings; its stored reports stay, and one can still be asked for by hand.
-  if (patched('report-schedules-removed')) await store.unscheduleReports({ campaignId: spec.id });
+  if (patched('report-schedules-removed')) await schedules.unscheduleReports({ campaignId: spec.id }).catch(() => undefined);
   upsertSearchAttributes([{ key: CampaignPhase, value: status }]);
   setCurrentDetails(describe(spec, root));
   return summary;
