@@ -248,6 +248,7 @@ function buildSamples(): Record<string, Sample> {
     'GET /campaigns/:id/orgs/:orgId/directives/:directiveId': { params: { id: C, orgId: 'tj', directiveId: 'dir-cancelled' } },
     'GET /campaigns/:id/orgs/:orgId/directives/:directiveId/lagging': { params: { id: C, orgId: 'tj', directiveId: 'dir-cancelled' }, query: page },
     'GET /campaigns/:id/orgs/:orgId/directives/:directiveId/tree': { params: { id: C, orgId: 'tj', directiveId: 'dir-cancelled' }, query: page },
+    'GET /campaigns/:id/orgs/:orgId/information-requests': { params: { id: C, orgId: 'tj' }, query: { ...page, week: '2019-09-09' } },
     'POST /campaigns/:id/orgs/:orgId/joint-problems': { params: { id: C, orgId: 'tj-d1' }, body: { jointId: 'j-x', title: '停车难', description: '区街两级共同解决', participantOrgIds: ['tj-d1', 'tj-d1-u1'] } },
     'GET /campaigns/:id/joint-problems/:jointId': { params: { id: C, jointId: 'j1' } },
     'POST /campaigns/:id/public-messages': { params: { id: C }, body: { text: '小区门口道路坑洼', contact: '13800000000', category: '交通', area: '河西区' }, bodyLimit: 16 * 1024 },
