@@ -15,6 +15,7 @@ import { startPublicMessage } from '../client/public-messages.js';
 import { publicItemId, publicMessageWorkflowId } from '../domain/public-message.js';
 import { startInspectionRound } from '../client/inspections.js';
 import { inspectionWorkflowId } from '../domain/inspection.js';
+import { reportScheduleId } from '../domain/report.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { CampaignSpec } from '../domain/campaign.js';
@@ -160,6 +161,14 @@ const histories = await worker.runUntil(async () => {
   await round.executeUpdate(circulateNoticeUpdate, { args: [{ title: '暗访抽查通报', by }] });
   await round.result();
   await until(async () => (await branch.query(orgStatusQuery)).own.problems > 1);
+  // 例会: the weekly report Schedule triggered now; its run is recorded as report-1.
+  await client.schedule.getHandle(reportScheduleId(spec.id, 'weekly')).trigger();
+  let reportId: string | undefined;
+  await until(async () => {
+    for await (const run of client.workflow.list({ query: `WorkflowType = "reportWorkflow" AND CampaignId = "${spec.id}"` })) reportId = run.workflowId;
+    return reportId !== undefined;
+  });
+  await client.workflow.getHandle(reportId!).result();
   await closeCampaign(client, spec.id, by, '回放样本结束');
   await client.workflow.getHandle(`campaign/${spec.id}`).result();
 
@@ -183,6 +192,7 @@ const histories = await worker.runUntil(async () => {
   await takeRuns('public-routed', publicMessageWorkflowId(spec.id, 'm-routed'));
   await takeRuns('public-triaged', publicMessageWorkflowId(spec.id, 'm-triaged'));
   await takeRuns('inspection', inspectionWorkflowId(spec.id, 'r1'));
+  await take('report-1', reportId!);
   await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
   await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
   if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');

@@ -45,6 +45,10 @@ const reportRows = (kind: 'weekly' | 'fortnightly') => f.db.kysely.selectFrom('r
 /** Triggers the Schedule now and waits for the report that run stores. */
 async function trigger(kind: 'weekly' | 'fortnightly') {
   const before = (await reportRows(kind)).length;
+  // A triggered run's nominal time (its period's end) has whole-second precision: what was recorded
+  // in the second of the trigger belongs to the next period. Wait for the next second, so the
+  // report covers everything done so far.
+  await new Promise((r) => setTimeout(r, 1100));
   await f.t.client.schedule.getHandle(reportScheduleId(C, kind)).trigger();
   const rows = await waitFor(() => reportRows(kind), (r) => r.length === before + 1, 30_000, `${kind} report ${before + 1}`);
   return rows[rows.length - 1]!;
@@ -193,7 +197,8 @@ describe('the report Schedules (例会)', () => {
       const next = await trigger('weekly');
       const nextFigures = next.figures as unknown as ReportFigures;
       expect(new Date(next.period_from).toISOString()).toBe(to.toISOString());
-      expect(nextFigures.escalations).toMatchObject({ raised: 1, received: 1, awaitingClaim: 2 });
+      const escalatedAt = await f.db.kysely.selectFrom('events').select(['type', 'recorded_at', 'occurred_at']).where('campaign_id', '=', C).where('type', 'in', ['ProblemEscalated', 'EscalationReceived']).execute();
+      expect(nextFigures.escalations, JSON.stringify({ first: [first.period_from, first.period_to, first.created_at], next: [next.period_from, next.period_to, next.created_at], escalatedAt })).toMatchObject({ raised: 1, received: 1, awaitingClaim: 2 });
       expect(nextFigures.activity).toEqual({ problemsRecorded: 1, itemsClosed: 0 });
       // Across the two, every escalation raised so far counted exactly once.
       const allRaised = await eventsIn('ProblemEscalated', new Date(0), new Date(next.period_to));
