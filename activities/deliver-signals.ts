@@ -18,18 +18,34 @@ import { messageFromReceived, type EscalationMessage, type OutgoingSignal } from
 import type { DomainEvent } from '../domain/events.js';
 import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
 import type { ActivityDeps } from './index.js';
+import { KeyedGate } from './keyed-gate.js';
 
 const CONCURRENCY = 32;
 /** Escalations to one target per update: a lapse that forwards thousands at once sends them in a few updates. */
 const PER_UPDATE = 100;
 /** How long one update may go unanswered before it counts as refused for now (the heartbeat timeout is 60 s). */
 const SEND_TIMEOUT_MS = 10_000;
+/**
+ * Updates this process keeps in flight to one target workflow. The server admits at most
+ * 10 (`history.maxInFlightUpdates`), and the refusal of the 11th is not cheap: measured
+ * on the dev server (test/cross-level/escalation-storm.test.ts, 64 senders into one
+ * district), every refusal came with the district's update registry cleared, every
+ * update in flight aborted, its speculative workflow task lost ("Task not found when
+ * completing"), and the run evicted and replayed; 10,000 escalations then took 6 to 30+
+ * minutes instead of 100 s. Four per process leaves room for two worker processes
+ * sending to the same target; more workers than that want a higher server limit.
+ */
+const UPDATES_PER_TARGET = 4;
+/** How long a send waits for one of those places before its messages go back to the sender as `busy`. */
+const PLACE_WAIT_MS = 2_000;
 
 /** One send: a signal, or an update carrying every escalation of the batch bound for one target. */
 interface Send {
   workflowId: string;
   indexes: number[];
   run: () => Promise<unknown>;
+  /** An update: counts against {@link UPDATES_PER_TARGET}. */
+  limited?: boolean;
 }
 
 /** Sends a batch; answers the indexes of the messages whose workflow is not running, and of those whose workflow kept refusing them for now (`busy`, absent in results recorded before it existed). */
@@ -52,8 +68,8 @@ export function deliverSignals({ db, client }: ActivityDeps) {
         const messages = chunk.map((i) => messageOf(signals[i]!) as EscalationMessage);
         // Bounded: an update can stay unanswered (its target's task failing, or a run that
         // continued as new around it), and an activity waiting on it would hold a worker slot.
-        const run = () => client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }));
-        sends.push({ workflowId, indexes: chunk, run });
+        const update = () => client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }));
+        sends.push({ workflowId, indexes: chunk, run: update, limited: true });
       }
     }
     const undelivered: number[] = [];
@@ -61,7 +77,7 @@ export function deliverSignals({ db, client }: ActivityDeps) {
     for (let i = 0; i < sends.length; i += CONCURRENCY) {
       await Promise.all(
         sends.slice(i, i + CONCURRENCY).map(async (send) => {
-          const outcome = await sendBriefly(send.run);
+          const outcome = send.limited ? await updateGates.within(send.workflowId, PLACE_WAIT_MS, () => sendBriefly(send.run)) : await sendBriefly(send.run);
           if (outcome === 'gone') undelivered.push(...send.indexes);
           if (outcome === 'busy') busy.push(...send.indexes);
         }),
@@ -104,6 +120,9 @@ export function loadEscalation({ db }: Pick<ActivityDeps, 'db'>) {
     return found.get(`${input.streamId} ${input.escalationId}`)!;
   };
 }
+
+/** One gate for the whole process: every delivery activity running in it shares the places. */
+const updateGates = new KeyedGate(UPDATES_PER_TARGET);
 
 /**
  * Sends one message, retrying for a moment what the server turns back (a workflow busy

@@ -73,15 +73,24 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
   const { deliverSignals } = createActivities({ db: f.db.kysely, client: f.t.client, taskQueue: f.t.taskQueue });
   const env = new MockActivityEnvironment();
   let next = 0;
+  let refused = 0;
   const started = Date.now();
+  // Progress for whoever reads the log of a slow run: received so far, the current run, refusals.
+  const progress = setInterval(() => {
+    void district
+      .describe()
+      .then(async (d) => ({ run: d.runId, received: (await district.query(orgStatusQuery)).own.escalationsReceived }))
+      .then(({ run, received }) => console.log(`storm: ${((Date.now() - started) / 1000).toFixed(0)} s, ${next} sent, ${received} received, ${refused} refused, run ${run}`))
+      .catch((err: unknown) => console.log(`storm: progress unavailable: ${String(err)}`));
+  }, 30_000);
   await Promise.all(
     Array.from({ length: SENDERS }, async () => {
       for (let i = next++; i < synthetic; i = next++) {
         const outgoing: OutgoingSignal = { workflowId: district.workflowId, signal: 'escalationReceived', payload: message(i), originProblemId: `s${i}` };
-        expect(await deliverAsTheSenderWould(() => env.run(deliverSignals, [outgoing]) as ReturnType<ReturnType<typeof createActivities>["deliverSignals"]>)).toEqual({ undelivered: [], busy: [] });
+        expect(await deliverAsTheSenderWould(() => env.run(deliverSignals, [outgoing]) as ReturnType<ReturnType<typeof createActivities>["deliverSignals"]>, () => refused++)).toEqual({ undelivered: [], busy: [] });
       }
     }),
-  );
+  ).finally(() => clearInterval(progress));
   const realIds = (await real).flat();
   const arrived = await waitFor(() => district.query(orgStatusQuery), (s) => s.own.escalationsReceived === TOTAL, 600_000, 'all received');
   console.log(`storm: ${TOTAL} escalations received by tj-d1 in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -150,10 +159,11 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
  * Delivery again after a pause while the target refuses for now (it is continuing as new,
  * or its task is failing on a saturated machine), as the sending org's workflow does.
  */
-async function deliverAsTheSenderWould<R extends { busy?: number[] }>(run: () => Promise<R>, attempts = 100): Promise<R> {
+async function deliverAsTheSenderWould<R extends { busy?: number[] }>(run: () => Promise<R>, onRefused: () => void, attempts = 100): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     const result = await run();
     if (!result.busy?.length) return result;
+    onRefused();
     if (attempt >= attempts) throw new Error(`the target still refused after ${attempts} deliveries`);
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
