@@ -27,13 +27,14 @@ const PER_UPDATE = 100;
 const SEND_TIMEOUT_MS = 10_000;
 /**
  * Updates this process keeps in flight to one target workflow. The server admits at most
- * 10 (`history.maxInFlightUpdates`), and the refusal of the 11th is not cheap: measured
- * on the dev server (test/cross-level/escalation-storm.test.ts, 64 senders into one
- * district), every refusal came with the district's update registry cleared, every
- * update in flight aborted, its speculative workflow task lost ("Task not found when
- * completing"), and the run evicted and replayed; 10,000 escalations then took 6 to 30+
- * minutes instead of 100 s. Four per process leaves room for two worker processes
- * sending to the same target; more workers than that want a higher server limit.
+ * 10 (`history.maxInFlightUpdates`), and going past it is not cheap. Measured on the dev
+ * server (test/cross-level/escalation-storm.test.ts, 64 senders into one district): the
+ * refusals ("limit on number of concurrent in-flight updates has been reached") came with
+ * updates aborted by the server ("workflow update was aborted", its registry cleared),
+ * speculative workflow tasks lost ("Task not found when completing") and the run evicted
+ * and replayed, over and over; 10,000 escalations took 6 to 30+ minutes. With at most 8
+ * in flight: 100 s, and no task lost. Four per process leaves room for two worker
+ * processes sending to the same target; more workers than that want a higher server limit.
  */
 const UPDATES_PER_TARGET = 4;
 /** How long a send waits for one of those places before its messages go back to the sender as `busy`. */
