@@ -255,6 +255,11 @@ const ROUTES: Record<string, RouteRule> = {
     request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/notice`, payload: { title: '暗访抽查情况通报' } }),
   },
   'GET /campaigns/:id/orgs/:orgId/inspection-notices': { mode: 'read', request: (x) => ({ url: at(x, '/inspection-notices') }) },
+  // 例会: the reports of the campaign rooted at the target, read by whoever reads its root; compiled by hand by an organiser over it.
+  'GET /campaigns/:id/reports': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports` }) },
+  'GET /campaigns/:id/reports/:reportId': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}` }) },
+  'GET /campaigns/:id/reports/:reportId/page': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}/page` }) },
+  'POST /campaigns/:id/reports': { mode: 'steer', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports`, payload: { kind: 'fortnightly' } }) },
 };
 
 /** A client address of its own per case and route, for the rate-limited open routes. */
@@ -320,6 +325,8 @@ const fx = {
   /** By target: an inspector token id at the target (for new groups), and the org its round sampled. */
   groupInspector: new Map<string, string>(),
   sampled: new Map<string, string>(),
+  /** By relation: a weekly report (例会) of the campaign rooted at the target. */
+  report: new Map<string, string>(),
 };
 
 let db: TestDatabase;
@@ -461,6 +468,11 @@ beforeAll(async () => {
   await waitFor(() => db.kysely.selectFrom('rm_projects').select('project_ref').where('project_id', '=', 'read-project').execute(), (rows) => rows.length === targets.length, 30_000, 'projects');
   await waitFor(() => db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', 'like', 'read-dir-%').execute(), (rows) => rows.length === targets.length, 30_000, 'directives');
   await waitFor(() => db.kysely.selectFrom('rm_campaigns').select('id').where('id', 'like', 'scope-%').execute(), (rows) => rows.length === RELATION_NAMES.length, 30_000, 'scoped campaigns');
+  for (const rel of RELATION_NAMES) {
+    const res = await app.inject({ method: 'POST', url: `/campaigns/${scopedId(rel)}/reports`, headers: admin, payload: { kind: 'weekly' } });
+    expect(res.statusCode, res.body).toBe(201);
+    fx.report.set(rel, (res.json() as { reportId: string }).reportId);
+  }
   const rounds = await waitFor(
     () => db.kysely.selectFrom('rm_inspection_rounds').select(['round_id', 'sample']).where('round_id', 'like', 'round-%').execute(),
     (rows) => rows.length === targets.length && rows.every((r) => (r.sample as string[]).length === 1),

@@ -154,6 +154,8 @@ let wrongOrg: { who: string; headers: Headers }[] = [];
 let escalationId = '';
 let d1SecretaryTokenId = '';
 let cityInspectorTokenId = '';
+/** A weekly report (例会) compiled by hand in the setup. */
+let reportId = '';
 let routes: Route[] = [];
 let documentedOnly: string[] = [];
 let samples: Record<string, Sample> = {};
@@ -266,6 +268,10 @@ function buildSamples(): Record<string, Sample> {
     'POST /campaigns/:id/inspection-rounds/:roundId/issue': { params: { id: C, roundId: 'round-1' }, body: {} },
     'POST /campaigns/:id/inspection-rounds/:roundId/notice': { params: { id: C, roundId: 'round-1' }, body: { title: '关于暗访抽查情况的通报' } },
     'GET /campaigns/:id/orgs/:orgId/inspection-notices': { params: { id: C, orgId: 'tj-d1' }, query: page },
+    'GET /campaigns/:id/reports': { params: { id: C }, query: { ...page, kind: 'weekly' } },
+    'GET /campaigns/:id/reports/:reportId': { params: { id: C, reportId } },
+    'GET /campaigns/:id/reports/:reportId/page': { params: { id: C, reportId } },
+    'POST /campaigns/:id/reports': { params: { id: C }, body: { kind: 'fortnightly' } },
   };
 }
 
@@ -586,6 +592,8 @@ beforeAll(async () => {
   await post(`/campaigns/${C}/guidance-groups`, admin, { groupId: 'grp-1', name: '第一巡回指导组', scopeOrgId: 'tj-d1', inspectorTokenIds: [cityInspectorTokenId] }, 201);
   await post(`/campaigns/${C}/guidance-groups/grp-1/inspection-rounds`, admin, { roundId: 'round-1', sampleSize: 2, seed: 'bad-input' }, 201);
   await waitFor(() => db.kysely.selectFrom('rm_inspection_rounds').select('sample').where('round_id', '=', 'round-1').executeTakeFirst(), (r) => (r?.sample as string[] | undefined)?.length === 2, 30_000, 'the round sampled');
+  // A weekly report (例会), compiled by hand.
+  reportId = (await post(`/campaigns/${C}/reports`, admin, { kind: 'weekly' }, 201)).json().reportId as string;
   // A campaign over one unit, closed: everything it is asked now is too late.
   await post('/campaigns', admin, spec({ id: CLOSED, rootOrgId: 'tj-d3-u3', rules: { progressReportSeconds: 1 } }), 201);
   await waitFor(() => app.inject({ method: 'POST', url: `/campaigns/${CLOSED}/close`, headers: admin, payload: { reason: '试点结束' } }), (r) => r.statusCode === 202, 30_000, 'the pilot closed');
