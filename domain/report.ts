@@ -154,7 +154,7 @@ export function progressChart(levels: readonly LevelProgress[]): string {
     ['planned', '#90a4ae', '已制定 planned'],
     ['found', '#cfd8dc', '已查摆 found'],
   ] as const;
-  const width = 640;
+  const width = 720;
   const barX = 90;
   const barW = 440;
   const rowH = 28;
