@@ -8,7 +8,7 @@
  * update id (a continued-as-new run), and the same key with a different request is a
  * 422 rather than a silent replay of the first one.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
@@ -34,6 +34,7 @@ import * as messages from '../../workflows/messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { ProblemError } from '../problem.js';
+import { hashRequest } from '../idempotency.js';
 import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
@@ -108,7 +109,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         const handle = orgHandle(temporal.client, campaignId, orgId);
         if (!key) return handle.executeUpdate(action.update.name, { args: [args] });
         const scope = `${handle.workflowId}:${action.path}`;
-        const requestHash = hashRequest(request.params, request.body);
+        const requestHash = hashRequest({ params: request.params, body: request.body });
         const first = await db.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
         if (first && first.request_hash !== requestHash) {
           throw new ProblemError(422, 'Unprocessable Content', `Idempotency-Key ${key} was first used with a different request; use a new key for a new request`, {
@@ -127,11 +128,4 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       },
     );
   }
-}
-
-/** The same request in any key order hashes the same. */
-function hashRequest(params: unknown, body: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical({ params, body }))).digest('hex');
 }

@@ -16,6 +16,7 @@ import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/t
 import { triagePublicMessageUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
+import { answerOnce, SecretIdempotencyKey } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { rateLimit } from '../rate-limit.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
@@ -61,10 +62,11 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       schema: {
         tags: ['public messages'],
         summary: 'Send a campaign a public message (民意直通车); no token; answers a tracking code',
-        description: `Rate limited per address (429 with Retry-After); bodies over ${SUBMIT_BODY_LIMIT} bytes are refused (413). Keep the tracking code: it is the only way to read the message's status, and it is not stored anywhere in readable form.`,
+        description: `Rate limited per address (429 with Retry-After); bodies over ${SUBMIT_BODY_LIMIT} bytes are refused (413). Keep the tracking code: it is the only way to read the message's status, and it is not stored anywhere in readable form. With an \`Idempotency-Key\` (32 to 80 characters, e.g. a random UUID) a retry gets the first answer back and the message is sent once (the kept answer is sealed under the key).`,
         security: [],
         params: CampaignParams,
         body: PublicMessageSubmission,
+        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional() }),
         response: { 201: Submitted },
       },
     },
@@ -74,24 +76,32 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       if (campaign.status !== 'running') throw conflict(`campaign ${campaign.id} is ${campaign.status}: it takes no more messages`);
       const triageSeconds = (campaign.rules as { publicMessageTriageSeconds?: number }).publicMessageTriageSeconds ?? null;
       const { text, category, area } = request.body;
-      for (let attempt = 0; ; attempt++) {
-        const messageId = randomBytes(8).toString('hex');
-        const code = newTrackingCode();
-        const codeHash = hashTrackingCode(code);
-        const { created_at } = await db.insertInto('public_message_codes').values({ code_hash: codeHash, campaign_id: campaign.id, message_id: messageId }).returning('created_at').executeTakeFirstOrThrow();
-        // No message without a workflow: when none starts, the code is forgotten (and the sender told to try again).
-        const forget = () => db.deleteFrom('public_message_codes').where('code_hash', '=', codeHash).execute();
-        const started = await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds }).catch(async (err: unknown) => {
-          await forget();
-          throw err;
-        });
-        if (!started.created) {
-          await forget();
-          if (attempt < 2) continue;
-          throw new Error(`public message ids were taken ${attempt + 1} times in a row (campaign ${campaign.id})`);
+      const submit = async (into: Kysely<Database>) => {
+        for (let attempt = 0; ; attempt++) {
+          const messageId = randomBytes(8).toString('hex');
+          const code = newTrackingCode();
+          const codeHash = hashTrackingCode(code);
+          const { created_at } = await into.insertInto('public_message_codes').values({ code_hash: codeHash, campaign_id: campaign.id, message_id: messageId }).returning('created_at').executeTakeFirstOrThrow();
+          // No message without a workflow: when none starts, the code is forgotten (and the sender told to try again).
+          const forget = () => into.deleteFrom('public_message_codes').where('code_hash', '=', codeHash).execute();
+          const started = await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds }).catch(async (err: unknown) => {
+            await forget();
+            throw err;
+          });
+          if (!started.created) {
+            await forget();
+            if (attempt < 2) continue;
+            throw new Error(`public message ids were taken ${attempt + 1} times in a row (campaign ${campaign.id})`);
+          }
+          return { trackingCode: code, status: 'received' as const, receivedAt: iso(created_at)!, statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}` };
         }
-        return reply.code(201).send({ trackingCode: code, status: 'received', receivedAt: iso(created_at)!, statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}` });
-      }
+      };
+      const key = request.headers['idempotency-key'];
+      if (!key) return reply.code(201).send(await submit(db));
+      // A retry under the same key (a dropped connection, a second tap) gets the first code, and the message is sent once.
+      const { replayed, answer } = await answerOnce(db, { scope: `public-messages:${campaign.id}`, key, request: request.body }, submit);
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(answer);
     },
   );
 

@@ -10,6 +10,7 @@ import type { ApiTokenRow, Database } from '../../db/schema.js';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, requireRole, Role, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
+import { answerOnce, SecretIdempotencyKey } from '../idempotency.js';
 import { forbidden, notFound } from '../problem.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
@@ -44,20 +45,41 @@ const TokenParams = z.object({ id: z.string().min(1).max(40) });
 
 /** POST /tokens, GET /tokens, DELETE /tokens/:id. */
 export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
-  app.post('/tokens', { schema: { tags: ['tokens'], body: IssueBody, response: { 201: Issued } } }, async (request, reply) => {
-    const caller = requireRole(request, ['organiser']);
-    const { role, orgId, label, expiresInDays } = request.body;
-    mayHandOut(caller, role);
-    if (orgId !== undefined) await requireOrgAccess(db, request, orgId, caller.role === 'admin' ? 'read' : 'act');
-    const { id, token } = newToken();
-    const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
-    // The label keeps who issued the token: revocation disputes need it and the table has no column for it.
-    await db
-      .insertInto('api_tokens')
-      .values({ id, token_hash: hashToken(token), role, org_id: orgId ?? null, label: `${label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null })
-      .execute();
-    return reply.code(201).send({ id, token, role, orgId: orgId ?? null, expiresAt: expiresAt?.toISOString() ?? null });
-  });
+  app.post(
+    '/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        description:
+          'With an `Idempotency-Key` (32 to 80 characters, e.g. a random UUID), a retry of the same request gets the first answer back, token included, and issues nothing twice; ' +
+          'the kept answer is sealed under the key, which is stored only as a hash (api/idempotency.ts). A replayed answer carries `Idempotent-Replayed: true`.',
+        body: IssueBody,
+        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional() }),
+        response: { 201: Issued },
+      },
+    },
+    async (request, reply) => {
+      const caller = requireRole(request, ['organiser']);
+      const { role, orgId, label, expiresInDays } = request.body;
+      mayHandOut(caller, role);
+      if (orgId !== undefined) await requireOrgAccess(db, request, orgId, caller.role === 'admin' ? 'read' : 'act');
+      const issue = async (into: Kysely<Database>) => {
+        const { id, token } = newToken();
+        const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
+        // The label keeps who issued the token: revocation disputes need it and the table has no column for it.
+        await into
+          .insertInto('api_tokens')
+          .values({ id, token_hash: hashToken(token), role, org_id: orgId ?? null, label: `${label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null })
+          .execute();
+        return { id, token, role, orgId: orgId ?? null, expiresAt: expiresAt?.toISOString() ?? null };
+      };
+      const key = request.headers['idempotency-key'];
+      if (!key) return reply.code(201).send(await issue(db));
+      const { replayed, answer } = await answerOnce(db, { scope: `tokens:${actor(caller)}`, key, request: request.body }, issue);
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(answer);
+    },
+  );
 
   app.get(
     '/tokens',

@@ -2,6 +2,7 @@
  * Bearer tokens through the routes: who may issue, list and revoke which role for which
  * org, and that a missing, unknown, revoked or expired token is a 401 problem.
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { ADMIN, bearer, expectProblem, importTree, issueToken, useApiFixture } from '../support/api.js';
 
@@ -35,6 +36,25 @@ describe('401 with WWW-Authenticate: Bearer', () => {
 });
 
 describe('issuing', () => {
+  test('a retry under the same Idempotency-Key, even at once, gets the first token back and issues one; the kept answer holds neither token nor key', async () => {
+    const key = randomUUID();
+    const body = { role: 'secretary', orgId: 'tj-d2-u1-b1', label: '支部书记（重试）' };
+    const headers = { ...admin, 'idempotency-key': key };
+    const answers = await Promise.all([issue(headers, body), issue(headers, body), issue(headers, body)]);
+    expect(answers.map((r) => r.statusCode)).toEqual([201, 201, 201]);
+    const tokens = answers.map((r) => (r.json() as { token: string }).token);
+    expect(new Set(tokens).size).toBe(1);
+    expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(2);
+    expect(await f.db.kysely.selectFrom('api_tokens').select('id').where('label', 'like', '支部书记（重试）%').execute()).toHaveLength(1);
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d2-u1-b1', headers: bearer(tokens[0]!) })).statusCode).toBe(200);
+    const kept = await f.db.kysely.selectFrom('idempotency_keys').selectAll().where('scope', 'like', 'tokens:%').execute();
+    expect(kept).toHaveLength(1);
+    expect(JSON.stringify(kept)).not.toContain(tokens[0]!.split('_')[2]!);
+    expect(JSON.stringify(kept)).not.toContain(key);
+    expect(expectProblem(await issue(headers, { ...body, label: '另一个' }), 422).errors).toEqual([{ path: 'headers.idempotency-key', message: 'already used with a different request' }]);
+    expect(expectProblem(await issue({ ...admin, 'idempotency-key': 'k1' }, body), 400).errors!.map((e) => e.path)).toEqual(['headers.idempotency-key']);
+  });
+
   test('a token is ce_<id>_<secret> with at least 128 random bits, stored only as its sha256', async () => {
     const res = await issue(admin, { role: 'inspector', orgId: 'tj', label: '市委巡回指导组' });
     expect(res.statusCode).toBe(201);

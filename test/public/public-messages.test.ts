@@ -6,6 +6,7 @@
  * deadline; the status endpoint leaking nothing; rate limits, body cap and bad input;
  * the figures; and read models equal to a rebuild.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { orgHandle } from '../../client/campaigns.js';
@@ -213,6 +214,32 @@ describe('the status endpoint leaks nothing', () => {
     expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${A}/orgs/tj/public-messages` }), 401);
     const branch = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d2-u1-b1' }));
     expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${A}/orgs/tj-d2-u1/public-messages`, headers: branch }), 403);
+  });
+});
+
+describe('a retried send', () => {
+  test('under the same Idempotency-Key, even at once: the first tracking code again and one message; the kept answer holds neither the code nor the key', async () => {
+    const key = randomUUID();
+    const body = { text: '河东区某小区供暖不热，多次反映未解决', category: '供暖', area: '河东区' };
+    const ip = '192.0.2.90';
+    const post = (payload: object, idempotencyKey: string = key) => app.inject({ method: 'POST', url: `/campaigns/${A}/public-messages`, payload, remoteAddress: ip, headers: { 'idempotency-key': idempotencyKey } });
+    const codesBefore = (await f.db.kysely.selectFrom('public_message_codes').select('code_hash').where('campaign_id', '=', A).execute()).length;
+    const answers = await Promise.all([post(body), post(body)]);
+    expect(answers.map((r) => r.statusCode)).toEqual([201, 201]);
+    const [first, again] = answers.map((r) => r.json() as { trackingCode: string });
+    expect(again!.trackingCode).toBe(first!.trackingCode);
+    expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(1);
+    expect((await f.db.kysely.selectFrom('public_message_codes').select('code_hash').where('campaign_id', '=', A).execute()).length).toBe(codesBefore + 1);
+    expect((await track(A, first!.trackingCode)).statusCode).toBe(200);
+    const kept = await f.db.kysely.selectFrom('idempotency_keys').selectAll().where('scope', '=', `public-messages:${A}`).execute();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.key).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(JSON.stringify(kept)).not.toContain(first!.trackingCode);
+    expect(JSON.stringify(kept)).not.toContain(key);
+    // The key with another message is refused; a short key is refused before anything is sent.
+    expect(expectProblem(await post({ ...body, text: '另一条留言' }), 422).errors).toEqual([{ path: 'headers.idempotency-key', message: 'already used with a different request' }]);
+    expect(expectProblem(await post(body, 'short-key'), 400).errors!.map((e) => e.path)).toEqual(['headers.idempotency-key']);
+    expect((await f.db.kysely.selectFrom('public_message_codes').select('code_hash').where('campaign_id', '=', A).execute()).length).toBe(codesBefore + 1);
   });
 });
 
