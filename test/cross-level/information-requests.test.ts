@@ -13,6 +13,7 @@ import { rebuildProjections } from '../../db/event-store.js';
 import { chinaWeek } from '../../domain/burden.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { ADMIN, bearer, csvOf, expectProblem, issueToken } from '../support/api.js';
+import { testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
@@ -42,16 +43,7 @@ test('the cap on requests: two go through, the third is refused with the reason 
     method: 'POST',
     url: '/campaigns',
     headers: admin,
-    payload: {
-      id: C,
-      name: '不忘初心、牢记使命主题教育',
-      batch: 2,
-      rootOrgId: 'tj',
-      phaseMode: 'integrated',
-      startsOn: '2019-09-01',
-      endsOn: '2099-12-31',
-      rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1, informationRequestsPerWeek: { district: 2 } },
-    },
+    payload: testSpec({ id: C, rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], informationRequestsPerWeek: { district: 2 } } }),
   });
   expect(started.statusCode).toBe(201);
   await waitFor(
