@@ -18,6 +18,8 @@ import { waitFor } from '../support/wait.js';
 
 const ORGS = generateTree('small');
 const REQUESTS = 40;
+/** Sent at once just before the kill. */
+const BURST = 8;
 let db: TestDatabase;
 let t: TestTemporal;
 let port: number;
@@ -74,14 +76,24 @@ test('the API killed mid-request and started again: every retried create is reco
   });
   const first: Array<Promise<{ status: number; body: unknown } | { lost: string }>> = [];
   let answered = 0;
-  for (let i = 0; i < REQUESTS; i++) {
+  const send = (i: number) => {
     const r = request(i);
     first.push(call('POST', r.url, r.body, r.headers).then((res) => ((answered += 'status' in res ? 1 : 0), res)));
-    if (i === REQUESTS / 2) {
-      // Kill once some have answered and others are on their way.
-      await waitFor(async () => answered, (n) => n > 0, 60_000, 'a first answer');
-      expect(await killHard(api)).toBe('SIGKILL');
-    }
+  };
+  for (let i = 0; i < REQUESTS / 2; i++) {
+    send(i);
+    await sleep(5);
+  }
+  // Kill once some have answered, while a burst is being handled: each create waits for a
+  // workflow task and the recording of its event, tens of milliseconds at the least, so
+  // these are cut mid-request (waiting for their first answer before the kill, as the
+  // first version did, let every one in flight finish on a quiet machine). The rest are refused.
+  await waitFor(async () => answered, (n) => n > 0, 60_000, 'a first answer');
+  for (let i = REQUESTS / 2; i < REQUESTS / 2 + BURST; i++) send(i);
+  await sleep(20);
+  expect(await killHard(api)).toBe('SIGKILL');
+  for (let i = REQUESTS / 2 + BURST; i < REQUESTS; i++) {
+    send(i);
     await sleep(5);
   }
   const outcomes = await Promise.all(first);
