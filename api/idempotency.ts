@@ -15,10 +15,14 @@
  * writes through it: on PGlite there is only one connection, and it is the transaction's.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { ProblemError } from './problem.js';
+
+/** An org action's key: it names the request, and the answer it keeps holds no secret. */
+export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _.:-, at most 80');
 
 export const SecretIdempotencyKey = z
   .string()
@@ -29,6 +33,29 @@ export function hashRequest(request: unknown): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
   return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+}
+
+/** The 422 for a key sent again with a different request; `named` is how the detail names the key. */
+export function keyUsedForAnotherRequest(named: string): ProblemError {
+  return new ProblemError(422, 'Unprocessable Content', `${named} was first used with a different request; use a new key for a new request`, {
+    errors: [{ path: 'headers.idempotency-key', message: 'already used with a different request' }],
+  });
+}
+
+/**
+ * A create answered 201 once per Idempotency-Key (see {@link answerOnce}); without a key, a
+ * plain create. A replayed answer carries `Idempotent-Replayed: true`.
+ */
+export async function sendCreatedOnce<T>(
+  db: Kysely<Database>,
+  reply: FastifyReply,
+  at: { scope: string; key: string | undefined; request: unknown },
+  create: (into: Kysely<Database>) => Promise<T>,
+): Promise<FastifyReply> {
+  if (!at.key) return reply.code(201).send(await create(db));
+  const { replayed, answer } = await answerOnce(db, { ...at, key: at.key }, create);
+  if (replayed) void reply.header('idempotent-replayed', 'true');
+  return reply.code(201).send(answer);
 }
 
 /**
@@ -47,11 +74,7 @@ export async function answerOnce<T>(
     await sql`select pg_advisory_xact_lock(hashtextextended(${`${at.scope} ${keyHash}`}, 0))`.execute(trx);
     const first = await trx.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', at.scope).where('key', '=', keyHash).executeTakeFirst();
     if (first) {
-      if (first.request_hash !== requestHash) {
-        throw new ProblemError(422, 'Unprocessable Content', 'this Idempotency-Key was first used with a different request; use a new key for a new request', {
-          errors: [{ path: 'headers.idempotency-key', message: 'already used with a different request' }],
-        });
-      }
+      if (first.request_hash !== requestHash) throw keyUsedForAnotherRequest('this Idempotency-Key');
       return { replayed: true, answer: open((first.response as { sealed: string }).sealed, at.key) as T };
     }
     const answer = await create(trx);

@@ -33,8 +33,7 @@ import {
 import * as messages from '../../workflows/messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { ProblemError } from '../problem.js';
-import { hashRequest } from '../idempotency.js';
+import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest } from '../idempotency.js';
 import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
@@ -83,8 +82,6 @@ const ACTIONS: Action[] = [
   { path: 'projects', summary: 'Create a special rectification project (专项整治)', update: messages.createProjectUpdate, body: withoutBy(CreateProjectCommand), access: 'act' },
 ];
 
-const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _.:-, at most 80');
-
 export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   for (const action of ACTIONS) {
     const params = CampaignOrgParams.extend(Object.fromEntries((action.fromPath ?? []).map((f) => [f, ItemId])));
@@ -111,11 +108,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         const scope = `${handle.workflowId}:${action.path}`;
         const requestHash = hashRequest({ params: request.params, body: request.body });
         const first = await db.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
-        if (first && first.request_hash !== requestHash) {
-          throw new ProblemError(422, 'Unprocessable Content', `Idempotency-Key ${key} was first used with a different request; use a new key for a new request`, {
-            errors: [{ path: 'headers.idempotency-key', message: 'already used with a different request' }],
-          });
-        }
+        if (first && first.request_hash !== requestHash) throw keyUsedForAnotherRequest(`Idempotency-Key ${key}`);
         if (first) return first.response;
         const answer: unknown = await handle.executeUpdate(action.update.name, { args: [args], updateId: `${action.path}:${key}` });
         // Refusals are not kept: the caller may correct the request and send it again under the same key.

@@ -16,7 +16,7 @@ import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/t
 import { triagePublicMessageUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { answerOnce, SecretIdempotencyKey } from '../idempotency.js';
+import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { rateLimit } from '../rate-limit.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
@@ -96,12 +96,8 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
           return { trackingCode: code, status: 'received' as const, receivedAt: iso(created_at)!, statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}` };
         }
       };
-      const key = request.headers['idempotency-key'];
-      if (!key) return reply.code(201).send(await submit(db));
       // A retry under the same key (a dropped connection, a second tap) gets the first code, and the message is sent once.
-      const { replayed, answer } = await answerOnce(db, { scope: `public-messages:${campaign.id}`, key, request: request.body }, submit);
-      if (replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.code(201).send(answer);
+      return sendCreatedOnce(db, reply, { scope: `public-messages:${campaign.id}`, key: request.headers['idempotency-key'], request: request.body }, submit);
     },
   );
 

@@ -10,7 +10,7 @@ import type { ApiTokenRow, Database } from '../../db/schema.js';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, requireRole, Role, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { answerOnce, SecretIdempotencyKey } from '../idempotency.js';
+import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { forbidden, notFound } from '../problem.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
@@ -73,11 +73,7 @@ export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
           .execute();
         return { id, token, role, orgId: orgId ?? null, expiresAt: expiresAt?.toISOString() ?? null };
       };
-      const key = request.headers['idempotency-key'];
-      if (!key) return reply.code(201).send(await issue(db));
-      const { replayed, answer } = await answerOnce(db, { scope: `tokens:${actor(caller)}`, key, request: request.body }, issue);
-      if (replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.code(201).send(answer);
+      return sendCreatedOnce(db, reply, { scope: `tokens:${actor(caller)}`, key: request.headers['idempotency-key'], request: request.body }, issue);
     },
   );
 
