@@ -88,7 +88,7 @@ type Db = ActivityDeps['db'];
 export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date): Promise<ReportFigures> {
   const c = campaign.id;
   const inPeriod = sql<boolean>`recorded_at > ${from} and recorded_at <= ${to}`;
-  const [orgs, items, overdueCount, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
+  const [orgs, items, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
     db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'own']).where('campaign_id', '=', c).orderBy('path').execute(),
     db
       .selectFrom('rm_problems as p')
@@ -96,7 +96,6 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
       .select(['o.level', 'p.status', 'p.alert'])
       .where('p.campaign_id', '=', c)
       .execute(),
-    db.selectFrom('rm_problems').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', c).where('alert', '=', 'red').where('status', 'in', ['planned', 'in_progress']).executeTakeFirstOrThrow(),
     db
       .selectFrom('rm_problems')
       .select(['org_id', 'problem_id', 'category', 'owner', 'deadline'])
@@ -143,7 +142,8 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
     activity: { problemsRecorded: count('ProblemRecorded'), itemsClosed: count('RectificationVerified') },
     lagging: { count: lagging.length, orgs: lagging.slice(0, REPORT_LIST_LIMIT) },
     overdue: {
-      count: Number(overdueCount.n),
+      // Counted over the same rows as the levels' progress; the list names at most REPORT_LIST_LIMIT.
+      count: total.overdue,
       items: overdueItems.map((i) => ({ orgId: i.org_id, problemId: i.problem_id, category: i.category, owner: i.owner, deadline: i.deadline ? new Date(i.deadline).toISOString() : null })),
     },
     escalations: {
