@@ -8,34 +8,26 @@
  * this server's clock cannot be moved.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
+import type { ApiInstance } from '../../api/app.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { chinaWeek } from '../../domain/burden.js';
 import { generateTree } from '../../domain/generate-tree.js';
-import { ADMIN, bearer, csvOf, expectProblem, issueToken } from '../support/api.js';
+import { ADMIN, bearer, buildTestApp, expectProblem, issueToken } from '../support/api.js';
 import { testSpec } from '../support/campaign.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
 
-let db: TestDatabase;
-let t: TestTemporal;
+const f = useWorkflowFixture(() => generateTree('small'));
 let app: ApiInstance;
 const admin = bearer(ADMIN);
 const C = 'jianfu-2019';
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN });
-  const imported = await app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'text/csv' }, payload: csvOf(generateTree('small')) });
-  expect(imported.statusCode).toBe(200);
+  app = await buildTestApp({ db: f.db.kysely, temporal: { client: f.t.client, taskQueue: f.t.taskQueue } });
 });
 afterAll(async () => {
   await app?.close();
-  await t?.stop();
-  await db?.close();
 });
 
 test('the cap on requests: two go through, the third is refused with the reason and counted, nothing of it is relayed', { timeout: 240_000 }, async () => {
@@ -47,7 +39,7 @@ test('the cap on requests: two go through, the third is refused with the reason 
   });
   expect(started.statusCode).toBe(201);
   await waitFor(
-    () => db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).where('mobilised_on', 'is not', null).execute(),
+    () => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).where('mobilised_on', 'is not', null).execute(),
     (rows) => rows.length === 1 + 3 + 9 + 27,
     90_000,
     'every org started and mobilised',
@@ -65,7 +57,7 @@ test('the cap on requests: two go through, the third is refused with the reason 
   });
   const send = (headers: Record<string, string>, org: string, body: object) => app.inject({ method: 'POST', url: `/campaigns/${C}/orgs/${org}/directives`, headers, payload: body });
   const items = (directiveId: string) =>
-    db.kysely.selectFrom('rm_problems').select(['org_id', 'status', 'category']).where('campaign_id', '=', C).where('directive_id', '=', directiveId).orderBy('org_id').execute();
+    f.db.kysely.selectFrom('rm_problems').select(['org_id', 'status', 'category']).where('campaign_id', '=', C).where('directive_id', '=', directiveId).orderBy('org_id').execute();
 
   const week = chinaWeek(Date.now());
   for (const id of ['d1-r1', 'd1-r2']) {
@@ -96,10 +88,10 @@ test('the cap on requests: two go through, the third is refused with the reason 
   await waitFor(() => items('d2-r1'), (rows) => rows.length === 3, 60_000, "tj-d2's request reached its units");
 
   // The refused request changed nothing else: no directive, no item anywhere, nothing in flight.
-  const live = await settledReadModels(db.kysely);
+  const live = await settledReadModels(f.db.kysely);
   expect(await items('d1-r3')).toEqual([]);
-  expect(await db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', '=', 'd1-r3').execute()).toEqual([]);
-  const refusalEvents = await db.kysely.selectFrom('events').select(['type', 'payload']).where('stream_id', '=', `campaign/${C}/org/tj-d1`).where('type', '=', 'InformationRequestRefused').execute();
+  expect(await f.db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', '=', 'd1-r3').execute()).toEqual([]);
+  const refusalEvents = await f.db.kysely.selectFrom('events').select(['type', 'payload']).where('stream_id', '=', `campaign/${C}/org/tj-d1`).where('type', '=', 'InformationRequestRefused').execute();
   expect(refusalEvents).toHaveLength(1);
   expect(refusalEvents[0]!.payload).toMatchObject({ directiveId: 'd1-r3', level: 'district', week, cap: 2, sent: 2 });
 
@@ -128,9 +120,9 @@ test('the cap on requests: two go through, the third is refused with the reason 
   const again = (await app.inject({ method: 'GET', url: `/campaigns/${C}/orgs/tj-d1/directives?direction=issued`, headers: d1 })).json();
   expect(again.informationRequests).toEqual({ week, cap: 2, sent: 2, refused: 2 });
 
-  const settled = await settledReadModels(db.kysely);
+  const settled = await settledReadModels(f.db.kysely);
   expect(settled.rm_information_request_refusals).toHaveLength(2);
   expect(live.rm_information_request_refusals).toHaveLength(1);
-  await rebuildProjections(db.kysely);
-  expect(await readModels(db.kysely)).toEqual(settled);
+  await rebuildProjections(f.db.kysely);
+  expect(await readModels(f.db.kysely)).toEqual(settled);
 });
