@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { TreeShape } from '../domain/generate-tree.js';
+import { DEFAULT_TUNING } from '../worker/create-worker.js';
 
 export const SCENARIOS = ['cascade', 'escalations', 'directive', 'reads', 'rebuild'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -33,6 +34,10 @@ export interface BenchArgs {
   reportSeconds: number;
   /** Give up on a phase after this long. */
   timeoutSeconds: number;
+  /** Engine worker processes (each `worker/main.ts`). */
+  workerProcesses: number;
+  /** WORKER_MAX_CACHED_WORKFLOWS of each worker process. */
+  cachedWorkflows: number;
   /** Where the JSON result and the HTML plot go. */
   out: string;
   seed: number;
@@ -41,7 +46,8 @@ export interface BenchArgs {
 const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild>
   [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
   [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
-  [--readers N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]`;
+  [--readers N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
+  [--worker-processes N] [--cached-workflows N]`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -61,6 +67,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'timeout-seconds': { type: 'string', default: '3600' },
       out: { type: 'string', default: 'bench/results' },
       seed: { type: 'string', default: '2019' },
+      'worker-processes': { type: 'string', default: '1' },
+      'cached-workflows': { type: 'string', default: String(DEFAULT_TUNING.maxCachedWorkflows) },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -93,5 +101,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 10),
     out: values.out,
     seed: int('seed', values.seed, 0),
+    workerProcesses: int('worker-processes', values['worker-processes'], 1),
+    cachedWorkflows: int('cached-workflows', values['cached-workflows'], 0),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Everything a benchmark runs on: a Temporal server, a PostgreSQL server, a fresh
- * database holding the org tree, and the engine's worker in this process.
+ * database holding the org tree, and the engine's worker processes (bench/workers.ts).
  *
  * Each run starts its own servers on free ports (as the test global setup does) unless
  * `--temporal-address` / `--database-url` point at running ones, so a figure never
@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { OpenDatabase } from '../db/connect.js';
 import { createMigratedDatabase } from '../db/fresh.js';
@@ -21,10 +21,10 @@ import type { Database } from '../db/schema.js';
 import type { FlatOrg } from '../domain/generate-tree.js';
 import { findPostgresBinaries, startPostgresServer } from '../scripts/postgres-server.js';
 import { startTemporalServer } from '../scripts/temporal-server.js';
-import { createWorker, WORKFLOWS_PATH } from '../worker/create-worker.js';
 import type { BenchArgs } from './args.js';
 import { say } from './live.js';
 import { startPostgresTemporal } from './temporal-postgres.js';
+import { startWorkerProcesses, type WorkerProcesses } from './workers.js';
 
 export interface Infra {
   address: string;
@@ -34,6 +34,8 @@ export interface Infra {
   databaseUrl: string;
   /** The engine's task queue for this run. */
   taskQueue: string;
+  /** The engine's worker processes (their crashes and memory go into the result). */
+  workers: WorkerProcesses;
   /** What the figures were taken on, for the result file. */
   servers: Record<string, string>;
   /** Registers something to undo on the way out (run last-in, first-out). */
@@ -141,10 +143,24 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
     const client = new Client({ connection, namespace: 'default' });
 
     const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-    say(`bundling the engine's workflows`);
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-    const { worker, close } = await createWorker({ address, namespace: 'default', taskQueue, db, clientConnection: connection, workflowBundle: bundle });
-    stops.push(runWorker(worker, close));
+    say(`starting ${args.workerProcesses} worker process(es), ${args.cachedWorkflows} cached workflows each`);
+    const workers = await startWorkerProcesses({
+      count: args.workerProcesses,
+      client,
+      taskQueue,
+      onLine: (line) => {
+        if (/\[(WARN|ERROR)\]|WARN|ERROR/.test(line)) workerLog(line);
+      },
+      env: {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: 'default',
+        TASK_QUEUE: taskQueue,
+        WORKER_MAX_CACHED_WORKFLOWS: String(args.cachedWorkflows),
+      },
+    });
+    stops.push(workers.stop);
+    servers.workers = `${args.workerProcesses} × worker/main.ts (${args.cachedWorkflows} cached workflows, the default 50 workflow and 50 activity slots)`;
 
     return {
       address,
@@ -153,6 +169,7 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
       db,
       databaseUrl: database.url,
       taskQueue,
+      workers,
       servers,
       onStop: (fn) => stops.push(fn),
       stop,
@@ -161,16 +178,6 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
     await stop();
     throw error;
   }
-}
-
-/** Starts `worker.run()` and returns what stops it: shutdown, wait for the drain, close connections. */
-export function runWorker(worker: Worker, close: () => Promise<void>): () => Promise<void> {
-  const running = worker.run().catch((error: unknown) => say(`worker stopped with ${String(error)}`));
-  return async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await close();
-  };
 }
 
 /** A new database on the server, migrated: the run's rows never mix with another's. */

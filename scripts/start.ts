@@ -14,7 +14,7 @@ import { buildApp } from '../api/app.js';
 import { loadConfig } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createWorker } from '../worker/create-worker.js';
+import { createWorker, tuningFromConfig } from '../worker/create-worker.js';
 import { runDemo } from './demo.js';
 import { startTemporalServer } from './temporal-server.js';
 
@@ -48,6 +48,7 @@ const { worker, close: closeWorker } = await createWorker({
   taskQueue: config.TASK_QUEUE,
   db: db.kysely,
   clientConnection: connection,
+  tuning: tuningFromConfig(config),
 });
 const workerRun = worker.run();
 

@@ -8,6 +8,7 @@ import { Client, type Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.js';
+import type { Config } from '../config/env.js';
 import type { Database } from '../db/schema.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -21,6 +22,29 @@ export interface WorkerOptions {
   clientConnection?: Connection;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** How much this process takes on; `WORKER_*` in config/env.ts, the defaults below otherwise. */
+  tuning?: Partial<WorkerTuning>;
+}
+
+export interface WorkerTuning {
+  maxCachedWorkflows: number;
+  workflowTaskSlots: number;
+  activityTaskSlots: number;
+}
+
+/**
+ * 2,000 cached workflows take ~4.5 GB (measured in the district cascade, BENCHMARKS.md); a
+ * campaign with more orgs than that replays each one that wakes after it was evicted.
+ */
+export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, workflowTaskSlots: 50, activityTaskSlots: 50 };
+
+/** The `WORKER_*` variables (whose defaults are DEFAULT_TUNING's). */
+export function tuningFromConfig(config: Config): WorkerTuning {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    workflowTaskSlots: config.WORKER_WORKFLOW_TASK_SLOTS,
+    activityTaskSlots: config.WORKER_ACTIVITY_TASK_SLOTS,
+  };
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
@@ -28,15 +52,16 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
   const clientConnection = opts.clientConnection ?? (await Connection.connect({ address: opts.address }));
   const client = new Client({ connection: clientConnection, namespace: opts.namespace });
   const connection = await NativeConnection.connect({ address: opts.address });
+  const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ db: opts.db, client, taskQueue: opts.taskQueue }),
-    maxConcurrentActivityTaskExecutions: 50,
-    maxConcurrentWorkflowTaskExecutions: 50,
-    maxCachedWorkflows: 2000,
+    maxConcurrentActivityTaskExecutions: tuning.activityTaskSlots,
+    maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
   });
   return {
     worker,

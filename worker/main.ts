@@ -5,13 +5,19 @@
 import { loadConfig } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createWorker } from './create-worker.js';
+import { createWorker, tuningFromConfig } from './create-worker.js';
 
 const config = loadConfig();
 if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
 const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: `${config.DATA_DIR}/pglite` });
 await migrateToLatest(db.kysely);
-const { worker, close } = await createWorker({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE, db: db.kysely });
+const { worker, close } = await createWorker({
+  address: config.TEMPORAL_ADDRESS,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TASK_QUEUE,
+  db: db.kysely,
+  tuning: tuningFromConfig(config),
+});
 await worker.run();
 await close();
 await db.close();

@@ -1,0 +1,126 @@
+/**
+ * The engine's workers for a run, each a process of its own (`worker/main.ts`, what
+ * `npm run worker` runs in production), not a worker inside the harness.
+ *
+ * Why out of process: on 2026-12-01 a district storm killed the whole harness with a
+ * fatal Node error from the SDK's workflow thread ("async hook stack has become
+ * corrupted"), taking the run's figures with it. A worker process that dies is what a
+ * supervisor (systemd, compose's `restart:`) restarts in production, and Temporal hands
+ * its tasks to the next poller; the harness does the same, counts every restart and keeps
+ * the end of the dead process's output for the result. It also lets a run use more than
+ * one worker process (`--worker-processes`), and keeps the harness's own load (API calls,
+ * polling the database) off the worker's event loop, as in production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { say, sleep } from './live.js';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+
+export interface WorkerProcessOptions {
+  count: number;
+  client: Client;
+  env: Record<string, string>;
+  taskQueue: string;
+  /** Every line a worker writes (stdout and stderr), to count the overload warnings. */
+  onLine(line: string): void;
+}
+
+export interface WorkerProcesses {
+  /** Restarts after a worker process died on its own, with the end of its output. */
+  crashes: Array<{ at: string; exit: string; tail: string }>;
+  /** Largest resident set of any one worker process, sampled every 2 s. */
+  peakRssBytes(): number;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<WorkerProcesses> {
+  const crashes: WorkerProcesses['crashes'] = [];
+  let stopping = false;
+  let peakRss = 0;
+  const children = new Set<ChildProcess>();
+
+  const launch = (slot: number): void => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
+    children.add(child);
+    let tail = '';
+    let partial = '';
+    const take = (chunk: Buffer): void => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-3000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) opts.onLine(line);
+    };
+    child.stdout!.on('data', take);
+    child.stderr!.on('data', take);
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      const exit = signal ? `signal ${signal}` : `code ${code}`;
+      crashes.push({ at: new Date().toISOString(), exit, tail });
+      say(`worker process ${slot} died (${exit}); restarting it. Its last output:\n${tail.slice(-800)}`);
+      setTimeout(() => {
+        if (!stopping) launch(slot);
+      }, 1000);
+    });
+  };
+  for (let slot = 1; slot <= opts.count; slot++) launch(slot);
+
+  const sampler = setInterval(() => {
+    for (const child of children) peakRss = Math.max(peakRss, rssBytes(child.pid));
+  }, 2000);
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    clearInterval(sampler);
+    await Promise.all(
+      [...children].map(async (child) => {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(killer);
+      }),
+    );
+  };
+
+  // Ready when the server sees every process polling the task queue: the first workflow
+  // task of the run must not wait for a bundle to be built.
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const pollers = await countPollers(opts.client, opts.taskQueue).catch(() => 0);
+    if (pollers >= opts.count) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the worker processes were not polling ${opts.taskQueue} within 180 s${crashes[0] ? `:\n${crashes[0].tail}` : ''}`);
+    }
+    await sleep(500);
+  }
+  return { crashes, peakRssBytes: () => peakRss, stop };
+}
+
+async function countPollers(client: Client, taskQueue: string): Promise<number> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+  });
+  return new Set((response.pollers ?? []).map((p) => p.identity)).size;
+}
+
+function rssBytes(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
