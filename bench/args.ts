@@ -38,6 +38,8 @@ export interface BenchArgs {
   workerProcesses: number;
   /** WORKER_MAX_CACHED_WORKFLOWS of each worker process. */
   cachedWorkflows: number;
+  /** Write a V8 CPU profile of each worker process here (`node --cpu-prof`), summarised in the result. */
+  profileWorkers: string | undefined;
   /** Where the JSON result and the HTML plot go. */
   out: string;
   seed: number;
@@ -47,7 +49,7 @@ const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenar
   [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
   [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
   [--readers N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
-  [--worker-processes N] [--cached-workflows N]`;
+  [--worker-processes N] [--cached-workflows N] [--profile-workers DIR]`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -69,6 +71,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       seed: { type: 'string', default: '2019' },
       'worker-processes': { type: 'string', default: '1' },
       'cached-workflows': { type: 'string', default: String(DEFAULT_TUNING.maxCachedWorkflows) },
+      'profile-workers': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -103,5 +106,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     seed: int('seed', values.seed, 0),
     workerProcesses: int('worker-processes', values['worker-processes'], 1),
     cachedWorkflows: int('cached-workflows', values['cached-workflows'], 0),
+    profileWorkers: values['profile-workers'],
   };
 }

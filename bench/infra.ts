@@ -148,6 +148,7 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
       count: args.workerProcesses,
       client,
       taskQueue,
+      profileDir: args.profileWorkers ? path.resolve(args.profileWorkers) : undefined,
       onLine: (line) => {
         if (/\[(WARN|ERROR)\]|WARN|ERROR/.test(line)) workerLog(line);
       },

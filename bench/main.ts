@@ -13,6 +13,7 @@ import { parseBenchArgs, type Scenario } from './args.js';
 import type { RunContext, ScenarioOutput } from './context.js';
 import { startInfra, workerWarnings } from './infra.js';
 import { say } from './live.js';
+import { summariseProfiles } from './profile-summary.js';
 import { machine, writeResult } from './report.js';
 import { runCascade } from './scenarios/cascade.js';
 import { runDirective } from './scenarios/directive.js';
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
     workerCrashes: infra.workers.crashes.length,
     workerCrashLog: infra.workers.crashes.slice(0, 3),
     workerPeakRssMB: Math.round(infra.workers.peakRssBytes() / 2 ** 20),
+    ...(args.profileWorkers ? { workerProfile: summariseProfiles(args.profileWorkers, 10) } : {}),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
     engine,
     servers: infra.servers,

@@ -26,6 +26,8 @@ export interface WorkerProcessOptions {
   taskQueue: string;
   /** Every line a worker writes (stdout and stderr), to count the overload warnings. */
   onLine(line: string): void;
+  /** Write each process's V8 CPU profiles here (main thread and workflow thread), at its exit. */
+  profileDir?: string;
 }
 
 export interface WorkerProcesses {
@@ -43,7 +45,8 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
   const children = new Set<ChildProcess>();
 
   const launch = (slot: number): void => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'worker/main.ts'], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
@@ -84,7 +87,8 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
       [...children].map(async (child) => {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        // A profile is written only at a normal exit, after the worker has drained.
+        const killer = setTimeout(() => child.kill('SIGKILL'), opts.profileDir ? 120_000 : 15_000);
         await exited;
         clearTimeout(killer);
       }),

@@ -153,6 +153,22 @@ export interface RunningTemporalServer {
  * await temporal.stop();
  */
 export async function startTemporalServer(opts: StartTemporalServerOptions = {}): Promise<RunningTemporalServer> {
+  // A port found free can be taken before the server binds it: free ports come from the
+  // kernel's ephemeral range, which outgoing connections draw from too (a bench run with
+  // hundreds of database connections lost a start that way). Ports we chose are chosen
+  // again, twice at most; ports the caller gave are its own to fix.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (error) {
+      const portTaken = error instanceof Error && /address already in use/.test(error.message);
+      if (!portTaken || opts.port || attempt === 3) throw error;
+      process.stderr.write(`Temporal dev server: a port was taken during start-up; starting again on other ports\n`);
+    }
+  }
+}
+
+async function startOnce(opts: StartTemporalServerOptions): Promise<RunningTemporalServer> {
   let cli: string | undefined = opts.cliPath;
   let notFound: TemporalCliNotFoundError | undefined;
   if (!cli) {
@@ -221,8 +237,12 @@ export async function startTemporalServer(opts: StartTemporalServerOptions = {})
   });
 
   const address = `${ip}:${port}`;
-  const failure = async (why: string): Promise<Error> =>
-    new Error(`Temporal dev server ${why}.\n  command: ${cli} ${args.join(' ')}\n  log: ${logFile}\n${indent(await tailFile(logFile, 30))}`);
+  const failure = async (why: string): Promise<Error> => {
+    // A bind failure is logged first, then buried under a panic's stack: look further back for it.
+    const portTaken = /address already in use/.test(await tailFile(logFile, 400));
+    const cause = portTaken ? ' (address already in use)' : '';
+    return new Error(`Temporal dev server ${why}${cause}.\n  command: ${cli} ${args.join(' ')}\n  log: ${logFile}\n${indent(await tailFile(logFile, 30))}`);
+  };
   try {
     await Promise.race([
       waitUntilAnswering(address, opts.namespace ?? 'default', opts.readyTimeoutMs ?? 60_000),
