@@ -5,7 +5,7 @@
  * pending children, and its history grows by one activity per page.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
@@ -15,8 +15,15 @@ import type { Database } from '../db/schema.js';
 import type { OrgNodeInput, orgNodeWorkflow } from '../workflows/org-node.js';
 import { CampaignId, CampaignPhase, OrgId, OrgLevel } from '../workflows/search-attributes.js';
 import type { ActivityDeps } from './index.js';
+import { StartPacer } from './start-pacer.js';
 
 const CONCURRENCY = 32;
+
+/**
+ * Starts wait while this many first workflow tasks (or more) are queued unserved
+ * (activities/start-pacer.ts says why). A few hundred keeps every worker slot fed.
+ */
+export const CASCADE_BACKLOG_LIMIT = 200;
 
 export interface StartChildOrgsInput {
   campaign: CampaignRef;
@@ -32,6 +39,7 @@ export interface StartChildOrgsInput {
 
 /** Starts (or finds already started) the org workflows of one page of children. */
 export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
+  const pacer = new StartPacer({ limit: CASCADE_BACKLOG_LIMIT, refreshMs: 500, readBacklog: () => workflowBacklog(client, taskQueue) });
   return async function startChildOrgs(input: StartChildOrgsInput): Promise<{ started: number; nextCursor: string | null }> {
     const { campaign } = input;
     const page = await childPage(db, input.parentOrgId, campaign.rootOrgId, input.cursor, input.limit);
@@ -56,6 +64,7 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
         ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}),
         ...(input.directives?.length ? { directives: input.directives } : {}),
       };
+      await pacer.admit(() => Context.current().heartbeat(done));
       try {
         await client.workflow.start<typeof orgNodeWorkflow>('orgNodeWorkflow', {
           workflowId: orgWorkflowId(campaign.id, org.id),
@@ -137,6 +146,18 @@ async function childPage(
   const orgs = rows.slice(0, limit).map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path, childCount: Number(r.child_count ?? 0) }));
   const last = rows[limit - 1];
   return { orgs, nextCursor: more && last ? `${last.position}:${last.id}` : null };
+}
+
+/** The task queue's approximate backlog of workflow tasks, as the server reports it. */
+async function workflowBacklog(client: Client, taskQueue: string): Promise<number | undefined> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    reportStats: true,
+  });
+  const count = response.stats?.approximateBacklogCount;
+  return count == null ? undefined : Number(count);
 }
 
 function decodeCursor(cursor: string): [number, string] {
