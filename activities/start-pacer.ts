@@ -6,60 +6,53 @@
  * is asked for ~37,000 starts within minutes. Every start queues a first workflow task;
  * with the workers busy those tasks are written to the task queue's backlog in the
  * server's database and read back later, which costs far more than handing a task to a
- * waiting poller. Measured on 2026-12-01 on the dev server (BENCHMARKS.md): the backlog
- * grew at 134 tasks/s to 11,469 while only 4.4 tasks/s were dispatched, the server at
- * 100–126% CPU doing starts, the worker mostly idle. Waiting here instead costs nothing:
- * the children are rows in `orgs`, and a start that waits is a start not yet made.
+ * waiting poller. Measured on 2026-12-01 on the dev server (BENCHMARKS.md): after 200 s
+ * the backlog held 22,406 tasks, growing at 71–134 a second, while 3.7–4.4 a second were
+ * dispatched; the server ran at 100–126% CPU doing starts, the worker at 20–35% busy.
  *
  * How: one reading of the task queue's approximate workflow-task backlog
  * (DescribeTaskQueue with stats) is shared by every fan-out in the process and refreshed
- * at most once a second; a start waits while the backlog is at or above the limit. A
- * server that cannot report the backlog (an older one, or a permission) is not waited on.
+ * at most every `refreshMs`. A fan-out asks before each batch of starts; when the backlog
+ * is at or above the limit it does not wait in place — that would hold an activity slot
+ * the waiting workflows need for their own activities (tried: 50 fan-outs waiting held all
+ * 50 slots and 2,981 activity tasks queued behind them) — but fails the attempt as
+ * retryable, and the activity's retry policy brings it back later, resuming where its
+ * heartbeat says it stopped. A server that cannot report the backlog (an older one, or a
+ * permission) is not waited on.
  */
 
 export interface StartPacerOptions {
-  /** The workflow-task backlog at which starts wait. */
+  /** The workflow-task backlog at which starts pause. */
   limit: number;
-  /** How often the backlog is read while someone waits (ms). */
+  /** How long one reading of the backlog is used (ms). */
   refreshMs: number;
   /** Reads the backlog; undefined when the server does not say. */
   readBacklog(): Promise<number | undefined>;
-  /** For tests: the clock and the sleep. */
+  /** For tests: the clock. */
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export class StartPacer {
   private reading: { at: number; backlog: number } | undefined;
   private inflight: Promise<number> | undefined;
-  /** Starts that had to wait, and for how long in all (reported in the activity's result). */
-  waited = { starts: 0, ms: 0 };
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly opts: StartPacerOptions) {
     this.now = opts.now ?? Date.now;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Resolves when a start may be made; `onWait` runs on every refresh while waiting (heartbeat there). */
-  async admit(onWait?: () => void): Promise<void> {
-    const began = this.now();
-    let waitedOnce = false;
-    while ((await this.backlog()) >= this.opts.limit) {
-      waitedOnce = true;
-      onWait?.();
-      await this.sleep(this.opts.refreshMs);
-    }
-    if (waitedOnce) {
-      this.waited.starts += 1;
-      this.waited.ms += this.now() - began;
-    }
+  get limit(): number {
+    return this.opts.limit;
+  }
+
+  /** The backlog when starts should pause now; undefined when they may go on. */
+  async paused(): Promise<number | undefined> {
+    const backlog = await this.backlog();
+    return backlog >= this.opts.limit ? backlog : undefined;
   }
 
   private async backlog(): Promise<number> {
-    const fresh = this.reading && this.now() - this.reading.at < this.opts.refreshMs;
-    if (fresh) return this.reading!.backlog;
+    if (this.reading && this.now() - this.reading.at < this.opts.refreshMs) return this.reading.backlog;
     this.inflight ??= this.opts
       .readBacklog()
       .then(

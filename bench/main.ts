@@ -40,6 +40,10 @@ async function main(): Promise<number> {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
       say(`bench: ${signal}, stopping everything`);
+      // Calls still in flight fail as their connections close ("Channel has been shut
+      // down", thrown from a retry timer); they must not end the process before the
+      // worker processes and the servers are stopped.
+      process.on('uncaughtException', (error) => say(`bench: while stopping: ${error.message}`));
       void infra.stop().finally(() => process.exit(code));
     });
   }

@@ -75,6 +75,11 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
     });
   };
   for (let slot = 1; slot <= opts.count; slot++) launch(slot);
+  // A harness that dies without stopping them (a fatal error, kill -9 excepted) takes its workers along.
+  const orphanGuard = (): void => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.once('exit', orphanGuard);
 
   const sampler = setInterval(() => {
     for (const child of children) peakRss = Math.max(peakRss, rssBytes(child.pid));
@@ -82,6 +87,7 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
 
   const stop = async (): Promise<void> => {
     stopping = true;
+    process.removeListener('exit', orphanGuard);
     clearInterval(sampler);
     await Promise.all(
       [...children].map(async (child) => {
