@@ -6,9 +6,10 @@
  * the SDK's own: zod and every schema built at module level are constructed anew each
  * time (see BENCHMARKS.md, "What bounds the cascade"). This evaluates each module afresh
  * N times (a new URL each time, so nothing is cached) and prints the mean, against a
- * module of similar size without zod.
+ * module of similar size without zod, and the heap each evaluation keeps while it is
+ * referenced (as a cached workflow references its modules).
  *
- * npx tsx bench/probes/module-eval-cost.ts
+ * node --expose-gc --import tsx bench/probes/module-eval-cost.ts
  */
 const N = 40;
 let k = 0;
@@ -20,4 +21,18 @@ async function perEvaluation(file: string): Promise<number> {
 for (const f of ['csv', 'commands', 'campaign']) await perEvaluation(f); // warm the loader
 for (const f of ['csv', 'commands', 'campaign', 'org-tree', 'levels']) {
   process.stdout.write(`domain/${f}.ts: ${(await perEvaluation(f)).toFixed(2)} ms per evaluation${f === 'csv' ? ' (no zod: the loader alone)' : ''}\n`);
+}
+
+// Memory: keep N fresh evaluations of the modules a workflow imports, as N cached workflows would.
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc) {
+  const kept: unknown[] = [];
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < N; i++) for (const f of ['commands', 'campaign', 'org-tree', 'levels']) kept.push(await import(`../../domain/${f}.ts?fresh=${k++}`));
+  gc();
+  const perSet = (process.memoryUsage().heapUsed - before) / N;
+  process.stdout.write(`heap kept per evaluation of commands + campaign + org-tree + levels: ${(perSet / 1024).toFixed(0)} KiB (${kept.length / 4} sets kept)\n`);
+} else {
+  process.stdout.write('(run with node --expose-gc for the heap each evaluation keeps)\n');
 }
