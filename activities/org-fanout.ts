@@ -20,7 +20,7 @@ import { StartPacer } from './start-pacer.js';
 const CONCURRENCY = 32;
 
 /**
- * Starts wait while this many first workflow tasks (or more) are queued unserved
+ * Starts pause while this many first workflow tasks (or more) are queued unserved
  * (activities/start-pacer.ts says why). A thousand keeps every worker slot fed, and the
  * 3,000-branch unit of the tests never pauses for long.
  */
