@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import net from 'node:net';
-import { stopOnParentExit, tailFile } from '../scripts/lib/processes.js';
+import { stopOnParentExit, tailFile, terminate } from '../scripts/lib/processes.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { say, sleep } from './live.js';
 
@@ -173,17 +173,11 @@ dynamicConfigClient:
   } finally {
     closeSync(fd);
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       unregister();
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(killer);
-      }
+      await terminate(child, 15_000);
     })();
     return stopping;
   };

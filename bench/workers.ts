@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { stopOnParentExit, terminate } from '../scripts/lib/processes.js';
 import { say, sleep } from './live.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -75,11 +76,6 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
     });
   };
   for (let slot = 1; slot <= opts.count; slot++) launch(slot);
-  // A harness that dies without stopping them (a fatal error, kill -9 excepted) takes its workers along.
-  const orphanGuard = (): void => {
-    for (const child of children) child.kill('SIGKILL');
-  };
-  process.once('exit', orphanGuard);
 
   const sampler = setInterval(() => {
     for (const child of children) peakRss = Math.max(peakRss, rssBytes(child.pid));
@@ -87,19 +83,18 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
 
   const stop = async (): Promise<void> => {
     stopping = true;
-    process.removeListener('exit', orphanGuard);
+    unregister();
     clearInterval(sampler);
-    await Promise.all(
-      [...children].map(async (child) => {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        // A profile is written only at a normal exit, after the worker has drained.
-        const killer = setTimeout(() => child.kill('SIGKILL'), opts.profileDir ? 120_000 : 15_000);
-        await exited;
-        clearTimeout(killer);
-      }),
-    );
+    // A profile is written only at a normal exit, after the worker has drained.
+    await Promise.all([...children].map((child) => terminate(child, opts.profileDir ? 120_000 : 15_000)));
   };
+  // A harness that dies without stopping them (a fatal error; kill -9 excepted) takes its workers along.
+  const unregister = stopOnParentExit({
+    sync: () => {
+      for (const child of children) child.kill('SIGKILL');
+    },
+    async: stop,
+  });
 
   // Ready when the server sees every process polling the task queue: the first workflow
   // task of the run must not wait for a bundle to be built.

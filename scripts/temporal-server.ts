@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { assertPortFree, freePort, isExecutableFile, stopOnParentExit, tailFile, whichExecutable } from './lib/processes.js';
+import { assertPortFree, freePort, isExecutableFile, stopOnParentExit, tailFile, terminate, whichExecutable } from './lib/processes.js';
 
 /** The CLI release we build and test against. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -220,12 +220,7 @@ async function startOnce(opts: StartTemporalServerOptions): Promise<RunningTempo
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       unregister();
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(killer);
-      }
+      await terminate(child, 10_000);
     })();
     return stopping;
   };
@@ -239,9 +234,9 @@ async function startOnce(opts: StartTemporalServerOptions): Promise<RunningTempo
   const address = `${ip}:${port}`;
   const failure = async (why: string): Promise<Error> => {
     // A bind failure is logged first, then buried under a panic's stack: look further back for it.
-    const portTaken = /address already in use/.test(await tailFile(logFile, 400));
-    const cause = portTaken ? ' (address already in use)' : '';
-    return new Error(`Temporal dev server ${why}${cause}.\n  command: ${cli} ${args.join(' ')}\n  log: ${logFile}\n${indent(await tailFile(logFile, 30))}`);
+    const lines = (await tailFile(logFile, 400)).split('\n');
+    const cause = lines.some((l) => l.includes('address already in use')) ? ' (address already in use)' : '';
+    return new Error(`Temporal dev server ${why}${cause}.\n  command: ${cli} ${args.join(' ')}\n  log: ${logFile}\n${indent(lines.slice(-30).join('\n'))}`);
   };
   try {
     await Promise.race([

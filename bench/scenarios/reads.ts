@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../scripts/lib/processes.js';
+import { freePort, terminate } from '../../scripts/lib/processes.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { say, sleep } from '../live.js';
 import type { Chart } from '../report.js';
@@ -49,15 +49,7 @@ async function startApi(ctx: RunContext): Promise<ApiProcess> {
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
-  };
+  const stop = (): Promise<void> => terminate(child, 10_000);
   ctx.infra.onStop(stop);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

@@ -1,8 +1,9 @@
 /**
  * Small process helpers shared by the Temporal and PostgreSQL launchers: free ports,
- * finding executables, log tails for error messages, and making sure the servers we
- * start do not outlive the process that started them.
+ * finding executables, log tails for error messages, stopping a child, and making sure
+ * the servers we start do not outlive the process that started them.
  */
+import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import net from 'node:net';
@@ -113,6 +114,22 @@ export async function tailFile(file: string, lines = 40, maxBytes = 64 * 1024): 
   } catch (error) {
     return `(no log at ${file}: ${(error as Error).message})`;
   }
+}
+
+/**
+ * Stops a child politely: SIGTERM, then SIGKILL if it is still there after `graceMs`.
+ * Resolves once the process is gone (at once if it already is).
+ *
+ * @example
+ * await terminate(child, 10_000);
+ */
+export async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(killer);
 }
 
 /** What a launcher registers so a dying parent can still stop its servers. */
