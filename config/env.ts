@@ -23,12 +23,15 @@ const Env = z.object({
   /** The bootstrap token with every right; required to issue the first tokens. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** A worker process's share of the load: workflows kept in memory between tasks (the rest are replayed when they wake). */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
-  /** Workflow tasks a worker process runs at once (the SDK wants at least 2 with a cache). */
-  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(50),
-  /** Activity tasks a worker process runs at once. */
-  WORKER_ACTIVITY_TASK_SLOTS: z.coerce.number().int().min(1).default(50),
+  /**
+   * A worker process's share of the load: workflows kept in memory between tasks (the rest
+   * are replayed when they wake), and workflow and activity tasks run at once (the SDK
+   * wants at least 2 workflow tasks with a cache). Unset, `DEFAULT_TUNING` in
+   * worker/create-worker.ts applies.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
+  WORKER_ACTIVITY_TASK_SLOTS: z.coerce.number().int().min(1).optional(),
 });
 
 export type Config = z.infer<typeof Env>;

@@ -38,13 +38,13 @@ export interface WorkerTuning {
  */
 export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, workflowTaskSlots: 50, activityTaskSlots: 50 };
 
-/** The `WORKER_*` variables (whose defaults are DEFAULT_TUNING's). */
-export function tuningFromConfig(config: Config): WorkerTuning {
-  return {
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    workflowTaskSlots: config.WORKER_WORKFLOW_TASK_SLOTS,
-    activityTaskSlots: config.WORKER_ACTIVITY_TASK_SLOTS,
-  };
+/** The `WORKER_*` variables that are set; createWorker fills the rest from DEFAULT_TUNING. */
+export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
+  const tuning: Partial<WorkerTuning> = {};
+  if (config.WORKER_MAX_CACHED_WORKFLOWS !== undefined) tuning.maxCachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
+  if (config.WORKER_WORKFLOW_TASK_SLOTS !== undefined) tuning.workflowTaskSlots = config.WORKER_WORKFLOW_TASK_SLOTS;
+  if (config.WORKER_ACTIVITY_TASK_SLOTS !== undefined) tuning.activityTaskSlots = config.WORKER_ACTIVITY_TASK_SLOTS;
+  return tuning;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
