@@ -150,7 +150,7 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
       taskQueue,
       profileDir: args.profileWorkers ? path.resolve(args.profileWorkers) : undefined,
       onLine: (line) => {
-        if (/\[(WARN|ERROR)\]|WARN|ERROR/.test(line)) workerLog(line);
+        if (/WARN|ERROR/.test(line)) workerLog(line);
       },
       env: {
         DATABASE_URL: database.url,
