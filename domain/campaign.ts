@@ -3,68 +3,75 @@
  * carries it, and the workflow ids derived from business ids.
  */
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 import { Level } from './levels.js';
 
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').refine(
-  (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
-  'not a calendar date',
+export const IsoDate = lazySchema(() =>
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').refine(
+    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    'not a calendar date',
+  ),
 );
 
-const WeeklyCap = z.number().int().min(0).max(1000);
+const WeeklyCap = lazySchema(() => z.number().int().min(0).max(1000));
 
-export const Rules = z
-  .object({
-    /** Distinct concentrated-study days an org needs (the seeds: at least 6). */
-    minStudyDays: z.number().int().min(1).max(60).default(6),
-    /** Research topics need approval (把关) before reports count. */
-    topicsMustBeVetted: z.boolean().default(true),
-    /** Days a target has to claim an escalation before it is forwarded upward (fractions allowed, for short test runs). */
-    claimDeadlineDays: z.number().positive().max(90).default(7),
-    /** Default days to rectify a problem once planned. */
-    rectificationDeadlineDays: z.number().int().min(1).max(365).default(30),
-    /** Days before a rectification deadline that the item turns yellow (fractions allowed, for short test runs). */
-    warningDays: z.number().min(0).max(60).default(3),
-    /** Longest deadline, in days, of an immediate-rectification item (立行立改). */
-    immediateDays: z.number().int().min(1).max(60).default(7),
-    /** Levels whose mobilisation is recorded automatically when the cascade reaches them. */
-    autoMobiliseLevels: z.array(Level).max(4).default([]),
-    /** Least seconds between two progress reports of one org to its parent (phase changes go at once). */
-    progressReportSeconds: z.number().int().min(1).max(3600).default(30),
-    /** 民意直通车: seconds a public message may stay unrouted before it is flagged; unset, the end of its day in UTC+8 (short test runs set it). */
-    publicMessageTriageSeconds: z.number().int().min(1).max(86_400).optional(),
-    /**
-     * 为基层减负: the most requests for information (directives of kind `information_request`)
-     * one org of each level may send down in a week (Monday to Sunday in UTC+8). Per sending
-     * org, not per level as a whole; a level left out is not capped; 0 forbids them. Over
-     * the cap a request is refused and the refusal recorded (`domain/burden.ts`).
-     */
-    informationRequestsPerWeek: z
-      .object({ city: WeeklyCap, district: WeeklyCap, unit: WeeklyCap })
-      .partial()
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const Rules = lazySchema(() =>
+  z
+    .object({
+      /** Distinct concentrated-study days an org needs (the seeds: at least 6). */
+      minStudyDays: z.number().int().min(1).max(60).default(6),
+      /** Research topics need approval (把关) before reports count. */
+      topicsMustBeVetted: z.boolean().default(true),
+      /** Days a target has to claim an escalation before it is forwarded upward (fractions allowed, for short test runs). */
+      claimDeadlineDays: z.number().positive().max(90).default(7),
+      /** Default days to rectify a problem once planned. */
+      rectificationDeadlineDays: z.number().int().min(1).max(365).default(30),
+      /** Days before a rectification deadline that the item turns yellow (fractions allowed, for short test runs). */
+      warningDays: z.number().min(0).max(60).default(3),
+      /** Longest deadline, in days, of an immediate-rectification item (立行立改). */
+      immediateDays: z.number().int().min(1).max(60).default(7),
+      /** Levels whose mobilisation is recorded automatically when the cascade reaches them. */
+      autoMobiliseLevels: z.array(Level).max(4).default([]),
+      /** Least seconds between two progress reports of one org to its parent (phase changes go at once). */
+      progressReportSeconds: z.number().int().min(1).max(3600).default(30),
+      /** 民意直通车: seconds a public message may stay unrouted before it is flagged; unset, the end of its day in UTC+8 (short test runs set it). */
+      publicMessageTriageSeconds: z.number().int().min(1).max(86_400).optional(),
+      /**
+       * 为基层减负: the most requests for information (directives of kind `information_request`)
+       * one org of each level may send down in a week (Monday to Sunday in UTC+8). Per sending
+       * org, not per level as a whole; a level left out is not capped; 0 forbids them. Over
+       * the cap a request is refused and the refusal recorded (`domain/burden.ts`).
+       */
+      informationRequestsPerWeek: z
+        .object({ city: WeeklyCap, district: WeeklyCap, unit: WeeklyCap })
+        .partial()
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
 export type Rules = z.infer<typeof Rules>;
 
-export const PhaseMode = z.enum(['integrated', 'sequential']);
+export const PhaseMode = lazySchema(() => z.enum(['integrated', 'sequential']));
 export type PhaseMode = z.infer<typeof PhaseMode>;
 
-export const CampaignId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63');
+export const CampaignId = lazySchema(() => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63'));
 
-export const CampaignSpec = z
-  .object({
-    id: CampaignId,
-    name: z.string().trim().min(1).max(200),
-    batch: z.number().int().min(1).max(9),
-    rootOrgId: z.string().min(1).max(64),
-    phaseMode: PhaseMode,
-    startsOn: IsoDate,
-    endsOn: IsoDate,
-    rules: Rules.default(Rules.parse({})),
-  })
-  .strict()
-  .refine((s) => s.endsOn >= s.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
+export const CampaignSpec = lazySchema(() =>
+  z
+    .object({
+      id: CampaignId,
+      name: z.string().trim().min(1).max(200),
+      batch: z.number().int().min(1).max(9),
+      rootOrgId: z.string().min(1).max(64),
+      phaseMode: PhaseMode,
+      startsOn: IsoDate,
+      endsOn: IsoDate,
+      rules: Rules.default(Rules.parse({})),
+    })
+    .strict()
+    .refine((s) => s.endsOn >= s.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] }),
+);
 export type CampaignSpec = z.infer<typeof CampaignSpec>;
 
 /** `campaign/<campaignId>`: the campaign's own workflow. */

@@ -3,9 +3,10 @@
  * body may be a district, a bureau, a university or a hospital: that is its `kind`.
  */
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 
 export const LEVELS = ['city', 'district', 'unit', 'branch'] as const;
-export const Level = z.enum(LEVELS);
+export const Level = lazySchema(() => z.enum(LEVELS));
 export type Level = z.infer<typeof Level>;
 
 /** 0 for city … 3 for branch: a child's rank is always greater than its parent's. */

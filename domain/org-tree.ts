@@ -7,6 +7,7 @@
  * const { orgs, errors } = validateOrgTree(rowsFromCsv(text));
  */
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 import { parseCsv, CsvSyntaxError } from './csv.js';
 import { levelRank, LEVELS, type Level } from './levels.js';
 
@@ -53,7 +54,8 @@ export interface OrgTreeNode {
 }
 
 /** The JSON form's shape; unknown fields are refused so a misspelt `childern` is not silently dropped. */
-export const OrgTreeJson: z.ZodType<OrgTreeNode> = z.lazy(() =>
+export const OrgTreeJson: z.ZodType<OrgTreeNode> = lazySchema(() =>
+  z.lazy(() =>
   z
     .object({
       id: z.string().max(200),
@@ -63,6 +65,7 @@ export const OrgTreeJson: z.ZodType<OrgTreeNode> = z.lazy(() =>
       children: z.array(OrgTreeJson).max(50_000).optional(),
     })
     .strict(),
+  ),
 );
 
 /** Flattens the JSON tree, remembering each node's path (`children[3].children[0]`). */

@@ -6,6 +6,7 @@
  * (see `tracking-code.ts`): workflows never see it.
  */
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 import type { ItemStatus } from './ledger.js';
 
 /** No control characters: what a citizen types, not what a script smuggles. */
@@ -18,28 +19,32 @@ const Plain = (max: number) =>
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'control characters are not allowed');
 
 /** What the public endpoint takes. */
-export const PublicMessageSubmission = z
-  .object({
-    text: Plain(2000),
-    /** A phone number or e-mail to be answered on; optional (anonymous messages are taken too). */
-    contact: Plain(200).optional(),
-    category: Plain(64),
-    area: Plain(64),
-  })
-  .strict();
+export const PublicMessageSubmission = lazySchema(() =>
+  z
+    .object({
+      text: Plain(2000),
+      /** A phone number or e-mail to be answered on; optional (anonymous messages are taken too). */
+      contact: Plain(200).optional(),
+      category: Plain(64),
+      area: Plain(64),
+    })
+    .strict(),
+);
 export type PublicMessageSubmission = z.infer<typeof PublicMessageSubmission>;
 
 /** One routing rule: a message of this category and/or area goes to this org. */
-export const PublicMessageRoute = z
-  .object({
-    category: Plain(64).optional(),
-    area: Plain(64).optional(),
-    orgId: z.string().min(1).max(64),
-  })
-  .strict();
+export const PublicMessageRoute = lazySchema(() =>
+  z
+    .object({
+      category: Plain(64).optional(),
+      area: Plain(64).optional(),
+      orgId: z.string().min(1).max(64),
+    })
+    .strict(),
+);
 export type PublicMessageRoute = z.infer<typeof PublicMessageRoute>;
 
-export const PublicMessageRoutes = z.array(PublicMessageRoute).max(1000);
+export const PublicMessageRoutes = lazySchema(() => z.array(PublicMessageRoute).max(1000));
 
 /** What the message workflow is started with. */
 export interface PublicMessageSpec {

@@ -6,10 +6,11 @@
  * kinds and their cadence, ids, the figures' shapes and sums, and the page a person reads.
  */
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 import { LEVELS, type Level } from './levels.js';
 
 /** `weekly`: the office's progress meeting; `fortnightly`: with the guidance-group leaders (it adds the spot checks). */
-export const ReportKind = z.enum(['weekly', 'fortnightly']);
+export const ReportKind = lazySchema(() => z.enum(['weekly', 'fortnightly']));
 export type ReportKind = z.infer<typeof ReportKind>;
 
 /**

@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { z } from 'zod';
+import { lazySchema } from '../domain/lazy-schema.js';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
 import {
@@ -32,10 +33,10 @@ export interface InspectionRoundInput {
 }
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
-export const InterviewsCommand = z.object({ count: z.number().int().min(1).max(10_000), notes: Text(4000), by: Text(120) }).strict();
-export const AddFindingCommand = z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict();
-export const IssueFindingsCommand = z.object({ by: Text(120) }).strict();
-export const CirculateNoticeCommand = z.object({ title: Text(200), by: Text(120) }).strict();
+export const InterviewsCommand = lazySchema(() => z.object({ count: z.number().int().min(1).max(10_000), notes: Text(4000), by: Text(120) }).strict());
+export const AddFindingCommand = lazySchema(() => z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict());
+export const IssueFindingsCommand = lazySchema(() => z.object({ by: Text(120) }).strict());
+export const CirculateNoticeCommand = lazySchema(() => z.object({ title: Text(200), by: Text(120) }).strict());
 
 type Stage = 'sampled' | 'findings_issued' | 'circulated';
 

@@ -7,6 +7,7 @@
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { z } from 'zod';
+import { lazySchema } from '../domain/lazy-schema.js';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
 import type { ItemStatus } from '../domain/ledger.js';
@@ -28,7 +29,7 @@ export interface PublicMessageInput {
   spec: PublicMessageSpec;
 }
 
-const TriageCommand = z.object({ toOrgId: z.string().min(1).max(64), by: z.string().min(1).max(120) }).strict();
+const TriageCommand = lazySchema(() => z.object({ toOrgId: z.string().min(1).max(64), by: z.string().min(1).max(120) }).strict());
 
 export async function publicMessageWorkflow(input: PublicMessageInput): Promise<{ messageId: string; orgId: string | null; state: MessageState }> {
   const { campaignId, spec } = input;
