@@ -13,6 +13,19 @@ import type { Database } from '../db/schema.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * How the workflows are bundled, wherever a bundle is built (here and in the tests).
+ *
+ * The SDK's reusable V8 context evaluates the bundle's modules again for every workflow it
+ * instantiates, except the modules it preloads: those are evaluated once per worker thread,
+ * deep-frozen and shared. zod is stateless once loaded, so it is preloaded
+ * (`workflows/preloaded.ts`), and each workflow no longer evaluates its modules. The domain's own schemas cannot be shared
+ * this way (zod schemas fill in internals on first use, which a frozen schema refuses:
+ * `bench/probes/frozen-schemas.ts`); they are built on first use instead
+ * (`domain/lazy-schema.ts`). Measured in BENCHMARKS.md, "What bounds the big shapes".
+ */
+export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [fileURLToPath(new URL('../workflows/preloaded.ts', import.meta.url))] };
+
 export interface WorkerOptions {
   address: string;
   namespace: string;
@@ -57,7 +70,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     activities: createActivities({ db: opts.db, client, taskQueue: opts.taskQueue }),
     maxConcurrentActivityTaskExecutions: tuning.activityTaskSlots,
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,

@@ -7,14 +7,14 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { createWorker, WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../worker/create-worker.js';
 
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
 
 /** The workflow bundle, built once per test file process. */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...WORKFLOW_BUNDLER_OPTIONS, logger: quietLogger });
   return bundle;
 }
 
