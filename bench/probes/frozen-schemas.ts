@@ -4,7 +4,8 @@
  * The SDK deep-freezes what preloaded modules export. This freezes the schemas the same
  * way and parses a few inputs with each; a schema that throws instead of answering could
  * not be shared. (On 2026-12-01, zod 4.6.7: they throw, from zod's lazily defined
- * internals — so sharing them needs schemas built outside module scope, not preloading.)
+ * internals. So the schemas are built per workflow on first use instead
+ * (`domain/lazy-schema.ts`), and only zod itself is preloaded (`workflows/preloaded.ts`).)
  *
  * npx tsx bench/probes/frozen-schemas.ts
  */
@@ -26,9 +27,10 @@ function deepFreeze(value: unknown, seen = new WeakSet<object>()): void {
   Object.freeze(value);
 }
 
-const schemas = Object.entries({ ...commands, ...campaign }).filter(([, s]) => typeof (s as { safeParse?: unknown })?.safeParse === 'function') as Array<
-  [string, { safeParse(input: unknown): unknown }]
->;
+// `clone()` gives the schema itself rather than the lazy proxy that stands for it (a proxy cannot be frozen).
+const schemas = Object.entries({ ...commands, ...campaign })
+  .filter(([, s]) => typeof (s as { safeParse?: unknown })?.safeParse === 'function')
+  .map(([name, s]) => [name, (s as unknown as { clone(): { safeParse(input: unknown): unknown } }).clone()] as const);
 for (const [, schema] of schemas) deepFreeze(schema);
 let answered = 0;
 const threw: string[] = [];
