@@ -46,7 +46,8 @@ export interface WorkerTuning {
 }
 
 /**
- * 2,000 cached workflows take ~4.5 GB (measured in the district cascade, BENCHMARKS.md); a
+ * A worker with 2,000 cached workflows peaked at 1.6 GB in the district cascade (4.7 GB before
+ * zod was preloaded and the schemas built on first use; BENCHMARKS.md); a
  * campaign with more orgs than that replays each one that wakes after it was evicted.
  */
 export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, workflowTaskSlots: 50, activityTaskSlots: 50 };
