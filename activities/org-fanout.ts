@@ -5,7 +5,8 @@
  * pending children, and its history grows by one activity per page.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
@@ -76,6 +77,8 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
           type: 'CascadePaused',
           message: `paused: ${backlog} workflow tasks are waiting for a worker (starts pause at ${pacer.limit}); ${from} of this page's ${page.orgs.length} children are started, the rest follow when this attempt is retried`,
           nextRetryDelay: pauseFor(backlog),
+          // A pause is expected, not an error: the worker logs it at DEBUG, not as a warning with its stack.
+          category: ApplicationFailureCategory.BENIGN,
         });
       }
       await Promise.all(page.orgs.slice(from, from + CONCURRENCY).map((org) => startOne(org)));
