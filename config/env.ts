@@ -32,6 +32,13 @@ const Env = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
   WORKER_ACTIVITY_TASK_SLOTS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Workflow-task polls a worker process keeps open at once, and the share of them that may
+   * poll the task queue itself rather than the worker's sticky queue. New workflows and
+   * evicted ones only come through the task queue itself.
+   */
+  WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).max(200).optional(),
+  WORKER_NON_STICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).optional(),
 });
 
 export type Config = z.infer<typeof Env>;

@@ -3,7 +3,7 @@
  * engine here): the services exist with the right images and roles, the search
  * attributes registered by the admin job are exactly workflows/search-attributes.ts, and
  * worker and api set every variable config/env.ts reads (except those that only matter
- * when `npm start` launches its own dev server).
+ * when `npm start` launches its own dev server, and the worker's tuning, which has defaults).
  *
  *   npm run check-compose
  */
@@ -17,6 +17,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Read by config/env.ts but meaningless when TEMPORAL_ADDRESS points at a real cluster. */
 const DEV_SERVER_ONLY = new Set(['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_CLI_PATH']);
+
+/** A worker process's tuning (`WORKER_*`): unset, `DEFAULT_TUNING` in worker/create-worker.ts applies, and the stack keeps it. */
+const isWorkerTuning = (variable: string) => variable.startsWith('WORKER_');
 
 interface Service {
   image?: string;
@@ -79,7 +82,7 @@ export async function checkCompose(file = path.join(root, 'docker-compose.yml'))
     need(commandOf(service).join(' ') === `npx tsx ${entry}`, `service ${name}: command must be npx tsx ${entry}`);
     const env = envOf(service);
     for (const variable of appVars) {
-      if (DEV_SERVER_ONLY.has(variable)) continue;
+      if (DEV_SERVER_ONLY.has(variable) || isWorkerTuning(variable)) continue;
       need(env[variable] !== undefined && env[variable] !== '', `service ${name}: ${variable} (read by config/env.ts) is not set`);
     }
     need(/^\$\{ADMIN_TOKEN:\?/.test(env.ADMIN_TOKEN ?? ''), `service ${name}: ADMIN_TOKEN must come from the host with \${ADMIN_TOKEN:?…}`);

@@ -43,6 +43,10 @@ export interface WorkerTuning {
   maxCachedWorkflows: number;
   workflowTaskSlots: number;
   activityTaskSlots: number;
+  /** Workflow-task polls open at once (the SDK's `maxConcurrentWorkflowTaskPolls`). */
+  workflowTaskPollers: number;
+  /** The share of those that may poll the task queue itself (`nonStickyToStickyPollRatio`); the rest poll this worker's sticky queue. */
+  nonStickyPollRatio: number;
 }
 
 /**
@@ -50,7 +54,7 @@ export interface WorkerTuning {
  * zod was preloaded and the schemas built on first use; BENCHMARKS.md); a
  * campaign with more orgs than that replays each one that wakes after it was evicted.
  */
-export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, workflowTaskSlots: 50, activityTaskSlots: 50 };
+export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, workflowTaskSlots: 50, activityTaskSlots: 50, workflowTaskPollers: 10, nonStickyPollRatio: 0.2 };
 
 /** The `WORKER_*` variables that are set; createWorker fills the rest from DEFAULT_TUNING. */
 export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
@@ -58,6 +62,8 @@ export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
   if (config.WORKER_MAX_CACHED_WORKFLOWS !== undefined) tuning.maxCachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
   if (config.WORKER_WORKFLOW_TASK_SLOTS !== undefined) tuning.workflowTaskSlots = config.WORKER_WORKFLOW_TASK_SLOTS;
   if (config.WORKER_ACTIVITY_TASK_SLOTS !== undefined) tuning.activityTaskSlots = config.WORKER_ACTIVITY_TASK_SLOTS;
+  if (config.WORKER_WORKFLOW_TASK_POLLERS !== undefined) tuning.workflowTaskPollers = config.WORKER_WORKFLOW_TASK_POLLERS;
+  if (config.WORKER_NON_STICKY_POLL_RATIO !== undefined) tuning.nonStickyPollRatio = config.WORKER_NON_STICKY_POLL_RATIO;
   return tuning;
 }
 
@@ -76,6 +82,8 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     maxConcurrentActivityTaskExecutions: tuning.activityTaskSlots,
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollers,
+    nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
   });
   return {
     worker,

@@ -37,6 +37,8 @@ export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number,
     // harness's polling then shares the baseline's event loop, not the engine's.)
     maxConcurrentActivityTaskExecutions: DEFAULT_TUNING.activityTaskSlots,
     maxConcurrentWorkflowTaskExecutions: DEFAULT_TUNING.workflowTaskSlots,
+    maxConcurrentWorkflowTaskPolls: DEFAULT_TUNING.workflowTaskPollers,
+    nonStickyToStickyPollRatio: DEFAULT_TUNING.nonStickyPollRatio,
     maxCachedWorkflows: cachedWorkflows,
   });
   const running = worker.run();
