@@ -54,7 +54,20 @@ export interface WorkerTuning {
  * zod was preloaded and the schemas built on first use; BENCHMARKS.md); a
  * campaign with more orgs than that replays each one that wakes after it was evicted.
  */
-export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, workflowTaskSlots: 50, activityTaskSlots: 50, workflowTaskPollers: 10, nonStickyPollRatio: 0.2 };
+/**
+ * Pollers: the SDK's defaults (10 polls, a fifth of them on the task queue itself) left two
+ * polls to bring up every new or evicted workflow, and a cascade's first workflow tasks
+ * waited in the backlog for them (dispatched at ~5.7/s in tianjin). 20 polls, half on the
+ * task queue, took the district cascade from 17.7 to 21.6 orgs/s; the sticky half serves
+ * the workflows this worker has cached (BENCHMARKS.md, "Pollers").
+ */
+export const DEFAULT_TUNING: WorkerTuning = {
+  maxCachedWorkflows: 2000,
+  workflowTaskSlots: 50,
+  activityTaskSlots: 50,
+  workflowTaskPollers: 20,
+  nonStickyPollRatio: 0.5,
+};
 
 /** The `WORKER_*` variables that are set; createWorker fills the rest from DEFAULT_TUNING. */
 export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
