@@ -19,9 +19,9 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  * The SDK's reusable V8 context evaluates the bundle's modules again for every workflow it
  * instantiates, except the modules it preloads: those are evaluated once per worker thread,
  * deep-frozen and shared. zod is stateless once loaded, so it is preloaded
- * (`workflows/preloaded.ts`), and each workflow no longer evaluates its modules. The domain's own schemas cannot be shared
- * this way (zod schemas fill in internals on first use, which a frozen schema refuses:
- * `bench/probes/frozen-schemas.ts`); they are built on first use instead
+ * (`workflows/preloaded.ts`) and no workflow evaluates it again. The domain's own schemas
+ * cannot be shared this way (zod schemas fill in internals on first use, which a frozen
+ * schema refuses: `bench/probes/frozen-schemas.ts`); they are built on first use instead
  * (`domain/lazy-schema.ts`). Measured in BENCHMARKS.md, "What bounds the big shapes".
  */
 export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [fileURLToPath(new URL('../workflows/preloaded.ts', import.meta.url))] };
@@ -50,16 +50,15 @@ export interface WorkerTuning {
 }
 
 /**
- * A worker with 2,000 cached workflows peaked at 1.6 GB in the district cascade (4.7 GB before
- * zod was preloaded and the schemas built on first use; BENCHMARKS.md); a
- * campaign with more orgs than that replays each one that wakes after it was evicted.
- */
-/**
- * Pollers: the SDK's defaults (10 polls, a fifth of them on the task queue itself) left two
- * polls to bring up every new or evicted workflow, and a cascade's first workflow tasks
- * waited in the backlog for them (dispatched at ~5.7/s in tianjin). 20 polls, half on the
- * task queue, took the district cascade from 17.7 to 21.6 orgs/s; the sticky half serves
- * the workflows this worker has cached (BENCHMARKS.md, "Pollers").
+ * Measured in BENCHMARKS.md:
+ * - Cache: a worker with 2,000 cached workflows peaked at 1.6 GB in the district cascade
+ *   (4.7 GB before zod was preloaded and the schemas built on first use). A campaign with
+ *   more orgs than that replays each one that wakes after it was evicted.
+ * - Pollers: the SDK's defaults (10 polls, a fifth of them on the task queue itself) left
+ *   two polls to bring up every new or evicted workflow, and a cascade's first workflow
+ *   tasks waited in the backlog for them (dispatched at ~5.7/s in tianjin). 20 polls, half
+ *   on the task queue, took the district cascade from 17.7 to 21.6 orgs/s; the sticky half
+ *   serves the workflows this worker has cached ("Pollers").
  */
 export const DEFAULT_TUNING: WorkerTuning = {
   maxCachedWorkflows: 2000,
