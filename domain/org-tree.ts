@@ -56,15 +56,15 @@ export interface OrgTreeNode {
 /** The JSON form's shape; unknown fields are refused so a misspelt `childern` is not silently dropped. */
 export const OrgTreeJson: z.ZodType<OrgTreeNode> = lazySchema(() =>
   z.lazy(() =>
-  z
-    .object({
-      id: z.string().max(200),
-      level: z.string().max(40),
-      kind: z.string().max(200).optional(),
-      name: z.string().max(2000),
-      children: z.array(OrgTreeJson).max(50_000).optional(),
-    })
-    .strict(),
+    z
+      .object({
+        id: z.string().max(200),
+        level: z.string().max(40),
+        kind: z.string().max(200).optional(),
+        name: z.string().max(2000),
+        children: z.array(OrgTreeJson).max(50_000).optional(),
+      })
+      .strict(),
   ),
 );
 
