@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client, type Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions as SdkWorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config/env.js';
@@ -68,15 +68,34 @@ export const DEFAULT_TUNING: WorkerTuning = {
   nonStickyPollRatio: 0.5,
 };
 
+/** The variable of config/env.ts that sets each tuning field. */
+const TUNING_VARIABLES = {
+  maxCachedWorkflows: 'WORKER_MAX_CACHED_WORKFLOWS',
+  workflowTaskSlots: 'WORKER_WORKFLOW_TASK_SLOTS',
+  activityTaskSlots: 'WORKER_ACTIVITY_TASK_SLOTS',
+  workflowTaskPollers: 'WORKER_WORKFLOW_TASK_POLLERS',
+  nonStickyPollRatio: 'WORKER_NON_STICKY_POLL_RATIO',
+} as const satisfies Record<keyof WorkerTuning, keyof Config>;
+
 /** The `WORKER_*` variables that are set; createWorker fills the rest from DEFAULT_TUNING. */
 export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
   const tuning: Partial<WorkerTuning> = {};
-  if (config.WORKER_MAX_CACHED_WORKFLOWS !== undefined) tuning.maxCachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
-  if (config.WORKER_WORKFLOW_TASK_SLOTS !== undefined) tuning.workflowTaskSlots = config.WORKER_WORKFLOW_TASK_SLOTS;
-  if (config.WORKER_ACTIVITY_TASK_SLOTS !== undefined) tuning.activityTaskSlots = config.WORKER_ACTIVITY_TASK_SLOTS;
-  if (config.WORKER_WORKFLOW_TASK_POLLERS !== undefined) tuning.workflowTaskPollers = config.WORKER_WORKFLOW_TASK_POLLERS;
-  if (config.WORKER_NON_STICKY_POLL_RATIO !== undefined) tuning.nonStickyPollRatio = config.WORKER_NON_STICKY_POLL_RATIO;
+  for (const field of Object.keys(TUNING_VARIABLES) as (keyof WorkerTuning)[]) {
+    const value = config[TUNING_VARIABLES[field]];
+    if (value !== undefined) tuning[field] = value;
+  }
   return tuning;
+}
+
+/** The SDK's worker options for a tuning: the engine's worker and the bench's baseline worker both take them from here. */
+export function sdkTuning(tuning: WorkerTuning) {
+  return {
+    maxConcurrentActivityTaskExecutions: tuning.activityTaskSlots,
+    maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollers,
+    nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
+  } satisfies Partial<SdkWorkerOptions>;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
@@ -91,11 +110,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     activities: createActivities({ db: opts.db, client, taskQueue: opts.taskQueue }),
-    maxConcurrentActivityTaskExecutions: tuning.activityTaskSlots,
-    maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
-    maxCachedWorkflows: tuning.maxCachedWorkflows,
-    maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollers,
-    nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
+    ...sdkTuning(tuning),
   });
   return {
     worker,

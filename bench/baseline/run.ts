@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Infra } from '../infra.js';
-import { DEFAULT_TUNING } from '../../worker/create-worker.js';
+import { DEFAULT_TUNING, sdkTuning } from '../../worker/create-worker.js';
 import { quietLogger } from '../infra.js';
 import { monitor, say, type Sample } from '../live.js';
 import { baselineCounters, createBaselineActivities } from './activities.js';
@@ -35,11 +35,7 @@ export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number,
     // The engine worker's settings, so the comparison is of the workflows, not the worker.
     // (The engine's worker is a process of its own, this one runs in the harness: the
     // harness's polling then shares the baseline's event loop, not the engine's.)
-    maxConcurrentActivityTaskExecutions: DEFAULT_TUNING.activityTaskSlots,
-    maxConcurrentWorkflowTaskExecutions: DEFAULT_TUNING.workflowTaskSlots,
-    maxConcurrentWorkflowTaskPolls: DEFAULT_TUNING.workflowTaskPollers,
-    nonStickyToStickyPollRatio: DEFAULT_TUNING.nonStickyPollRatio,
-    maxCachedWorkflows: cachedWorkflows,
+    ...sdkTuning({ ...DEFAULT_TUNING, maxCachedWorkflows: cachedWorkflows }),
   });
   const running = worker.run();
   try {
