@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
+import { loadConfig } from '../config/env.js';
 import type { OpenDatabase } from '../db/connect.js';
 import { createMigratedDatabase } from '../db/fresh.js';
 import { seedOrgs } from '../test/support/orgs.js';
@@ -21,6 +22,7 @@ import type { Database } from '../db/schema.js';
 import type { FlatOrg } from '../domain/generate-tree.js';
 import { findPostgresBinaries, startPostgresServer } from '../scripts/postgres-server.js';
 import { startTemporalServer } from '../scripts/temporal-server.js';
+import { DEFAULT_TUNING, tuningFromConfig } from '../worker/create-worker.js';
 import type { BenchArgs } from './args.js';
 import { say } from './live.js';
 import { startPostgresTemporal } from './temporal-postgres.js';
@@ -161,7 +163,11 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
       },
     });
     stops.push(workers.stop);
-    servers.workers = `${args.workerProcesses} × worker/main.ts (${args.cachedWorkflows} cached workflows, the default 50 workflow and 50 activity slots)`;
+    // What the processes run with: DEFAULT_TUNING, any WORKER_* set in the bench's environment (they inherit it), and --cached-workflows.
+    const tuning = { ...DEFAULT_TUNING, ...tuningFromConfig(loadConfig()), maxCachedWorkflows: args.cachedWorkflows };
+    servers.workers =
+      `${args.workerProcesses} × worker/main.ts (${tuning.maxCachedWorkflows} cached workflows, ${tuning.workflowTaskSlots} workflow and ` +
+      `${tuning.activityTaskSlots} activity slots, ${tuning.workflowTaskPollers} workflow-task polls, a share of ${tuning.nonStickyPollRatio} of them on the task queue itself)`;
 
     return {
       address,
