@@ -15,11 +15,11 @@
 import vm from 'node:vm';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { quietLogger } from '../infra.js';
 
 const preload = !process.argv.includes('--no-preload');
 const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...(preload ? WORKFLOW_BUNDLER_OPTIONS : {}), logger: silent as never });
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...(preload ? WORKFLOW_BUNDLER_OPTIONS : {}), logger: quietLogger });
 
 const shared = new Map<PropertyKey, unknown>();
 let current: Map<PropertyKey, unknown> | undefined;
