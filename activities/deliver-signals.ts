@@ -18,10 +18,10 @@ import { messageFromReceived, type EscalationMessage, type OutgoingSignal } from
 import type { DomainEvent } from '../domain/events.js';
 import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
 import type { ActivityDeps } from './index.js';
-import { KeyedGate } from './keyed-gate.js';
+import { UpdateCoalescer, type DeliveryOutcome } from './update-coalescer.js';
 
 const CONCURRENCY = 32;
-/** Escalations to one target per update: a lapse that forwards thousands at once sends them in a few updates. */
+/** Escalations to one target per update: a lapse that forwards thousands at once, or a storm of senders in this process, reaches it in a few updates. */
 const PER_UPDATE = 100;
 /** How long one update may go unanswered before it counts as refused for now (the heartbeat timeout is 60 s). */
 const SEND_TIMEOUT_MS = 10_000;
@@ -35,19 +35,12 @@ const SEND_TIMEOUT_MS = 10_000;
  * and replayed, over and over; 10,000 escalations took 6 to 30+ minutes. With at most 8
  * in flight: 100 s, and no task lost. Four per process leaves room for two worker
  * processes sending to the same target; more workers than that want a higher server limit.
+ * Messages that find the four places taken wait together and leave as one update
+ * (`update-coalescer.ts`).
  */
 const UPDATES_PER_TARGET = 4;
-/** How long a send waits for one of those places before its messages go back to the sender as `busy`. */
+/** How long messages wait for one of those places before they go back to the sender as `busy`. */
 const PLACE_WAIT_MS = 2_000;
-
-/** One send: a signal, or an update carrying every escalation of the batch bound for one target. */
-interface Send {
-  workflowId: string;
-  indexes: number[];
-  run: () => Promise<unknown>;
-  /** An update: counts against {@link UPDATES_PER_TARGET}. */
-  limited?: boolean;
-}
 
 /** Sends a batch; answers the indexes of the messages whose workflow is not running, and of those whose workflow kept refusing them for now (`busy`, absent in results recorded before it existed). */
 export function deliverSignals({ db, client }: ActivityDeps) {
@@ -57,33 +50,39 @@ export function deliverSignals({ db, client }: ActivityDeps) {
       if (!s.fromStore) return s.payload;
       return { ...stored.get(`${s.fromStore.streamId} ${s.fromStore.escalationId}`)!, hop: s.fromStore.hop };
     };
-    const sends: Send[] = [];
+    // Each send answers its messages' indexes and its outcome: a signal alone, or the
+    // escalations of this batch bound for one target (which may leave with other activities').
+    const sends: Array<{ indexes: number[]; run: () => Promise<DeliveryOutcome> }> = [];
     const escalations = new Map<string, number[]>();
     signals.forEach((s, i) => {
       if (s.signal === 'escalationReceived') escalations.set(s.workflowId, [...(escalations.get(s.workflowId) ?? []), i]);
-      else sends.push({ workflowId: s.workflowId, indexes: [i], run: () => client.workflow.getHandle(s.workflowId).signal(s.signal, messageOf(s)) });
+      else sends.push({ indexes: [i], run: () => sendBriefly(() => client.workflow.getHandle(s.workflowId).signal(s.signal, messageOf(s))) });
     });
+    const updates = coalescerFor(client);
     for (const [workflowId, indexes] of escalations) {
       for (let k = 0; k < indexes.length; k += PER_UPDATE) {
         const chunk = indexes.slice(k, k + PER_UPDATE);
-        const messages = chunk.map((i) => messageOf(signals[i]!) as EscalationMessage);
-        // Bounded: an update can stay unanswered (its target's task failing, or a run that
-        // continued as new around it), and an activity waiting on it would hold a worker slot.
-        const update = () => client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }));
-        sends.push({ workflowId, indexes: chunk, run: update, limited: true });
+        sends.push({ indexes: chunk, run: () => updates.deliver(workflowId, chunk.map((i) => messageOf(signals[i]!) as EscalationMessage)) });
       }
     }
     const undelivered: number[] = [];
     const busy: number[] = [];
-    for (let i = 0; i < sends.length; i += CONCURRENCY) {
-      await Promise.all(
-        sends.slice(i, i + CONCURRENCY).map(async (send) => {
-          const outcome = send.limited ? await updateGates.within(send.workflowId, PLACE_WAIT_MS, () => sendBriefly(send.run)) : await sendBriefly(send.run);
-          if (outcome === 'gone') undelivered.push(...send.indexes);
-          if (outcome === 'busy') busy.push(...send.indexes);
-        }),
-      );
-      Context.current().heartbeat(i);
+    // A send can wait on an update other activities' messages went in; the heartbeat does not depend on which.
+    const context = Context.current();
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+    try {
+      for (let i = 0; i < sends.length; i += CONCURRENCY) {
+        await Promise.all(
+          sends.slice(i, i + CONCURRENCY).map(async (send) => {
+            const outcome = await send.run();
+            if (outcome === 'gone') undelivered.push(...send.indexes);
+            if (outcome === 'busy') busy.push(...send.indexes);
+          }),
+        );
+        context.heartbeat(i);
+      }
+    } finally {
+      clearInterval(heartbeat);
     }
     const byIndex = (a: number, b: number) => a - b;
     return { undelivered: undelivered.sort(byIndex), busy: busy.sort(byIndex) };
@@ -122,11 +121,32 @@ export function loadEscalation({ db }: Pick<ActivityDeps, 'db'>) {
   };
 }
 
-/** One gate for the whole process: every delivery activity running in it shares the places. */
-const updateGates = new KeyedGate(UPDATES_PER_TARGET);
+const HEARTBEAT_MS = 5_000;
 
 /**
- * Sends one message, retrying for a moment what the server turns back (a workflow busy
+ * One coalescer per client, shared by every delivery activity of the process (the worker has
+ * one client; a test harness may build several workers, each on its own).
+ */
+const coalescers = new WeakMap<ActivityDeps['client'], UpdateCoalescer<EscalationMessage>>();
+function coalescerFor(client: ActivityDeps['client']): UpdateCoalescer<EscalationMessage> {
+  let coalescer = coalescers.get(client);
+  if (!coalescer) {
+    coalescer = new UpdateCoalescer<EscalationMessage>({
+      limit: UPDATES_PER_TARGET,
+      maxPerUpdate: PER_UPDATE,
+      waitMs: PLACE_WAIT_MS,
+      // Bounded: an update can stay unanswered (its target's task failing, or a run that
+      // continued as new around it), and an activity waiting on it would hold a worker slot.
+      send: (workflowId, messages) =>
+        sendBriefly(() => client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }))),
+    });
+    coalescers.set(client, coalescer);
+  }
+  return coalescer;
+}
+
+/**
+ * Sends one signal or update, retrying for a moment what the server turns back (a workflow busy
  * with its maximum of in-flight updates, continuing as new, or with a failed workflow
  * task). Answers `gone` when the target workflow does not exist (or has finished), and
  * `busy` when it still refuses after ~2 s: the sender keeps the message and tries again
@@ -134,7 +154,7 @@ const updateGates = new KeyedGate(UPDATES_PER_TARGET);
  * would be held by deliveries waiting on one target while that target waits for a slot to
  * record its events before it continues as new (seen in test/faults/worker-kill.test.ts).
  */
-async function sendBriefly(send: () => Promise<unknown>): Promise<'sent' | 'gone' | 'busy'> {
+async function sendBriefly(send: () => Promise<unknown>): Promise<DeliveryOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
       await send();
@@ -142,7 +162,6 @@ async function sendBriefly(send: () => Promise<unknown>): Promise<'sent' | 'gone
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return 'gone';
       if (attempt >= 3) return 'busy';
-      Context.current().heartbeat();
       await sleep(150 * 2 ** attempt * (0.5 + Math.random()));
     }
   }
