@@ -22,7 +22,7 @@ import type { Database } from '../db/schema.js';
 import type { FlatOrg } from '../domain/generate-tree.js';
 import { findPostgresBinaries, startPostgresServer } from '../scripts/postgres-server.js';
 import { startTemporalServer } from '../scripts/temporal-server.js';
-import { DEFAULT_TUNING, tuningFromConfig } from '../worker/create-worker.js';
+import { DEFAULT_TUNING, tuningFromConfig, type WorkerTuning } from '../worker/create-worker.js';
 import type { BenchArgs } from './args.js';
 import { say } from './live.js';
 import { startPostgresTemporal } from './temporal-postgres.js';
@@ -38,6 +38,8 @@ export interface Infra {
   taskQueue: string;
   /** The engine's worker processes (their crashes and memory go into the result). */
   workers: WorkerProcesses;
+  /** What those processes run with; the baseline's worker takes the same. */
+  workerTuning: WorkerTuning;
   /** What the figures were taken on, for the result file. */
   servers: Record<string, string>;
   /** Registers something to undo on the way out (run last-in, first-out). */
@@ -177,6 +179,7 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
       databaseUrl: database.url,
       taskQueue,
       workers,
+      workerTuning: tuning,
       servers,
       onStop: (fn) => stops.push(fn),
       stop,

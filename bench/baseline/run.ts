@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Infra } from '../infra.js';
-import { DEFAULT_TUNING, sdkTuning } from '../../worker/create-worker.js';
+import { sdkTuning } from '../../worker/create-worker.js';
 import { quietLogger } from '../infra.js';
 import { monitor, say, type Sample } from '../live.js';
 import { baselineCounters, createBaselineActivities } from './activities.js';
@@ -21,7 +21,7 @@ export interface BaselineResult {
   samples: Sample[];
 }
 
-export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number, timeoutSeconds: number, cachedWorkflows: number): Promise<BaselineResult> {
+export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number, timeoutSeconds: number): Promise<BaselineResult> {
   const taskQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
   const prefix = `baseline/${randomBytes(3).toString('hex')}`;
   const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quietLogger });
@@ -32,10 +32,11 @@ export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number,
     taskQueue,
     workflowBundle: bundle,
     activities: createBaselineActivities(infra.db, infra.client, taskQueue),
-    // The engine worker's settings, so the comparison is of the workflows, not the worker.
-    // (The engine's worker is a process of its own, this one runs in the harness: the
-    // harness's polling then shares the baseline's event loop, not the engine's.)
-    ...sdkTuning({ ...DEFAULT_TUNING, maxCachedWorkflows: cachedWorkflows }),
+    // The engine worker's settings (WORKER_* from the bench's environment and --cached-workflows
+    // included), so the comparison is of the workflows, not the worker. (The engine's worker
+    // is a process of its own, this one runs in the harness: the harness's polling then
+    // shares the baseline's event loop, not the engine's.)
+    ...sdkTuning(infra.workerTuning),
   });
   const running = worker.run();
   try {

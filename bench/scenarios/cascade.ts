@@ -96,7 +96,7 @@ export async function cascadeEngine(ctx: RunContext, label = 'cascade', allowInc
 export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
   const { infra, orgs, args } = ctx;
   const rootId = orgs.find((o) => o.parentId === null)!.id;
-  const baseline = args.baseline ? await runBaseline(infra, rootId, orgs.length, args.timeoutSeconds, args.cachedWorkflows) : undefined;
+  const baseline = args.baseline ? await runBaseline(infra, rootId, orgs.length, args.timeoutSeconds) : undefined;
   const engine = await cascadeEngine(ctx, 'cascade', true);
 
   // When each org mobilised (workflow time), and how long after its parent: the hop latency.
