@@ -202,11 +202,5 @@ function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
-export const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => say(message),
-  error: (message: string) => say(message),
-};
+/** For `bundleWorkflowCode` and the like: warnings and errors on the live view, progress lines dropped. */
+export const quietLogger = new DefaultLogger('WARN', ({ message }) => say(message));

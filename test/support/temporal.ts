@@ -59,11 +59,5 @@ export async function startTestWorker(db: Kysely<Database>): Promise<TestTempora
   };
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
+/** The bundler's warnings and errors; its progress lines are noise in a test run. */
+const quietLogger = new DefaultLogger('WARN', ({ level, message }) => (level === 'ERROR' ? console.error(message) : console.warn(message)));
