@@ -23,6 +23,13 @@ import { UpdateCoalescer, type DeliveryOutcome } from './update-coalescer.js';
 const CONCURRENCY = 32;
 /** Escalations to one target per update: a lapse that forwards thousands at once, or a storm of senders in this process, reaches it in a few updates. */
 const PER_UPDATE = 100;
+/**
+ * Bytes of escalations per update (JSON, UTF-8). An update's messages stay in the target's
+ * history, whose runs continue as new at 2 MiB (HISTORY_BYTES_LIMIT in workflows/shared.ts):
+ * one update stays a small step past that point, and far from the server's 2 MB payload limit,
+ * even when every message carries the longest text a command allows (~12 KB).
+ */
+const UPDATE_BYTES = 64 * 1024;
 /** How long one update may go unanswered before it counts as refused for now (the heartbeat timeout is 60 s). */
 const SEND_TIMEOUT_MS = 10_000;
 /**
@@ -60,9 +67,9 @@ export function deliverSignals({ db, client }: ActivityDeps) {
     });
     const updates = coalescerFor(client);
     for (const [workflowId, indexes] of escalations) {
-      for (let k = 0; k < indexes.length; k += PER_UPDATE) {
-        const chunk = indexes.slice(k, k + PER_UPDATE);
-        sends.push({ indexes: chunk, run: () => updates.deliver(workflowId, chunk.map((i) => messageOf(signals[i]!) as EscalationMessage)) });
+      const messages = indexes.map((i) => messageOf(signals[i]!) as EscalationMessage);
+      for (const chunk of updateChunks(messages)) {
+        sends.push({ indexes: chunk.map((k) => indexes[k]!), run: () => updates.deliver(workflowId, chunk.map((k) => messages[k]!)) });
       }
     }
     const undelivered: number[] = [];
@@ -123,6 +130,26 @@ export function loadEscalation({ db }: Pick<ActivityDeps, 'db'>) {
 
 const HEARTBEAT_MS = 5_000;
 
+const bytesOf = (message: EscalationMessage) => Buffer.byteLength(JSON.stringify(message));
+
+/** Positions of `messages` in consecutive runs of at most PER_UPDATE messages and UPDATE_BYTES (a message bigger than that alone). */
+function updateChunks(messages: EscalationMessage[]): number[][] {
+  const chunks: number[][] = [];
+  let bytes = 0;
+  messages.forEach((message, k) => {
+    const size = bytesOf(message);
+    const last = chunks.at(-1);
+    if (last && last.length < PER_UPDATE && bytes + size <= UPDATE_BYTES) {
+      last.push(k);
+      bytes += size;
+    } else {
+      chunks.push([k]);
+      bytes = size;
+    }
+  });
+  return chunks;
+}
+
 /**
  * One coalescer per client, shared by every delivery activity of the process (the worker has
  * one client; a test harness may build several workers, each on its own).
@@ -134,6 +161,8 @@ function coalescerFor(client: ActivityDeps['client']): UpdateCoalescer<Escalatio
     coalescer = new UpdateCoalescer<EscalationMessage>({
       limit: UPDATES_PER_TARGET,
       maxPerUpdate: PER_UPDATE,
+      maxBytes: UPDATE_BYTES,
+      sizeOf: bytesOf,
       waitMs: PLACE_WAIT_MS,
       // Bounded: an update can stay unanswered (its target's task failing, or a run that
       // continued as new around it), and an activity waiting on it would hold a worker slot.

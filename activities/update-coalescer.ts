@@ -4,7 +4,8 @@
  * At most `limit` updates are in flight to a target at once (the server admits 10 per
  * workflow; see `UPDATES_PER_TARGET` in deliver-signals.ts). Messages that find every place
  * taken do not queue one update each: they join the open batch for their target, and that
- * batch leaves as a single update, of up to `maxPerUpdate` messages, when a place frees. In
+ * batch leaves as a single update, of up to `maxPerUpdate` messages and `maxBytes`, when a
+ * place frees. In
  * an escalation storm, 500 branches each sending one escalation to the city then reach it in
  * a few dozen updates instead of 500, and the city spends one workflow task on each of those.
  *
@@ -19,6 +20,9 @@ export interface UpdateCoalescerOptions<M> {
   limit: number;
   /** Messages in one update; a single caller's larger set still goes whole, in an update of its own. */
   maxPerUpdate: number;
+  /** Bytes of messages in one update, by `sizeOf`, with the same exception. */
+  maxBytes: number;
+  sizeOf: (message: M) => number;
   /** How long a caller waits for its batch to leave before it answers `busy`. */
   waitMs: number;
   /** Sends one update; its outcome is every contributing caller's, and so is a throw. */
@@ -27,6 +31,7 @@ export interface UpdateCoalescerOptions<M> {
 
 interface Caller<M> {
   messages: M[];
+  bytes: number;
   resolve: (outcome: DeliveryOutcome) => void;
   reject: (err: unknown) => void;
   timer?: ReturnType<typeof setTimeout>;
@@ -46,9 +51,9 @@ export class UpdateCoalescer<M> {
   deliver(target: string, messages: M[]): Promise<DeliveryOutcome> {
     return new Promise((resolve, reject) => {
       const t = this.targetOf(target);
-      const caller: Caller<M> = { messages, resolve, reject };
+      const caller: Caller<M> = { messages, bytes: messages.reduce((n, m) => n + this.options.sizeOf(m), 0), resolve, reject };
       const open = t.waiting.at(-1);
-      if (open && countOf(open) + messages.length <= this.options.maxPerUpdate) open.push(caller);
+      if (open && this.fits(open, caller)) open.push(caller);
       else t.waiting.push([caller]);
       // Armed before dispatching, which clears it when the batch leaves at once.
       caller.timer = setTimeout(() => this.giveUp(target, t, caller), this.options.waitMs);
@@ -64,6 +69,11 @@ export class UpdateCoalescer<M> {
   /** Messages waiting for a place to a target (for tests and diagnostics). */
   waiting(target: string): number {
     return (this.targets.get(target)?.waiting ?? []).reduce((n, batch) => n + countOf(batch), 0);
+  }
+
+  private fits(batch: Array<Caller<M>>, caller: Caller<M>): boolean {
+    const bytes = batch.reduce((n, c) => n + c.bytes, 0);
+    return countOf(batch) + caller.messages.length <= this.options.maxPerUpdate && bytes + caller.bytes <= this.options.maxBytes;
   }
 
   private targetOf(target: string): Target<M> {

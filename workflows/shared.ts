@@ -111,8 +111,17 @@ export class EventRecorder {
   }
 }
 
-/** Continue-as-new before the history gets long; `limit` is lowered by tests. */
+/**
+ * Bytes of history at which a run continues as new, whatever its length. A run's history is
+ * read in pages (the Temporal UI, `fetchHistory`, a worker replaying it), and a client takes
+ * at most 4 MiB in one message; the server's own suggestion came too late for that in the
+ * storm test once deliveries were coalesced (a district's run reached pages of 4.5 and 6.2 MB
+ * that `fetchHistory` could not read). Half of it leaves room for the task that crosses it.
+ */
+export const HISTORY_BYTES_LIMIT = 2 * 1024 * 1024;
+
+/** Continue-as-new before the history gets long, in events (`limit`, lowered by tests) or in bytes. */
 export function historyIsLong(limit: number): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength >= limit;
+  return info.continueAsNewSuggested || info.historyLength >= limit || info.historySize >= HISTORY_BYTES_LIMIT;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { UpdateCoalescer, type DeliveryOutcome } from '../../activities/update-coalescer.js';
+import { UpdateCoalescer, type DeliveryOutcome, type UpdateCoalescerOptions } from '../../activities/update-coalescer.js';
 
 /** A send function whose updates stay in flight until released, recording what each carried. */
 function target() {
@@ -11,21 +11,25 @@ function target() {
   return { updates, send };
 }
 
+/** One place, 100 messages an update, no byte limit, a second's wait, unless the test says otherwise. */
+const coalescer = (options: Partial<UpdateCoalescerOptions<number>> & Pick<UpdateCoalescerOptions<number>, 'send'>) =>
+  new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 100, maxBytes: Infinity, sizeOf: () => 1, waitMs: 1_000, ...options });
+
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('UpdateCoalescer', () => {
   test('keeps at most `limit` updates in flight per target; targets do not share places', async () => {
     const { updates, send } = target();
-    const coalescer = new UpdateCoalescer<number>({ limit: 2, maxPerUpdate: 100, waitMs: 1_000, send });
-    const a = [coalescer.deliver('a', [1]), coalescer.deliver('a', [2]), coalescer.deliver('a', [3])];
-    const b = coalescer.deliver('b', [9]);
+    const c = coalescer({ limit: 2, maxPerUpdate: 100, waitMs: 1_000, send });
+    const a = [c.deliver('a', [1]), c.deliver('a', [2]), c.deliver('a', [3])];
+    const b = c.deliver('b', [9]);
     expect(updates.map((u) => [u.target, u.messages])).toEqual([
       ['a', [1]],
       ['a', [2]],
       ['b', [9]],
     ]);
-    expect(coalescer.inFlight('a')).toBe(2);
-    expect(coalescer.waiting('a')).toBe(1);
+    expect(c.inFlight('a')).toBe(2);
+    expect(c.waiting('a')).toBe(1);
     updates[2]!.release('sent');
     expect(await b).toBe('sent');
     updates[0]!.release('sent');
@@ -37,17 +41,17 @@ describe('UpdateCoalescer', () => {
     updates[3]!.release('sent');
     expect(await Promise.all(a)).toEqual(['sent', 'sent', 'sent']);
     await settle();
-    expect(coalescer.inFlight('a')).toBe(0);
-    expect(coalescer.waiting('a')).toBe(0);
+    expect(c.inFlight('a')).toBe(0);
+    expect(c.waiting('a')).toBe(0);
   });
 
   test('messages that wait for a place leave together, in updates of at most `maxPerUpdate`, and each caller gets its update’s outcome', async () => {
     const { updates, send } = target();
-    const coalescer = new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 4, waitMs: 1_000, send });
-    const first = coalescer.deliver('city', [0]);
-    const waiting = [[1, 2], [3], [4, 5], [6]].map((m) => coalescer.deliver('city', m));
+    const c = coalescer({ limit: 1, maxPerUpdate: 4, waitMs: 1_000, send });
+    const first = c.deliver('city', [0]);
+    const waiting = [[1, 2], [3], [4, 5], [6]].map((m) => c.deliver('city', m));
     expect(updates).toHaveLength(1);
-    expect(coalescer.waiting('city')).toBe(6);
+    expect(c.waiting('city')).toBe(6);
     updates[0]!.release('sent');
     expect(await first).toBe('sent');
     await settle();
@@ -60,24 +64,24 @@ describe('UpdateCoalescer', () => {
     const outcomes = await Promise.allSettled(waiting);
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(['gone', 'gone', 'refused', 'refused']);
     await settle();
-    expect(coalescer.inFlight('city')).toBe(0);
+    expect(c.inFlight('city')).toBe(0);
   });
 
   test('a caller whose batch does not leave within `waitMs` takes its messages back and answers busy', async () => {
     const { updates, send } = target();
-    const coalescer = new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 100, waitMs: 20, send });
-    const running = coalescer.deliver('t', [1]);
-    const late = coalescer.deliver('t', [2, 3]);
-    expect(coalescer.waiting('t')).toBe(2);
+    const c = coalescer({ limit: 1, maxPerUpdate: 100, waitMs: 20, send });
+    const running = c.deliver('t', [1]);
+    const late = c.deliver('t', [2, 3]);
+    expect(c.waiting('t')).toBe(2);
     expect(await late).toBe('busy');
-    expect(coalescer.waiting('t')).toBe(0);
+    expect(c.waiting('t')).toBe(0);
     updates[0]!.release('sent');
     expect(await running).toBe('sent');
     await settle();
     // Nothing of the busy caller's was sent, and the target has its place back.
     expect(updates.map((u) => u.messages)).toEqual([[1]]);
-    expect(coalescer.inFlight('t')).toBe(0);
-    const again = coalescer.deliver('t', [2, 3]);
+    expect(c.inFlight('t')).toBe(0);
+    const again = c.deliver('t', [2, 3]);
     expect(updates[1]!.messages).toEqual([2, 3]);
     updates[1]!.release('sent');
     expect(await again).toBe('sent');
@@ -85,10 +89,10 @@ describe('UpdateCoalescer', () => {
 
   test('a caller larger than `maxPerUpdate` still goes whole, in an update of its own', async () => {
     const { updates, send } = target();
-    const coalescer = new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 2, waitMs: 1_000, send });
-    const first = coalescer.deliver('t', [1]);
-    const big = coalescer.deliver('t', [2, 3, 4]);
-    const small = coalescer.deliver('t', [5]);
+    const c = coalescer({ limit: 1, maxPerUpdate: 2, waitMs: 1_000, send });
+    const first = c.deliver('t', [1]);
+    const big = c.deliver('t', [2, 3, 4]);
+    const small = c.deliver('t', [5]);
     updates[0]!.release('sent');
     await settle();
     expect(updates[1]!.messages).toEqual([2, 3, 4]);
@@ -97,5 +101,23 @@ describe('UpdateCoalescer', () => {
     expect(updates[2]!.messages).toEqual([5]);
     updates[2]!.release('sent');
     expect(await Promise.all([first, big, small])).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  test('a batch also closes at `maxBytes`', async () => {
+    const { updates, send } = target();
+    // Each message weighs its own value.
+    const c = coalescer({ maxBytes: 10, sizeOf: (m) => m, send });
+    const first = c.deliver('t', [1]);
+    const waiting = [[4, 5], [2], [3, 3], [9]].map((m) => c.deliver('t', m));
+    updates[0]!.release('sent');
+    await settle();
+    updates[1]!.release('sent');
+    await settle();
+    updates[2]!.release('sent');
+    await settle();
+    // 4 + 5 + 2 would weigh 11; [2] opens the next batch, [3, 3] joins it (8), [9] opens a third.
+    expect(updates.map((u) => u.messages)).toEqual([[1], [4, 5], [2, 3, 3], [9]]);
+    updates[3]!.release('sent');
+    expect(await Promise.all([first, ...waiting])).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
   });
 });

@@ -30,6 +30,7 @@ import {
 import { rectify, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
+import { HISTORY_BYTES_LIMIT } from '../../workflows/shared.js';
 import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
@@ -105,18 +106,21 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
   );
 
   // The edges, run by run.
-  const runs: Array<{ events: number; signals: number; externalSignals: number; inputBytes: number }> = [];
+  const runs: Array<{ events: number; bytes: number; signals: number; externalSignals: number; inputBytes: number }> = [];
   for await (const run of f.t.client.workflow.list({ query: `WorkflowId = "${district.workflowId}"` })) {
     const history = await f.t.client.workflow.getHandle(district.workflowId, run.runId).fetchHistory();
     const events = history.events ?? [];
     const count = (type: keyof typeof EVENT_TYPES) => events.filter((e) => Number(e.eventType) === EVENT_TYPES[type]).length;
     const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length ?? 0;
-    runs.push({ events: events.length, signals: count('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'), externalSignals: count('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'), inputBytes: input });
+    // The size the server reported at the run's last workflow task (its history read whole above is the other check).
+    const bytes = Math.max(0, ...events.map((e) => Number(e.workflowTaskStartedEventAttributes?.historySizeBytes ?? 0)));
+    runs.push({ events: events.length, bytes, signals: count('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'), externalSignals: count('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'), inputBytes: input });
   }
-  console.log(`storm: tj-d1 ran ${runs.length} runs; max events ${Math.max(...runs.map((r) => r.events))}, max signals ${Math.max(...runs.map((r) => r.signals))}, max carried input ${Math.max(...runs.map((r) => r.inputBytes))} bytes`);
+  console.log(`storm: tj-d1 ran ${runs.length} runs; max events ${Math.max(...runs.map((r) => r.events))}, max history ${Math.max(...runs.map((r) => r.bytes))} bytes, max signals ${Math.max(...runs.map((r) => r.signals))}, max carried input ${Math.max(...runs.map((r) => r.inputBytes))} bytes`);
   expect(runs.length).toBeGreaterThan(3);
   for (const r of runs) {
     expect(r.events).toBeLessThan(6_000);
+    expect(r.bytes).toBeLessThan(HISTORY_BYTES_LIMIT + 1024 * 1024); // continued as new at 2 MiB, one task past it at most
     expect(r.signals).toBeLessThan(6_000);
     expect(r.externalSignals).toBeLessThan(100); // only its progress reports to its parent
     expect(r.inputBytes).toBeLessThan(2 * 1024 * 1024);
