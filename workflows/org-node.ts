@@ -102,6 +102,15 @@ const OUTGOING_BATCH = 500;
 const OUTGOING_BYTES = 512 * 1024;
 /** The pause before messages to a target that kept refusing are sent again. */
 const BUSY_RETRY_MS = 2_000;
+/**
+ * Events not yet recorded plus messages not yet sent (each escalation received decides one
+ * of each: its event and the acknowledgement to its origin) at which escalations are turned
+ * back to their senders, who send them again ~2 s later. Deliveries coalesce per target
+ * (activities/update-coalescer.ts), so a district can be offered escalations faster than it
+ * records and acknowledges them; without this, the storm test's district carried 1.17 MB
+ * through continue-as-new (the limit is 2 MiB) and a run reached 5.2 MB of history.
+ */
+const INTAKE_BACKLOG = 1_000;
 /** Unrecorded events a continue-as-new may carry rather than wait for (messages keep deciding new ones). */
 const CARRY_EVENTS = 200;
 
@@ -171,6 +180,8 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     {
       validator: (_messages: unknown) => {
         if (continuing) throw ApplicationFailure.retryable('continuing as new: deliver again in a moment', 'Busy');
+        const behind = node.outbox.length + node.state.outgoing.length;
+        if (behind >= INTAKE_BACKLOG) throw ApplicationFailure.retryable(`${behind} events and messages not yet out: deliver again in a moment`, 'Busy');
       },
     },
   );
