@@ -14,7 +14,7 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { messageFromReceived, type EscalationMessage, type OutgoingSignal } from '../domain/escalation.js';
+import { batchLength, messageFromReceived, type EscalationMessage, type OutgoingSignal } from '../domain/escalation.js';
 import type { DomainEvent } from '../domain/events.js';
 import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
 import type { ActivityDeps } from './index.js';
@@ -68,13 +68,19 @@ export function deliverSignals({ db, client }: ActivityDeps) {
     const updates = coalescerFor(client);
     for (const [workflowId, indexes] of escalations) {
       const messages = indexes.map((i) => messageOf(signals[i]!) as EscalationMessage);
-      for (const chunk of updateChunks(messages)) {
-        sends.push({ indexes: chunk.map((k) => indexes[k]!), run: () => updates.deliver(workflowId, chunk.map((k) => messages[k]!)) });
+      const sizes = messages.map((m) => Buffer.byteLength(JSON.stringify(m)));
+      for (let k = 0; k < messages.length; ) {
+        const n = batchLength(sizes, k, PER_UPDATE, UPDATE_BYTES, (size) => size);
+        const chunk = messages.slice(k, k + n);
+        const bytes = sizes.slice(k, k + n).reduce((a, b) => a + b, 0);
+        sends.push({ indexes: indexes.slice(k, k + n), run: () => updates.deliver(workflowId, chunk, bytes) });
+        k += n;
       }
     }
     const undelivered: number[] = [];
     const busy: number[] = [];
-    // A send can wait on an update other activities' messages went in; the heartbeat does not depend on which.
+    // A send can wait on an update other activities' messages went in; the heartbeat does not
+    // depend on which. (Its details are not read back: a retried delivery sends the batch again.)
     const context = Context.current();
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
@@ -86,7 +92,6 @@ export function deliverSignals({ db, client }: ActivityDeps) {
             if (outcome === 'busy') busy.push(...send.indexes);
           }),
         );
-        context.heartbeat(i);
       }
     } finally {
       clearInterval(heartbeat);
@@ -130,26 +135,6 @@ export function loadEscalation({ db }: Pick<ActivityDeps, 'db'>) {
 
 const HEARTBEAT_MS = 5_000;
 
-const bytesOf = (message: EscalationMessage) => Buffer.byteLength(JSON.stringify(message));
-
-/** Positions of `messages` in consecutive runs of at most PER_UPDATE messages and UPDATE_BYTES (a message bigger than that alone). */
-function updateChunks(messages: EscalationMessage[]): number[][] {
-  const chunks: number[][] = [];
-  let bytes = 0;
-  messages.forEach((message, k) => {
-    const size = bytesOf(message);
-    const last = chunks.at(-1);
-    if (last && last.length < PER_UPDATE && bytes + size <= UPDATE_BYTES) {
-      last.push(k);
-      bytes += size;
-    } else {
-      chunks.push([k]);
-      bytes = size;
-    }
-  });
-  return chunks;
-}
-
 /**
  * One coalescer per client, shared by every delivery activity of the process (the worker has
  * one client; a test harness may build several workers, each on its own).
@@ -162,7 +147,6 @@ function coalescerFor(client: ActivityDeps['client']): UpdateCoalescer<Escalatio
       limit: UPDATES_PER_TARGET,
       maxPerUpdate: PER_UPDATE,
       maxBytes: UPDATE_BYTES,
-      sizeOf: bytesOf,
       waitMs: PLACE_WAIT_MS,
       // Bounded: an update can stay unanswered (its target's task failing, or a run that
       // continued as new around it), and an activity waiting on it would hold a worker slot.

@@ -20,9 +20,8 @@ export interface UpdateCoalescerOptions<M> {
   limit: number;
   /** Messages in one update; a single caller's larger set still goes whole, in an update of its own. */
   maxPerUpdate: number;
-  /** Bytes of messages in one update, by `sizeOf`, with the same exception. */
+  /** Bytes of messages in one update (as each caller counts its own), with the same exception. */
   maxBytes: number;
-  sizeOf: (message: M) => number;
   /** How long a caller waits for its batch to leave before it answers `busy`. */
   waitMs: number;
   /** Sends one update; its outcome is every contributing caller's, and so is a throw. */
@@ -48,10 +47,11 @@ export class UpdateCoalescer<M> {
 
   constructor(private readonly options: UpdateCoalescerOptions<M>) {}
 
-  deliver(target: string, messages: M[]): Promise<DeliveryOutcome> {
+  /** Sends `messages`, which weigh `bytes`, to `target`: alone, or with others' when every place is taken. */
+  deliver(target: string, messages: M[], bytes: number): Promise<DeliveryOutcome> {
     return new Promise((resolve, reject) => {
       const t = this.targetOf(target);
-      const caller: Caller<M> = { messages, bytes: messages.reduce((n, m) => n + this.options.sizeOf(m), 0), resolve, reject };
+      const caller: Caller<M> = { messages, bytes, resolve, reject };
       const open = t.waiting.at(-1);
       if (open && this.fits(open, caller)) open.push(caller);
       else t.waiting.push([caller]);

@@ -107,19 +107,28 @@ export function messageFromReceived(
 }
 
 /**
+ * How many of `items`, from `from` on, make one batch: at most `maxCount`, and at most
+ * `maxBytes` by `sizeOf`, but always at least one (an item bigger than that goes alone).
+ */
+export function batchLength<T>(items: readonly T[], from: number, maxCount: number, maxBytes: number, sizeOf: (item: T) => number): number {
+  let bytes = 0;
+  let n = 0;
+  while (from + n < items.length && n < maxCount) {
+    bytes += sizeOf(items[from + n]!);
+    if (n > 0 && bytes > maxBytes) break;
+    n += 1;
+  }
+  return n;
+}
+
+/**
  * The next batch to deliver: at most `maxCount` signals and about `maxBytes` of JSON (an
  * activity's input is one payload, and an origin's messages may carry 2,000-character
  * descriptions), but always at least one.
  */
 export function nextBatch(outgoing: readonly OutgoingSignal[], maxCount: number, maxBytes: number): OutgoingSignal[] {
-  let bytes = 0;
-  let n = 0;
-  while (n < outgoing.length && n < maxCount) {
-    bytes += JSON.stringify(outgoing[n]).length * 3; // worst case: every character three UTF-8 bytes
-    if (n > 0 && bytes > maxBytes) break;
-    n += 1;
-  }
-  return outgoing.slice(0, n);
+  // Worst case: every character three UTF-8 bytes (workflow code has no Buffer to count them).
+  return outgoing.slice(0, batchLength(outgoing, 0, maxCount, maxBytes, (s) => JSON.stringify(s).length * 3));
 }
 
 export function escalationIdOf(originWorkflowId: string, problemId: string): string {

@@ -13,7 +13,10 @@ function target() {
 
 /** One place, 100 messages an update, no byte limit, a second's wait, unless the test says otherwise. */
 const coalescer = (options: Partial<UpdateCoalescerOptions<number>> & Pick<UpdateCoalescerOptions<number>, 'send'>) =>
-  new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 100, maxBytes: Infinity, sizeOf: () => 1, waitMs: 1_000, ...options });
+  new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 100, maxBytes: Infinity, waitMs: 1_000, ...options });
+
+/** Each message weighs its own value. */
+const deliver = (c: UpdateCoalescer<number>, target: string, messages: number[]) => c.deliver(target, messages, messages.reduce((a, b) => a + b, 0));
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -21,8 +24,8 @@ describe('UpdateCoalescer', () => {
   test('keeps at most `limit` updates in flight per target; targets do not share places', async () => {
     const { updates, send } = target();
     const c = coalescer({ limit: 2, maxPerUpdate: 100, waitMs: 1_000, send });
-    const a = [c.deliver('a', [1]), c.deliver('a', [2]), c.deliver('a', [3])];
-    const b = c.deliver('b', [9]);
+    const a = [deliver(c, 'a', [1]), deliver(c, 'a', [2]), deliver(c, 'a', [3])];
+    const b = deliver(c, 'b', [9]);
     expect(updates.map((u) => [u.target, u.messages])).toEqual([
       ['a', [1]],
       ['a', [2]],
@@ -48,8 +51,8 @@ describe('UpdateCoalescer', () => {
   test('messages that wait for a place leave together, in updates of at most `maxPerUpdate`, and each caller gets its update’s outcome', async () => {
     const { updates, send } = target();
     const c = coalescer({ limit: 1, maxPerUpdate: 4, waitMs: 1_000, send });
-    const first = c.deliver('city', [0]);
-    const waiting = [[1, 2], [3], [4, 5], [6]].map((m) => c.deliver('city', m));
+    const first = deliver(c, 'city', [0]);
+    const waiting = [[1, 2], [3], [4, 5], [6]].map((m) => deliver(c, 'city', m));
     expect(updates).toHaveLength(1);
     expect(c.waiting('city')).toBe(6);
     updates[0]!.release('sent');
@@ -70,8 +73,8 @@ describe('UpdateCoalescer', () => {
   test('a caller whose batch does not leave within `waitMs` takes its messages back and answers busy', async () => {
     const { updates, send } = target();
     const c = coalescer({ limit: 1, maxPerUpdate: 100, waitMs: 20, send });
-    const running = c.deliver('t', [1]);
-    const late = c.deliver('t', [2, 3]);
+    const running = deliver(c, 't', [1]);
+    const late = deliver(c, 't', [2, 3]);
     expect(c.waiting('t')).toBe(2);
     expect(await late).toBe('busy');
     expect(c.waiting('t')).toBe(0);
@@ -81,7 +84,7 @@ describe('UpdateCoalescer', () => {
     // Nothing of the busy caller's was sent, and the target has its place back.
     expect(updates.map((u) => u.messages)).toEqual([[1]]);
     expect(c.inFlight('t')).toBe(0);
-    const again = c.deliver('t', [2, 3]);
+    const again = deliver(c, 't', [2, 3]);
     expect(updates[1]!.messages).toEqual([2, 3]);
     updates[1]!.release('sent');
     expect(await again).toBe('sent');
@@ -90,9 +93,9 @@ describe('UpdateCoalescer', () => {
   test('a caller larger than `maxPerUpdate` still goes whole, in an update of its own', async () => {
     const { updates, send } = target();
     const c = coalescer({ limit: 1, maxPerUpdate: 2, waitMs: 1_000, send });
-    const first = c.deliver('t', [1]);
-    const big = c.deliver('t', [2, 3, 4]);
-    const small = c.deliver('t', [5]);
+    const first = deliver(c, 't', [1]);
+    const big = deliver(c, 't', [2, 3, 4]);
+    const small = deliver(c, 't', [5]);
     updates[0]!.release('sent');
     await settle();
     expect(updates[1]!.messages).toEqual([2, 3, 4]);
@@ -105,10 +108,9 @@ describe('UpdateCoalescer', () => {
 
   test('a batch also closes at `maxBytes`', async () => {
     const { updates, send } = target();
-    // Each message weighs its own value.
-    const c = coalescer({ maxBytes: 10, sizeOf: (m) => m, send });
-    const first = c.deliver('t', [1]);
-    const waiting = [[4, 5], [2], [3, 3], [9]].map((m) => c.deliver('t', m));
+    const c = coalescer({ maxBytes: 10, send });
+    const first = deliver(c, 't', [1]);
+    const waiting = [[4, 5], [2], [3, 3], [9]].map((m) => deliver(c, 't', m));
     updates[0]!.release('sent');
     await settle();
     updates[1]!.release('sent');
