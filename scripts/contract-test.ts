@@ -1,0 +1,208 @@
+/**
+ * `npm run test:contract`: the API against its own OpenAPI document, fuzzed by Schemathesis.
+ *
+ * It starts what the tests start — a headless Temporal dev server and a PostgreSQL cluster on
+ * free ports under `.data/contract/` (the launchers in scripts/) — then a worker and the API
+ * listening on a free port, and runs the demo campaign of `npm start` (scripts/demo.ts: 40 orgs,
+ * campaign `demo-2019`, some recorded work). Then Schemathesis runs against `<api>/openapi.json`
+ * once per role:
+ *
+ * - `admin`: the bootstrap admin token;
+ * - `secretary`: a branch secretary's token (`tj-d1-u1-b1`), issued through `POST /tokens`;
+ * - `anonymous`: no token at all.
+ *
+ * Every pass runs every check (`--checks all`) in all four phases (examples, coverage, fuzzing,
+ * stateful) with a fixed seed, a bounded number of examples per operation and no example
+ * database, so a run is reproducible. The script exits non-zero when any pass fails, after
+ * printing Schemathesis's report of each; JUnit reports go to `.data/contract/<role>/`.
+ *
+ * Checks excluded: none. (Any exclusion must be written here with the reason it cannot hold
+ * by design.)
+ *
+ * Schemathesis comes from a virtualenv the script makes when it is missing, under
+ * `${XDG_CACHE_HOME:-~/.cache}/campaign-engine/schemathesis-<version>`, with every Python
+ * package pinned (test/contract/requirements.txt). It needs `python3` with the `venv` module
+ * (Debian: `python3-venv`, which .ci/run installs).
+ *
+ * Settings (environment): `CONTRACT_MAX_EXAMPLES` (default below), `CONTRACT_ROLES` (a
+ * comma-separated subset of the roles, to iterate on one), `CONTRACT_SEED`, `CONTRACT_WORKERS`,
+ * `TEMPORAL_CLI_PATH` as for the launcher.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { buildApp } from '../api/app.js';
+import { createMigratedDatabase } from '../db/fresh.js';
+import { createWorker } from '../worker/create-worker.js';
+import { runDemo } from './demo.js';
+import { startPostgresServer } from './postgres-server.js';
+import { startTemporalServer } from './temporal-server.js';
+
+export const SCHEMATHESIS_VERSION = '4.32.5';
+/** Examples per operation and phase: chosen so the three passes together stay within ~8 minutes on the 2-core CI machine. */
+const DEFAULT_MAX_EXAMPLES = 25;
+const DEFAULT_SEED = 20191001;
+const ROLES = ['admin', 'secretary', 'anonymous'] as const;
+type Role = (typeof ROLES)[number];
+/** The branch whose secretary the `secretary` pass acts as: a leaf of the demo tree. */
+const SECRETARY_ORG = 'tj-d1-u1-b1';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = (line: string) => process.stdout.write(`• ${line}\n`);
+
+/** The virtualenv holding the pinned Schemathesis, made when missing; returns its `schemathesis` executable. */
+export function ensureSchemathesis(): string {
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || os.homedir(), '.cache');
+  const venv = path.join(cacheHome, 'campaign-engine', `schemathesis-${SCHEMATHESIS_VERSION}`);
+  const cli = path.join(venv, 'bin', 'schemathesis');
+  const version = () => spawnSync(cli, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+  if (existsSync(cli) && version()?.endsWith(SCHEMATHESIS_VERSION)) return cli;
+
+  log(`installing Schemathesis ${SCHEMATHESIS_VERSION} into ${venv} (once per machine)…`);
+  const run = (command: string, args: string[]) => {
+    const result = spawnSync(command, args, { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  };
+  const python = process.env.PYTHON || 'python3';
+  // --clear: a half-made venv from an interrupted install is made again.
+  try {
+    run(python, ['-m', 'venv', '--clear', venv]);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: Schemathesis needs python3 with the venv module (Debian: apt-get install python3-venv)`);
+  }
+  const pip = path.join(venv, 'bin', 'pip');
+  run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', path.join(root, 'test', 'contract', 'requirements.txt')]);
+  const installed = version();
+  if (!installed?.endsWith(SCHEMATHESIS_VERSION)) throw new Error(`expected Schemathesis ${SCHEMATHESIS_VERSION} in ${venv}, found ${installed}`);
+  return cli;
+}
+
+/** Runs one Schemathesis pass, its output going straight to ours; resolves to its exit code. */
+function schemathesis(cli: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli, args, { stdio: 'inherit', env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+async function main(): Promise<number> {
+  const roles = (process.env.CONTRACT_ROLES?.split(',').map((r) => r.trim()) ?? [...ROLES]) as Role[];
+  for (const role of roles) if (!ROLES.includes(role)) throw new Error(`CONTRACT_ROLES: unknown role ${role} (roles: ${ROLES.join(', ')})`);
+  const maxExamples = Number(process.env.CONTRACT_MAX_EXAMPLES || DEFAULT_MAX_EXAMPLES);
+  const seed = Number(process.env.CONTRACT_SEED || DEFAULT_SEED);
+  const workers = process.env.CONTRACT_WORKERS || '2';
+
+  const cli = ensureSchemathesis();
+
+  const dataDir = path.resolve(root, process.env.DATA_DIR || '.data', 'contract');
+  await mkdir(dataDir, { recursive: true });
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
+  };
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  try {
+    log('Temporal dev server and PostgreSQL…');
+    const temporalStarting = startTemporalServer({ uiPort: false, logLevel: 'warn', logFile: path.join(dataDir, `temporal-${process.pid}.log`) });
+    cleanups.push(async () => (await temporalStarting.catch(() => undefined))?.stop());
+    const requested = await mkdtemp(path.join(dataDir, 'pg-'));
+    const postgres = await startPostgresServer({ dataDir: requested, unsafeFast: true });
+    cleanups.push(async () => {
+      await postgres.stop();
+      await rm(postgres.dataDir, { recursive: true, force: true });
+      await rm(requested, { recursive: true, force: true });
+    });
+    const temporal = await temporalStarting;
+    const db = await createMigratedDatabase(postgres.url, 'contract');
+    cleanups.push(() => db.close());
+
+    log('worker…');
+    const taskQueue = `contract-${randomBytes(4).toString('hex')}`;
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+    const { worker, close } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue, db: db.kysely, clientConnection: connection });
+    const running = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await close();
+    });
+
+    log('API…');
+    const adminToken = `admin_${randomBytes(24).toString('base64url')}`;
+    const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue }, adminToken });
+    cleanups.push(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+    log('demo campaign…');
+    log(await runDemo(app, adminToken));
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/tokens',
+      headers: { authorization: `Bearer ${adminToken}` },
+      payload: { role: 'secretary', orgId: SECRETARY_ORG, label: 'contract test' },
+    });
+    if (issued.statusCode !== 201) throw new Error(`issuing the secretary's token answered ${issued.statusCode}: ${issued.body}`);
+    const tokens: Record<Role, string | undefined> = { admin: adminToken, secretary: issued.json().token as string, anonymous: undefined };
+
+    const results: Array<{ role: Role; code: number; seconds: number }> = [];
+    for (const role of roles) {
+      const token = tokens[role];
+      const reportDir = path.join(dataDir, role);
+      await rm(reportDir, { recursive: true, force: true });
+      const args = [
+        'run',
+        `${api}/openapi.json`,
+        '--checks',
+        'all',
+        '--phases',
+        'examples,coverage,fuzzing,stateful',
+        '--seed',
+        String(seed),
+        '--max-examples',
+        String(maxExamples),
+        '--workers',
+        workers,
+        '--continue-on-failure',
+        '--generation-database',
+        'none',
+        '--request-timeout',
+        '30',
+        '--report',
+        'junit',
+        '--report-dir',
+        reportDir,
+        ...(token ? ['-H', `Authorization: Bearer ${token}`] : []),
+        ...(process.stdout.isTTY ? [] : ['--no-color']),
+      ];
+      process.stdout.write(`\n==> Schemathesis as ${role} (${SCHEMATHESIS_VERSION}, seed ${seed}, --max-examples ${maxExamples}, --workers ${workers})\n`);
+      const started = Date.now();
+      const code = await schemathesis(cli, args);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      results.push({ role, code, seconds });
+      process.stdout.write(`<== ${role}: exit ${code}, ${seconds} s (report: ${path.relative(root, reportDir)})\n`);
+    }
+
+    process.stdout.write(`\ncontract test: ${results.map((r) => `${r.role} ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`} in ${r.seconds} s`).join('; ')}\n`);
+    return results.every((r) => r.code === 0) ? 0 : 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(error);
+  return 1;
+});
+// Whatever a library left open (a timer, a socket), the run is over.
+process.exit(process.exitCode);
