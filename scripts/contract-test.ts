@@ -7,9 +7,10 @@
  * campaign `demo-2019`, some recorded work). Then Schemathesis runs against `<api>/openapi.json`
  * once per role:
  *
- * - `admin`: the bootstrap admin token;
- * - `secretary`: a branch secretary's token (`tj-d1-u1-b1`), issued through `POST /tokens`;
- * - `anonymous`: no token at all.
+ * - `anonymous`: no token at all;
+ * - `secretary`: a branch secretary's token (`tj-d1-u1-b1`), issued through `POST /tokens` just
+ *   before its pass (and checked to authenticate);
+ * - `admin`: the bootstrap admin token, last (it may revoke tokens and close the campaign).
  *
  * Every pass runs every check (`--checks all`) in all four phases (examples, coverage, fuzzing,
  * stateful) with a fixed seed, a bounded number of examples per operation and no example
@@ -49,7 +50,11 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
 /** Examples per operation and phase: chosen so the three passes together stay within ~8 minutes on the 2-core CI machine. */
 const DEFAULT_MAX_EXAMPLES = 25;
 const DEFAULT_SEED = 20191001;
-const ROLES = ['admin', 'secretary', 'anonymous'] as const;
+/**
+ * In this order: the admin's pass may revoke tokens (its stateful phase follows `GET /tokens`
+ * to `DELETE /tokens/{id}`), re-import the tree or close the demo campaign, so it runs last.
+ */
+const ROLES = ['anonymous', 'secretary', 'admin'] as const;
 type Role = (typeof ROLES)[number];
 /** The branch whose secretary the `secretary` pass acts as: a leaf of the demo tree. */
 const SECRETARY_ORG = 'tj-d1-u1-b1';
@@ -146,18 +151,22 @@ async function main(): Promise<number> {
 
     log('demo campaign…');
     log(await runDemo(app, adminToken));
-    const issued = await app.inject({
-      method: 'POST',
-      url: '/tokens',
-      headers: { authorization: `Bearer ${adminToken}` },
-      payload: { role: 'secretary', orgId: SECRETARY_ORG, label: 'contract test' },
-    });
-    if (issued.statusCode !== 201) throw new Error(`issuing the secretary's token answered ${issued.statusCode}: ${issued.body}`);
-    const tokens: Record<Role, string | undefined> = { admin: adminToken, secretary: issued.json().token as string, anonymous: undefined };
+    const admin = { authorization: `Bearer ${adminToken}` };
+    /** The token a pass sends, made just before it; undefined for the anonymous pass. */
+    const tokenFor = async (role: Role): Promise<string | undefined> => {
+      if (role === 'anonymous') return undefined;
+      if (role === 'admin') return adminToken;
+      const issued = await app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { role: 'secretary', orgId: SECRETARY_ORG, label: 'contract test' } });
+      if (issued.statusCode !== 201) throw new Error(`issuing the secretary's token answered ${issued.statusCode}: ${issued.body}`);
+      const token = issued.json().token as string;
+      const check = await app.inject({ method: 'GET', url: `/orgs/${SECRETARY_ORG}`, headers: { authorization: `Bearer ${token}` } });
+      if (check.statusCode !== 200) throw new Error(`the secretary's fresh token does not read its own org: ${check.statusCode} ${check.body}`);
+      return token;
+    };
 
     const results: Array<{ role: Role; code: number; seconds: number }> = [];
     for (const role of roles) {
-      const token = tokens[role];
+      const token = await tokenFor(role);
       const reportDir = path.join(dataDir, role);
       await rm(reportDir, { recursive: true, force: true });
       const args = [
