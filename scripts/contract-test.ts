@@ -90,9 +90,9 @@ export function ensureSchemathesis(): string {
 }
 
 /** Runs one Schemathesis pass, its output going straight to ours; resolves to its exit code. */
-function schemathesis(cli: string, args: string[]): Promise<number> {
+function schemathesis(cli: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cli, args, { stdio: 'inherit', env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    const child = spawn(cli, args, { cwd, stdio: 'inherit', env: { ...process.env, PYTHONUNBUFFERED: '1' } });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
@@ -168,7 +168,10 @@ async function main(): Promise<number> {
     for (const role of roles) {
       const token = await tokenFor(role);
       const reportDir = path.join(dataDir, role);
+      // A fresh directory per pass, which is also Schemathesis's working directory: its cache of
+      // earlier failures (`.schemathesis/`) must not carry over from one run or pass to the next.
       await rm(reportDir, { recursive: true, force: true });
+      await mkdir(reportDir, { recursive: true });
       const args = [
         'run',
         `${api}/openapi.json`,
@@ -196,7 +199,7 @@ async function main(): Promise<number> {
       ];
       process.stdout.write(`\n==> Schemathesis as ${role} (${SCHEMATHESIS_VERSION}, seed ${seed}, --max-examples ${maxExamples}, --workers ${workers})\n`);
       const started = Date.now();
-      const code = await schemathesis(cli, args);
+      const code = await schemathesis(cli, args, reportDir);
       const seconds = Math.round((Date.now() - started) / 1000);
       results.push({ role, code, seconds });
       process.stdout.write(`<== ${role}: exit ${code}, ${seconds} s (report: ${path.relative(root, reportDir)})\n`);
