@@ -78,6 +78,10 @@ export interface RouteRefusals extends Partial<Record<ErrorStatus, string>> {
   temporal?: boolean;
   /** What else makes a 400 (a cross-field rule, a cursor not from this API …). */
   badRequest?: string;
+  /** The route takes no input at all (the probes: no parameters, and their query is not checked): no 400. */
+  noInput?: boolean;
+  /** Replaces the 503's description (the readiness probe's 503 is its answer, not an outage of its own). */
+  unavailable?: string;
 }
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemDetails } } });
@@ -91,7 +95,7 @@ const problem = (description: string) => ({ description, content: { 'application
  */
 export function responses(success: Record<number, Answer | z.ZodType>, refusals: RouteRefusals) {
   const map: Record<number, unknown> = { ...success };
-  map[400] = problem(`A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (\`errors\` names each field).${refusals.badRequest ? ` ${refusals.badRequest}` : ''}`);
+  if (!refusals.noInput) map[400] = problem(`A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (\`errors\` names each field).${refusals.badRequest ? ` ${refusals.badRequest}` : ''}`);
   if (!refusals.public) map[401] = problem('No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`).');
   if (refusals[403]) map[403] = problem(`The token may not do this: ${refusals[403]}`);
   if (refusals[404]) map[404] = problem(`Not found: ${refusals[404]}`);
@@ -103,9 +107,9 @@ export function responses(success: Record<number, Answer | z.ZodType>, refusals:
   if (refusals[422]) map[422] = problem(`Well formed but refused by a rule: ${refusals[422]}`);
   if (refusals[429]) map[429] = problem(`${refusals[429]} (with \`Retry-After\`, in seconds).`);
   map[500] = problem('Something went wrong on our side; `requestId` names the log entry.');
-  map[503] = problem(refusals.temporal
+  map[503] = problem(refusals.unavailable ?? (refusals.temporal
     ? 'The database or Temporal is unavailable, or the workflow did not answer in time (with `Retry-After` for the database); send the request again (with the same `Idempotency-Key`, where the route takes one).'
-    : 'The database is unavailable (with `Retry-After`); try again shortly.');
+    : 'The database is unavailable (with `Retry-After`); try again shortly.'));
   return map;
 }
 
