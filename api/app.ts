@@ -17,12 +17,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type FastifyRequest, type RawServerDefault, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { authenticate } from './auth.js';
+import { openapiTransform, openapiTransformObject } from './openapi.js';
 import { ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
@@ -113,7 +114,10 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Every status each route answers, the problem schema they share, and the string rules the
+    // server enforces everywhere (api/openapi.ts).
+    transform: openapiTransform,
+    transformObject: openapiTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

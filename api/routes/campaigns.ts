@@ -9,6 +9,7 @@ import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignId, CampaignSpec } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
+import { ok, PageOf, responses, Timestamp } from '../openapi.js';
 import { notFound, unprocessable } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';
 
@@ -17,8 +18,75 @@ export const CampaignParams = z.object({ id: CampaignId });
 const OrgId = z.string().regex(ORG_ID, 'letters, digits and _.-, at most 64');
 export const CampaignOrgParams = CampaignParams.extend({ orgId: OrgId });
 
+/** The spec as the document states it: the cross-field rule lives in a refine, which JSON Schema cannot say. */
+const CampaignBody = CampaignSpec.meta({ description: '`endsOn` is on or after `startsOn` (400 naming `body.endsOn` otherwise).' });
+
+const Started = z.object({ id: z.string(), created: z.boolean().describe('false: a campaign with this id and this same specification was already started (a retry)') });
+
+const CampaignStatus = z.enum(['running', 'closing', 'completed', 'closed']);
+const Campaign = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  batch: z.number().int(),
+  root_org_id: z.string(),
+  phase_mode: z.string(),
+  rules: z.looseObject({}),
+  starts_on: z.string().describe('YYYY-MM-DD'),
+  ends_on: z.string().describe('YYYY-MM-DD'),
+  status: CampaignStatus,
+  started_at: Timestamp,
+  ended_at: Timestamp.nullable(),
+  root: z.looseObject({ status: z.string(), subtree: z.looseObject({}), details: z.string() }).nullable().describe('the root org’s progress; null until the read model has it'),
+});
+
+/** An org's row in the progress read model (`rm_org_progress`). */
+export const OrgProgress = z.looseObject({
+  campaign_id: z.string(),
+  org_id: z.string(),
+  parent_id: z.string().nullable(),
+  level: z.string(),
+  path: z.string(),
+  name: z.string(),
+  status: z.string(),
+  mobilised_on: z.string().nullable().describe('YYYY-MM-DD'),
+  own: z.looseObject({}).describe('the org’s own figures (numbers by name)'),
+  subtree: z.looseObject({}).describe('the figures of the org and everything under it (numbers by name)'),
+  details: z.string(),
+  updated_at: Timestamp,
+});
+
+const Lagging = z.object({
+  orgId: z.string(),
+  name: z.string(),
+  level: z.string(),
+  status: z.string(),
+  reasons: z.array(z.string()).describe('`not mobilised`, `study N days`, `N overdue`'),
+  details: z.string(),
+});
+
+const PAGE_400 = 'A `cursor` not given out by this API.';
+const READ_403 = 'the org is outside the caller’s subtree';
+
 export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
-  app.post('/campaigns', { schema: { tags: ['campaigns'], body: CampaignSpec } }, async (request, reply) => {
+  app.post(
+    '/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        body: CampaignBody,
+        response: responses(
+          { 201: ok(Started, 'Started'), 200: ok(Started, 'Already started with this same specification: nothing new was started') },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: 'only an admin or an organiser over the root org starts a campaign',
+            409: 'a campaign with this id exists with a different specification',
+            422: '`rootOrgId` is not in the directory',
+          },
+        ),
+      },
+    },
+    async (request, reply) => {
     requireRole(request, ['organiser']);
     const spec = request.body;
     const root = await db.selectFrom('orgs').select('id').where('id', '=', spec.rootOrgId).executeTakeFirst();
@@ -26,9 +94,13 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
     await requireOrgAccess(db, request, spec.rootOrgId, 'act');
     const { created } = await startCampaign(temporal.client, temporal.taskQueue, spec);
     return reply.code(created ? 201 : 200).send({ id: spec.id, created });
-  });
+    },
+  );
 
-  app.get('/campaigns/:id', { schema: { tags: ['campaigns'], params: CampaignParams } }, async (request) => {
+  app.get(
+    '/campaigns/:id',
+    { schema: { tags: ['campaigns'], params: CampaignParams, response: responses({ 200: ok(Campaign, 'The campaign and its root org’s progress') }, { 403: 'the campaign’s root org is outside the caller’s subtree', 404: 'no such campaign' }) } },
+    async (request) => {
     const campaign = await loadCampaign(request.params.id);
     await requireOrgAccess(db, request, campaign.root_org_id, 'read');
     const root = await db
@@ -38,11 +110,22 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       .where('org_id', '=', campaign.root_org_id)
       .executeTakeFirst();
     return { ...campaign, root: root ?? null };
-  });
+    },
+  );
 
   app.post(
     '/campaigns/:id/close',
-    { schema: { tags: ['campaigns'], params: CampaignParams, body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict() } },
+    {
+      schema: {
+        tags: ['campaigns'],
+        params: CampaignParams,
+        body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
+        response: responses(
+          { 202: ok(z.looseObject({ status: z.string().describe('`closing`: the orgs are being closed') }), 'Closing: every org workflow is told and closes in turn') },
+          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser over the root org closes a campaign', 404: 'no such campaign', 409: 'the campaign has already finished' },
+        ),
+      },
+    },
     async (request, reply) => {
       const campaign = await loadCampaign(request.params.id);
       requireRole(request, ['organiser']);
@@ -52,7 +135,16 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
     },
   );
 
-  app.get('/campaigns/:id/orgs/:orgId', { schema: { tags: ['progress'], params: CampaignOrgParams } }, async (request) => {
+  app.get(
+    '/campaigns/:id/orgs/:orgId',
+    {
+      schema: {
+        tags: ['progress'],
+        params: CampaignOrgParams,
+        response: responses({ 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') }, { 403: READ_403, 404: 'no such org, or the campaign has not reached it (or does not exist)' }),
+      },
+    },
+    async (request) => {
     await requireOrgAccess(db, request, request.params.orgId, 'read');
     const row = await db
       .selectFrom('rm_org_progress')
@@ -62,10 +154,14 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       .executeTakeFirst();
     if (!row) throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
     return row;
-  });
+    },
+  );
 
   const ChildrenQuery = Page.extend({ sort: z.enum(['position', 'name', 'progress', 'status']).default('position') });
-  app.get('/campaigns/:id/orgs/:orgId/children', { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: ChildrenQuery } }, async (request) => {
+  app.get(
+    '/campaigns/:id/orgs/:orgId/children',
+    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: ChildrenQuery, response: responses({ 200: ok(PageOf(OrgProgress), 'A page of the org’s children that the campaign has reached') }, { badRequest: PAGE_400, 403: READ_403, 404: 'no such org' }) } },
+    async (request) => {
     await requireOrgAccess(db, request, request.params.orgId, 'read');
     const { limit, cursor, sort } = request.query;
     const offset = offsetFromCursor(cursor);
@@ -82,9 +178,13 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       order by ${order} limit ${limit + 1} offset ${offset}`.execute(db);
     const items = rows.rows.slice(0, limit);
     return { items, nextCursor: rows.rows.length > limit ? encodeCursor(String(offset + limit)) : null };
-  });
+    },
+  );
 
-  app.get('/campaigns/:id/orgs/:orgId/lagging', { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page } }, async (request) => {
+  app.get(
+    '/campaigns/:id/orgs/:orgId/lagging',
+    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Lagging), 'A page of the orgs of the subtree that lag, with why') }, { badRequest: PAGE_400, 403: READ_403, 404: 'no such org' }) } },
+    async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const { limit, cursor } = request.query;
     const after = valueFromCursor(cursor, /^\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/)+$/) ?? '';
@@ -110,7 +210,8 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
     });
     return { items, nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.path) : null };
-  });
+    },
+  );
 
   async function loadCampaign(id: string) {
     const campaign = await db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst();

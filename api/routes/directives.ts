@@ -21,10 +21,53 @@ import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/mes
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { notFound, ProblemError } from '../problem.js';
+import { ok, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
 const DirectiveParams = CampaignOrgParams.extend({ directiveId: ItemId });
+
+/** The command as the document states it: the workflow refuses a directive that names neither target levels nor target orgs (422). */
+const IssueBody = IssueDirectiveCommand.omit({ by: true }).meta({
+  description: 'A directive names target levels below the issuer’s, or target orgs, or both (422 naming `body.targetLevels` when it names neither).',
+  anyOf: [
+    { required: ['targetLevels'], properties: { targetLevels: { minItems: 1 } } },
+    { required: ['targetOrgIds'], properties: { targetOrgIds: { minItems: 1 } } },
+  ],
+} as never);
+
+const Directive = z.looseObject({
+  campaign_id: z.string(),
+  directive_id: z.string(),
+  issuer_org_id: z.string(),
+  kind: z.string().describe('task or information_request'),
+  title: z.string(),
+  instructions: z.string(),
+  deadline: Timestamp,
+  target_levels: z.array(z.string()),
+  target_org_ids: z.array(z.string()),
+  cancelled: z.boolean(),
+  issued_at: Timestamp,
+});
+const Coverage = z.unknown().describe('targeted, done and overdue counts, in total and by level, in this org’s subtree; null before the first report');
+const Received = z.looseObject({ directive_id: z.string(), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
+const ThisWeek = z.object({ week: z.string(), cap: z.number().int().nullable(), sent: z.number().int(), refused: z.number().int() });
+const DirectiveList = z.object({
+  items: z.array(z.union([Received, Directive.extend({ coverage: Coverage })])).describe('received: the org’s items of directives; issued: the directives with their coverage'),
+  nextCursor: z.string().nullable(),
+  informationRequests: ThisWeek.optional().describe('issued only: this week’s requests for information against the cap (cap null: not capped)'),
+});
+const InformationRequests = z.object({
+  caps: z.looseObject({}).nullable().describe('`rules.informationRequestsPerWeek`: the cap of each level; null when none is set'),
+  byWeek: z.array(z.object({ week: z.string(), level: z.string(), sent: z.number().int(), refused: z.number().int() })),
+  refusals: z.array(z.looseObject({ org_id: z.string(), level: z.string(), week: z.string(), cap: z.number(), sent: z.number(), directive_id: z.string(), title: z.string(), by: z.string(), refused_at: Timestamp })),
+  nextCursor: z.string().nullable(),
+});
+const TreeNode = z.object({ orgId: z.string(), name: z.string(), level: z.string(), coverage: Coverage });
+
+const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
+const READ = { 403: 'the org is outside the caller’s subtree', 404: 'no such org' };
+const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
 export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
@@ -35,7 +78,19 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         summary: 'Issue a directive to levels or orgs below (上题下答), or a request for information (kind information_request)',
         description: 'A request for information over the campaign’s weekly cap for its sender (rules.informationRequestsPerWeek, weeks Monday to Sunday in UTC+8) is refused with 429 and Retry-After; the refusal is recorded and counted, nothing is sent.',
         params: CampaignOrgParams,
-        body: IssueDirectiveCommand.omit({ by: true }),
+        body: IssueBody,
+        response: responses(
+          { 200: ok(z.looseObject({ directiveId: z.string() }), 'Issued: it is relayed down the tree') },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: ACT_403,
+            404: 'no such campaign or org',
+            409: 'the campaign is over for the org, or the cascade has not reached it yet; a directive with this id was already issued here',
+            422: 'a target level not below the issuer’s, neither target levels nor target orgs, or a deadline already passed',
+            429: 'a request for information over the sender’s weekly cap (`rules.informationRequestsPerWeek`); the problem names the cap, the week, `sent` and `nextWeekStartsAt`, and the refusal is recorded',
+          },
+        ),
       },
     },
     async (request, reply) => {
@@ -52,7 +107,18 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
 
   app.post(
     '/campaigns/:id/orgs/:orgId/directives/:directiveId/cancel',
-    { schema: { tags: ['directives'], summary: 'Cancel a directive everywhere below', params: DirectiveParams, body: z.object({}).strict() } },
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'Cancel a directive everywhere below',
+        params: DirectiveParams,
+        body: z.object({}).strict(),
+        response: responses(
+          { 200: ok(z.looseObject({ directiveId: z.string(), cancelled: z.literal(true) }), 'Cancelled, here and everywhere below') },
+          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: 'no such campaign or org, or no directive with this id issued by the org', 409: 'the campaign is over for the org' },
+        ),
+      },
+    },
     async (request) => {
       const { principal } = await requireOrgAccess(db, request, request.params.orgId, 'act');
       return orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(cancelDirectiveUpdate, {
@@ -63,7 +129,14 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
 
   app.get(
     '/campaigns/:id/orgs/:orgId/directives/:directiveId',
-    { schema: { tags: ['directives'], summary: 'A directive with its coverage in this org’s subtree', params: DirectiveParams } },
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'A directive with its coverage in this org’s subtree',
+        params: DirectiveParams,
+        response: responses({ 200: ok(Directive.extend({ coverage: Coverage }), 'The directive and its coverage') }, { ...READ, 404: 'no such org, or no such directive on the org’s line (issued by it, above it or below it)' }),
+      },
+    },
     async (request) => {
       const { id, orgId, directiveId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
@@ -79,7 +152,18 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
 
   app.get(
     '/campaigns/:id/orgs/:orgId/directives/:directiveId/lagging',
-    { schema: { tags: ['directives'], summary: 'Targeted orgs in this subtree that have not completed the directive', params: DirectiveParams, querystring: Page } },
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'Targeted orgs in this subtree that have not completed the directive',
+        params: DirectiveParams,
+        querystring: Page,
+        response: responses(
+          { 200: ok(PageOf(z.looseObject({ org_id: z.string(), status: z.string(), deadline: Timestamp.nullable(), alert: z.string(), overdue: z.boolean() })), 'A page of the targeted orgs not done yet') },
+          PAGED,
+        ),
+      },
+    },
     async (request) => {
       const { id, orgId, directiveId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
@@ -107,6 +191,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         summary: 'Directives this org received (its items) or issued (with coverage in its subtree)',
         params: CampaignOrgParams,
         querystring: Page.extend({ direction: z.enum(['received', 'issued']).default('received') }),
+        response: responses({ 200: ok(DirectiveList, 'A page of directives') }, PAGED),
       },
     },
     async (request) => {
@@ -173,7 +258,8 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         summary: 'Requests for information sent and refused over the weekly cap (为基层减负) in this org’s subtree, by week and level, and the refusals',
         description: 'Weeks are Monday to Sunday in UTC+8, named by their Monday. Through the campaign’s root org: the whole campaign.',
         params: CampaignOrgParams,
-        querystring: Page.extend({ week: IsoDate.optional() }),
+        querystring: Page.extend({ week: IsoDate.optional().describe('a Monday (the week’s name); other dates match no week') }),
+        response: responses({ 200: ok(InformationRequests, 'The caps, the counts by week and level, and a page of the refusals, newest first') }, { ...PAGED, 404: 'no such org or campaign' }),
       },
     },
     async (request) => {
@@ -242,6 +328,10 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         summary: 'A directive’s coverage at this org and at each of its children, to drill down level by level',
         params: DirectiveParams,
         querystring: Page,
+        response: responses(
+          { 200: ok(TreeNode.extend({ children: z.array(TreeNode), nextCursor: z.string().nullable() }), 'The coverage here and a page of the children’s') },
+          { ...PAGED, 404: 'no such org, or the campaign has not reached it' },
+        ),
       },
     },
     async (request) => {

@@ -13,6 +13,7 @@ import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate }
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
+import { ok, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -26,14 +27,58 @@ const EscalateBody = z
     reason: z.string().trim().min(1).max(2000),
   })
   .strict()
-  .refine((b) => Boolean(b.targetOrgId) !== Boolean(b.targetLevel), { message: 'give exactly one of targetOrgId and targetLevel', path: ['targetOrgId'] });
+  .refine((b) => Boolean(b.targetOrgId) !== Boolean(b.targetLevel), { message: 'give exactly one of targetOrgId and targetLevel', path: ['targetOrgId'] })
+  .meta({ description: 'Exactly one of `targetOrgId` and `targetLevel` (400 naming `body.targetOrgId` otherwise).', oneOf: [{ required: ['targetOrgId'] }, { required: ['targetLevel'] }] } as never);
+
+/** Checked by the workflow (domain/commands.ts `ClaimEscalationCommand`); stated here as JSON Schema says it. */
+const ClaimBody = z
+  .object({
+    problemId: ItemId.optional().describe('the id of the new item the claim makes (a random one when absent)'),
+    intoProblemId: ItemId.optional().describe('an existing item of the org to merge the escalation into'),
+  })
+  .strict()
+  .meta({ description: 'Not both `problemId` and `intoProblemId`: a claim makes a new item or merges into an existing one.', not: { required: ['problemId', 'intoProblemId'] } } as never);
+
+const Escalation = z.looseObject({
+  escalation_id: z.string(),
+  origin_campaign_id: z.string().nullable(),
+  origin_org_id: z.string().nullable(),
+  origin_problem_id: z.string().nullable(),
+  target_campaign_id: z.string().nullable(),
+  current_org_id: z.string().nullable(),
+  target_status: z.string().nullable().describe('pending, claimed or forwarded'),
+  claim_deadline: Timestamp.nullable(),
+  claimed_problem_id: z.string().nullable(),
+});
+const Hop = z.looseObject({ step: z.string().describe('raised, received, forwarded, lapsed, claimed, merged, or `origin heard: <status>`'), at: z.string(), orgId: z.string(), campaignId: z.string() });
+
+const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
+const WORKFLOW_409 = 'the campaign is over for the org, or the cascade has not reached it yet';
 
 const EscalationParams = CampaignOrgParams.extend({ escalationId: z.string().min(1).max(300) });
 
 export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
     '/campaigns/:id/orgs/:orgId/problems/:problemId/escalation',
-    { schema: { tags: ['escalations'], summary: 'Escalate a problem rooted above (下题上答)', params: CampaignOrgParams.extend({ problemId: ItemId }), body: EscalateBody } },
+    {
+      schema: {
+        tags: ['escalations'],
+        summary: 'Escalate a problem rooted above (下题上答)',
+        params: CampaignOrgParams.extend({ problemId: ItemId }),
+        body: EscalateBody,
+        response: responses(
+          { 200: ok(z.looseObject({ escalationId: z.string(), status: z.string() }), 'Escalated: the item is marked and the escalation is on its way') },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: ACT_403,
+            404: 'no such campaign, org or problem',
+            409: `${WORKFLOW_409}; the problem answers escalations from below, or is not in a state that can be escalated`,
+            422: 'no ancestor at `targetLevel`; `targetOrgId` not in the directory, or the org itself or below it (an escalation goes above or across)',
+          },
+        ),
+      },
+    },
     async (request) => {
       const { id, orgId, problemId } = request.params;
       const { principal, path } = await requireOrgAccess(db, request, orgId, 'act');
@@ -63,7 +108,18 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['escalations'],
         summary: 'Claim (认领) an escalation: a new item, or merged into an existing one',
         params: EscalationParams,
-        body: z.object({ problemId: ItemId.optional(), intoProblemId: ItemId.optional() }).strict(),
+        body: ClaimBody,
+        response: responses(
+          { 200: ok(z.looseObject({ escalationId: z.string(), problemId: z.string().describe('the item that answers it') }), 'Claimed (a repeated claim gets the first answer)') },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: ACT_403,
+            404: 'no such campaign or org, no such escalation at the org, or no item `intoProblemId`',
+            409: `${WORKFLOW_409}; the escalation was already forwarded, or claimed as another item (\`currentStatus\`); \`problemId\` already exists`,
+            422: 'both `problemId` and `intoProblemId`',
+          },
+        ),
       },
     },
     async (request) => {
@@ -82,7 +138,18 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.post(
     '/campaigns/:id/orgs/:orgId/escalations/:escalationId/forward',
-    { schema: { tags: ['escalations'], summary: 'Forward an escalation to the parent org, with a reason', params: EscalationParams, body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict() } },
+    {
+      schema: {
+        tags: ['escalations'],
+        summary: 'Forward an escalation to the parent org, with a reason',
+        params: EscalationParams,
+        body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
+        response: responses(
+          { 200: ok(z.looseObject({ escalationId: z.string(), toOrgId: z.string() }), 'Forwarded to the parent') },
+          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: 'no such campaign or org, or no such escalation at the org', 409: `${WORKFLOW_409}; the escalation is not pending (\`currentStatus\`), or the org is the campaign’s top` },
+        ),
+      },
+    },
     async (request) => {
       const { id, orgId, escalationId } = request.params;
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
@@ -98,6 +165,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         summary: 'Escalations at this org (received) or from it (sent)',
         params: CampaignOrgParams,
         querystring: Page.extend({ direction: z.enum(['received', 'sent']).default('received'), status: z.enum(['pending', 'claimed', 'forwarded']).optional() }),
+        response: responses({ 200: ok(PageOf(Escalation), 'A page of escalations') }, { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org' }),
       },
     },
     async (request) => {
@@ -120,6 +188,11 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['escalations'],
         summary: 'The chain of an escalation: every hop, when, and who acted (readable by anyone who may read an org on it)',
         params: CampaignParams.extend({ escalationId: z.string().min(1).max(300) }),
+        // Outsiders get the 404 too, never a 403: a 403 would tell them the escalation exists.
+        response: responses(
+          { 200: ok(Escalation.extend({ hops: z.array(Hop) }), 'The escalation and every hop of its chain') },
+          { 404: 'no such escalation in the campaign, or the caller may read no org on its chain' },
+        ),
       },
     },
     async (request) => {

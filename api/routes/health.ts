@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import type { ApiInstance } from '../app.js';
+import { ok, responses } from '../openapi.js';
 import { sendProblem } from '../problem.js';
 
 /** Each check resolves when its dependency answers; an absent check reports `disabled`. */
@@ -32,8 +33,15 @@ const Ready = z.object({ database: Status, temporal: Status });
 
 /** Registers both probes; `checks` come from `buildApp` (injectable for tests). */
 export function healthRoutes(app: ApiInstance, checks: ReadinessChecks): void {
-  app.get('/healthz', { schema: { tags: ['health'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
-  app.get('/readyz', { schema: { tags: ['health'], security: [], response: { 200: Ready } } }, async (request, reply) => {
+  // The probes touch nothing a caller sends: no 400; the liveness probe not even the database.
+  const live = responses({ 200: ok(z.object({ status: z.literal('ok') }), 'The process answers') }, { public: true, noInput: true });
+  delete live[503];
+  app.get('/healthz', { schema: { tags: ['health'], security: [], response: live } }, async () => ({ status: 'ok' as const }));
+  const ready = responses(
+    { 200: ok(Ready, 'The database and Temporal answer (or are not configured: `disabled`)') },
+    { public: true, noInput: true, unavailable: 'Not ready: a check failed; `checks` says which (`ok`, `failing` or `disabled` each).' },
+  );
+  app.get('/readyz', { schema: { tags: ['health'], security: [], response: ready } }, async (request, reply) => {
     const run = async (name: keyof ReadinessChecks): Promise<z.infer<typeof Status>> => {
       const check = checks[name];
       if (!check) return 'disabled';

@@ -19,6 +19,7 @@ import { addFindingUpdate, circulateNoticeUpdate, issueFindingsUpdate, recordInt
 import { actor, principal, requireOrgAccess, requireRole, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
+import { ok, PageOf, responses } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -50,6 +51,36 @@ const NoticeBody = z.object({ title: Text(200) }).strict();
 const GroupParams = CampaignParams.extend({ groupId: ItemId });
 const RoundParams = CampaignParams.extend({ roundId: ItemId });
 
+const Created = (id: string) => z.object({ [id]: z.string(), created: z.boolean().describe('false: the same already existed (a retry)') });
+const GroupView = z.object({
+  groupId: z.string(),
+  name: z.string(),
+  scopeOrgId: z.string(),
+  inspectorTokenIds: z.array(z.string()),
+  createdBy: z.string(),
+  createdAt: z.string().nullable(),
+  rounds: z.array(z.looseObject({ round_id: z.string(), scope_org_id: z.string(), sample_size: z.number().int(), status: z.string(), started_at: z.string().nullable(), circulated_at: z.string().nullable() })),
+});
+const Round = z.looseObject({
+  round_id: z.string(),
+  group_id: z.string(),
+  scope_org_id: z.string(),
+  seed: z.string(),
+  sample_size: z.number().int(),
+  sample: z.array(z.string()).describe('the sampled orgs the caller may see'),
+  status: z.enum(['sampled', 'findings_issued', 'circulated']),
+  notice_title: z.string().nullable(),
+  notice_text: z.string().nullable(),
+  started_at: z.string().nullable(),
+  findings_issued_at: z.string().nullable(),
+  circulated_at: z.string().nullable(),
+  findings: z.array(z.looseObject({ finding_id: z.string(), org_id: z.string(), prevention: z.string(), detail: z.string(), by: z.string(), added_at: z.string().nullable() })),
+});
+const Notice = z.looseObject({ round_id: z.string(), group_id: z.string(), group_name: z.string(), scope_org_id: z.string(), notice_title: z.string().nullable(), notice_text: z.string().nullable(), circulated_at: z.string().nullable(), sample: z.array(z.string()) });
+const GROUP_404 = 'no such round, or the caller is not of its group (a round is hidden from everyone else until its findings are issued)';
+const GROUP_409 = 'the round has circulated its notice: it takes nothing more';
+const BODY = { limit: '1 MiB' } as const;
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 type Group = { group_id: string; name: string; scope_org_id: string; scope_path: string; inspector_token_ids: string[]; created_by: string; created_at: Date };
@@ -64,7 +95,24 @@ function isOfGroup(p: Principal, group: Group): boolean {
 export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
     '/campaigns/:id/guidance-groups',
-    { schema: { tags: ['spot checks'], summary: 'Form a guidance group (巡回指导组): inspectors (inspector token ids) bound to an org scope', params: CampaignParams, body: GroupBody } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Form a guidance group (巡回指导组): inspectors (inspector token ids) bound to an org scope',
+        params: CampaignParams,
+        body: GroupBody,
+        response: responses(
+          { 201: ok(Created('groupId'), 'Formed'), 200: ok(Created('groupId'), 'Already formed with this same name, scope and inspectors') },
+          {
+            body: BODY,
+            403: 'only an admin, or an organiser over the scope, forms a group',
+            404: 'no such campaign, or no org `scopeOrgId`',
+            409: 'a group with this id exists with another name, scope or inspectors',
+            422: '`scopeOrgId` is outside the campaign, or an `inspectorTokenIds` entry is not a live inspector token whose org is the scope or above it',
+          },
+        ),
+      },
+    },
     async (request, reply) => {
       const p = requireRole(request, ['organiser']);
       const { path: scopePath } = await requireOrgAccess(db, request, request.body.scopeOrgId, 'act');
@@ -100,7 +148,14 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.get(
     '/campaigns/:id/guidance-groups/:groupId',
-    { schema: { tags: ['spot checks'], summary: 'A guidance group and its rounds (the group only)', params: GroupParams } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'A guidance group and its rounds (the group only)',
+        params: GroupParams,
+        response: responses({ 200: ok(GroupView, 'The group and its rounds') }, { 403: 'only the group (an admin, an organiser over its scope, its inspectors) reads it', 404: 'no such group in the campaign' }),
+      },
+    },
     async (request) => {
       const group = await loadGroup(db, request.params.id, request.params.groupId);
       if (!isOfGroup(principal(request), group)) throw forbidden(`only guidance group ${group.group_id} reads it`);
@@ -118,7 +173,25 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.post(
     '/campaigns/:id/guidance-groups/:groupId/inspection-rounds',
-    { schema: { tags: ['spot checks'], summary: 'Start an inspection round (暗访抽查): N orgs of the subtree sampled from a recorded seed; nothing is told to them', params: GroupParams, body: RoundBody } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Start an inspection round (暗访抽查): N orgs of the subtree sampled from a recorded seed; nothing is told to them',
+        params: GroupParams,
+        body: RoundBody,
+        response: responses(
+          { 201: ok(Created('roundId').extend({ seed: z.string() }), 'Started, with the seed it samples from'), 200: ok(Created('roundId').extend({ seed: z.string() }), 'Already started with this same group, scope, size (and seed)') },
+          {
+            body: BODY,
+            temporal: true,
+            403: 'only the group (an admin, an organiser over its scope, its inspectors) starts its rounds',
+            404: 'no such group or campaign',
+            409: 'the campaign is not running; a round with this id exists with another group, scope, size or seed',
+            422: '`scopeOrgId` is not in the directory or outside the group’s scope',
+          },
+        ),
+      },
+    },
     async (request, reply) => {
       const { id, groupId } = request.params;
       const group = await loadGroup(db, id, groupId);
@@ -159,6 +232,8 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['spot checks'],
         summary: 'A round: seed, sample, interviews, findings and notice. Before its findings are issued only the group sees it (404 to others); then whoever reads a sampled org sees what concerns its subtree',
         params: RoundParams,
+        // Never a 403: it would tell an outsider that the round exists.
+        response: responses({ 200: ok(Round, 'The round as the caller may see it') }, { 404: 'no such round, or not (yet) visible to the caller' }),
       },
     },
     async (request) => {
@@ -204,7 +279,15 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.post(
     '/campaigns/:id/inspection-rounds/:roundId/interviews',
-    { schema: { tags: ['spot checks'], summary: 'Record interviews (个别访谈): how many people, and notes', params: RoundParams, body: InterviewsBody } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Record interviews (个别访谈): how many people, and notes',
+        params: RoundParams,
+        body: InterviewsBody,
+        response: responses({ 200: ok(z.looseObject({ interviews: z.number().int().describe('the round’s total so far') }), 'Recorded') }, { body: BODY, temporal: true, 404: GROUP_404, 409: GROUP_409 }),
+      },
+    },
     async (request) => {
       const { p, handle } = await roundOfGroup(request, request.params.id, request.params.roundId);
       return handle.executeUpdate(recordInterviewsUpdate, { args: [{ ...request.body, by: actor(p) }] });
@@ -213,7 +296,18 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.post(
     '/campaigns/:id/inspection-rounds/:roundId/findings',
-    { schema: { tags: ['spot checks'], summary: 'Add a finding by hand about a sampled org, under one of the six preventions', params: RoundParams, body: FindingBody } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Add a finding by hand about a sampled org, under one of the six preventions',
+        params: RoundParams,
+        body: FindingBody,
+        response: responses(
+          { 201: ok(z.looseObject({ findingId: z.string(), orgId: z.string(), prevention: z.string(), detail: z.string(), by: z.string() }), 'Added') },
+          { body: BODY, temporal: true, 404: GROUP_404, 409: `${GROUP_409}; the findings are already issued`, 422: '`orgId` is not in the round’s sample' },
+        ),
+      },
+    },
     async (request, reply) => {
       const { p, sample, handle } = await roundOfGroup(request, request.params.id, request.params.roundId);
       if (!sample.includes(request.body.orgId)) throw unprocessable(`org ${request.body.orgId} is not in the round's sample`, [{ path: 'body.orgId', message: 'not in the sample' }]);
@@ -223,7 +317,18 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.post(
     '/campaigns/:id/inspection-rounds/:roundId/issue',
-    { schema: { tags: ['spot checks'], summary: 'Issue the findings: each becomes an item (source spot_check) in its org’s ledger; the sampled orgs then see the round', params: RoundParams, body: z.object({}).strict() } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Issue the findings: each becomes an item (source spot_check) in its org’s ledger; the sampled orgs then see the round',
+        params: RoundParams,
+        body: z.object({}).strict(),
+        response: responses(
+          { 200: ok(z.looseObject({ issued: z.number().int(), undelivered: z.array(z.string()).describe('orgs the campaign has not reached: their findings wait') }), 'Issued') },
+          { body: BODY, temporal: true, 404: GROUP_404, 409: `${GROUP_409}; the findings are already issued` },
+        ),
+      },
+    },
     async (request) => {
       const { p, handle } = await roundOfGroup(request, request.params.id, request.params.roundId);
       return handle.executeUpdate(issueFindingsUpdate, { args: [{ by: actor(p) }] });
@@ -232,7 +337,18 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.post(
     '/campaigns/:id/inspection-rounds/:roundId/notice',
-    { schema: { tags: ['spot checks'], summary: 'Circulate the notice (通报) naming the orgs and their findings; ends the round', params: RoundParams, body: NoticeBody } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Circulate the notice (通报) naming the orgs and their findings; ends the round',
+        params: RoundParams,
+        body: NoticeBody,
+        response: responses(
+          { 200: ok(z.looseObject({ title: z.string(), text: z.string() }), 'Circulated: the round ends') },
+          { body: BODY, temporal: true, 404: GROUP_404, 409: `${GROUP_409}; the findings are not issued yet` },
+        ),
+      },
+    },
     async (request) => {
       const { p, handle } = await roundOfGroup(request, request.params.id, request.params.roundId);
       return handle.executeUpdate(circulateNoticeUpdate, { args: [{ title: request.body.title, by: actor(p) }] });
@@ -241,7 +357,15 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   app.get(
     '/campaigns/:id/orgs/:orgId/inspection-notices',
-    { schema: { tags: ['spot checks'], summary: 'Circulated notices (通报) of the groups whose scope holds the org, or lies within its subtree', params: CampaignOrgParams, querystring: Page.strict() } },
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'Circulated notices (通报) of the groups whose scope holds the org, or lies within its subtree',
+        params: CampaignOrgParams,
+        querystring: Page.strict(),
+        response: responses({ 200: ok(PageOf(Notice), 'A page of notices, newest first') }, { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org' }),
+      },
+    },
     async (request) => {
       const { id, orgId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');

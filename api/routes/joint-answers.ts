@@ -10,6 +10,7 @@ import { jointStatusQuery } from '../../workflows/messages.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
+import { ok, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 
 const OpenBody = z
@@ -21,10 +22,42 @@ const OpenBody = z
   })
   .strict();
 
+const Opened = z.object({ jointId: z.string(), created: z.boolean().describe('false: this same joint problem was already opened (a retry)') });
+const Joint = z.looseObject({
+  campaign_id: z.string(),
+  joint_id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  opener_org_id: z.string(),
+  parts: z.record(z.string(), z.string()).describe('each participant’s part status, by org id'),
+  status: z.string().describe('open or closed'),
+  opened_at: Timestamp,
+  closed_at: Timestamp.nullable(),
+  items: z.array(z.looseObject({ org_id: z.string(), problem_id: z.string(), status: z.string(), owner: z.string().nullable(), deadline: Timestamp.nullable(), alert: z.string() })),
+});
+
 export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
     '/campaigns/:id/orgs/:orgId/joint-problems',
-    { schema: { tags: ['joint answers'], summary: 'Open a joint problem (同题共答) with participants at several levels', params: CampaignOrgParams, body: OpenBody } },
+    {
+      schema: {
+        tags: ['joint answers'],
+        summary: 'Open a joint problem (同题共答) with participants at several levels',
+        params: CampaignOrgParams,
+        body: OpenBody,
+        response: responses(
+          { 201: ok(Opened, 'Opened: each participant gets its part'), 200: ok(Opened, 'Already opened with this same title, description, opener and participants: nothing new') },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: 'only the org’s own secretary or organiser, or an organiser above it, acts for the org',
+            404: 'no such org or campaign',
+            409: 'the campaign is not running; a joint problem with this id exists with another title, description, opener or participants',
+            422: 'a participant not in the directory, or outside the opener’s subtree',
+          },
+        ),
+      },
+    },
     async (request, reply) => {
       const { path: openerPath } = await requireOrgAccess(db, request, request.params.orgId, 'act');
       const ids = [...new Set(request.body.participantOrgIds)];
@@ -55,7 +88,14 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
 
   app.get(
     '/campaigns/:id/joint-problems/:jointId',
-    { schema: { tags: ['joint answers'], summary: 'A joint problem with every part’s status', params: CampaignParams.extend({ jointId: ItemId }) } },
+    {
+      schema: {
+        tags: ['joint answers'],
+        summary: 'A joint problem with every part’s status',
+        params: CampaignParams.extend({ jointId: ItemId }),
+        response: responses({ 200: ok(Joint, 'The joint problem, each part’s status and each participant’s item') }, { 403: 'only orgs involved (the opener, a participant, or above them) read it', 404: 'no such joint problem in the campaign' }),
+      },
+    },
     async (request) => {
       const joint = await db.selectFrom('rm_joint_problems').selectAll().where('campaign_id', '=', request.params.id).where('joint_id', '=', request.params.jointId).executeTakeFirst();
       if (!joint) throw notFound(`joint problem ${request.params.jointId}`);

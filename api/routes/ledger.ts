@@ -12,11 +12,48 @@ import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { notFound } from '../problem.js';
+import { ok, okAs, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
 const Scope = z.enum(['org', 'subtree']).default('org');
 const ProblemsQuery = Page.extend({ scope: Scope, status: z.enum(['found', 'planned', 'in_progress', 'rectified', 'closed']).optional() });
+
+/** An item of a ledger (`rm_problems`), as the lists pass it through. */
+const Problem = z.looseObject({
+  campaign_id: z.string(),
+  org_id: z.string(),
+  problem_id: z.string(),
+  source: z.string(),
+  category: z.string(),
+  description: z.string(),
+  status: z.string().describe('found, planned, in_progress, rectified, closed or cancelled'),
+  owner: z.string().nullable(),
+  deadline: Timestamp.nullable(),
+  alert: z.string().describe('none, yellow or red'),
+  recorded_at: Timestamp,
+});
+const Overdue = z.looseObject({ org_id: z.string(), problem_id: z.string(), category: z.string(), description: z.string(), owner: z.string().nullable(), deadline: Timestamp.nullable(), extended_from: Timestamp.nullable(), status: z.string() });
+const Disclosed = z.looseObject({ disclosed_on: z.string(), problem_id: z.string(), category: z.string(), description: z.string(), result: z.string().nullable(), immediate: z.boolean() });
+const Figures = z.object({ items: z.number().int(), closed: z.number().int(), overdue: z.number().int() });
+const Project = z.looseObject({
+  org_id: z.string(),
+  project_id: z.string(),
+  project_ref: z.string(),
+  title: z.string(),
+  lead_org_id: z.string(),
+  participant_org_ids: z.array(z.string()),
+  progress: Figures,
+  participants: z.array(Figures.extend({ orgId: z.string() })),
+});
+const Listed = {
+  'democratic-life-meetings': z.looseObject({ org_id: z.string(), meeting_id: z.string(), date: z.string(), attendance: z.number(), problems_found: z.number(), criticisms: z.number() }),
+  'study-sessions': z.looseObject({ org_id: z.string(), session_id: z.string(), date: z.string(), kind: z.string(), counted: z.boolean() }),
+  topics: z.looseObject({ org_id: z.string(), topic_id: z.string(), leader: z.string(), title: z.string(), status: z.string() }),
+};
+
+const READ = { 403: 'the org is outside the caller’s subtree', 404: 'no such org' };
+const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
 export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
   /** Problems of an org (or its subtree), optionally of one status. */
@@ -27,7 +64,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     return query.orderBy('org_id').orderBy('recorded_at').orderBy('problem_id');
   };
 
-  app.get('/campaigns/:id/orgs/:orgId/problems', { schema: { tags: ['ledger'], params: CampaignOrgParams, querystring: ProblemsQuery } }, async (request) => {
+  app.get('/campaigns/:id/orgs/:orgId/problems', { schema: { tags: ['ledger'], params: CampaignOrgParams, querystring: ProblemsQuery, response: responses({ 200: ok(PageOf(Problem), 'A page of the ledger (问题清单)') }, PAGED) } }, async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const offset = offsetFromCursor(request.query.cursor);
     const rows = await problems(request.params.id, request.params.orgId, path, request.query).limit(request.query.limit + 1).offset(offset).execute();
@@ -36,7 +73,15 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get(
     '/campaigns/:id/orgs/:orgId/problems.csv',
-    { schema: { tags: ['ledger'], summary: 'The problem list and its results (问题清单 → 成效清单) as CSV, UTF-8 with BOM', params: CampaignOrgParams, querystring: ProblemsQuery.omit({ limit: true, cursor: true }) } },
+    {
+    schema: {
+      tags: ['ledger'],
+      summary: 'The problem list and its results (问题清单 → 成效清单) as CSV, UTF-8 with BOM',
+      params: CampaignOrgParams,
+       querystring: ProblemsQuery.omit({ limit: true, cursor: true }),
+      response: responses({ 200: okAs('text/csv', 'The list, UTF-8 with a BOM, as an attachment') }, READ),
+    },
+  },
     async (request, reply) => {
       const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
       const rows = await problems(request.params.id, request.params.orgId, path, { ...request.query, limit: 0 }).execute();
@@ -47,7 +92,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     },
   );
 
-  app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree', params: CampaignOrgParams, querystring: Page } }, async (request) => {
+  app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree', params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Overdue), 'A page of red items still planned or in progress, earliest deadline first') }, PAGED) } }, async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const offset = offsetFromCursor(request.query.cursor);
     const rows = await db
@@ -66,7 +111,14 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     return page(rows, request.query.limit, offset);
   });
 
-  app.get('/campaigns/:id/orgs/:orgId/disclosures', { schema: { tags: ['ledger'], summary: 'What the org disclosed (公示), by date', params: CampaignOrgParams } }, async (request) => {
+  app.get('/campaigns/:id/orgs/:orgId/disclosures', {
+      schema: {
+        tags: ['ledger'],
+        summary: 'What the org disclosed (公示), by date',
+        params: CampaignOrgParams,
+        response: responses({ 200: ok(z.object({ dates: z.array(z.object({ date: z.string(), count: z.number().int(), items: z.array(Disclosed) })) }), 'The disclosed items by date of disclosure') }, READ),
+      },
+    }, async (request) => {
     await requireOrgAccess(db, request, request.params.orgId, 'read');
     const rows = await db
       .selectFrom('rm_problems')
@@ -84,7 +136,14 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get(
     '/campaigns/:id/projects/:orgId/:projectId',
-    { schema: { tags: ['ledger'], summary: 'A special rectification project: progress, overdue items, participants', params: CampaignOrgParams.extend({ projectId: ItemId }) } },
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'A special rectification project: progress, overdue items, participants',
+        params: CampaignOrgParams.extend({ projectId: ItemId }),
+        response: responses({ 200: ok(Project, 'The project, its figures and each participant’s') }, { ...READ, 404: 'no such org, or no such project led by it' }),
+      },
+    },
     async (request) => {
       await requireOrgAccess(db, request, request.params.orgId, 'read');
       const ref = `${request.params.orgId}/${request.params.projectId}`;
@@ -109,8 +168,8 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     },
   );
 
-  const simpleList = (path: string, table: 'rm_democratic_life_meetings' | 'rm_study_sessions' | 'rm_research_topics', order: 'date' | 'topic_id') =>
-    app.get(`/campaigns/:id/orgs/:orgId/${path}`, { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page } }, async (request) => {
+  const simpleList = (path: keyof typeof Listed, table: 'rm_democratic_life_meetings' | 'rm_study_sessions' | 'rm_research_topics', order: 'date' | 'topic_id') =>
+    app.get(`/campaigns/:id/orgs/:orgId/${path}`, { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Listed[path]), `A page of the org’s ${path.replace(/-/g, ' ')}`) }, PAGED) } }, async (request) => {
       await requireOrgAccess(db, request, request.params.orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
       const rows = await db

@@ -34,6 +34,7 @@ import * as messages from '../../workflows/messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest } from '../idempotency.js';
+import { IDEMPOTENCY_KEY_REUSED, ok, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
@@ -50,37 +51,55 @@ interface Action {
   fromPath?: string[];
   /** Fields the API fills from the caller. */
   fromCaller?: (p: Principal) => Record<string, unknown>;
+  /** The workflow's answer (the update's result type in workflows/messages.ts), loose: a workflow may add to it. */
+  answer: z.ZodObject;
+  /** Rules of this action the workflow refuses with 422, beyond the shared ones (dates within the campaign, not in the future). */
+  rules?: string;
+  /** What makes a 409 for this action, beyond the shared ones. */
+  clashes?: string;
 }
+
+const ItemAnswer = z.looseObject({ problemId: z.string(), status: z.string() });
 
 const withoutBy = <S extends z.ZodObject>(s: S) => s.omit({ by: true } as never) as unknown as z.ZodObject;
 const optionalId = (s: z.ZodObject, field: string) => s.extend({ [field]: ItemId.optional() });
 const verifier = (p: Principal) => ({ verifierRole: p.role, verifierOrgId: p.orgId });
 
 const ACTIONS: Action[] = [
-  { path: 'mobilisation', summary: 'Record the mobilisation meeting (动员部署); the campaign then cascades to the children', update: messages.mobiliseUpdate, body: withoutBy(MobiliseCommand), access: 'act' },
-  { path: 'study-sessions', summary: 'Record a study session', update: messages.recordStudySessionUpdate, body: optionalId(withoutBy(StudySessionCommand), 'sessionId'), access: 'act', idField: 'sessionId' },
-  { path: 'topics', summary: 'Propose a research topic (near-duplicates are flagged)', update: messages.proposeTopicUpdate, body: optionalId(withoutBy(ProposeTopicCommand), 'topicId'), access: 'act', idField: 'topicId' },
-  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): the org’s secretary or an inspector approves it, or returns it with a reason', update: messages.vetTopicUpdate, body: withoutBy(VetTopicCommand).omit({ topicId: true }), access: 'vet', fromPath: ['topicId'] },
-  { path: 'reports', summary: 'Submit a research report against an approved topic', update: messages.submitReportUpdate, body: optionalId(withoutBy(SubmitReportCommand), 'reportId'), access: 'act', idField: 'reportId' },
-  { path: 'problems', summary: 'Record a problem in the ledger', update: messages.recordProblemUpdate, body: optionalId(withoutBy(RecordProblemCommand), 'problemId'), access: 'act', idField: 'problemId' },
-  { path: 'problems/:problemId/plan', summary: 'Plan a rectification: owner, measures, deadline', update: messages.planRectificationUpdate, body: withoutBy(PlanRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
-  { path: 'problems/:problemId/start', summary: 'Start the rectification', update: messages.startRectificationUpdate, body: withoutBy(StartRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
-  { path: 'problems/:problemId/rectification', summary: 'Submit the rectification with evidence', update: messages.submitRectificationUpdate, body: withoutBy(SubmitRectificationCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
+  { path: 'mobilisation', summary: 'Record the mobilisation meeting (动员部署); the campaign then cascades to the children', update: messages.mobiliseUpdate, body: withoutBy(MobiliseCommand), answer: z.looseObject({ date: z.string(), attendance: z.number() }), clashes: 'the mobilisation is already recorded', access: 'act' },
+  { path: 'study-sessions', summary: 'Record a study session', update: messages.recordStudySessionUpdate, body: optionalId(withoutBy(StudySessionCommand), 'sessionId'), answer: z.looseObject({ sessionId: z.string(), counted: z.boolean(), reason: z.string().nullable(), daysCounted: z.number(), minDays: z.number() }), access: 'act', idField: 'sessionId' },
+  { path: 'topics', summary: 'Propose a research topic (near-duplicates are flagged)', update: messages.proposeTopicUpdate, body: optionalId(withoutBy(ProposeTopicCommand), 'topicId'), answer: z.looseObject({ topicId: z.string(), status: z.string(), similarTo: z.array(z.string()).describe('near-duplicate topics of the org') }), clashes: 'the topic exists and was not returned', access: 'act', idField: 'topicId' },
+  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): the org’s secretary or an inspector approves it, or returns it with a reason', update: messages.vetTopicUpdate, body: withoutBy(VetTopicCommand).omit({ topicId: true }), answer: z.looseObject({ topicId: z.string(), status: z.string() }), rules: 'a returned topic needs a `reason`', clashes: 'the topic is not awaiting vetting', access: 'vet', fromPath: ['topicId'] },
+  { path: 'reports', summary: 'Submit a research report against an approved topic', update: messages.submitReportUpdate, body: optionalId(withoutBy(SubmitReportCommand), 'reportId'), answer: z.looseObject({ reportId: z.string(), topicReports: z.number() }), clashes: 'the topic is not approved', access: 'act', idField: 'reportId' },
+  { path: 'problems', summary: 'Record a problem in the ledger', update: messages.recordProblemUpdate, body: optionalId(withoutBy(RecordProblemCommand), 'problemId'), answer: ItemAnswer, rules: 'an immediate item (立行立改) is done within `rules.immediateDays`', clashes: 'the problem already exists', access: 'act', idField: 'problemId' },
+  { path: 'problems/:problemId/plan', summary: 'Plan a rectification: owner, measures, deadline', update: messages.planRectificationUpdate, body: withoutBy(PlanRectificationCommand).omit({ problemId: true }), answer: ItemAnswer.extend({ deadline: z.string() }), rules: 'the deadline has already passed; an immediate item’s deadline is within `rules.immediateDays`', clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
+  { path: 'problems/:problemId/start', summary: 'Start the rectification', update: messages.startRectificationUpdate, body: withoutBy(StartRectificationCommand).omit({ problemId: true }), answer: ItemAnswer, clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
+  { path: 'problems/:problemId/rectification', summary: 'Submit the rectification with evidence', update: messages.submitRectificationUpdate, body: withoutBy(SubmitRectificationCommand).omit({ problemId: true }), answer: ItemAnswer, clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
   {
     path: 'problems/:problemId/verification',
     summary: 'Verify (销号) or return a rectification; by an inspector or an organiser above the org',
     update: messages.verifyRectificationUpdate,
     body: withoutBy(VerifyRectificationCommand).omit({ problemId: true, verifierRole: true, verifierOrgId: true } as never) as unknown as z.ZodObject,
+    answer: ItemAnswer,
+    rules: 'a returned rectification needs a `reason`',
+    clashes: 'the item is not awaiting verification',
     access: 'supervise',
     fromPath: ['problemId'],
     fromCaller: verifier,
   },
-  { path: 'problems/:problemId/extension', summary: 'Extend a deadline, once, with a reason', update: messages.extendDeadlineUpdate, body: withoutBy(ExtendDeadlineCommand).omit({ problemId: true }), access: 'act', fromPath: ['problemId'] },
-  { path: 'review/conclusion', summary: 'Conclude the problem review: the problem list is complete', update: messages.concludeReviewUpdate, body: withoutBy(ConcludeReviewCommand), access: 'act' },
-  { path: 'disclosures', summary: 'Publicly disclose (公示) closed items', update: messages.discloseProblemsUpdate, body: withoutBy(DiscloseProblemsCommand), access: 'act' },
-  { path: 'democratic-life-meetings', summary: 'Record a democratic life meeting; its problems enter the ledger', update: messages.democraticLifeMeetingUpdate, body: withoutBy(DemocraticLifeMeetingCommand), access: 'act' },
-  { path: 'projects', summary: 'Create a special rectification project (专项整治)', update: messages.createProjectUpdate, body: withoutBy(CreateProjectCommand), access: 'act' },
+  { path: 'problems/:problemId/extension', summary: 'Extend a deadline, once, with a reason', update: messages.extendDeadlineUpdate, body: withoutBy(ExtendDeadlineCommand).omit({ problemId: true }), answer: z.looseObject({ problemId: z.string(), deadline: z.string() }), rules: 'the new deadline is after the current one and has not passed', clashes: 'the deadline was already extended once', access: 'act', fromPath: ['problemId'] },
+  { path: 'review/conclusion', summary: 'Conclude the problem review: the problem list is complete', update: messages.concludeReviewUpdate, body: withoutBy(ConcludeReviewCommand), answer: z.looseObject({ problems: z.number() }), access: 'act' },
+  { path: 'disclosures', summary: 'Publicly disclose (公示) closed items', update: messages.discloseProblemsUpdate, body: withoutBy(DiscloseProblemsCommand), answer: z.looseObject({ disclosed: z.number() }), clashes: 'an item named is not closed', access: 'act' },
+  { path: 'democratic-life-meetings', summary: 'Record a democratic life meeting; its problems enter the ledger', update: messages.democraticLifeMeetingUpdate, body: withoutBy(DemocraticLifeMeetingCommand), answer: z.looseObject({ meetingId: z.string(), problemsFound: z.number() }), clashes: 'a problem named is already in the ledger', access: 'act' },
+  { path: 'projects', summary: 'Create a special rectification project (专项整治)', update: messages.createProjectUpdate, body: withoutBy(CreateProjectCommand), answer: z.looseObject({ projectId: z.string() }), clashes: 'the project already exists', access: 'act' },
 ];
+
+/** Who may, by access mode (api/auth.ts `requireOrgAccess`). */
+const FORBIDDEN: Record<Access, string> = {
+  act: 'only the org’s own secretary or organiser, or an organiser above it, acts for the org',
+  supervise: 'only an inspector or an organiser above the org verifies, and never whoever rectified the item',
+  vet: 'only the org’s secretary, organiser or inspector, or an organiser or inspector above it, vets its topics',
+};
 
 export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   for (const action of ACTIONS) {
@@ -94,6 +113,17 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
           params,
           body: action.body,
           headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+          response: responses(
+            { 200: ok(action.answer, 'What the workflow recorded (a retry under the same Idempotency-Key gets the first answer again)') },
+            {
+              body: { limit: '1 MiB' },
+              temporal: true,
+              403: FORBIDDEN[action.access],
+              404: `no such campaign or org${action.fromPath?.length ? `, or no ${action.fromPath.map((f) => f.replace(/Id$/, '')).join(' or ')} with this id in the org` : ''}`,
+              409: `the campaign is over for the org, the cascade has not reached it yet, or the step is not open yet (before the mobilisation; the phase before it not done, in sequential mode)${action.clashes ? `; ${action.clashes}` : ''}`,
+              422: `a date before the campaign starts, after it ends or in the future${action.rules ? `; ${action.rules}` : ''}; or ${IDEMPOTENCY_KEY_REUSED}`,
+            },
+          ),
         },
       },
       async (request: FastifyRequest<{ Params: Record<string, string>; Body: Record<string, unknown>; Headers: { 'idempotency-key'?: string } }>) => {

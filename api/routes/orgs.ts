@@ -5,11 +5,14 @@
  * removed. The import says what it changed; the same tree again changes nothing; moving
  * or removing orgs that a running campaign covers is refused with the list of them.
  */
+import type { FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Level } from '../../domain/levels.js';
-import { jsonTreeTooLarge, ORG_ID, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
+import { Level, LEVELS } from '../../domain/levels.js';
+import { jsonTreeTooLarge, MAX_IMPORT_ORGS, ORG_ID, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
+import { NON_BLANK, ok, responses } from '../openapi.js';
 import { forbidden, notFound, ProblemError } from '../problem.js';
 import { importOrgTree, invalidTree, listChildren, listSubtree, readOrg } from '../repos/orgs.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
@@ -37,6 +40,41 @@ const ImportResult = z.object({
   unchanged: z.number().int(),
 });
 
+/**
+ * The import's JSON tree as the document states it: what `validateOrgTree` accepts, not
+ * the looser `OrgTreeJson` the handler parses with (which lets every error through to be
+ * reported at once, with its path, as a 422). Documentation only: the route validates its
+ * body itself (see `passBodyThrough`). Registered under an id because it is recursive.
+ */
+const ImportedOrg: z.ZodType = z
+  .lazy(() =>
+    z
+      .object({
+        id: z.string().regex(ORG_ID).describe('letters, digits and _.-, starting with a letter or digit, at most 64; unique in the tree'),
+        level: z.enum(LEVELS).describe(`${LEVELS.join(' > ')}: a child is at a lower level than its parent`),
+        kind: z.string().max(40).optional().describe('at most 40 characters once trimmed'),
+        name: z.string().min(1).max(200).regex(new RegExp(NON_BLANK, 'u')).describe('at most 200 characters once trimmed'),
+        children: z.array(ImportedOrg).optional(),
+      })
+      .strict(),
+  )
+  .meta({ id: 'ImportedOrg', description: `One org and, nested, everything under it: at most ${MAX_IMPORT_ORGS} orgs and 16 levels deep (refused before it is read otherwise).` });
+
+const ImportCsv = z
+  .string()
+  .describe(
+    'UTF-8 (a BOM is allowed; `charset` other than utf-8 is a 415), a header `id,parentId,level,kind,name` and one org a row; exactly one row has no parentId (the root). ' +
+      'Fields as in the JSON form; a quoted field may hold commas and doubled quotes.',
+  );
+
+/**
+ * Fastify validates a body declared per media type with the route's validator; the import
+ * validates its own (every error at once, as a 422 with CSV rows or JSON paths, and a deep
+ * tree refused before anything recurses into it), so the declared schemas only document it.
+ */
+const passBodyThrough: FastifySchemaCompiler<unknown> = (route) =>
+  route.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+
 const ChildrenQuery = Page.strict();
 const SubtreeQuery = Page.extend({ level: Level.optional() }).strict();
 
@@ -46,13 +84,24 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
     '/orgs/import',
     {
       bodyLimit: 32 * 1024 * 1024,
+      validatorCompiler: passBodyThrough,
       schema: {
         tags: ['orgs'],
         summary: 'Import the whole tree under a root',
         description:
           'application/json: `{ id, level, kind?, name, children?: [...] }`; or text/csv (UTF-8) with header `id,parentId,level,kind,name`. ' +
           'Every error is reported at once (422) with its CSV row or JSON path. Admin, or an organiser of the root (when it exists) or above.',
-        response: { 200: ImportResult },
+        body: { content: { 'application/json': { schema: ImportedOrg }, 'text/csv': { schema: ImportCsv } } },
+        response: responses(
+          { 200: ok(ImportResult, 'What the import changed; the same tree again changes nothing') },
+          {
+            body: { limit: '32 MiB' },
+            403: 'only an admin, or an organiser of the tree’s root (when it is already in the directory) or above, imports a tree, and it moves no org from outside the caller’s subtree',
+            404: 'an org named in the access check was removed meanwhile',
+            409: 'moving, re-levelling or removing an org under a running or closing campaign (`errors` lists them)',
+            422: 'the tree breaks a rule: an invalid or repeated id, an unknown level, a child not below its parent’s level, not exactly one root, a parent not in the import, a name or kind too long, too deep or too many orgs (`errors` names every one, by CSV row or JSON path)',
+          },
+        ),
       },
     },
     async (request) => {
@@ -71,7 +120,10 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
     },
   );
 
-  app.get('/orgs/:id', { schema: { tags: ['orgs'], params: OrgParams, response: { 200: Org.extend({ childCount: z.number().int(), subtreeSize: z.number().int() }) } } }, async (request) => {
+  const read = (success: Parameters<typeof responses>[0], badRequest?: string) =>
+    responses(success, { badRequest, 403: 'the org is outside the caller’s subtree', 404: 'no org has this id' });
+  const OrgWithCounts = Org.extend({ childCount: z.number().int(), subtreeSize: z.number().int() });
+  app.get('/orgs/:id', { schema: { tags: ['orgs'], params: OrgParams, response: read({ 200: ok(OrgWithCounts, 'The org, how many children it has and how many orgs its subtree holds (itself included)') }) } }, async (request) => {
     await requireOrgAccess(db, request, request.params.id, 'read');
     const org = await readOrg(db, request.params.id);
     // An import may have removed it since the access check.
@@ -79,7 +131,8 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
     return org;
   });
 
-  app.get('/orgs/:id/children', { schema: { tags: ['orgs'], summary: 'Children in sibling order', params: OrgParams, querystring: ChildrenQuery, response: { 200: OrgPage } } }, async (request) => {
+  const pageRead = read({ 200: ok(OrgPage, 'A page of orgs') }, 'A `cursor` not given out by this API.');
+  app.get('/orgs/:id/children', { schema: { tags: ['orgs'], summary: 'Children in sibling order', params: OrgParams, querystring: ChildrenQuery, response: pageRead } }, async (request) => {
     await requireOrgAccess(db, request, request.params.id, 'read');
     const { limit, cursor } = request.query;
     const rows = await listChildren(db, request.params.id, keyFromCursor(cursor, z.tuple([z.number().int().min(0).max(2_147_483_647), z.string()])), limit + 1);
@@ -89,7 +142,7 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get(
     '/orgs/:id/subtree',
-    { schema: { tags: ['orgs'], summary: 'The org and everything under it, in path order (a parent before its children)', params: OrgParams, querystring: SubtreeQuery, response: { 200: OrgPage } } },
+    { schema: { tags: ['orgs'], summary: 'The org and everything under it, in path order (a parent before its children)', params: OrgParams, querystring: SubtreeQuery, response: pageRead } },
     async (request) => {
       const { path } = await requireOrgAccess(db, request, request.params.id, 'read');
       const { limit, cursor, level } = request.query;

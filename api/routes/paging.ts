@@ -1,10 +1,21 @@
 import { ProblemError } from '../problem.js';
 import { z } from 'zod';
 
-/** `?limit=&cursor=`: at most 1,000 rows a page; the cursor is opaque to callers. */
+/**
+ * `?limit=&cursor=`: at most 1,000 rows a page; the cursor is opaque to callers. Every
+ * cursor this API writes is base64url ({@link encodeCursor}), so the schema says so: a
+ * client (or a fuzzer) reading the document knows a cursor is not free text, and one with
+ * other characters is refused by the schema, 400 naming `querystring.cursor`, as a
+ * tampered one is by the route.
+ */
 export const Page = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(500).optional(),
+  cursor: z
+    .string()
+    .max(500)
+    .regex(/^[A-Za-z0-9_-]*$/, 'not a cursor this API gave out')
+    .optional()
+    .describe('Opaque: the `nextCursor` of the page before, exactly as this API gave it out (base64url). Any other value is refused (400).'),
 });
 
 /** Wraps a cursor value so callers treat it as opaque. */

@@ -19,6 +19,7 @@ import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { rateLimit } from '../rate-limit.js';
+import { IDEMPOTENCY_KEY_REUSED, ok, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -47,6 +48,34 @@ const ListQuery = Page.extend({ state: MessageState.optional(), flagged: z.enum(
 const TriageBody = z.object({ toOrgId: z.string().min(1).max(64) }).strict();
 const RoutesBody = z.object({ routes: PublicMessageRoutes }).strict();
 
+const Message = z.looseObject({
+  message_id: z.string(),
+  category: z.string(),
+  area: z.string(),
+  text: z.string(),
+  contact: z.string().nullable(),
+  state: MessageState,
+  org_id: z.string().nullable().describe('the org it was routed to'),
+  problem_id: z.string().nullable(),
+  received_at: Timestamp,
+  deadline: Timestamp,
+  routed_at: Timestamp.nullable(),
+  flagged_at: Timestamp.nullable(),
+  resolved_at: Timestamp.nullable(),
+});
+const MessageFigures = z.object({
+  received: z.number().int(),
+  routed: z.number().int(),
+  routedSameDay: z.number().int(),
+  awaitingTriage: z.number().int(),
+  flagged: z.number().int(),
+  inRectification: z.number().int(),
+  resolved: z.number().int(),
+});
+const Route = z.object({ category: z.string().optional(), area: z.string().optional(), orgId: z.string() });
+const OFFICE_ACT_403 = 'only an admin or an organiser over the campaign’s root org';
+const RATE_LIMITED = 'Too many requests from this address';
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
@@ -67,7 +96,18 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         params: CampaignParams,
         body: PublicMessageSubmission,
         headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional() }),
-        response: { 201: Submitted },
+        response: responses(
+          { 201: ok(Submitted, 'Received: keep the tracking code (a replay under the same Idempotency-Key gets the same code, with `Idempotent-Replayed: true`)') },
+          {
+            public: true,
+            body: { limit: `${SUBMIT_BODY_LIMIT / 1024} KiB` },
+            temporal: true,
+            404: 'no such campaign',
+            409: 'the campaign is not running',
+            422: IDEMPOTENCY_KEY_REUSED,
+            429: `${RATE_LIMITED}: a burst of 5, then one a minute`,
+          },
+        ),
       },
     },
     async (request, reply) => {
@@ -114,7 +154,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         security: [],
         // No longer than the longest id any route takes (an escalation id, 300): a code is 24 characters.
         params: CampaignParams.extend({ code: z.string().max(300) }),
-        response: { 200: Tracked },
+        response: responses({ 200: ok(Tracked, 'The message’s status and dates, nothing else') }, { public: true, 404: 'no message has this tracking code in this campaign (the same answer for any code that finds nothing)', 429: `${RATE_LIMITED}: a burst of 30, then one every 2 s` }),
       },
     },
     async (request) => {
@@ -148,6 +188,10 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         summary: 'Public messages routed into the org’s subtree (the campaign office: every message) and their figures',
         params: CampaignOrgParams,
         querystring: ListQuery,
+        response: responses(
+          { 200: ok(z.object({ figures: MessageFigures, items: z.array(Message), nextCursor: z.string().nullable() }), 'The figures over the subtree and a page of its messages') },
+          { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org or campaign' },
+        ),
       },
     },
     async (request) => {
@@ -191,6 +235,17 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         summary: 'The campaign office routes a message no rule routed to the responsible org (triage)',
         params: CampaignOrgParams.extend({ messageId: z.string().regex(/^[0-9a-f]{16}$/, 'a message id as given out') }),
         body: TriageBody,
+        response: responses(
+          { 200: ok(z.looseObject({ messageId: z.string(), toOrgId: z.string(), sameDay: z.boolean() }), 'Routed: the message is an item in that org’s ledger') },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: 'only the org’s own secretary or organiser, or an organiser above it, acts for the org',
+            404: 'no such org, campaign or message',
+            409: 'the org is not the campaign office (its root), or the message is already routed',
+            422: '`toOrgId` is not in the directory or outside the campaign',
+          },
+        ),
       },
     },
     async (request) => {
@@ -215,6 +270,10 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         summary: 'Set the campaign’s routing rules for public messages (replaces the list); the most specific matching rule wins',
         params: CampaignParams,
         body: RoutesBody,
+        response: responses(
+          { 200: ok(RoutesBody, 'The rules, as set') },
+          { body: { limit: '1 MiB' }, 403: OFFICE_ACT_403, 404: 'no such campaign', 422: 'an `orgId` not in the directory or outside the campaign (`errors` names `body.routes.N.orgId`)' },
+        ),
       },
     },
     async (request) => {
@@ -241,7 +300,17 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
 
   app.get(
     '/campaigns/:id/public-message-routes',
-    { schema: { tags: ['public messages'], summary: 'The campaign’s routing rules for public messages', params: CampaignParams } },
+    {
+      schema: {
+        tags: ['public messages'],
+        summary: 'The campaign’s routing rules for public messages',
+        params: CampaignParams,
+        response: responses(
+          { 200: ok(z.object({ routes: z.array(Route.extend({ setBy: z.string(), setAt: z.string().nullable() })) }), 'The rules in order, with who set them and when') },
+          { 403: 'the campaign’s root org is outside the caller’s subtree', 404: 'no such campaign' },
+        ),
+      },
+    },
     async (request) => {
       const campaign = await loadCampaign(db, request.params.id);
       await requireOrgAccess(db, request, campaign.root_org_id, 'read');

@@ -19,6 +19,7 @@ import type { CompiledReport } from '../../activities/reports.js';
 import { principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { forbidden, notFound } from '../problem.js';
+import { ok, okAs, PageOf, responses } from '../openapi.js';
 import { CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -29,6 +30,11 @@ const CompileBody = z.object({ kind: ReportKind }).strict();
 
 /** How long POST waits for the compilation before answering 202 with the workflow id instead. */
 const COMPILE_WAIT_MS = 20_000;
+
+const Listed = z.object({ reportId: z.string(), kind: ReportKind, periodFrom: z.string(), periodTo: z.string(), createdAt: z.string(), workflowId: z.string(), page: z.string().describe('the report as an HTML page') });
+const Report = Listed.omit({ page: true }).extend({ figures: z.looseObject({}).describe('rectification by level and in total, the period’s problems, overdue items and lagging orgs, escalations; the fortnightly report adds the guidance groups') });
+const Compiled = z.looseObject({ reportId: z.string(), kind: ReportKind, periodFrom: z.string(), periodTo: z.string(), workflowId: z.string(), page: z.string() });
+const READ_403 = 'only the campaign office (a token of the root org or above, or an admin) reads the reports, and a guidance group’s inspector the fortnightly ones';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
@@ -50,7 +56,15 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
 
   app.get(
     '/campaigns/:id/reports',
-    { schema: { tags: ['reports'], summary: 'The reports (例会) of a campaign, newest first; a guidance group’s inspector sees the fortnightly ones', params: CampaignParams, querystring: ListQuery } },
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The reports (例会) of a campaign, newest first; a guidance group’s inspector sees the fortnightly ones',
+        params: CampaignParams,
+        querystring: ListQuery,
+        response: responses({ 200: ok(PageOf(Listed), 'A page of reports, newest first') }, { badRequest: 'A `cursor` not given out by this API.', 403: READ_403, 404: 'no such campaign' }),
+      },
+    },
     async (request) => {
       const { id } = request.params;
       const { reader: r } = await reader(request, id);
@@ -78,7 +92,14 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
 
   app.get(
     '/campaigns/:id/reports/:reportId',
-    { schema: { tags: ['reports'], summary: 'One report with all its figures, as JSON', params: ReportParams } },
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'One report with all its figures, as JSON',
+        params: ReportParams,
+        response: responses({ 200: ok(Report, 'The report') }, { 403: READ_403, 404: 'no such campaign, or no such report of it' }),
+      },
+    },
     async (request) => {
       const { reader: r } = await reader(request, request.params.id);
       const row = await loadReport(db, request.params.id, request.params.reportId);
@@ -89,7 +110,14 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
 
   app.get(
     '/campaigns/:id/reports/:reportId/page',
-    { schema: { tags: ['reports'], summary: 'One report as a self-contained HTML page: a chart of rectification by level, the tables, the lists', params: ReportParams } },
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'One report as a self-contained HTML page: a chart of rectification by level, the tables, the lists',
+        params: ReportParams,
+        response: responses({ 200: okAs('text/html', 'The page: no script, nothing fetched') }, { 403: READ_403, 404: 'no such campaign, or no such report of it' }),
+      },
+    },
     async (request, reply) => {
       const { reader: r } = await reader(request, request.params.id);
       const row = await loadReport(db, request.params.id, request.params.reportId);
@@ -109,6 +137,14 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
         summary: 'Compile a report now, for the period since the last one of its kind: 201 with it, or 202 with its workflow id if it takes longer than 20 s',
         params: CampaignParams,
         body: CompileBody,
+        response: responses(
+          {
+            201: ok(Compiled, 'Compiled: the report, for the period since the last one of its kind'),
+            200: ok(Compiled, 'The report this same moment’s run had already stored'),
+            202: ok(z.object({ workflowId: z.string(), periodTo: z.string() }), 'Still compiling after 20 s: the report will be listed under this period end'),
+          },
+          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser over the campaign’s root org compiles a report', 404: 'no such campaign' },
+        ),
       },
     },
     async (request, reply) => {

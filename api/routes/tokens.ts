@@ -11,13 +11,14 @@ import { subtreePattern } from '../../domain/org-tree.js';
 import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, requireRole, Role, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
+import { IDEMPOTENCY_KEY_REUSED, noContent, ok, PageOf, responses } from '../openapi.js';
 import { forbidden, notFound } from '../problem.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
 const IssueBody = z
   .object({
     role: Role,
-    orgId: z.string().min(1).max(64).optional(),
+    orgId: z.string().min(1).max(64).optional().describe('the org the token acts for: required for every role but admin, absent for admin'),
     label: z.string().trim().min(1).max(120),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   })
@@ -25,7 +26,15 @@ const IssueBody = z
   .superRefine((body, ctx) => {
     if (body.role === 'admin' && body.orgId !== undefined) ctx.addIssue({ code: 'custom', path: ['orgId'], message: 'an admin token belongs to no org' });
     if (body.role !== 'admin' && body.orgId === undefined) ctx.addIssue({ code: 'custom', path: ['orgId'], message: `a ${body.role} token needs an org` });
-  });
+  })
+  // The rule above, as JSON Schema says it: an admin token without orgId, every other role with one.
+  .meta({
+    description: 'An admin token belongs to no org (no `orgId`); every other role needs one (400 naming `body.orgId` otherwise).',
+    oneOf: [
+      { properties: { role: { enum: ['admin'] } }, not: { required: ['orgId'] } },
+      { properties: { role: { enum: Role.options.filter((r) => r !== 'admin') } }, required: ['orgId'] },
+    ],
+  } as never);
 
 const TokenView = z.object({
   id: z.string(),
@@ -55,7 +64,15 @@ export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
           'the kept answer is sealed under the key, which is stored only as a hash (api/idempotency.ts). A replayed answer carries `Idempotent-Replayed: true`.',
         body: IssueBody,
         headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional() }),
-        response: { 201: Issued },
+        response: responses(
+          { 201: ok(Issued, 'The token, shown this once (a replay under the same Idempotency-Key shows it again, with `Idempotent-Replayed: true`)') },
+          {
+            body: { limit: '1 MiB' },
+            403: 'an organiser hands out organiser, secretary and inspector tokens within its subtree; other roles and admins only an admin (secretaries, inspectors and operators issue none)',
+            404: 'the org `orgId` does not exist',
+            422: IDEMPOTENCY_KEY_REUSED,
+          },
+        ),
       },
     },
     async (request, reply) => {
@@ -79,7 +96,17 @@ export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get(
     '/tokens',
-    { schema: { tags: ['tokens'], summary: 'Tokens the caller could have issued, without their secrets, newest id order', querystring: ListQuery, response: { 200: z.object({ items: z.array(TokenView), nextCursor: z.string().nullable() }) } } },
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Tokens the caller could have issued, without their secrets, newest id order',
+         querystring: ListQuery,
+        response: responses(
+          { 200: ok(PageOf(TokenView), 'A page of tokens, without their secrets') },
+          { badRequest: 'A `cursor` not given out by this API.', 403: 'only an admin or an organiser lists tokens, an organiser those of orgs in its subtree', 404: 'the org `orgId` does not exist' },
+        ),
+      },
+    },
     async (request) => {
       const caller = requireRole(request, ['organiser']);
       const { orgId, limit, cursor } = request.query;
@@ -91,7 +118,11 @@ export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
     },
   );
 
-  app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams } }, async (request, reply) => {
+  const revoked = responses(
+    { 204: noContent('Revoked (or already revoked)') },
+    { 403: 'an organiser revokes only the organiser, secretary and inspector tokens of its subtree', 404: 'no token has this id' },
+  );
+  app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } }, async (request, reply) => {
     const caller = requireRole(request, ['organiser']);
     const row = await db.selectFrom('api_tokens').select(['id', 'role', 'org_id']).where('id', '=', request.params.id).executeTakeFirst();
     if (!row) throw notFound(`token ${request.params.id}`);
