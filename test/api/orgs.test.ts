@@ -227,18 +227,19 @@ describe('reading', () => {
   test('a branch secretary reads its own branch only; a district organiser its subtree, not its neighbour', async () => {
     const secretary = bearer(await issueToken(f.app, { role: 'secretary', orgId: 'tj-d1-u1-b1' }));
     expect((await get('/orgs/tj-d1-u1-b1', secretary)).statusCode).toBe(200);
-    expect(expectProblem(await get('/orgs/tj-d1-u1-b2', secretary), 403).detail).toMatch(/tj-d1-u1-b2/);
-    expectProblem(await get('/orgs/tj-d1-u1', secretary), 403);
-    expectProblem(await get('/orgs/tj-d1-u1/children', secretary), 403);
-    expectProblem(await get('/orgs/tj/subtree', secretary), 403);
-    expectProblem(await get('/orgs/nope', secretary), 404);
+    // Outside its subtree is answered exactly as an org that does not exist (test/api/edges.test.ts).
+    expect(expectProblem(await get('/orgs/tj-d1-u1-b2', secretary), 404).detail).toBe('org tj-d1-u1-b2 does not exist or is outside what you may see');
+    expectProblem(await get('/orgs/tj-d1-u1', secretary), 404);
+    expectProblem(await get('/orgs/tj-d1-u1/children', secretary), 404);
+    expectProblem(await get('/orgs/tj/subtree', secretary), 404);
+    expect(expectProblem(await get('/orgs/nope', secretary), 404).detail).toBe('org nope does not exist or is outside what you may see');
 
     const organiser = bearer(await issueToken(f.app, { role: 'organiser', orgId: 'tj-d1' }));
     expect((await get('/orgs/tj-d1-u2-b3', organiser)).statusCode).toBe(200);
     expect((await get('/orgs/tj-d1/subtree?limit=1000', organiser)).json().items).toHaveLength(13);
-    expectProblem(await get('/orgs/tj-d2', organiser), 403);
-    expectProblem(await get('/orgs/tj-d2/children', organiser), 403);
-    expectProblem(await get('/orgs/tj', organiser), 403);
+    expectProblem(await get('/orgs/tj-d2', organiser), 404);
+    expectProblem(await get('/orgs/tj-d2/children', organiser), 404);
+    expectProblem(await get('/orgs/tj', organiser), 404);
   });
 
   test('who may import: an admin; an organiser of the root or above; nobody else', async () => {
@@ -248,8 +249,9 @@ describe('reading', () => {
     expect((await postCsv(csvOf(d1Tree), organiser)).json()).toEqual({ root: 'tj-d1', created: 0, updated: 0, moved: 0, removed: 0, unchanged: 13 });
     expect((await get('/orgs/tj-d1')).json()).toMatchObject({ parent_id: 'tj', path: '/tj/tj-d1/' });
     const d2Tree = small.filter((o) => o.id === 'tj-d2' || o.id.startsWith('tj-d2-')).map((o) => (o.id === 'tj-d2' ? { ...o, parentId: null } : o));
-    expectProblem(await postCsv(csvOf(d2Tree), organiser), 403);
-    expectProblem(await postCsv(csvOf([{ id: 'brand-new', parentId: null, level: 'city', kind: 'city', name: '新市' }]), organiser), 403);
+    // Another district's tree, or a new root: both answered as an org it cannot see.
+    expectProblem(await postCsv(csvOf(d2Tree), organiser), 404);
+    expectProblem(await postCsv(csvOf([{ id: 'brand-new', parentId: null, level: 'city', kind: 'city', name: '新市' }]), organiser), 404);
     for (const role of ['secretary', 'inspector', 'operator']) {
       expectProblem(await postCsv(csvOf(d1Tree), bearer(await issueToken(f.app, { role, orgId: 'tj' }))), 403);
     }
