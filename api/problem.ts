@@ -203,6 +203,9 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
  */
 export function sendFrameworkProblem(error: FastifyError, reply: FastifyReply) {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  // No hook runs for these, helmet's and the no-store one included; the two headers that matter
+  // for a small JSON answer echoing the URL are set here, as on the raw answers of answerClientError.
+  void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
   return sendProblem(reply, status, titleFor(status), error.message);
 }
 

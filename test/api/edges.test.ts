@@ -158,6 +158,10 @@ describe('headers', () => {
     expect((await f.app.inject({ method: 'GET', url: '/orgs/tj', headers: admin })).headers['cache-control']).toBe('no-store');
     const problem = await f.app.inject({ method: 'GET', url: '/orgs/tj' });
     expect(problem.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    // The router's own refusals, which run no hook, carry the two that matter for them.
+    for (const url of ['/orgs/tj%FF', `/orgs/${'a'.repeat(1001)}`]) {
+      expect((await f.app.inject({ method: 'GET', url, headers: admin })).headers, url).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    }
     // A tracking code's route: no-store whatever it answers.
     expect((await f.app.inject({ method: 'GET', url: '/campaigns/none/public-messages/track/ABCD-EFGH-JKMN' })).headers['cache-control']).toBe('no-store');
   });
