@@ -216,17 +216,17 @@ function titleFor(status: number): string {
   );
 }
 
-/** What Node's HTTP server refuses before Fastify sees a request, and how we say it. */
+/** What Node's HTTP server refuses itself, and how we say it. */
 const CLIENT_ERRORS: Record<string, [status: number, detail: string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time (its headers and body must arrive within the request timeout); send it again'],
   HPE_HEADER_OVERFLOW: [431, 'the request headers are too large'],
 };
 
 /**
- * Fastify's `clientErrorHandler`: what Node's HTTP server refuses before any route runs (a
- * request that did not arrive within the request timeout, headers too large, a request
- * that is not HTTP) is answered as problem+json on the raw socket, which is then closed,
- * instead of Fastify's plain JSON. A reset connection, or one already gone, gets nothing:
+ * Fastify's `clientErrorHandler`: what Node's HTTP server refuses itself, under any route
+ * (a request whose headers or body did not all arrive within the request timeout, headers
+ * too large, bytes that are not HTTP), is answered as problem+json on the raw socket, which
+ * is then closed, instead of Fastify's plain JSON. A reset connection, or one already gone, gets nothing:
  * nobody is there to read it. The answer is written only while no response of the
  * request in flight has started (as Node itself does), so it never corrupts one.
  */
