@@ -13,9 +13,11 @@
  * const app = await buildApp({ db, temporal: { client, taskQueue: 'campaign' }, adminToken });
  * await app.listen({ port: 3000 });
  */
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
+import FindMyWay from 'find-my-way';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type FastifyRequest, type RawServerDefault, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,7 +26,7 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { authenticate } from './auth.js';
 import { openapiTransform, openapiTransformObject } from './openapi.js';
-import { ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
+import { answerClientError, ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -49,7 +51,35 @@ export interface ApiDeps {
   db: Kysely<Database>;
   /** Always present: in an API started without Temporal, using its client throws a 503 problem. */
   temporal: TemporalDeps;
+  /** The API's clock in ms since the epoch (token expiry); `Date.now` unless a test sets one. */
+  now: () => number;
 }
+
+/**
+ * How long the HTTP server waits on a client, in ms. Without these a client that declares a
+ * body and stalls (a public-message POST declaring 100 bytes and sending 4, no token needed)
+ * held its connection, and a slot of the server, for as long as it liked.
+ *
+ * - `request` (default 30 s): the whole request, headers and body, must have arrived within
+ *   it, or the client gets a 408 problem and the connection closes. 30 s lets a phone on a
+ *   poor mobile network send a public message or an org action (a few KiB) many times over;
+ *   a CSV import near its 32 MiB limit needs about 9 Mbit/s to make it, so a deployment
+ *   importing huge trees over a slow link raises it (`API_REQUEST_TIMEOUT_SECONDS`). The
+ *   headers alone get the same time (Node's `headersTimeout`, which must not exceed it).
+ * - `idle` (default 120 s): a connection on which nothing moves at all for that long is
+ *   closed (Node's socket timeout), e.g. a client that stops reading our answer. It also
+ *   runs while a handler works, so it is well above what any route takes
+ *   (`API_IDLE_TIMEOUT_SECONDS`).
+ *
+ * Node checks the request timeout only every `connectionsCheckingInterval` (30 s by
+ * default, which would make a 30 s timeout fire anywhere up to 60 s); the check runs here
+ * every fifth of the timeout, at most every second.
+ */
+export interface HttpTimeouts {
+  request: number;
+  idle: number;
+}
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { request: 30_000, idle: 120_000 };
 
 /** What `buildApp` needs; everything but the database is optional. */
 export interface AppDeps {
@@ -62,6 +92,10 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** What `/readyz` runs; by default `select 1` and Temporal's `getSystemInfo`. */
   checks?: ReadinessChecks;
+  /** The clock (ms since the epoch) tokens expire by; `Date.now` by default. Tests move it to see a token expire. */
+  now?: () => number;
+  /** How long a client may take to send its request; see {@link HttpTimeouts}. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
@@ -83,10 +117,17 @@ const withoutTemporal: TemporalDeps = {
 
 /** A ready (not listening) API over the given database and, optionally, Temporal. */
 export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
-  const routeDeps: ApiDeps = { db: deps.db, temporal: deps.temporal ?? withoutTemporal };
+  const now = deps.now ?? Date.now;
+  const routeDeps: ApiDeps = { db: deps.db, temporal: deps.temporal ?? withoutTemporal, now };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
     logger: redacted(deps.logger ?? false),
     bodyLimit: 1024 * 1024,
+    requestTimeout: timeouts.request,
+    connectionTimeout: timeouts.idle,
+    http: { headersTimeout: timeouts.request, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.request / 5))) },
+    // What Node refuses before routing (408 request timeout, 431 headers too large, not HTTP) is problem+json too.
+    clientErrorHandler: answerClientError,
     // Escalation ids (up to 300 characters, `/` and `#` percent-encoded) are path parameters:
     // each route's schema limits its parameters, and names the one that is too long.
     routerOptions: { maxParamLength: 1000 },
@@ -97,7 +138,26 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerProblemHandling(app, deps.temporal?.client);
+  const methods = methodIndex();
+  // Before any route is registered (the docs' included): every route's methods, for the 405's Allow header.
+  app.addHook('onRoute', (route) => methods.add(route.method, route.url));
+  registerProblemHandling(app, deps.temporal?.client, methods.allowed);
+  await app.register(helmet, {
+    // helmet's default policy but upgrade-insecure-requests: the API is also served over plain
+    // HTTP (`npm start`, docker-compose), where that directive would send the browser to https
+    // for the docs' scripts and break them. default-src 'self' suits the Swagger UI at /docs
+    // (its scripts and styles are files of the same origin, its logo a data: image, which
+    // img-src allows) and the web console to be served at `/` with its own script files;
+    // style-src keeps 'unsafe-inline', which the Swagger UI and the report page need.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  // No answer that carries a token, a tracking code or a person's data may be stored by a
+  // browser or a proxy: every answer is `no-store` unless it says otherwise itself, which only
+  // the static files do (the docs' assets, and the console's later, via @fastify/static);
+  // those hold no secret and may be cached.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+  });
   app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, parseCsvBody);
   // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not stored as U+FFFD.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -138,12 +198,38 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     if (PUBLIC.has(path) || path.startsWith('/docs')) return;
     if (!request.routeOptions.url) return; // unknown route: the not-found handler answers
     if (PUBLIC_ROUTES.has(request.routeOptions.url)) return;
-    request.principal = await authenticate(deps.db, deps.adminToken, request);
+    request.principal = await authenticate(deps.db, deps.adminToken, request, now);
   });
   for (const routes of ROUTES) routes(app, routeDeps);
   healthRoutes(app, deps.checks ?? defaultChecks(deps.db, deps.temporal?.client));
   await app.ready();
   return app;
+}
+
+/**
+ * Which methods each route path takes, kept in a router of its own (find-my-way, the router
+ * inside Fastify, so a path matches here exactly as it matches there): Fastify answers a
+ * method a path does not take as "no route", and the not-found handler asks this index
+ * whether the path exists under other methods, to answer 405 with `Allow` instead.
+ */
+function methodIndex(): { add(method: string | string[], url: string): void; allowed(path: string): string[] } {
+  const router = FindMyWay({ maxParamLength: 1000 });
+  const known = new Set<string>();
+  const noop = () => {};
+  return {
+    add(method, url) {
+      // Fastify answers HEAD wherever it answers GET.
+      const list = [method].flat().flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+      for (const m of list) {
+        if (router.hasRoute(m as FindMyWay.HTTPMethod, url)) continue;
+        router.on(m as FindMyWay.HTTPMethod, url, noop);
+        known.add(m);
+      }
+    },
+    allowed(path) {
+      return [...known].filter((m) => router.find(m as FindMyWay.HTTPMethod, path) !== null).sort();
+    },
+  };
 }
 
 /** Control characters (but tab, line feed and carriage return) and lone surrogates. */

@@ -17,7 +17,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
-import { forbidden, notFound, ProblemError } from './problem.js';
+import { forbidden, notFound, orgNotVisible, ProblemError } from './problem.js';
 
 /** Who a token speaks for; the table above says what each may do. */
 export const Role = z.enum(['admin', 'organiser', 'secretary', 'inspector', 'operator']);
@@ -51,10 +51,23 @@ export function newToken(): { id: string; token: string } {
 
 const unauthorized = (detail: string) => new ProblemError(401, 'Unauthorized', detail);
 
-/** Resolves the caller from `Authorization: Bearer …`; 401 when absent, unknown, expired or revoked. */
-export async function authenticate(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest): Promise<Principal> {
-  const header = request.headers.authorization;
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+/**
+ * The token of an `Authorization` header, or undefined when it holds no bearer token. The
+ * scheme is case-insensitive and followed by one or more spaces (RFC 9110 §11.1, §11.4;
+ * RFC 6750 §2.1), so `bearer …` and `BEARER  …` are read as well as `Bearer …`; the token
+ * itself is taken as sent (tokens have no spaces in them).
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+}
+
+/**
+ * Resolves the caller from `Authorization: Bearer …`; 401 when absent, unknown, expired or
+ * revoked. A token expires at its `expires_at` by `now` (ms since the epoch), the app's
+ * clock, which tests move instead of waiting days (AppDeps.now).
+ */
+export async function authenticate(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number = Date.now): Promise<Principal> {
+  const token = bearerToken(request.headers.authorization);
   if (!token) throw unauthorized('a bearer token is required');
   if (adminToken && safeEqual(hashToken(token), hashToken(adminToken))) return { tokenId: 'admin', role: 'admin', orgId: null, orgPath: '/' };
   const row = await db
@@ -69,7 +82,7 @@ export async function authenticate(db: Kysely<Database>, adminToken: string | un
     request.log.warn({ tokenId }, 'authentication failed: unknown token');
     throw unauthorized('the token is not valid');
   }
-  if (row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= Date.now())) {
+  if (row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now())) {
     request.log.warn({ tokenId }, 'authentication failed: revoked or expired token');
     throw unauthorized('the token has been revoked or has expired');
   }
@@ -106,6 +119,12 @@ export function requireRole(request: FastifyRequest, roles: readonly Role[]): Pr
  * Checks the caller may act on, or read, an org: `act` allows the org itself and, for an
  * organiser, its subtree; `supervise` (verifying) an organiser or inspector over the org;
  * `vet` (research topics) that, or the org's own secretary; `read` the caller's subtree.
+ *
+ * An org the caller may not read (outside its subtree) is answered exactly as an org that
+ * does not exist: 404, "org X does not exist or is outside what you may see". Otherwise a
+ * secretary could tell the ids that exist elsewhere (403) from those that do not (404). An
+ * org the caller reads but may not act on this way stays a 403 saying which rule refuses.
+ * An admin reads everything, so it gets the plain "does not exist".
  */
 export async function requireOrgAccess(
   db: Kysely<Database>,
@@ -115,22 +134,38 @@ export async function requireOrgAccess(
 ): Promise<{ principal: Principal; path: string }> {
   const p = principal(request);
   const org = await db.selectFrom('orgs').select('path').where('id', '=', orgId).executeTakeFirst();
-  if (!org) throw notFound(`org ${orgId}`);
-  if (p.role === 'admin') return { principal: p, path: org.path };
+  if (p.role === 'admin') {
+    if (!org) throw notFound(`org ${orgId}`);
+    return { principal: p, path: org.path };
+  }
+  if (!org || !org.path.startsWith(p.orgPath)) throw orgNotVisible(orgId);
+  if (mode === 'read') return { principal: p, path: org.path };
   const own = org.path === p.orgPath;
-  const inSubtree = org.path.startsWith(p.orgPath);
   const allowed =
-    mode === 'read'
-      ? inSubtree
-      : mode === 'act'
-        ? own
-          ? p.role === 'organiser' || p.role === 'secretary'
-          : inSubtree && p.role === 'organiser'
-        : mode === 'vet' && own
-          ? p.role === 'secretary' || p.role === 'organiser' || p.role === 'inspector'
-          : inSubtree && (p.role === 'organiser' || p.role === 'inspector');
-  if (!allowed) throw forbidden(`a ${p.role} of ${p.orgId} may not ${mode === 'read' ? 'read' : 'act on'} org ${orgId}`);
+    mode === 'act'
+      ? own
+        ? p.role === 'organiser' || p.role === 'secretary'
+        : p.role === 'organiser'
+      : mode === 'vet' && own
+        ? p.role === 'secretary' || p.role === 'organiser' || p.role === 'inspector'
+        : p.role === 'organiser' || p.role === 'inspector';
+  if (!allowed) throw forbidden(refusal(p, orgId, own, mode));
   return { principal: p, path: org.path };
+}
+
+/**
+ * Why a caller that reads an org may not act on it this way, as the rule itself: "a
+ * secretary of X may not act on org X" read as if a secretary could not act on its own
+ * org, when what it may not do there is verify or vet.
+ */
+function refusal(p: Principal, orgId: string, own: boolean, mode: 'act' | 'supervise' | 'vet'): string {
+  const who = `a ${p.role} of ${p.orgId}`;
+  if (mode === 'supervise') {
+    return `${who} may not verify org ${orgId}'s rectifications: an item is verified by an inspector over the org or an organiser above it, never by whoever rectified it`;
+  }
+  if (mode === 'vet') return `${who} may not vet org ${orgId}'s research topics: that is for the org's own secretary, or an inspector or organiser over it`;
+  if (p.role === 'secretary' && !own) return `${who} acts on its own org only, not on org ${orgId} below it`;
+  return `${who} may not act on org ${orgId}: that is for the org's own secretary or an organiser over it`;
 }
 
 /** How a caller is named in the events it causes: role and token id, never the secret. */

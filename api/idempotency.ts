@@ -21,6 +21,13 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { ProblemError } from './problem.js';
 
+/**
+ * The header every answer replayed from a kept Idempotency-Key carries, `true`: tokens and
+ * public messages here, org actions in api/routes/org-actions.ts. A client may tell from it
+ * that it is seeing the first answer again and nothing new was done.
+ */
+export const REPLAYED = 'idempotent-replayed';
+
 /** An org action's key: it names the request, and the answer it keeps holds no secret. */
 export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _.:-, at most 80');
 
@@ -54,7 +61,7 @@ export async function sendCreatedOnce<T>(
 ): Promise<FastifyReply> {
   if (!at.key) return reply.code(201).send(await create(db));
   const { replayed, answer } = await answerOnce(db, { ...at, key: at.key }, create);
-  if (replayed) void reply.header('idempotent-replayed', 'true');
+  if (replayed) void reply.header(REPLAYED, 'true');
   return reply.code(201).send(answer);
 }
 

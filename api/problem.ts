@@ -9,6 +9,8 @@
  */
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
@@ -34,6 +36,14 @@ export class ProblemError extends Error {
 
 /** 404: `notFound('org tj-d9')` → "org tj-d9 does not exist". */
 export const notFound = (what: string) => new ProblemError(404, 'Not Found', `${what} does not exist`);
+/**
+ * 404 for an org a caller may not see: the same answer whether it exists outside the
+ * caller's subtree or not at all, so that no caller learns from the status which org ids
+ * exist elsewhere (an existence oracle). Org ids are not secrets, but the directory
+ * outside one's subtree is none of one's business either, and one answer is simpler
+ * than deciding which ids may leak.
+ */
+export const orgNotVisible = (orgId: string) => new ProblemError(404, 'Not Found', `org ${orgId} does not exist or is outside what you may see`);
 /** 403: the caller is known but may not do this; the detail names the org or role. */
 export const forbidden = (detail: string) => new ProblemError(403, 'Forbidden', detail);
 /** 409: the request clashes with the current state; `extra` carries what clashed (e.g. `currentStatus`). */
@@ -96,8 +106,16 @@ const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 /**
  * True when an error says the database cannot be reached (stopped, restarting, out of
  * connections): the API answers 503 with `Retry-After` instead of a 500.
+ *
+ * Network codes such as `ECONNRESET` are not the database's alone: a client that hangs up
+ * mid-upload makes the body stream fail with `ECONNRESET` ("aborted") too, and that used to
+ * be logged as a database outage. An error carrying an HTTP `statusCode` was raised by the
+ * HTTP layer (Fastify sets one on every body-parsing error), never by the database
+ * client, so it is not a database outage whatever its code; the error handler also checks
+ * first whether the client went away ({@link clientWentAway}).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error && typeof error === 'object' && typeof (error as { statusCode?: unknown }).statusCode === 'number') return false;
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
@@ -105,6 +123,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
   }
   return false;
+}
+
+/**
+ * True when the request failed because its client went away: it aborted the request, or
+ * its connection is gone (hung up mid-upload, or closed by the request timeout). Nobody is
+ * left to answer, and it says nothing about the database.
+ */
+export function clientWentAway(request: FastifyRequest): boolean {
+  const raw = request.raw;
+  return raw.aborted || raw.socket?.destroyed === true;
 }
 
 /** Answers with a problem+json body; a 401 also carries `WWW-Authenticate: Bearer`. */
@@ -117,8 +145,17 @@ export function sendProblem(reply: FastifyReply, status: number, title: string, 
 }
 
 /** Installs the error and not-found handlers on an app; the client, when there is one, explains missing workflows. */
-export function registerProblemHandling(app: FastifyInstance, client: Client | undefined): void {
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`));
+export function registerProblemHandling(app: FastifyInstance, client: Client | undefined, allowedMethods: (path: string) => string[] = () => []): void {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A path served under other methods is a 405 naming them (RFC 9110 §15.5.6), not a 404.
+    const allow = allowedMethods(path);
+    if (allow.length) {
+      void reply.header('allow', allow.join(', '));
+      return sendProblem(reply, 405, 'Method Not Allowed', `${request.method} is not allowed on ${path}; it takes ${allow.join(', ')}`);
+    }
+    return sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${path}`);
+  });
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.flatMap((v) => {
@@ -139,6 +176,11 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
         ? await problemFromMissingWorkflow(client, error.workflowId).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
         : problemFromTemporal(error);
     if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);
+    if (clientWentAway(request)) {
+      // Hung up mid-upload, or cut off by the request timeout: not an outage, and nobody to answer.
+      request.log.info({ code: (error as { code?: unknown }).code }, 'the client went away before its request was read');
+      return sendProblem(reply, 400, 'Bad Request', 'the connection closed before the whole request arrived');
+    }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       reply.header('retry-after', '5');
@@ -161,9 +203,44 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
  */
 export function sendFrameworkProblem(error: FastifyError, reply: FastifyReply) {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  // No hook runs for these, helmet's and the no-store one included; the two headers that matter
+  // for a small JSON answer echoing the URL are set here, as on the raw answers of answerClientError.
+  void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
   return sendProblem(reply, status, titleFor(status), error.message);
 }
 
 function titleFor(status: number): string {
-  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }[status] ?? 'Bad Request';
+  return (
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' }[status] ??
+    'Bad Request'
+  );
+}
+
+/** What Node's HTTP server refuses itself, and how we say it. */
+const CLIENT_ERRORS: Record<string, [status: number, detail: string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time (its headers and body must arrive within the request timeout); send it again'],
+  HPE_HEADER_OVERFLOW: [431, 'the request headers are too large'],
+};
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP server refuses itself, under any route
+ * (a request whose headers or body did not all arrive within the request timeout, headers
+ * too large, bytes that are not HTTP), is answered as problem+json on the raw socket, which
+ * is then closed, instead of Fastify's plain JSON. A reset connection, or one already gone, gets nothing:
+ * nobody is there to read it. The answer is written only while no response of the
+ * request in flight has started (as Node itself does), so it never corrupts one.
+ */
+export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'the request is not valid HTTP'];
+  this.log.info({ code: error.code, status }, 'refused a request before routing');
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({ type: 'about:blank', title: titleFor(status), status, detail });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

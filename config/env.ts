@@ -24,6 +24,12 @@ const Env = z.object({
   ADMIN_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
+   * How long the API waits for a whole request (headers and body) before answering 408 and
+   * closing, and for a connection on which nothing moves; see HttpTimeouts in api/app.ts.
+   */
+  API_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  API_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(120),
+  /**
    * A worker process's share of the load: workflows kept in memory between tasks (the rest
    * are replayed when they wake), and workflow and activity tasks run at once (the SDK
    * wants at least 2 workflow tasks with a cache). Unset, `DEFAULT_TUNING` in
@@ -42,6 +48,11 @@ const Env = z.object({
 });
 
 export type Config = z.infer<typeof Env>;
+
+/** The API server's timeouts in ms, as `buildApp` takes them. */
+export function httpTimeouts(config: Config): { request: number; idle: number } {
+  return { request: config.API_REQUEST_TIMEOUT_SECONDS * 1000, idle: config.API_IDLE_TIMEOUT_SECONDS * 1000 };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);

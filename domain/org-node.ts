@@ -421,8 +421,10 @@ export class OrgNode {
     this.assertOpenForBusiness();
     requireStatus(item, cmd.problemId, ['rectified'], cmd.decision === 'verified' ? 'verify' : 'return');
     const higher = cmd.verifierRole === 'admin' || cmd.verifierRole === 'inspector' || (cmd.verifierRole === 'organiser' && cmd.verifierOrgId !== this.org.id);
-    if (!higher) throw new Rejection('Forbidden', `verification is for an inspector or an organiser above ${this.org.id}`, 'by');
-    if (cmd.by === item.rectifiedBy) throw new Rejection('Forbidden', 'whoever rectified an item cannot verify it', 'by');
+    // No field: `by` is filled by the API from the caller's token, not sent, so naming it
+    // (`body.by`) pointed at a field the request does not have; the rule is the reason.
+    if (!higher) throw new Rejection('Forbidden', `an item of ${this.org.id} is verified by an inspector over it or an organiser above it, never by the org's own people`);
+    if (cmd.by === item.rectifiedBy) throw new Rejection('Forbidden', `item ${cmd.problemId} is verified by an inspector or an organiser above ${this.org.id}, never by whoever rectified it, as this caller did`);
     if (cmd.decision === 'returned') {
       const reason = cmd.reason?.trim();
       if (!reason) throw new Rejection('Invalid', 'a returned rectification needs a reason', 'reason');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
-import { loadConfig } from '../config/env.js';
+import { httpTimeouts, loadConfig } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createWorker, tuningFromConfig } from '../worker/create-worker.js';
@@ -54,7 +54,7 @@ const workerRun = worker.run();
 
 step('API…');
 const adminToken = config.ADMIN_TOKEN ?? (await persistentAdminToken(config.DATA_DIR));
-const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL } });
+const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }, timeouts: httpTimeouts(config) });
 await app.listen({ port: config.PORT, host: '127.0.0.1' });
 
 const api = `http://localhost:${config.PORT}`;

@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, OrgRow } from '../../db/schema.js';
 import { diffOrgTree, placeTree, subtreePattern, type StoredOrg, type TreeError, type ValidOrg } from '../../domain/org-tree.js';
 import type { Principal } from '../auth.js';
-import { conflict, forbidden, ProblemError } from '../problem.js';
+import { conflict, forbidden, ProblemError, type FieldError } from '../problem.js';
 
 /** Rows per statement: 1,000 rows of 8 columns stay far below PostgreSQL's 65,535 parameters. */
 const BATCH = 1000;
@@ -29,9 +29,26 @@ export interface ImportResult {
   unchanged: number;
 }
 
-/** 422 listing every error in a submitted tree. */
+/** 422 listing every error in a submitted tree, each `{ path, message }` (see {@link fieldErrorOf}). */
 export const invalidTree = (errors: TreeError[]) =>
-  new ProblemError(422, 'Unprocessable Content', `the tree has ${errors.length} error${errors.length > 1 ? 's' : ''}`, { errors });
+  new ProblemError(422, 'Unprocessable Content', `the tree has ${errors.length} error${errors.length > 1 ? 's' : ''}`, { errors: errors.map(fieldErrorOf) });
+
+/**
+ * A tree error in the one shape every error of the API has, `{ path, message }` (it was
+ * `{ row, field, message }` for the import alone, which a client had to read apart):
+ * - in a CSV, `row 12.name`: the row as a spreadsheet numbers it (the header is row 1) and
+ *   the column; `row 12` alone for the row as a whole (wrong field count, bad quoting) and
+ *   `row 1` for the header;
+ * - in JSON, the JSON path under `body` as for every other body: `body.children[3].name`,
+ *   `body` for the body as a whole;
+ * - an error of the tree rather than of one place in it (the root's level where the
+ *   directory holds it, an org taken from elsewhere) names the field under `body`.
+ */
+export function fieldErrorOf(e: TreeError): FieldError {
+  if (e.row !== undefined) return { path: ['row', 'csv', 'header'].includes(e.field) ? `row ${e.row}` : `row ${e.row}.${e.field}`, message: e.message };
+  if (e.path !== undefined) return { path: e.path === '(root)' ? 'body' : `body.${e.path}`, message: e.message };
+  return { path: e.field === 'body' ? 'body' : `body.${e.field}`, message: e.message };
+}
 
 /**
  * Applies a validated tree as the whole tree under its root: a root already in the

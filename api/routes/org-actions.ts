@@ -7,9 +7,17 @@
  * kept in `idempotency_keys`, so a retry still gets it after Temporal has forgotten the
  * update id (a continued-as-new run), and the same key with a different request is a
  * 422 rather than a silent replay of the first one.
+ *
+ * An answer taken from `idempotency_keys` carries `Idempotent-Replayed: true`, as every
+ * replay does (api/idempotency.ts). One that Temporal's update-id dedup gives back before
+ * the key was stored (a retry racing the first request, or the first request's answer lost
+ * between Temporal and the database) does not: Temporal answers a duplicate update id
+ * exactly as the first, with nothing to tell them apart, and asking it would cost a
+ * describe per request. Such a retry is also the one whose first answer no client has seen,
+ * so for the caller it is the first answer; and nothing was recorded twice either way.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
 import {
@@ -33,7 +41,7 @@ import {
 import * as messages from '../../workflows/messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest } from '../idempotency.js';
+import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest, REPLAYED } from '../idempotency.js';
 import { IDEMPOTENCY_KEY_REUSED, ok, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 
@@ -126,7 +134,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
           ),
         },
       },
-      async (request: FastifyRequest<{ Params: Record<string, string>; Body: Record<string, unknown>; Headers: { 'idempotency-key'?: string } }>) => {
+      async (request: FastifyRequest<{ Params: Record<string, string>; Body: Record<string, unknown>; Headers: { 'idempotency-key'?: string } }>, reply: FastifyReply) => {
         const { id: campaignId, orgId } = request.params as { id: string; orgId: string };
         const { principal } = await requireOrgAccess(db, request, orgId, action.access);
         const key = request.headers['idempotency-key'];
@@ -139,7 +147,10 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         const requestHash = hashRequest({ params: request.params, body: request.body });
         const first = await db.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
         if (first && first.request_hash !== requestHash) throw keyUsedForAnotherRequest(`Idempotency-Key ${key}`);
-        if (first) return first.response;
+        if (first) {
+          void reply.header(REPLAYED, 'true');
+          return first.response;
+        }
         const answer: unknown = await handle.executeUpdate(action.update.name, { args: [args], updateId: `${action.path}:${key}` });
         // Refusals are not kept: the caller may correct the request and send it again under the same key.
         await db

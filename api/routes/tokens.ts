@@ -12,7 +12,7 @@ import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, require
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { IDEMPOTENCY_KEY_REUSED, noContent, ok, PageOf, responses } from '../openapi.js';
-import { forbidden, notFound } from '../problem.js';
+import { forbidden, notFound, ProblemError } from '../problem.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
 const IssueBody = z
@@ -53,7 +53,7 @@ const ListQuery = Page.extend({ orgId: z.string().min(1).max(64).optional().desc
 const TokenParams = z.object({ id: z.string().min(1).max(40) });
 
 /** POST /tokens, GET /tokens, DELETE /tokens/:id. */
-export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
+export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
   app.post(
     '/tokens',
     {
@@ -82,7 +82,7 @@ export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
       if (orgId !== undefined) await requireOrgAccess(db, request, orgId, caller.role === 'admin' ? 'read' : 'act');
       const issue = async (into: Kysely<Database>) => {
         const { id, token } = newToken();
-        const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
+        const expiresAt = expiresInDays ? new Date(now() + expiresInDays * 86_400_000) : null;
         // The label keeps who issued the token: revocation disputes need it and the table has no column for it.
         await into
           .insertInto('api_tokens')
@@ -125,7 +125,15 @@ export function tokenRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } }, async (request, reply) => {
     const caller = requireRole(request, ['organiser']);
     const row = await db.selectFrom('api_tokens').select(['id', 'role', 'org_id']).where('id', '=', request.params.id).executeTakeFirst();
-    if (!row) throw notFound(`token ${request.params.id}`);
+    // A token of an org outside the caller's subtree is answered as one that does not exist, or the
+    // answer would tell which ids exist elsewhere and, by the 403's wording, their org.
+    const unseen = () => new ProblemError(404, 'Not Found', `token ${request.params.id} does not exist or is outside what you may see`);
+    if (!row) throw caller.role === 'admin' ? notFound(`token ${request.params.id}`) : unseen();
+    if (row.org_id !== null && caller.role !== 'admin') {
+      await requireOrgAccess(db, request, row.org_id, 'read').catch((err: unknown) => {
+        throw err instanceof ProblemError && err.status === 404 ? unseen() : err;
+      });
+    }
     mayHandOut(caller, row.role);
     if (row.org_id !== null && caller.role !== 'admin') await requireOrgAccess(db, request, row.org_id, 'act');
     await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();

@@ -82,8 +82,9 @@ describe('authorisation', () => {
     const secretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d1-u1-b1' }));
     const mobilise = (org: string, h: Record<string, string>) =>
       app.inject({ method: 'POST', url: `/campaigns/any/orgs/${org}/mobilisation`, headers: h, payload: { date: '2019-09-05', attendance: 10 } });
-    expectProblem(await mobilise('tj-d1-u1-b2', secretary), 403);
-    expectProblem(await mobilise('tj-d1-u1', secretary), 403);
+    // Outside its subtree: answered as an org that does not exist (no existence oracle).
+    expectProblem(await mobilise('tj-d1-u1-b2', secretary), 404);
+    expectProblem(await mobilise('tj-d1-u1', secretary), 404);
   });
 });
 
@@ -102,8 +103,12 @@ describe('a campaign through the API', () => {
     const outside = expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/study-sessions`, headers: secretary, payload: { date: '2019-08-01', kind: 'concentrated', hours: 3, attendance: 50 } }), 422);
     expect(outside.errors![0]!.path).toBe('body.date');
     const retry = { method: 'POST' as const, url: `${org('tj')}/study-sessions`, headers: { ...secretary, 'idempotency-key': 'session-0910' }, payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 } };
-    const first = (await app.inject(retry)).json();
-    expect((await app.inject(retry)).json()).toEqual(first);
+    const firstAnswer = await app.inject(retry);
+    const first = firstAnswer.json();
+    expect(firstAnswer.headers['idempotent-replayed']).toBeUndefined();
+    const replayed = await app.inject(retry);
+    expect(replayed.json()).toEqual(first);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
     const reused = expectProblem(await app.inject({ ...retry, payload: { ...retry.payload, hours: 4 } }), 422);
     expect(reused.errors![0]!.path).toBe('headers.idempotency-key');
     expect(first).toMatchObject({ sessionId: 'session-0910', counted: true, daysCounted: 1 });
@@ -123,7 +128,9 @@ describe('a campaign through the API', () => {
     expect(overdue.json().items[0]).toMatchObject({ problem_id: 'p1', owner: '审批处' });
     await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/extension`, headers: secretary, payload: { deadline: '2099-01-01', reason: '系统改造' } });
     await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/rectification`, headers: secretary, payload: { evidence: '平均跑一次' } });
-    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/verification`, headers: secretary, payload: { decision: 'verified' } }), 403);
+    expect(expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/verification`, headers: secretary, payload: { decision: 'verified' } }), 403).detail).toMatch(
+      /verified by an inspector over the org or an organiser above it, never by whoever rectified it/,
+    );
     expect((await app.inject({ method: 'POST', url: `${org('tj')}/problems/p1/verification`, headers: inspector, payload: { decision: 'verified', reason: '办事时间减少60%' } })).json()).toEqual({ problemId: 'p1', status: 'closed' });
     expect((await app.inject({ method: 'POST', url: `${org('tj')}/disclosures`, headers: secretary, payload: { date: today, problemIds: ['p1'] } })).json()).toEqual({ disclosed: 1 });
 
@@ -148,7 +155,7 @@ describe('a campaign through the API', () => {
     expect((await app.inject({ method: 'POST', url: `${org('tj')}/topics`, headers: secretary, payload: { topicId: 't2', leader: '市长', title: '为基层减负调研' } })).json()).toMatchObject({ similarTo: ['t1'] });
     expect((await app.inject({ method: 'POST', url: `${org('tj')}/topics/t2/vetting`, headers: secretary, payload: { decision: 'returned', reason: '与书记选题相近' } })).json()).toMatchObject({ status: 'returned' });
     const districtSecretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d1' }));
-    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/topics/t1/vetting`, headers: districtSecretary, payload: { decision: 'approved' } }), 403);
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/topics/t1/vetting`, headers: districtSecretary, payload: { decision: 'approved' } }), 404);
 
     // A special rectification project and its view.
     await app.inject({ method: 'POST', url: `${org('tj')}/projects`, headers: secretary, payload: { projectId: 'jf', title: '为基层减负专项整治', leadOrgId: 'tj-d1', participantOrgIds: ['tj', 'tj-d1'] } });
@@ -166,9 +173,9 @@ describe('a campaign through the API', () => {
     expect(sent).toMatchObject({ status: 'sent' });
     const inbox = await waitFor(() => app.inject({ method: 'GET', url: `${org('tj-d1')}/escalations?status=pending`, headers: d1 }), (r) => r.json().items.length === 1, 20_000, 'inbox');
     expect(inbox.json().items[0]).toMatchObject({ escalation_id: sent.escalationId, origin_org_id: 'tj-d1-u1-b1', description: '补贴标准由区定' });
-    // Only the target claims: another district is refused at the target's route and finds nothing at its own.
+    // Only the target claims: another district cannot see the target (404) and finds nothing at its own.
     const d2 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));
-    expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d2, payload: { problemId: 'x' } }), 403);
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d2, payload: { problemId: 'x' } }), 404);
     expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d2')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d2, payload: { problemId: 'x' } }), 404);
     const claim = await app.inject({ method: 'POST', url: `${org('tj-d1')}/escalations/${encodeURIComponent(sent.escalationId)}/claim`, headers: d1, payload: { problemId: 'd1-subsidy' } });
     expect(claim.json()).toEqual({ escalationId: sent.escalationId, problemId: 'd1-subsidy' });
@@ -202,7 +209,7 @@ describe('a campaign through the API', () => {
     const laggingUnits = (await app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1/lagging`, headers: inspector })).json();
     expect(laggingUnits.items.map((i: { org_id: string }) => i.org_id)).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
     // Only the issuer cancels: a district cannot act at the city, and has issued no such directive itself.
-    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 403);
+    expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 404);
     expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 404);
     expect((await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: secretary, payload: {} })).json()).toEqual({ directiveId: 'dir-1', cancelled: true });
 

@@ -15,9 +15,14 @@
  * Allowed means the request passed authorisation: anything but 401/403 (and the bodies are
  * valid, so a 400 cannot hide a decision; validation runs before the handler's checks). The
  * fixtures make every allowed request really succeed (2xx), except what a route lists in `ok`.
- * Denied is a 403 problem+json, except the escalation chain, which answers 404 to whoever may
- * read no org on it, so that its existence stays hidden (README: "a 404 to everyone else").
- * Every other route names the org it refuses: org ids are the directory's, not secrets.
+ * Denied is a 404 problem+json when the org the request is about lies outside the caller's
+ * subtree (it reads no org there, and an org it cannot see is answered exactly as one that
+ * does not exist: no existence oracle, api/auth.ts), and a 403 when the caller sees the org but
+ * may not act on it that way. Two kinds of refusal come before any org is looked at and stay
+ * 403 wherever the target stands: a role gate (only an organiser steers) and a rule of the
+ * object itself (a joint problem read by its orgs, a guidance group by its inspectors, reports
+ * by the campaign office). The escalation chain and an inspection round answer 404 to everyone
+ * refused, so that their existence stays hidden (README: "a 404 to everyone else").
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -91,6 +96,15 @@ const WHO: Record<Mode, Partial<Record<Role, readonly Relation[]>>> = {
 
 const expectedAllowed = (mode: Mode, role: Role, rel: Relation) => role === 'admin' || (WHO[mode][role] ?? []).includes(rel);
 
+/**
+ * The status of a refused case: the route's own when it hides its object; 403 for a role gate
+ * (steering is an organiser's: the others are refused before any org is looked at), a rule of the
+ * object, or an org the caller sees; 404 for an org outside the caller's subtree, answered as one
+ * that does not exist.
+ */
+const denyStatus = (rule: RouteRule, role: Role, rel: Relation): 403 | 404 =>
+  rule.deny ?? (rule.objectRule || (rule.mode === 'steer' && role !== 'organiser') || SUBTREE.includes(rel) ? 403 : 404);
+
 /** One case's request as its route builds it. */
 interface Ctx {
   role: Role;
@@ -105,8 +119,10 @@ interface Ctx {
 }
 interface RouteRule {
   mode: Mode;
-  /** The status of a refusal: 403, or 404 where the route hides existence. */
+  /** The status of every refusal, where the route hides the existence of its object; otherwise {@link denyStatus} decides. */
   deny?: 403 | 404;
+  /** Refused by a rule of the object the route names (not of the org), before any org is looked at: 403 wherever the target stands. */
+  objectRule?: boolean;
   /** Statuses an allowed case may answer; 2xx by default. */
   ok?: readonly number[];
   /** Run after every other route (it changes what the others need). */
@@ -208,7 +224,7 @@ const ROUTES: Record<string, RouteRule> = {
     mode: 'act',
     request: (x) => ({ url: at(x, '/joint-problems'), payload: { jointId: `new-joint-${x.org}`, title: '停车难', description: '上下联动共同解决', participantOrgIds: [x.org, x.child] } }),
   },
-  'GET /campaigns/:id/joint-problems/:jointId': { mode: 'read', request: (x) => ({ url: `/campaigns/${x.c}/joint-problems/read-joint-${x.org}` }) },
+  'GET /campaigns/:id/joint-problems/:jointId': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${x.c}/joint-problems/read-joint-${x.org}` }) },
   // public messages (民意直通车): sending and tracking are open to anyone (rate limited per address,
   // so each case comes from its own); the campaign office, the campaign's root, sets the routing
   // rules and triages, so those routes go to the campaign rooted at the target
@@ -232,9 +248,10 @@ const ROUTES: Record<string, RouteRule> = {
     mode: 'steer',
     request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups`, payload: { groupId: `new-group-${x.caseId}`, name: '巡回指导组', scopeOrgId: x.org, inspectorTokenIds: [fx.groupInspector.get(x.org)!] } }),
   },
-  'GET /campaigns/:id/guidance-groups/:groupId': { mode: 'inspect', request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }) },
+  'GET /campaigns/:id/guidance-groups/:groupId': { mode: 'inspect', objectRule: true, request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }) },
   'POST /campaigns/:id/guidance-groups/:groupId/inspection-rounds': {
     mode: 'inspect',
+    objectRule: true,
     request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}/inspection-rounds`, payload: { roundId: `new-round-${x.caseId}`, sampleSize: 1, seed: 'matrix' } }),
   },
   'GET /campaigns/:id/inspection-rounds/:roundId': { mode: 'inspect', deny: 404, request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}` }) },
@@ -256,9 +273,9 @@ const ROUTES: Record<string, RouteRule> = {
   },
   'GET /campaigns/:id/orgs/:orgId/inspection-notices': { mode: 'read', request: (x) => ({ url: at(x, '/inspection-notices') }) },
   // 例会: the reports of the campaign rooted at the target, read by whoever reads its root; compiled by hand by an organiser over it.
-  'GET /campaigns/:id/reports': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports` }) },
-  'GET /campaigns/:id/reports/:reportId': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}` }) },
-  'GET /campaigns/:id/reports/:reportId/page': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}/page` }) },
+  'GET /campaigns/:id/reports': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports` }) },
+  'GET /campaigns/:id/reports/:reportId': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}` }) },
+  'GET /campaigns/:id/reports/:reportId/page': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}/page` }) },
   'POST /campaigns/:id/reports': { mode: 'steer', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports`, payload: { kind: 'fortnightly' } }) },
 };
 
@@ -561,7 +578,7 @@ describe('the authorisation matrix', () => {
             if (!ok.includes(res.statusCode)) wrong.push(`${who}: expected allowed (${ok.join('/')}), got ${detail()}`);
           } else {
             denied += 1;
-            const deny = rule.deny ?? 403;
+            const deny = denyStatus(rule, role, rel);
             const problem = res.headers['content-type']?.toString().startsWith('application/problem+json') ? (res.json() as { status?: number }) : undefined;
             if (res.statusCode !== deny || problem?.status !== deny) wrong.push(`${who}: expected a ${deny} problem, got ${detail()}`);
           }

@@ -65,7 +65,7 @@ describe('importing', () => {
     expect((await get('/orgs/mv-nk')).json()).toMatchObject({ name: '天津大学', kind: 'university', childCount: 1, subtreeSize: 3 });
   });
 
-  test('a CSV with five different errors gets five errors, each with its row; nothing is stored', async () => {
+  test('a CSV with five different errors gets five errors, each { path, message } naming its row and column; nothing is stored', async () => {
     const res = await postCsv(
       [
         '\uFEFFid,parentId,level,kind,name',
@@ -78,14 +78,10 @@ describe('importing', () => {
       ].join('\r\n'),
     );
     const problem = expectProblem(res, 422);
-    expect(problem.errors!.map((e) => [e.row, e.field]).sort()).toEqual([
-      [3, 'name'],
-      [4, 'id'],
-      [5, 'level'],
-      [6, 'parentId'],
-      [7, 'id'],
-    ]);
-    expect(problem.errors!.find((e) => e.row === 7)!.message).toMatch(/first at row 3/);
+    // The one error shape of the whole API: { path, message }, nothing else.
+    expect(problem.errors!.every((e) => Object.keys(e).sort().join() === 'message,path')).toBe(true);
+    expect(problem.errors!.map((e) => e.path).sort()).toEqual(['row 3.name', 'row 4.id', 'row 5.level', 'row 6.parentId', 'row 7.id']);
+    expect(problem.errors!.find((e) => e.path === 'row 7.id')!.message).toMatch(/first at row 3/);
     expectProblem(await get('/orgs/e5'), 404);
   });
 
@@ -100,12 +96,15 @@ describe('importing', () => {
       ],
     };
     const problem = expectProblem(await postJson(tree), 422);
-    expect(problem.errors!.map((e) => e.path)).toEqual(['children[0].colour', 'children[1].children[1].name']);
+    expect(problem.errors).toEqual([
+      { path: 'body.children[0].colour', message: 'unknown field colour' },
+      { path: 'body.children[1].children[1].name', message: expect.any(String) },
+    ]);
     delete (tree.children[0] as { colour?: string }).colour;
     (tree.children[1]!.children![1] as { name: unknown }).name = '第三党支部';
     expect(expectProblem(await postJson(tree), 422).errors!.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      'children[1].children[0].name: at most 200 characters',
-      expect.stringMatching(/^children\[1\]\.children\[0\]\.level: a district cannot sit under a district/),
+      'body.children[1].children[0].name: at most 200 characters',
+      expect.stringMatching(/^body\.children\[1\]\.children\[0\]\.level: a district cannot sit under a district/),
     ]);
   });
 
@@ -115,7 +114,7 @@ describe('importing', () => {
     expect(expectProblem(tooDeep, 422).errors![0]!.message).toMatch(/deep/);
     expectProblem(await postJson([1, 2, 3]), 422);
     expectProblem(await postCsv('id,parentId,level,kind,name\r\n"unterminated,,city,,市\r\n'), 422);
-    expect(expectProblem(await postCsv('name,id\r\nx,y\r\n'), 422).errors).toEqual([{ row: 1, field: 'header', message: 'the header must be id,parentId,level,kind,name' }]);
+    expect(expectProblem(await postCsv('name,id\r\nx,y\r\n'), 422).errors).toEqual([{ path: 'row 1', message: 'the header must be id,parentId,level,kind,name' }]);
     expectProblem(await f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"id":' }), 400);
     expectProblem(await f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'id' }), 415);
   });
@@ -175,7 +174,7 @@ describe('subtree imports and odd ids', () => {
     expect(stranded.errors[0]!.message).toMatch(/tj-d1-u1 stands elsewhere .*tj-d1-u1-b1/);
     expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d1-u1', headers: admin })).json()).toMatchObject({ parent_id: 'tj-d1', name: expect.not.stringMatching(/借来/) });
     // A district re-imported as a city cannot stay under its city.
-    expect((expectProblem(await importAs(admin, { ...lc, level: 'city' }), 422) as unknown as { errors: { field: string }[] }).errors[0]!.field).toBe('level');
+    expect(expectProblem(await importAs(admin, { ...lc, level: 'city' }), 422).errors![0]!.path).toBe('body.level');
   });
 
   test('an _ in an id is not a wildcard in subtree reads', async () => {
@@ -228,18 +227,19 @@ describe('reading', () => {
   test('a branch secretary reads its own branch only; a district organiser its subtree, not its neighbour', async () => {
     const secretary = bearer(await issueToken(f.app, { role: 'secretary', orgId: 'tj-d1-u1-b1' }));
     expect((await get('/orgs/tj-d1-u1-b1', secretary)).statusCode).toBe(200);
-    expect(expectProblem(await get('/orgs/tj-d1-u1-b2', secretary), 403).detail).toMatch(/tj-d1-u1-b2/);
-    expectProblem(await get('/orgs/tj-d1-u1', secretary), 403);
-    expectProblem(await get('/orgs/tj-d1-u1/children', secretary), 403);
-    expectProblem(await get('/orgs/tj/subtree', secretary), 403);
-    expectProblem(await get('/orgs/nope', secretary), 404);
+    // Outside its subtree is answered exactly as an org that does not exist (test/api/edges.test.ts).
+    expect(expectProblem(await get('/orgs/tj-d1-u1-b2', secretary), 404).detail).toBe('org tj-d1-u1-b2 does not exist or is outside what you may see');
+    expectProblem(await get('/orgs/tj-d1-u1', secretary), 404);
+    expectProblem(await get('/orgs/tj-d1-u1/children', secretary), 404);
+    expectProblem(await get('/orgs/tj/subtree', secretary), 404);
+    expect(expectProblem(await get('/orgs/nope', secretary), 404).detail).toBe('org nope does not exist or is outside what you may see');
 
     const organiser = bearer(await issueToken(f.app, { role: 'organiser', orgId: 'tj-d1' }));
     expect((await get('/orgs/tj-d1-u2-b3', organiser)).statusCode).toBe(200);
     expect((await get('/orgs/tj-d1/subtree?limit=1000', organiser)).json().items).toHaveLength(13);
-    expectProblem(await get('/orgs/tj-d2', organiser), 403);
-    expectProblem(await get('/orgs/tj-d2/children', organiser), 403);
-    expectProblem(await get('/orgs/tj', organiser), 403);
+    expectProblem(await get('/orgs/tj-d2', organiser), 404);
+    expectProblem(await get('/orgs/tj-d2/children', organiser), 404);
+    expectProblem(await get('/orgs/tj', organiser), 404);
   });
 
   test('who may import: an admin; an organiser of the root or above; nobody else', async () => {
@@ -249,8 +249,9 @@ describe('reading', () => {
     expect((await postCsv(csvOf(d1Tree), organiser)).json()).toEqual({ root: 'tj-d1', created: 0, updated: 0, moved: 0, removed: 0, unchanged: 13 });
     expect((await get('/orgs/tj-d1')).json()).toMatchObject({ parent_id: 'tj', path: '/tj/tj-d1/' });
     const d2Tree = small.filter((o) => o.id === 'tj-d2' || o.id.startsWith('tj-d2-')).map((o) => (o.id === 'tj-d2' ? { ...o, parentId: null } : o));
-    expectProblem(await postCsv(csvOf(d2Tree), organiser), 403);
-    expectProblem(await postCsv(csvOf([{ id: 'brand-new', parentId: null, level: 'city', kind: 'city', name: '新市' }]), organiser), 403);
+    // Another district's tree, or a new root: both answered as an org it cannot see.
+    expectProblem(await postCsv(csvOf(d2Tree), organiser), 404);
+    expectProblem(await postCsv(csvOf([{ id: 'brand-new', parentId: null, level: 'city', kind: 'city', name: '新市' }]), organiser), 404);
     for (const role of ['secretary', 'inspector', 'operator']) {
       expectProblem(await postCsv(csvOf(d1Tree), bearer(await issueToken(f.app, { role, orgId: 'tj' }))), 403);
     }

@@ -113,7 +113,7 @@ test('the cap on requests: two go through, the third is refused with the reason 
   ]);
   const d2Counts = (await app.inject({ method: 'GET', url: `/campaigns/${C}/orgs/tj-d2/information-requests`, headers: d2 })).json();
   expect(d2Counts).toMatchObject({ byWeek: [{ week, level: 'district', sent: 1, refused: 0 }], refusals: [] });
-  expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${C}/orgs/tj-d1/information-requests`, headers: d2 }), 403);
+  expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${C}/orgs/tj-d1/information-requests`, headers: d2 }), 404);
 
   // Asking again is refused again, and counted again: each refusal is a request the grassroots were spared.
   expectProblem(await send(d1, 'tj-d1', request('d1-r3')), 429);

@@ -115,8 +115,8 @@ describe('a guidance group (巡回指导组)', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect((await post(`/campaigns/${C}/guidance-groups`, body, organiser)).statusCode).toBe(200);
     expectProblem(await post(`/campaigns/${C}/guidance-groups`, { ...body, name: '另一个组' }, organiser), 409);
-    // An organiser of another district may not form a group over this one.
-    expectProblem(await post(`/campaigns/${C}/guidance-groups`, { ...body, groupId: 'g2' }, outsider), 403);
+    // An organiser of another district may not form a group over this one, which it cannot see (404).
+    expectProblem(await post(`/campaigns/${C}/guidance-groups`, { ...body, groupId: 'g2' }, outsider), 404);
     // An inspector of another district does not cover the scope; a secretary's token is not an inspector's.
     const elsewhere = await issueToken(app, { role: 'inspector', orgId: 'tj-d1' });
     const secretaryToken = await issueToken(app, { role: 'secretary', orgId: 'tj-d2' });
@@ -227,7 +227,7 @@ describe('a round (暗访抽查)', () => {
       expect((await get(`/campaigns/${C}/orgs/${HALF}/inspection-notices`, secretaryOf[HALF]!)).json().items).toHaveLength(1);
       expect((await get(`/campaigns/${C}/orgs/tj/inspection-notices`, admin)).json().items).toHaveLength(1);
       expect((await get(`/campaigns/${C}/orgs/tj-d3/inspection-notices`, outsider)).json().items).toEqual([]);
-      expectProblem(await get(`/campaigns/${C}/orgs/tj-d2/inspection-notices`, outsider), 403);
+      expectProblem(await get(`/campaigns/${C}/orgs/tj-d2/inspection-notices`, outsider), 404);
       expect(await roundRow('r1')).toMatchObject({ status: 'circulated', notice_text: text });
       expectProblem(await post(`/campaigns/${C}/inspection-rounds/r1/notice`, { title: '再通报' }, bearer(inspector)), 409);
     },

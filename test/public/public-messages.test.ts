@@ -147,8 +147,8 @@ describe('triage by the campaign office', () => {
     // Not the office: a district organiser acting on its own district.
     const district = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
     expect(expectProblem(await route('tj-d1', 'tj-d1-u1', district), 409).detail).toMatch(/campaign office \(tj\)/);
-    // Someone below may not act for the office.
-    expectProblem(await route('tj', 'tj-d1-u1', district), 403);
+    // Someone below may not act for the office: the office is outside its subtree, answered as an org it cannot see.
+    expectProblem(await route('tj', 'tj-d1-u1', district), 404);
     expect(expectProblem(await route('tj', 'nowhere'), 422).errors).toEqual([{ path: 'body.toOrgId', message: 'unknown org' }]);
 
     const ok = await route('tj', 'tj-d3-u2');
@@ -210,10 +210,10 @@ describe('the status endpoint leaks nothing', () => {
     await logged.close();
     expect(lines.join('\n')).toContain('/public-messages/track/[code]');
     expect(lines.join('\n')).not.toContain(code);
-    // The lists and figures need a token; an org outside the subtree is refused.
+    // The lists and figures need a token; an org outside the subtree is answered as one that does not exist.
     expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${A}/orgs/tj/public-messages` }), 401);
     const branch = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj-d2-u1-b1' }));
-    expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${A}/orgs/tj-d2-u1/public-messages`, headers: branch }), 403);
+    expectProblem(await app.inject({ method: 'GET', url: `/campaigns/${A}/orgs/tj-d2-u1/public-messages`, headers: branch }), 404);
   });
 });
 

@@ -57,7 +57,7 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  errors?: { path?: string; row?: number; field?: string; message: string }[];
+  errors?: { path: string; message: string }[];
   [extra: string]: unknown;
 }
 
