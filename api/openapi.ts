@@ -127,10 +127,10 @@ export const IDEMPOTENCY_KEY_REUSED = 'the `Idempotency-Key` was first used with
 const UNPRINTABLE_CLASS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
 export const PRINTABLE = `^[^${UNPRINTABLE_CLASS}]*$`;
 /**
- * {@link PRINTABLE} with at least one character that is not white space: most text fields
- * are trimmed before their `min(1)` (a name of three spaces is refused as empty), which
- * `minLength` alone does not say. Stricter than the server for the few untrimmed ids
- * (`orgId: " "` is accepted there, then not found), which is the safe side for a client.
+ * {@link PRINTABLE} with at least one character that is not white space: for the text
+ * fields trimmed before their `min(1)` (a name of three spaces is refused as empty), which
+ * `minLength` alone does not say. Only those: an untrimmed id (`orgId: " "`) passes the
+ * schema and is then not found, and the document must not refuse what the schema takes.
  */
 export const NON_BLANK = `^[^${UNPRINTABLE_CLASS}]*[^\\s${UNPRINTABLE_CLASS}][^${UNPRINTABLE_CLASS}]*$`;
 
@@ -155,16 +155,51 @@ function* schemasIn(schema: unknown): Generator<Json> {
   if (s.properties && typeof s.properties === 'object') for (const sub of Object.values(s.properties as Json)) yield* schemasIn(sub);
 }
 
+/** The marker {@link markTrimmed} leaves on a string schema, read and removed by {@link stateStringRules}. */
+const TRIMMED = 'x-trimmed';
+
+/**
+ * Marks (in zod's global registry, which the JSON Schema conversion reads metadata from)
+ * every string of a request schema that zod trims before checking it (`.trim()`, an
+ * overwrite check): JSON Schema cannot say "trimmed", so {@link stateStringRules} gives
+ * those the {@link NON_BLANK} pattern. The walk follows the wrappers the routes use.
+ */
+function markTrimmed(schema: unknown, seen = new Set<unknown>()): void {
+  if (!(schema instanceof z.ZodType) || seen.has(schema)) return;
+  seen.add(schema);
+  const def = schema._zod.def as unknown as Json & { type: string; checks?: { _zod: { def: { check: string; tx?: (v: string) => string } } }[] };
+  if (def.type === 'string') {
+    const trims = def.checks?.some((c) => c._zod.def.check === 'overwrite' && c._zod.def.tx?.(' x ') === 'x');
+    if (trims) z.globalRegistry.add(schema, { ...z.globalRegistry.get(schema), [TRIMMED]: true } as never);
+    return;
+  }
+  const next = (v: unknown) => markTrimmed(v, seen);
+  if (def.type === 'object') Object.values(def.shape as Json).forEach(next);
+  if (def.type === 'lazy') next((def.getter as () => unknown)());
+  for (const key of ['innerType', 'element', 'in', 'out', 'left', 'right', 'valueType']) next(def[key]);
+  for (const key of ['options', 'items']) if (Array.isArray(def[key])) (def[key] as unknown[]).forEach(next);
+}
+
 /** States in a request schema what the server enforces on every string: calendar dates, no control characters. */
 function stateStringRules(schema: unknown): void {
   for (const s of schemasIn(schema)) {
+    const trimmed = s[TRIMMED] === true;
+    delete s[TRIMMED];
     if (s.type !== 'string' || s.enum !== undefined) continue;
     if (s.pattern === ISO_DATE_SHAPE) {
       s.pattern = CALENDAR_DATE;
       s.format = 'date';
       s.description = [s.description, 'A calendar date, YYYY-MM-DD (`0000-00-00` or `2019-02-30` is refused: not a calendar date).'].filter(Boolean).join(' ');
     } else if (s.pattern === undefined) {
-      s.pattern = typeof s.minLength === 'number' && s.minLength > 0 ? NON_BLANK : PRINTABLE;
+      s.pattern = trimmed && typeof s.minLength === 'number' && s.minLength > 0 ? NON_BLANK : PRINTABLE;
+    } else {
+      // A pattern of its own that lets through what the server refuses anyway (a public
+      // message's fields refuse C0 controls themselves; C1 and lone surrogates are refused for
+      // every string, blanks after trimming): the rule is added beside it, as JSON Schema 3.0
+      // has one pattern a schema.
+      const own = new RegExp(s.pattern as string, 'u');
+      const rule = trimmed && typeof s.minLength === 'number' && s.minLength > 0 && own.test('   ') ? NON_BLANK : ['\u0085', '\ud800', '\u0000'].some((c) => own.test(c)) ? PRINTABLE : undefined;
+      if (rule) s.allOf = [...((s.allOf as unknown[] | undefined) ?? []), { pattern: rule }];
     }
   }
 }
@@ -178,6 +213,11 @@ type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
  */
 export function openapiTransform(input: TransformInput): ReturnType<typeof jsonSchemaTransform> {
   const schema = input.schema as Json | undefined;
+  for (const part of ['body', 'querystring', 'params', 'headers']) {
+    const content = (schema?.[part] as { content?: Record<string, { schema: unknown }> } | undefined)?.content;
+    if (content) Object.values(content).forEach((m) => markTrimmed(m.schema));
+    else markTrimmed(schema?.[part]);
+  }
   const body = schema?.body as { content?: Record<string, { schema: z.ZodType }> } | undefined;
   if (!schema || !body?.content) return withoutBody(jsonSchemaTransform(input));
   const { body: _body, ...rest } = schema;
@@ -221,6 +261,14 @@ export function openapiTransformObject(input: TransformObjectInput): ReturnType<
     }
   }
   for (const name of requestRefs) stateStringRules(components[name]);
+  // A trimmed string shared with a response schema (a PUT answering its body) carries the marker there too.
+  const unmark = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    delete (node as Json)[TRIMMED];
+    Object.values(node as Json).forEach(unmark);
+  };
+  unmark(doc.paths);
+  unmark(components);
   const used = JSON.stringify(doc.paths);
   const referenced = (name: string) =>
     used.includes(`#/components/schemas/${name}"`) || Object.entries(components).some(([other, s]) => other !== name && JSON.stringify(s).includes(`#/components/schemas/${name}"`));

@@ -120,7 +120,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
           summary: action.summary,
           params,
           body: action.body,
-          headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+          headers: z.object({ 'idempotency-key': IdempotencyKey.optional().describe('names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422') }),
           response: responses(
             { 200: ok(action.answer, 'What the workflow recorded (a retry under the same Idempotency-Key gets the first answer again)') },
             {

@@ -95,7 +95,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         security: [],
         params: CampaignParams,
         body: PublicMessageSubmission,
-        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional() }),
+        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional().describe('32 to 80 characters (a random UUID): a retry under it gets the same tracking code back; the same key with a different request is a 422') }),
         response: responses(
           { 201: ok(Submitted, 'Received: keep the tracking code (a replay under the same Idempotency-Key gets the same code, with `Idempotent-Replayed: true`)') },
           {

@@ -63,7 +63,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
           'With an `Idempotency-Key` (32 to 80 characters, e.g. a random UUID), a retry of the same request gets the first answer back, token included, and issues nothing twice; ' +
           'the kept answer is sealed under the key, which is stored only as a hash (api/idempotency.ts). A replayed answer carries `Idempotent-Replayed: true`.',
         body: IssueBody,
-        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional() }),
+        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional().describe('32 to 80 characters (a random UUID): a retry under it gets the same token back; the same key with a different request is a 422') }),
         response: responses(
           { 201: ok(Issued, 'The token, shown this once (a replay under the same Idempotency-Key shows it again, with `Idempotent-Replayed: true`)') },
           {
