@@ -121,6 +121,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description 32 to 80 characters (a random UUID): a retry under it gets the same token back; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -1617,6 +1618,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -1856,6 +1858,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2102,6 +2105,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2248,6 +2252,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2393,6 +2398,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2642,6 +2648,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2790,6 +2797,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2936,6 +2944,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3077,6 +3086,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3221,6 +3231,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3366,6 +3377,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3510,6 +3522,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3741,6 +3754,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3980,6 +3994,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -4134,6 +4149,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -6418,6 +6434,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description 32 to 80 characters (a random UUID): a retry under it gets the same tracking code back; the same key with a different request is a 422 */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -6428,10 +6445,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        text: string;
-                        contact?: string;
-                        category: string;
-                        area: string;
+                        text: string & unknown;
+                        contact?: string & unknown;
+                        category: string & unknown;
+                        area: string & unknown;
                     };
                 };
             };
@@ -7017,8 +7034,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         routes: {
-                            category?: string;
-                            area?: string;
+                            category?: string & unknown;
+                            area?: string & unknown;
                             orgId: string;
                         }[];
                     };
