@@ -22,9 +22,11 @@
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-/** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`); an import's CSV errors name a `row` and `field` instead. */
+/** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`); an import's errors name the CSV `row` or JSON path, and the `field`. */
 const FieldError = z.looseObject({
   path: z.string().optional().describe('where, as sent: `body.rules.minStudyDays`, `querystring.cursor`, `headers.idempotency-key`; a JSON import names the tree path (`children[3].name`)'),
+  row: z.number().int().optional().describe('an import’s CSV row'),
+  field: z.string().optional().describe('an import’s field (`id`, `parentId`, `level`, `kind`, `name`)'),
   message: z.string(),
 });
 
@@ -51,7 +53,7 @@ export const Timestamp = z.custom<Date | string>((v) => v instanceof Date || typ
 export const PageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('the `cursor` for the next page; null on the last page') });
 
-/** What a success status answers: its description and body (JSON unless `mediaType` says otherwise). */
+/** What a success status answers: its description and its body, by media type (none for a 204). */
 interface Answer {
   description: string;
   content?: Record<string, { schema: z.ZodType }>;
