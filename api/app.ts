@@ -66,6 +66,8 @@ export interface AppDeps {
   checks?: ReadinessChecks;
   /** The built console's folder (api/console.ts), served at `/`; unset, no console. */
   console?: string | undefined;
+  /** Where the console links an org's workflow: the Temporal UI's page of the namespace (`http://localhost:8233/namespaces/default`). */
+  temporalUiUrl?: string | undefined;
 }
 
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
@@ -134,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   });
   app.addHook('preValidation', async (request) => refuseUnprintable(request));
   // ---- console: sign-in sessions (their cookie parser first) and the console's page (api/session.ts, api/console.ts)
-  await sessionRoutes(app, deps.db, deps.adminToken);
+  await sessionRoutes(app, deps.db, deps.adminToken, deps.temporalUiUrl);
   overviewRoutes(app, routeDeps);
   if (deps.console) await consoleRoutes(app, deps.console);
   // ---- end console

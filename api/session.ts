@@ -115,10 +115,11 @@ const Me = z.object({
   via: z.enum(['session', 'bearer']),
   expiresAt: z.string().nullable(),
   campaigns: z.array(CampaignChoice),
+  temporalWorkflowUrl: z.string().nullable().describe('an org workflow’s page in the Temporal UI is this followed by its url-encoded workflow id; null when not configured'),
 });
 
 /** The cookie plugin and `POST|GET|DELETE /session`; they are public routes of api/app.ts and authenticate themselves. */
-export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, adminToken: string | undefined): Promise<void> {
+export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, adminToken: string | undefined, temporalUiUrl?: string): Promise<void> {
   await app.register(cookie);
 
   const cookieOptions = (request: FastifyRequest) => ({ httpOnly: true, sameSite: 'strict' as const, path: '/', secure: overHttps(request) });
@@ -202,6 +203,7 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
       via,
       expiresAt: expiresAt?.toISOString() ?? null,
       campaigns: visible.map(({ c, start }) => ({ id: c.id, name: c.name, status: c.status, rootOrgId: c.root_org_id, startOrgId: start })),
+      temporalWorkflowUrl: temporalUiUrl ? `${temporalUiUrl.replace(/\/$/, '')}/workflows/` : null,
     };
   }
 }

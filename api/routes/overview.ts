@@ -12,6 +12,7 @@ import { orgColour } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { requireOrgAccess } from '../auth.js';
+import { notFound } from '../problem.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
@@ -49,6 +50,7 @@ const Node = z.object({
   reasons: z.array(z.string()),
 });
 const Overview = z.object({
+  campaign: z.object({ id: z.string(), name: z.string(), status: z.string(), minStudyDays: z.number().int(), warningDays: z.number() }),
   org: Node,
   ancestors: z.array(z.object({ orgId: z.string(), name: z.string() })).describe('from the caller’s readable root down to the parent'),
   can: z.object({ act: z.boolean(), supervise: z.boolean(), vet: z.boolean() }).describe('what the caller may do on this org, as the org-action routes decide it'),
@@ -95,6 +97,9 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
           p.org_id, p.status, p.mobilised_on, p.components, p.own, p.subtree, p.details
         from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}`;
       const [self] = (await sql<Row>`${select} where o.id = ${orgId}`.execute(db)).rows;
+      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'name', 'status', 'rules']).where('id', '=', campaignId).executeTakeFirst();
+      if (!campaign) throw notFound(`campaign ${campaignId}`);
+      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number };
 
       const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
       const prefix = q ? `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
@@ -120,6 +125,7 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
       const [act, supervise, vet] = await Promise.all([may('act'), may('supervise'), may('vet')]);
       const LEVEL_ORDER = ['city', 'district', 'unit', 'branch'];
       return {
+        campaign: { id: campaign.id, name: campaign.name, status: campaign.status, minStudyDays: rules.minStudyDays ?? 6, warningDays: rules.warningDays ?? 3 },
         org: node(self!, campaignId),
         ancestors: ancestors
           .filter((a) => principal.role === 'admin' || a.path.startsWith(principal.orgPath))
