@@ -5,7 +5,7 @@ import { usePolled } from './hooks.ts';
 import { ColourBadge, WorkflowLink } from './parts.tsx';
 import { cst, day } from './time.ts';
 import { COMPONENT_STATE, COMPONENTS, LEVEL, ORG_STATUS, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 
 interface Loaded {
   overview: Overview;
@@ -23,6 +23,9 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
     ]);
     return { overview, problems: problems.items, sessions: sessions.items };
   }, `${campaignId}/${orgId}`);
+  // The mobilisation form stays once shown, to say what became of it after the meeting is recorded.
+  const mobiliseShown = useRef<string | undefined>(undefined);
+  if (data && !data.overview.org.mobilisedOn && data.overview.org.reached) mobiliseShown.current = orgId;
   if (!data) return error ? <p role="alert">{error}</p> : <p>加载中…</p>;
   const { org, campaign, can } = data.overview;
   const own = org.own ?? {};
@@ -72,7 +75,7 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
 
       {can.act ? (
         <div className="two forms">
-          {!org.mobilisedOn && org.reached && <MobilisationForm campaignId={campaignId} orgId={orgId} onDone={refresh} />}
+          {mobiliseShown.current === orgId && <MobilisationForm campaignId={campaignId} orgId={orgId} onDone={refresh} />}
           <StudyForm campaignId={campaignId} orgId={orgId} minDays={min} countedDays={countedDays} onDone={refresh} />
         </div>
       ) : null}

@@ -4,7 +4,7 @@ import { day, todayInChina } from './time.ts';
 import { STUDY_KIND } from './zh.ts';
 
 /** A form card with its own busy state, error and the API's answer. */
-function FormCard({ title, id, onSubmit, children, result }: { title: string; id: string; onSubmit: () => Promise<string>; children: ReactNode; result?: ReactNode }) {
+function FormCard({ title, id, onSubmit, children, result, once }: { title: string; id: string; onSubmit: () => Promise<string>; children: ReactNode; result?: ReactNode; once?: boolean }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
   const submit = async (e: FormEvent) => {
@@ -19,14 +19,18 @@ function FormCard({ title, id, onSubmit, children, result }: { title: string; id
       setBusy(false);
     }
   };
+  // A form filled once (the mobilisation meeting) shows only its answer afterwards.
+  const finished = once && message?.ok;
   return (
     <form className="card form" aria-labelledby={id} onSubmit={submit}>
       <h2 id={id}>{title}</h2>
-      {children}
-      {result}
-      <button type="submit" disabled={busy}>
-        {busy ? '正在提交…' : '提交'}
-      </button>
+      {!finished && children}
+      {!finished && result}
+      {!finished && (
+        <button type="submit" disabled={busy}>
+          {busy ? '正在提交…' : '提交'}
+        </button>
+      )}
       {message && (
         <p role={message.ok ? 'status' : 'alert'} className={message.ok ? 'ok' : 'error'}>
           {message.text}
@@ -44,6 +48,7 @@ export function MobilisationForm({ campaignId, orgId, onDone }: { campaignId: st
     <FormCard
       title="动员部署会议"
       id="mobilise-title"
+      once
       onSubmit={async () => {
         await api.mobilise(campaignId, orgId, { date, attendance: Number(attendance) });
         onDone();

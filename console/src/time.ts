@@ -8,10 +8,15 @@ export function cst(instant: string | number | Date): string {
   return `${dateTime.format(new Date(instant))}`;
 }
 
-/** A calendar date (`2026-12-06`) as `2026年12月6日`: a day in China, not an instant. */
-export function day(isoDate: string): string {
-  const [y, m, d] = isoDate.split('-').map(Number);
-  return dateOnly.format(new Date(Date.UTC(y!, m! - 1, d!, 4)));
+/**
+ * A calendar date (`2026-12-06`) as `2026年12月6日`: a day in China, not an instant; an
+ * instant (a deadline's timestamp) as the day it falls on in China.
+ */
+export function day(dateOrInstant: string): string {
+  const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateOrInstant);
+  if (plain) return dateOnly.format(new Date(Date.UTC(Number(plain[1]), Number(plain[2]) - 1, Number(plain[3]), 4)));
+  const instant = new Date(dateOrInstant);
+  return Number.isNaN(instant.getTime()) ? dateOrInstant : dateOnly.format(instant);
 }
 
 /** Today in China as `YYYY-MM-DD` (what the forms default to and the API compares against). */
