@@ -57,7 +57,7 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
           </dl>
           <dl className="figures" aria-label="含下级合计">
             <h2>含下级合计</h2>
-            <Figure label="已覆盖组织" value={org.subtree?.orgs ?? 0} testId="subtree-orgs" />
+            <Figure label="已汇总组织" value={org.subtree?.orgs ?? 0} testId="subtree-orgs" />
             <Figure label="已动员" value={org.subtree?.mobilised ?? 0} testId="subtree-mobilised" />
             <Figure label="问题（已销号）" value={`${org.subtree?.problems ?? 0}（${org.subtree?.problemsClosed ?? 0}）`} />
             <Figure label="逾期事项" value={org.subtree?.overdue ?? 0} />

@@ -10,13 +10,14 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
+import { orgColour } from '../../domain/colour.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { chinaDate } from '../../domain/org-node.js';
 import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from './browser.js';
+import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'console-test';
 const BRANCH = 'tj-d1-u1-b1';
@@ -98,6 +99,46 @@ describe('the console in Chromium', () => {
       return { status: r.status, type: r.headers.get('content-type') };
     });
     expect(unknown).toEqual({ status: 404, type: expect.stringMatching(/^application\/problem\+json/) });
+  });
+
+  test('the overview’s read: colours by the one rule, red first, filtered, found by name or id, paged, counted per level', async () => {
+    type Node = { orgId: string; colour: string; reasons: string[]; reached: boolean };
+    type Overview = { org: Node; levels: { level: string; orgs: number; reached: number; red: number; yellow: number; green: number }[]; children: { items: Node[]; total: number; nextCursor: string | null } };
+    const overview = async (orgId: string, query = '') => (await call('GET', org(orgId, `/overview${query}`))) as unknown as Overview;
+    // tj-d1-u2 gets an item past its deadline (red), tj-d1-u3 its three study days (green), tj-d1-u1 stays yellow.
+    await call('POST', org('tj-d1-u2', '/problems'), { problemId: 'late', source: 'self_inspection', category: '作风', description: '整改台账不全' });
+    await call('POST', org('tj-d1-u2', '/problems/late/plan'), { owner: '办公室', measures: '补齐台账', deadline: new Date(Date.now() + 2000).toISOString() });
+    for (let d = 3; d <= 5; d++) await call('POST', org('tj-d1-u3', '/study-sessions'), { sessionId: `s${d}`, date: chinaDate(Date.now() - d * DAY), kind: 'concentrated', hours: 2, attendance: 9 });
+    const ids = (o: Overview) => o.children.items.map((c) => c.orgId);
+    const settled = await waitFor(() => overview('tj-d1'), (o) => ids(o).join() === 'tj-d1-u2,tj-d1-u1,tj-d1-u3', 30_000, 'red, yellow, green in that order');
+    expect(settled.children.items.map((c) => c.colour)).toEqual(['red', 'yellow', 'green']);
+    expect(ids(await overview('tj-d1', '?sort=position'))).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
+    expect(ids(await overview('tj-d1', '?colour=green'))).toEqual(['tj-d1-u3']);
+    // Every reached org's colour is the domain's rule over its read-model row.
+    for (const id of ['tj', 'tj-d1', 'tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3', BRANCH]) {
+      const row = await call('GET', org(id));
+      const node = (await overview(id)).org;
+      expect({ id, colour: node.colour, reasons: node.reasons }).toEqual({ id, ...orgColour({ mobilised: row.mobilised_on !== null, own: row.own as Record<string, number> }) });
+    }
+    // Not reached by the cascade: listed all the same, as such.
+    expect((await overview('tj-d2')).children.items.map((c) => [c.colour, c.reached])).toEqual([['none', false], ['none', false], ['none', false]]);
+    // Found by id prefix or by name anywhere below; paged one at a time in the sorted order.
+    expect(ids(await overview('tj', '?q=tj-d1-u1-&sort=position'))).toEqual(['tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3']);
+    const name = (await call('GET', '/orgs/tj-d3')).name as string;
+    expect(ids(await overview('tj', `?q=${encodeURIComponent(name)}`))).toEqual(['tj-d3']);
+    const paged: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: Overview = await overview('tj-d1', `?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.children.total).toBe(3);
+      paged.push(...ids(page));
+      cursor = page.children.nextCursor;
+    }
+    expect(paged).toEqual(ids(settled));
+    const levels = (await overview('tj')).levels;
+    expect(levels.map((l) => [l.level, l.orgs])).toEqual([['city', 1], ['district', 3], ['unit', 9], ['branch', 27]]);
+    for (const l of levels) expect(l.red + l.yellow + l.green).toBe(l.reached);
+    expect(levels.find((l) => l.level === 'unit')).toMatchObject({ reached: 3, red: 1, green: 1, yellow: 1 });
   });
 
   test('a secretary signs in, records the mobilisation meeting and study days, and sees the figures move without a reload; no verify button; signs out', async () => {
