@@ -15,7 +15,7 @@ interface Loaded {
 
 /** Screen 2 (and 4): one org's five components, its ledger and study sessions, and the forms its people fill. */
 export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
-  const { data, error, refresh, updatedAt } = usePolled<Loaded>(async () => {
+  const { data: loaded, error, refresh, updatedAt } = usePolled<Loaded>(async () => {
     const [overview, problems, sessions] = await Promise.all([
       api.overview(campaignId, orgId, { limit: 1 }),
       api.problems(campaignId, orgId),
@@ -23,6 +23,8 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
     ]);
     return { overview, problems: problems.items, sessions: sessions.items };
   }, `${campaignId}/${orgId}`);
+  // Another org's page still on screen while this one loads is not shown: its forms would post here.
+  const data = loaded?.overview.org.orgId === orgId ? loaded : undefined;
   // The mobilisation form stays once shown, to say what became of it after the meeting is recorded.
   const mobiliseShown = useRef<string | undefined>(undefined);
   if (data && !data.overview.org.mobilisedOn && data.overview.org.reached) mobiliseShown.current = orgId;

@@ -12,7 +12,7 @@ export const SESSION_ENDED = 'ce:session-ended';
  * visible, without a reload; `refresh()` asks at once (after a form is sent).
  */
 export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | undefined; error: string | undefined; refresh: () => void; updatedAt: number | undefined } {
-  const [state, setState] = useState<{ key: string; data?: T; error?: string; updatedAt?: number }>({ key });
+  const [state, setState] = useState<{ key: string; data?: T | undefined; error?: string; updatedAt?: number | undefined }>({ key });
   const loadRef = useRef(load);
   loadRef.current = load;
   const run = useCallback(async () => {
@@ -31,7 +31,9 @@ export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | u
     }, POLL_MS);
     return () => clearInterval(timer);
   }, [run]);
-  const current = state.key === key ? state : { key };
+  // While a new key loads (another filter, another page), the last answer stays on screen: the
+  // controls keep their place and focus instead of the page blanking out.
+  const current = state.key === key ? state : { key, data: state.data, updatedAt: state.updatedAt };
   return { data: current.data, error: current.error, refresh: () => void run(), updatedAt: current.updatedAt };
 }
 
