@@ -207,7 +207,13 @@ describe('the console in Chromium', () => {
 
   test('an inspector above the branch has the verify button, and verifying closes the item (不整改不销号)', async () => {
     const page = await (await browser.context({ width: 390, height: 844 })).newPage();
-    await signIn(page, inspector);
+    // By keyboard alone: the token field has the focus, Enter signs in.
+    await page.goto(base);
+    await page.getByLabel('访问令牌').waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('token');
+    await page.keyboard.type(inspector);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: '退出登录' }).waitFor();
     await page.goto(`${base}/#/c/${CAMPAIGN}/o/${BRANCH}/page`);
     const row = page.locator('tr[data-problem="p-console"]');
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/已整改待核验/);
