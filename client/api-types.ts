@@ -134,6 +134,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{id}/orgs/{orgId}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the org’s own workflow recorded, newest first (its lifecycle, study, research, ledger) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                seq: number;
+                                /** @enum {string} */
+                                type: "OrgStarted" | "OrgMobilised" | "ChildrenCascaded" | "ComponentOpened" | "ComponentDone" | "StudySessionRecorded" | "TopicProposed" | "TopicVetted" | "ReportSubmitted" | "ProblemRecorded" | "RectificationPlanned" | "RectificationStarted" | "RectificationSubmitted" | "RectificationVerified" | "RectificationReturned" | "DeadlineAlert" | "DeadlineExtended" | "ReviewConcluded" | "ProblemsDisclosed" | "DemocraticLifeMeetingHeld" | "DirectiveReceived" | "ProblemEscalated" | "EscalationClaimed" | "OrgFinished";
+                                /** @description ISO instant */
+                                occurredAt: string;
+                                /** @description at most these of the event: component, date, kind, counted, attendance, auto, problemId, category, topicId, title, decision, deadline, alert, by */
+                                fields: {
+                                    [key: string]: (string | number | boolean) | null;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{id}/orgs/{orgId}/overview": {
         parameters: {
             query?: never;

@@ -80,7 +80,56 @@ interface Row {
   details: string | null;
 }
 
+/**
+ * What an org's timeline shows: its own workflow's events (its stream, nothing another
+ * workflow recorded about it, so no spot check's sample shows early) of these kinds, with
+ * these fields of each. Escalation texts and progress reports stay out.
+ */
+const TIMELINE_TYPES = [
+  'OrgStarted', 'OrgMobilised', 'ChildrenCascaded', 'ComponentOpened', 'ComponentDone', 'StudySessionRecorded', 'TopicProposed', 'TopicVetted',
+  'ReportSubmitted', 'ProblemRecorded', 'RectificationPlanned', 'RectificationStarted', 'RectificationSubmitted', 'RectificationVerified',
+  'RectificationReturned', 'DeadlineAlert', 'DeadlineExtended', 'ReviewConcluded', 'ProblemsDisclosed', 'DemocraticLifeMeetingHeld',
+  'DirectiveReceived', 'ProblemEscalated', 'EscalationClaimed', 'OrgFinished',
+] as const;
+const TIMELINE_FIELDS = ['component', 'date', 'kind', 'counted', 'attendance', 'auto', 'problemId', 'category', 'topicId', 'title', 'decision', 'deadline', 'alert', 'by'] as const;
+const TimelineEntry = z.object({
+  seq: z.number().int(),
+  type: z.enum(TIMELINE_TYPES),
+  occurredAt: z.string().describe('ISO instant'),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe(`at most these of the event: ${TIMELINE_FIELDS.join(', ')}`),
+});
+
 export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
+  app.get(
+    '/campaigns/:id/orgs/:orgId/timeline',
+    { schema: { tags: ['progress'], summary: 'What the org’s own workflow recorded, newest first (its lifecycle, study, research, ledger)', params: CampaignOrgParams, querystring: Page, response: { 200: z.object({ items: z.array(TimelineEntry), nextCursor: z.string().nullable() }) } } },
+    async (request) => {
+      const { id: campaignId, orgId } = request.params;
+      await requireOrgAccess(db, request, orgId, 'read');
+      const offset = offsetFromCursor(request.query.cursor);
+      const rows = await db
+        .selectFrom('events')
+        .select(['stream_seq', 'type', 'occurred_at', 'payload'])
+        .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
+        .where('type', 'in', [...TIMELINE_TYPES])
+        .orderBy('stream_seq', 'desc')
+        .limit(request.query.limit + 1)
+        .offset(offset)
+        .execute();
+      const items = rows.slice(0, request.query.limit).map((r) => {
+        const payload = r.payload as Record<string, unknown>;
+        const fields: Record<string, string | number | boolean | null> = {};
+        for (const f of TIMELINE_FIELDS) {
+          const v = payload[f];
+          if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[f] = v;
+        }
+        return { seq: r.stream_seq, type: r.type as (typeof TIMELINE_TYPES)[number], occurredAt: new Date(r.occurred_at).toISOString(), fields };
+      });
+      return { items, nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
+    },
+  );
+
+
   app.get(
     '/campaigns/:id/orgs/:orgId/overview',
     { schema: { tags: ['progress'], summary: 'An org, its colour, its subtree per level and colour, and a page of its children (or of matches in its subtree)', params: CampaignOrgParams, querystring: OverviewQuery, response: { 200: Overview } } },

@@ -1,27 +1,29 @@
 import { orgPageHref, overviewHref } from './App.tsx';
-import { api, type Me, type Overview, type Problem, type StudySession } from './api.ts';
+import { api, type Me, type Overview, type Problem, type StudySession, type Timeline } from './api.ts';
 import { MobilisationForm, StudyForm } from './forms.tsx';
 import { usePolled } from './hooks.ts';
 import { ColourBadge, WorkflowLink } from './parts.tsx';
 import { cst, day } from './time.ts';
-import { COMPONENT_STATE, COMPONENTS, LEVEL, ORG_STATUS, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
+import { COMPONENT_STATE, COMPONENTS, EVENT, eventDetail, LEVEL, ORG_STATUS, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
 import { useRef, useState } from 'react';
 
 interface Loaded {
   overview: Overview;
   problems: Problem[];
   sessions: StudySession[];
+  timeline: Timeline['items'];
 }
 
 /** Screen 2 (and 4): one org's five components, its ledger and study sessions, and the forms its people fill. */
 export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
   const { data: loaded, error, refresh, updatedAt } = usePolled<Loaded>(async () => {
-    const [overview, problems, sessions] = await Promise.all([
+    const [overview, problems, sessions, timeline] = await Promise.all([
       api.overview(campaignId, orgId, { limit: 1 }),
       api.problems(campaignId, orgId),
       api.studySessions(campaignId, orgId),
+      api.timeline(campaignId, orgId),
     ]);
-    return { overview, problems: problems.items, sessions: sessions.items };
+    return { overview, problems: problems.items, sessions: sessions.items, timeline: timeline.items };
   }, `${campaignId}/${orgId}`);
   // Another org's page still on screen while this one loads is not shown: its forms would post here.
   const data = loaded?.overview.org.orgId === orgId ? loaded : undefined;
@@ -108,6 +110,19 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
             </tbody>
           </table>
         </div>
+      </section>
+
+      <section className="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">时间线（最近 {data.timeline.length} 条）</h2>
+        <ol className="timeline" data-testid="timeline">
+          {data.timeline.map((e) => (
+            <li key={e.seq}>
+              <time dateTime={e.occurredAt}>{cst(e.occurredAt)}</time>
+              <strong>{EVENT[e.type] ?? e.type}</strong>
+              <span>{eventDetail(e.type, e.fields)}</span>
+            </li>
+          ))}
+        </ol>
       </section>
 
       <section className="card" aria-labelledby="study-title">

@@ -35,6 +35,7 @@ async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Re
 export type Me = paths['/session']['get']['responses'][200]['content']['application/json'];
 export type Overview = paths['/campaigns/{id}/orgs/{orgId}/overview']['get']['responses'][200]['content']['application/json'];
 export type OrgNode = Overview['org'];
+export type Timeline = paths['/campaigns/{id}/orgs/{orgId}/timeline']['get']['responses'][200]['content']['application/json'];
 export type OverviewQuery = NonNullable<paths['/campaigns/{id}/orgs/{orgId}/overview']['get']['parameters']['query']>;
 
 // ---- local shapes of answers the OpenAPI document does not declare yet
@@ -77,6 +78,7 @@ export const api = {
   signIn: (token: string) => unwrap(client.POST('/session', { body: { token } })),
   signOut: () => unwrap(client.DELETE('/session')),
   overview: (campaignId: string, orgId: string, query: OverviewQuery) => unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId }, query } })),
+  timeline: (campaignId: string, orgId: string) => unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/timeline', { params: { path: { id: campaignId, orgId }, query: { limit: 30 } } })),
   problems: async (campaignId: string, orgId: string) =>
     (await unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/problems', { params: { path: { id: campaignId, orgId }, query: { limit: 200 } } }))) as unknown as Page<Problem>,
   studySessions: async (campaignId: string, orgId: string) =>

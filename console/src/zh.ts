@@ -36,3 +36,48 @@ export function reasonZh(reason: string): string {
   if (m) return `${m[1]} 项临近期限`;
   return reason;
 }
+
+/** The timeline's events (GET …/timeline), in words a secretary uses. */
+export const EVENT: Record<string, string> = {
+  OrgStarted: '活动部署到本级',
+  OrgMobilised: '召开动员部署会议',
+  ChildrenCascaded: '向下级部署',
+  ComponentOpened: '环节开始',
+  ComponentDone: '环节完成',
+  StudySessionRecorded: '记录学习',
+  TopicProposed: '提出调研课题',
+  TopicVetted: '调研课题把关',
+  ReportSubmitted: '提交调研报告',
+  ProblemRecorded: '查摆问题',
+  RectificationPlanned: '制定整改措施',
+  RectificationStarted: '开始整改',
+  RectificationSubmitted: '提交整改材料',
+  RectificationVerified: '核验销号',
+  RectificationReturned: '退回整改',
+  DeadlineAlert: '期限预警',
+  DeadlineExtended: '延期',
+  ReviewConcluded: '确认问题清单',
+  ProblemsDisclosed: '公示',
+  DemocraticLifeMeetingHeld: '召开民主生活会',
+  DirectiveReceived: '收到上级部署（上题下答）',
+  ProblemEscalated: '问题上报（下题上答）',
+  EscalationClaimed: '认领上报问题',
+  OrgFinished: '本级结束',
+};
+const COMPONENT_NAME: Record<string, string> = { mobilisation: '动员部署', study: '学习教育', research: '调查研究', review: '检视问题', rectification: '整改落实' };
+
+/** A timeline entry's few fields as one line. */
+export function eventDetail(type: string, f: Record<string, string | number | boolean | null>): string {
+  const parts: string[] = [];
+  if (typeof f.component === 'string') parts.push(COMPONENT_NAME[f.component] ?? f.component);
+  if (typeof f.date === 'string') parts.push(f.date);
+  if (typeof f.kind === 'string' && type === 'StudySessionRecorded') parts.push(`${STUDY_KIND[f.kind] ?? f.kind}${f.counted ? '，计入集中学习天数' : '，不计入'}`);
+  if (typeof f.attendance === 'number') parts.push(`${f.attendance} 人`);
+  if (f.auto === true) parts.push('自动');
+  if (typeof f.problemId === 'string') parts.push(f.problemId);
+  if (typeof f.category === 'string') parts.push(f.category);
+  if (typeof f.title === 'string') parts.push(f.title);
+  if (typeof f.alert === 'string') parts.push(f.alert === 'red' ? '已逾期' : f.alert === 'yellow' ? '临近期限' : f.alert);
+  if (typeof f.by === 'string') parts.push(ROLE[f.by.split(':')[0]!] ?? f.by);
+  return parts.join(' · ');
+}

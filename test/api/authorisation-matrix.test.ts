@@ -139,6 +139,7 @@ const ROUTES: Record<string, RouteRule> = {
   'GET /campaigns/:id/orgs/:orgId': { mode: 'read', request: (x) => ({ url: at(x) }) },
   'GET /campaigns/:id/orgs/:orgId/children': { mode: 'read', request: (x) => ({ url: at(x, '/children?sort=name') }) },
   'GET /campaigns/:id/orgs/:orgId/lagging': { mode: 'read', request: (x) => ({ url: at(x, '/lagging') }) },
+  'GET /campaigns/:id/orgs/:orgId/timeline': { mode: 'read', request: (x) => ({ url: at(x, '/timeline') }) },
   'GET /campaigns/:id/orgs/:orgId/overview': { mode: 'read', request: (x) => ({ url: at(x, '/overview?sort=colour') }) },
   // an org's work (Temporal Updates); repeated requests are idempotent, so every allowed case succeeds
   'POST /campaigns/:id/orgs/:orgId/mobilisation': { mode: 'act', request: (x) => ({ url: at(x, '/mobilisation'), payload: { date: fx.mobilisedOn.get(x.org)!, attendance: 1 } }) },

@@ -178,6 +178,12 @@ describe('the console in Chromium', () => {
     // The same day again: the preview says it will not count twice.
     await expect.poll(() => session.getByTestId('study-preview').textContent()).toMatch(/已计入过集中学习，同一天不重复计算/);
 
+    // The timeline tells what happened, newest first.
+    const timeline = () => page.getByTestId('timeline').locator('li strong').allTextContents();
+    await expect.poll(timeline).toEqual(expect.arrayContaining(['记录学习', '环节开始', '向下级部署', '召开动员部署会议', '活动部署到本级']));
+    const kinds = await timeline();
+    expect(kinds.indexOf('记录学习')).toBeLessThan(kinds.indexOf('召开动员部署会议'));
+    expect(kinds.at(-1)).toBe('活动部署到本级');
     // Someone else records a study day (through the API): the open page catches up by itself.
     await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 'by-api', date: chinaDate(Date.now() - 2 * DAY), kind: 'concentrated', hours: 3, attendance: 15 });
     await expect.poll(() => study.textContent(), { timeout: 20_000 }).toBe('集中学习 2 天，还差 1 天');
