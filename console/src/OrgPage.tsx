@@ -114,7 +114,7 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
 
       <section className="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">时间线（最近 {data.timeline.length} 条）</h2>
-        <ol className="timeline" data-testid="timeline">
+        <ol className="timeline" data-testid="timeline" tabIndex={0} aria-labelledby="timeline-title">
           {data.timeline.map((e) => (
             <li key={e.seq}>
               <time dateTime={e.occurredAt}>{cst(e.occurredAt)}</time>
