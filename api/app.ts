@@ -26,6 +26,9 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { authenticate } from './auth.js';
 import { openapiTransform, openapiTransformObject } from './openapi.js';
+import { consoleRoutes, isConsoleRoute } from './console.js';
+import { sessionPrincipal, sessionRoutes } from './session.js';
+import { overviewRoutes } from './routes/overview.js';
 import { answerClientError, ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
@@ -96,6 +99,10 @@ export interface AppDeps {
   now?: () => number;
   /** How long a client may take to send its request; see {@link HttpTimeouts}. */
   timeouts?: Partial<HttpTimeouts>;
+  /** The built console's folder (api/console.ts), served at `/`; unset, no console. */
+  console?: string | undefined;
+  /** Where the console links an org's workflow: the Temporal UI's page of the namespace (`http://localhost:8233/namespaces/default`). */
+  temporalUiUrl?: string | undefined;
 }
 
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
@@ -104,7 +111,7 @@ export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, Ser
 const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes, reportRoutes];
 
 /** Routes anyone may call. */
-const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json']);
+const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json', '/session']);
 /** Route patterns anyone may call: the public feedback channel (民意直通车), rate limited by the routes themselves. */
 const PUBLIC_ROUTES = new Set<string>(PUBLIC_MESSAGE_ROUTES);
 
@@ -192,13 +199,19 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     route.schema.querystring = query instanceof z.ZodObject ? query.strict() : (query ?? z.object({}).strict());
   });
   app.addHook('preValidation', async (request) => refuseUnprintable(request));
+  // ---- console: sign-in sessions (their cookie parser first) and the console's page (api/session.ts, api/console.ts)
+  await sessionRoutes(app, deps.db, deps.adminToken, deps.temporalUiUrl, now);
+  overviewRoutes(app, routeDeps);
+  if (deps.console) await consoleRoutes(app, deps.console);
+  // ---- end console
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
     if (PUBLIC.has(path) || path.startsWith('/docs')) return;
     if (!request.routeOptions.url) return; // unknown route: the not-found handler answers
-    if (PUBLIC_ROUTES.has(request.routeOptions.url)) return;
-    request.principal = await authenticate(deps.db, deps.adminToken, request, now);
+    if (PUBLIC_ROUTES.has(request.routeOptions.url) || isConsoleRoute(request)) return;
+    // The console's session cookie (api/session.ts) stands in for a bearer header.
+    request.principal = (await sessionPrincipal(deps.db, deps.adminToken, request, now)) ?? (await authenticate(deps.db, deps.adminToken, request, now));
   });
   for (const routes of ROUTES) routes(app, routeDeps);
   healthRoutes(app, deps.checks ?? defaultChecks(deps.db, deps.temporal?.client));

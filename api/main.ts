@@ -11,13 +11,14 @@ import { httpTimeouts, loadConfig } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildApp } from './app.js';
+import { builtConsole } from './console.js';
 
 const config = loadConfig();
 const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
 await migrateToLatest(db.kysely);
 const connection = config.TEMPORAL_ADDRESS ? await Connection.connect({ address: config.TEMPORAL_ADDRESS }) : undefined;
 const temporal = connection && { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TASK_QUEUE };
-const app = await buildApp({ db: db.kysely, temporal, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL }, timeouts: httpTimeouts(config) });
+const app = await buildApp({ db: db.kysely, temporal, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL }, timeouts: httpTimeouts(config), console: builtConsole() });
 if (!temporal) app.log.warn('TEMPORAL_ADDRESS is unset: workflow routes will answer 503');
 await app.listen({ port: config.PORT, host: '0.0.0.0' });
 

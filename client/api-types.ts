@@ -11,6 +11,322 @@
  */
 
 export interface paths {
+    "/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in (by the session cookie, or a bearer token), and the campaigns it may look at */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            role: "admin" | "organiser" | "secretary" | "inspector" | "operator";
+                            tokenId: string;
+                            orgId: string | null;
+                            orgName: string | null;
+                            orgPath: string;
+                            /** @enum {string} */
+                            via: "session" | "bearer";
+                            expiresAt: string | null;
+                            campaigns: {
+                                id: string;
+                                name: string;
+                                status: string;
+                                rootOrgId: string;
+                                /** @description where the caller starts looking: its own org when the campaign covers it, else the campaign’s root */
+                                startOrgId: string;
+                            }[];
+                            /** @description an org workflow’s page in the Temporal UI is this followed by its url-encoded workflow id; null when not configured */
+                            temporalWorkflowUrl: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Sign in: exchange a token for a session cookie (ce_session, HttpOnly, SameSite=Strict) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a token an organiser issued (POST /tokens), or the admin token */
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            role: "admin" | "organiser" | "secretary" | "inspector" | "operator";
+                            tokenId: string;
+                            orgId: string | null;
+                            orgName: string | null;
+                            orgPath: string;
+                            /** @enum {string} */
+                            via: "session" | "bearer";
+                            expiresAt: string | null;
+                            campaigns: {
+                                id: string;
+                                name: string;
+                                status: string;
+                                rootOrgId: string;
+                                /** @description where the caller starts looking: its own org when the campaign covers it, else the campaign’s root */
+                                startOrgId: string;
+                            }[];
+                            /** @description an org workflow’s page in the Temporal UI is this followed by its url-encoded workflow id; null when not configured */
+                            temporalWorkflowUrl: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        /** Sign out: ends the session on the server and clears the cookie */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description signed out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/orgs/{orgId}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the org’s own workflow recorded, newest first (its lifecycle, study, research, ledger) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                seq: number;
+                                /** @enum {string} */
+                                type: "OrgStarted" | "OrgMobilised" | "ChildrenCascaded" | "ComponentOpened" | "ComponentDone" | "StudySessionRecorded" | "TopicProposed" | "TopicVetted" | "ReportSubmitted" | "ProblemRecorded" | "RectificationPlanned" | "RectificationStarted" | "RectificationSubmitted" | "RectificationVerified" | "RectificationReturned" | "DeadlineAlert" | "DeadlineExtended" | "ReviewConcluded" | "ProblemsDisclosed" | "DemocraticLifeMeetingHeld" | "DirectiveReceived" | "ProblemEscalated" | "EscalationClaimed" | "OrgFinished";
+                                /** @description ISO instant */
+                                occurredAt: string;
+                                /** @description at most these of the event: component, date, kind, counted, attendance, auto, problemId, category, topicId, title, decision, deadline, alert, by */
+                                fields: {
+                                    [key: string]: (string | number | boolean) | null;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/orgs/{orgId}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An org, its colour, its subtree per level and colour, and a page of its children (or of matches in its subtree) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    /** @description colour: red first, then yellow, green, not reached */
+                    sort?: "colour" | "position" | "name";
+                    /** @description 三色督办 (domain/colour.ts); none: the cascade has not reached the org yet */
+                    colour?: "red" | "yellow" | "green" | "none";
+                    /** @description find orgs of the whole subtree by name (substring) or id (prefix) */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            campaign: {
+                                id: string;
+                                name: string;
+                                status: string;
+                                minStudyDays: number;
+                                warningDays: number;
+                            };
+                            org: {
+                                orgId: string;
+                                name: string;
+                                /** @enum {string} */
+                                level: "city" | "district" | "unit" | "branch";
+                                path: string;
+                                childCount: number;
+                                workflowId: string;
+                                /** @description the campaign’s cascade has started its workflow */
+                                reached: boolean;
+                                status: string | null;
+                                mobilisedOn: string | null;
+                                components: {
+                                    [key: string]: string;
+                                } | null;
+                                own: {
+                                    [key: string]: number;
+                                } | null;
+                                subtree: {
+                                    [key: string]: number;
+                                } | null;
+                                details: string | null;
+                                /**
+                                 * @description 三色督办 (domain/colour.ts); none: the cascade has not reached the org yet
+                                 * @enum {string}
+                                 */
+                                colour: "red" | "yellow" | "green" | "none";
+                                reasons: string[];
+                            };
+                            /** @description from the caller’s readable root down to the parent */
+                            ancestors: {
+                                orgId: string;
+                                name: string;
+                            }[];
+                            /** @description what the caller may do on this org, as the org-action routes decide it */
+                            can: {
+                                act: boolean;
+                                supervise: boolean;
+                                vet: boolean;
+                            };
+                            levels: {
+                                /** @enum {string} */
+                                level: "city" | "district" | "unit" | "branch";
+                                orgs: number;
+                                reached: number;
+                                red: number;
+                                yellow: number;
+                                green: number;
+                            }[];
+                            children: {
+                                items: {
+                                    orgId: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    level: "city" | "district" | "unit" | "branch";
+                                    path: string;
+                                    childCount: number;
+                                    workflowId: string;
+                                    /** @description the campaign’s cascade has started its workflow */
+                                    reached: boolean;
+                                    status: string | null;
+                                    mobilisedOn: string | null;
+                                    components: {
+                                        [key: string]: string;
+                                    } | null;
+                                    own: {
+                                        [key: string]: number;
+                                    } | null;
+                                    subtree: {
+                                        [key: string]: number;
+                                    } | null;
+                                    details: string | null;
+                                    /**
+                                     * @description 三色督办 (domain/colour.ts); none: the cascade has not reached the org yet
+                                     * @enum {string}
+                                     */
+                                    colour: "red" | "yellow" | "green" | "none";
+                                    reasons: string[];
+                                }[];
+                                total: number;
+                                nextCursor: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;

@@ -361,6 +361,14 @@ export interface ReportsTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** A console sign-in (api/session.ts): only the sha256 of the session id is kept. */
+export interface SessionsTable {
+  id_hash: string;
+  token_id: string;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   events: EventsTable;
   orgs: OrgsTable;
@@ -384,6 +392,7 @@ export interface Database {
   rm_inspection_rounds: RmInspectionRoundsTable;
   rm_inspection_findings: RmInspectionFindingsTable;
   reports: ReportsTable;
+  sessions: SessionsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */

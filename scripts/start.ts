@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
+import { builtConsole } from '../api/console.js';
 import { httpTimeouts, loadConfig } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -24,6 +25,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const step = (what: string) => process.stdout.write(`• ${what}\n`);
 
+process.stdout.write(`campaign-engine: the console will be at http://localhost:${config.PORT}/ (API docs at /docs) once everything is up\n`);
 step('Temporal…');
 const temporal = config.TEMPORAL_ADDRESS
   ? undefined
@@ -54,7 +56,16 @@ const workerRun = worker.run();
 
 step('API…');
 const adminToken = config.ADMIN_TOKEN ?? (await persistentAdminToken(config.DATA_DIR));
-const app = await buildApp({ db: db.kysely, temporal: { client, taskQueue: config.TASK_QUEUE }, adminToken, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }, timeouts: httpTimeouts(config) });
+const app = await buildApp({
+  db: db.kysely,
+  temporal: { client, taskQueue: config.TASK_QUEUE },
+  adminToken,
+  logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL },
+  // The console (`npm start` builds it first, prestart) and where it links each org's workflow.
+  timeouts: httpTimeouts(config),
+  console: builtConsole(),
+  temporalUiUrl: temporal?.uiUrl ? `${temporal.uiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}` : undefined,
+});
 await app.listen({ port: config.PORT, host: '127.0.0.1' });
 
 const api = `http://localhost:${config.PORT}`;
@@ -63,6 +74,7 @@ const demo = await runDemo(app, adminToken);
 process.stdout.write(`
 campaign-engine is running.
 
+  Console       ${builtConsole() ? `${api}/   (sign in with the admin token below, or any token POST /tokens issued)` : '(not built: npm run build:console)'}
   API docs      ${api}/docs
   Temporal UI   ${temporal?.uiUrl ?? '(external Temporal at ' + address + ')'}
   Admin token   ${config.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : `${adminToken}  (kept in ${path.join(config.DATA_DIR, 'admin-token')})`}

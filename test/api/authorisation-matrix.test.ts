@@ -155,6 +155,8 @@ const ROUTES: Record<string, RouteRule> = {
   'GET /campaigns/:id/orgs/:orgId': { mode: 'read', request: (x) => ({ url: at(x) }) },
   'GET /campaigns/:id/orgs/:orgId/children': { mode: 'read', request: (x) => ({ url: at(x, '/children?sort=name') }) },
   'GET /campaigns/:id/orgs/:orgId/lagging': { mode: 'read', request: (x) => ({ url: at(x, '/lagging') }) },
+  'GET /campaigns/:id/orgs/:orgId/timeline': { mode: 'read', request: (x) => ({ url: at(x, '/timeline') }) },
+  'GET /campaigns/:id/orgs/:orgId/overview': { mode: 'read', request: (x) => ({ url: at(x, '/overview?sort=colour') }) },
   // an org's work (Temporal Updates); repeated requests are idempotent, so every allowed case succeeds
   'POST /campaigns/:id/orgs/:orgId/mobilisation': { mode: 'act', request: (x) => ({ url: at(x, '/mobilisation'), payload: { date: fx.mobilisedOn.get(x.org)!, attendance: 1 } }) },
   'POST /campaigns/:id/orgs/:orgId/study-sessions': {
@@ -291,8 +293,8 @@ const addressOf = (x: Ctx, route: number) => `10.${route}.${ROLES.indexOf(x.role
  */
 const LINE: readonly Relation[] = ['self', 'child', 'grandchild', 'parent'];
 
-/** The routes left out: health, readiness and the API's description (api/app.ts PUBLIC, and the docs). */
-const OPEN = (route: string) => /^[A-Z]+ \/(healthz|readyz|openapi\.json|docs)(\/|$)/.test(route);
+/** The routes left out: health, readiness, the API's description and the console's sign-in (api/app.ts PUBLIC, and the docs; `/session` in test/api/session.test.ts). */
+const OPEN = (route: string) => /^[A-Z]+ \/(healthz|readyz|openapi\.json|docs|session)(\/|$)/.test(route);
 
 // ---- the two org trees and the fixtures ------------------------------------------------
 

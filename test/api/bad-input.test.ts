@@ -111,7 +111,8 @@ function registeredRoutes(): { method: string; path: string }[] {
   return out;
 }
 
-const skipped = (path: string) => ['/healthz', '/readyz', '/openapi.json'].includes(path) || path.startsWith('/docs');
+/** Health, the API's description and the console's sign-in (`/session`: no token to be wrong about; its refusals are in test/api/session.test.ts). */
+const skipped = (path: string) => ['/healthz', '/readyz', '/openapi.json', '/session'].includes(path) || path.startsWith('/docs');
 
 interface Operation {
   security?: unknown[];
@@ -207,6 +208,8 @@ function buildSamples(): Record<string, Sample> {
     'GET /campaigns/:id/orgs/:orgId': { params: { id: C, orgId: 'tj-d1' } },
     'GET /campaigns/:id/orgs/:orgId/children': { params: { id: C, orgId: 'tj-d1' }, query: { ...page, sort: 'name' } },
     'GET /campaigns/:id/orgs/:orgId/lagging': { params: { id: C, orgId: 'tj-d1' }, query: page },
+    'GET /campaigns/:id/orgs/:orgId/timeline': { params: { id: C, orgId: 'tj-d1' }, query: page },
+    'GET /campaigns/:id/orgs/:orgId/overview': { params: { id: C, orgId: 'tj-d1' }, query: { ...page, sort: 'colour', colour: 'red', q: '和平' } },
     'POST /campaigns/:id/orgs/:orgId/mobilisation': { params: { id: C, orgId: 'tj-d1' }, body: { date: '2019-09-06', attendance: 80 } },
     'POST /campaigns/:id/orgs/:orgId/study-sessions': { params: { id: C, orgId: 'tj-d1' }, body: { sessionId: 's-x', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 } },
     'GET /campaigns/:id/orgs/:orgId/study-sessions': { params: { id: C, orgId: 'tj-d1' }, query: page },

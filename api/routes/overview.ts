@@ -1,0 +1,219 @@
+/**
+ * The campaign overview the console draws (one read): an org with its own and subtree
+ * figures and its colour (三色督办, `domain/colour.ts`), what the caller may do on it, the
+ * orgs of its subtree counted per level and colour, and a page of its children (from the
+ * directory, so children the cascade has not reached show too) sorted red first by default,
+ * filtered by colour, or, with `q`, the orgs of its whole subtree whose name or id matches.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { z } from 'zod';
+import { orgWorkflowId } from '../../domain/campaign.js';
+import { orgColour } from '../../domain/colour.js';
+import { Level } from '../../domain/levels.js';
+import { subtreePattern } from '../../domain/org-tree.js';
+import { requireOrgAccess } from '../auth.js';
+import { notFound } from '../problem.js';
+import type { ApiDeps, ApiInstance } from '../app.js';
+import { CampaignOrgParams } from './campaigns.js';
+import { encodeCursor, offsetFromCursor, Page } from './paging.js';
+
+/**
+ * `orgColour` (domain/colour.ts) in SQL, over `rm_org_progress p` left-joined to the
+ * directory ('none' where the cascade has not reached the org yet), so pages can be sorted
+ * and filtered by colour. Every row this route answers is judged by `orgColour` too and a
+ * disagreement is an error, so the two cannot drift apart unseen.
+ */
+const COLOUR_SQL: RawBuilder<string> = sql`case
+  when p.org_id is null then 'none'
+  when coalesce((p.own->>'overdue')::int, 0) > 0 then 'red'
+  when p.mobilised_on is null or coalesce((p.own->>'studyDone')::int, 0) = 0 or coalesce((p.own->>'dueSoon')::int, 0) > 0 then 'yellow'
+  else 'green' end`;
+const COLOUR_RANK = sql`case ${COLOUR_SQL} when 'red' then 0 when 'yellow' then 1 when 'green' then 2 else 3 end`;
+
+const Colour = z.enum(['red', 'yellow', 'green', 'none']).describe('三色督办 (domain/colour.ts); none: the cascade has not reached the org yet');
+const Figures = z.record(z.string(), z.number());
+const Node = z.object({
+  orgId: z.string(),
+  name: z.string(),
+  level: Level,
+  path: z.string(),
+  childCount: z.number().int(),
+  workflowId: z.string(),
+  reached: z.boolean().describe('the campaign’s cascade has started its workflow'),
+  status: z.string().nullable(),
+  mobilisedOn: z.string().nullable(),
+  components: z.record(z.string(), z.string()).nullable(),
+  own: Figures.nullable(),
+  subtree: Figures.nullable(),
+  details: z.string().nullable(),
+  colour: Colour,
+  reasons: z.array(z.string()),
+});
+const Overview = z.object({
+  campaign: z.object({ id: z.string(), name: z.string(), status: z.string(), minStudyDays: z.number().int(), warningDays: z.number() }),
+  org: Node,
+  ancestors: z.array(z.object({ orgId: z.string(), name: z.string() })).describe('from the caller’s readable root down to the parent'),
+  can: z.object({ act: z.boolean(), supervise: z.boolean(), vet: z.boolean() }).describe('what the caller may do on this org, as the org-action routes decide it'),
+  levels: z.array(z.object({ level: Level, orgs: z.number().int(), reached: z.number().int(), red: z.number().int(), yellow: z.number().int(), green: z.number().int() })),
+  children: z.object({ items: z.array(Node), total: z.number().int(), nextCursor: z.string().nullable() }),
+});
+
+const OverviewQuery = Page.extend({
+  sort: z.enum(['colour', 'position', 'name']).default('colour').describe('colour: red first, then yellow, green, not reached'),
+  colour: Colour.optional(),
+  q: z.string().trim().min(1).max(100).optional().describe('find orgs of the whole subtree by name (substring) or id (prefix)'),
+}).strict();
+
+interface Row {
+  id: string;
+  name: string;
+  level: z.infer<typeof Level>;
+  path: string;
+  child_count: string;
+  colour: string;
+  org_id: string | null;
+  status: string | null;
+  mobilised_on: string | null;
+  components: Record<string, string> | null;
+  own: Record<string, number> | null;
+  subtree: Record<string, number> | null;
+  details: string | null;
+}
+
+/**
+ * What an org's timeline shows: its own workflow's events (its stream, nothing another
+ * workflow recorded about it, so no spot check's sample shows early) of these kinds, with
+ * these fields of each. Escalation texts and progress reports stay out.
+ */
+const TIMELINE_TYPES = [
+  'OrgStarted', 'OrgMobilised', 'ChildrenCascaded', 'ComponentOpened', 'ComponentDone', 'StudySessionRecorded', 'TopicProposed', 'TopicVetted',
+  'ReportSubmitted', 'ProblemRecorded', 'RectificationPlanned', 'RectificationStarted', 'RectificationSubmitted', 'RectificationVerified',
+  'RectificationReturned', 'DeadlineAlert', 'DeadlineExtended', 'ReviewConcluded', 'ProblemsDisclosed', 'DemocraticLifeMeetingHeld',
+  'DirectiveReceived', 'ProblemEscalated', 'EscalationClaimed', 'OrgFinished',
+] as const;
+const TIMELINE_FIELDS = ['component', 'date', 'kind', 'counted', 'attendance', 'auto', 'problemId', 'category', 'topicId', 'title', 'decision', 'deadline', 'alert', 'by'] as const;
+const TimelineEntry = z.object({
+  seq: z.number().int(),
+  type: z.enum(TIMELINE_TYPES),
+  occurredAt: z.string().describe('ISO instant'),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe(`at most these of the event: ${TIMELINE_FIELDS.join(', ')}`),
+});
+
+export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
+  app.get(
+    '/campaigns/:id/orgs/:orgId/timeline',
+    { schema: { tags: ['progress'], summary: 'What the org’s own workflow recorded, newest first (its lifecycle, study, research, ledger)', params: CampaignOrgParams, querystring: Page, response: { 200: z.object({ items: z.array(TimelineEntry), nextCursor: z.string().nullable() }) } } },
+    async (request) => {
+      const { id: campaignId, orgId } = request.params;
+      await requireOrgAccess(db, request, orgId, 'read');
+      const offset = offsetFromCursor(request.query.cursor);
+      const rows = await db
+        .selectFrom('events')
+        .select(['stream_seq', 'type', 'occurred_at', 'payload'])
+        .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
+        .where('type', 'in', [...TIMELINE_TYPES])
+        .orderBy('stream_seq', 'desc')
+        .limit(request.query.limit + 1)
+        .offset(offset)
+        .execute();
+      const items = rows.slice(0, request.query.limit).map((r) => {
+        const payload = r.payload as Record<string, unknown>;
+        const fields: Record<string, string | number | boolean | null> = {};
+        for (const f of TIMELINE_FIELDS) {
+          const v = payload[f];
+          if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[f] = v;
+        }
+        return { seq: r.stream_seq, type: r.type as (typeof TIMELINE_TYPES)[number], occurredAt: new Date(r.occurred_at).toISOString(), fields };
+      });
+      return { items, nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
+    },
+  );
+
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/overview',
+    { schema: { tags: ['progress'], summary: 'An org, its colour, its subtree per level and colour, and a page of its children (or of matches in its subtree)', params: CampaignOrgParams, querystring: OverviewQuery, response: { 200: Overview } } },
+    async (request) => {
+      const { id: campaignId, orgId } = request.params;
+      const { path, principal } = await requireOrgAccess(db, request, orgId, 'read');
+      const { limit, cursor, sort, colour, q } = request.query;
+      const offset = offsetFromCursor(cursor);
+      const may = (mode: 'act' | 'supervise' | 'vet') => requireOrgAccess(db, request, orgId, mode).then(() => true, () => false);
+
+      const select = sql`select o.id, o.name, o.level, o.path,
+          (select count(*) from orgs c where c.parent_id = o.id) as child_count,
+          ${COLOUR_SQL} as colour,
+          p.org_id, p.status, p.mobilised_on, p.components, p.own, p.subtree, p.details
+        from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}`;
+      const [self] = (await sql<Row>`${select} where o.id = ${orgId}`.execute(db)).rows;
+      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'name', 'status', 'rules']).where('id', '=', campaignId).executeTakeFirst();
+      if (!campaign) throw notFound(`campaign ${campaignId}`);
+      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number };
+
+      const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
+      const prefix = q ? `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
+      const where = q
+        ? sql`o.path like ${subtreePattern(path)} and o.id <> ${orgId} and (o.name ilike ${like} or o.id like ${prefix})`
+        : sql`o.parent_id = ${orgId}`;
+      const filtered = colour ? sql`${where} and ${COLOUR_SQL} = ${colour}` : where;
+      const order = { colour: sql`${COLOUR_RANK}, o.position, o.id`, position: sql`o.position, o.id`, name: sql`o.name, o.id` }[sort];
+      const [rows, total, levels] = await Promise.all([
+        sql<Row>`${select} where ${filtered} order by ${order} limit ${limit + 1} offset ${offset}`.execute(db),
+        sql<{ n: string }>`select count(*) as n from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId} where ${filtered}`.execute(db),
+        sql<{ level: z.infer<typeof Level>; orgs: string; reached: string; red: string; yellow: string; green: string }>`
+          select level, count(*) as orgs, count(org_id) as reached,
+            count(*) filter (where colour = 'red') as red, count(*) filter (where colour = 'yellow') as yellow, count(*) filter (where colour = 'green') as green
+          from (select o.level, p.org_id, ${COLOUR_SQL} as colour from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}
+                where o.path like ${subtreePattern(path)}) t
+          group by level`.execute(db),
+      ]);
+      const ancestorIds = path.split('/').filter(Boolean).slice(0, -1);
+      const ancestors = ancestorIds.length
+        ? await db.selectFrom('orgs').select(['id', 'name', 'path']).where('id', 'in', ancestorIds).execute()
+        : [];
+      const [act, supervise, vet] = await Promise.all([may('act'), may('supervise'), may('vet')]);
+      const LEVEL_ORDER = ['city', 'district', 'unit', 'branch'];
+      return {
+        campaign: { id: campaign.id, name: campaign.name, status: campaign.status, minStudyDays: rules.minStudyDays ?? 6, warningDays: rules.warningDays ?? 3 },
+        org: node(self!, campaignId),
+        ancestors: ancestors
+          .filter((a) => principal.role === 'admin' || a.path.startsWith(principal.orgPath))
+          .sort((a, b) => a.path.length - b.path.length)
+          .map((a) => ({ orgId: a.id, name: a.name })),
+        can: { act, supervise, vet },
+        levels: levels.rows
+          .map((l) => ({ level: l.level, orgs: Number(l.orgs), reached: Number(l.reached), red: Number(l.red), yellow: Number(l.yellow), green: Number(l.green) }))
+          .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level)),
+        children: {
+          items: rows.rows.slice(0, limit).map((r) => node(r, campaignId)),
+          total: Number(total.rows[0]!.n),
+          nextCursor: rows.rows.length > limit ? encodeCursor(String(offset + limit)) : null,
+        },
+      };
+    },
+  );
+}
+
+function node(r: Row, campaignId: string): z.infer<typeof Node> {
+  const reached = r.org_id !== null;
+  const judged = reached ? orgColour({ mobilised: r.mobilised_on !== null, own: r.own ?? {} }) : undefined;
+  // The SQL decided the colour the list is sorted and filtered by; the domain's function says why.
+  if (judged && judged.colour !== r.colour) throw new Error(`colour rule mismatch for ${r.id}: SQL ${r.colour}, domain ${judged.colour}`);
+  return {
+    orgId: r.id,
+    name: r.name,
+    level: r.level,
+    path: r.path,
+    childCount: Number(r.child_count),
+    workflowId: orgWorkflowId(campaignId, r.id),
+    reached,
+    status: r.status,
+    mobilisedOn: r.mobilised_on,
+    components: r.components,
+    own: r.own,
+    subtree: r.subtree,
+    details: r.details,
+    colour: r.colour as z.infer<typeof Colour>,
+    reasons: judged?.reasons ?? [],
+  };
+}

@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'react';
+import { api, ApiError, type Me } from './api.ts';
+import { SESSION_ENDED, useHash } from './hooks.ts';
+import { OrgPage } from './OrgPage.tsx';
+import { Overview } from './Overview.tsx';
+import { SignIn } from './SignIn.tsx';
+import { CAMPAIGN_STATUS, ROLE } from './zh.ts';
+
+/** `#/c/<campaign>/o/<org>` the overview at an org; `…/page` the org's own page. */
+export const overviewHref = (campaignId: string, orgId: string) => `#/c/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(orgId)}`;
+export const orgPageHref = (campaignId: string, orgId: string) => `${overviewHref(campaignId, orgId)}/page`;
+
+export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [failure, setFailure] = useState<string>();
+  const hash = useHash();
+
+  useEffect(() => {
+    api.me().then(setMe, (err: unknown) => {
+      if (err instanceof ApiError && err.status === 401) setMe(null);
+      else setFailure(err instanceof Error ? err.message : String(err));
+    });
+    const ended = () => setMe(null);
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
+  }, []);
+
+  if (failure) return <main className="page"><p role="alert">无法连接服务：{failure}</p></main>;
+  if (me === undefined) return <main className="page"><p>加载中…</p></main>;
+  if (me === null) return <SignIn onSignedIn={(who) => { setMe(who); location.hash = '#/'; }} />;
+
+  const route = /^\/c\/([^/]+)\/o\/([^/]+)(\/page)?$/.exec(hash);
+  const campaignId = route ? decodeURIComponent(route[1]!) : me.campaigns[0]?.id;
+  const campaign = me.campaigns.find((c) => c.id === campaignId);
+  if (!route && campaign) {
+    location.replace(overviewHref(campaign.id, campaign.startOrgId));
+    return null;
+  }
+
+  const signOut = async () => {
+    await api.signOut().catch(() => undefined);
+    setMe(null);
+    location.hash = '#/';
+  };
+
+  return (
+    <>
+      <header className="bar">
+        <a className="brand" href="#/">主题教育工作台</a>
+        {me.campaigns.length > 0 && (
+          <label className="picker">
+            <span>活动</span>
+            <select
+              value={campaignId}
+              onChange={(e) => {
+                const c = me.campaigns.find((x) => x.id === e.target.value)!;
+                location.hash = overviewHref(c.id, c.startOrgId);
+              }}
+            >
+              {me.campaigns.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}（{CAMPAIGN_STATUS[c.status] ?? c.status}）
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <span className="who" data-testid="who">
+          {ROLE[me.role] ?? me.role}
+          {me.orgName ? ` · ${me.orgName}` : ''}
+        </span>
+        <button type="button" className="secondary" onClick={signOut}>
+          退出登录
+        </button>
+      </header>
+      <main className="page">
+        {!campaign || !route ? (
+          <p>没有可查看的活动：令牌所属组织不在任何活动的范围内。</p>
+        ) : route[3] ? (
+          <OrgPage me={me} campaignId={campaign.id} orgId={decodeURIComponent(route[2]!)} />
+        ) : (
+          <Overview me={me} campaignId={campaign.id} orgId={decodeURIComponent(route[2]!)} />
+        )}
+      </main>
+    </>
+  );
+}

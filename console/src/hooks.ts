@@ -1,0 +1,49 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError } from './api.ts';
+
+/** How often an open page asks again: plain polling (the reads are cheap indexed queries). */
+export const POLL_MS = 3000;
+
+/** The API answered 401: the session is over (signed out elsewhere, expired, token revoked). */
+export const SESSION_ENDED = 'ce:session-ended';
+
+/**
+ * Loads `load()` now, whenever `key` changes, and again every `POLL_MS` while the page is
+ * visible, without a reload; `refresh()` asks at once (after a form is sent).
+ */
+export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | undefined; error: string | undefined; refresh: () => void; updatedAt: number | undefined } {
+  const [state, setState] = useState<{ key: string; data?: T | undefined; error?: string; updatedAt?: number | undefined }>({ key });
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const run = useCallback(async () => {
+    try {
+      const data = await loadRef.current();
+      setState({ key, data, updatedAt: Date.now() });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) window.dispatchEvent(new Event(SESSION_ENDED));
+      setState((s) => ({ ...s, key, error: err instanceof Error ? err.message : String(err) }));
+    }
+  }, [key]);
+  useEffect(() => {
+    void run();
+    const timer = setInterval(() => {
+      if (!document.hidden) void run();
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [run]);
+  // While a new key loads (another filter, another page), the last answer stays on screen: the
+  // controls keep their place and focus instead of the page blanking out.
+  const current = state.key === key ? state : { key, data: state.data, updatedAt: state.updatedAt };
+  return { data: current.data, error: current.error, refresh: () => void run(), updatedAt: current.updatedAt };
+}
+
+/** The part of the URL after `#`, kept in state (hash routing: the server serves one page). */
+export function useHash(): string {
+  const [hash, setHash] = useState(() => location.hash.replace(/^#/, '') || '/');
+  useEffect(() => {
+    const on = () => setHash(location.hash.replace(/^#/, '') || '/');
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
