@@ -97,17 +97,25 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['escalations'],
         summary: 'Escalations at this org (received) or from it (sent)',
         params: CampaignOrgParams,
-        querystring: Page.extend({ direction: z.enum(['received', 'sent']).default('received'), status: z.enum(['pending', 'claimed', 'forwarded']).optional() }),
+        description:
+          'A row whose `overdue_at` is set passed its claim deadline at the campaign’s top, where there is no parent to forward it to: red while `target_status` is `pending`. `?overdue=true` lists only those still waiting for a claim.',
+        querystring: Page.extend({
+          direction: z.enum(['received', 'sent']).default('received'),
+          status: z.enum(['pending', 'claimed', 'forwarded']).optional(),
+          overdue: z.enum(['true', 'false']).optional(),
+        }),
       },
     },
     async (request) => {
       const { id, orgId } = request.params;
       await requireOrgAccess(db, request, orgId, 'read');
-      const { limit, cursor, direction, status } = request.query;
+      const { limit, cursor, direction, status, overdue } = request.query;
       const offset = offsetFromCursor(cursor);
       let q = db.selectFrom('rm_escalations').selectAll();
       q = direction === 'received' ? q.where('target_campaign_id', '=', id).where('current_org_id', '=', orgId) : q.where('origin_campaign_id', '=', id).where('origin_org_id', '=', orgId);
       if (status) q = q.where('target_status', '=', status);
+      if (overdue === 'true') q = q.where('overdue_at', 'is not', null).where('target_status', '=', 'pending');
+      if (overdue === 'false') q = q.where((eb) => eb.or([eb('overdue_at', 'is', null), eb('target_status', '!=', 'pending')]));
       const rows = await q.orderBy('escalation_id').limit(limit + 1).offset(offset).execute();
       return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
@@ -141,7 +149,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
   );
 }
 
-const CHAIN_EVENTS = ['ProblemEscalated', 'EscalationReceived', 'EscalationForwarded', 'EscalationClaimed', 'EscalationProgress'] as const;
+const CHAIN_EVENTS = ['ProblemEscalated', 'EscalationReceived', 'EscalationForwarded', 'EscalationOverdue', 'EscalationClaimed', 'EscalationProgress'] as const;
 
 /** One hop of an escalation's chain, in words an organiser reads: what happened where, when, by whom. */
 function chainStep(type: string, orgId: string, campaignId: string, e: Record<string, unknown>, at: Date | string) {
@@ -153,6 +161,8 @@ function chainStep(type: string, orgId: string, campaignId: string, e: Record<st
       return { step: 'received', at: when, orgId, campaignId, hop: e.hop, claimDeadline: e.claimDeadline };
     case 'EscalationForwarded':
       return { step: e.lapsed ? 'lapsed' : 'forwarded', at: when, orgId, campaignId, hop: e.hop, by: e.by, to: e.toOrgId, reason: e.reason };
+    case 'EscalationOverdue':
+      return { step: 'overdue', at: when, orgId, campaignId, hop: e.hop, by: e.by, claimDeadline: e.claimDeadline, reason: e.reason };
     case 'EscalationClaimed':
       return { step: e.merged ? 'merged' : 'claimed', at: when, orgId, campaignId, hop: e.hop, by: e.by, problemId: e.problemId };
     default:
