@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { orgHandle } from '../../client/campaigns.js';
 import { IssueDirectiveCommand, ItemId } from '../../domain/commands.js';
+import { coverageView, type Coverage } from '../../domain/directive.js';
 import { IsoDate, Rules } from '../../domain/campaign.js';
 import { chinaWeek, informationRequestCap, nextWeekStartMs, type InformationRequestRefusal } from '../../domain/burden.js';
 import type { Level } from '../../domain/levels.js';
@@ -25,6 +26,16 @@ import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
 const DirectiveParams = CampaignOrgParams.extend({ directiveId: ItemId });
+
+/**
+ * A directive's coverage as stored in an org's progress row, as the routes show it:
+ * \`rectified\` (awaiting verification from above) beside \`done\`, and \`lagging\`; null when the
+ * org's subtree holds none of it.
+ */
+function coverageIn(directives: unknown, directiveId: string) {
+  const c = ((directives ?? {}) as Record<string, Coverage | undefined>)[directiveId];
+  return c ? coverageView(c) : null;
+}
 
 export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
@@ -72,14 +83,21 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const issuer = directive && (await db.selectFrom('orgs').select('path').where('id', '=', directive.issuer_org_id).executeTakeFirst());
       if (!directive || !issuer || !(path.startsWith(issuer.path) || issuer.path.startsWith(path))) throw notFound(`directive ${directiveId} in campaign ${id}`);
       const progress = await db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
-      const coverage = ((progress?.directives ?? {}) as Record<string, unknown>)[directiveId] ?? null;
-      return { ...directive, coverage };
+      return { ...directive, coverage: coverageIn(progress?.directives, directiveId) };
     },
   );
 
   app.get(
     '/campaigns/:id/orgs/:orgId/directives/:directiveId/lagging',
-    { schema: { tags: ['directives'], summary: 'Targeted orgs in this subtree that have not completed the directive', params: DirectiveParams, querystring: Page } },
+    {
+      schema: {
+        tags: ['directives'],
+        summary: 'Targeted orgs in this subtree that have not completed the directive',
+        description: 'An org whose item is rectified and awaiting verification from above has done its part and is not listed (coverage counts it as `rectified`).',
+        params: DirectiveParams,
+        querystring: Page,
+      },
+    },
     async (request) => {
       const { id, orgId, directiveId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
@@ -90,7 +108,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         .where('campaign_id', '=', id)
         .where('directive_id', '=', directiveId)
         .where('path', 'like', subtreePattern(path))
-        .where('status', 'not in', ['closed', 'cancelled'])
+        .where('status', 'not in', ['closed', 'cancelled', 'rectified'])
         .orderBy('path')
         .limit(request.query.limit + 1)
         .offset(offset)
@@ -132,8 +150,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', id).where('issuer_org_id', '=', orgId).orderBy('directive_id').limit(limit + 1).offset(offset).execute(),
         db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
       ]);
-      const coverage = (progress?.directives ?? {}) as Record<string, unknown>;
-      return { ...page(rows.map((r) => ({ ...r, coverage: coverage[r.directive_id] ?? null }))), informationRequests: await thisWeek(id, orgId) };
+      return { ...page(rows.map((r) => ({ ...r, coverage: coverageIn(progress?.directives, r.directive_id) }))), informationRequests: await thisWeek(id, orgId) };
     },
   );
 
@@ -249,7 +266,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       await requireOrgAccess(db, request, orgId, 'read');
       const { limit } = request.query;
       const offset = offsetFromCursor(request.query.cursor);
-      const coverageOf = (directives: unknown) => ((directives ?? {}) as Record<string, unknown>)[directiveId] ?? null;
+      const coverageOf = (directives: unknown) => coverageIn(directives, directiveId);
       const [self, children] = await Promise.all([
         db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'directives']).where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
         db
