@@ -103,15 +103,21 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   const waiting = db ? await cascadeWaitsFor(db, campaignId, org.orgId) : null;
   if (!waiting) return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
   if (waiting.kind === 'outside') return conflict(`org ${org.orgId} is not in campaign ${campaignId}: the campaign covers ${waiting.rootOrgId} and its subtree`, { workflowId });
-  const { orgId, name, level, mobilised, relation } = waiting;
-  const whom = `${relation === 'parent' ? 'its parent' : relation === 'root' ? 'the campaign’s root' : 'its ancestor'} ${orgId} (${name})`;
+  const { detail, waitingFor } = cascadeWait(org.orgId, waiting);
+  return conflict(detail, { workflowId, waitingFor });
+}
+
+/** The words and the \`waitingFor\` field for an org the cascade has not reached (a command's 409, a read's 404). */
+export function cascadeWait(orgId: string, waiting: Extract<CascadeWait, { kind: 'ancestor' }>): { detail: string; waitingFor: { orgId: string; name: string; level: string; mobilised: boolean } } {
+  const { name, level, mobilised, relation } = waiting;
+  const whom = `${relation === 'parent' ? 'its parent' : relation === 'root' ? 'the campaign’s root' : 'its ancestor'} ${waiting.orgId} (${name})`;
   const why =
     relation === 'root'
       ? `the campaign is starting at ${whom}; try again in a moment`
       : mobilised
         ? `${whom} has mobilised and the cascade is starting the orgs below it; try again in a moment`
         : `${whom} has not held its mobilisation meeting`;
-  return conflict(`org ${org.orgId} is not reached by the cascade yet: ${why}`, { workflowId, waitingFor: { orgId, name, level, mobilised } });
+  return { detail: `org ${orgId} is not reached by the cascade yet: ${why}`, waitingFor: { orgId: waiting.orgId, name, level, mobilised } };
 }
 
 /** Whom an org the cascade has not reached waits for; see {@link cascadeWaitsFor}. */

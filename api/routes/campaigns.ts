@@ -9,7 +9,7 @@ import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignId, CampaignSpec } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { notFound, unprocessable } from '../problem.js';
+import { cascadeWait, cascadeWaitsFor, notFound, ProblemError, unprocessable } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';
 
 /** Ids in paths have the shapes the domain gives them: anything else is a 400, not an empty list. */
@@ -60,7 +60,15 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       .where('campaign_id', '=', request.params.id)
       .where('org_id', '=', request.params.orgId)
       .executeTakeFirst();
-    if (!row) throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
+    if (!row) {
+      // A secretary's screen asks this first: say whom the org waits for when the campaign runs above it.
+      const waiting = await cascadeWaitsFor(db, request.params.id, request.params.orgId);
+      if (waiting?.kind === 'ancestor') {
+        const { detail, waitingFor } = cascadeWait(request.params.orgId, waiting);
+        throw new ProblemError(404, 'Not Found', `${detail} (campaign ${request.params.id})`, { waitingFor });
+      }
+      throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
+    }
     return row;
   });
 

@@ -140,6 +140,10 @@ test('a command to an org the cascade has not reached names the ancestor that ha
   const problem = expectProblem(byDistrict, 409);
   expect(problem.waitingFor).toEqual({ orgId: 'tj-d1', name: nameOf('tj-d1'), level: 'district', mobilised: false });
   expect(problem.detail).toBe(`org ${b1} is not reached by the cascade yet: its ancestor tj-d1 (${nameOf('tj-d1')}) has not held its mobilisation meeting`);
+  // The screen's first read says the same.
+  const read = expectProblem(await get(`${base}/${b1}`, secretary), 404);
+  expect(read.waitingFor).toEqual(problem.waitingFor);
+  expect(read.detail).toMatch(/its ancestor tj-d1 .* has not held its mobilisation meeting/);
 
   // The district mobilises; its units start and wait for theirs: now the parent is named.
   await ok(post(`${base}/tj-d1/mobilisation`, { date: '2019-09-06', attendance: 50 }));
