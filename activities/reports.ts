@@ -151,7 +151,7 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
       received: count('EscalationReceived'),
       claimed: count('EscalationClaimed'),
       forwarded: count('EscalationForwarded'),
-      // Not claimed in time: forwarded automatically below the top, or turned red at it (both count in the orgs' \`lapses\`).
+      // Not claimed in time: forwarded automatically below the top, or turned red at it (both count in the orgs' `lapses`).
       lapsed: Number(counts.find((r) => r.type === 'EscalationForwarded')?.lapsed ?? 0) + count('EscalationOverdue'),
       awaitingClaim: Number(awaiting.n),
     },

@@ -85,7 +85,7 @@ export function problemFromTemporal(err: unknown): ProblemError | undefined {
  * the campaign does not exist (404), the org's workflow has finished because the campaign
  * closed (409), or the cascade has not reached the org (409). In the last case, with the
  * database at hand, the answer names whom the org waits for ({@link cascadeWaitsFor}): its
- * detail says so in words a secretary reads, and \`waitingFor\` carries it for a screen.
+ * detail says so in words a secretary reads, and `waitingFor` carries it for a screen.
  */
 export async function problemFromMissingWorkflow(client: Client, workflowId: string, db?: Kysely<Database>): Promise<ProblemError> {
   const org = parseOrgWorkflowId(workflowId);
@@ -107,7 +107,7 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   return conflict(detail, { workflowId, waitingFor });
 }
 
-/** The words and the \`waitingFor\` field for an org the cascade has not reached (a command's 409, a read's 404). */
+/** The words and the `waitingFor` field for an org the cascade has not reached (a command's 409, a read's 404). */
 export function cascadeWait(orgId: string, waiting: Extract<CascadeWait, { kind: 'ancestor' }>): { detail: string; waitingFor: { orgId: string; name: string; level: string; mobilised: boolean } } {
   const { name, level, mobilised, relation } = waiting;
   const whom = `${relation === 'parent' ? 'its parent' : relation === 'root' ? 'the campaign’s root' : 'its ancestor'} ${waiting.orgId} (${name})`;
@@ -122,13 +122,13 @@ export function cascadeWait(orgId: string, waiting: Extract<CascadeWait, { kind:
 
 /** Whom an org the cascade has not reached waits for; see {@link cascadeWaitsFor}. */
 export type CascadeWait =
-  /** \`root\`: no org of the campaign has started yet, not even its root. */
+  /** `root`: no org of the campaign has started yet, not even its root. */
   | { kind: 'ancestor'; orgId: string; name: string; level: string; mobilised: boolean; relation: 'parent' | 'ancestor' | 'root' }
   | { kind: 'outside'; rootOrgId: string };
 
 /**
  * Walks up from an org without a workflow to the nearest ancestor, within the campaign,
- * whose workflow has started (its \`OrgStarted\` is in \`rm_org_progress\`): the cascade
+ * whose workflow has started (its `OrgStarted` is in `rm_org_progress`): the cascade
  * reaches an org only through its parent's mobilisation, so that ancestor is whom the org
  * waits for. Not mobilised: it has not held its meeting (the usual case, and what a
  * secretary needs to hear: whom to ask). Mobilised: the cascade below it is under way (a

@@ -22,12 +22,12 @@ export interface PackedChildren {
   keys: string[];
   rows: Record<string, number[]>;
   /**
-   * Coverage rows by directive then child: the counts named by \`coverageFields\`, then
-   * \`[level index in levels, …the same counts]\` for each level with any.
+   * Coverage rows by directive then child: the counts named by `coverageFields`, then
+   * `[level index in levels, …the same counts]` for each level with any.
    */
   levels: string[];
   coverage: Record<string, Record<string, number[]>>;
-  /** The counts in a coverage row, in order; absent in state packed before \`rectified\` was counted: \`[targeted, done, overdue]\`. */
+  /** The counts in a coverage row, in order; absent in state packed before `rectified` was counted: `[targeted, done, overdue]`. */
   coverageFields?: string[];
 }
 
@@ -59,7 +59,7 @@ function countsRow(c: CoverageCounts): number[] {
   return COVERAGE_FIELDS.map((f) => c[f] ?? 0);
 }
 
-/** Counts read back by name; \`rectified\` only when not zero, as the engine keeps it (\`directive.ts\`). */
+/** Counts read back by name; `rectified` only when not zero, as the engine keeps it (`directive.ts`). */
 function countsOf(fields: readonly string[], row: readonly number[], at: number): CoverageCounts {
   const get = (name: string) => {
     const i = fields.indexOf(name);

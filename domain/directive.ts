@@ -29,11 +29,11 @@ export interface DirectiveSpec {
 }
 
 /**
- * Counts of targeted orgs: \`done\` once their item is verified from above and closed;
- * \`rectified\` while it is rectified and awaiting that verification (finished on their
- * side, so not lagging); \`overdue\` while live past its deadline.
+ * Counts of targeted orgs: `done` once their item is verified from above and closed;
+ * `rectified` while it is rectified and awaiting that verification (finished on their
+ * side, so not lagging); `overdue` while live past its deadline.
  *
- * Inside the engine \`rectified\` is present only when it is not zero: coverage rides in
+ * Inside the engine `rectified` is present only when it is not zero: coverage rides in
  * progress snapshots whose JSON decides when a report is due, and runs recorded before it
  * was counted must compute the same JSON when replayed. Readers take it as 0 when absent
  * ({@link coverageView}).
@@ -54,7 +54,7 @@ export function emptyCoverage(): Coverage {
   return { targeted: 0, done: 0, overdue: 0, byLevel: {} };
 }
 
-/** One org's own coverage of a directive (\`rectified\` left out when 0). */
+/** One org's own coverage of a directive (`rectified` left out when 0). */
 export function coverageOfOne(level: Level, counts: Required<CoverageCounts>): Coverage {
   const one = (): CoverageCounts => ({ targeted: counts.targeted, done: counts.done, overdue: counts.overdue, ...(counts.rectified ? { rectified: counts.rectified } : {}) });
   return { ...one(), byLevel: { [level]: one() } };
@@ -78,8 +78,8 @@ export function addCoverage(total: Record<string, Coverage>, part: Record<string
 }
 
 /**
- * Coverage as the API shows it: \`rectified\` always there (0 when absent), beside \`done\`,
- * and \`lagging\`: targeted orgs neither done nor rectified (what the directive's lagging list holds).
+ * Coverage as the API shows it: `rectified` always there (0 when absent), beside `done`,
+ * and `lagging`: targeted orgs neither done nor rectified (what the directive's lagging list holds).
  */
 export function coverageView(c: Coverage): Coverage & { rectified: number; lagging: number } {
   const view = (x: CoverageCounts) => ({ targeted: x.targeted, done: x.done, rectified: x.rectified ?? 0, overdue: x.overdue, lagging: x.targeted - x.done - (x.rectified ?? 0) });

@@ -66,17 +66,17 @@ export function awaitsClaim(entry: Pick<InboxEscalation, 'status'>): boolean {
 
 /**
  * What a claim deadline does to an escalation waiting at an org (下题上答: one not claimed
- * within \`rules.claimDeadlineDays\` counts as a lapse against the level that let it pass).
+ * within `rules.claimDeadlineDays` counts as a lapse against the level that let it pass).
  *
- * - \`wait\`: still pending, its deadline not reached.
- * - \`forward\`: the deadline passed below the campaign's top: it goes on to the parent
+ * - `wait`: still pending, its deadline not reached.
+ * - `forward`: the deadline passed below the campaign's top: it goes on to the parent
  *   automatically, and the lapse counts here.
- * - \`overdue\`: the deadline passed at the campaign's top, where there is no parent to
- *   forward it to. Before this decision such an escalation stayed \`pending\` silently (no
+ * - `overdue`: the deadline passed at the campaign's top, where there is no parent to
+ *   forward it to. Before this decision such an escalation stayed `pending` silently (no
  *   lapse counted, nothing flagged). It now stays where it is, still claimable (only this
  *   org can answer it), turns red, and counts as a lapse of the top the same way a forward
  *   counts one below; the office sees it on its overdue view.
- * - \`none\`: nothing to do: claimed, forwarded, or already red (a lapse counts once).
+ * - `none`: nothing to do: claimed, forwarded, or already red (a lapse counts once).
  *
  * "The top" is the campaign's root org (which may have a parent in the directory when a
  * campaign covers only a subtree: that parent runs no workflow of this campaign).

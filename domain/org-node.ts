@@ -129,18 +129,18 @@ export interface StudySessionResult {
 
 /**
  * Behaviour that changed after workflows were already running, asked only when it
- * matters. The workflow answers with Temporal's \`patched()\`, so a run recorded before a
+ * matters. The workflow answers with Temporal's `patched()`, so a run recorded before a
  * change replays as it ran and a new run (or the same run, once past its history) gets
  * the change; tests of the pure code take the defaults (everything on).
  */
 export interface OrgNodeOptions {
   /**
    * A claim deadline passing at the campaign's top turns the escalation red and counts a
-   * lapse (\`claimDeadlineOutcome\`); before, it did nothing there (and a root with a
+   * lapse (`claimDeadlineOutcome`); before, it did nothing there (and a root with a
    * parent in the directory forwarded it to a workflow that does not exist).
    */
   topOfCampaign?: () => boolean;
-  /** Directive coverage counts items rectified and awaiting verification (\`Coverage.rectified\`). */
+  /** Directive coverage counts items rectified and awaiting verification (`Coverage.rectified`). */
   coverageRectified?: () => boolean;
 }
 
@@ -860,7 +860,7 @@ export class OrgNode {
 
   /**
    * Coverage of each live directive in this org alone. An item rectified and awaiting
-   * verification from above counts as \`rectified\`, apart from \`done\` (closed once
+   * verification from above counts as `rectified`, apart from `done` (closed once
    * verified, 不整改不销号), so an org that has finished its part is not taken for one lagging.
    */
   ownCoverage(): Record<string, Coverage> {

@@ -29,7 +29,7 @@ const DirectiveParams = CampaignOrgParams.extend({ directiveId: ItemId });
 
 /**
  * A directive's coverage as stored in an org's progress row, as the routes show it:
- * \`rectified\` (awaiting verification from above) beside \`done\`, and \`lagging\`; null when the
+ * `rectified` (awaiting verification from above) beside `done`, and `lagging`; null when the
  * org's subtree holds none of it.
  */
 function coverageIn(directives: unknown, directiveId: string) {

@@ -51,15 +51,15 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
   );
 
   /**
-   * Overdue ledger items in the subtree, paged (\`items\`), and beside them the escalations
+   * Overdue ledger items in the subtree, paged (`items`), and beside them the escalations
    * red in it: not claimed within their claim deadline at the campaign's top, where nothing
-   * is above to forward them to (\`escalations\`, the first 100 by claim deadline, and their
-   * \`total\`; the org's inbox lists all of them with \`?overdue=true\`).
+   * is above to forward them to (`escalations`, the first 100 by claim deadline, and their
+   * `total`; the org's inbox lists all of them with `?overdue=true`).
    *
-   * Why here, and apart from \`items\`: the office reads this view for what is late, and an
+   * Why here, and apart from `items`: the office reads this view for what is late, and an
    * unclaimed escalation at the top is late work of the office itself (it counts as a lapse
    * in its figures). But it is not a ledger item yet (claiming makes one), has no owner or
-   * rectification deadline, and the weekly report counts \`items\` as overdue ledger items; mixing
+   * rectification deadline, and the weekly report counts `items` as overdue ledger items; mixing
    * the two in one paged list would change what that count means. Only the top holds such
    * escalations (below it a passed deadline forwards them), so the list stays short.
    */
