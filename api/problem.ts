@@ -100,7 +100,8 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   if (own && own !== 'RUNNING') return conflict(`${who} (${own.toLowerCase()}): it takes no more commands`);
   if (!org) return own ? conflict(`campaign ${campaignId} is starting; try again`) : notFound(`campaign ${campaignId}`);
   if (!(await status(campaignWorkflowId(campaignId)))) return notFound(`campaign ${campaignId}`);
-  const waiting = db ? await cascadeWaitsFor(db, campaignId, org.orgId) : null;
+  // Naming whom it waits for is a courtesy: a database that does not answer leaves the plain 409, not a 503.
+  const waiting = db ? await cascadeWaitsFor(db, campaignId, org.orgId).catch(() => null) : null;
   if (!waiting) return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
   if (waiting.kind === 'outside') return conflict(`org ${org.orgId} is not in campaign ${campaignId}: the campaign covers ${waiting.rootOrgId} and its subtree`, { workflowId });
   const { detail, waitingFor } = cascadeWait(org.orgId, waiting);
