@@ -89,15 +89,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
 
   app.get(
     '/campaigns/:id/orgs/:orgId/directives/:directiveId/lagging',
-    {
-      schema: {
-        tags: ['directives'],
-        summary: 'Targeted orgs in this subtree that have not completed the directive',
-        description: 'An org whose item is rectified and awaiting verification from above has done its part and is not listed (coverage counts it as `rectified`).',
-        params: DirectiveParams,
-        querystring: Page,
-      },
-    },
+    { schema: { tags: ['directives'], summary: 'Targeted orgs in this subtree that have not completed the directive', params: DirectiveParams, querystring: Page } },
     async (request) => {
       const { id, orgId, directiveId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
@@ -108,6 +100,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         .where('campaign_id', '=', id)
         .where('directive_id', '=', directiveId)
         .where('path', 'like', subtreePattern(path))
+        // Rectified and awaiting verification from above: its part is done (coverage counts it as `rectified`), so not lagging.
         .where('status', 'not in', ['closed', 'cancelled', 'rectified'])
         .orderBy('path')
         .limit(request.query.limit + 1)

@@ -97,13 +97,8 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['escalations'],
         summary: 'Escalations at this org (received) or from it (sent)',
         params: CampaignOrgParams,
-        description:
-          'A row whose `overdue_at` is set passed its claim deadline at the campaign’s top, where there is no parent to forward it to: red while `target_status` is `pending`. `?overdue=true` lists only those still waiting for a claim.',
-        querystring: Page.extend({
-          direction: z.enum(['received', 'sent']).default('received'),
-          status: z.enum(['pending', 'claimed', 'forwarded']).optional(),
-          overdue: z.enum(['true', 'false']).optional(),
-        }),
+        // `overdue=true`: red (claim deadline passed at the campaign's top, `overdue_at` set) and still waiting for a claim.
+        querystring: Page.extend({ direction: z.enum(['received', 'sent']).default('received'), status: z.enum(['pending', 'claimed', 'forwarded']).optional(), overdue: z.enum(['true', 'false']).optional() }),
       },
     },
     async (request) => {

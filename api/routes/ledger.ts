@@ -63,7 +63,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
    * the two in one paged list would change what that count means. Only the top holds such
    * escalations (below it a passed deadline forwards them), so the list stays short.
    */
-  app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree, and escalations red at the top of the campaign', params: CampaignOrgParams, querystring: Page } }, async (request) => {
+  app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree', params: CampaignOrgParams, querystring: Page } }, async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const offset = offsetFromCursor(request.query.cursor);
     const redEscalations = () =>
