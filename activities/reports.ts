@@ -112,7 +112,7 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
       .select(['type', (eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where payload->>'lapsed' = 'true')`.as('lapsed')])
       .where('campaign_id', '=', c)
       .where(inPeriod)
-      .where('type', 'in', ['ProblemRecorded', 'RectificationVerified', 'ProblemEscalated', 'EscalationReceived', 'EscalationClaimed', 'EscalationForwarded', 'InspectionRoundStarted', 'InspectionNoticeCirculated'])
+      .where('type', 'in', ['ProblemRecorded', 'RectificationVerified', 'ProblemEscalated', 'EscalationReceived', 'EscalationClaimed', 'EscalationForwarded', 'EscalationOverdue', 'InspectionRoundStarted', 'InspectionNoticeCirculated'])
       .groupBy('type')
       .execute(),
     kind === 'fortnightly'
@@ -151,7 +151,8 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
       received: count('EscalationReceived'),
       claimed: count('EscalationClaimed'),
       forwarded: count('EscalationForwarded'),
-      lapsed: Number(counts.find((r) => r.type === 'EscalationForwarded')?.lapsed ?? 0),
+      // Not claimed in time: forwarded automatically below the top, or turned red at it (both count in the orgs' `lapses`).
+      lapsed: Number(counts.find((r) => r.type === 'EscalationForwarded')?.lapsed ?? 0) + count('EscalationOverdue'),
       awaitingClaim: Number(awaiting.n),
     },
   };

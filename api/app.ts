@@ -148,7 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   const methods = methodIndex();
   // Before any route is registered (the docs' included): every route's methods, for the 405's Allow header.
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));
-  registerProblemHandling(app, deps.temporal?.client, methods.allowed);
+  registerProblemHandling(app, deps.temporal?.client, methods.allowed, deps.db);
   await app.register(helmet, {
     // helmet's default policy but upgrade-insecure-requests: the API is also served over plain
     // HTTP (`npm start`, docker-compose), where that directive would send the browser to https

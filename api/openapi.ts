@@ -41,7 +41,11 @@ export const ProblemDetails = z
     requestId: z.string().optional().describe('500 only: the id the error was logged under'),
     currentStatus: z.string().optional().describe('409: the state the request clashed with, where there is one'),
   })
-  .meta({ id: 'ProblemDetails', description: 'An RFC 9457 problem. Other members may follow, by status: `workflowId` (409), `checks` (503 from /readyz), the cap and week of a 429 over an information-request cap.' });
+  .meta({
+    id: 'ProblemDetails',
+    description:
+      'An RFC 9457 problem. Other members may follow, by status: `workflowId` (409), `checks` (503 from /readyz), the cap and week of a 429 over an information-request cap; `waitingFor` `{ orgId, name, level, mobilised }` on the 409 to a command for an org the cascade has not reached and on the 404 of an org’s progress read (`GET /campaigns/{id}/orgs/{orgId}`) for such an org: the nearest ancestor in the campaign whose workflow has started (`mobilised` false: it has not held its mobilisation meeting; true: the cascade below it is under way).',
+  });
 
 /**
  * A time as PostgreSQL gives it: a `Date` from a timestamptz column, or an ISO string

@@ -12,6 +12,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
 
@@ -81,10 +83,11 @@ export function problemFromTemporal(err: unknown): ProblemError | undefined {
 /**
  * Why a command found no workflow to run in, asked of Temporal only on this error path:
  * the campaign does not exist (404), the org's workflow has finished because the campaign
- * closed (409), or the cascade has not reached the org because its parent has not
- * mobilised (409).
+ * closed (409), or the cascade has not reached the org (409). In the last case, with the
+ * database at hand, the answer names whom the org waits for ({@link cascadeWaitsFor}): its
+ * detail says so in words a secretary reads, and `waitingFor` carries it for a screen.
  */
-export async function problemFromMissingWorkflow(client: Client, workflowId: string): Promise<ProblemError> {
+export async function problemFromMissingWorkflow(client: Client, workflowId: string, db?: Kysely<Database>): Promise<ProblemError> {
   const org = parseOrgWorkflowId(workflowId);
   const campaignId = org?.campaignId ?? /^campaign\/([^/]+)$/.exec(workflowId)?.[1];
   if (!campaignId) return notFound(`workflow ${workflowId}`);
@@ -97,7 +100,76 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   if (own && own !== 'RUNNING') return conflict(`${who} (${own.toLowerCase()}): it takes no more commands`);
   if (!org) return own ? conflict(`campaign ${campaignId} is starting; try again`) : notFound(`campaign ${campaignId}`);
   if (!(await status(campaignWorkflowId(campaignId)))) return notFound(`campaign ${campaignId}`);
-  return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
+  // Naming whom it waits for is a courtesy: a database that does not answer leaves the plain 409, not a 503.
+  const waiting = db ? await cascadeWaitsFor(db, campaignId, org.orgId).catch(() => null) : null;
+  if (!waiting) return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
+  if (waiting.kind === 'outside') return conflict(`org ${org.orgId} is not in campaign ${campaignId}: the campaign covers ${waiting.rootOrgId} and its subtree`, { workflowId });
+  const { detail, waitingFor } = cascadeWait(org.orgId, waiting);
+  return conflict(detail, { workflowId, waitingFor });
+}
+
+/** The words and the `waitingFor` field for an org the cascade has not reached (a command's 409, a read's 404). */
+export function cascadeWait(orgId: string, waiting: Extract<CascadeWait, { kind: 'ancestor' }>): { detail: string; waitingFor: { orgId: string; name: string; level: string; mobilised: boolean } } {
+  const { name, level, mobilised, relation } = waiting;
+  const whom = `${relation === 'parent' ? 'its parent' : relation === 'root' ? 'the campaign’s root' : 'its ancestor'} ${waiting.orgId} (${name})`;
+  const why =
+    relation === 'root'
+      ? `the campaign is starting at ${whom}; try again in a moment`
+      : mobilised
+        ? `${whom} has mobilised and the cascade is starting the orgs below it; try again in a moment`
+        : `${whom} has not held its mobilisation meeting`;
+  return { detail: `org ${orgId} is not reached by the cascade yet: ${why}`, waitingFor: { orgId: waiting.orgId, name, level, mobilised } };
+}
+
+/** Whom an org the cascade has not reached waits for; see {@link cascadeWaitsFor}. */
+export type CascadeWait =
+  /** `root`: no org of the campaign has started yet, not even its root. */
+  | { kind: 'ancestor'; orgId: string; name: string; level: string; mobilised: boolean; relation: 'parent' | 'ancestor' | 'root' }
+  | { kind: 'outside'; rootOrgId: string };
+
+/**
+ * Walks up from an org without a workflow to the nearest ancestor, within the campaign,
+ * whose workflow has started (its `OrgStarted` is in `rm_org_progress`): the cascade
+ * reaches an org only through its parent's mobilisation, so that ancestor is whom the org
+ * waits for. Not mobilised: it has not held its meeting (the usual case, and what a
+ * secretary needs to hear: whom to ask). Mobilised: the cascade below it is under way (a
+ * big unit starts its branches a page at a time), so the org should try again shortly. No
+ * ancestor started at all: the campaign is still starting at its root. An org outside the
+ * campaign's root's subtree is never reached, and is told so.
+ *
+ * Read from the directory and the read models, which trail the workflows by a moment; on
+ * this error path that is good enough, and it asks no workflow anything.
+ */
+export async function cascadeWaitsFor(db: Kysely<Database>, campaignId: string, orgId: string): Promise<CascadeWait | null> {
+  const [campaign, org] = await Promise.all([
+    db.selectFrom('rm_campaigns').select('root_org_id').where('id', '=', campaignId).executeTakeFirst(),
+    db.selectFrom('orgs').select('path').where('id', '=', orgId).executeTakeFirst(),
+  ]);
+  if (!campaign || !org) return null;
+  const line = org.path.split('/').filter(Boolean);
+  const fromRoot = line.indexOf(campaign.root_org_id);
+  if (fromRoot < 0) return { kind: 'outside', rootOrgId: campaign.root_org_id };
+  // Nearest first; the org itself last of the line, the root first.
+  const ancestors = line.slice(fromRoot, -1).reverse();
+  if (ancestors.length === 0) ancestors.push(campaign.root_org_id); // the org is the root: waiting for its own start
+  const [started, names] = await Promise.all([
+    db.selectFrom('rm_org_progress').select(['org_id', 'mobilised_on']).where('campaign_id', '=', campaignId).where('org_id', 'in', ancestors).execute(),
+    db.selectFrom('orgs').select(['id', 'name', 'level']).where('id', 'in', ancestors).execute(),
+  ]);
+  const startedById = new Map(started.map((r) => [r.org_id, r]));
+  const nameById = new Map(names.map((r) => [r.id, r]));
+  const nearest = ancestors.findIndex((a) => startedById.has(a));
+  const at = nearest < 0 ? ancestors.length - 1 : nearest;
+  const id = ancestors[at]!;
+  const row = startedById.get(id);
+  return {
+    kind: 'ancestor',
+    orgId: id,
+    name: nameById.get(id)?.name ?? id,
+    level: nameById.get(id)?.level ?? 'unknown',
+    mobilised: Boolean(row?.mobilised_on),
+    relation: nearest < 0 ? 'root' : at === 0 ? 'parent' : 'ancestor',
+  };
 }
 
 /** Network errors and SQLSTATEs that mean "PostgreSQL is not there right now", not "your request is wrong". */
@@ -145,7 +217,7 @@ export function sendProblem(reply: FastifyReply, status: number, title: string, 
 }
 
 /** Installs the error and not-found handlers on an app; the client, when there is one, explains missing workflows. */
-export function registerProblemHandling(app: FastifyInstance, client: Client | undefined, allowedMethods: (path: string) => string[] = () => []): void {
+export function registerProblemHandling(app: FastifyInstance, client: Client | undefined, allowedMethods: (path: string) => string[] = () => [], db?: Kysely<Database>): void {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     // A path served under other methods is a 405 naming them (RFC 9110 §15.5.6), not a 404.
@@ -173,7 +245,7 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
     }
     const temporal =
       error instanceof WorkflowNotFoundError && client
-        ? await problemFromMissingWorkflow(client, error.workflowId).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
+        ? await problemFromMissingWorkflow(client, error.workflowId, db).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
         : problemFromTemporal(error);
     if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);
     if (clientWentAway(request)) {

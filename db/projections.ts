@@ -238,6 +238,15 @@ const handlers: Handlers = {
     await targetSide(trx, e, 'forwarded', {});
     if (e.lapsed) await trx.updateTable('rm_escalations').set({ lapses: sql<number>`lapses + 1` }).where('escalation_id', '=', e.escalationId).execute();
   },
+  // Red at the campaign's top: written on the row only while it is still at that org (a later hop never follows at the top).
+  EscalationOverdue: (trx, e) =>
+    trx
+      .updateTable('rm_escalations')
+      .set({ overdue_at: e.occurredAt, lapses: sql<number>`lapses + 1`, updated_at: e.occurredAt })
+      .where('escalation_id', '=', e.escalationId)
+      .where('target_campaign_id', '=', e.campaignId)
+      .where('current_org_id', '=', e.orgId!)
+      .execute(),
   DirectiveIssued: (trx, e) =>
     trx
       .insertInto('rm_directives')

@@ -297,6 +297,8 @@ export interface RmEscalationsTable {
   claimed_problem_id: string | null;
   lapses: Generated<number>;
   updated_at: Timestamp;
+  /** When its claim deadline passed at the campaign's top (red); null otherwise. */
+  overdue_at: Timestamp | null;
 }
 
 /** 巡回指导组: a named set of inspectors (inspector tokens, by id) bound to an org scope in one campaign; a source of truth. */

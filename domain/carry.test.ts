@@ -52,3 +52,25 @@ test('an org continues as new with its state packed and reads it back whole', ()
   const next = new OrgNode(campaign, org, JSON.parse(JSON.stringify(node.carry())));
   expect(next.state).toEqual(node.state);
 });
+
+test('coverage with items rectified and awaiting verification packs and unpacks; rows packed before rectified was counted read as before', () => {
+  const snapshot: ChildSnapshot = {
+    ...child(1, false),
+    directives: { d1: { targeted: 3, done: 1, overdue: 0, rectified: 2, byLevel: { branch: { targeted: 2, done: 0, overdue: 0, rectified: 2 }, unit: { targeted: 1, done: 1, overdue: 0 } } } },
+  };
+  expect(unpackChildren(JSON.parse(JSON.stringify(packChildren({ b1: snapshot }))))).toEqual({ b1: snapshot });
+
+  const older = {
+    keys: ['orgs'],
+    rows: { b1: [4, 0, 1, 1] },
+    levels: ['city', 'district', 'unit', 'branch'],
+    coverage: { d1: { b1: [2, 1, 1, 3, 2, 1, 1] } },
+  };
+  expect(unpackChildren(older).b1!.directives).toEqual({ d1: { targeted: 2, done: 1, overdue: 1, byLevel: { branch: { targeted: 2, done: 1, overdue: 1 } } } });
+});
+
+test('an escalation red at the top keeps its status through packing, and an inbox packed before that status existed reads as it was', () => {
+  const inbox: Record<string, InboxEscalation> = { 'campaign/c/org/b1#p1': { status: 'overdue', hop: 3, claimDeadlineMs: 9, problemId: null } };
+  expect(unpackInbox(JSON.parse(JSON.stringify(packInbox(inbox))))).toEqual(inbox);
+  expect(unpackInbox({ statuses: ['pending', 'claimed', 'forwarded'], rows: { e: [2, 1, 5, null] } })).toEqual({ e: { status: 'forwarded', hop: 1, claimDeadlineMs: 5, problemId: null } });
+});

@@ -12,7 +12,7 @@
  * The names travel with the rows, so a run whose code knows more figures reads an older
  * run's rows (missing figures count as zero), and an older shape (plain objects) is read as is.
  */
-import type { Coverage } from './directive.js';
+import type { Coverage, CoverageCounts } from './directive.js';
 import type { InboxEscalation } from './escalation.js';
 import { FIGURE_KEYS, zeroFigures, type ChildSnapshot, type FigureKey } from './figures.js';
 import { LEVELS, type Level } from './levels.js';
@@ -21,9 +21,14 @@ export interface PackedChildren {
   /** Figure names, in the order of each row's values after `[seq, complete, mobilised]`. */
   keys: string[];
   rows: Record<string, number[]>;
-  /** Coverage rows by directive then child: `[targeted, done, overdue]`, then `[level index in levels, targeted, done, overdue]` for each level with any. */
+  /**
+   * Coverage rows by directive then child: the counts named by `coverageFields`, then
+   * `[level index in levels, …the same counts]` for each level with any.
+   */
   levels: string[];
   coverage: Record<string, Record<string, number[]>>;
+  /** The counts in a coverage row, in order; absent in state packed before `rectified` was counted: `[targeted, done, overdue]`. */
+  coverageFields?: string[];
 }
 
 export interface PackedInbox {
@@ -32,7 +37,11 @@ export interface PackedInbox {
   rows: Record<string, [number, number, number, string | null]>;
 }
 
-const STATUSES: InboxEscalation['status'][] = ['pending', 'claimed', 'forwarded'];
+/** New statuses go at the end: a packed inbox names its statuses, so older rows keep their meaning. */
+const COVERAGE_FIELDS = ['targeted', 'done', 'overdue', 'rectified'] as const;
+const OLD_COVERAGE_FIELDS = ['targeted', 'done', 'overdue'];
+
+const STATUSES: InboxEscalation['status'][] = ['pending', 'claimed', 'forwarded', 'overdue'];
 
 export function packChildren(children: Record<string, ChildSnapshot>): PackedChildren {
   const rows: PackedChildren['rows'] = {};
@@ -40,15 +49,24 @@ export function packChildren(children: Record<string, ChildSnapshot>): PackedChi
   for (const [id, c] of Object.entries(children)) {
     rows[id] = [c.seq, c.complete ? 1 : 0, c.mobilised ? 1 : 0, ...FIGURE_KEYS.map((k) => c.figures[k] ?? 0)];
     for (const [directiveId, cov] of Object.entries(c.directives ?? {})) {
-      (coverage[directiveId] ??= {})[id] = [cov.targeted, cov.done, cov.overdue, ...LEVELS.flatMap((l, i) => levelRow(cov, l, i))];
+      (coverage[directiveId] ??= {})[id] = [...countsRow(cov), ...LEVELS.flatMap((l, i) => (cov.byLevel[l] ? [i, ...countsRow(cov.byLevel[l])] : []))];
     }
   }
-  return { keys: [...FIGURE_KEYS], rows, levels: [...LEVELS], coverage };
+  return { keys: [...FIGURE_KEYS], rows, levels: [...LEVELS], coverage, coverageFields: [...COVERAGE_FIELDS] };
 }
 
-function levelRow(cov: Coverage, level: Level, index: number): number[] {
-  const l = cov.byLevel[level];
-  return l ? [index, l.targeted, l.done, l.overdue] : [];
+function countsRow(c: CoverageCounts): number[] {
+  return COVERAGE_FIELDS.map((f) => c[f] ?? 0);
+}
+
+/** Counts read back by name; `rectified` only when not zero, as the engine keeps it (`directive.ts`). */
+function countsOf(fields: readonly string[], row: readonly number[], at: number): CoverageCounts {
+  const get = (name: string) => {
+    const i = fields.indexOf(name);
+    return i < 0 ? 0 : (row[at + i] ?? 0);
+  };
+  const rectified = get('rectified');
+  return { targeted: get('targeted'), done: get('done'), overdue: get('overdue'), ...(rectified ? { rectified } : {}) };
 }
 
 export function unpackChildren(packed: PackedChildren): Record<string, ChildSnapshot> {
@@ -65,11 +83,11 @@ export function unpackChildren(packed: PackedChildren): Record<string, ChildSnap
     for (const [id, row] of Object.entries(byChild)) {
       const child = children[id];
       if (!child) continue;
+      const fields = packed.coverageFields ?? OLD_COVERAGE_FIELDS;
+      const n = fields.length;
       const byLevel: Coverage['byLevel'] = {};
-      for (let i = 3; i + 3 < row.length; i += 4) {
-        byLevel[packed.levels[row[i]!] as Level] = { targeted: row[i + 1]!, done: row[i + 2]!, overdue: row[i + 3]! };
-      }
-      (child.directives ??= {})[directiveId] = { targeted: row[0]!, done: row[1]!, overdue: row[2]!, byLevel };
+      for (let i = n; i + n < row.length; i += n + 1) byLevel[packed.levels[row[i]!] as Level] = countsOf(fields, row, i + 1);
+      (child.directives ??= {})[directiveId] = { ...countsOf(fields, row, 0), byLevel };
     }
   }
   return children;

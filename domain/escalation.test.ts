@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { compactInbox, escalationIdOf, isNewer, messageFromReceived, nextBatch, originWorkflowOf, type EscalationNotice, type OutgoingSignal } from './escalation.js';
+import { awaitsClaim, claimDeadlineOutcome, compactInbox, escalationIdOf, isNewer, messageFromReceived, nextBatch, originWorkflowOf, type EscalationNotice, type OutgoingSignal } from './escalation.js';
 
 const notice = (status: EscalationNotice['status'], hop: number): EscalationNotice => ({ escalationId: 'e', status, atOrgId: 'x', detail: null, hop });
 
@@ -52,4 +52,16 @@ test('delivery batches stop at the count or the byte budget, and always take at 
   expect(nextBatch([big, big, big], 500, 20_000)).toHaveLength(1);
   expect(nextBatch([big, big, big], 500, 40_000)).toHaveLength(2);
   expect(nextBatch([], 500, 1000)).toEqual([]);
+});
+
+test('a passed claim deadline forwards below the top and turns the escalation red at the top, once', () => {
+  const pending = { status: 'pending' as const, claimDeadlineMs: 1000 };
+  expect(claimDeadlineOutcome(pending, 999, false)).toBe('wait');
+  expect(claimDeadlineOutcome(pending, 999, true)).toBe('wait');
+  expect(claimDeadlineOutcome(pending, 1000, false)).toBe('forward');
+  expect(claimDeadlineOutcome(pending, 1000, true)).toBe('overdue');
+  // Already red, claimed or forwarded: nothing more (a lapse counts once).
+  for (const status of ['overdue', 'claimed', 'forwarded'] as const) expect(claimDeadlineOutcome({ status, claimDeadlineMs: 1000 }, 5000, true)).toBe('none');
+  // A red escalation still waits for its claim; a claimed or forwarded one does not.
+  expect([awaitsClaim({ status: 'pending' }), awaitsClaim({ status: 'overdue' }), awaitsClaim({ status: 'claimed' }), awaitsClaim({ status: 'forwarded' })]).toEqual([true, true, false, false]);
 });

@@ -51,11 +51,42 @@ export function isNewer(held: { hop: number; status: string }, notice: Escalatio
  * The origin's workflow id is the part of the escalation id before `#`.
  */
 export interface InboxEscalation {
-  status: 'pending' | 'claimed' | 'forwarded';
+  /** `overdue`: still waiting for a claim at the campaign's top, past its claim deadline (see {@link claimDeadlineOutcome}). */
+  status: 'pending' | 'claimed' | 'forwarded' | 'overdue';
   /** The hop at which it reached this org. */
   hop: number;
   claimDeadlineMs: number;
   problemId: string | null;
+}
+
+/** Waiting for the org to claim it (or forward it, below the top): pending, or pending past its deadline at the top. */
+export function awaitsClaim(entry: Pick<InboxEscalation, 'status'>): boolean {
+  return entry.status === 'pending' || entry.status === 'overdue';
+}
+
+/**
+ * What a claim deadline does to an escalation waiting at an org (下题上答: one not claimed
+ * within `rules.claimDeadlineDays` counts as a lapse against the level that let it pass).
+ *
+ * - `wait`: still pending, its deadline not reached.
+ * - `forward`: the deadline passed below the campaign's top: it goes on to the parent
+ *   automatically, and the lapse counts here.
+ * - `overdue`: the deadline passed at the campaign's top, where there is no parent to
+ *   forward it to. Before this decision such an escalation stayed `pending` silently (no
+ *   lapse counted, nothing flagged). It now stays where it is, still claimable (only this
+ *   org can answer it), turns red, and counts as a lapse of the top the same way a forward
+ *   counts one below; the office sees it on its overdue view.
+ * - `none`: nothing to do: claimed, forwarded, or already red (a lapse counts once).
+ *
+ * "The top" is the campaign's root org (which may have a parent in the directory when a
+ * campaign covers only a subtree: that parent runs no workflow of this campaign).
+ */
+export type ClaimDeadlineOutcome = 'wait' | 'forward' | 'overdue' | 'none';
+
+export function claimDeadlineOutcome(entry: Pick<InboxEscalation, 'status' | 'claimDeadlineMs'>, nowMs: number, atTop: boolean): ClaimDeadlineOutcome {
+  if (entry.status !== 'pending') return 'none';
+  if (nowMs < entry.claimDeadlineMs) return 'wait';
+  return atTop ? 'overdue' : 'forward';
 }
 
 /** Carried state from before inbox entries were compacted held the whole message. */

@@ -105,6 +105,11 @@ export type DomainEventBody =
     }
   | { type: 'EscalationClaimed'; escalationId: string; problemId: string; merged: boolean; hop: number; by: string }
   | { type: 'EscalationForwarded'; escalationId: string; toOrgId: string; reason: string; lapsed: boolean; hop: number; by: string }
+  /**
+   * Not claimed within its claim deadline at the campaign's top, where there is no parent to
+   * forward it to: it stays here, still claimable, red, and counts as a lapse of this org.
+   */
+  | { type: 'EscalationOverdue'; escalationId: string; hop: number; claimDeadline: string; reason: string; by: string }
   | { type: 'DirectiveIssued'; directive: DirectiveSpec; by: string }
   | { type: 'DirectiveReceived'; directiveId: string; issuerOrgId: string; targeted: boolean; problemId: string | null }
   | { type: 'DirectiveCancelled'; directiveId: string; problemId: string | null; by: string }

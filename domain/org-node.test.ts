@@ -298,3 +298,91 @@ describe('rectification ledger', () => {
     expect(node.state.problems['m1-0']).toMatchObject({ source: 'democratic_life', status: 'found' });
   });
 });
+
+describe('a claim deadline at the top of the campaign (下题上答)', () => {
+  const DAY = 86_400_000;
+  const message = (id: string, hop = 2) => ({
+    escalationId: `campaign/c/org/${id}#p1`,
+    origin: { campaignId: 'c', orgId: id, problemId: 'p1', workflowId: `campaign/c/org/${id}` },
+    category: '政策',
+    description: '低保标准',
+    reason: '根子在上面',
+    hop,
+  });
+  const top = (ref: OrgRef, options = {}) => {
+    const node = new OrgNode(campaign({ rootOrgId: ref.id, rules: Rules.parse({ claimDeadlineDays: 2 }) }), ref, undefined, options);
+    node.start(NOW);
+    node.escalationReceived(message('b1'), NOW);
+    node.outbox.splice(0);
+    node.state.outgoing.splice(0);
+    return node;
+  };
+  const city: OrgRef = { id: 'tj', level: 'city', name: '天津市委', parentId: null, path: '/tj/' };
+
+  test('not claimed in time at the root: red, still claimable, a lapse of the root, counted once', () => {
+    const node = top(city);
+    expect(node.nextAlertAtMs()).toBe(NOW + 2 * DAY);
+    node.checkDeadlines(NOW + 2 * DAY - 1);
+    expect(node.outbox).toEqual([]);
+    node.checkDeadlines(NOW + 2 * DAY);
+    expect(node.outbox.map((e) => e.type)).toEqual(['EscalationOverdue']);
+    expect(node.outbox[0]).toMatchObject({ escalationId: 'campaign/c/org/b1#p1', hop: 2, claimDeadline: new Date(NOW + 2 * DAY).toISOString(), by: 'rules:claim-deadline' });
+    expect(node.state.outgoing).toEqual([]); // nowhere to forward it
+    expect(node.ownFigures()).toMatchObject({ lapses: 1, escalationsReceived: 1, escalationsPending: 1 });
+    expect(node.nextAlertAtMs()).toBeNull();
+    node.checkDeadlines(NOW + 5 * DAY);
+    expect(node.outbox).toHaveLength(1);
+    expect(node.ownFigures().lapses).toBe(1);
+    rejects(() => node.forwardEscalation({ escalationId: 'campaign/c/org/b1#p1', reason: '上交', by }, NOW + 5 * DAY), 'Conflict', 'escalationId');
+    expect(node.claimEscalation({ escalationId: 'campaign/c/org/b1#p1', intoProblemId: undefined, problemId: 'city-1', by }, NOW + 5 * DAY, message('b1'))).toEqual({ escalationId: 'campaign/c/org/b1#p1', problemId: 'city-1' });
+    expect(node.ownFigures()).toMatchObject({ lapses: 1, escalationsPending: 0, problems: 1 });
+  });
+
+  test('a campaign over a district: its root has a parent in the directory but none in the campaign, so it turns red there too', () => {
+    const node = top({ id: 'd1', level: 'district', name: '和平区委', parentId: 'tj', path: '/tj/d1/' });
+    node.checkDeadlines(NOW + 3 * DAY);
+    expect(node.outbox.map((e) => e.type)).toEqual(['EscalationOverdue']);
+    expect(node.state.outgoing).toEqual([]);
+  });
+
+  test('below the top the lapse still forwards; a run recorded before the change leaves the root as it was', () => {
+    const unit = new OrgNode(campaign({ rules: Rules.parse({ claimDeadlineDays: 2 }) }), { id: 'u1', level: 'unit', name: '单位', parentId: 'd1', path: '/tj/d1/u1/' });
+    unit.escalationReceived(message('b1', 1), NOW);
+    unit.checkDeadlines(NOW + 2 * DAY);
+    expect(unit.outbox.map((e) => e.type)).toContain('EscalationForwarded');
+    expect(unit.ownFigures()).toMatchObject({ lapses: 1, escalationsPending: 0 });
+
+    let asked = 0;
+    const before = top(city, { topOfCampaign: () => (asked++, false) });
+    expect(before.nextAlertAtMs()).toBeNull();
+    before.checkDeadlines(NOW + 3 * DAY);
+    expect(before.outbox).toEqual([]);
+    expect(before.ownFigures()).toMatchObject({ lapses: 0, escalationsPending: 1 });
+    expect(asked).toBeGreaterThan(0);
+  });
+});
+
+describe('directive coverage (上题下答)', () => {
+  const spec = { directiveId: 'd', issuerOrgId: 'tj', title: '清理报表', instructions: '停用重复报表', deadline: '2019-12-01T00:00:00.000Z', targetLevels: ['branch' as const], targetOrgIds: [], cancelled: false };
+
+  test('an item rectified and awaiting verification counts as rectified, not done; verified, it is done', () => {
+    const node = mobilised();
+    node.directiveReceived(spec, NOW);
+    const item = 'directive-d';
+    expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 0, overdue: 0, byLevel: { branch: { targeted: 1, done: 0, overdue: 0 } } });
+    node.startRectification({ problemId: item, by }, NOW);
+    node.submitRectification({ problemId: item, evidence: '已停用', by }, NOW);
+    expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 0, overdue: 0, rectified: 1, byLevel: { branch: { targeted: 1, done: 0, overdue: 0, rectified: 1 } } });
+    node.verifyRectification({ problemId: item, decision: 'verified', by: 'inspector:1', verifierRole: 'inspector', verifierOrgId: 'tj' }, NOW);
+    expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 1, overdue: 0, byLevel: { branch: { targeted: 1, done: 1, overdue: 0 } } });
+  });
+
+  test('a run recorded before rectified items were counted reports as it did', () => {
+    const node = new OrgNode(campaign(), org, undefined, { coverageRectified: () => false });
+    node.mobilise({ date: '2019-09-05', attendance: 30, by }, NOW);
+    node.directiveReceived(spec, NOW);
+    node.startRectification({ problemId: 'directive-d', by }, NOW);
+    node.submitRectification({ problemId: 'directive-d', evidence: '已停用', by }, NOW);
+    expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 0, overdue: 0, byLevel: { branch: { targeted: 1, done: 0, overdue: 0 } } });
+  });
+});

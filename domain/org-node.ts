@@ -24,12 +24,12 @@ import type { Level } from './levels.js';
 import { Rejection } from './rejection.js';
 import { similarTopics } from './similarity.js';
 import { packChildren, packInbox, unpackChildren, unpackInbox, type PackedChildren, type PackedInbox } from './carry.js';
-import { compactInbox, escalationIdOf, isNewer, originWorkflowOf, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
+import { awaitsClaim, claimDeadlineOutcome, compactInbox, escalationIdOf, isNewer, originWorkflowOf, type EscalationMessage, type EscalationNotice, type InboxEscalation, type OutgoingSignal } from './escalation.js';
 import { orgWorkflowId } from './campaign.js';
 import { jointItemId, type JointPartAssignment } from './joint.js';
 import { publicItemId, type PublicMessageAssignment } from './public-message.js';
 import { PREVENTION_NAMES, spotCheckItemId, type SpotCheckFinding } from './inspection.js';
-import { addCoverage, directiveItemId, emptyCoverage, isTargeted, type Coverage, type DirectiveKind, type DirectiveSpec } from './directive.js';
+import { addCoverage, coverageOfOne, directiveItemId, isTargeted, type Coverage, type DirectiveKind, type DirectiveSpec } from './directive.js';
 import { levelRank, type Level as OrgLevel } from './levels.js';
 import { checkInformationRequestCap, chinaWeek, type InformationRequestRefusal, type WeekCount } from './burden.js';
 import {
@@ -93,7 +93,7 @@ export interface OrgNodeState {
   inbox: Record<string, InboxEscalation>;
   /** Signals to other org workflows not yet sent. */
   outgoing: OutgoingSignal[];
-  /** Escalations this org let lapse past their claim deadline. */
+  /** Escalations this org let lapse past their claim deadline: forwarded automatically, or turned red at the campaign's top. */
   lapses: number;
   /** Directives known here (上题下答): issued here or received from above. */
   directives: Record<string, DirectiveSpec>;
@@ -127,6 +127,23 @@ export interface StudySessionResult {
   minDays: number;
 }
 
+/**
+ * Behaviour that changed after workflows were already running, asked only when it
+ * matters. The workflow answers with Temporal's `patched()`, so a run recorded before a
+ * change replays as it ran and a new run (or the same run, once past its history) gets
+ * the change; tests of the pure code take the defaults (everything on).
+ */
+export interface OrgNodeOptions {
+  /**
+   * A claim deadline passing at the campaign's top turns the escalation red and counts a
+   * lapse (`claimDeadlineOutcome`); before, it did nothing there (and a root with a
+   * parent in the directory forwarded it to a workflow that does not exist).
+   */
+  topOfCampaign?: () => boolean;
+  /** Directive coverage counts items rectified and awaiting verification (`Coverage.rectified`). */
+  coverageRectified?: () => boolean;
+}
+
 const CST_OFFSET_MS = 8 * 3600_000;
 
 /** The calendar date in China Standard Time at `nowMs`. */
@@ -145,6 +162,7 @@ export class OrgNode {
   private subtreeMemo: { revision: number; children: OrgNodeState['children']; figures: Figures } | null = null;
 
   readonly state: OrgNodeState;
+  private readonly options: Required<OrgNodeOptions>;
 
   /**
    * `carried` is the state a previous run handed to continue-as-new, packed by `carry()`
@@ -154,7 +172,9 @@ export class OrgNode {
     readonly campaign: CampaignRef,
     readonly org: OrgRef,
     carried?: Partial<OrgNodeState> | CarriedOrgNodeState,
+    options: OrgNodeOptions = {},
   ) {
+    this.options = { topOfCampaign: () => true, coverageRectified: () => true, ...options };
     const { packedChildren, packedInbox, ...plain } = (carried ?? {}) as Partial<CarriedOrgNodeState> & Partial<OrgNodeState>;
     this.state = { ...OrgNode.initialState(), ...plain };
     if (packedChildren) this.state.children = unpackChildren(packedChildren);
@@ -460,15 +480,26 @@ export class OrgNode {
     return { problemId: cmd.problemId, deadline: to };
   }
 
-  /** Fires the yellow and red alerts that are due; the workflow calls it from its timer. */
+  /** Fires the yellow and red alerts and the claim deadlines that are due; the workflow calls it from its timer. */
   checkDeadlines(nowMs: number): void {
     let changed = false;
     const due = this.inboxStats().nextClaimDeadlineMs;
-    for (const [id, e] of this.org.parentId && due !== null && nowMs >= due ? Object.entries(this.state.inbox) : []) {
-      if (e.status === 'pending' && nowMs >= e.claimDeadlineMs) {
+    const atTop = due !== null && nowMs >= due ? this.claimDeadlinesAtTop() : null;
+    for (const [id, e] of atTop !== null ? Object.entries(this.state.inbox) : []) {
+      const outcome = claimDeadlineOutcome(e, nowMs, atTop!);
+      const days = this.campaign.rules.claimDeadlineDays;
+      if (outcome === 'forward') {
         // Not claimed in time: forwarded upward, and counted against this level.
         this.state.lapses += 1;
-        this.forward(id, `not claimed within ${this.campaign.rules.claimDeadlineDays} days`, 'rules:claim-deadline', true, nowMs);
+        this.forward(id, `not claimed within ${days} days`, 'rules:claim-deadline', true, nowMs);
+        changed = true;
+      } else if (outcome === 'overdue') {
+        // Not claimed in time at the top: nowhere to forward it, so it turns red here and counts against this level.
+        e.status = 'overdue';
+        this.inboxVersion += 1;
+        this.state.lapses += 1;
+        const reason = `not claimed within ${days} days at ${this.org.id}, the top of the campaign: nothing above to forward it to`;
+        this.emit(nowMs, { type: 'EscalationOverdue', escalationId: id, hop: e.hop, claimDeadline: new Date(e.claimDeadlineMs).toISOString(), reason, by: 'rules:claim-deadline' });
         changed = true;
       }
     }
@@ -479,7 +510,8 @@ export class OrgNode {
   /** When the next deadline alert or claim deadline falls due, or null. */
   nextAlertAtMs(): number | null {
     let next: number | null = null;
-    if (this.org.parentId) next = this.inboxStats().nextClaimDeadlineMs;
+    const due = this.inboxStats().nextClaimDeadlineMs;
+    if (due !== null && this.claimDeadlinesAtTop() !== null) next = due;
     for (const item of Object.values(this.state.problems)) {
       const at = nextAlertAtMs(item, this.campaign.rules.warningDays);
       if (at !== null && (next === null || at < next)) next = at;
@@ -622,12 +654,12 @@ export class OrgNode {
     return { escalationId: cmd.escalationId, problemId };
   }
 
-  /** The pending entry a claim acts on; null when it is already claimed (the claim is a repeat). */
+  /** The waiting entry (pending, or red at the top) a claim acts on; null when it is already claimed (the claim is a repeat). */
   private claimable(escalationId: string): InboxEscalation | null {
     const entry = this.state.inbox[escalationId];
     if (!entry) throw new Rejection('NotFound', `no escalation ${escalationId} at ${this.org.id}`, 'escalationId');
     if (entry.status === 'claimed') return null;
-    if (entry.status !== 'pending') throw new Rejection('Conflict', `escalation ${escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
+    if (!awaitsClaim(entry)) throw new Rejection('Conflict', `escalation ${escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
     this.assertOpenForBusiness();
     return entry;
   }
@@ -637,8 +669,8 @@ export class OrgNode {
     const entry = this.state.inbox[cmd.escalationId];
     if (!entry) throw new Rejection('NotFound', `no escalation ${cmd.escalationId} at ${this.org.id}`, 'escalationId');
     if (entry.status === 'forwarded') return { escalationId: cmd.escalationId, toOrgId: this.org.parentId! };
-    if (entry.status !== 'pending') throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
-    if (!this.org.parentId) throw new Rejection('Conflict', `${this.org.id} is the top of the campaign: claim it here`, 'escalationId');
+    if (!awaitsClaim(entry)) throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
+    if (!this.org.parentId || (this.isTop && this.options.topOfCampaign())) throw new Rejection('Conflict', `${this.org.id} is the top of the campaign: claim it here`, 'escalationId');
     this.assertOpenForBusiness();
     this.forward(cmd.escalationId, cmd.reason, cmd.by, false, nowMs);
     this.advance(nowMs);
@@ -671,6 +703,26 @@ export class OrgNode {
     item.escalation.status = 'undeliverable';
     this.emit(nowMs, { type: 'EscalationProgress', problemId: signal.originProblemId, escalationId: item.escalation.escalationId, status: 'undeliverable', atOrgId: item.escalation.atOrgId, detail: `no running workflow ${signal.workflowId}` });
     this.advance(nowMs);
+  }
+
+  /**
+   * The campaign's top: its root org, which has no workflow above it in this campaign even
+   * when the directory gives it a parent (a campaign over a district).
+   */
+  get isTop(): boolean {
+    return !this.org.parentId || this.org.id === this.campaign.rootOrgId;
+  }
+
+  /**
+   * How a passed claim deadline is decided here: true at the top (the escalation turns
+   * red), false below it (forwarded), null when it does nothing: at the top in runs
+   * recorded before the change (a parentless root ignored its deadlines; a root with a
+   * parent in the directory forwarded, as below). Asked only when a deadline is near, so
+   * the patch marker lands only in the runs it concerns.
+   */
+  private claimDeadlinesAtTop(): boolean | null {
+    if (this.isTop && this.options.topOfCampaign()) return true;
+    return this.org.parentId ? false : null;
   }
 
   private forward(escalationId: string, reason: string, by: string, lapsed: boolean, nowMs: number): void {
@@ -806,19 +858,20 @@ export class OrgNode {
     return Object.values(this.state.directives).filter((d) => !d.cancelled);
   }
 
-  /** Coverage of each live directive in this org alone. */
+  /**
+   * Coverage of each live directive in this org alone. An item rectified and awaiting
+   * verification from above counts as `rectified`, apart from `done` (closed once
+   * verified, 不整改不销号), so an org that has finished its part is not taken for one lagging.
+   */
   ownCoverage(): Record<string, Coverage> {
     const out: Record<string, Coverage> = {};
     for (const item of Object.values(this.state.problems)) {
       if (!item.directiveId || item.status === 'cancelled' || this.state.directives[item.directiveId]?.cancelled) continue;
-      const c = emptyCoverage();
       const done = item.status === 'closed' ? 1 : 0;
       const overdue = item.alert === 'red' && isLive(item) ? 1 : 0;
-      c.targeted = 1;
-      c.done = done;
-      c.overdue = overdue;
-      c.byLevel[this.org.level] = { targeted: 1, done, overdue };
-      out[item.directiveId] = c;
+      // Asked only for a rectified item: runs recorded before it was counted replay without it.
+      const rectified = item.status === 'rectified' && this.options.coverageRectified() ? 1 : 0;
+      out[item.directiveId] = coverageOfOne(this.org.level, { targeted: 1, done, overdue, rectified });
     }
     return out;
   }
@@ -1212,8 +1265,9 @@ export class OrgNode {
     let nextClaimDeadlineMs: number | null = null;
     const entries = Object.values(this.state.inbox);
     for (const e of entries) {
-      if (e.status !== 'pending') continue;
+      if (!awaitsClaim(e)) continue;
       pending += 1;
+      if (e.status !== 'pending') continue;
       if (nextClaimDeadlineMs === null || e.claimDeadlineMs < nextClaimDeadlineMs) nextClaimDeadlineMs = e.claimDeadlineMs;
     }
     return (this.inboxMemo = { inbox: this.state.inbox, version: this.inboxVersion, received: entries.length, pending, nextClaimDeadlineMs });

@@ -209,7 +209,7 @@ ${progressChart(f.levels)}
 <table><caption>items by status</caption><thead><tr><th>level</th><th>orgs</th><th>mobilised</th><th>items</th><th>found</th><th>planned</th><th>in progress</th><th>rectified</th><th>closed</th><th>closed %</th><th>overdue</th></tr></thead><tbody>${levelRows}</tbody></table>
 <p>In the period: ${f.activity.problemsRecorded} problems recorded, ${f.activity.itemsClosed} items closed.</p>
 <h2>下题上答 · escalations in the period</h2>
-<p>${x.raised} raised, ${x.received} received (every hop), ${x.claimed} claimed, ${x.forwarded} forwarded (${x.lapsed} of them lapsed); ${x.awaitingClaim} waiting to be claimed now.</p>
+<p>${x.raised} raised, ${x.received} received (every hop), ${x.claimed} claimed, ${x.forwarded} forwarded, ${x.lapsed} lapsed (not claimed in time: forwarded automatically, or red at the campaign’s top); ${x.awaitingClaim} waiting to be claimed now.</p>
 <h2>逾期 · overdue items (${f.overdue.count})</h2>
 <table><thead><tr><th>org</th><th>item</th><th>category</th><th>owner</th><th>deadline</th></tr></thead><tbody>${overdue}</tbody></table>${more(f.overdue.items.length, f.overdue.count)}
 <h2>滞后 · lagging orgs (${f.lagging.count})</h2>

@@ -13,6 +13,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -114,8 +115,21 @@ const INTAKE_BACKLOG = 1_000;
 /** Unrecorded events a continue-as-new may carry rather than wait for (messages keep deciding new ones). */
 const CARRY_EVENTS = 200;
 
+/**
+ * A Temporal patch asked only when the behaviour it guards is about to matter, so its
+ * marker lands in the runs it concerns and not in every org's history. A run recorded
+ * before the change replays with it off; live, it is on from the first time it is asked.
+ */
+function lazyPatch(patchId: string): () => boolean {
+  let on = false;
+  return () => (on ||= patched(patchId));
+}
+
 export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> {
-  const node = new OrgNode(input.campaign, input.org, input.state);
+  const node = new OrgNode(input.campaign, input.org, input.state, {
+    topOfCampaign: lazyPatch('escalation-lapse-at-top'),
+    coverageRectified: lazyPatch('directive-coverage-rectified'),
+  });
   const carriedEvents = input.unrecorded ?? [];
   node.outbox.push(...carriedEvents);
   const recorder = new EventRecorder(node.outbox, carriedEvents.length > 0 ? carriedEvents[0]!.seq - 1 : node.state.seq);

@@ -10,7 +10,7 @@ import { CampaignId, CampaignSpec } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { ok, PageOf, responses, Timestamp } from '../openapi.js';
-import { notFound, unprocessable } from '../problem.js';
+import { cascadeWait, cascadeWaitsFor, notFound, ProblemError, unprocessable } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';
 
 /** Ids in paths have the shapes the domain gives them: anything else is a 400, not an empty list. */
@@ -141,7 +141,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       schema: {
         tags: ['progress'],
         params: CampaignOrgParams,
-        response: responses({ 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') }, { 403: READ_403, 404: 'no such org, or the campaign has not reached it (or does not exist)' }),
+        response: responses({ 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') }, { 403: READ_403, 404: 'no such org, or the campaign has not reached it (or does not exist); when the campaign runs above the org, `waitingFor` `{ orgId, name, level, mobilised }` names the ancestor it waits for (the nearest whose workflow has started) and the detail says why' }),
       },
     },
     async (request) => {
@@ -152,7 +152,15 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       .where('campaign_id', '=', request.params.id)
       .where('org_id', '=', request.params.orgId)
       .executeTakeFirst();
-    if (!row) throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
+    if (!row) {
+      // A secretary's screen asks this first: say whom the org waits for when the campaign runs above it.
+      const waiting = await cascadeWaitsFor(db, request.params.id, request.params.orgId);
+      if (waiting?.kind === 'ancestor') {
+        const { detail, waitingFor } = cascadeWait(request.params.orgId, waiting);
+        throw new ProblemError(404, 'Not Found', `${detail} (campaign ${request.params.id})`, { waitingFor });
+      }
+      throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
+    }
     return row;
     },
   );

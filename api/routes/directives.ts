@@ -1,6 +1,6 @@
 /**
  * 上题下答 through the API: an org issues a directive to levels or orgs below it, sees
- * its coverage (done, in progress, overdue, by level) and the lagging orgs, and may
+ * its coverage (done, rectified, overdue, lagging, by level) and the lagging orgs, and may
  * cancel it everywhere below.
  *
  * 为基层减负: a directive of kind `information_request` counts against the campaign's
@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { orgHandle } from '../../client/campaigns.js';
 import { IssueDirectiveCommand, ItemId } from '../../domain/commands.js';
+import { coverageView, type Coverage } from '../../domain/directive.js';
 import { IsoDate, Rules } from '../../domain/campaign.js';
 import { chinaWeek, informationRequestCap, nextWeekStartMs, type InformationRequestRefusal } from '../../domain/burden.js';
 import type { Level } from '../../domain/levels.js';
@@ -49,11 +50,21 @@ const Directive = z.looseObject({
   cancelled: z.boolean(),
   issued_at: Timestamp,
 });
-const Coverage = z.unknown().describe('targeted, done and overdue counts, in total and by level, in this org’s subtree; null before the first report');
+/** Counts of the targeted orgs, in the subtree or at one level of it ({@link coverageView}). */
+const CoverageCounts = z.object({
+  targeted: z.number().int().describe('orgs the directive asks to act'),
+  done: z.number().int().describe('their item verified from above and closed'),
+  rectified: z.number().int().describe('their item rectified and awaiting verification from above (finished on their side, so not lagging)'),
+  overdue: z.number().int().describe('their item still open past its deadline'),
+  lagging: z.number().int().describe('neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds)'),
+});
+const CoverageView = CoverageCounts.extend({ byLevel: z.record(z.string(), CoverageCounts).describe('the same counts for each level of the subtree that holds targeted orgs') })
+  .nullable()
+  .describe('the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report)');
 const Received = z.looseObject({ directive_id: z.string(), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
 const ThisWeek = z.object({ week: z.string(), cap: z.number().int().nullable(), sent: z.number().int(), refused: z.number().int() });
 const DirectiveList = z.object({
-  items: z.array(z.union([Received, Directive.extend({ coverage: Coverage })])).describe('received: the org’s items of directives; issued: the directives with their coverage'),
+  items: z.array(z.union([Received, Directive.extend({ coverage: CoverageView })])).describe('received: the org’s items of directives; issued: the directives with their coverage'),
   nextCursor: z.string().nullable(),
   informationRequests: ThisWeek.optional().describe('issued only: this week’s requests for information against the cap (cap null: not capped)'),
 });
@@ -63,11 +74,21 @@ const InformationRequests = z.object({
   refusals: z.array(z.looseObject({ org_id: z.string(), level: z.string(), week: z.string(), cap: z.number(), sent: z.number(), directive_id: z.string(), title: z.string(), by: z.string(), refused_at: Timestamp })),
   nextCursor: z.string().nullable(),
 });
-const TreeNode = z.object({ orgId: z.string(), name: z.string(), level: z.string(), coverage: Coverage });
+const TreeNode = z.object({ orgId: z.string(), name: z.string(), level: z.string(), coverage: CoverageView });
 
 const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
 const READ = { 403: 'the org is outside the caller’s subtree', 404: 'no such org' };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
+
+/**
+ * A directive's coverage as stored in an org's progress row, as the routes show it:
+ * `rectified` (awaiting verification from above) beside `done`, and `lagging`; null when the
+ * org's subtree holds none of it.
+ */
+function coverageIn(directives: unknown, directiveId: string) {
+  const c = ((directives ?? {}) as Record<string, Coverage | undefined>)[directiveId];
+  return c ? coverageView(c) : null;
+}
 
 export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
@@ -134,7 +155,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         tags: ['directives'],
         summary: 'A directive with its coverage in this org’s subtree',
         params: DirectiveParams,
-        response: responses({ 200: ok(Directive.extend({ coverage: Coverage }), 'The directive and its coverage') }, { ...READ, 404: 'no such org, or no such directive on the org’s line (issued by it, above it or below it)' }),
+        response: responses({ 200: ok(Directive.extend({ coverage: CoverageView }), 'The directive and its coverage') }, { ...READ, 404: 'no such org, or no such directive on the org’s line (issued by it, above it or below it)' }),
       },
     },
     async (request) => {
@@ -145,8 +166,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const issuer = directive && (await db.selectFrom('orgs').select('path').where('id', '=', directive.issuer_org_id).executeTakeFirst());
       if (!directive || !issuer || !(path.startsWith(issuer.path) || issuer.path.startsWith(path))) throw notFound(`directive ${directiveId} in campaign ${id}`);
       const progress = await db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
-      const coverage = ((progress?.directives ?? {}) as Record<string, unknown>)[directiveId] ?? null;
-      return { ...directive, coverage };
+      return { ...directive, coverage: coverageIn(progress?.directives, directiveId) };
     },
   );
 
@@ -155,11 +175,11 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
     {
       schema: {
         tags: ['directives'],
-        summary: 'Targeted orgs in this subtree that have not completed the directive',
+        summary: 'Targeted orgs in this subtree that have not completed the directive (neither done nor rectified)',
         params: DirectiveParams,
         querystring: Page,
         response: responses(
-          { 200: ok(PageOf(z.looseObject({ org_id: z.string(), status: z.string(), deadline: Timestamp.nullable(), alert: z.string(), overdue: z.boolean() })), 'A page of the targeted orgs not done yet') },
+          { 200: ok(PageOf(z.looseObject({ org_id: z.string(), status: z.string(), deadline: Timestamp.nullable(), alert: z.string(), overdue: z.boolean() })), 'A page of the targeted orgs whose item is neither done nor rectified (awaiting verification)') },
           PAGED,
         ),
       },
@@ -174,7 +194,8 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         .where('campaign_id', '=', id)
         .where('directive_id', '=', directiveId)
         .where('path', 'like', subtreePattern(path))
-        .where('status', 'not in', ['closed', 'cancelled'])
+        // Rectified and awaiting verification from above: its part is done (coverage counts it as `rectified`), so not lagging.
+        .where('status', 'not in', ['closed', 'cancelled', 'rectified'])
         .orderBy('path')
         .limit(request.query.limit + 1)
         .offset(offset)
@@ -217,8 +238,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', id).where('issuer_org_id', '=', orgId).orderBy('directive_id').limit(limit + 1).offset(offset).execute(),
         db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
       ]);
-      const coverage = (progress?.directives ?? {}) as Record<string, unknown>;
-      return { ...page(rows.map((r) => ({ ...r, coverage: coverage[r.directive_id] ?? null }))), informationRequests: await thisWeek(id, orgId) };
+      return { ...page(rows.map((r) => ({ ...r, coverage: coverageIn(progress?.directives, r.directive_id) }))), informationRequests: await thisWeek(id, orgId) };
     },
   );
 
@@ -339,7 +359,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       await requireOrgAccess(db, request, orgId, 'read');
       const { limit } = request.query;
       const offset = offsetFromCursor(request.query.cursor);
-      const coverageOf = (directives: unknown) => ((directives ?? {}) as Record<string, unknown>)[directiveId] ?? null;
+      const coverageOf = (directives: unknown) => coverageIn(directives, directiveId);
       const [self, children] = await Promise.all([
         db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'directives']).where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
         db

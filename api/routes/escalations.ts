@@ -49,8 +49,20 @@ const Escalation = z.looseObject({
   target_status: z.string().nullable().describe('pending, claimed or forwarded'),
   claim_deadline: Timestamp.nullable(),
   claimed_problem_id: z.string().nullable(),
+  overdue_at: Timestamp.nullable().describe('when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise'),
 });
-const Hop = z.looseObject({ step: z.string().describe('raised, received, forwarded, lapsed, claimed, merged, or `origin heard: <status>`'), at: z.string(), orgId: z.string(), campaignId: z.string() });
+const Hop = z.looseObject({
+  step: z.string().describe('raised, received, forwarded, lapsed, overdue (its claim deadline passed at the campaign’s top: red, still claimable), claimed, merged, or `origin heard: <status>`'),
+  at: z.string(),
+  orgId: z.string(),
+  campaignId: z.string(),
+  hop: z.number().int().optional().describe('received, forwarded, lapsed, overdue, claimed, merged: how many orgs up it had come'),
+  by: z.string().optional().describe('who acted (raised, forwarded, lapsed, overdue, claimed, merged)'),
+  to: z.string().optional().describe('raised, forwarded, lapsed: the org it went to'),
+  reason: z.string().optional().describe('raised, forwarded, lapsed, overdue: why'),
+  claimDeadline: z.string().optional().describe('received: by when the org is to claim it; overdue: the deadline that passed'),
+  problemId: z.string().optional().describe('claimed, merged: the item that answers it'),
+}).describe('One hop; the fields after `campaignId` are there for the steps each names.');
 
 const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
 const WORKFLOW_409 = 'the campaign is over for the org, or the cascade has not reached it yet';
@@ -164,18 +176,25 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['escalations'],
         summary: 'Escalations at this org (received) or from it (sent)',
         params: CampaignOrgParams,
-        querystring: Page.extend({ direction: z.enum(['received', 'sent']).default('received'), status: z.enum(['pending', 'claimed', 'forwarded']).optional() }),
+        // `overdue=true`: red (claim deadline passed at the campaign's top, `overdue_at` set) and still waiting for a claim.
+        querystring: Page.extend({
+          direction: z.enum(['received', 'sent']).default('received'),
+          status: z.enum(['pending', 'claimed', 'forwarded']).optional(),
+          overdue: z.enum(['true', 'false']).optional().describe('`true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others'),
+        }),
         response: responses({ 200: ok(PageOf(Escalation), 'A page of escalations') }, { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org' }),
       },
     },
     async (request) => {
       const { id, orgId } = request.params;
       await requireOrgAccess(db, request, orgId, 'read');
-      const { limit, cursor, direction, status } = request.query;
+      const { limit, cursor, direction, status, overdue } = request.query;
       const offset = offsetFromCursor(cursor);
       let q = db.selectFrom('rm_escalations').selectAll();
       q = direction === 'received' ? q.where('target_campaign_id', '=', id).where('current_org_id', '=', orgId) : q.where('origin_campaign_id', '=', id).where('origin_org_id', '=', orgId);
       if (status) q = q.where('target_status', '=', status);
+      if (overdue === 'true') q = q.where('overdue_at', 'is not', null).where('target_status', '=', 'pending');
+      if (overdue === 'false') q = q.where((eb) => eb.or([eb('overdue_at', 'is', null), eb('target_status', '!=', 'pending')]));
       const rows = await q.orderBy('escalation_id').limit(limit + 1).offset(offset).execute();
       return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
@@ -214,7 +233,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
   );
 }
 
-const CHAIN_EVENTS = ['ProblemEscalated', 'EscalationReceived', 'EscalationForwarded', 'EscalationClaimed', 'EscalationProgress'] as const;
+const CHAIN_EVENTS = ['ProblemEscalated', 'EscalationReceived', 'EscalationForwarded', 'EscalationOverdue', 'EscalationClaimed', 'EscalationProgress'] as const;
 
 /** One hop of an escalation's chain, in words an organiser reads: what happened where, when, by whom. */
 function chainStep(type: string, orgId: string, campaignId: string, e: Record<string, unknown>, at: Date | string) {
@@ -226,6 +245,8 @@ function chainStep(type: string, orgId: string, campaignId: string, e: Record<st
       return { step: 'received', at: when, orgId, campaignId, hop: e.hop, claimDeadline: e.claimDeadline };
     case 'EscalationForwarded':
       return { step: e.lapsed ? 'lapsed' : 'forwarded', at: when, orgId, campaignId, hop: e.hop, by: e.by, to: e.toOrgId, reason: e.reason };
+    case 'EscalationOverdue':
+      return { step: 'overdue', at: when, orgId, campaignId, hop: e.hop, by: e.by, claimDeadline: e.claimDeadline, reason: e.reason };
     case 'EscalationClaimed':
       return { step: e.merged ? 'merged' : 'claimed', at: when, orgId, campaignId, hop: e.hop, by: e.by, problemId: e.problemId };
     default:
