@@ -76,8 +76,10 @@ export const noContent = (description: string) => z.null().describe(description)
 type ErrorStatus = 403 | 404 | 409 | 422 | 429;
 
 export interface RouteRefusals extends Partial<Record<ErrorStatus, string>> {
-  /** No token needed (and none checked): no 401. */
+  /** No token needed (and none checked): no 401, unless `unauthorized` says when the route answers one itself. */
   public?: boolean;
+  /** A public route that judges a token or session itself (`POST /session`, `GET /session`): its 401, and when. */
+  unauthorized?: string;
   /** The route reads a request body: 413 and 415 are possible; the limit is named in the 413. */
   body?: { limit: string };
   /** The route sends Temporal a command or starts a workflow: a 503 also when Temporal does not answer. */
@@ -102,7 +104,8 @@ const problem = (description: string) => ({ description, content: { 'application
 export function responses(success: Record<number, Answer | z.ZodType>, refusals: RouteRefusals) {
   const map: Record<number, unknown> = { ...success };
   if (!refusals.noInput) map[400] = problem(`A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (\`errors\` names each field).${refusals.badRequest ? ` ${refusals.badRequest}` : ''}`);
-  if (!refusals.public) map[401] = problem('No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`).');
+  if (refusals.unauthorized) map[401] = problem(refusals.unauthorized);
+  else if (!refusals.public) map[401] = problem('No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`).');
   if (refusals[403]) map[403] = problem(`The token may not do this: ${refusals[403]}`);
   if (refusals[404]) map[404] = problem(`Not found: ${refusals[404]}`);
   if (refusals[409]) map[409] = problem(`Clashes with the current state: ${refusals[409]}`);
@@ -118,6 +121,12 @@ export function responses(success: Record<number, Answer | z.ZodType>, refusals:
     : 'The database is unavailable (with `Retry-After`); try again shortly.'));
   return map;
 }
+
+/**
+ * The 404 of a route that reads or acts on an org in its path: for a non-admin, an org outside
+ * its subtree is answered exactly as one that does not exist (api/auth.ts `requireOrgAccess`).
+ */
+export const ORG_404 = 'no such org, or one outside the caller’s subtree (answered alike)';
 
 /** What a reused `Idempotency-Key` with a different request answers, for routes that take one. */
 export const IDEMPOTENCY_KEY_REUSED = 'the `Idempotency-Key` was first used with a different request (use a new key for a new request)';
@@ -228,7 +237,8 @@ type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
  * declared per media type (`{ content: { 'application/json': { schema }, 'text/csv': … } }`,
  * the org import) is converted one media type at a time; a 204 documents no content.
  */
-export function openapiTransform(input: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+export function openapiTransform(given: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+  const input = withCrossSiteRefusal(given);
   const schema = input.schema as Json | undefined;
   for (const part of ['body', 'querystring', 'params', 'headers']) {
     const content = (schema?.[part] as { content?: Record<string, { schema: unknown }> } | undefined)?.content;
@@ -245,6 +255,30 @@ export function openapiTransform(input: TransformInput): ReturnType<typeof jsonS
     content[mediaType] = { schema: converted.body };
   }
   return withoutBody({ ...result, schema: { ...(result.schema as Json), body: { content } } } as ReturnType<typeof jsonSchemaTransform>);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** api/session.ts `refuseCrossSite`, which the authentication hook runs on every cookie-signed request. */
+const CROSS_SITE = 'a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused)';
+
+/**
+ * The 403 every authenticated write can answer, whatever the route: the console's session
+ * cookie stands in for a bearer token on every route (api/app.ts), and a cookie-signed
+ * request with an unsafe method is refused before any handler runs unless it carries
+ * `X-CSRF: 1` from this server's own origin. Added to the document here, beside the route's
+ * own 403 where it has one, rather than repeated in every route's {@link responses}: a
+ * route authenticated by the hook declares a 401, a public one (`security: []`) does not
+ * pass through it. The route's own schema is not changed.
+ */
+function withCrossSiteRefusal(input: TransformInput): TransformInput {
+  const schema = input.schema as Json | undefined;
+  const response = schema?.response as Record<string, Answer> | undefined;
+  const methods = [input.route?.method ?? []].flat() as string[];
+  const isPublic = Array.isArray(schema?.security) && (schema.security as unknown[]).length === 0;
+  if (!response?.['401'] || isPublic || methods.length === 0 || methods.every((m) => SAFE_METHODS.has(m))) return input;
+  const own = response['403']?.description;
+  const refusal = problem(own ? `${own}; or ${CROSS_SITE}` : `The token may not do this: ${CROSS_SITE}.`);
+  return { ...input, schema: { ...schema, response: { ...response, 403: refusal } } } as TransformInput;
 }
 
 /** A 204 has no content: `type: 'null'` is how @fastify/swagger is told so. */

@@ -30,6 +30,7 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { ApiInstance } from './app.js';
 import { authenticate, type Principal } from './auth.js';
+import { noContent, ok, responses } from './openapi.js';
 import { forbidden, ProblemError } from './problem.js';
 
 export const SESSION_COOKIE = 'ce_session';
@@ -132,7 +133,14 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
         summary: 'Sign in: exchange a token for a session cookie (ce_session, HttpOnly, SameSite=Strict)',
         security: [],
         body: SignIn,
-        response: { 201: Me },
+        response: responses(
+          { 201: ok(Me, 'Signed in: the `ce_session` cookie is set, and who it is') },
+          {
+            public: true,
+            unauthorized: 'The token in the body is unknown, expired or revoked, or its org was removed by an import (judged as a bearer token is).',
+            body: { limit: '1 MiB' },
+          },
+        ),
       },
     },
     async (request, reply) => {
@@ -152,7 +160,20 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
 
   app.get(
     '/session',
-    { schema: { tags: ['session'], summary: 'Who is signed in (by the session cookie, or a bearer token), and the campaigns it may look at', security: [], response: { 200: Me } } },
+    {
+      schema: {
+        tags: ['session'],
+        summary: 'Who is signed in (by the session cookie, or a bearer token), and the campaigns it may look at',
+        security: [],
+        response: responses(
+          { 200: ok(Me, 'Who is signed in, and the campaigns it may look at') },
+          {
+            public: true,
+            unauthorized: 'Neither a live session nor a valid bearer token: no `ce_session` cookie and no bearer token, a cookie whose session has ended (signed out, expired, or its token revoked or expired), or a bearer token that is unknown, expired or revoked, or whose org an import removed.',
+          },
+        ),
+      },
+    },
     async (request) => {
       const bySession = await sessionPrincipal(db, adminToken, request, now);
       const p = bySession ?? (await authenticate(db, adminToken, request, now));
@@ -167,7 +188,22 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
 
   app.delete(
     '/session',
-    { schema: { tags: ['session'], summary: 'Sign out: ends the session on the server and clears the cookie', security: [], response: { 204: z.null().describe('signed out') } } },
+    {
+      schema: {
+        tags: ['session'],
+        summary: 'Sign out: ends the session on the server and clears the cookie',
+        security: [],
+        response: responses(
+          { 204: noContent('Signed out (or no session to end): the session is deleted and the cookie cleared') },
+          {
+            public: true,
+            // Fastify reads a DELETE's body when one is sent.
+            body: { limit: '1 MiB' },
+            403: 'a request signed in by the session cookie must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused)',
+          },
+        ),
+      },
+    },
     async (request, reply: FastifyReply) => {
       const id = request.cookies[SESSION_COOKIE];
       if (id) {

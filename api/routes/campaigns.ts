@@ -9,7 +9,7 @@ import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignId, CampaignSpec } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
-import { ok, PageOf, responses, Timestamp } from '../openapi.js';
+import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { cascadeWait, cascadeWaitsFor, notFound, ProblemError, unprocessable } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';
 
@@ -65,7 +65,6 @@ const Lagging = z.object({
 });
 
 const PAGE_400 = 'A `cursor` not given out by this API.';
-const READ_403 = 'the org is outside the caller’s subtree';
 
 export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
@@ -79,7 +78,8 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
           {
             body: { limit: '1 MiB' },
             temporal: true,
-            403: 'only an admin or an organiser over the root org starts a campaign',
+            403: 'only an admin or an organiser starts a campaign',
+            404: '`rootOrgId` is outside the organiser’s subtree (answered as an org that does not exist)',
             409: 'a campaign with this id exists with a different specification',
             422: '`rootOrgId` is not in the directory',
           },
@@ -99,7 +99,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
 
   app.get(
     '/campaigns/:id',
-    { schema: { tags: ['campaigns'], params: CampaignParams, response: responses({ 200: ok(Campaign, 'The campaign and its root org’s progress') }, { 403: 'the campaign’s root org is outside the caller’s subtree', 404: 'no such campaign' }) } },
+    { schema: { tags: ['campaigns'], params: CampaignParams, response: responses({ 200: ok(Campaign, 'The campaign and its root org’s progress') }, { 404: 'no such campaign, or its root org is outside the caller’s subtree (answered alike)' }) } },
     async (request) => {
     const campaign = await loadCampaign(request.params.id);
     await requireOrgAccess(db, request, campaign.root_org_id, 'read');
@@ -122,7 +122,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
         body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
         response: responses(
           { 202: ok(z.looseObject({ status: z.string().describe('`closing`: the orgs are being closed') }), 'Closing: every org workflow is told and closes in turn') },
-          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser over the root org closes a campaign', 404: 'no such campaign', 409: 'the campaign has already finished' },
+          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser closes a campaign', 404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)', 409: 'the campaign has already finished' },
         ),
       },
     },
@@ -141,7 +141,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       schema: {
         tags: ['progress'],
         params: CampaignOrgParams,
-        response: responses({ 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') }, { 403: READ_403, 404: 'no such org, or the campaign has not reached it (or does not exist); when the campaign runs above the org, `waitingFor` `{ orgId, name, level, mobilised }` names the ancestor it waits for (the nearest whose workflow has started) and the detail says why' }),
+        response: responses({ 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') }, { 404: 'no such org, or one outside the caller’s subtree (answered alike), or the campaign has not reached it (or does not exist); when the campaign runs above the org, `waitingFor` `{ orgId, name, level, mobilised }` names the ancestor it waits for (the nearest whose workflow has started) and the detail says why' }),
       },
     },
     async (request) => {
@@ -168,7 +168,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
   const ChildrenQuery = Page.extend({ sort: z.enum(['position', 'name', 'progress', 'status']).default('position') });
   app.get(
     '/campaigns/:id/orgs/:orgId/children',
-    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: ChildrenQuery, response: responses({ 200: ok(PageOf(OrgProgress), 'A page of the org’s children that the campaign has reached') }, { badRequest: PAGE_400, 403: READ_403, 404: 'no such org' }) } },
+    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: ChildrenQuery, response: responses({ 200: ok(PageOf(OrgProgress), 'A page of the org’s children that the campaign has reached') }, { badRequest: PAGE_400, 404: ORG_404 }) } },
     async (request) => {
     await requireOrgAccess(db, request, request.params.orgId, 'read');
     const { limit, cursor, sort } = request.query;
@@ -191,7 +191,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
 
   app.get(
     '/campaigns/:id/orgs/:orgId/lagging',
-    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Lagging), 'A page of the orgs of the subtree that lag, with why') }, { badRequest: PAGE_400, 403: READ_403, 404: 'no such org' }) } },
+    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Lagging), 'A page of the orgs of the subtree that lag, with why') }, { badRequest: PAGE_400, 404: ORG_404 }) } },
     async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const { limit, cursor } = request.query;

@@ -22,7 +22,7 @@ import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/mes
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { notFound, ProblemError } from '../problem.js';
-import { ok, PageOf, responses, Timestamp } from '../openapi.js';
+import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -77,7 +77,7 @@ const InformationRequests = z.object({
 const TreeNode = z.object({ orgId: z.string(), name: z.string(), level: z.string(), coverage: CoverageView });
 
 const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
-const READ = { 403: 'the org is outside the caller’s subtree', 404: 'no such org' };
+const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
 /**
@@ -106,7 +106,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
             body: { limit: '1 MiB' },
             temporal: true,
             403: ACT_403,
-            404: 'no such campaign or org',
+            404: `no such campaign; ${ORG_404}`,
             409: 'the campaign is over for the org, or the cascade has not reached it yet; a directive with this id was already issued here',
             422: 'a target level not below the issuer’s, neither target levels nor target orgs, or a deadline already passed',
             429: 'a request for information over the sender’s weekly cap (`rules.informationRequestsPerWeek`); the problem names the cap, the week, `sent` and `nextWeekStartsAt`, and the refusal is recorded',
@@ -136,7 +136,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         body: z.object({}).strict(),
         response: responses(
           { 200: ok(z.looseObject({ directiveId: z.string(), cancelled: z.literal(true) }), 'Cancelled, here and everywhere below') },
-          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: 'no such campaign or org, or no directive with this id issued by the org', 409: 'the campaign is over for the org' },
+          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: `no such campaign; ${ORG_404}; or no directive with this id issued by the org`, 409: 'the campaign is over for the org' },
         ),
       },
     },
@@ -155,7 +155,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         tags: ['directives'],
         summary: 'A directive with its coverage in this org’s subtree',
         params: DirectiveParams,
-        response: responses({ 200: ok(Directive.extend({ coverage: CoverageView }), 'The directive and its coverage') }, { ...READ, 404: 'no such org, or no such directive on the org’s line (issued by it, above it or below it)' }),
+        response: responses({ 200: ok(Directive.extend({ coverage: CoverageView }), 'The directive and its coverage') }, { ...READ, 404: `${ORG_404}; or no such directive on the org’s line (issued by it, above it or below it)` }),
       },
     },
     async (request) => {
@@ -279,7 +279,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         description: 'Weeks are Monday to Sunday in UTC+8, named by their Monday. Through the campaign’s root org: the whole campaign.',
         params: CampaignOrgParams,
         querystring: Page.extend({ week: IsoDate.optional().describe('a Monday (the week’s name); other dates match no week') }),
-        response: responses({ 200: ok(InformationRequests, 'The caps, the counts by week and level, and a page of the refusals, newest first') }, { ...PAGED, 404: 'no such org or campaign' }),
+        response: responses({ 200: ok(InformationRequests, 'The caps, the counts by week and level, and a page of the refusals, newest first') }, { ...PAGED, 404: `${ORG_404}; or no such campaign` }),
       },
     },
     async (request) => {
@@ -350,7 +350,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         querystring: Page,
         response: responses(
           { 200: ok(TreeNode.extend({ children: z.array(TreeNode), nextCursor: z.string().nullable() }), 'The coverage here and a page of the children’s') },
-          { ...PAGED, 404: 'no such org, or the campaign has not reached it' },
+          { ...PAGED, 404: `${ORG_404}; or the campaign has not reached it` },
         ),
       },
     },

@@ -13,7 +13,7 @@ import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate }
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
-import { ok, PageOf, responses, Timestamp } from '../openapi.js';
+import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -84,7 +84,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
             body: { limit: '1 MiB' },
             temporal: true,
             403: ACT_403,
-            404: 'no such campaign, org or problem',
+            404: `no such campaign or problem; ${ORG_404}`,
             409: `${WORKFLOW_409}; the problem answers escalations from below, or is not in a state that can be escalated`,
             422: 'no ancestor at `targetLevel`; `targetOrgId` not in the directory, or the org itself or below it (an escalation goes above or across)',
           },
@@ -127,7 +127,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
             body: { limit: '1 MiB' },
             temporal: true,
             403: ACT_403,
-            404: 'no such campaign or org, no such escalation at the org, or no item `intoProblemId`',
+            404: `no such campaign; ${ORG_404}; no such escalation at the org, or no item \`intoProblemId\``,
             409: `${WORKFLOW_409}; the escalation was already forwarded, or claimed as another item (\`currentStatus\`); \`problemId\` already exists`,
             422: 'both `problemId` and `intoProblemId`',
           },
@@ -158,7 +158,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
         response: responses(
           { 200: ok(z.looseObject({ escalationId: z.string(), toOrgId: z.string() }), 'Forwarded to the parent') },
-          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: 'no such campaign or org, or no such escalation at the org', 409: `${WORKFLOW_409}; the escalation is not pending (\`currentStatus\`), or the org is the campaign’s top` },
+          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: `no such campaign; ${ORG_404}; or no such escalation at the org`, 409: `${WORKFLOW_409}; the escalation is not pending (\`currentStatus\`), or the org is the campaign’s top` },
         ),
       },
     },
@@ -182,7 +182,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
           status: z.enum(['pending', 'claimed', 'forwarded']).optional(),
           overdue: z.enum(['true', 'false']).optional().describe('`true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others'),
         }),
-        response: responses({ 200: ok(PageOf(Escalation), 'A page of escalations') }, { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org' }),
+        response: responses({ 200: ok(PageOf(Escalation), 'A page of escalations') }, { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 }),
       },
     },
     async (request) => {

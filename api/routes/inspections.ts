@@ -19,7 +19,7 @@ import { addFindingUpdate, circulateNoticeUpdate, issueFindingsUpdate, recordInt
 import { actor, principal, requireOrgAccess, requireRole, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
-import { ok, PageOf, responses } from '../openapi.js';
+import { ok, ORG_404, PageOf, responses } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -105,8 +105,8 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
           { 201: ok(Created('groupId'), 'Formed'), 200: ok(Created('groupId'), 'Already formed with this same name, scope and inspectors') },
           {
             body: BODY,
-            403: 'only an admin, or an organiser over the scope, forms a group',
-            404: 'no such campaign, or no org `scopeOrgId`',
+            403: 'only an admin or an organiser forms a group',
+            404: 'no such campaign, or no org `scopeOrgId` or one outside the organiser’s subtree (answered alike)',
             409: 'a group with this id exists with another name, scope or inspectors',
             422: '`scopeOrgId` is outside the campaign, or an `inspectorTokenIds` entry is not a live inspector token whose org is the scope or above it',
           },
@@ -363,7 +363,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         summary: 'Circulated notices (通报) of the groups whose scope holds the org, or lies within its subtree',
         params: CampaignOrgParams,
         querystring: Page.strict(),
-        response: responses({ 200: ok(PageOf(Notice), 'A page of notices, newest first') }, { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org' }),
+        response: responses({ 200: ok(PageOf(Notice), 'A page of notices, newest first') }, { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 }),
       },
     },
     async (request) => {

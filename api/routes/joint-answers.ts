@@ -10,7 +10,7 @@ import { jointStatusQuery } from '../../workflows/messages.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
-import { ok, responses, Timestamp } from '../openapi.js';
+import { ok, ORG_404, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 
 const OpenBody = z
@@ -51,7 +51,7 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
             body: { limit: '1 MiB' },
             temporal: true,
             403: 'only the org’s own secretary or organiser, or an organiser above it, acts for the org',
-            404: 'no such org or campaign',
+            404: `${ORG_404}; or no such campaign`,
             409: 'the campaign is not running; a joint problem with this id exists with another title, description, opener or participants',
             422: 'a participant not in the directory, or outside the opener’s subtree',
           },

@@ -12,7 +12,7 @@ import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { notFound } from '../problem.js';
-import { ok, okAs, PageOf, responses, Timestamp } from '../openapi.js';
+import { ok, okAs, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -77,7 +77,7 @@ const Listed = {
   topics: z.looseObject({ org_id: z.string(), topic_id: z.string(), leader: z.string(), title: z.string(), status: z.string() }),
 };
 
-const READ = { 403: 'the org is outside the caller’s subtree', 404: 'no such org' };
+const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
 export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
@@ -196,7 +196,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
         tags: ['ledger'],
         summary: 'A special rectification project: progress, overdue items, participants',
         params: CampaignOrgParams.extend({ projectId: ItemId }),
-        response: responses({ 200: ok(Project, 'The project, its figures and each participant’s') }, { ...READ, 404: 'no such org, or no such project led by it' }),
+        response: responses({ 200: ok(Project, 'The project, its figures and each participant’s') }, { ...READ, 404: `${ORG_404}; or no such project led by it` }),
       },
     },
     async (request) => {

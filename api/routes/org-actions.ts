@@ -42,7 +42,7 @@ import * as messages from '../../workflows/messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest, REPLAYED } from '../idempotency.js';
-import { IDEMPOTENCY_KEY_REUSED, ok, responses } from '../openapi.js';
+import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
@@ -127,7 +127,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
               body: { limit: '1 MiB' },
               temporal: true,
               403: FORBIDDEN[action.access],
-              404: `no such campaign or org${action.fromPath?.length ? `, or no ${action.fromPath.map((f) => f.replace(/Id$/, '')).join(' or ')} with this id in the org` : ''}`,
+              404: `no such campaign; ${ORG_404}${action.fromPath?.length ? `, or no ${action.fromPath.map((f) => f.replace(/Id$/, '')).join(' or ')} with this id in the org` : ''}`,
               409: `the campaign is over for the org, the cascade has not reached it yet, or the step is not open yet (before the mobilisation; the phase before it not done, in sequential mode)${action.clashes ? `; ${action.clashes}` : ''}`,
               422: `a date before the campaign starts, after it ends or in the future${action.rules ? `; ${action.rules}` : ''}; or ${IDEMPOTENCY_KEY_REUSED}`,
             },

@@ -96,8 +96,8 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
           { 200: ok(ImportResult, 'What the import changed; the same tree again changes nothing') },
           {
             body: { limit: '32 MiB' },
-            403: 'only an admin, or an organiser of the tree’s root (when it is already in the directory) or above, imports a tree, and it moves no org from outside the caller’s subtree',
-            404: 'an org named in the access check was removed meanwhile',
+            403: 'only an admin or an organiser imports a tree, and an organiser’s import moves no org from outside its subtree',
+            404: 'an organiser’s tree root is not in the directory, or is outside its subtree (answered alike: an organiser imports under its own org or one below it)',
             409: 'moving, re-levelling or removing an org under a running or closing campaign (`errors` lists them)',
             422: 'the tree breaks a rule: an invalid or repeated id, an unknown level, a child not below its parent’s level, not exactly one root, a parent not in the import, a name or kind too long, too deep or too many orgs (`errors` names every one, by CSV row or JSON path)',
           },
@@ -121,7 +121,7 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
   );
 
   const read = (success: Parameters<typeof responses>[0], badRequest?: string) =>
-    responses(success, { badRequest, 403: 'the org is outside the caller’s subtree', 404: 'no org has this id' });
+    responses(success, { badRequest, 404: 'no org has this id, or it is outside the caller’s subtree (answered alike)' });
   const OrgWithCounts = Org.extend({ childCount: z.number().int(), subtreeSize: z.number().int() });
   app.get('/orgs/:id', { schema: { tags: ['orgs'], params: OrgParams, response: read({ 200: ok(OrgWithCounts, 'The org, how many children it has and how many orgs its subtree holds (itself included)') }) } }, async (request) => {
     await requireOrgAccess(db, request, request.params.id, 'read');

@@ -14,6 +14,7 @@ import { subtreePattern } from '../../domain/org-tree.js';
 import { requireOrgAccess } from '../auth.js';
 import { notFound } from '../problem.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
+import { ok, ORG_404, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -96,13 +97,25 @@ const TimelineEntry = z.object({
   seq: z.number().int(),
   type: z.enum(TIMELINE_TYPES),
   occurredAt: z.string().describe('ISO instant'),
-  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe(`at most these of the event: ${TIMELINE_FIELDS.join(', ')}`),
+  // null as a nullable string, not a fourth member: OpenAPI 3.0 has no null type, and a `nullable` beside an `anyOf` without a `type` is not valid there.
+  fields: z.record(z.string(), z.union([z.string().nullable(), z.number(), z.boolean()])).describe(`at most these of the event: ${TIMELINE_FIELDS.join(', ')}`),
 });
 
 export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.get(
     '/campaigns/:id/orgs/:orgId/timeline',
-    { schema: { tags: ['progress'], summary: 'What the org’s own workflow recorded, newest first (its lifecycle, study, research, ledger)', params: CampaignOrgParams, querystring: Page, response: { 200: z.object({ items: z.array(TimelineEntry), nextCursor: z.string().nullable() }) } } },
+    {
+      schema: {
+        tags: ['progress'],
+        summary: 'What the org’s own workflow recorded, newest first (its lifecycle, study, research, ledger)',
+        params: CampaignOrgParams,
+        querystring: Page,
+        response: responses(
+          { 200: ok(z.object({ items: z.array(TimelineEntry), nextCursor: z.string().nullable() }), 'A page of the org’s own events, newest first (none when the campaign does not exist or has not reached the org)') },
+          { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 },
+        ),
+      },
+    },
     async (request) => {
       const { id: campaignId, orgId } = request.params;
       await requireOrgAccess(db, request, orgId, 'read');
@@ -132,7 +145,18 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
 
   app.get(
     '/campaigns/:id/orgs/:orgId/overview',
-    { schema: { tags: ['progress'], summary: 'An org, its colour, its subtree per level and colour, and a page of its children (or of matches in its subtree)', params: CampaignOrgParams, querystring: OverviewQuery, response: { 200: Overview } } },
+    {
+      schema: {
+        tags: ['progress'],
+        summary: 'An org, its colour, its subtree per level and colour, and a page of its children (or of matches in its subtree)',
+        params: CampaignOrgParams,
+        querystring: OverviewQuery,
+        response: responses(
+          { 200: ok(Overview, 'The org, its colour, its subtree per level and colour, and a page of its children (or of the matches of `q`)') },
+          { badRequest: 'A `cursor` not given out by this API.', 404: `${ORG_404}; or no such campaign` },
+        ),
+      },
+    },
     async (request) => {
       const { id: campaignId, orgId } = request.params;
       const { path, principal } = await requireOrgAccess(db, request, orgId, 'read');

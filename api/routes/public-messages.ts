@@ -19,7 +19,7 @@ import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { rateLimit } from '../rate-limit.js';
-import { IDEMPOTENCY_KEY_REUSED, ok, PageOf, responses, Timestamp } from '../openapi.js';
+import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -190,7 +190,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         querystring: ListQuery,
         response: responses(
           { 200: ok(z.object({ figures: MessageFigures, items: z.array(Message), nextCursor: z.string().nullable() }), 'The figures over the subtree and a page of its messages') },
-          { badRequest: 'A `cursor` not given out by this API.', 403: 'the org is outside the caller’s subtree', 404: 'no such org or campaign' },
+          { badRequest: 'A `cursor` not given out by this API.', 404: `${ORG_404}; or no such campaign` },
         ),
       },
     },
@@ -241,7 +241,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
             body: { limit: '1 MiB' },
             temporal: true,
             403: 'only the org’s own secretary or organiser, or an organiser above it, acts for the org',
-            404: 'no such org, campaign or message',
+            404: `${ORG_404}; or no such campaign or message`,
             409: 'the org is not the campaign office (its root), or the message is already routed',
             422: '`toOrgId` is not in the directory or outside the campaign',
           },
@@ -272,7 +272,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         body: RoutesBody,
         response: responses(
           { 200: ok(RoutesBody, 'The rules, as set') },
-          { body: { limit: '1 MiB' }, 403: OFFICE_ACT_403, 404: 'no such campaign', 422: 'an `orgId` not in the directory or outside the campaign (`errors` names `body.routes.N.orgId`)' },
+          { body: { limit: '1 MiB' }, 403: OFFICE_ACT_403, 404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)', 422: 'an `orgId` not in the directory or outside the campaign (`errors` names `body.routes.N.orgId`)' },
         ),
       },
     },
@@ -307,7 +307,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         params: CampaignParams,
         response: responses(
           { 200: ok(z.object({ routes: z.array(Route.extend({ setBy: z.string(), setAt: z.string().nullable() })) }), 'The rules in order, with who set them and when') },
-          { 403: 'the campaign’s root org is outside the caller’s subtree', 404: 'no such campaign' },
+          { 404: 'no such campaign, or its root org is outside the caller’s subtree (answered alike)' },
         ),
       },
     },

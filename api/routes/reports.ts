@@ -143,7 +143,7 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
             200: ok(Compiled, 'The report this same moment’s run had already stored'),
             202: ok(z.object({ workflowId: z.string(), periodTo: z.string() }), 'Still compiling after 20 s: the report will be listed under this period end'),
           },
-          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser over the campaign’s root org compiles a report', 404: 'no such campaign' },
+          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser compiles a report', 404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)' },
         ),
       },
     },

@@ -69,7 +69,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
           {
             body: { limit: '1 MiB' },
             403: 'an organiser hands out organiser, secretary and inspector tokens within its subtree; other roles and admins only an admin (secretaries, inspectors and operators issue none)',
-            404: 'the org `orgId` does not exist',
+            404: 'the org `orgId` does not exist, or is outside the organiser’s subtree (answered alike)',
             422: IDEMPOTENCY_KEY_REUSED,
           },
         ),
@@ -103,7 +103,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
          querystring: ListQuery,
         response: responses(
           { 200: ok(PageOf(TokenView), 'A page of tokens, without their secrets') },
-          { badRequest: 'A `cursor` not given out by this API.', 403: 'only an admin or an organiser lists tokens, an organiser those of orgs in its subtree', 404: 'the org `orgId` does not exist' },
+          { badRequest: 'A `cursor` not given out by this API.', 403: 'only an admin or an organiser lists tokens (an organiser sees those of its subtree)', 404: 'the org `orgId` does not exist, or is outside the organiser’s subtree (answered alike)' },
         ),
       },
     },
@@ -121,7 +121,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
   const revoked = responses(
     { 204: noContent('Revoked (or already revoked)') },
     // Fastify reads a DELETE's body when one is sent, so a body of another media type is a 415 here too.
-    { body: { limit: '1 MiB' }, 403: 'an organiser revokes only the organiser, secretary and inspector tokens of its subtree', 404: 'no token has this id' },
+    { body: { limit: '1 MiB' }, 403: 'only an admin or an organiser revokes tokens, and an organiser only organiser, secretary and inspector tokens', 404: 'no token has this id, or (for an organiser) the token’s org is outside its subtree (answered alike)' },
   );
   app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } }, async (request, reply) => {
     const caller = requireRole(request, ['organiser']);

@@ -26,7 +26,12 @@ const operations = () =>
 
 /** The probes: public, no input at all (their query is not checked), answer no 400 or 401. */
 const PROBES = new Set(['GET /healthz', 'GET /readyz']);
-const PUBLIC = new Set([...PROBES, 'POST /campaigns/{id}/public-messages', 'GET /campaigns/{id}/public-messages/track/{code}']);
+/** No 401: no token or session is asked for (signing out without a session is fine). */
+const PUBLIC = new Set([...PROBES, 'POST /campaigns/{id}/public-messages', 'GET /campaigns/{id}/public-messages/track/{code}', 'DELETE /session']);
+/** Public routes that judge a token or a session themselves, and answer 401 when it does not hold (api/session.ts). */
+const SELF_AUTHENTICATING = new Set(['POST /session', 'GET /session']);
+/** The 403 of every write signed in by the session cookie without `X-CSRF: 1` (api/session.ts `refuseCrossSite`). */
+const CROSS_SITE = /X-CSRF: 1/;
 /**
  * Routes that answer 404, never 403, to a caller not allowed to see what they name: a 403
  * would tell an outsider that the escalation or the round exists (api/routes/escalations.ts,
@@ -71,7 +76,7 @@ describe('every operation declares every status it answers', () => {
   test('a success with its body (or a 204 with none), and each error as the shared problem+json schema', () => {
     expect(operations().length).toBeGreaterThanOrEqual(69);
     expect(doc.components.schemas.ProblemDetails).toMatchObject({ type: 'object', required: expect.arrayContaining(['type', 'title', 'status', 'detail']) });
-    for (const { name, op } of operations()) {
+    for (const { method, path, name, op } of operations()) {
       const statuses = Object.keys(op.responses);
       const successes = statuses.filter((s) => s.startsWith('2'));
       expect(successes.length, name).toBeGreaterThan(0);
@@ -88,8 +93,15 @@ describe('every operation declares every status it answers', () => {
       if (!PROBES.has(name)) expect(statuses, name).toEqual(expect.arrayContaining(['400', '503']));
       if (!PUBLIC.has(name)) expect(statuses, name).toContain('401');
       else expect(statuses, name).not.toContain('401');
-      if (!PUBLIC.has(name) && !HIDDEN_FROM_OUTSIDERS.has(name)) expect(statuses, name).toContain('403');
-      if (HIDDEN_FROM_OUTSIDERS.has(name)) expect(statuses, name).not.toContain('403');
+      const write = !['get', 'head'].includes(method);
+      // Every write a session cookie can sign may be refused as cross-site; a read only by a rule of its own.
+      if (write && (!PUBLIC.has(name) || name === 'DELETE /session') && !SELF_AUTHENTICATING.has(name)) expect(op.responses['403']?.description, name).toMatch(CROSS_SITE);
+      if (!write || SELF_AUTHENTICATING.has(name)) expect(op.responses['403']?.description ?? '', name).not.toMatch(CROSS_SITE);
+      // An org outside the caller's subtree is a 404 like an org that does not exist (api/auth.ts requireOrgAccess), never a 403.
+      if (/\{orgId\}/.test(path) && !PUBLIC.has(name)) expect(op.responses['404']?.description, name).toMatch(/outside the caller’s subtree \(answered alike\)/);
+      expect(op.responses['403']?.description ?? '', name).not.toMatch(/outside the caller’s subtree/);
+      // Those hiding what they name answer no 403 of their own: at most the cross-site refusal, which comes before any handler.
+      if (HIDDEN_FROM_OUTSIDERS.has(name) && op.responses['403']) expect(op.responses['403'].description, name).toMatch(/^The token may not do this: a request signed in by the session cookie[^;]*$/);
       if (op.requestBody) expect(statuses, name).toEqual(expect.arrayContaining(['413', '415']));
       if (op.parameters?.some((p: Json) => p.in === 'query' && p.name === 'cursor')) expect(op.responses['400'].description, name).toMatch(/cursor/);
       if (op.parameters?.some((p: Json) => p.in === 'header' && p.name === 'idempotency-key') && op.requestBody) {
