@@ -28,7 +28,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Who is signed in, and the campaigns it may look at */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -57,6 +57,42 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Neither a live session nor a valid bearer token: no `ce_session` cookie and no bearer token, a cookie whose session has ended (signed out, expired, or its token revoked or expired), or a bearer token that is unknown, expired or revoked, or whose org an import removed. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
             };
         };
         put?: never;
@@ -77,7 +113,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Signed in: the `ce_session` cookie is set, and who it is */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -106,6 +142,60 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The token in the body is unknown, expired or revoked, or its org was removed by an import (judged as a bearer token is). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The body is larger than 1 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The body is not of a media type this route reads (or a CSV is not UTF-8). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
             };
         };
         /** Sign out: ends the session on the server and clears the cookie */
@@ -118,13 +208,65 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description signed out */
+                /** @description Signed out (or no session to end): the session is deleted and the cookie cleared */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content?: never;
+                };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content: {
-                        "application/json": null;
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The token may not do this: a request signed in by the session cookie must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The body is larger than 1 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The body is not of a media type this route reads (or a CSV is not UTF-8). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
             };
@@ -146,6 +288,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description Opaque: the `nextCursor` of the page before, exactly as this API gave it out (base64url). Any other value is refused (400). */
                     cursor?: string;
                 };
                 header?: never;
@@ -157,7 +300,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description A page of the org’s own events, newest first (none when the campaign does not exist or has not reached the org) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -172,11 +315,56 @@ export interface paths {
                                 occurredAt: string;
                                 /** @description at most these of the event: component, date, kind, counted, attendance, auto, problemId, category, topicId, title, decision, deadline, alert, by */
                                 fields: {
-                                    [key: string]: (string | number | boolean) | null;
+                                    [key: string]: (string | null) | number | boolean;
                                 };
                             }[];
                             nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). A `cursor` not given out by this API. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
             };
@@ -201,6 +389,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description Opaque: the `nextCursor` of the page before, exactly as this API gave it out (base64url). Any other value is refused (400). */
                     cursor?: string;
                     /** @description colour: red first, then yellow, green, not reached */
                     sort?: "colour" | "position" | "name";
@@ -218,7 +407,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The org, its colour, its subtree per level and colour, and a page of its children (or of the matches of `q`) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -317,6 +506,51 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). A `cursor` not given out by this API. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such campaign */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
             };
         };
         put?: never;
@@ -393,7 +627,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin or an organiser lists tokens, an organiser those of orgs in its subtree */
+                /** @description The token may not do this: only an admin or an organiser lists tokens (an organiser sees those of its subtree) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -402,7 +636,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: the org `orgId` does not exist */
+                /** @description Not found: the org `orgId` does not exist, or is outside the organiser’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -499,7 +733,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: an organiser hands out organiser, secretary and inspector tokens within its subtree; other roles and admins only an admin (secretaries, inspectors and operators issue none) */
+                /** @description The token may not do this: an organiser hands out organiser, secretary and inspector tokens within its subtree; other roles and admins only an admin (secretaries, inspectors and operators issue none); or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -508,7 +742,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: the org `orgId` does not exist */
+                /** @description Not found: the org `orgId` does not exist, or is outside the organiser’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -617,7 +851,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: an organiser revokes only the organiser, secretary and inspector tokens of its subtree */
+                /** @description The token may not do this: only an admin or an organiser revokes tokens, and an organiser only organiser, secretary and inspector tokens; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -626,7 +860,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no token has this id */
+                /** @description Not found: no token has this id, or (for an organiser) the token’s org is outside its subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -741,7 +975,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin, or an organiser of the tree’s root (when it is already in the directory) or above, imports a tree, and it moves no org from outside the caller’s subtree */
+                /** @description The token may not do this: only an admin or an organiser imports a tree, and an organiser’s import moves no org from outside its subtree; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -750,7 +984,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: an org named in the access check was removed meanwhile */
+                /** @description Not found: an organiser’s tree root is not in the directory, or is outside its subtree (answered alike: an organiser imports under its own org or one below it) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -880,16 +1114,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no org has this id */
+                /** @description Not found: no org has this id, or it is outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -991,16 +1216,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no org has this id */
+                /** @description Not found: no org has this id, or it is outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1103,16 +1319,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no org has this id */
+                /** @description Not found: no org has this id, or it is outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1269,8 +1476,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin or an organiser over the root org starts a campaign */
+                /** @description The token may not do this: only an admin or an organiser starts a campaign; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not found: `rootOrgId` is outside the organiser’s subtree (answered as an org that does not exist) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1416,16 +1632,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the campaign’s root org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such campaign */
+                /** @description Not found: no such campaign, or its root org is outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1520,7 +1727,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin or an organiser over the root org closes a campaign */
+                /** @description The token may not do this: only an admin or an organiser closes a campaign; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1529,7 +1736,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign */
+                /** @description Not found: no such campaign, or its root org is outside the organiser’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1660,16 +1867,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org, or the campaign has not reached it (or does not exist) */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike), or the campaign has not reached it (or does not exist); when the campaign runs above the org, `waitingFor` `{ orgId, name, level, mobilised }` names the ancestor it waits for (the nearest whose workflow has started) and the detail says why */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1784,16 +1982,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1892,16 +2081,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2006,7 +2186,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2015,7 +2195,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2148,16 +2328,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2253,7 +2424,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2262,7 +2433,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2395,16 +2566,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2492,7 +2654,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2501,7 +2663,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2638,7 +2800,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s secretary, organiser or inspector, or an organiser or inspector above it, vets its topics */
+                /** @description The token may not do this: only the org’s secretary, organiser or inspector, or an organiser or inspector above it, vets its topics; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2647,7 +2809,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no topic with this id in the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike), or no topic with this id in the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2784,7 +2946,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2793,7 +2955,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2938,16 +3100,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3037,7 +3190,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3046,7 +3199,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3184,7 +3337,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3193,7 +3346,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no problem with this id in the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike), or no problem with this id in the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3326,7 +3479,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3335,7 +3488,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no problem with this id in the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike), or no problem with this id in the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3471,7 +3624,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3480,7 +3633,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no problem with this id in the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike), or no problem with this id in the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3617,7 +3770,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an inspector or an organiser above the org verifies, and never whoever rectified the item */
+                /** @description The token may not do this: only an inspector or an organiser above the org verifies, and never whoever rectified the item; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3626,7 +3779,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no problem with this id in the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike), or no problem with this id in the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3762,7 +3915,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3771,7 +3924,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no problem with this id in the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike), or no problem with this id in the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3902,7 +4055,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3911,7 +4064,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4044,16 +4197,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4141,7 +4285,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4150,7 +4294,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4284,16 +4428,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4389,7 +4524,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4398,7 +4533,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4534,7 +4669,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4543,7 +4678,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4664,16 +4799,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4734,7 +4860,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A page of red items still planned or in progress, earliest deadline first */
+                /** @description A page of red items still planned or in progress, earliest deadline first, and the escalations red in the subtree */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4757,6 +4883,33 @@ export interface paths {
                             })[];
                             /** @description the `cursor` for the next page; null on the last page */
                             nextCursor: string | null;
+                            /** @description escalations red in the subtree, apart from `items` (not ledger items until claimed), not paged */
+                            escalations: {
+                                /** @description every escalation red in the subtree and still waiting for a claim */
+                                total: number;
+                                /** @description the first 100 of them by claim deadline (the org’s inbox lists all with `?overdue=true`) */
+                                items: ({
+                                    escalation_id: string;
+                                    /** @description the org holding it (the campaign’s top) */
+                                    org_id: string | null;
+                                    org_name: string;
+                                    origin_org_id: string | null;
+                                    category: string | null;
+                                    description: string | null;
+                                    reason: string | null;
+                                    hop: number;
+                                    /** Format: date-time */
+                                    claim_deadline: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description when its claim deadline passed
+                                     */
+                                    overdue_at: string | null;
+                                    lapses: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            };
                         };
                     };
                 };
@@ -4778,16 +4931,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4892,16 +5036,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org, or no such project led by it */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such project led by it */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5004,7 +5139,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5013,7 +5148,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign, org or problem */
+                /** @description Not found: no such campaign or problem; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5150,7 +5285,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5159,7 +5294,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, no such escalation at the org, or no item `intoProblemId` */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike); no such escalation at the org, or no item `intoProblemId` */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5291,7 +5426,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5300,7 +5435,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no such escalation at the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike); or no such escalation at the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5378,6 +5513,8 @@ export interface paths {
                     cursor?: string;
                     direction?: "received" | "sent";
                     status?: "pending" | "claimed" | "forwarded";
+                    /** @description `true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others */
+                    overdue?: "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -5407,6 +5544,11 @@ export interface paths {
                                 /** Format: date-time */
                                 claim_deadline: string | null;
                                 claimed_problem_id: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise
+                                 */
+                                overdue_at: string | null;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -5433,16 +5575,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5517,12 +5650,29 @@ export interface paths {
                             /** Format: date-time */
                             claim_deadline: string | null;
                             claimed_problem_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise
+                             */
+                            overdue_at: string | null;
                             hops: ({
-                                /** @description raised, received, forwarded, lapsed, claimed, merged, or `origin heard: <status>` */
+                                /** @description raised, received, forwarded, lapsed, overdue (its claim deadline passed at the campaign’s top: red, still claimable), claimed, merged, or `origin heard: <status>` */
                                 step: string;
                                 at: string;
                                 orgId: string;
                                 campaignId: string;
+                                /** @description received, forwarded, lapsed, overdue, claimed, merged: how many orgs up it had come */
+                                hop?: number;
+                                /** @description who acted (raised, forwarded, lapsed, overdue, claimed, merged) */
+                                by?: string;
+                                /** @description raised, forwarded, lapsed: the org it went to */
+                                to?: string;
+                                /** @description raised, forwarded, lapsed, overdue: why */
+                                reason?: string;
+                                /** @description received: by when the org is to claim it; overdue: the deadline that passed */
+                                claimDeadline?: string;
+                                /** @description claimed, merged: the item that answers it */
+                                problemId?: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -5647,8 +5797,34 @@ export interface paths {
                                 cancelled: boolean;
                                 /** Format: date-time */
                                 issued_at: string;
-                                /** @description targeted, done and overdue counts, in total and by level, in this org’s subtree; null before the first report */
-                                coverage: unknown;
+                                /** @description the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report) */
+                                coverage: {
+                                    /** @description orgs the directive asks to act */
+                                    targeted: number;
+                                    /** @description their item verified from above and closed */
+                                    done: number;
+                                    /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                    rectified: number;
+                                    /** @description their item still open past its deadline */
+                                    overdue: number;
+                                    /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                    lagging: number;
+                                    /** @description the same counts for each level of the subtree that holds targeted orgs */
+                                    byLevel: {
+                                        [key: string]: {
+                                            /** @description orgs the directive asks to act */
+                                            targeted: number;
+                                            /** @description their item verified from above and closed */
+                                            done: number;
+                                            /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                            rectified: number;
+                                            /** @description their item still open past its deadline */
+                                            overdue: number;
+                                            /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                            lagging: number;
+                                        };
+                                    };
+                                } | null;
                             } & {
                                 [key: string]: unknown;
                             }))[];
@@ -5681,16 +5857,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5790,7 +5957,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5799,7 +5966,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5939,7 +6106,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5948,7 +6115,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign or org, or no directive with this id issued by the org */
+                /** @description Not found: no such campaign; no such org, or one outside the caller’s subtree (answered alike); or no directive with this id issued by the org */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6052,8 +6219,34 @@ export interface paths {
                             cancelled: boolean;
                             /** Format: date-time */
                             issued_at: string;
-                            /** @description targeted, done and overdue counts, in total and by level, in this org’s subtree; null before the first report */
-                            coverage: unknown;
+                            /** @description the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report) */
+                            coverage: {
+                                /** @description orgs the directive asks to act */
+                                targeted: number;
+                                /** @description their item verified from above and closed */
+                                done: number;
+                                /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                rectified: number;
+                                /** @description their item still open past its deadline */
+                                overdue: number;
+                                /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                lagging: number;
+                                /** @description the same counts for each level of the subtree that holds targeted orgs */
+                                byLevel: {
+                                    [key: string]: {
+                                        /** @description orgs the directive asks to act */
+                                        targeted: number;
+                                        /** @description their item verified from above and closed */
+                                        done: number;
+                                        /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                        rectified: number;
+                                        /** @description their item still open past its deadline */
+                                        overdue: number;
+                                        /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                        lagging: number;
+                                    };
+                                };
+                            } | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -6077,16 +6270,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org, or no such directive on the org’s line (issued by it, above it or below it) */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such directive on the org’s line (issued by it, above it or below it) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6130,7 +6314,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Targeted orgs in this subtree that have not completed the directive */
+        /** Targeted orgs in this subtree that have not completed the directive (neither done nor rectified) */
         get: {
             parameters: {
                 query?: {
@@ -6148,7 +6332,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A page of the targeted orgs not done yet */
+                /** @description A page of the targeted orgs whose item is neither done nor rectified (awaiting verification) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6188,16 +6372,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6316,16 +6491,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org or campaign */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such campaign */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6397,14 +6563,66 @@ export interface paths {
                             orgId: string;
                             name: string;
                             level: string;
-                            /** @description targeted, done and overdue counts, in total and by level, in this org’s subtree; null before the first report */
-                            coverage: unknown;
+                            /** @description the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report) */
+                            coverage: {
+                                /** @description orgs the directive asks to act */
+                                targeted: number;
+                                /** @description their item verified from above and closed */
+                                done: number;
+                                /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                rectified: number;
+                                /** @description their item still open past its deadline */
+                                overdue: number;
+                                /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                lagging: number;
+                                /** @description the same counts for each level of the subtree that holds targeted orgs */
+                                byLevel: {
+                                    [key: string]: {
+                                        /** @description orgs the directive asks to act */
+                                        targeted: number;
+                                        /** @description their item verified from above and closed */
+                                        done: number;
+                                        /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                        rectified: number;
+                                        /** @description their item still open past its deadline */
+                                        overdue: number;
+                                        /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                        lagging: number;
+                                    };
+                                };
+                            } | null;
                             children: {
                                 orgId: string;
                                 name: string;
                                 level: string;
-                                /** @description targeted, done and overdue counts, in total and by level, in this org’s subtree; null before the first report */
-                                coverage: unknown;
+                                /** @description the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report) */
+                                coverage: {
+                                    /** @description orgs the directive asks to act */
+                                    targeted: number;
+                                    /** @description their item verified from above and closed */
+                                    done: number;
+                                    /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                    rectified: number;
+                                    /** @description their item still open past its deadline */
+                                    overdue: number;
+                                    /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                    lagging: number;
+                                    /** @description the same counts for each level of the subtree that holds targeted orgs */
+                                    byLevel: {
+                                        [key: string]: {
+                                            /** @description orgs the directive asks to act */
+                                            targeted: number;
+                                            /** @description their item verified from above and closed */
+                                            done: number;
+                                            /** @description their item rectified and awaiting verification from above (finished on their side, so not lagging) */
+                                            rectified: number;
+                                            /** @description their item still open past its deadline */
+                                            overdue: number;
+                                            /** @description neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds) */
+                                            lagging: number;
+                                        };
+                                    };
+                                } | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -6428,16 +6646,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org, or the campaign has not reached it */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or the campaign has not reached it */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6549,7 +6758,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6558,7 +6767,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such org or campaign */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such campaign */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7074,16 +7283,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org or campaign */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such campaign */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7182,7 +7382,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org */
+                /** @description The token may not do this: only the org’s own secretary or organiser, or an organiser above it, acts for the org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7191,7 +7391,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such org, campaign or message */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such campaign or message */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7316,16 +7516,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the campaign’s root org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such campaign */
+                /** @description Not found: no such campaign, or its root org is outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7409,7 +7600,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin or an organiser over the campaign’s root org */
+                /** @description The token may not do this: only an admin or an organiser over the campaign’s root org; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7418,7 +7609,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign */
+                /** @description Not found: no such campaign, or its root org is outside the organiser’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7555,7 +7746,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin, or an organiser over the scope, forms a group */
+                /** @description The token may not do this: only an admin or an organiser forms a group; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7564,7 +7755,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign, or no org `scopeOrgId` */
+                /** @description Not found: no such campaign, or no org `scopeOrgId` or one outside the organiser’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7824,7 +8015,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only the group (an admin, an organiser over its scope, its inspectors) starts its rounds */
+                /** @description The token may not do this: only the group (an admin, an organiser over its scope, its inspectors) starts its rounds; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8076,6 +8267,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
+                /** @description The token may not do this: a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
                 /** @description Not found: no such round, or the caller is not of its group (a round is hidden from everyone else until its findings are issued) */
                 404: {
                     headers: {
@@ -8197,6 +8397,15 @@ export interface paths {
                 };
                 /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The token may not do this: a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused). */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8334,6 +8543,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
+                /** @description The token may not do this: a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
                 /** @description Not found: no such round, or the caller is not of its group (a round is hidden from everyone else until its findings are issued) */
                 404: {
                     headers: {
@@ -8449,6 +8667,15 @@ export interface paths {
                 };
                 /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The token may not do this: a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused). */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8584,16 +8811,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: the org is outside the caller’s subtree */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["ProblemDetails"];
-                    };
-                };
-                /** @description Not found: no such org */
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8821,7 +9039,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description The token may not do this: only an admin or an organiser over the campaign’s root org compiles a report */
+                /** @description The token may not do this: only an admin or an organiser compiles a report; or a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8830,7 +9048,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Not found: no such campaign */
+                /** @description Not found: no such campaign, or its root org is outside the organiser’s subtree (answered alike) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9205,7 +9423,7 @@ export interface components {
             name: string;
             children?: components["schemas"]["ImportedOrgInput"][];
         };
-        /** @description An RFC 9457 problem. Other members may follow, by status: `workflowId` (409), `checks` (503 from /readyz), the cap and week of a 429 over an information-request cap. */
+        /** @description An RFC 9457 problem. Other members may follow, by status: `workflowId` (409), `checks` (503 from /readyz), the cap and week of a 429 over an information-request cap; `waitingFor` `{ orgId, name, level, mobilised }` on the 409 to a command for an org the cascade has not reached and on the 404 of an org’s progress read (`GET /campaigns/{id}/orgs/{orgId}`) for such an org: the nearest ancestor in the campaign whose workflow has started (`mobilised` false: it has not held its mobilisation meeting; true: the cascade below it is under way). */
         ProblemDetails: {
             /** @description always `about:blank`: the status and title say what happened */
             type: string;
