@@ -14,8 +14,8 @@ import * as publicMessages from './migrations/2026-11-25T1400-public-messages.js
 import * as inspections from './migrations/2026-11-25T1500-inspections.js';
 import * as informationRequests from './migrations/2026-12-01T1000-information-requests.js';
 import * as reports from './migrations/2026-12-01T0900-reports.js';
-import * as escalationOverdue from './migrations/2026-12-06T1000-escalation-overdue.js';
 import * as sessions from './migrations/2026-12-06T1000-sessions.js';
+import * as escalationOverdue from './migrations/2026-12-06T1100-escalation-overdue.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0700-initial': initial,
@@ -28,8 +28,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1500-inspections': inspections,
   '2026-12-01T1000-information-requests': informationRequests,
   '2026-12-01T0900-reports': reports,
-  '2026-12-06T1000-escalation-overdue': escalationOverdue,
   '2026-12-06T1000-sessions': sessions,
+  '2026-12-06T1100-escalation-overdue': escalationOverdue,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
