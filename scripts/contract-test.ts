@@ -21,7 +21,9 @@
  * document can state (test/contract/schemathesis.toml gives the reasons in full):
  * `positive_data_acceptance` also accepts 422, the API's status for a schema-valid request the
  * domain refuses (an org that does not exist, a reused Idempotency-Key); and the opaque `cursor`
- * query parameter is sent empty, since only a cursor this API wrote is valid.
+ * query parameter is sent empty, since only a cursor this API wrote is valid. The same file
+ * steers half the generated campaign and org ids to the demo campaign's, so requests reach
+ * real workflows and read models.
  *
  * Schemathesis comes from a virtualenv the script makes when it is missing, under
  * `${XDG_CACHE_HOME:-~/.cache}/campaign-engine/schemathesis-<version>`, with every Python
