@@ -22,9 +22,11 @@
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-/** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`); an import's CSV errors name a `row` and `field` instead. */
+/** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`); an import's errors name the CSV `row` or JSON path, and the `field`. */
 const FieldError = z.looseObject({
   path: z.string().optional().describe('where, as sent: `body.rules.minStudyDays`, `querystring.cursor`, `headers.idempotency-key`; a JSON import names the tree path (`children[3].name`)'),
+  row: z.number().int().optional().describe('an import’s CSV row'),
+  field: z.string().optional().describe('an import’s field (`id`, `parentId`, `level`, `kind`, `name`)'),
   message: z.string(),
 });
 
@@ -51,7 +53,7 @@ export const Timestamp = z.custom<Date | string>((v) => v instanceof Date || typ
 export const PageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('the `cursor` for the next page; null on the last page') });
 
-/** What a success status answers: its description and body (JSON unless `mediaType` says otherwise). */
+/** What a success status answers: its description and its body, by media type (none for a 204). */
 interface Answer {
   description: string;
   content?: Record<string, { schema: z.ZodType }>;
@@ -127,12 +129,18 @@ export const IDEMPOTENCY_KEY_REUSED = 'the `Idempotency-Key` was first used with
 const UNPRINTABLE_CLASS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
 export const PRINTABLE = `^[^${UNPRINTABLE_CLASS}]*$`;
 /**
+ * What ECMAScript's `trim` removes (white space and line terminators), spelt out: `\s` means
+ * other sets in Python's `re` (no U+FEFF) and a fuzzer reading the pattern there would take a
+ * value the server trims to nothing. The control characters among them are refused anyway.
+ */
+const WHITE_SPACE = '\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
+/**
  * {@link PRINTABLE} with at least one character that is not white space: for the text
  * fields trimmed before their `min(1)` (a name of three spaces is refused as empty), which
  * `minLength` alone does not say. Only those: an untrimmed id (`orgId: " "`) passes the
  * schema and is then not found, and the document must not refuse what the schema takes.
  */
-export const NON_BLANK = `^[^${UNPRINTABLE_CLASS}]*[^\\s${UNPRINTABLE_CLASS}][^${UNPRINTABLE_CLASS}]*$`;
+export const NON_BLANK = `^[^${UNPRINTABLE_CLASS}]*[^${WHITE_SPACE}${UNPRINTABLE_CLASS}][^${UNPRINTABLE_CLASS}]*$`;
 
 /** How `IsoDate` (domain/campaign.ts) appears without the calendar check, which lives in a refine. */
 const ISO_DATE_SHAPE = '^\\d{4}-\\d{2}-\\d{2}$';
@@ -141,7 +149,7 @@ const ISO_DATE_SHAPE = '^\\d{4}-\\d{2}-\\d{2}$';
  * refine accepts (a date `new Date` reads back unchanged, years 0000 to 9999), so the
  * document refuses `0000-00-00` and `2019-02-30` as the server does.
  */
-const CALENDAR_DATE = (z.toJSONSchema(z.iso.date()) as { pattern: string }).pattern;
+const CALENDAR_DATE = (z.toJSONSchema(z.iso.date()) as { pattern: string }).pattern.replace(/\\d/g, '[0-9]');
 
 type Json = Record<string, unknown>;
 
@@ -190,7 +198,12 @@ function stateStringRules(schema: unknown): void {
       s.pattern = CALENDAR_DATE;
       s.format = 'date';
       s.description = [s.description, 'A calendar date, YYYY-MM-DD (`0000-00-00` or `2019-02-30` is refused: not a calendar date).'].filter(Boolean).join(' ');
-    } else if (s.pattern === undefined) {
+      continue;
+    }
+    // `\d` is ASCII digits in ECMAScript but any Unicode digit in Python's `re` (Schemathesis would
+    // send Arabic-Indic digits as a valid date-time): the digits the server means, spelt out.
+    if (typeof s.pattern === 'string') s.pattern = s.pattern.replace(/(?<!\\)\\d/g, '[0-9]');
+    if (s.pattern === undefined) {
       s.pattern = trimmed && typeof s.minLength === 'number' && s.minLength > 0 ? NON_BLANK : PRINTABLE;
     } else {
       // A pattern of its own that lets through what the server refuses anyway (a public

@@ -120,7 +120,8 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
 
   const revoked = responses(
     { 204: noContent('Revoked (or already revoked)') },
-    { 403: 'an organiser revokes only the organiser, secretary and inspector tokens of its subtree', 404: 'no token has this id' },
+    // Fastify reads a DELETE's body when one is sent, so a body of another media type is a 415 here too.
+    { body: { limit: '1 MiB' }, 403: 'an organiser revokes only the organiser, secretary and inspector tokens of its subtree', 404: 'no token has this id' },
   );
   app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } }, async (request, reply) => {
     const caller = requireRole(request, ['organiser']);
