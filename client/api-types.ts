@@ -319,6 +319,24 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
+                /** @description The body is larger than 1 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The body is not of a media type this route reads (or a CSV is not UTF-8). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
                 /** @description Something went wrong on our side; `requestId` names the log entry. */
                 500: {
                     headers: {
@@ -8883,6 +8901,10 @@ export interface components {
             errors?: ({
                 /** @description where, as sent: `body.rules.minStudyDays`, `querystring.cursor`, `headers.idempotency-key`; a JSON import names the tree path (`children[3].name`) */
                 path?: string;
+                /** @description an import’s CSV row */
+                row?: number;
+                /** @description an import’s field (`id`, `parentId`, `level`, `kind`, `name`) */
+                field?: string;
                 message: string;
             } & {
                 [key: string]: unknown;
