@@ -37,7 +37,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,11 @@ async function main(): Promise<number> {
 
   const dataDir = path.resolve(root, process.env.DATA_DIR || '.data', 'contract');
   await mkdir(dataDir, { recursive: true });
+  // Each run keeps its Temporal log for a post-mortem; a day later it is only clutter.
+  for (const name of await readdir(dataDir)) {
+    const file = path.join(dataDir, name);
+    if (/^temporal-\d+\.log$/.test(name) && (await stat(file)).mtimeMs < Date.now() - 24 * 3600_000) await rm(file, { force: true });
+  }
   const cleanups: Array<() => Promise<unknown>> = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
