@@ -21,7 +21,9 @@
  * document can state (test/contract/schemathesis.toml gives the reasons in full):
  * `positive_data_acceptance` also accepts 422, the API's status for a schema-valid request the
  * domain refuses (an org that does not exist, a reused Idempotency-Key); and the opaque `cursor`
- * query parameter is sent empty, since only a cursor this API wrote is valid.
+ * query parameter is sent empty, since only a cursor this API wrote is valid. The same file
+ * steers half the generated campaign and org ids to the demo campaign's, so requests reach
+ * real workflows and read models.
  *
  * Schemathesis comes from a virtualenv the script makes when it is missing, under
  * `${XDG_CACHE_HOME:-~/.cache}/campaign-engine/schemathesis-<version>`, with every Python
@@ -33,9 +35,9 @@
  * `TEMPORAL_CLI_PATH` as for the launcher.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,13 +69,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG_FILE = path.join(root, 'test', 'contract', 'schemathesis.toml');
 const log = (line: string) => process.stdout.write(`• ${line}\n`);
 
-/** The virtualenv holding the pinned Schemathesis, made when missing; returns its `schemathesis` executable. */
+/**
+ * The virtualenv holding the pinned Schemathesis, made when missing or when
+ * test/contract/requirements.txt changed since it was made (a stamp of the file's hash is
+ * written after a complete install); returns its `schemathesis` executable.
+ */
 export function ensureSchemathesis(): string {
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || os.homedir(), '.cache');
   const venv = path.join(cacheHome, 'campaign-engine', `schemathesis-${SCHEMATHESIS_VERSION}`);
   const cli = path.join(venv, 'bin', 'schemathesis');
+  const requirements = path.join(root, 'test', 'contract', 'requirements.txt');
+  const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex');
+  const stamp = path.join(venv, '.requirements.sha256');
   const version = () => spawnSync(cli, ['--version'], { encoding: 'utf8' }).stdout?.trim();
-  if (existsSync(cli) && version()?.endsWith(SCHEMATHESIS_VERSION)) return cli;
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === wanted && version()?.endsWith(SCHEMATHESIS_VERSION)) return cli;
 
   log(`installing Schemathesis ${SCHEMATHESIS_VERSION} into ${venv} (once per machine)…`);
   const run = (command: string, args: string[]) => {
@@ -88,9 +97,10 @@ export function ensureSchemathesis(): string {
     throw new Error(`${(error as Error).message}: Schemathesis needs python3 with the venv module (Debian: apt-get install python3-venv)`);
   }
   const pip = path.join(venv, 'bin', 'pip');
-  run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', path.join(root, 'test', 'contract', 'requirements.txt')]);
+  run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', requirements]);
   const installed = version();
   if (!installed?.endsWith(SCHEMATHESIS_VERSION)) throw new Error(`expected Schemathesis ${SCHEMATHESIS_VERSION} in ${venv}, found ${installed}`);
+  writeFileSync(stamp, `${wanted}\n`);
   return cli;
 }
 
@@ -114,6 +124,11 @@ async function main(): Promise<number> {
 
   const dataDir = path.resolve(root, process.env.DATA_DIR || '.data', 'contract');
   await mkdir(dataDir, { recursive: true });
+  // Each run keeps its Temporal log for a post-mortem; a day later it is only clutter.
+  for (const name of await readdir(dataDir)) {
+    const file = path.join(dataDir, name);
+    if (/^temporal-\d+\.log$/.test(name) && (await stat(file)).mtimeMs < Date.now() - 24 * 3600_000) await rm(file, { force: true });
+  }
   const cleanups: Array<() => Promise<unknown>> = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
