@@ -29,7 +29,7 @@ import { openapiTransform, openapiTransformObject } from './openapi.js';
 import { consoleRoutes, isConsoleRoute } from './console.js';
 import { sessionPrincipal, sessionRoutes } from './session.js';
 import { overviewRoutes } from './routes/overview.js';
-import { answerClientError, ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
+import { answerClientError, answerUnrouted, ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -158,6 +158,11 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     // style-src keeps 'unsafe-inline', which the Swagger UI and the report page need.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  // A request no route takes is answered here, after helmet's headers and before its body is read.
+  const unrouted = answerUnrouted(methods.allowed);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === undefined) return unrouted(request, reply);
+  });
   // No answer that carries a token, a tracking code or a person's data may be stored by a
   // browser or a proxy: every answer is `no-store` unless it says otherwise itself, which only
   // the static files do (the docs' assets, and the console's later, via @fastify/static);
@@ -239,8 +244,18 @@ function methodIndex(): { add(method: string | string[], url: string): void; all
         known.add(m);
       }
     },
+    /**
+     * The methods of the routes a path is: where a route names the path exactly (a static
+     * route, `/orgs/import`), only those, not a parametric one that also matches it
+     * (`GET /orgs/:id` with the id `import`), which the document lists under another path.
+     */
     allowed(path) {
-      return [...known].filter((m) => router.find(m as FindMyWay.HTTPMethod, path) !== null).sort();
+      const matches = [...known].flatMap((m) => {
+        const found = router.find(m as FindMyWay.HTTPMethod, path);
+        return found ? [{ method: m, exact: Object.keys(found.params).length === 0 }] : [];
+      });
+      const exact = matches.some((x) => x.exact);
+      return matches.filter((x) => !exact || x.exact).map((x) => x.method).sort();
     },
   };
 }

@@ -132,14 +132,17 @@ export const ORG_404 = 'no such org, or one outside the caller’s subtree (answ
 export const IDEMPOTENCY_KEY_REUSED = 'the `Idempotency-Key` was first used with a different request (use a new key for a new request)';
 
 /**
- * Control characters (but tab, line feed and carriage return) and lone surrogates, which
- * `api/app.ts` refuses in every path and query parameter and JSON body string and key.
- * Written with `\uXXXX` escapes, which ECMAScript and Python's `re` both read (Schemathesis
- * is a Python fuzzer). The surrogate range means lone surrogates only where a pattern
- * matches code points (Python; ECMAScript with the `u` flag, as JSON Schema validators
- * such as ajv use it): a pair, one astral character, is one code point there.
+ * Control characters (but tab, line feed and carriage return), which `api/app.ts` refuses in
+ * every path and query parameter and JSON body string and key. Written with `\uXXXX`
+ * escapes, which ECMAScript and Python's `re` both read (Schemathesis is a Python fuzzer).
+ *
+ * Lone surrogates are refused too, but the pattern leaves them out: Schemathesis (4.32)
+ * cannot generate from a class holding the surrogate range and drops such a pattern
+ * altogether, and then sends the C1 controls the pattern forbids (measured: 31 operations
+ * refused its "valid" strings). Its generator never makes a lone surrogate, and the shared
+ * 400 description states the rule in words; JSON Schema has no better way to say it.
  */
-const UNPRINTABLE_CLASS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
+const UNPRINTABLE_CLASS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F';
 export const PRINTABLE = `^[^${UNPRINTABLE_CLASS}]*$`;
 /**
  * What ECMAScript's `trim` removes (white space and line terminators), spelt out: `\s` means

@@ -216,18 +216,28 @@ export function sendProblem(reply: FastifyReply, status: number, title: string, 
     .send({ type: 'about:blank', title, status, detail, ...extra });
 }
 
-/** Installs the error and not-found handlers on an app; the client, when there is one, explains missing workflows. */
-export function registerProblemHandling(app: FastifyInstance, client: Client | undefined, allowedMethods: (path: string) => string[] = () => [], db?: Kysely<Database>): void {
-  app.setNotFoundHandler((request, reply) => {
+/**
+ * The answer to a request no route takes: 405 with `Allow` when the path is served under
+ * other methods (RFC 9110 §15.5.6), else 404. The not-found handler answers with it, and so
+ * does an `onRequest` hook in api/app.ts, before the body is read: the not-found handler
+ * runs after content-type parsing, so a body method with no Content-Type (`QUERY` on a
+ * GET-only path) would otherwise be a 400 about its missing header instead of a 405.
+ */
+export function answerUnrouted(allowedMethods: (path: string) => string[]) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0]!;
-    // A path served under other methods is a 405 naming them (RFC 9110 §15.5.6), not a 404.
     const allow = allowedMethods(path);
     if (allow.length) {
       void reply.header('allow', allow.join(', '));
       return sendProblem(reply, 405, 'Method Not Allowed', `${request.method} is not allowed on ${path}; it takes ${allow.join(', ')}`);
     }
     return sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${path}`);
-  });
+  };
+}
+
+/** Installs the error and not-found handlers on an app; the client, when there is one, explains missing workflows. */
+export function registerProblemHandling(app: FastifyInstance, client: Client | undefined, allowedMethods: (path: string) => string[] = () => [], db?: Kysely<Database>): void {
+  app.setNotFoundHandler(answerUnrouted(allowedMethods));
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.flatMap((v) => {

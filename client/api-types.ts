@@ -1372,7 +1372,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description `endsOn` is on or after `startsOn` (400 naming `body.endsOn` otherwise). */
+            /** @description `endsOn` is on or after `startsOn` (422 naming `body.endsOn` otherwise). */
             requestBody: {
                 content: {
                     "application/json": {
@@ -1521,7 +1521,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["ProblemDetails"];
                     };
                 };
-                /** @description Well formed but refused by a rule: `rootOrgId` is not in the directory */
+                /** @description Well formed but refused by a rule: `rootOrgId` is not in the directory, or `endsOn` is before `startsOn` */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -9420,7 +9420,7 @@ export interface components {
             /** @description at most 40 characters once trimmed */
             kind?: string;
             /** @description at most 200 characters once trimmed */
-            name: string;
+            name: string & unknown;
             children?: components["schemas"]["ImportedOrgInput"][];
         };
         /** @description An RFC 9457 problem. Other members may follow, by status: `workflowId` (409), `checks` (503 from /readyz), the cap and week of a 429 over an information-request cap; `waitingFor` `{ orgId, name, level, mobilised }` on the 409 to a command for an org the cascade has not reached and on the 404 of an org’s progress read (`GET /campaigns/{id}/orgs/{orgId}`) for such an org: the nearest ancestor in the campaign whose workflow has started (`mobilised` false: it has not held its mobilisation meeting; true: the cascade below it is under way). */

@@ -57,7 +57,12 @@ export type PhaseMode = z.infer<typeof PhaseMode>;
 
 export const CampaignId = lazySchema(() => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63'));
 
-export const CampaignSpec = lazySchema(() =>
+/**
+ * The spec's fields, without the rule between two of them (`endsOn` on or after `startsOn`):
+ * the HTTP route validates these by schema (400) and the rule as a 422, as JSON Schema cannot
+ * compare two fields and a request the document calls valid is then refused by a rule.
+ */
+export const CampaignSpecFields = lazySchema(() =>
   z
     .object({
       id: CampaignId,
@@ -69,9 +74,13 @@ export const CampaignSpec = lazySchema(() =>
       endsOn: IsoDate,
       rules: Rules.default(Rules.parse({})),
     })
-    .strict()
-    .refine((s) => s.endsOn >= s.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] }),
+    .strict(),
 );
+
+/** `endsOn` on or after `startsOn`: the message {@link CampaignSpec} refuses with. */
+export const ENDS_BEFORE_STARTS = 'endsOn is before startsOn';
+
+export const CampaignSpec = lazySchema(() => CampaignSpecFields.refine((s) => s.endsOn >= s.startsOn, { message: ENDS_BEFORE_STARTS, path: ['endsOn'] }));
 export type CampaignSpec = z.infer<typeof CampaignSpec>;
 
 /** `campaign/<campaignId>`: the campaign's own workflow. */

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { ORG_ID, subtreePattern } from '../../domain/org-tree.js';
 import { closeCampaign, startCampaign } from '../../client/campaigns.js';
-import { CampaignId, CampaignSpec } from '../../domain/campaign.js';
+import { CampaignId, CampaignSpecFields, ENDS_BEFORE_STARTS } from '../../domain/campaign.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
@@ -18,8 +18,12 @@ export const CampaignParams = z.object({ id: CampaignId });
 const OrgId = z.string().regex(ORG_ID, 'letters, digits and _.-, at most 64');
 export const CampaignOrgParams = CampaignParams.extend({ orgId: OrgId });
 
-/** The spec as the document states it: the cross-field rule lives in a refine, which JSON Schema cannot say. */
-const CampaignBody = CampaignSpec.meta({ description: '`endsOn` is on or after `startsOn` (400 naming `body.endsOn` otherwise).' });
+/**
+ * The spec's fields; the rule between two of them (`endsOn` on or after `startsOn`) is checked
+ * by the handler and refused as a 422, since JSON Schema cannot say it: a 400 would refuse a
+ * request the document calls valid.
+ */
+const CampaignBody = CampaignSpecFields.meta({ description: '`endsOn` is on or after `startsOn` (422 naming `body.endsOn` otherwise).' });
 
 const Started = z.object({ id: z.string(), created: z.boolean().describe('false: a campaign with this id and this same specification was already started (a retry)') });
 
@@ -81,7 +85,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
             403: 'only an admin or an organiser starts a campaign',
             404: '`rootOrgId` is outside the organiser’s subtree (answered as an org that does not exist)',
             409: 'a campaign with this id exists with a different specification',
-            422: '`rootOrgId` is not in the directory',
+            422: '`rootOrgId` is not in the directory, or `endsOn` is before `startsOn`',
           },
         ),
       },
@@ -89,6 +93,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
     async (request, reply) => {
     requireRole(request, ['organiser']);
     const spec = request.body;
+    if (spec.endsOn < spec.startsOn) throw unprocessable(ENDS_BEFORE_STARTS, [{ path: 'body.endsOn', message: ENDS_BEFORE_STARTS }]);
     const root = await db.selectFrom('orgs').select('id').where('id', '=', spec.rootOrgId).executeTakeFirst();
     if (!root) throw unprocessable(`org ${spec.rootOrgId} is not in the directory`, [{ path: 'body.rootOrgId', message: 'unknown org' }]);
     await requireOrgAccess(db, request, spec.rootOrgId, 'act');

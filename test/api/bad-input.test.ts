@@ -432,9 +432,8 @@ function schemaAt(schema: Schema | undefined, path: Path): Schema | undefined {
 const SAMPLE_PURE = '天津🎉';
 /**
  * Whether a field's schema refuses this text: an id, an enum, a date, a number. Patterns are
- * read as JSON Schema validators read them, with the `u` flag: a surrogate range in one
- * (every free-text field refuses lone surrogates) then means lone surrogates, not the halves
- * of an emoji.
+ * read as JSON Schema validators read them, with the `u` flag (code points, so an emoji is
+ * one character, not two halves).
  */
 function refuses(s: Schema | undefined, v: string): boolean {
   if (s === undefined) return false;

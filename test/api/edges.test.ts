@@ -81,6 +81,20 @@ describe('methods', () => {
     expect((await f.app.inject({ method: 'POST', url: '/docs/static/index.css' })).headers.allow).toBe('GET, HEAD');
     expect(expectProblem(await f.app.inject({ method: 'TRACE', url: '/nowhere' }), 404).detail).toBe('no route TRACE /nowhere');
   });
+
+  test('a body method without a Content-Type on a path that does not take it is a 405, not a 400 about the header', async () => {
+    // Found by the contract test: QUERY (a body method to Fastify) on a GET-only path was refused for its missing Content-Type.
+    const query = await f.app.inject({ method: 'QUERY' as never, url: '/orgs/tj', headers: admin });
+    expect(expectProblem(query, 405).detail).toBe('QUERY is not allowed on /orgs/tj; it takes GET, HEAD');
+    expect(query.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  test('a static path lists only its own methods, not those of a parametric route that also matches it', async () => {
+    // `/orgs/import` is POST only in the document; `GET /orgs/:id` matching the id `import` is another operation.
+    const options = await f.app.inject({ method: 'OPTIONS', url: '/orgs/import' });
+    expectProblem(options, 405);
+    expect(options.headers.allow).toBe('POST');
+  });
 });
 
 describe('what Node refuses before routing, as problem+json', () => {

@@ -157,7 +157,9 @@ describe('the rules the server enforces are in the document', () => {
     const printable = new RegExp(label.pattern, 'u');
     expect(printable.test('支部书记 𠀀')).toBe(true);
     expect(printable.test('a\tb\r\nc')).toBe(true);
-    for (const bad of ['a\u0000b', 'a\u000bb', '\u007f', '\u0085', 'x\ud800', '\udc00y']) expect(printable.test(bad), JSON.stringify(bad)).toBe(false);
+    for (const bad of ['a\u0000b', 'a\u000bb', '\u007f', '\u0085']) expect(printable.test(bad), JSON.stringify(bad)).toBe(false);
+    // Lone surrogates are refused by the server but left out of the pattern, which Schemathesis drops whole when it holds their range (api/openapi.ts).
+    expect(label.pattern).not.toMatch(/D800/i);
     expect(printable.test('   ')).toBe(false); // trimmed, then at least one character
     // An untrimmed id is not held to that: the schema takes " " (and the org is then not found).
     const rootOrgId = doc.paths['/campaigns'].post.requestBody.content['application/json'].schema.properties.rootOrgId;
@@ -165,7 +167,7 @@ describe('the rules the server enforces are in the document', () => {
     // A pattern of the field's own that lets C1 controls and blanks through gets the rule beside it.
     const text = doc.paths['/campaigns/{id}/public-messages'].post.requestBody.content['application/json'].schema.properties.text;
     const rules = [text.pattern, ...text.allOf.map((a: Json) => a.pattern)].map((p: string) => new RegExp(p, 'u'));
-    for (const bad of ['\u0085', '\ud800', '  ']) expect(rules.every((r) => r.test(bad)), JSON.stringify(bad)).toBe(false);
+    for (const bad of ['\u0085', '  ']) expect(rules.every((r) => r.test(bad)), JSON.stringify(bad)).toBe(false);
     expect(rules.every((r) => r.test('路灯坏了 🎉'))).toBe(true);
   });
 
