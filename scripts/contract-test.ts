@@ -27,8 +27,9 @@
  *
  * Schemathesis comes from a virtualenv the script makes when it is missing, under
  * `${XDG_CACHE_HOME:-~/.cache}/campaign-engine/schemathesis-<version>`, with every Python
- * package pinned (test/contract/requirements.txt). It needs `python3` with the `venv` module
- * (Debian: `python3-venv`, which .ci/run installs).
+ * package pinned (test/contract/requirements.txt), made with pyenv's Python 3.13 or 3.12 where
+ * there is one (`choosePython` says why), else `python3` with the `venv` module (Debian:
+ * `python3-venv`, which .ci/run installs).
  *
  * Settings (environment): `CONTRACT_MAX_EXAMPLES` (default below), `CONTRACT_ROLES` (a
  * comma-separated subset of the roles, to iterate on one), `CONTRACT_SEED`, `CONTRACT_WORKERS`,
@@ -36,7 +37,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -70,13 +71,41 @@ const CONFIG_FILE = path.join(root, 'test', 'contract', 'schemathesis.toml');
 const log = (line: string) => process.stdout.write(`• ${line}\n`);
 
 /**
+ * The Python the venv is made with: `PYTHON` when set, else the newest pyenv Python 3.13 or
+ * 3.12 when the machine has one (these machines do, under ~/.pyenv), else `python3`.
+ * Why not simply `python3` (3.11 here): on CPython 3.11.7, Hypothesis (inside Schemathesis)
+ * crashed in the coverage phase of `POST /campaigns/{id}/close` with "SystemError: AST
+ * constructor recursion depth mismatch", a CPython bug, not a finding; on 3.13.0 the same
+ * seed runs clean (measured 2026-12-06, `CONTRACT_ROLES=admin npm run test:contract`).
+ */
+function choosePython(): { python: string; version: string } {
+  const pyenvRoot = process.env.PYENV_ROOT || path.join(process.env.HOME || os.homedir(), '.pyenv');
+  const pyenv = ['3.13', '3.12'].flatMap((minor) => {
+    try {
+      return readdirSync(path.join(pyenvRoot, 'versions'))
+        .filter((v) => v === minor || v.startsWith(`${minor}.`))
+        .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
+        .map((v) => path.join(pyenvRoot, 'versions', v, 'bin', 'python3'));
+    } catch {
+      return [];
+    }
+  });
+  for (const python of [process.env.PYTHON, ...pyenv, 'python3'].filter((p): p is string => !!p)) {
+    const probe = spawnSync(python, ['-c', 'import sys, venv; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python, version: probe.stdout.trim() };
+  }
+  throw new Error('Schemathesis needs python3 with the venv module (Debian: apt-get install python3-venv)');
+}
+
+/**
  * The virtualenv holding the pinned Schemathesis, made when missing or when
  * test/contract/requirements.txt changed since it was made (a stamp of the file's hash is
  * written after a complete install); returns its `schemathesis` executable.
  */
 export function ensureSchemathesis(): string {
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || os.homedir(), '.cache');
-  const venv = path.join(cacheHome, 'campaign-engine', `schemathesis-${SCHEMATHESIS_VERSION}`);
+  const { python, version: pythonVersion } = choosePython();
+  const venv = path.join(cacheHome, 'campaign-engine', `schemathesis-${SCHEMATHESIS_VERSION}-py${pythonVersion}`);
   const cli = path.join(venv, 'bin', 'schemathesis');
   const requirements = path.join(root, 'test', 'contract', 'requirements.txt');
   const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex');
@@ -89,7 +118,6 @@ export function ensureSchemathesis(): string {
     const result = spawnSync(command, args, { stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
   };
-  const python = process.env.PYTHON || 'python3';
   // --clear: a half-made venv from an interrupted install is made again.
   try {
     run(python, ['-m', 'venv', '--clear', venv]);
