@@ -371,6 +371,17 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
+/**
+ * A public route's token bucket for one client address (api/rate-limit.ts), shared by every
+ * API process: full again at `full_at`; `allowed` is the verdict on its latest request.
+ */
+export interface RateLimitsTable {
+  scope: string;
+  client: string;
+  full_at: Timestamp;
+  allowed: boolean;
+}
+
 export interface Database {
   events: EventsTable;
   orgs: OrgsTable;
@@ -395,6 +406,7 @@ export interface Database {
   rm_inspection_findings: RmInspectionFindingsTable;
   reports: ReportsTable;
   sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
 }
 
 /** Read-model tables, in the order a rebuild truncates them. */
