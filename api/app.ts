@@ -29,6 +29,7 @@ import { openapiTransform, openapiTransformObject } from './openapi.js';
 import { consoleRoutes, isConsoleRoute } from './console.js';
 import { sessionPrincipal, sessionRoutes } from './session.js';
 import { overviewRoutes } from './routes/overview.js';
+import { registerRateLimits } from './rate-limit.js';
 import { answerClientError, answerUnrouted, ProblemError, registerProblemHandling, sendFrameworkProblem } from './problem.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { directiveRoutes } from './routes/directives.js';
@@ -54,7 +55,7 @@ export interface ApiDeps {
   db: Kysely<Database>;
   /** Always present: in an API started without Temporal, using its client throws a 503 problem. */
   temporal: TemporalDeps;
-  /** The API's clock in ms since the epoch (token expiry); `Date.now` unless a test sets one. */
+  /** The API's clock in ms since the epoch (token expiry, rate limits); `Date.now` unless a test sets one. */
   now: () => number;
 }
 
@@ -95,7 +96,7 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** What `/readyz` runs; by default `select 1` and Temporal's `getSystemInfo`. */
   checks?: ReadinessChecks;
-  /** The clock (ms since the epoch) tokens expire by; `Date.now` by default. Tests move it to see a token expire. */
+  /** The clock (ms since the epoch) tokens expire and rate limits refill by; `Date.now` by default. Tests move it to see a token expire or a limit refill. */
   now?: () => number;
   /** How long a client may take to send its request; see {@link HttpTimeouts}. */
   timeouts?: Partial<HttpTimeouts>;
@@ -218,6 +219,8 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     // The console's session cookie (api/session.ts) stands in for a bearer header.
     request.principal = (await sessionPrincipal(deps.db, deps.adminToken, request, now)) ?? (await authenticate(deps.db, deps.adminToken, request, now));
   });
+  // The public routes' limits (their `config.rateLimit`), counted in the database: before the routes.
+  await registerRateLimits(app, deps.db, now);
   for (const routes of ROUTES) routes(app, routeDeps);
   healthRoutes(app, deps.checks ?? defaultChecks(deps.db, deps.temporal?.client));
   await app.ready();

@@ -18,7 +18,7 @@ import { actor, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
-import { rateLimit } from '../rate-limit.js';
+import { tokenBucket } from '../rate-limit.js';
 import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
@@ -80,14 +80,15 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
 
 export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   // Sending: a burst of 5, then one a minute, per address. Tracking: a burst of 30, then one every 2 s.
-  const submitLimit = rateLimit({ capacity: 5, refillPerSecond: 1 / 60 });
-  const trackLimit = rateLimit({ capacity: 30, refillPerSecond: 0.5 });
+  // Counted in the database, shared by every API process (api/rate-limit.ts).
+  const submitLimit = tokenBucket({ capacity: 5, refillEveryMs: 60_000 });
+  const trackLimit = tokenBucket({ capacity: 30, refillEveryMs: 2_000 });
 
   app.post(
     '/campaigns/:id/public-messages',
     {
       bodyLimit: SUBMIT_BODY_LIMIT,
-      onRequest: submitLimit,
+      config: { rateLimit: submitLimit },
       schema: {
         tags: ['public messages'],
         summary: 'Send a campaign a public message (民意直通车); no token; answers a tracking code',
@@ -144,7 +145,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
   app.get(
     '/campaigns/:id/public-messages/track/:code',
     {
-      onRequest: trackLimit,
+      config: { rateLimit: trackLimit },
       // The code is a bearer secret: the request log shows the route, not the code.
       logSerializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(/\/track\/[^/?]*/, '/track/[code]') }) },
       schema: {
