@@ -85,7 +85,8 @@ describe('the console in Chromium', () => {
     const res = await page.goto(base);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-type']).toMatch(/text\/html/);
-    await expect(page.getByLabel('访问令牌').isVisible()).resolves.toBe(true);
+    // The page asks /session first (401 without a cookie), then shows the sign-in: wait for it, do not race it.
+    await page.getByLabel('访问令牌').waitFor({ state: 'visible' });
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('登录');
     const statuses = await page.evaluate(async (url) => Promise.all(['/session', url, '/orgs/tj'].map(async (u) => (await fetch(u)).status)), org(BRANCH));
     expect(statuses).toEqual([401, 401, 401]);
