@@ -69,7 +69,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export async function authenticate(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number = Date.now): Promise<Principal> {
   const token = bearerToken(request.headers.authorization);
   if (!token) throw unauthorized('a bearer token is required');
-  if (adminToken && safeEqual(hashToken(token), hashToken(adminToken))) return { tokenId: 'admin', role: 'admin', orgId: null, orgPath: '/' };
+  if (adminToken && safeEqual(hashToken(token), hashToken(adminToken))) return adminPrincipal('admin');
   const row = await db
     .selectFrom('api_tokens')
     .leftJoin('orgs', 'orgs.id', 'api_tokens.org_id')
@@ -82,16 +82,41 @@ export async function authenticate(db: Kysely<Database>, adminToken: string | un
     request.log.warn({ tokenId }, 'authentication failed: unknown token');
     throw unauthorized('the token is not valid');
   }
-  if (row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now())) {
+  const verdict = judgeToken(row, now);
+  if (verdict === 'revoked or expired') {
     request.log.warn({ tokenId }, 'authentication failed: revoked or expired token');
     throw unauthorized('the token has been revoked or has expired');
   }
-  if (row.role === 'admin') return { tokenId: row.id, role: 'admin', orgId: null, orgPath: '/' };
-  if (!row.path) {
+  if (verdict === 'org removed') {
     // An import removed the token's org: the token has nothing left to act on.
     request.log.warn({ tokenId }, 'authentication failed: the token\'s org no longer exists');
     throw unauthorized(`the token's org ${row.org_id} no longer exists`);
   }
+  return verdict;
+}
+
+/** The bootstrap admin, and any admin token: no org, every path. */
+export const adminPrincipal = (tokenId: string): Principal => ({ tokenId, role: 'admin', orgId: null, orgPath: '/' });
+
+/** A stored token as bearer and session authentication both read it (`path` is its org's, absent when an import removed it). */
+export interface StoredToken {
+  id: string;
+  role: Role;
+  org_id: string | null;
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+  path: string | null;
+}
+
+/**
+ * What a stored token makes of its caller at `now` (the app's clock): a principal, or why it
+ * may no longer act. One judgement for a bearer header and for a session opened with the
+ * token, so revoking, expiry and a removed org end both alike; each caller words the refusal.
+ */
+export function judgeToken(row: StoredToken, now: () => number): Principal | 'revoked or expired' | 'org removed' {
+  if (row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now())) return 'revoked or expired';
+  if (row.role === 'admin') return adminPrincipal(row.id);
+  if (!row.path) return 'org removed';
   return { tokenId: row.id, role: row.role, orgId: row.org_id, orgPath: row.path };
 }
 

@@ -29,7 +29,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { ApiInstance } from './app.js';
-import { authenticate, type Principal } from './auth.js';
+import { adminPrincipal, authenticate, judgeToken, type Principal } from './auth.js';
 import { noContent, ok, responses } from './openapi.js';
 import { forbidden, ProblemError } from './problem.js';
 
@@ -77,15 +77,16 @@ async function principalOfSession(db: Kysely<Database>, adminToken: string | und
   if (!row || new Date(row.expires_at).getTime() <= now()) throw unauthorized('the session has ended: sign in again');
   if (row.token_id === 'admin') {
     if (!adminToken) throw unauthorized('the session has ended: sign in again');
-    return { tokenId: 'admin', role: 'admin', orgId: null, orgPath: '/' };
+    return adminPrincipal('admin');
   }
-  if (!row.role || row.revoked_at || (row.token_expires_at && new Date(row.token_expires_at).getTime() <= now())) {
+  // The token is judged as a bearer header would be (auth.ts judgeToken); a deleted token counts as revoked.
+  const verdict = row.role ? judgeToken({ id: row.token_id, role: row.role, org_id: row.org_id, expires_at: row.token_expires_at, revoked_at: row.revoked_at, path: row.path }, now) : 'revoked or expired';
+  if (verdict === 'revoked or expired') {
     request.log.warn({ tokenId: row.token_id }, 'session refused: its token is revoked or expired');
     throw unauthorized('the token this session was opened with has been revoked or has expired');
   }
-  if (row.role === 'admin') return { tokenId: row.token_id, role: 'admin', orgId: null, orgPath: '/' };
-  if (!row.path) throw unauthorized(`the token's org ${row.org_id} no longer exists`);
-  return { tokenId: row.token_id, role: row.role, orgId: row.org_id, orgPath: row.path };
+  if (verdict === 'org removed') throw unauthorized(`the token's org ${row.org_id} no longer exists`);
+  return verdict;
 }
 
 /**
