@@ -2,9 +2,9 @@ import { orgPageHref, overviewHref } from './App.tsx';
 import { api, type Me, type Overview, type Problem, type StudySession, type Timeline } from './api.ts';
 import { MobilisationForm, StudyForm } from './forms.tsx';
 import { usePolled } from './hooks.ts';
-import { ColourBadge, WorkflowLink } from './parts.tsx';
+import { OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst, day } from './time.ts';
-import { COMPONENT_STATE, COMPONENTS, EVENT, eventDetail, LEVEL, ORG_STATUS, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
+import { COMPONENT_STATE, COMPONENTS, EVENT, eventDetail, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
 import { useRef, useState } from 'react';
 
 interface Loaded {
@@ -53,14 +53,10 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
         <a href={overviewHref(campaignId, orgId)}>← 返回总览</a>
       </nav>
       <section className="card head" aria-labelledby="org-title">
-        <div className="title-row">
-          <h1 id="org-title">{org.name}</h1>
-          <span className="level">{LEVEL[org.level]}</span>
-          <ColourBadge node={org} />
-        </div>
-        <p className="sub">
-          {campaign.name} · 状态：{org.status ? (ORG_STATUS[org.status] ?? org.status) : '尚未覆盖'} · <a href={orgPageHref(campaignId, orgId)}>{orgId}</a> <WorkflowLink me={me} node={org} />
-        </p>
+        <OrgHeading org={org} campaignName={campaign.name}>
+          {' · '}
+          <a href={orgPageHref(campaignId, orgId)}>{orgId}</a> <WorkflowLink me={me} node={org} />
+        </OrgHeading>
       </section>
 
       <section className="card" aria-labelledby="components-title">

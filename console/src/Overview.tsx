@@ -2,9 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { orgPageHref, overviewHref } from './App.tsx';
 import { api, type Me, type OrgNode, type OverviewQuery } from './api.ts';
 import { usePolled } from './hooks.ts';
-import { ColourBadge, Figure, WorkflowLink } from './parts.tsx';
+import { ColourBadge, Figure, OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst } from './time.ts';
-import { COLOUR, LEVEL, LEVEL_SHORT, ORG_STATUS } from './zh.ts';
+import { COLOUR, LEVEL, LEVEL_SHORT } from './zh.ts';
 
 const PAGE = 50;
 
@@ -38,15 +38,9 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
         <span aria-current="page">{org.name}</span>
       </nav>
       <section className="card head" aria-labelledby="org-title">
-        <div className="title-row">
-          <h1 id="org-title">{org.name}</h1>
-          <span className="level">{LEVEL[org.level]}</span>
-          <ColourBadge node={org} />
-        </div>
-        <p className="sub">
-          {campaign.name} · 状态：{org.status ? (ORG_STATUS[org.status] ?? org.status) : '尚未覆盖'}
+        <OrgHeading org={org} campaignName={campaign.name}>
           {org.mobilisedOn && ` · 动员部署 ${org.mobilisedOn}`} · <a href={orgPageHref(campaignId, org.orgId)}>本级详情与台账 →</a> <WorkflowLink me={me} node={org} />
-        </p>
+        </OrgHeading>
         <div className="two">
           <dl className="figures" aria-label="本级数据">
             <h2>本级</h2>

@@ -1,5 +1,6 @@
 import type { Me, OrgNode } from './api.ts';
-import { COLOUR, COLOUR_LONG, reasonZh } from './zh.ts';
+import type { ReactNode } from 'react';
+import { COLOUR, COLOUR_LONG, LEVEL, ORG_STATUS, reasonZh } from './zh.ts';
 
 /** The org's colour as a labelled badge (never colour alone: the word is there too). */
 export function ColourBadge({ node }: { node: Pick<OrgNode, 'colour' | 'reasons'> }) {
@@ -30,5 +31,26 @@ export function Figure({ label, value, testId }: { label: string; value: string 
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
+  );
+}
+
+/**
+ * An org's heading, as the overview and the org's page both open with it: its name (the
+ * page's h1, `org-title`), level and colour, then the campaign and the org's status, and
+ * what each page adds after them (`children`).
+ */
+export function OrgHeading({ org, campaignName, children }: { org: Pick<OrgNode, 'name' | 'level' | 'status' | 'colour' | 'reasons'>; campaignName: string; children: ReactNode }) {
+  return (
+    <>
+      <div className="title-row">
+        <h1 id="org-title">{org.name}</h1>
+        <span className="level">{LEVEL[org.level]}</span>
+        <ColourBadge node={org} />
+      </div>
+      <p className="sub">
+        {campaignName} · 状态：{org.status ? (ORG_STATUS[org.status] ?? org.status) : '尚未覆盖'}
+        {children}
+      </p>
+    </>
   );
 }
