@@ -1,14 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, type Me } from './api.ts';
 import { SESSION_ENDED, useHash } from './hooks.ts';
-import { OrgPage } from './OrgPage.tsx';
 import { Overview } from './Overview.tsx';
+import { overviewHref, screenHref } from './routes.ts';
+import { SCREENS, screenOf } from './screens.tsx';
 import { SignIn } from './SignIn.tsx';
 import { CAMPAIGN_STATUS, ROLE } from './zh.ts';
-
-/** `#/c/<campaign>/o/<org>` the overview at an org; `…/page` the org's own page. */
-export const overviewHref = (campaignId: string, orgId: string) => `#/c/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(orgId)}`;
-export const orgPageHref = (campaignId: string, orgId: string) => `${overviewHref(campaignId, orgId)}/page`;
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -29,7 +26,8 @@ export function App() {
   if (me === undefined) return <main className="page"><p>加载中…</p></main>;
   if (me === null) return <SignIn onSignedIn={(who) => { setMe(who); location.hash = '#/'; }} />;
 
-  const route = /^\/c\/([^/]+)\/o\/([^/]+)(\/page)?$/.exec(hash);
+  const route = /^\/c\/([^/]+)\/o\/([^/]+)(?:\/([a-z-]+))?$/.exec(hash);
+  const screen = screenOf(route?.[3]);
   const campaignId = route ? decodeURIComponent(route[1]!) : me.campaigns[0]?.id;
   const campaign = me.campaigns.find((c) => c.id === campaignId);
   if (!route && campaign) {
@@ -74,10 +72,22 @@ export function App() {
         </button>
       </header>
       <main className="page">
+        {campaign && route && (
+          <nav className="tabs" aria-label="本级功能">
+            <a href={overviewHref(campaign.id, decodeURIComponent(route[2]!))} aria-current={!screen ? 'page' : undefined}>
+              总览
+            </a>
+            {SCREENS.filter((s) => s.shows(me)).map((s) => (
+              <a key={s.key} href={screenHref(campaign.id, decodeURIComponent(route[2]!), s.key)} aria-current={screen?.key === s.key ? 'page' : undefined}>
+                {s.label}
+              </a>
+            ))}
+          </nav>
+        )}
         {!campaign || !route ? (
           <p>没有可查看的活动：令牌所属组织不在任何活动的范围内。</p>
-        ) : route[3] ? (
-          <OrgPage me={me} campaignId={campaign.id} orgId={decodeURIComponent(route[2]!)} />
+        ) : screen ? (
+          <screen.Screen me={me} campaignId={campaign.id} orgId={decodeURIComponent(route[2]!)} />
         ) : (
           <Overview me={me} campaignId={campaign.id} orgId={decodeURIComponent(route[2]!)} />
         )}

@@ -1,4 +1,4 @@
-import { orgPageHref, overviewHref } from './App.tsx';
+import { orgPageHref, overviewHref } from './routes.ts';
 import { api, type Me, type Overview, type Problem, type StudySession, type Timeline } from './api.ts';
 import { MobilisationForm, StudyForm } from './forms.tsx';
 import { usePolled } from './hooks.ts';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { orgPageHref, overviewHref } from './App.tsx';
+import { orgPageHref, overviewHref } from './routes.ts';
 import { api, type Me, type OrgNode, type OverviewQuery } from './api.ts';
 import { usePolled } from './hooks.ts';
 import { ColourBadge, Figure, OrgHeading, WorkflowLink } from './parts.tsx';

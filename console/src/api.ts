@@ -11,7 +11,8 @@
 import createClient from 'openapi-fetch';
 import type { paths } from '../../client/api-types.ts';
 
-const client = createClient<paths>({ baseUrl: location.origin, credentials: 'same-origin', headers: { 'x-csrf': '1' } });
+/** The typed client; a screen's own calls live beside it in `<screen>-api.ts` files using `client` and `unwrap`. */
+export const client = createClient<paths>({ baseUrl: location.origin, credentials: 'same-origin', headers: { 'x-csrf': '1' } });
 
 /** A refusal from the API (problem+json), with its status and what it said. */
 export class ApiError extends Error {
@@ -23,7 +24,7 @@ export class ApiError extends Error {
   }
 }
 
-async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await call;
   if (!response.ok) {
     const detail = (error as { detail?: string } | undefined)?.detail ?? response.statusText;
@@ -67,7 +68,7 @@ export interface StudyAnswer {
   daysCounted: number;
   minDays: number;
 }
-interface Page<T> {
+export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }

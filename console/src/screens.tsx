@@ -1,0 +1,31 @@
+/**
+ * The console's screens under an org, one line each: `#/c/<campaign>/o/<org>/<key>` shows
+ * `Screen` for that org; the org's heading shows a tab for each screen whose `shows(me)` holds.
+ * Adding a screen: its component in its own file, its calls in `<screen>-api.ts`, one line here.
+ * (The overview is `#/c/<campaign>/o/<org>` itself, and the org's own page is the `page` screen.)
+ */
+import type { ReactElement } from 'react';
+import type { Me } from './api.ts';
+import { OrgPage } from './OrgPage.tsx';
+
+export interface ScreenProps {
+  me: Me;
+  campaignId: string;
+  orgId: string;
+}
+export interface ScreenDef {
+  key: string;
+  /** The tab's label (zh-CN). */
+  label: string;
+  /** Who gets the tab (the API still decides what each may do). */
+  shows: (me: Me) => boolean;
+  Screen: (props: ScreenProps) => ReactElement;
+}
+
+const everyone = () => true;
+
+export const SCREENS: ScreenDef[] = [
+  { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
+];
+
+export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);
