@@ -2,12 +2,20 @@ import { useEffect, useState } from 'react';
 import { api, ApiError, type Me } from './api.ts';
 import { SESSION_ENDED, useHash } from './hooks.ts';
 import { Overview } from './Overview.tsx';
+import { publicRoute } from './citizens-words.ts';
+import { PublicPage } from './PublicPage.tsx';
 import { overviewHref, screenHref } from './routes.ts';
 import { SCREENS, screenOf } from './screens.tsx';
 import { SignIn } from './SignIn.tsx';
 import { CAMPAIGN_STATUS, ROLE } from './zh.ts';
 
+/** The citizens' pages (民意直通车, `#/public/…`) need no sign-in: shown before, and without, any `/session` call. */
 export function App() {
+  const hash = useHash();
+  return publicRoute(hash) ? <PublicPage hash={hash} /> : <Console />;
+}
+
+function Console() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [failure, setFailure] = useState<string>();
   const hash = useHash();

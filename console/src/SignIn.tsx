@@ -37,6 +37,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           {busy ? '正在登录…' : '登录'}
         </button>
       </form>
+      <p className="public-link">
+        群众反映意见不需要登录：请使用 <a href="#/public">民意直通车</a>（给活动办公室留言，凭查询码查看办理进度）。
+      </p>
     </main>
   );
 }

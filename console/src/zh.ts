@@ -81,3 +81,7 @@ export function eventDetail(type: string, f: Record<string, string | number | bo
   if (typeof f.by === 'string') parts.push(ROLE[f.by.split(':')[0]!] ?? f.by);
   return parts.join(' · ');
 }
+
+// ---- 民意直通车 / 民意分办 (citizens: PublicPage.tsx, Triage.tsx)
+/** A public message's state as the office reads it (`rm_public_messages.state`). */
+export const MESSAGE_STATE: Record<string, string> = { received: '刚收到', awaiting_triage: '待分办', routed: '已分办，待整改', in_rectification: '整改中', resolved: '已销号' };
