@@ -154,6 +154,33 @@ try {
   await phone.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d3`);
   await phone.locator('#org-title').waitFor();
   await shoot(phone, '5-phone-overview.png');
+
+  // ---- 民意直通车 (no sign-in, a citizen's phone) and the office's 民意分办 (citizens)
+  const citizen = await (await browser.context({ width: 390, height: 844 })).newPage();
+  await citizen.goto(`${url}/#/public/${CAMPAIGN}`);
+  await citizen.getByLabel('类别（必填）').fill('为基层减负');
+  await citizen.getByLabel('所在区域（必填）').fill('和平区');
+  await citizen.getByLabel('留言内容（必填）').fill('社区每周要填五六张表，内容大同小异，能不能合并？');
+  await shoot(citizen, 'citizens-1-public-send-phone.png');
+  // Sent only on a system this script started: a running one gets no message from it.
+  if (system.child) {
+    await citizen.getByRole('button', { name: '提交留言' }).click();
+    await citizen.getByRole('heading', { name: '留言已收到' }).waitFor();
+    await shoot(citizen, 'citizens-2-public-code-phone.png');
+    await citizen.getByRole('link', { name: '查看办理进度' }).click();
+    await citizen.getByTestId('tracked-status').waitFor();
+    await shoot(citizen, 'citizens-3-public-track-phone.png');
+  }
+  await wide.goto(`${url}/#/c/${CAMPAIGN}/o/tj/triage`);
+  await wide.getByRole('heading', { name: /^民意分办/ }).waitFor();
+  await wide.locator('li[data-message], [data-testid="queue-empty"]').first().waitFor();
+  const waiting = wide.locator('li[data-message]').first();
+  if (await waiting.count()) {
+    await waiting.getByLabel('责任组织（名称或编号）').fill('tj-d1-u1');
+    await waiting.getByRole('button', { name: '查找' }).click();
+    await waiting.getByRole('radio').first().check();
+  }
+  await shoot(wide, 'citizens-4-triage.png');
 } finally {
   await browser.close();
   if (system.child) {

@@ -242,7 +242,9 @@ function RouteForm({ m, campaignId, office, onRouted }: { m: Message; campaignId
       await citizensApi.route(campaignId, office, id, chosen.orgId);
       onRouted(`${chosen.name}（${chosen.orgId}）`);
     } catch (err) {
-      setRefused(err instanceof Refusal ? triageRefusal(err) : { text: String(err) });
+      const words = err instanceof Refusal ? triageRefusal(err) : { text: String(err) };
+      // A refusal about the chosen org names it.
+      setRefused(words.field ? { ...words, text: `${chosen.name}（${chosen.orgId}）：${words.text}` } : words);
     } finally {
       setBusy(false);
     }
