@@ -17,7 +17,11 @@ const TRACK_POLL_MS = 10_000;
 export function PublicPage({ hash }: { hash: string }) {
   const route = publicRoute(hash)!;
   useEffect(() => {
+    const before = document.title;
     document.title = '民意直通车';
+    return () => {
+      document.title = before;
+    };
   }, []);
   return (
     <div className="public">
@@ -286,6 +290,7 @@ function Track({ campaignId, code }: { campaignId: string; code: string }) {
           <p className="hint">
             每 10 秒自动更新{state.at && `，更新于 ${cst(state.at)}（北京时间）`}。为保护隐私，这里只显示进度和日期，不显示留言内容和办理单位。
           </p>
+          <p className="hint">可以把本页加入书签，下次直接打开查看；网址里含有您的查询码，请不要转发给他人。</p>
         </section>
       )}
       <p>

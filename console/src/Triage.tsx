@@ -4,7 +4,7 @@
  * office's subtree), and what became of those routed. At another org it lists the messages
  * routed into that org's subtree (read only): only the campaign office (its root) triages.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Me } from './api.ts';
 import { citizensApi, Refusal, type Message, type MessageQuery } from './citizens-api.ts';
 import { publicHref, triageRefusal, type Words } from './citizens-words.ts';
@@ -33,6 +33,9 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
   const [filter, setFilter] = useState<Filter>(atOffice ? 'awaiting_triage' : 'all');
   const [cursors, setCursors] = useState<string[]>([]);
   const [done, setDone] = useState<string>();
+  // The routed message's card is gone: the focus goes to what became of it.
+  const doneRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => doneRef.current?.focus(), [done]);
   const cursor = cursors.at(-1);
   const query: MessageQuery = {
     limit: PAGE,
@@ -73,7 +76,7 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
       </section>
 
       {done && (
-        <p role="status" className="ok card" data-testid="triage-done">
+        <p role="status" className="ok card" data-testid="triage-done" tabIndex={-1} ref={doneRef}>
           {done}
         </p>
       )}
@@ -140,6 +143,12 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
   );
 }
 
+/** A deadline at midnight in China is the end of the day before: `2026/12/06 24:00`, not `2026/12/07 00:00:00`. */
+function endOfDay(instant: string): string {
+  const at = cst(instant);
+  return at.endsWith(' 00:00:00') ? `${cst(new Date(instant).getTime() - 1000).slice(0, 10)} 24:00` : at;
+}
+
 /** The names of the orgs messages were routed to, each asked once. */
 function useOrgNames(ids: string[]): Record<string, string> {
   const [names, setNames] = useState<Record<string, string>>({});
@@ -178,7 +187,7 @@ function MessageCard({ m, campaignId, office, orgName, canRoute, onRouted }: { m
         </div>
         <div>
           <dt>分办期限</dt>
-          <dd>{cst(m.deadline)}</dd>
+          <dd>{endOfDay(m.deadline)}</dd>
         </div>
         {m.contact && (
           <div>
