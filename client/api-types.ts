@@ -4792,6 +4792,8 @@ export interface paths {
                                 org_name: string;
                                 /** @enum {string} */
                                 org_level: "city" | "district" | "unit" | "branch";
+                                /** @description the owning org’s materialised path (`/<rootId>/…/<orgId>/`) */
+                                path: string | null;
                                 problem_id: string;
                                 source: string;
                                 category: string;
@@ -4915,6 +4917,8 @@ export interface paths {
                                 org_name: string;
                                 /** @enum {string} */
                                 org_level: "city" | "district" | "unit" | "branch";
+                                /** @description the owning org’s materialised path (`/<rootId>/…/<orgId>/`) */
+                                path: string | null;
                                 problem_id: string;
                                 source: string;
                                 category: string;

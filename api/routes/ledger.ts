@@ -92,6 +92,7 @@ const LedgerRow = z.looseObject({
   org_id: z.string(),
   org_name: z.string(),
   org_level: Level,
+  path: z.string().nullable().describe('the owning org’s materialised path (`/<rootId>/…/<orgId>/`)'),
   problem_id: z.string(),
   source: z.string(),
   category: z.string(),

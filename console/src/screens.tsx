@@ -6,6 +6,7 @@
  */
 import type { ReactElement } from 'react';
 import type { Me } from './api.ts';
+import { Ledger } from './Ledger.tsx';
 import { OrgPage } from './OrgPage.tsx';
 
 export interface ScreenProps {
@@ -26,6 +27,7 @@ const everyone = () => true;
 
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
+  { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);
