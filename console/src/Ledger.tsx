@@ -71,42 +71,42 @@ export function Ledger({ me, campaignId, orgId }: { me: Me; campaignId: string; 
       <section className="card" aria-labelledby="ledger-list-title">
         <h2 id="ledger-list-title">事项（第 {cursors.length + 1} 页）</h2>
         <div className="controls ledger-filters">
-          <label>
-            状态
-            <select value={filter.status ?? ''} onChange={(e) => set('status', e.target.value)}>
+          <span className="filter">
+            <label htmlFor="ledger-status">状态</label>
+            <select id="ledger-status" value={filter.status ?? ''} onChange={(e) => set('status', e.target.value)}>
               <option value="">全部</option>
               {Object.entries(ITEM_STATUS).map(([k, v]) => (
                 <option key={k} value={k}>{v}</option>
               ))}
             </select>
-          </label>
-          <label>
-            预警
-            <select value={filter.colour ?? ''} onChange={(e) => set('colour', e.target.value)}>
+          </span>
+          <span className="filter">
+            <label htmlFor="ledger-colour">预警</label>
+            <select id="ledger-colour" value={filter.colour ?? ''} onChange={(e) => set('colour', e.target.value)}>
               <option value="">全部</option>
               <option value="red">红：逾期</option>
               <option value="yellow">黄：临近期限</option>
               <option value="none">无预警</option>
             </select>
-          </label>
-          <label>
-            来源
-            <select value={filter.source ?? ''} onChange={(e) => set('source', e.target.value)}>
+          </span>
+          <span className="filter">
+            <label htmlFor="ledger-source">来源</label>
+            <select id="ledger-source" value={filter.source ?? ''} onChange={(e) => set('source', e.target.value)}>
               <option value="">全部</option>
               {Object.entries(SOURCE).map(([k, v]) => (
                 <option key={k} value={k}>{v}</option>
               ))}
             </select>
-          </label>
-          <label>
-            层级
-            <select value={filter.level ?? ''} onChange={(e) => set('level', e.target.value)}>
+          </span>
+          <span className="filter">
+            <label htmlFor="ledger-level">层级</label>
+            <select id="ledger-level" value={filter.level ?? ''} onChange={(e) => set('level', e.target.value)}>
               <option value="">全部</option>
               {(['city', 'district', 'unit', 'branch'] as const).map((l) => (
                 <option key={l} value={l}>{LEVEL_SHORT[l]}</option>
               ))}
             </select>
-          </label>
+          </span>
         </div>
         <div className="scroll">
           <table className="ledger" data-testid="ledger-table">

@@ -125,7 +125,8 @@ describe('the ledger screen in Chromium', () => {
     await ledgerPage.getByLabel('预警', { exact: true }).selectOption('red');
     const lateRow = ledgerPage.locator(`tr[data-item="${BRANCH}/late"]`);
     await expect.poll(() => lateRow.textContent(), { timeout: 20_000 }).toContain('逾期');
-    expect(await ledgerPage.locator('tbody tr').count()).toBe(1);
+    // The filter's answer replaces the unfiltered page: only the late item is left.
+    await expect.poll(() => ledgerPage.locator('table.ledger tbody tr').count()).toBe(1);
     expect(await lateRow.getByRole('link', { name: branchName }).getAttribute('href')).toBe(`#/c/${CAMPAIGN}/o/${BRANCH}`);
     expect(await ledgerPage.getByRole('link', { name: /导出 CSV/ }).getAttribute('href')).toBe(`/campaigns/${CAMPAIGN}/orgs/tj-d1/problems.csv?scope=subtree`);
     await ledgerPage.close();
