@@ -164,7 +164,7 @@ function ColourMark({ colour }: { colour: string }) {
 
 function Row({ r, href, campaignId, selected }: { r: LedgerRow; href: string; campaignId: string; selected: boolean }) {
   return (
-    <tr data-item={`${r.org_id}/${r.problem_id}`} aria-selected={selected || undefined} className={selected ? 'selected' : undefined}>
+    <tr data-item={`${r.org_id}/${r.problem_id}`} aria-current={selected || undefined} className={selected ? 'selected' : undefined}>
       <td>
         <ColourMark colour={r.colour} />
       </td>
