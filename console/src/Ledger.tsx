@@ -216,7 +216,7 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
         <h2 id="item-title">
           {item.category}：{item.description}
         </h2>
-        <ColourMark colour={item.colour} />
+        {item.colour !== 'none' && <ColourMark colour={item.colour} />}
         <a href={closeHref} className="close">
           关闭
         </a>
