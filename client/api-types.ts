@@ -4749,6 +4749,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{id}/orgs/{orgId}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ledger (整改台账) across the org’s subtree, each row naming its org; filtered by status, colour, source and level */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description Opaque: the `nextCursor` of the page before, exactly as this API gave it out (base64url). Any other value is refused (400). */
+                    cursor?: string;
+                    status?: "found" | "planned" | "in_progress" | "rectified" | "closed" | "cancelled";
+                    /** @description red: overdue, yellow: due soon (both while planned or in progress); none: neither */
+                    colour?: "red" | "yellow" | "none";
+                    /** @description where the item came from (self-inspection, escalation, directive, spot check, public message, …) */
+                    source?: "self_inspection" | "research" | "democratic_life" | "spot_check" | "public_message" | "escalation" | "directive" | "joint_answer";
+                    /** @description the level of the org that owns the item */
+                    level?: "city" | "district" | "unit" | "branch";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the subtree’s items in tree order (an org before those below it), then by item id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                org_id: string;
+                                org_name: string;
+                                /** @enum {string} */
+                                org_level: "city" | "district" | "unit" | "branch";
+                                /** @description the owning org’s materialised path (`/<rootId>/…/<orgId>/`) */
+                                path: string | null;
+                                problem_id: string;
+                                source: string;
+                                category: string;
+                                description: string;
+                                /** @enum {string} */
+                                status: "found" | "planned" | "in_progress" | "rectified" | "closed" | "cancelled";
+                                owner: string | null;
+                                measures: string | null;
+                                /** Format: date-time */
+                                deadline: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description the deadline before its one extension
+                                 */
+                                extended_from: string | null;
+                                /** @description the last alert the workflow raised: none, yellow or red */
+                                alert: string;
+                                /**
+                                 * @description the alert while the item is worked on (planned or in progress), otherwise none
+                                 * @enum {string}
+                                 */
+                                colour: "red" | "yellow" | "none";
+                                returns: number;
+                                /** Format: date-time */
+                                recorded_at: string;
+                                /** Format: date-time */
+                                closed_at: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description the `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). A `cursor` not given out by this API. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/orgs/{orgId}/problems/{problemId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item of the ledger and its whole history (from the event store) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                    problemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The item as the ledger holds it and what happened to it, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            item: {
+                                org_id: string;
+                                org_name: string;
+                                /** @enum {string} */
+                                org_level: "city" | "district" | "unit" | "branch";
+                                /** @description the owning org’s materialised path (`/<rootId>/…/<orgId>/`) */
+                                path: string | null;
+                                problem_id: string;
+                                source: string;
+                                category: string;
+                                description: string;
+                                /** @enum {string} */
+                                status: "found" | "planned" | "in_progress" | "rectified" | "closed" | "cancelled";
+                                owner: string | null;
+                                measures: string | null;
+                                /** Format: date-time */
+                                deadline: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description the deadline before its one extension
+                                 */
+                                extended_from: string | null;
+                                /** @description the last alert the workflow raised: none, yellow or red */
+                                alert: string;
+                                /**
+                                 * @description the alert while the item is worked on (planned or in progress), otherwise none
+                                 * @enum {string}
+                                 */
+                                colour: "red" | "yellow" | "none";
+                                returns: number;
+                                /** Format: date-time */
+                                recorded_at: string;
+                                /** Format: date-time */
+                                closed_at: string | null;
+                                evidence: string | null;
+                                extension_reason: string | null;
+                                return_reason: string | null;
+                                result: string | null;
+                                rectified_by: string | null;
+                                verified_by: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description what the org’s workflow recorded about the item, oldest first */
+                            events: {
+                                seq: number;
+                                /** @enum {string} */
+                                type: "ProblemRecorded" | "RectificationPlanned" | "RectificationStarted" | "RectificationSubmitted" | "RectificationVerified" | "RectificationReturned" | "DeadlineAlert" | "DeadlineExtended" | "ProblemsDisclosed" | "ProblemEscalated" | "EscalationProgress" | "EscalationClaimed" | "DirectiveReceived" | "DirectiveCancelled" | "PublicMessageRouted" | "JointPartAccepted";
+                                /** @description ISO instant */
+                                occurredAt: string;
+                                /** @description the event’s fields that concern the item (measures, deadline, evidence, reason, by, …) */
+                                fields: {
+                                    [key: string]: (string | null) | number | boolean | string[];
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike); or no such item in the org */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{id}/orgs/{orgId}/problems.csv": {
         parameters: {
             query?: never;

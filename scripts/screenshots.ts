@@ -181,6 +181,16 @@ try {
     await waiting.getByRole('radio').first().check();
   }
   await shoot(wide, 'citizens-4-triage.png');
+  // The ledger (整改台账) across the city, the district's overdue item open with its history and what the admin may do.
+  const ledgerAt = `${url}/#/c/${CAMPAIGN}/o/tj/ledger?item=${encodeURIComponent('tj-d1/shot-p1')}`;
+  await wide.goto(ledgerAt);
+  await wide.getByTestId('item-history').waitFor();
+  await shoot(wide, 'ledger-wide.png');
+  const ledgerPhone = await (await browser.context({ width: 390, height: 844 })).newPage();
+  await signIn(ledgerPhone, url, token);
+  await ledgerPhone.goto(ledgerAt);
+  await ledgerPhone.getByTestId('item-history').waitFor();
+  await shoot(ledgerPhone, 'ledger-phone.png');
 } finally {
   await browser.close();
   if (system.child) {

@@ -14,7 +14,10 @@ import type { ApiDeps, ApiInstance } from '../app.js';
 import { notFound } from '../problem.js';
 import { ok, okAs, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
-import { encodeCursor, offsetFromCursor, Page } from './paging.js';
+import { cursorFromKey, encodeCursor, keyFromCursor, offsetFromCursor, Page } from './paging.js';
+import { Level } from '../../domain/levels.js';
+import { PROBLEM_SOURCES } from '../../domain/events.js';
+import { HISTORY_TYPES, itemHistory, ITEM_COLOURS, listLedger, readItem } from '../repos/ledger.js';
 
 /** Red escalations the overdue view lists in full; more are counted, and listed by the org's inbox. */
 const OVERDUE_ESCALATIONS_LISTED = 100;
@@ -77,6 +80,45 @@ const Listed = {
   topics: z.looseObject({ org_id: z.string(), topic_id: z.string(), leader: z.string(), title: z.string(), status: z.string() }),
 };
 
+const ITEM_STATUSES = ['found', 'planned', 'in_progress', 'rectified', 'closed', 'cancelled'] as const;
+const LedgerQuery = Page.extend({
+  status: z.enum(ITEM_STATUSES).optional(),
+  colour: z.enum(ITEM_COLOURS).optional().describe('red: overdue, yellow: due soon (both while planned or in progress); none: neither'),
+  source: z.enum(PROBLEM_SOURCES).optional().describe('where the item came from (self-inspection, escalation, directive, spot check, public message, …)'),
+  level: Level.optional().describe('the level of the org that owns the item'),
+}).strict();
+/** A row of the ledger across a subtree: the item and the org that owns it. */
+const LedgerRow = z.looseObject({
+  org_id: z.string(),
+  org_name: z.string(),
+  org_level: Level,
+  path: z.string().nullable().describe('the owning org’s materialised path (`/<rootId>/…/<orgId>/`)'),
+  problem_id: z.string(),
+  source: z.string(),
+  category: z.string(),
+  description: z.string(),
+  status: z.enum(ITEM_STATUSES),
+  owner: z.string().nullable(),
+  measures: z.string().nullable(),
+  deadline: Timestamp.nullable(),
+  extended_from: Timestamp.nullable().describe('the deadline before its one extension'),
+  alert: z.string().describe('the last alert the workflow raised: none, yellow or red'),
+  colour: z.enum(ITEM_COLOURS).describe('the alert while the item is worked on (planned or in progress), otherwise none'),
+  returns: z.number().int(),
+  recorded_at: Timestamp,
+  closed_at: Timestamp.nullable(),
+});
+const HistoryEntry = z.object({
+  seq: z.number().int(),
+  type: z.enum(HISTORY_TYPES),
+  occurredAt: z.string().describe('ISO instant'),
+  fields: z.record(z.string(), z.union([z.string().nullable(), z.number(), z.boolean(), z.array(z.string())])).describe('the event’s fields that concern the item (measures, deadline, evidence, reason, by, …)'),
+});
+const ItemWithHistory = z.object({
+  item: LedgerRow.extend({ evidence: z.string().nullable(), extension_reason: z.string().nullable(), return_reason: z.string().nullable(), result: z.string().nullable(), rectified_by: z.string().nullable(), verified_by: z.string().nullable() }),
+  events: z.array(HistoryEntry).describe('what the org’s workflow recorded about the item, oldest first'),
+});
+
 const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
@@ -95,6 +137,46 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     const rows = await problems(request.params.id, request.params.orgId, path, request.query).limit(request.query.limit + 1).offset(offset).execute();
     return page(rows, request.query.limit, offset);
   });
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/ledger',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'The ledger (整改台账) across the org’s subtree, each row naming its org; filtered by status, colour, source and level',
+        params: CampaignOrgParams,
+        querystring: LedgerQuery,
+        response: responses({ 200: ok(PageOf(LedgerRow), 'A page of the subtree’s items in tree order (an org before those below it), then by item id') }, PAGED),
+      },
+    },
+    async (request) => {
+      const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const { limit, cursor, ...filter } = request.query;
+      const after = keyFromCursor(cursor, z.tuple([z.string().max(2000), z.string().max(80)]));
+      const rows = await listLedger(db, request.params.id, path, filter, after, limit + 1);
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? cursorFromKey([items.at(-1)!.path, items.at(-1)!.problem_id]) : null };
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/orgs/:orgId/problems/:problemId/history',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'An item of the ledger and its whole history (from the event store)',
+        params: CampaignOrgParams.extend({ problemId: ItemId }),
+        response: responses({ 200: ok(ItemWithHistory, 'The item as the ledger holds it and what happened to it, oldest first') }, { 404: `${ORG_404}; or no such item in the org` }),
+      },
+    },
+    async (request) => {
+      const { id: campaignId, orgId, problemId } = request.params;
+      await requireOrgAccess(db, request, orgId, 'read');
+      const item = await readItem(db, campaignId, orgId, problemId);
+      if (!item) throw notFound(`problem ${problemId} of org ${orgId}`);
+      return { item, events: await itemHistory(db, campaignId, orgId, problemId) };
+    },
+  );
 
   app.get(
     '/campaigns/:id/orgs/:orgId/problems.csv',

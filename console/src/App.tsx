@@ -34,7 +34,8 @@ function Console() {
   if (me === undefined) return <main className="page"><p>加载中…</p></main>;
   if (me === null) return <SignIn onSignedIn={(who) => { setMe(who); location.hash = '#/'; }} />;
 
-  const route = /^\/c\/([^/]+)\/o\/([^/]+)(?:\/([a-z-]+))?$/.exec(hash);
+  // A screen may carry its own state after `?` (the ledger's open item): the route is what comes before it.
+  const route = /^\/c\/([^/]+)\/o\/([^/]+)(?:\/([a-z-]+))?$/.exec(hash.split('?')[0]!);
   const screen = screenOf(route?.[3]);
   const campaignId = route ? decodeURIComponent(route[1]!) : me.campaigns[0]?.id;
   const campaign = me.campaigns.find((c) => c.id === campaignId);

@@ -1,6 +1,7 @@
 import { orgPageHref, overviewHref } from './routes.ts';
 import { api, type Me, type Overview, type Problem, type StudySession, type Timeline } from './api.ts';
 import { MobilisationForm, StudyForm } from './forms.tsx';
+import { ledgerItemHref } from './Ledger.tsx';
 import { usePolled } from './hooks.ts';
 import { OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst, day } from './time.ts';
@@ -169,7 +170,9 @@ function ProblemRow({ p, canVerify, campaignId, orgId, onDone }: { p: Problem; c
   };
   return (
     <tr data-problem={p.problem_id}>
-      <td className="id">{p.problem_id}</td>
+      <td className="id">
+        <a href={ledgerItemHref(campaignId, orgId, orgId, p.problem_id)} aria-label={`在整改台账中查看 ${p.problem_id}`}>{p.problem_id}</a>
+      </td>
       <td>{p.category}</td>
       <td>{p.description}</td>
       <td>

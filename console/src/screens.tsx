@@ -6,6 +6,7 @@
  */
 import type { ReactElement } from 'react';
 import type { Me } from './api.ts';
+import { Ledger } from './Ledger.tsx';
 import { OrgPage } from './OrgPage.tsx';
 import { mayTriage, Triage } from './Triage.tsx';
 
@@ -28,6 +29,7 @@ const everyone = () => true;
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
   { key: 'triage', label: '民意分办', shows: mayTriage, Screen: Triage },
+  { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

@@ -85,3 +85,36 @@ export function eventDetail(type: string, f: Record<string, string | number | bo
 // ---- 民意直通车 / 民意分办 (citizens: PublicPage.tsx, Triage.tsx)
 /** A public message's state as the office reads it (`rm_public_messages.state`). */
 export const MESSAGE_STATE: Record<string, string> = { received: '刚收到', awaiting_triage: '待分办', routed: '已分办，待整改', in_rectification: '整改中', resolved: '已销号' };
+// ---- the ledger screen (整改台账, Ledger.tsx)
+/** Where an item came from (rm_problems.source, domain/events.ts PROBLEM_SOURCES). */
+export const SOURCE: Record<string, string> = {
+  self_inspection: '自查',
+  research: '调查研究',
+  democratic_life: '民主生活会',
+  spot_check: '督导抽查',
+  public_message: '民意直通车',
+  escalation: '下题上答（上报）',
+  directive: '上题下答（上级部署）',
+  joint_answer: '同题共答',
+};
+export const ITEM_STATUS: Record<string, string> = { ...PROBLEM_STATUS, cancelled: '已撤销（部署取消）' };
+export const ITEM_COLOUR: Record<string, string> = { red: '逾期', yellow: '临近期限', none: '无预警' };
+/** An item's history (GET …/problems/:problemId/history). */
+export const ITEM_EVENT: Record<string, string> = {
+  ProblemRecorded: '查摆问题',
+  RectificationPlanned: '制定整改措施',
+  RectificationStarted: '开始整改',
+  RectificationSubmitted: '提交整改材料',
+  RectificationVerified: '核验销号',
+  RectificationReturned: '退回整改',
+  DeadlineAlert: '期限预警',
+  DeadlineExtended: '延期',
+  ProblemsDisclosed: '公示',
+  ProblemEscalated: '问题上报（下题上答）',
+  EscalationProgress: '上报进展',
+  EscalationClaimed: '认领上报问题',
+  DirectiveReceived: '收到上级部署（上题下答）',
+  DirectiveCancelled: '上级部署撤销',
+  PublicMessageRouted: '民意直通车转办',
+  JointPartAccepted: '同题共答承接',
+};

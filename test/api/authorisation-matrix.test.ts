@@ -201,6 +201,8 @@ const ROUTES: Record<string, RouteRule> = {
     request: (x) => ({ url: at(x, '/projects'), payload: { projectId: 'new-project', title: '为基层减负专项整治', leadOrgId: x.org, participantOrgIds: [x.org, x.child] } }),
   },
   'GET /campaigns/:id/orgs/:orgId/overdue': { mode: 'read', request: (x) => ({ url: at(x, '/overdue') }) },
+  'GET /campaigns/:id/orgs/:orgId/ledger': { mode: 'read', request: (x) => ({ url: at(x, '/ledger?colour=none&level=branch') }) },
+  'GET /campaigns/:id/orgs/:orgId/problems/:problemId/history': { mode: 'read', request: (x) => ({ url: at(x, '/problems/disclose-p/history') }) },
   'GET /campaigns/:id/projects/:orgId/:projectId': { mode: 'read', request: (x) => ({ url: `/campaigns/${x.c}/projects/${x.org}/read-project` }) },
   // escalations
   'POST /campaigns/:id/orgs/:orgId/escalations/:escalationId/claim': { mode: 'act', request: (x) => ({ url: at(x, `/escalations/${esc(fx.toClaim.get(x.org)!)}/claim`), payload: { problemId: 'claimed-p' } }) },

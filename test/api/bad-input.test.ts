@@ -239,6 +239,8 @@ function buildSamples(): Record<string, Sample> {
     'GET /campaigns/:id/orgs/:orgId/democratic-life-meetings': { params: { id: C, orgId: 'tj-d1' }, query: page },
     'POST /campaigns/:id/orgs/:orgId/projects': { params: { id: C, orgId: 'tj-d1' }, body: { projectId: 'pr-x', title: '为基层减负专项整治', leadOrgId: 'tj-d1', participantOrgIds: ['tj-d1', 'tj-d1-u1'] } },
     'GET /campaigns/:id/orgs/:orgId/overdue': { params: { id: C, orgId: 'tj-d1' }, query: page },
+    'GET /campaigns/:id/orgs/:orgId/ledger': { params: { id: C, orgId: 'tj-d1' }, query: { ...page, status: 'in_progress', colour: 'red', source: 'spot_check', level: 'branch' } },
+    'GET /campaigns/:id/orgs/:orgId/problems/:problemId/history': { params: { id: C, orgId: 'tj-d1', problemId: 'p-x' }, absent: true },
     'GET /campaigns/:id/projects/:orgId/:projectId': { params: { id: C, orgId: 'tj', projectId: 'proj-1' } },
     'GET /campaigns/:id/orgs/:orgId/escalations': { params: { id: C, orgId: 'tj-d1' }, query: { ...page, direction: 'received', status: 'claimed' } },
     'POST /campaigns/:id/orgs/:orgId/escalations/:escalationId/claim': { params: { id: C, orgId: 'tj-d1', escalationId }, body: { problemId: 'c-x' } },
