@@ -7,6 +7,7 @@
 import type { ReactElement } from 'react';
 import type { Me } from './api.ts';
 import { OrgPage } from './OrgPage.tsx';
+import { RecordScreen } from './Record.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -26,6 +27,7 @@ const everyone = () => true;
 
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
+  { key: 'record', label: '填报', shows: (me) => me.role === 'secretary' || me.role === 'organiser' || me.role === 'admin', Screen: RecordScreen },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

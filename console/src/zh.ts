@@ -81,3 +81,7 @@ export function eventDetail(type: string, f: Record<string, string | number | bo
   if (typeof f.by === 'string') parts.push(ROLE[f.by.split(':')[0]!] ?? f.by);
   return parts.join(' · ');
 }
+
+// ---- 填报 (the record screen, Record.tsx and forms.tsx)
+/** The sources a secretary records a problem under by hand; the rest (民主生活会, 督导抽查, 民意直通车, 上报, 部署) arrive by their own paths. */
+export const PROBLEM_SOURCE_FORM: Record<'self_inspection' | 'research', string> = { self_inspection: '自我检视', research: '调查研究中发现' };
