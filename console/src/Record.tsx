@@ -81,8 +81,16 @@ export function RecordScreen({ campaignId, orgId }: ScreenProps) {
   }
 
   const forms: Record<string, ReactNode> = {
-    mobilisation: can.act && mobiliseShown.current === orgId && <MobilisationForm {...common} dates={dates} />,
-    study: open('study') && <StudyForm {...common} minDays={min} countedDays={countedDays} dates={dates} />,
+    mobilisation: can.act && mobiliseShown.current === orgId && (
+      <div className="record-forms">
+        <MobilisationForm {...common} dates={dates} />
+      </div>
+    ),
+    study: open('study') && (
+      <div className="record-forms">
+        <StudyForm {...common} minDays={min} countedDays={countedDays} dates={dates} />
+      </div>
+    ),
     research: (
       <>
         <p className="rule">

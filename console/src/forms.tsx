@@ -309,7 +309,7 @@ export function ReportForm({ campaignId, orgId, research, onDone }: { campaignId
   );
 }
 
-/** 检视问题: a problem found, into the ledger as 已查摆. */
+/** 查摆问题 (检视问题): a problem found, into the ledger as 已查摆. */
 export function ProblemForm({ campaignId, orgId, ledger, immediateDays, onDone }: { campaignId: string; orgId: string; ledger: Ledger; immediateDays: number; onDone: () => void }) {
   const [source, setSource] = useState<'self_inspection' | 'research'>('self_inspection');
   const [category, setCategory] = useState('');
@@ -317,7 +317,7 @@ export function ProblemForm({ campaignId, orgId, ledger, immediateDays, onDone }
   const [immediate, setImmediate] = useState(false);
   return (
     <FormCard
-      title="检视问题"
+      title="查摆问题"
       id="problem-form"
       heading={3}
       onSubmit={async () => {
