@@ -52,6 +52,12 @@ export function RecordScreen({ campaignId, orgId }: ScreenProps) {
     review: reviewNeed(ledger),
     rectification: rectificationNeed(ledger),
   };
+  // Locked: before the meeting; just after it, until the workflow's report opens the components; or, in sequential mode, until the one before is done.
+  const lockedWhy = !org.mobilisedOn
+    ? '召开动员部署会议后开始。'
+    : COMPONENTS.slice(1).every(([key]) => state(key) === 'locked')
+      ? '动员部署会议已记录，各环节随即开始…'
+      : '前一环节完成后开始（按阶段推进）。';
   const common = { campaignId, orgId, onDone: refresh };
   const open = (key: string) => can.act && state(key) !== 'locked';
 
@@ -142,7 +148,7 @@ export function RecordScreen({ campaignId, orgId }: ScreenProps) {
           <p className="need" data-testid={`need-${key}`}>
             {needs[key]}
           </p>
-          {state(key) === 'locked' ? <p className="hint">{org.mobilisedOn ? '前一环节完成后开始（按阶段推进）。' : '召开动员部署会议后开始。'}</p> : forms[key]}
+          {state(key) === 'locked' ? <p className="hint">{lockedWhy}</p> : forms[key]}
         </section>
       ))}
     </>

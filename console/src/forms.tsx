@@ -55,7 +55,7 @@ export function FormCard({
       const first = Object.keys(beside)[0];
       setErrors(beside);
       const all = named.length > 0 && Object.keys(beside).length === named.length;
-      const detail = err instanceof Refusal ? plainRefusal(err.message) : err instanceof Error ? err.message : String(err);
+      const detail = plainRefusal(err instanceof Error ? err.message : String(err));
       setMessage({ ok: false, text: all ? '未能提交：请按栏目旁的提示修改后再提交。' : `未能提交：${detail}` });
       if (first) (form.elements.namedItem(first) as HTMLElement | null)?.focus?.();
     } finally {
