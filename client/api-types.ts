@@ -420,6 +420,14 @@ export interface paths {
                                 status: string;
                                 minStudyDays: number;
                                 warningDays: number;
+                                /** @description research topics need approval (把关) before reports count */
+                                topicsMustBeVetted: boolean;
+                                /** @description longest deadline, in days, of an immediate-rectification item (立行立改) */
+                                immediateDays: number;
+                                /** @description YYYY-MM-DD: the first date a meeting or session may carry */
+                                startsOn: string;
+                                /** @description YYYY-MM-DD: the last date a study session may carry (a democratic life meeting may be later, in continuing rectification) */
+                                endsOn: string;
                             };
                             org: {
                                 orgId: string;

@@ -140,13 +140,13 @@ try {
   await wide.getByRole('heading', { name: '五个环节' }).waitFor();
   await shoot(wide, '3-org-page-city.png');
 
-  // The secretary of the district that has not mobilised yet: both forms.
+  // The secretary of the district that has not mobilised yet: the 填报 screen with its mobilisation meeting first.
   const secretary = (await api(url, token, 'POST', '/tokens', { role: 'secretary', orgId: 'tj-d3', label: 'screenshots' })).token as string;
   const forms = await (await browser.context({ width: 1366, height: 768 })).newPage();
   await signIn(forms, url, secretary);
-  await forms.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d3/page`);
-  await forms.getByRole('form', { name: '学习记录' }).waitFor();
-  await forms.getByRole('form', { name: '学习记录' }).getByLabel('参加人数').fill('25');
+  await forms.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d3/record`);
+  await forms.getByRole('form', { name: '动员部署会议' }).waitFor();
+  await forms.getByRole('form', { name: '动员部署会议' }).getByLabel('参会人数').fill('25');
   await shoot(forms, '4-secretary-forms.png');
 
   const phone = await (await browser.context({ width: 390, height: 844 })).newPage();
@@ -191,6 +191,15 @@ try {
   await ledgerPhone.goto(ledgerAt);
   await ledgerPhone.getByTestId('item-history').waitFor();
   await shoot(ledgerPhone, 'ledger-phone.png');
+  // 填报 at phone width, on a branch the demo reached: a topic awaiting vetting, and what research still needs.
+  const branch = 'tj-d1-u1-b1';
+  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/orgs/${branch}/topics`, { topicId: 'shot-topic', title: '基层减负落实情况调研', leader: '支部书记' }).catch(() => undefined);
+  const branchSecretary = (await api(url, token, 'POST', '/tokens', { role: 'secretary', orgId: branch, label: 'screenshots' })).token as string;
+  const record = await (await browser.context({ width: 390, height: 844 })).newPage();
+  await signIn(record, url, branchSecretary);
+  await record.goto(`${url}/#/c/${CAMPAIGN}/o/${branch}/record`);
+  await record.getByTestId('need-research').waitFor();
+  await shoot(record, 'record-phone.png');
 } finally {
   await browser.close();
   if (system.child) {

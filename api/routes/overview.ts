@@ -51,7 +51,17 @@ const Node = z.object({
   reasons: z.array(z.string()),
 });
 const Overview = z.object({
-  campaign: z.object({ id: z.string(), name: z.string(), status: z.string(), minStudyDays: z.number().int(), warningDays: z.number() }),
+  campaign: z.object({
+    id: z.string(),
+    name: z.string(),
+    status: z.string(),
+    minStudyDays: z.number().int(),
+    warningDays: z.number(),
+    topicsMustBeVetted: z.boolean().describe('research topics need approval (把关) before reports count'),
+    immediateDays: z.number().int().describe('longest deadline, in days, of an immediate-rectification item (立行立改)'),
+    startsOn: z.string().describe('YYYY-MM-DD: the first date a meeting or session may carry'),
+    endsOn: z.string().describe('YYYY-MM-DD: the last date a study session may carry (a democratic life meeting may be later, in continuing rectification)'),
+  }),
   org: Node,
   ancestors: z.array(z.object({ orgId: z.string(), name: z.string() })).describe('from the caller’s readable root down to the parent'),
   can: z.object({ act: z.boolean(), supervise: z.boolean(), vet: z.boolean() }).describe('what the caller may do on this org, as the org-action routes decide it'),
@@ -170,9 +180,9 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
           p.org_id, p.status, p.mobilised_on, p.components, p.own, p.subtree, p.details
         from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}`;
       const [self] = (await sql<Row>`${select} where o.id = ${orgId}`.execute(db)).rows;
-      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'name', 'status', 'rules']).where('id', '=', campaignId).executeTakeFirst();
+      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'name', 'status', 'rules', 'starts_on', 'ends_on']).where('id', '=', campaignId).executeTakeFirst();
       if (!campaign) throw notFound(`campaign ${campaignId}`);
-      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number };
+      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number; topicsMustBeVetted?: boolean; immediateDays?: number };
 
       const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
       const prefix = q ? `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
@@ -198,7 +208,17 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
       const [act, supervise, vet] = await Promise.all([may('act'), may('supervise'), may('vet')]);
       const LEVEL_ORDER = ['city', 'district', 'unit', 'branch'];
       return {
-        campaign: { id: campaign.id, name: campaign.name, status: campaign.status, minStudyDays: rules.minStudyDays ?? 6, warningDays: rules.warningDays ?? 3 },
+        campaign: {
+          id: campaign.id,
+          name: campaign.name,
+          status: campaign.status,
+          minStudyDays: rules.minStudyDays ?? 6,
+          warningDays: rules.warningDays ?? 3,
+          topicsMustBeVetted: rules.topicsMustBeVetted ?? true,
+          immediateDays: rules.immediateDays ?? 7,
+          startsOn: campaign.starts_on,
+          endsOn: campaign.ends_on,
+        },
         org: node(self!, campaignId),
         ancestors: ancestors
           .filter((a) => principal.role === 'admin' || a.path.startsWith(principal.orgPath))

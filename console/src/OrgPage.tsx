@@ -1,12 +1,11 @@
-import { orgPageHref, overviewHref } from './routes.ts';
+import { orgPageHref, overviewHref, screenHref } from './routes.ts';
 import { api, type Me, type Overview, type Problem, type StudySession, type Timeline } from './api.ts';
-import { MobilisationForm, StudyForm } from './forms.tsx';
 import { ledgerItemHref } from './Ledger.tsx';
 import { usePolled } from './hooks.ts';
 import { OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst, day } from './time.ts';
 import { COMPONENT_STATE, COMPONENTS, EVENT, eventDetail, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 
 interface Loaded {
   overview: Overview;
@@ -15,7 +14,7 @@ interface Loaded {
   timeline: Timeline['items'];
 }
 
-/** Screen 2 (and 4): one org's five components, its ledger and study sessions, and the forms its people fill. */
+/** Screen 2: one org's five components, its ledger and study sessions; its people fill their forms on the 填报 screen (Record.tsx). */
 export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
   const { data: loaded, error, refresh, updatedAt } = usePolled<Loaded>(async () => {
     const [overview, problems, sessions, timeline] = await Promise.all([
@@ -28,14 +27,10 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
   }, `${campaignId}/${orgId}`);
   // Another org's page still on screen while this one loads is not shown: its forms would post here.
   const data = loaded?.overview.org.orgId === orgId ? loaded : undefined;
-  // The mobilisation form stays once shown, to say what became of it after the meeting is recorded.
-  const mobiliseShown = useRef<string | undefined>(undefined);
-  if (data && !data.overview.org.mobilisedOn && data.overview.org.reached) mobiliseShown.current = orgId;
   if (!data) return error ? <p role="alert">{error}</p> : <p>加载中…</p>;
   const { org, campaign, can } = data.overview;
   const own = org.own ?? {};
   const min = campaign.minStudyDays;
-  const countedDays = data.sessions.filter((s) => s.counted).map((s) => s.date);
 
   const missing: Record<string, string> = {
     mobilisation: org.mobilisedOn ? `已于 ${day(org.mobilisedOn)} 召开动员会` : '尚未召开动员会',
@@ -74,12 +69,11 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
         <p className="hint">每 3 秒自动刷新{updatedAt && `，更新于 ${cst(updatedAt)}`}。</p>
       </section>
 
-      {can.act ? (
-        <div className="two forms">
-          {mobiliseShown.current === orgId && <MobilisationForm campaignId={campaignId} orgId={orgId} onDone={refresh} />}
-          <StudyForm campaignId={campaignId} orgId={orgId} minDays={min} countedDays={countedDays} onDone={refresh} />
-        </div>
-      ) : null}
+      {can.act && (
+        <p className="card record-link">
+          <a href={screenHref(campaignId, orgId, 'record')}>去填报 →</a> 动员部署会议、学习记录、调研课题与报告、检视问题、民主生活会
+        </p>
+      )}
 
       <section className="card" aria-labelledby="ledger-title">
         <h2 id="ledger-title">问题台账（{data.problems.length}）</h2>

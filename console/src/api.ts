@@ -61,13 +61,6 @@ export interface StudySession {
   reason: string | null;
   recorded_at: string;
 }
-export interface StudyAnswer {
-  sessionId: string;
-  counted: boolean;
-  reason: string | null;
-  daysCounted: number;
-  minDays: number;
-}
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -84,10 +77,6 @@ export const api = {
     (await unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/problems', { params: { path: { id: campaignId, orgId }, query: { limit: 200 } } }))) as unknown as Page<Problem>,
   studySessions: async (campaignId: string, orgId: string) =>
     (await unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/study-sessions', { params: { path: { id: campaignId, orgId }, query: { limit: 500 } } }))) as unknown as Page<StudySession>,
-  mobilise: (campaignId: string, orgId: string, body: { date: string; attendance: number }) =>
-    unwrap(client.POST('/campaigns/{id}/orgs/{orgId}/mobilisation', { params: { path: { id: campaignId, orgId }, header: { 'idempotency-key': crypto.randomUUID() } }, body })),
-  recordStudy: async (campaignId: string, orgId: string, body: { date: string; kind: StudySession['kind']; hours: number; attendance: number }) =>
-    (await unwrap(client.POST('/campaigns/{id}/orgs/{orgId}/study-sessions', { params: { path: { id: campaignId, orgId }, header: { 'idempotency-key': crypto.randomUUID() } }, body }))) as unknown as StudyAnswer,
   verify: (campaignId: string, orgId: string, problemId: string, body: { decision: 'verified' | 'returned'; reason?: string }) =>
     unwrap(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/verification', { params: { path: { id: campaignId, orgId, problemId } }, body })),
 };

@@ -9,6 +9,7 @@ import type { Me } from './api.ts';
 import { Ledger } from './Ledger.tsx';
 import { OrgPage } from './OrgPage.tsx';
 import { mayTriage, Triage } from './Triage.tsx';
+import { RecordScreen } from './Record.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -30,6 +31,7 @@ export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
   { key: 'triage', label: '民意分办', shows: mayTriage, Screen: Triage },
   { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
+  { key: 'record', label: '填报', shows: (me) => me.role === 'secretary' || me.role === 'organiser' || me.role === 'admin', Screen: RecordScreen },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

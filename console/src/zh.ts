@@ -118,3 +118,6 @@ export const ITEM_EVENT: Record<string, string> = {
   PublicMessageRouted: '民意直通车转办',
   JointPartAccepted: '同题共答承接',
 };
+// ---- 填报 (the record screen, Record.tsx and forms.tsx)
+/** The sources a secretary records a problem under by hand; the rest (民主生活会, 督导抽查, 民意直通车, 上报, 部署) arrive by their own paths. */
+export const PROBLEM_SOURCE_FORM: Record<'self_inspection' | 'research', string> = { self_inspection: '自我检视', research: '调查研究中发现' };

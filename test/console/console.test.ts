@@ -3,7 +3,8 @@
  * real stack: the API listening on a free port and serving the built console, a worker,
  * the test Temporal server and PostgreSQL. A campaign runs over the small Tianjin-shaped
  * tree; a branch secretary signs in, records the mobilisation meeting and a study session
- * through the forms, and watches the figures move without a reload; an inspector has the
+ * through the forms of the 填报 screen, and watches the figures move without a reload (there
+ * and on the org's page); an inspector has the
  * verify button the secretary does not; signing out ends the session on the server.
  */
 import type { AddressInfo } from 'node:net';
@@ -161,11 +162,16 @@ describe('the console in Chromium', () => {
     await expect.poll(() => mobilisation.textContent()).toBe('尚未召开动员会');
     await expect.poll(() => study.textContent()).toBe('集中学习 0 天，还差 3 天');
 
+    // The forms are on the 填报 screen, which the page links to; it shows the same components' figures.
+    await page.getByRole('link', { name: '去填报 →' }).click();
+    const needMobilisation = page.getByTestId('need-mobilisation');
+    const needStudy = page.getByTestId('need-study');
+    await expect.poll(() => needMobilisation.textContent()).toBe('尚未召开动员会');
     const meeting = page.getByRole('form', { name: '动员部署会议' });
     await meeting.getByLabel('参会人数').fill('18');
     await meeting.getByRole('button', { name: '提交' }).click();
     expect(await meeting.getByRole('status').textContent()).toMatch(/已记录/);
-    await expect.poll(() => mobilisation.textContent(), { timeout: 20_000 }).toMatch(/^已于 .+ 召开动员会$/);
+    await expect.poll(() => needMobilisation.textContent(), { timeout: 20_000 }).toMatch(/^已于 .+ 召开动员会$/);
 
     const session = page.getByRole('form', { name: '学习记录' });
     await expect.poll(() => session.getByTestId('study-preview').textContent()).toBe('将计入集中学习第 1 天（要求至少 3 天，还差 2 天）。');
@@ -175,9 +181,17 @@ describe('the console in Chromium', () => {
     await session.getByLabel('参加人数').fill('20');
     await session.getByRole('button', { name: '提交' }).click();
     expect(await session.getByRole('status').textContent()).toBe('已记录，计入集中学习天数：1/3 天。');
-    await expect.poll(() => study.textContent(), { timeout: 20_000 }).toBe('集中学习 1 天，还差 2 天');
+    await expect.poll(() => needStudy.textContent(), { timeout: 20_000 }).toBe('集中学习 1 天，还差 2 天');
     // The same day again: the preview says it will not count twice.
     await expect.poll(() => session.getByTestId('study-preview').textContent()).toMatch(/已计入过集中学习，同一天不重复计算/);
+    // Someone else records a study day (through the API): the open page catches up by itself.
+    await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 'by-api', date: chinaDate(Date.now() - 2 * DAY), kind: 'concentrated', hours: 3, attendance: 15 });
+    await expect.poll(() => needStudy.textContent(), { timeout: 20_000 }).toBe('集中学习 2 天，还差 1 天');
+
+    // Back on the org's page: the components moved there too.
+    await page.getByRole('navigation', { name: '本级功能' }).getByRole('link', { name: '本级详情', exact: true }).click();
+    await expect.poll(() => mobilisation.textContent(), { timeout: 20_000 }).toMatch(/^已于 .+ 召开动员会$/);
+    await expect.poll(() => study.textContent(), { timeout: 20_000 }).toBe('集中学习 2 天，还差 1 天');
 
     // The timeline tells what happened, newest first.
     const timeline = () => page.getByTestId('timeline').locator('li strong').allTextContents();
@@ -185,9 +199,6 @@ describe('the console in Chromium', () => {
     const kinds = await timeline();
     expect(kinds.indexOf('记录学习')).toBeLessThan(kinds.indexOf('召开动员部署会议'));
     expect(kinds.at(-1)).toBe('活动部署到本级');
-    // Someone else records a study day (through the API): the open page catches up by itself.
-    await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 'by-api', date: chinaDate(Date.now() - 2 * DAY), kind: 'concentrated', hours: 3, attendance: 15 });
-    await expect.poll(() => study.textContent(), { timeout: 20_000 }).toBe('集中学习 2 天，还差 1 天');
 
     // A rectified item waits in the ledger for verification, which only an inspector or an organiser above may give.
     await call('POST', org(BRANCH, '/problems'), { problemId: 'p-console', source: 'self_inspection', category: '形式主义', description: '学习记录填报重复' });
@@ -224,8 +235,9 @@ describe('the console in Chromium', () => {
     await page.goto(`${base}/#/c/${CAMPAIGN}/o/${BRANCH}/page`);
     const row = page.locator('tr[data-problem="p-console"]');
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/已整改待核验/);
-    // No forms: an inspector does not act for the branch.
+    // No forms, no way to them: an inspector does not act for the branch.
     expect(await page.getByRole('form').count()).toBe(0);
+    expect(await page.getByRole('link', { name: /填报/ }).count()).toBe(0);
     await row.getByRole('button', { name: '核验销号 p-console' }).click();
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/已销号/);
   });
