@@ -144,6 +144,25 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     return result;
   };
 
+  /** A new org's first decisions: it starts, takes the directives it was started with, and mobilises by rule. */
+  const begin = () => {
+    node.start(Date.now());
+    for (const spec of input.directives ?? []) node.directiveReceived(spec, Date.now());
+    if (input.campaign.rules.autoMobiliseLevels.includes(input.org.level)) {
+      // The meeting's date is today, kept inside the campaign window (a campaign past its end still cascades).
+      const { startsOn, endsOn } = input.campaign;
+      const today = chinaDate(Date.now());
+      const date = today < startsOn ? startsOn : today > endsOn ? endsOn : today;
+      decide(() => node.mobilise({ date, attendance: 1, by: 'rules:auto-mobilise' }, Date.now(), true));
+    }
+  };
+  // A command or signal sent while the run's first task was still queued is delivered in that
+  // task and runs as soon as its handler is set; the org must have started before it, or its
+  // OrgMobilised (say) is recorded ahead of OrgStarted and the read model's start row, written
+  // after, loses the date. Runs recorded before this began in the old order and replay so.
+  const beganFirst = !input.state && patched('org-starts-before-handlers');
+  if (beganFirst) begin();
+
   setHandler(mobiliseUpdate, (cmd) => command(() => node.mobilise(cmd, Date.now())), { validator: validateWith(MobiliseCommand) });
   setHandler(recordStudySessionUpdate, (cmd) => command(() => node.recordStudySession(cmd, Date.now())), {
     validator: validateWith(StudySessionCommand),
@@ -213,17 +232,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     childrenReporting: Object.keys(node.state.children).length,
   }));
 
-  if (!input.state) {
-    node.start(Date.now());
-    for (const spec of input.directives ?? []) node.directiveReceived(spec, Date.now());
-    if (input.campaign.rules.autoMobiliseLevels.includes(input.org.level)) {
-      // The meeting's date is today, kept inside the campaign window (a campaign past its end still cascades).
-      const { startsOn, endsOn } = input.campaign;
-      const today = chinaDate(Date.now());
-      const date = today < startsOn ? startsOn : today > endsOn ? endsOn : today;
-      decide(() => node.mobilise({ date, attendance: 1, by: 'rules:auto-mobilise' }, Date.now(), true));
-    }
-  }
+  if (!input.state && !beganFirst) begin();
 
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const reportToParent = async (final: boolean) => {

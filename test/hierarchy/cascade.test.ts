@@ -178,4 +178,44 @@ describe('after the scheduled end', () => {
     await root.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p1', source: 'escalation', category: '政策', description: '第二批单位反映的问题', by }] });
     expect((await root.query(orgStatusQuery)).own.problems).toBe(1);
   });
+
+  test('a meeting sent in the same task that starts the org is recorded after the org started, and its date reaches the read model', async () => {
+    const spec = testSpec();
+    await startCampaign(f.t.client, f.t.taskQueue, spec);
+    await waitFor(() => exists(spec.id, 'tj'), Boolean, 20_000, 'root workflow');
+    // The district's workflow and its mobilisation arrive together (Update-with-Start), before
+    // the root has cascaded: the update is in the run's first task, as when an API call lands
+    // while the cascade's start is still queued.
+    const { WithStartWorkflowOperation } = await import('@temporalio/client');
+    const { orgWorkflowId } = await import('../../domain/campaign.js');
+    const d1 = generateTree('small').find((o) => o.id === 'tj-d1')!;
+    const startOp = WithStartWorkflowOperation.create('orgNodeWorkflow', {
+      workflowId: orgWorkflowId(spec.id, 'tj-d1'),
+      taskQueue: f.t.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [
+        {
+          campaign: { id: spec.id, batch: spec.batch, phaseMode: spec.phaseMode, rules: spec.rules, startsOn: spec.startsOn, endsOn: spec.endsOn, rootOrgId: spec.rootOrgId },
+          org: { id: d1.id, level: d1.level, name: d1.name, parentId: d1.parentId, path: '/tj/tj-d1/' },
+          parentWorkflowId: orgWorkflowId(spec.id, 'tj'),
+        },
+      ],
+    });
+    await f.t.client.workflow.executeUpdateWithStart(mobiliseUpdate, { args: [{ date: '2019-09-06', attendance: 40, by }], startWorkflowOperation: startOp });
+    const types = await waitFor(
+      async () => (await f.db.kysely.selectFrom('events').select(['type', 'stream_seq']).where('stream_id', '=', orgWorkflowId(spec.id, 'tj-d1')).orderBy('stream_seq').execute()).map((e) => e.type),
+      (t) => t.includes('OrgMobilised'),
+      20_000,
+      "the district's events",
+    );
+    expect(types.indexOf('OrgStarted')).toBe(0);
+    expect(types.indexOf('OrgMobilised')).toBeGreaterThan(0);
+    const row = await waitFor(
+      () => f.db.kysely.selectFrom('rm_org_progress').select(['mobilised_on']).where('campaign_id', '=', spec.id).where('org_id', '=', 'tj-d1').executeTakeFirst(),
+      (r) => r?.mobilised_on != null,
+      20_000,
+      "the district's mobilisation date in its progress row",
+    );
+    expect(row!.mobilised_on).toBe('2019-09-06');
+  });
 });
