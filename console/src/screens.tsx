@@ -7,6 +7,7 @@
 import type { ReactElement } from 'react';
 import type { Me } from './api.ts';
 import { OrgPage } from './OrgPage.tsx';
+import { Escalations } from './Escalations.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -26,6 +27,7 @@ const everyone = () => true;
 
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
+  { key: 'escalations', label: '下题上答', shows: everyone, Screen: Escalations },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

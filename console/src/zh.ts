@@ -81,3 +81,9 @@ export function eventDetail(type: string, f: Record<string, string | number | bo
   if (typeof f.by === 'string') parts.push(ROLE[f.by.split(':')[0]!] ?? f.by);
   return parts.join(' · ');
 }
+
+// ---- 下题上答 (the escalations screen): its own words are in escalation-rule.ts; the timeline's names for its events.
+EVENT.EscalationReceived = '收到下级上报（下题上答）';
+EVENT.EscalationForwarded = '转报上级（下题上答）';
+EVENT.EscalationProgress = '上报进展回告';
+EVENT.EscalationOverdue = '上报逾期未认领';
