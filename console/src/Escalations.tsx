@@ -144,12 +144,6 @@ function EscalationCard({ e, inbox, overview, campaignId, orgId, ledger, onChain
         )}
         {!inbox && (
           <div>
-            <dt>{raisedHere ? '本级' : '本级转报'}</dt>
-            <dd>{raisedHere ? '上报' : '转报上级'}</dd>
-          </div>
-        )}
-        {!inbox && (
-          <div>
             <dt>现在</dt>
             <dd data-testid="esc-now">
               {e.current_org_name ?? e.current_org_id ?? '送达中'}
