@@ -83,7 +83,8 @@ export function refusalZh(r: { status: number; message: string; fields?: Record<
   if (/cannot escalate/.test(m)) return '该问题当前状态不能上报：只有已查摆、已制定整改措施或整改中的问题可以上报。';
   if (r.currentStatus || /was (claimed|forwarded|overdue)/.test(m)) {
     const s = r.currentStatus ?? /was (\w+)/.exec(m)?.[1] ?? '';
-    return `该上报已${TARGET_STATUS[s] ?? s}，不能再办理。`;
+    const became: Record<string, string> = { claimed: '已被认领', forwarded: '已转报上级', pending: '仍在等待认领' };
+    return `该上报${became[s] ?? `状态为 ${s}`}，不能再这样办理。`;
   }
   if (/already claimed as/.test(m)) return '该上报已被认领为另一问题。';
   if (/answers escalations from below/.test(m)) return '该问题是从下级认领来的，请在收件箱转报，不能再次上报。';
