@@ -77,6 +77,7 @@ export function stepZh(step: string): string {
 export function refusalZh(r: { status: number; message: string; fields?: Record<string, string>; currentStatus?: string | undefined }): string {
   const m = r.message;
   if (r.status === 401) return '登录已失效，请重新登录。';
+  if (r.status === 400 && r.fields?.reason !== undefined) return '请填写理由（不能只有空格）。';
   if (r.status === 403) return '您无权为该组织办理此事项（支部书记只能办理本支部的事项，组织者可办理本级及下级的事项）。';
   if (/top of the campaign/.test(m)) return '本级是本次活动的最高层级，没有可转报的上级，请在本级认领。';
   if (/has not mobilised|cascade has not reached|not reached/.test(m)) return `活动尚未部署到本级：上级尚未召开动员部署会议。（${m}）`;

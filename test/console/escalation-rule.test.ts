@@ -58,6 +58,7 @@ describe('words', () => {
     expect(refusalZh({ status: 409, message: 'escalation x#p was claimed', currentStatus: 'claimed' })).toBe('该上报已被认领，不能再这样办理。');
     expect(refusalZh({ status: 409, message: 'problem p is rectified; cannot escalate (next: verify)', currentStatus: 'rectified' })).toMatch(/当前状态不能上报/);
     expect(refusalZh({ status: 422, message: 'tj-d1 has no ancestor at level unit', fields: { targetLevel: 'no ancestor at this level' } })).toBe('本组织没有该层级的上级。');
+    expect(refusalZh({ status: 400, message: 'body.reason: Too small', fields: { reason: 'Too small' } })).toBe('请填写理由（不能只有空格）。');
     expect(refusalZh({ status: 403, message: 'a secretary of tj-d1 acts on its own org only' })).toMatch(/无权/);
   });
 });

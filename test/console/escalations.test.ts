@@ -140,7 +140,15 @@ describe('下题上答 in Chromium', () => {
     expect(await atUnit.textContent()).toContain(names[BRANCH]);
     await atUnit.getByRole('button', { name: '转报上级' }).click();
     const forward = atUnit.getByRole('form', { name: '转报上一级' });
-    await forward.getByLabel('转报理由（必填）').fill('补助标准由区民政统一制定');
+    // A reason of spaces alone: the API's refusal, in words, beside the field it names.
+    const reasonField = forward.getByLabel('转报理由（必填）');
+    await reasonField.fill('   ');
+    await forward.getByRole('button', { name: '确认转报' }).click();
+    await expect.poll(() => reasonField.getAttribute('aria-invalid')).toBe('true');
+    const beside = forward.locator(`[id="${await reasonField.getAttribute('aria-describedby')}"]`);
+    expect(await beside.textContent()).toBe('请填写理由（不能只有空格）。');
+    expect(await beside.getAttribute('role')).toBe('alert');
+    await reasonField.fill('补助标准由区民政统一制定');
     await forward.getByRole('button', { name: '确认转报' }).click();
     // Gone from the inbox; in the unit's outbox as passed on, now at the district.
     await expect.poll(() => card(unit, 'inbox').count(), { timeout: 20_000 }).toBe(0);
