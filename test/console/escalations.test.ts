@@ -5,7 +5,8 @@
  * district's organiser claims it; the chain shows the three levels; the branch sees that it
  * was claimed (the notice back). A district secretary reading the unit's inbox has no claim
  * or forward button. Then the reads the screen stands on: the outbox holds what an org
- * raised or passed on, the inbox puts those waiting first, the chain names its orgs.
+ * raised or passed on, the inbox puts those waiting first, the chain names its orgs; and a
+ * second escalation merged in the browser into the item the first one became.
  */
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
@@ -203,5 +204,22 @@ describe('下题上答 in Chromium', () => {
     expect((chain.orgs as { orgId: string; name: string }[]).map((o) => [o.orgId, o.name])).toEqual([DISTRICT, UNIT, BRANCH].map((id) => [id, names[id]]));
     // The org's own 404 for an org outside the caller's subtree, on the outbox as on every read.
     expect((await app.inject({ method: 'GET', url: org(UNIT, '/escalations?direction=outbox'), headers: bearer(tokens.branchSecretary) })).statusCode).toBe(404);
+  });
+
+  test('merged in the browser into an item of the district’s ledger chosen from a list (the claim’s merge option)', async () => {
+    const district = await signIn(tokens.districtOrganiser, DISTRICT);
+    const claimedAs = (await get(org(DISTRICT, '/escalations?status=claimed'))).items[0]!.claimed_problem_id as string;
+    // The one waiting comes first in the inbox.
+    const first = district.getByTestId('inbox').locator('li').first();
+    await expect.poll(() => first.textContent(), { timeout: 20_000 }).toMatch(/学习资料发放不及时/);
+    await first.getByRole('button', { name: '合并到已有问题' }).click();
+    const merge = first.getByRole('form', { name: '合并到本级已有问题' });
+    const choice = merge.getByLabel('并入的本级问题');
+    expect(await choice.locator('option').allTextContents()).toEqual(['请选择本级台账中的问题', expect.stringMatching(new RegExp(`^${claimedAs} · 政策：困难党员补助标准`))]);
+    await choice.selectOption(claimedAs);
+    await merge.getByRole('button', { name: '确认认领' }).click();
+    const merged = district.getByTestId('inbox').locator('li', { hasText: '学习资料发放不及时' });
+    await expect.poll(() => merged.textContent(), { timeout: 20_000 }).toMatch(new RegExp(`已认领.*认领为本级问题 ${claimedAs}`));
+    await expect.poll(() => district.getByTestId('chain').locator('li[data-step="merged"]').textContent(), { timeout: 20_000 }).toMatch(new RegExp(`合并认领.*本级问题 ${claimedAs}`));
   });
 });
