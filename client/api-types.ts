@@ -5709,12 +5709,13 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
-                            /** @description the orgs the chain names (each hop’s `orgId` and `to`), with their names and levels */
+                            /** @description the orgs the chain names (each hop’s `orgId` and `to`), with their names, levels and paths (a reader may open those under its own) */
                             orgs: {
                                 orgId: string;
                                 name: string;
                                 /** @enum {string} */
                                 level: "city" | "district" | "unit" | "branch";
+                                path: string;
                             }[];
                         } & {
                             [key: string]: unknown;

@@ -249,7 +249,9 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
             200: ok(
               Escalation.extend({
                 hops: z.array(Hop),
-                orgs: z.array(z.object({ orgId: z.string(), name: z.string(), level: Level })).describe('the orgs the chain names (each hop’s `orgId` and `to`), with their names and levels'),
+                orgs: z
+                  .array(z.object({ orgId: z.string(), name: z.string(), level: Level, path: z.string() }))
+                  .describe('the orgs the chain names (each hop’s `orgId` and `to`), with their names, levels and paths (a reader may open those under its own)'),
               }),
               'The escalation and every hop of its chain',
             ),
@@ -275,7 +277,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const hops = events.map((e) => chainStep(e.type, e.org_id!, e.campaign_id, e.payload as Record<string, unknown>, e.occurred_at));
       // The names of the orgs the chain names (where each hop happened, and where it went), for a reader of the chain.
       const named = [...new Set([...orgsOnIt, ...hops.flatMap((h) => (typeof h.to === 'string' ? [h.to] : []))])];
-      const orgs = named.length ? await db.selectFrom('orgs').select(['id as orgId', 'name', 'level']).where('id', 'in', named).orderBy('path').execute() : [];
+      const orgs = named.length ? await db.selectFrom('orgs').select(['id as orgId', 'name', 'level', 'path']).where('id', 'in', named).orderBy('path').execute() : [];
       const names = new Map(orgs.map((o) => [o.orgId, o.name]));
       return {
         ...row,

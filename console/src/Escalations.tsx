@@ -35,7 +35,7 @@ function shown(err: unknown): Shown {
 /** Who acted (`role:tokenId`), as a role. */
 const byZh = (by: string | undefined) => (by ? (by.startsWith('rules:') ? '系统（期限规则）' : (ROLE[by.split(':')[0]!] ?? by)) : '');
 
-export function Escalations({ campaignId, orgId }: ScreenProps) {
+export function Escalations({ me, campaignId, orgId }: ScreenProps) {
   const { data: ov, error } = usePolled(() => api.overview(campaignId, orgId, { limit: 1 }), `${campaignId}/${orgId}/ov`);
   const ledger = usePolled(() => escalationsApi.ledger(campaignId, orgId), `${campaignId}/${orgId}/ledger`);
   const [chainOf, setChainOf] = useState<string>();
@@ -58,11 +58,11 @@ export function Escalations({ campaignId, orgId }: ScreenProps) {
         </OrgHeading>
       </section>
       <div className="esc-grid">
-        <Box direction="received" overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
-        <Box direction="outbox" overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
+        <Box key={`${orgId}/received`} direction="received" overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
+        <Box key={`${orgId}/outbox`} direction="outbox" overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
       </div>
-      {overview.can.act && <RaiseForm campaignId={campaignId} orgId={orgId} level={overview.org.level} ledger={items} onDone={ledger.refresh} />}
-      {chainOf && <ChainCard campaignId={campaignId} escalationId={chainOf} onClose={() => setChainOf(undefined)} />}
+      {overview.can.act && <RaiseForm key={orgId} campaignId={campaignId} orgId={orgId} level={overview.org.level} ledger={items} onDone={ledger.refresh} />}
+      {chainOf && <ChainCard me={me} campaignId={campaignId} escalationId={chainOf} onClose={() => setChainOf(undefined)} />}
     </>
   );
 }
@@ -388,14 +388,15 @@ function RaiseForm({ campaignId, orgId, level, ledger, onDone }: { campaignId: s
 }
 
 /** The chain across levels: who raised it, each forward with its reason and time, who claimed it, and what the origin heard back. */
-function ChainCard({ campaignId, escalationId, onClose }: { campaignId: string; escalationId: string; onClose: () => void }) {
+function ChainCard({ me, campaignId, escalationId, onClose }: { me: ScreenProps['me']; campaignId: string; escalationId: string; onClose: () => void }) {
   const { data, error } = usePolled(() => escalationsApi.chain(campaignId, escalationId), `${campaignId}/${escalationId}/chain`);
   const chain: Chain | undefined = data?.escalation_id === escalationId ? data : undefined;
   const org = (id: string | undefined) => {
     const o = chain?.orgs.find((x) => x.orgId === id);
     return o ? `${o.name}（${LEVEL_SHORT[o.level] ?? o.level}）` : (id ?? '');
   };
-  const orgHref = (id: string) => screenHref(campaignId, id, 'escalations');
+  // An org on the chain links to its escalations where the reader may read it (its own subtree).
+  const readable = (id: string) => me.role === 'admin' || Boolean(chain?.orgs.find((x) => x.orgId === id)?.path.startsWith(me.orgPath));
   return (
     <section className="card" aria-labelledby="chain-title" data-testid="chain">
       <div className="title-row esc-chain-head">
@@ -416,7 +417,7 @@ function ChainCard({ campaignId, escalationId, onClose }: { campaignId: string; 
                 <time dateTime={h.at}>{cst(h.at)}</time>
                 <div>
                   <strong>
-                    {h.step.startsWith('origin heard') ? org(h.orgId) : <a href={orgHref(h.orgId)}>{org(h.orgId)}</a>} · {stepZh(h.step)}
+                    {readable(h.orgId) ? <a href={screenHref(campaignId, h.orgId, 'escalations')}>{org(h.orgId)}</a> : org(h.orgId)} · {stepZh(h.step)}
                   </strong>
                   <p className="hop-detail">
                     {[

@@ -185,6 +185,10 @@ describe('下题上答 in Chromium', () => {
     await expect.poll(() => atBranch.textContent(), { timeout: 20_000 }).toMatch(/已被认领/);
     await atBranch.getByRole('button', { name: /查看流转/ }).click();
     await expect.poll(() => branch.getByTestId('chain').textContent(), { timeout: 20_000 }).toMatch(/上报方收到回告：已被认领/);
+    // The branch opens only what it may read: its own org links, the unit and the district above do not.
+    expect(await branch.getByTestId('chain').locator('li[data-step="raised"] a').count()).toBe(1);
+    expect(await branch.getByTestId('chain').locator('li[data-step="forwarded"] a').count()).toBe(0);
+    expect(await district.getByTestId('chain').locator('li[data-step="forwarded"] a').count()).toBe(1);
   });
 
   test('the reads the screen stands on: the outbox holds what was raised or passed on, the inbox waits first, the chain names its orgs', async () => {
