@@ -42,6 +42,8 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
   const overview = ov?.org.orgId === orgId ? ov : undefined;
   if (!overview) return error ? <p role="alert">{error}</p> : <p>加载中…</p>;
   const items = ledger.data?.items ?? [];
+  // The campaign's top has nowhere to forward to (the API refuses): it claims.
+  const atTop = me.campaigns.find((c) => c.id === campaignId)?.rootOrgId === orgId;
   const showChain = (id: string) => {
     setChainOf(id);
     // The chain's card is below the lists: bring it into view, for a phone's narrow screen too.
@@ -58,8 +60,8 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
         </OrgHeading>
       </section>
       <div className="esc-grid">
-        <Box key={`${orgId}/received`} direction="received" overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
-        <Box key={`${orgId}/outbox`} direction="outbox" overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
+        <Box key={`${orgId}/received`} direction="received" atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
+        <Box key={`${orgId}/outbox`} direction="outbox" atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
       </div>
       {overview.can.act && <RaiseForm key={orgId} campaignId={campaignId} orgId={orgId} level={overview.org.level} ledger={items} onDone={ledger.refresh} />}
       {chainOf && <ChainCard me={me} campaignId={campaignId} escalationId={chainOf} onClose={() => setChainOf(undefined)} />}
@@ -68,7 +70,7 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
 }
 
 /** The inbox or the outbox, a page at a time. */
-function Box({ direction, overview, campaignId, orgId, ledger, onChain, chainOf }: { direction: Direction; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chainOf: string | undefined }) {
+function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, chainOf }: { direction: Direction; atTop: boolean; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chainOf: string | undefined }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
   const { data, error, refresh } = usePolled(() => escalationsApi.list(campaignId, orgId, direction, cursor, PAGE), `${campaignId}/${orgId}/${direction}/${cursor ?? ''}`);
@@ -86,7 +88,7 @@ function Box({ direction, overview, campaignId, orgId, ledger, onChain, chainOf 
       ) : (
         <ul className="esc-list">
           {rows.map((e) => (
-            <EscalationCard key={e.escalation_id} e={e} inbox={inbox} overview={overview} campaignId={campaignId} orgId={orgId} ledger={ledger} onChain={onChain} chosen={chainOf === e.escalation_id} onDone={refresh} />
+            <EscalationCard key={e.escalation_id} e={e} inbox={inbox} atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={ledger} onChain={onChain} chosen={chainOf === e.escalation_id} onDone={refresh} />
           ))}
         </ul>
       )}
@@ -107,7 +109,7 @@ function Box({ direction, overview, campaignId, orgId, ledger, onChain, chainOf 
 
 type Action = 'claim' | 'merge' | 'forward';
 
-function EscalationCard({ e, inbox, overview, campaignId, orgId, ledger, onChain, chosen, onDone }: { e: EscalationRow; inbox: boolean; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chosen: boolean; onDone: () => void }) {
+function EscalationCard({ e, inbox, atTop, overview, campaignId, orgId, ledger, onChain, chosen, onDone }: { e: EscalationRow; inbox: boolean; atTop: boolean; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chosen: boolean; onDone: () => void }) {
   const [action, setAction] = useState<Action>();
   const colour = inbox ? escalationColour(e, Date.now(), overview.campaign.warningDays) : null;
   const raisedHere = e.origin_org_id === orgId && e.origin_campaign_id === campaignId;
@@ -184,9 +186,11 @@ function EscalationCard({ e, inbox, overview, campaignId, orgId, ledger, onChain
             <button type="button" className="secondary" aria-expanded={action === 'merge'} onClick={() => setAction(action === 'merge' ? undefined : 'merge')}>
               合并到已有问题
             </button>
-            <button type="button" className="secondary" aria-expanded={action === 'forward'} onClick={() => setAction(action === 'forward' ? undefined : 'forward')}>
-              转报上级
-            </button>
+            {!atTop && (
+              <button type="button" className="secondary" aria-expanded={action === 'forward'} onClick={() => setAction(action === 'forward' ? undefined : 'forward')}>
+                转报上级
+              </button>
+            )}
           </>
         )}
       </div>
