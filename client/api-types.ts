@@ -5795,7 +5795,8 @@ export interface paths {
                     limit?: number;
                     /** @description Opaque: the `nextCursor` of the page before, exactly as this API gave it out (base64url). Any other value is refused (400). */
                     cursor?: string;
-                    direction?: "received" | "sent";
+                    /** @description `received`: at this org now, those waiting for a claim first (earliest claim deadline first), then the rest; `sent`: raised here; `outbox`: raised here, or passed on from here to the parent (by hand or when its claim deadline lapsed), the latest moved first */
+                    direction?: "received" | "sent" | "outbox";
                     status?: "pending" | "claimed" | "forwarded";
                     /** @description `true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others */
                     overdue?: "true" | "false";
@@ -5833,6 +5834,22 @@ export interface paths {
                                  * @description when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise
                                  */
                                 overdue_at: string | null;
+                                category: string | null;
+                                description: string | null;
+                                /** @description why the origin raised it */
+                                reason: string | null;
+                                /** @description what the origin last heard: sent, acknowledged, forwarded, claimed, answered, undeliverable */
+                                origin_status: string | null;
+                                /** @description how many orgs up it has come (1 at its first target) */
+                                hop: number;
+                                /** @description claim deadlines passed on its way */
+                                lapses: number;
+                                /** Format: date-time */
+                                updated_at: string;
+                                /** @description the origin org’s name in the directory */
+                                origin_org_name: string | null;
+                                /** @description the name of the org it is at */
+                                current_org_name: string | null;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -5939,6 +5956,22 @@ export interface paths {
                              * @description when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise
                              */
                             overdue_at: string | null;
+                            category: string | null;
+                            description: string | null;
+                            /** @description why the origin raised it */
+                            reason: string | null;
+                            /** @description what the origin last heard: sent, acknowledged, forwarded, claimed, answered, undeliverable */
+                            origin_status: string | null;
+                            /** @description how many orgs up it has come (1 at its first target) */
+                            hop: number;
+                            /** @description claim deadlines passed on its way */
+                            lapses: number;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description the origin org’s name in the directory */
+                            origin_org_name: string | null;
+                            /** @description the name of the org it is at */
+                            current_org_name: string | null;
                             hops: ({
                                 /** @description raised, received, forwarded, lapsed, overdue (its claim deadline passed at the campaign’s top: red, still claimable), claimed, merged, or `origin heard: <status>` */
                                 step: string;
@@ -5960,6 +5993,14 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
+                            /** @description the orgs the chain names (each hop’s `orgId` and `to`), with their names, levels and paths (a reader may open those under its own) */
+                            orgs: {
+                                orgId: string;
+                                name: string;
+                                /** @enum {string} */
+                                level: "city" | "district" | "unit" | "branch";
+                                path: string;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };

@@ -200,6 +200,30 @@ try {
   await record.goto(`${url}/#/c/${CAMPAIGN}/o/${branch}/record`);
   await record.getByTestId('need-research').waitFor();
   await shoot(record, 'record-phone.png');
+  // 下题上答: a branch's item raised to its unit and forwarded to the district with a reason (on a
+  // system this script started); the district's inbox with the chain open, wide and at phone width.
+  if (system.child) {
+    const at = (id: string, rest: string) => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
+    await api(url, token, 'POST', at('tj-d1-u1-b1', '/problems'), { problemId: 'shot-esc', source: 'self_inspection', category: '民生', description: '困难党员补助标准由区里定，支部无权调整' });
+    const { escalationId } = (await api(url, token, 'POST', at('tj-d1-u1-b1', '/problems/shot-esc/escalation'), { targetLevel: 'unit', reason: '补助标准属区级政策，需上级统筹' })) as { escalationId: string };
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`${url}${at('tj-d1-u1', `/escalations/${encodeURIComponent(escalationId)}/forward`)}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: '补助标准由区民政统一制定' }) });
+      if (res.ok) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  const phoneAdmin = await (await browser.context({ width: 390, height: 844 })).newPage();
+  await signIn(phoneAdmin, url, token);
+  for (const [p, name] of [
+    [wide, '6-escalations.png'],
+    [phoneAdmin, '7-phone-escalations.png'],
+  ] as const) {
+    await p.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d1/escalations`);
+    const first = p.getByTestId('inbox').locator('li').first();
+    await first.waitFor({ timeout: 30_000 }).catch(() => undefined);
+    if (await first.count()) await first.getByRole('button', { name: /查看流转/ }).click();
+    await shoot(p, name);
+  }
 } finally {
   await browser.close();
   if (system.child) {

@@ -50,6 +50,15 @@ const Escalation = z.looseObject({
   claim_deadline: Timestamp.nullable(),
   claimed_problem_id: z.string().nullable(),
   overdue_at: Timestamp.nullable().describe('when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise'),
+  category: z.string().nullable(),
+  description: z.string().nullable(),
+  reason: z.string().nullable().describe('why the origin raised it'),
+  origin_status: z.string().nullable().describe('what the origin last heard: sent, acknowledged, forwarded, claimed, answered, undeliverable'),
+  hop: z.number().int().describe('how many orgs up it has come (1 at its first target)'),
+  lapses: z.number().int().describe('claim deadlines passed on its way'),
+  updated_at: Timestamp,
+  origin_org_name: z.string().nullable().describe('the origin org’s name in the directory'),
+  current_org_name: z.string().nullable().describe('the name of the org it is at'),
 });
 const Hop = z.looseObject({
   step: z.string().describe('raised, received, forwarded, lapsed, overdue (its claim deadline passed at the campaign’s top: red, still claimable), claimed, merged, or `origin heard: <status>`'),
@@ -178,7 +187,12 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         params: CampaignOrgParams,
         // `overdue=true`: red (claim deadline passed at the campaign's top, `overdue_at` set) and still waiting for a claim.
         querystring: Page.extend({
-          direction: z.enum(['received', 'sent']).default('received'),
+          direction: z
+            .enum(['received', 'sent', 'outbox'])
+            .default('received')
+            .describe(
+              '`received`: at this org now, those waiting for a claim first (earliest claim deadline first), then the rest; `sent`: raised here; `outbox`: raised here, or passed on from here to the parent (by hand or when its claim deadline lapsed), the latest moved first',
+            ),
           status: z.enum(['pending', 'claimed', 'forwarded']).optional(),
           overdue: z.enum(['true', 'false']).optional().describe('`true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others'),
         }),
@@ -190,12 +204,34 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       await requireOrgAccess(db, request, orgId, 'read');
       const { limit, cursor, direction, status, overdue } = request.query;
       const offset = offsetFromCursor(cursor);
-      let q = db.selectFrom('rm_escalations').selectAll();
-      q = direction === 'received' ? q.where('target_campaign_id', '=', id).where('current_org_id', '=', orgId) : q.where('origin_campaign_id', '=', id).where('origin_org_id', '=', orgId);
-      if (status) q = q.where('target_status', '=', status);
-      if (overdue === 'true') q = q.where('overdue_at', 'is not', null).where('target_status', '=', 'pending');
-      if (overdue === 'false') q = q.where((eb) => eb.or([eb('overdue_at', 'is', null), eb('target_status', '!=', 'pending')]));
-      const rows = await q.orderBy('escalation_id').limit(limit + 1).offset(offset).execute();
+      let q = db
+        .selectFrom('rm_escalations as e')
+        .leftJoin('orgs as origin', 'origin.id', 'e.origin_org_id')
+        .leftJoin('orgs as current', 'current.id', 'e.current_org_id')
+        .selectAll('e')
+        .select(['origin.name as origin_org_name', 'current.name as current_org_name']);
+      if (direction === 'received') q = q.where('e.target_campaign_id', '=', id).where('e.current_org_id', '=', orgId);
+      else if (direction === 'sent') q = q.where('e.origin_campaign_id', '=', id).where('e.origin_org_id', '=', orgId);
+      else {
+        // Passed on from here: this org's own EscalationForwarded events (events_campaign_idx finds the org's events).
+        const passedOn = db
+          .selectFrom('events')
+          .select(sql<string>`payload->>'escalationId'`.as('escalation_id'))
+          .where('campaign_id', '=', id)
+          .where('org_id', '=', orgId)
+          .where('type', '=', 'EscalationForwarded');
+        q = q.where((eb) => eb.or([eb.and([eb('e.origin_campaign_id', '=', id), eb('e.origin_org_id', '=', orgId)]), eb('e.escalation_id', 'in', passedOn)]));
+      }
+      if (status) q = q.where('e.target_status', '=', status);
+      if (overdue === 'true') q = q.where('e.overdue_at', 'is not', null).where('e.target_status', '=', 'pending');
+      if (overdue === 'false') q = q.where((eb) => eb.or([eb('e.overdue_at', 'is', null), eb('e.target_status', '!=', 'pending')]));
+      q =
+        direction === 'received'
+          ? q.orderBy(sql`case when e.target_status = 'pending' then 0 else 1 end`).orderBy('e.claim_deadline').orderBy('e.escalation_id')
+          : direction === 'outbox'
+            ? q.orderBy('e.updated_at', 'desc').orderBy('e.escalation_id')
+            : q.orderBy('e.escalation_id');
+      const rows = await q.limit(limit + 1).offset(offset).execute();
       return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
   );
@@ -209,7 +245,17 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         params: CampaignParams.extend({ escalationId: z.string().min(1).max(300) }),
         // Outsiders get the 404 too, never a 403: a 403 would tell them the escalation exists.
         response: responses(
-          { 200: ok(Escalation.extend({ hops: z.array(Hop) }), 'The escalation and every hop of its chain') },
+          {
+            200: ok(
+              Escalation.extend({
+                hops: z.array(Hop),
+                orgs: z
+                  .array(z.object({ orgId: z.string(), name: z.string(), level: Level, path: z.string() }))
+                  .describe('the orgs the chain names (each hop’s `orgId` and `to`), with their names, levels and paths (a reader may open those under its own)'),
+              }),
+              'The escalation and every hop of its chain',
+            ),
+          },
           { 404: 'no such escalation in the campaign, or the caller may read no org on its chain' },
         ),
       },
@@ -228,7 +274,18 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         .execute();
       const orgsOnIt = [...new Set([row.origin_org_id, row.current_org_id, ...events.map((e) => e.org_id)].filter((o): o is string => Boolean(o)))];
       if (!(await canReadAny(db, request, orgsOnIt))) throw notFound(`escalation ${escalationId} in campaign ${id}`);
-      return { ...row, hops: events.map((e) => chainStep(e.type, e.org_id!, e.campaign_id, e.payload as Record<string, unknown>, e.occurred_at)) };
+      const hops = events.map((e) => chainStep(e.type, e.org_id!, e.campaign_id, e.payload as Record<string, unknown>, e.occurred_at));
+      // The names of the orgs the chain names (where each hop happened, and where it went), for a reader of the chain.
+      const named = [...new Set([...orgsOnIt, ...hops.flatMap((h) => (typeof h.to === 'string' ? [h.to] : []))])];
+      const orgs = named.length ? await db.selectFrom('orgs').select(['id as orgId', 'name', 'level', 'path']).where('id', 'in', named).orderBy('path').execute() : [];
+      const names = new Map(orgs.map((o) => [o.orgId, o.name]));
+      return {
+        ...row,
+        origin_org_name: row.origin_org_id ? (names.get(row.origin_org_id) ?? null) : null,
+        current_org_name: row.current_org_id ? (names.get(row.current_org_id) ?? null) : null,
+        hops,
+        orgs,
+      };
     },
   );
 }

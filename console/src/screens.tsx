@@ -10,6 +10,7 @@ import { Ledger } from './Ledger.tsx';
 import { OrgPage } from './OrgPage.tsx';
 import { mayTriage, Triage } from './Triage.tsx';
 import { RecordScreen } from './Record.tsx';
+import { Escalations } from './Escalations.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -32,6 +33,7 @@ export const SCREENS: ScreenDef[] = [
   { key: 'triage', label: '民意分办', shows: mayTriage, Screen: Triage },
   { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
   { key: 'record', label: '填报', shows: (me) => me.role === 'secretary' || me.role === 'organiser' || me.role === 'admin', Screen: RecordScreen },
+  { key: 'escalations', label: '下题上答', shows: everyone, Screen: Escalations },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

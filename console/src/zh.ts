@@ -121,3 +121,8 @@ export const ITEM_EVENT: Record<string, string> = {
 // ---- 填报 (the record screen, Record.tsx and forms.tsx)
 /** The sources a secretary records a problem under by hand; the rest (民主生活会, 督导抽查, 民意直通车, 上报, 部署) arrive by their own paths. */
 export const PROBLEM_SOURCE_FORM: Record<'self_inspection' | 'research', string> = { self_inspection: '自我检视', research: '调查研究中发现' };
+// ---- 下题上答 (the escalations screen): its own words are in escalation-rule.ts; the timeline's names for its events.
+EVENT.EscalationReceived = '收到下级上报（下题上答）';
+EVENT.EscalationForwarded = '转报上级（下题上答）';
+EVENT.EscalationProgress = '上报进展回告';
+EVENT.EscalationOverdue = '上报逾期未认领';

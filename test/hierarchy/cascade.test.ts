@@ -189,7 +189,7 @@ describe('after the scheduled end', () => {
     const { WithStartWorkflowOperation } = await import('@temporalio/client');
     const { orgWorkflowId } = await import('../../domain/campaign.js');
     const d1 = generateTree('small').find((o) => o.id === 'tj-d1')!;
-    const startOp = WithStartWorkflowOperation.create('orgNodeWorkflow', {
+    const startOp = new WithStartWorkflowOperation('orgNodeWorkflow', {
       workflowId: orgWorkflowId(spec.id, 'tj-d1'),
       taskQueue: f.t.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
