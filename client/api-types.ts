@@ -5771,6 +5771,8 @@ export interface paths {
                             /** @description received: the org’s items of directives; issued: the directives with their coverage */
                             items: (({
                                 directive_id: string;
+                                /** @description task or information_request */
+                                kind: string;
                                 issuer_org_id: string;
                                 title: string;
                                 instructions: string;

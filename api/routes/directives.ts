@@ -61,7 +61,7 @@ const CoverageCounts = z.object({
 const CoverageView = CoverageCounts.extend({ byLevel: z.record(z.string(), CoverageCounts).describe('the same counts for each level of the subtree that holds targeted orgs') })
   .nullable()
   .describe('the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report)');
-const Received = z.looseObject({ directive_id: z.string(), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
+const Received = z.looseObject({ directive_id: z.string(), kind: z.string().describe('task or information_request'), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
 const ThisWeek = z.object({ week: z.string(), cap: z.number().int().nullable(), sent: z.number().int(), refused: z.number().int() });
 const DirectiveList = z.object({
   items: z.array(z.union([Received, Directive.extend({ coverage: CoverageView })])).describe('received: the org’s items of directives; issued: the directives with their coverage'),
@@ -225,7 +225,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         const rows = await db
           .selectFrom('rm_problems as p')
           .innerJoin('rm_directives as d', (j) => j.onRef('d.campaign_id', '=', 'p.campaign_id').onRef('d.directive_id', '=', 'p.directive_id'))
-          .select(['d.directive_id', 'd.issuer_org_id', 'd.title', 'd.instructions', 'd.deadline', 'd.cancelled', 'p.problem_id', 'p.status', 'p.alert'])
+          .select(['d.directive_id', 'd.kind', 'd.issuer_org_id', 'd.title', 'd.instructions', 'd.deadline', 'd.cancelled', 'p.problem_id', 'p.status', 'p.alert'])
           .where('p.campaign_id', '=', id)
           .where('p.org_id', '=', orgId)
           .orderBy('d.directive_id')
