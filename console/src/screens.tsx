@@ -7,6 +7,7 @@
 import type { ReactElement } from 'react';
 import type { Me } from './api.ts';
 import { OrgPage } from './OrgPage.tsx';
+import { Directives } from './Directives.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -26,6 +27,7 @@ const everyone = () => true;
 
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
+  { key: 'directives', label: '上题下答', shows: everyone, Screen: Directives },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);
