@@ -66,26 +66,4 @@ export const directivesApi = {
     answer(client.POST('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/cancel', { params: { path: { ...at(campaignId, orgId), directiveId } }, body: {} })),
 };
 
-/**
- * 上题下答's coverage colour, for a subtree (or a child of it) that holds targeted orgs:
- * red when any targeted item is open past its deadline; yellow while any is neither done
- * nor rectified (lagging); green when every targeted org has done its part (verified, or
- * rectified and awaiting verification from above); none when the subtree holds no target.
- */
-export function coverageColour(c: CoverageCounts | null | undefined): 'red' | 'yellow' | 'green' | 'none' {
-  if (!c || c.targeted === 0) return 'none';
-  if (c.overdue > 0) return 'red';
-  return c.lagging > 0 ? 'yellow' : 'green';
-}
-
-/** Items still being worked on, not yet overdue: the lagging ones less the overdue ones. */
-export const inProgress = (c: CoverageCounts) => Math.max(0, c.lagging - c.overdue);
-
-/** What is left of the weekly cap on requests for information; null when the org is not capped. */
-export const allowanceLeft = (w: ThisWeek | undefined): number | null => (w && w.cap !== null ? Math.max(0, w.cap - w.sent) : null);
-
-/** A new directive's id: readable, unique enough, within the API's `ItemId` (letters, digits, `_.:-`, ≤ 80). */
-export function newDirectiveId(now = Date.now(), random = Math.random): string {
-  const stamp = new Date(now + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
-  return `d-${stamp}-${random().toString(36).slice(2, 8).padEnd(6, '0')}`;
-}
+export { allowanceLeft, coverageColour, inProgress, newDirectiveId } from './directives-coverage.ts';
