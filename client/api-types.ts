@@ -6343,6 +6343,8 @@ export interface paths {
                         "application/json": {
                             items: ({
                                 org_id: string;
+                                /** @description the org’s name in the directory */
+                                name: string;
                                 status: string;
                                 /** Format: date-time */
                                 deadline: string | null;

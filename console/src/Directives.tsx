@@ -13,7 +13,7 @@ import { usePolled } from './hooks.ts';
 import { OrgHeading } from './parts.tsx';
 import { orgPageHref, overviewHref } from './routes.ts';
 import { cst, day, todayInChina } from './time.ts';
-import { COVERAGE_COLOUR, DIRECTIVE_KIND, LEVEL, LEVEL_SHORT, PROBLEM_STATUS } from './zh.ts';
+import { COLOUR, COVERAGE_COLOUR, DIRECTIVE_KIND, LEVEL, LEVEL_SHORT, PROBLEM_STATUS } from './zh.ts';
 
 const LEVELS = ['city', 'district', 'unit', 'branch'] as const;
 
@@ -47,9 +47,10 @@ function Pager({ label, paging, nextCursor }: { label: string; paging: ReturnTyp
 function CoverageBadge({ c }: { c: CoverageCounts | null | undefined }) {
   const colour = coverageColour(c);
   return (
-    <span className={`badge ${colour}`} data-colour={colour} title={COVERAGE_COLOUR[colour]}>
+    <span className={`badge ${colour}`} data-colour={colour} title={`${COLOUR[colour]}：${COVERAGE_COLOUR[colour]}`}>
       <span aria-hidden="true" className="dot" />
-      {COVERAGE_COLOUR[colour]}
+      {colour === 'none' ? COVERAGE_COLOUR.none : COLOUR[colour]}
+      {colour !== 'none' && <span className="long">：{COVERAGE_COLOUR[colour]}</span>}
     </span>
   );
 }
@@ -70,10 +71,10 @@ function CoverageCells({ c }: { c: CoverageCounts | null | undefined }) {
 const COVERAGE_HEADS = (
   <>
     <th scope="col">应完成</th>
-    <th scope="col">已完成（已核验）</th>
-    <th scope="col">已整改待核验</th>
-    <th scope="col">推进中</th>
-    <th scope="col">逾期</th>
+    <th scope="col" title="上级已核验销号">已完成</th>
+    <th scope="col" title="已整改，待上级核验销号">待核验</th>
+    <th scope="col" title="尚未整改完成，未逾期">推进中</th>
+    <th scope="col" title="尚未整改完成，已过期限">逾期</th>
   </>
 );
 
@@ -112,57 +113,59 @@ export function Directives({ me, campaignId, orgId }: { me: Me; campaignId: stri
 
       {mayIssue && <IssueForm campaignId={campaignId} orgId={orgId} levels={below} week={shown.issued.informationRequests} onIssued={(id) => { issuedPaging.reset(); setSelected(id); refresh(); }} />}
 
-      <section className="card" aria-labelledby="issued-title">
-        <h2 id="issued-title">本级下达的部署</h2>
-        <div className="scroll">
-          <table className="directives">
-            <thead>
-              <tr>
-                <th scope="col">部署</th>
-                <th scope="col">类型</th>
-                <th scope="col">期限</th>
-                <th scope="col">下达范围</th>
-                <th scope="col">落实情况</th>
-                <th scope="col">颜色</th>
-                <th scope="col">操作</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.issued.items.map((d) => (
-                <tr key={d.directive_id} data-directive={d.directive_id} aria-selected={d.directive_id === selected}>
-                  <td>
-                    {d.title}
-                    <div className="id">{d.directive_id}</div>
-                  </td>
-                  <td>{DIRECTIVE_KIND[d.kind] ?? d.kind}</td>
-                  <td>{day(d.deadline)}</td>
-                  <td>{targets(d)}</td>
-                  <td data-testid="issued-coverage">{d.cancelled ? '已撤销' : d.coverage ? `已完成 ${d.coverage.done} · 待核验 ${d.coverage.rectified} · 未完成 ${d.coverage.lagging} / ${d.coverage.targeted}` : '正在下达…'}</td>
-                  <td>{d.cancelled ? <span className="badge none">已撤销</span> : <CoverageBadge c={d.coverage} />}</td>
-                  <td className="actions">
-                    <button type="button" className="secondary" aria-pressed={d.directive_id === selected} onClick={() => setSelected(d.directive_id === selected ? undefined : d.directive_id)} aria-label={`查看落实情况：${d.title}`}>
-                      {d.directive_id === selected ? '收起' : '落实情况'}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-              {shown.issued.items.length === 0 && (
+      {org.level !== 'branch' && (
+        <section className="card" aria-labelledby="issued-title">
+          <h2 id="issued-title">本级下达的部署</h2>
+          <div className="scroll">
+            <table className="directives">
+              <thead>
                 <tr>
-                  <td colSpan={7}>本级尚未下达部署。</td>
+                  <th scope="col">部署</th>
+                  <th scope="col">类型</th>
+                  <th scope="col">期限</th>
+                  <th scope="col">下达范围</th>
+                  <th scope="col">落实情况</th>
+                  <th scope="col">颜色</th>
+                  <th scope="col">操作</th>
                 </tr>
+              </thead>
+              <tbody>
+                {shown.issued.items.map((d) => (
+                  <tr key={d.directive_id} data-directive={d.directive_id} aria-selected={d.directive_id === selected}>
+                    <td>
+                      {d.title}
+                      <div className="id">{d.directive_id}</div>
+                    </td>
+                    <td>{DIRECTIVE_KIND[d.kind] ?? d.kind}</td>
+                    <td>{day(d.deadline)}</td>
+                    <td>{targets(d)}</td>
+                    <td data-testid="issued-coverage">{d.cancelled ? '已撤销' : d.coverage ? `已完成 ${d.coverage.done} · 待核验 ${d.coverage.rectified} · 未完成 ${d.coverage.lagging} / ${d.coverage.targeted}` : '正在下达…'}</td>
+                    <td>{d.cancelled ? <span className="badge none">已撤销</span> : <CoverageBadge c={d.coverage} />}</td>
+                    <td className="actions">
+                      <button type="button" className="secondary" aria-pressed={d.directive_id === selected} onClick={() => setSelected(d.directive_id === selected ? undefined : d.directive_id)} aria-label={`查看落实情况：${d.title}`}>
+                        {d.directive_id === selected ? '收起' : '落实情况'}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+                {shown.issued.items.length === 0 && (
+                  <tr>
+                    <td colSpan={7}>本级尚未下达部署。</td>
+                  </tr>
               )}
             </tbody>
           </table>
         </div>
         <Pager label="下达的部署" paging={issuedPaging} nextCursor={shown.issued.nextCursor} />
       </section>
+      )}
 
       {chosen && <DirectiveDetail key={chosen.directive_id} campaignId={campaignId} orgId={orgId} directive={chosen} mayCancel={can.act} onCancelled={refresh} />}
 
       <section className="card" aria-labelledby="received-title">
         <h2 id="received-title">本级收到的部署（台账事项）</h2>
         <div className="scroll">
-          <table>
+          <table className="received">
             <thead>
               <tr>
                 <th scope="col">部署</th>
@@ -468,7 +471,7 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
               {Object.entries(here.coverage.byLevel)
                 .map(([l, c]) => `${LEVEL_SHORT[l] ?? l} 应完成 ${c.targeted}、已完成 ${c.done}、待核验 ${c.rectified}、未完成 ${c.lagging}`)
                 .join('；')}
-              。已整改待核验的，本级已完成自己的部分，不算滞后；上级核验销号后计为已完成（不整改不销号）。
+              。已完成：上级已核验销号（不整改不销号）；待核验：已整改、待上级核验，已完成自己的部分，不算滞后；推进中：尚未整改完成、未过期限。颜色：红 = 有逾期；黄 = 尚有未完成；绿 = 均已完成或待核验。
             </p>
           )}
         </>
@@ -489,7 +492,8 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
             {lagging.data?.items.map((l) => (
               <tr key={l.org_id} data-org={l.org_id}>
                 <td>
-                  <a href={orgPageHref(campaignId, l.org_id)}>{l.org_id}</a>
+                  <a href={orgPageHref(campaignId, l.org_id)}>{l.name}</a>
+                  <div className="id">{l.org_id}</div>
                 </td>
                 <td>{PROBLEM_STATUS[l.status] ?? l.status}</td>
                 <td>{l.deadline ? day(l.deadline) : '—'}</td>

@@ -85,4 +85,4 @@ export function eventDetail(type: string, f: Record<string, string | number | bo
 // ---- 上题下答 (the directives screen, Directives.tsx)
 export const DIRECTIVE_KIND: Record<string, string> = { task: '工作任务', information_request: '要材料（信息报送）' };
 /** A directive's coverage colour (directives-api.ts coverageColour). */
-export const COVERAGE_COLOUR: Record<string, string> = { red: '红：有逾期', yellow: '黄：尚有未完成', green: '绿：均已完成', none: '无部署对象' };
+export const COVERAGE_COLOUR: Record<string, string> = { red: '有逾期', yellow: '尚有未完成', green: '均已完成或待核验', none: '无部署对象' };
