@@ -135,11 +135,6 @@ describe('上题下答 in Chromium', () => {
     expect([await figure(page, 'tj-d1-u1', 'done'), await figure(page, 'tj-d1-u1', 'rectified')]).toEqual(['1', '1']);
     expect(await figure(page, 'tj-d1-u2', 'in-progress')).toBe('3');
     await expect.poll(() => detail.getByTestId('lagging').locator('tbody tr[data-org]').count()).toBe(7);
-    await page.screenshot({ path: '/tmp/directives-wide.png', fullPage: true }); // SHOT
-    await page.setViewportSize({ width: 390, height: 844 }); // SHOT
-    await page.waitForTimeout(500); // SHOT
-    await page.screenshot({ path: '/tmp/directives-phone.png', fullPage: true }); // SHOT
-    await page.setViewportSize({ width: 1366, height: 768 }); // SHOT
     const lagging = await detail.getByTestId('lagging').locator('tbody tr[data-org]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org')));
     // Each named as the directory names it.
     const b3 = (await call('GET', '/orgs/tj-d1-u1-b3')).name as string;
@@ -166,7 +161,6 @@ describe('上题下答 in Chromium', () => {
     // And back up a level.
     await detail.getByRole('navigation', { name: '逐级下钻' }).getByRole('button', { name: '本级' }).click();
     await expect.poll(() => figure(page, DISTRICT, 'targeted')).toBe('9');
-    await page.screenshot({ path: '/tmp/directives-drill.png', fullPage: true }); // SHOT
     expect(await page.evaluate('window.sameLoad')).toBe(true);
   });
 
@@ -178,7 +172,6 @@ describe('上题下答 in Chromium', () => {
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(new RegExp(`${TITLE}.*工作任务.*tj-d1.*已整改待核验`));
     expect(await page.getByRole('form').count()).toBe(0);
     expect(await page.getByRole('button', { name: /下达|撤销/ }).count()).toBe(0);
-    await page.screenshot({ path: '/tmp/directives-secretary.png', fullPage: true }); // SHOT
 
     const inspecting = await (await browser.context()).newPage();
     await signIn(inspecting, inspector);
@@ -204,7 +197,6 @@ describe('上题下答 in Chromium', () => {
     await form.getByRole('button', { name: '下达' }).click();
     const refusal = form.getByLabel('类型').locator('xpath=..').getByRole('alert');
     expect(await refusal.textContent()).toMatch(/^未发出：超过每周上限（为基层减负）。本级每周最多发 1 份要材料通知，本周（.+ 起）已发 1 份；.+起可再发。$/);
-    await page.screenshot({ path: '/tmp/directives-cap.png', fullPage: true }); // SHOT
     expect(await form.getByRole('status').count()).toBe(0);
     // The refusal is recorded and counted.
     await expect.poll(() => page.getByTestId('refusals').locator('tbody tr').first().textContent(), { timeout: 20_000 }).toMatch(/tj-d1.*报送调研课题.*1 \/ 1/);
