@@ -7,8 +7,8 @@
  * which has nothing below it to direct.
  */
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api, type Me } from './api.ts';
-import { allowanceLeft, coverageColour, directivesApi, inProgress, newDirectiveId, Refusal, type CoverageCounts, type Issued, type ThisWeek } from './directives-api.ts';
+import { api } from './api.ts';
+import { allowanceLeft, coverageColour, directivesApi, inProgress, newDirectiveId, plainRefusal, Refusal, type CoverageCounts, type Issued, type ThisWeek } from './directives-api.ts';
 import { usePolled } from './hooks.ts';
 import { OrgHeading } from './parts.tsx';
 import { orgPageHref, overviewHref } from './routes.ts';
@@ -78,8 +78,7 @@ const COVERAGE_HEADS = (
   </>
 );
 
-export function Directives({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
-  void me;
+export function Directives({ campaignId, orgId }: { campaignId: string; orgId: string }) {
   const issuedPaging = useCursors();
   const receivedPaging = useCursors();
   const [selected, setSelected] = useState<string>();
@@ -233,7 +232,7 @@ function refusalText(err: unknown): string {
     return `未发出：超过每周上限（为基层减负）。本级每周最多发 ${err.problem.cap} 份要材料通知，本周（${err.problem.week ? day(err.problem.week) : ''} 起）已发 ${err.problem.sent} 份；${next}起可再发。`;
   }
   if (err instanceof Refusal && err.status === 403) return `无权操作：${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  return err instanceof Error ? plainRefusal(err.message) : String(err);
 }
 
 /** Which field a refusal names: `body.targetLevels` → `targetLevels`; the cap's 429 names the kind. */

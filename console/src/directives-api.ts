@@ -66,4 +66,4 @@ export const directivesApi = {
     answer(client.POST('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/cancel', { params: { path: { ...at(campaignId, orgId), directiveId } }, body: {} })),
 };
 
-export { allowanceLeft, coverageColour, inProgress, newDirectiveId } from './directives-coverage.ts';
+export { allowanceLeft, coverageColour, inProgress, newDirectiveId, plainRefusal } from './directives-coverage.ts';

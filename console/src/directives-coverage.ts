@@ -41,3 +41,19 @@ export function newDirectiveId(now = Date.now(), random = Math.random): string {
   const stamp = new Date(now + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
   return `d-${stamp}-${random().toString(36).slice(2, 8).padEnd(6, '0')}`;
 }
+
+/**
+ * The workflow's refusals of a directive, which it words in English, in plain Chinese for the
+ * field they name; any other is shown as the API said it.
+ *
+ * @example
+ * plainRefusal('name target levels or target orgs') // → '请至少选择一个下达层级，或填写指定组织。'
+ */
+export function plainRefusal(detail: string): string {
+  if (detail === 'name target levels or target orgs') return '请至少选择一个下达层级，或填写指定组织。';
+  let m = /^a directive goes down: (\w+) is not below (\w+)$/.exec(detail);
+  if (m) return `部署只能向下级下达：所选层级不在本级之下（${detail}）。`;
+  m = /^the deadline (.+) has already passed$/.exec(detail);
+  if (m) return `期限 ${m[1]} 已过，请选择今后的日期。`;
+  return detail;
+}

@@ -1,6 +1,6 @@
 /** The directives screen's pure rules (console/src/directives-coverage.ts): coverage colour, in progress, the cap's allowance, new ids. */
 import { describe, expect, test } from 'vitest';
-import { allowanceLeft, coverageColour, inProgress, newDirectiveId } from '../../console/src/directives-coverage.js';
+import { allowanceLeft, coverageColour, inProgress, newDirectiveId, plainRefusal } from '../../console/src/directives-coverage.js';
 
 const counts = (over: Partial<{ targeted: number; done: number; rectified: number; overdue: number }>) => {
   const c = { targeted: 4, done: 0, rectified: 0, overdue: 0, ...over };
@@ -34,5 +34,14 @@ describe('the directives screen’s rules', () => {
     expect(id).toMatch(/^d-20261207-[a-z0-9]{6}$/);
     expect(id).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/);
     expect(newDirectiveId(Date.parse('2026-12-06T15:59:59Z'), () => 0.5)).toMatch(/^d-20261206-/);
+  });
+});
+
+describe('the workflow’s refusals in plain words', () => {
+  test('known refusals in Chinese, others as the API said them', () => {
+    expect(plainRefusal('name target levels or target orgs')).toBe('请至少选择一个下达层级，或填写指定组织。');
+    expect(plainRefusal('the deadline 2020-01-01 has already passed')).toBe('期限 2020-01-01 已过，请选择今后的日期。');
+    expect(plainRefusal('a directive goes down: city is not below district')).toMatch(/^部署只能向下级下达/);
+    expect(plainRefusal('something else')).toBe('something else');
   });
 });

@@ -182,18 +182,23 @@ describe('上题下答 in Chromium', () => {
     expect(await inspecting.getByRole('button', { name: /下达|撤销/ }).count()).toBe(0);
   });
 
-  test('a request for information past the weekly cap is refused, the refusal beside the kind field', async () => {
+  test('refusals beside the fields they name: no target, and a request for information past the weekly cap (beside the kind)', async () => {
     // The district's one request for information this week goes out (through the API)...
     await call('POST', org(DISTRICT, '/directives'), { directiveId: 'ir-1', kind: 'information_request', title: '报送学习台账', instructions: '报送本月学习记录', deadline: chinaDate(Date.now() + 7 * DAY), targetLevels: ['unit'] });
     const page = await (await browser.context()).newPage();
     await signIn(page, organiser);
     await page.goto(screen(DISTRICT));
     const form = page.getByRole('form', { name: '下达部署' });
+    // First a refusal that names a field of the form: no target at all, said beside the targets.
+    await form.getByLabel('全部基层党支部').uncheck();
+    await form.getByLabel('标题').fill('报送调研课题');
+    await form.getByLabel('工作要求').fill('报送各支部调研课题清单');
+    await form.getByRole('button', { name: '下达' }).click();
+    expect(await form.getByRole('group', { name: '下达到（层级）' }).getByRole('alert').textContent()).toBe('请至少选择一个下达层级，或填写指定组织。');
+    await form.getByLabel('全部基层党支部').check();
     await form.getByLabel('类型').selectOption('information_request');
     // ...so the allowance says none is left before anything is sent.
     await expect.poll(() => form.getByTestId('allowance').textContent()).toMatch(/已发 1 份，还可发 0 份。 本周额度已用完，发出将被拒绝。$/);
-    await form.getByLabel('标题').fill('报送调研课题');
-    await form.getByLabel('工作要求').fill('报送各支部调研课题清单');
     await form.getByRole('button', { name: '下达' }).click();
     const refusal = form.getByLabel('类型').locator('xpath=..').getByRole('alert');
     expect(await refusal.textContent()).toMatch(/^未发出：超过每周上限（为基层减负）。本级每周最多发 1 份要材料通知，本周（.+ 起）已发 1 份；.+起可再发。$/);
