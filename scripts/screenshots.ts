@@ -171,10 +171,12 @@ try {
       await new Promise((r) => setTimeout(r, 1000));
       lagging = (await api(url, token, 'GET', org('tj-d1', '/directives/shot-jianfu/lagging'))).items as { org_id: string }[];
     }
+    // Verified by an inspector: never by whoever rectified it (here the admin token).
+    const inspector = (await api(url, token, 'POST', '/tokens', { role: 'inspector', orgId: 'tj-d1', label: 'screenshots' })).token as string;
     for (const [i, b] of lagging.slice(0, 2).entries()) {
       await api(url, token, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/start'), {});
       await api(url, token, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/rectification'), { evidence: '停用重复报表 3 张' });
-      if (i === 0) await api(url, token, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/verification'), { decision: 'verified' });
+      if (i === 0) await api(url, inspector, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/verification'), { decision: 'verified' });
     }
     const organiser = (await api(url, token, 'POST', '/tokens', { role: 'organiser', orgId: 'tj-d1', label: 'screenshots' })).token as string;
     for (const [size, name] of [[{ width: 1366, height: 768 }, 'directives-1-coverage.png'], [{ width: 390, height: 844 }, 'directives-2-phone.png']] as const) {
