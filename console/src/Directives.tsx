@@ -130,7 +130,7 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
               </thead>
               <tbody>
                 {shown.issued.items.map((d) => (
-                  <tr key={d.directive_id} data-directive={d.directive_id} aria-selected={d.directive_id === selected}>
+                  <tr key={d.directive_id} data-directive={d.directive_id} className={d.directive_id === selected ? 'selected' : undefined}>
                     <td>
                       {d.title}
                       <div className="id">{d.directive_id}</div>
