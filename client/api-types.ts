@@ -6096,6 +6096,8 @@ export interface paths {
                             /** @description received: the org’s items of directives; issued: the directives with their coverage */
                             items: (({
                                 directive_id: string;
+                                /** @description task or information_request */
+                                kind: string;
                                 issuer_org_id: string;
                                 title: string;
                                 instructions: string;
@@ -6666,6 +6668,8 @@ export interface paths {
                         "application/json": {
                             items: ({
                                 org_id: string;
+                                /** @description the org’s name in the directory */
+                                name: string;
                                 status: string;
                                 /** Format: date-time */
                                 deadline: string | null;

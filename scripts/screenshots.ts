@@ -224,6 +224,40 @@ try {
     if (await first.count()) await first.getByRole('button', { name: /查看流转/ }).click();
     await shoot(p, name);
   }
+  // 上题下答 (only on a system this script started: it issues a directive): the district's organiser
+  // sends one to its branches, two branches work their items, and the coverage is opened.
+  if (system.child) {
+    const org = (id: string, rest: string) => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
+    await api(url, token, 'POST', org('tj-d1', '/directives'), {
+      directiveId: 'shot-jianfu',
+      title: '清理规范督查检查考核',
+      instructions: '本周内自查上报的表格，停用重复报表。',
+      deadline: new Date(Date.now() + 8 * 3600_000 + 14 * 86_400_000).toISOString().slice(0, 10),
+      targetLevels: ['branch'],
+    });
+    let lagging: { org_id: string }[] = [];
+    for (let i = 0; i < 60 && lagging.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      lagging = (await api(url, token, 'GET', org('tj-d1', '/directives/shot-jianfu/lagging'))).items as { org_id: string }[];
+    }
+    // Verified by an inspector: never by whoever rectified it (here the admin token).
+    const inspector = (await api(url, token, 'POST', '/tokens', { role: 'inspector', orgId: 'tj-d1', label: 'screenshots' })).token as string;
+    for (const [i, b] of lagging.slice(0, 2).entries()) {
+      await api(url, token, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/start'), {});
+      await api(url, token, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/rectification'), { evidence: '停用重复报表 3 张' });
+      if (i === 0) await api(url, inspector, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/verification'), { decision: 'verified' });
+    }
+    const organiser = (await api(url, token, 'POST', '/tokens', { role: 'organiser', orgId: 'tj-d1', label: 'screenshots' })).token as string;
+    for (const [size, name] of [[{ width: 1366, height: 768 }, 'directives-1-coverage.png'], [{ width: 390, height: 844 }, 'directives-2-phone.png']] as const) {
+      const page = await (await browser.context(size)).newPage();
+      await signIn(page, url, organiser);
+      await page.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d1/directives`);
+      await page.getByRole('button', { name: '查看落实情况：清理规范督查检查考核' }).click();
+      await page.locator('[data-testid="coverage-tree"] td[data-figure="rectified"]').first().waitFor();
+      await page.waitForTimeout(6000); // the branches' reports reach the district (every 5 s in the demo)
+      await shoot(page, name);
+    }
+  }
 } finally {
   await browser.close();
   if (system.child) {

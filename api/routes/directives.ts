@@ -61,7 +61,7 @@ const CoverageCounts = z.object({
 const CoverageView = CoverageCounts.extend({ byLevel: z.record(z.string(), CoverageCounts).describe('the same counts for each level of the subtree that holds targeted orgs') })
   .nullable()
   .describe('the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report)');
-const Received = z.looseObject({ directive_id: z.string(), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
+const Received = z.looseObject({ directive_id: z.string(), kind: z.string().describe('task or information_request'), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
 const ThisWeek = z.object({ week: z.string(), cap: z.number().int().nullable(), sent: z.number().int(), refused: z.number().int() });
 const DirectiveList = z.object({
   items: z.array(z.union([Received, Directive.extend({ coverage: CoverageView })])).describe('received: the org’s items of directives; issued: the directives with their coverage'),
@@ -179,7 +179,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         params: DirectiveParams,
         querystring: Page,
         response: responses(
-          { 200: ok(PageOf(z.looseObject({ org_id: z.string(), status: z.string(), deadline: Timestamp.nullable(), alert: z.string(), overdue: z.boolean() })), 'A page of the targeted orgs whose item is neither done nor rectified (awaiting verification)') },
+          { 200: ok(PageOf(z.looseObject({ org_id: z.string(), name: z.string().describe('the org’s name in the directory'), status: z.string(), deadline: Timestamp.nullable(), alert: z.string(), overdue: z.boolean() })), 'A page of the targeted orgs whose item is neither done nor rectified (awaiting verification)') },
           PAGED,
         ),
       },
@@ -189,14 +189,16 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
       const rows = await db
-        .selectFrom('rm_problems')
-        .select(['org_id', 'status', 'deadline', 'alert', sql<boolean>`alert = 'red'`.as('overdue')])
-        .where('campaign_id', '=', id)
-        .where('directive_id', '=', directiveId)
-        .where('path', 'like', subtreePattern(path))
+        .selectFrom('rm_problems as p')
+        // An org a later import removed keeps its row here, named by its id.
+        .leftJoin('orgs as o', 'o.id', 'p.org_id')
+        .select(['p.org_id', sql<string>`coalesce(o.name, p.org_id)`.as('name'), 'p.status', 'p.deadline', 'p.alert', sql<boolean>`p.alert = 'red'`.as('overdue')])
+        .where('p.campaign_id', '=', id)
+        .where('p.directive_id', '=', directiveId)
+        .where('p.path', 'like', subtreePattern(path))
         // Rectified and awaiting verification from above: its part is done (coverage counts it as `rectified`), so not lagging.
-        .where('status', 'not in', ['closed', 'cancelled', 'rectified'])
-        .orderBy('path')
+        .where('p.status', 'not in', ['closed', 'cancelled', 'rectified'])
+        .orderBy('p.path')
         .limit(request.query.limit + 1)
         .offset(offset)
         .execute();
@@ -225,7 +227,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         const rows = await db
           .selectFrom('rm_problems as p')
           .innerJoin('rm_directives as d', (j) => j.onRef('d.campaign_id', '=', 'p.campaign_id').onRef('d.directive_id', '=', 'p.directive_id'))
-          .select(['d.directive_id', 'd.issuer_org_id', 'd.title', 'd.instructions', 'd.deadline', 'd.cancelled', 'p.problem_id', 'p.status', 'p.alert'])
+          .select(['d.directive_id', 'd.kind', 'd.issuer_org_id', 'd.title', 'd.instructions', 'd.deadline', 'd.cancelled', 'p.problem_id', 'p.status', 'p.alert'])
           .where('p.campaign_id', '=', id)
           .where('p.org_id', '=', orgId)
           .orderBy('d.directive_id')

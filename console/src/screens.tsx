@@ -11,6 +11,7 @@ import { OrgPage } from './OrgPage.tsx';
 import { mayTriage, Triage } from './Triage.tsx';
 import { RecordScreen } from './Record.tsx';
 import { Escalations } from './Escalations.tsx';
+import { Directives } from './Directives.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -34,6 +35,7 @@ export const SCREENS: ScreenDef[] = [
   { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
   { key: 'record', label: '填报', shows: (me) => me.role === 'secretary' || me.role === 'organiser' || me.role === 'admin', Screen: RecordScreen },
   { key: 'escalations', label: '下题上答', shows: everyone, Screen: Escalations },
+  { key: 'directives', label: '上题下答', shows: everyone, Screen: Directives },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

@@ -126,3 +126,7 @@ EVENT.EscalationReceived = '收到下级上报（下题上答）';
 EVENT.EscalationForwarded = '转报上级（下题上答）';
 EVENT.EscalationProgress = '上报进展回告';
 EVENT.EscalationOverdue = '上报逾期未认领';
+// ---- 上题下答 (the directives screen, Directives.tsx)
+export const DIRECTIVE_KIND: Record<string, string> = { task: '工作任务', information_request: '要材料（信息报送）' };
+/** A directive's coverage colour (directives-api.ts coverageColour). */
+export const COVERAGE_COLOUR: Record<string, string> = { red: '有逾期', yellow: '尚有未完成', green: '均已完成或待核验', none: '无部署对象' };

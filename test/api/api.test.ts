@@ -211,6 +211,8 @@ describe('a campaign through the API', () => {
     expect(tree.children.reduce((n: number, c: { coverage: { targeted: number } | null }) => n + (c.coverage?.targeted ?? 0), 0)).toBe(3);
     const laggingUnits = (await app.inject({ method: 'GET', url: `${org('tj')}/directives/dir-1/lagging`, headers: inspector })).json();
     expect(laggingUnits.items.map((i: { org_id: string }) => i.org_id)).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
+    // Named from the directory, for a reader who does not know the ids.
+    expect(laggingUnits.items.every((i: { org_id: string; name: string }) => i.name.length > 0 && i.name !== i.org_id)).toBe(true);
     // Only the issuer cancels: a district cannot act at the city, and has issued no such directive itself.
     expectProblem(await app.inject({ method: 'POST', url: `${org('tj')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 404);
     expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/directives/dir-1/cancel`, headers: d1, payload: {} }), 404);
