@@ -147,6 +147,36 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
   );
 
   app.get(
+    '/campaigns/:id/guidance-groups',
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'The guidance groups the caller is of (an admin: all; an organiser: those scoped within its subtree; an inspector: those naming it), by id; anyone else gets an empty page',
+        params: CampaignParams,
+        querystring: Page.strict(),
+        response: responses({ 200: ok(PageOf(GroupView.omit({ rounds: true })), 'A page of groups, by id') }, { badRequest: 'A `cursor` not given out by this API.', 404: 'no such campaign' }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await loadCampaign(db, id);
+      const p = principal(request);
+      const { limit, cursor } = request.query;
+      const offset = offsetFromCursor(cursor);
+      let q = db.selectFrom('guidance_groups').selectAll().where('campaign_id', '=', id);
+      // The same rule as isOfGroup, in SQL: only the caller's own groups, so the page is whole.
+      if (p.role === 'organiser') q = q.where(sql<boolean>`starts_with(scope_path, ${p.orgPath})`);
+      else if (p.role === 'inspector') q = q.where(sql<boolean>`inspector_token_ids @> ${JSON.stringify([p.tokenId])}::jsonb`);
+      else if (p.role !== 'admin') return { items: [], nextCursor: null };
+      const rows = await q.orderBy('group_id').limit(limit + 1).offset(offset).execute();
+      return {
+        items: rows.slice(0, limit).map((g) => groupView({ ...g, inspector_token_ids: g.inspector_token_ids as string[] })),
+        nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
+      };
+    },
+  );
+
+  app.get(
     '/campaigns/:id/guidance-groups/:groupId',
     {
       schema: {

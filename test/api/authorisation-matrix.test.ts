@@ -250,6 +250,8 @@ const ROUTES: Record<string, RouteRule> = {
     mode: 'steer',
     request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups`, payload: { groupId: `new-group-${x.caseId}`, name: '巡回指导组', scopeOrgId: x.org, inspectorTokenIds: [fx.groupInspector.get(x.org)!] } }),
   },
+  // The list never refuses: it holds only the caller's own groups (an empty page for a secretary or an operator).
+  'GET /campaigns/:id/guidance-groups': { mode: 'anyone', request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups` }) },
   'GET /campaigns/:id/guidance-groups/:groupId': { mode: 'inspect', objectRule: true, request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }) },
   'POST /campaigns/:id/guidance-groups/:groupId/inspection-rounds': {
     mode: 'inspect',
