@@ -7,6 +7,8 @@
 import type { ReactElement } from 'react';
 import type { Me } from './api.ts';
 import { OrgPage } from './OrgPage.tsx';
+import { Reports, showsReports } from './Reports.tsx';
+import { Inspections } from './Inspections.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -26,6 +28,8 @@ const everyone = () => true;
 
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
+  { key: 'reports', label: '情况通报/报告', shows: showsReports, Screen: Reports },
+  { key: 'inspections', label: '巡回督导', shows: everyone, Screen: Inspections },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);
