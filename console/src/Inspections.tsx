@@ -12,7 +12,7 @@ import { FieldRefusal, inspectionsApi, newRoundId, type Prevention, type Round }
 import { orgPageHref } from './routes.ts';
 import type { ScreenProps } from './screens.tsx';
 import { cst } from './time.ts';
-import { PREVENTION, ROLE, ROUND_STATUS, ruleDetailZh } from './zh.ts';
+import { noticeZh, PREVENTION, ROLE, ROUND_STATUS, ruleDetailZh } from './zh.ts';
 
 const GROUPS_PAGE = 20;
 const NOTICES_PAGE = 10;
@@ -280,7 +280,7 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
             </tr>
           </thead>
           <tbody>
-            {round.findings.map((f) => (
+            {[...round.findings].sort((a, b) => a.org_id.localeCompare(b.org_id)).map((f) => (
               <tr key={f.finding_id} data-finding={f.finding_id}>
                 <td className="id">{f.org_id}</td>
                 <td>{PREVENTION[f.prevention] ?? f.prevention}</td>
@@ -308,7 +308,7 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
       {round.notice_text && (
         <>
           <h3>通报：{round.notice_title}</h3>
-          <pre className="notice-text">{round.notice_text}</pre>
+          <pre className="notice-text">{noticeZh(round.notice_text)}</pre>
         </>
       )}
     </section>
@@ -490,7 +490,7 @@ function Notices({ campaignId, orgId }: { campaignId: string; orgId: string }) {
               <p className="hint">
                 {n.group_name} · 抽查 {n.sample.length} 个单位 · {n.circulated_at ? cst(n.circulated_at) : ''}
               </p>
-              <pre className="notice-text">{n.notice_text}</pre>
+              <pre className="notice-text">{n.notice_text && noticeZh(n.notice_text)}</pre>
             </li>
           ))}
         </ol>

@@ -128,3 +128,8 @@ export function ruleDetailZh(detail: string): string {
     })
     .join('；');
 }
+
+/** A circulated notice's text (domain/inspection.ts noticeText) with the rules' details in Chinese: each is in full-width brackets. */
+export function noticeZh(text: string): string {
+  return text.replace(/（([^（）\n]*)）/g, (_, detail: string) => `（${ruleDetailZh(detail)}）`);
+}
