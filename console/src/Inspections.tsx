@@ -23,7 +23,7 @@ const mayBeOfAGroup = (me: Me) => me.role === 'admin' || me.role === 'organiser'
 export function Inspections({ me, campaignId, orgId }: ScreenProps) {
   return (
     <>
-      {mayBeOfAGroup(me) && <Groups campaignId={campaignId} />}
+      {mayBeOfAGroup(me) && <Groups campaignId={campaignId} orgId={orgId} />}
       <Notices campaignId={campaignId} orgId={orgId} />
     </>
   );
@@ -80,11 +80,11 @@ function FieldError({ id, text }: { id: string; text: string | undefined }) {
 
 // ---- the groups (working screen)
 
-function Groups({ campaignId }: { campaignId: string }) {
+function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [chosen, setChosen] = useState<string>();
   const cursor = cursors.at(-1);
-  const { data, error } = usePolled(() => inspectionsApi.groups(campaignId, { limit: GROUPS_PAGE, ...(cursor ? { cursor } : {}) }), `${campaignId}/${cursor ?? ''}`);
+  const { data, error } = usePolled(() => inspectionsApi.groups(campaignId, orgId, { limit: GROUPS_PAGE, ...(cursor ? { cursor } : {}) }), `${campaignId}/${orgId}/${cursor ?? ''}`);
   const groupId = chosen ?? data?.items[0]?.groupId;
   return (
     <>
@@ -95,7 +95,7 @@ function Groups({ campaignId }: { campaignId: string }) {
         ) : !data ? (
           <p>加载中…</p>
         ) : data.items.length === 0 ? (
-          <p>您不在任何巡回指导组中。巡回指导组由活动的组织者组建，并指定督导。</p>
+          <p>没有您所在、在本组织开展工作的巡回指导组（巡回指导组由活动的组织者组建并指定督导；可到上级组织查看范围更大的组）。</p>
         ) : (
           <>
             <ul className="groups" aria-label="我所在的巡回指导组">

@@ -12,7 +12,7 @@ type Json<P extends keyof paths, M extends keyof paths[P], S extends number = 20
     : never
   : never;
 
-export type GroupPage = Json<'/campaigns/{id}/guidance-groups', 'get'>;
+export type GroupPage = Json<'/campaigns/{id}/orgs/{orgId}/guidance-groups', 'get'>;
 export type Group = Json<'/campaigns/{id}/guidance-groups/{groupId}', 'get'>;
 export type Round = Json<'/campaigns/{id}/inspection-rounds/{roundId}', 'get'> & { interviews?: number };
 export type NoticePage = Json<'/campaigns/{id}/orgs/{orgId}/inspection-notices', 'get'>;
@@ -42,7 +42,8 @@ async function send<T>(call: Promise<{ data?: T; error?: unknown; response: Resp
 }
 
 export const inspectionsApi = {
-  groups: (campaignId: string, query: { limit: number; cursor?: string }) => unwrap(client.GET('/campaigns/{id}/guidance-groups', { params: { path: { id: campaignId }, query } })),
+  groups: (campaignId: string, orgId: string, query: { limit: number; cursor?: string }) =>
+    unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/guidance-groups', { params: { path: { id: campaignId, orgId }, query } })),
   group: (campaignId: string, groupId: string) => unwrap(client.GET('/campaigns/{id}/guidance-groups/{groupId}', { params: { path: { id: campaignId, groupId } } })),
   startRound: (campaignId: string, groupId: string, body: { roundId: string; scopeOrgId?: string; sampleSize: number; stratifyByLevel: boolean; seed?: string }) =>
     send(client.POST('/campaigns/{id}/guidance-groups/{groupId}/inspection-rounds', { params: { path: { id: campaignId, groupId } }, body })),
