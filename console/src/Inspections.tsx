@@ -95,7 +95,7 @@ function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
         ) : !data ? (
           <p>加载中…</p>
         ) : data.items.length === 0 ? (
-          <p>没有您所在、在本组织开展工作的巡回指导组（巡回指导组由活动的组织者组建并指定督导；可到上级组织查看范围更大的组）。</p>
+          <p>没有您所在、在本组织开展工作的巡回指导组（巡回指导组由活动的组织者组建并指定督导）。</p>
         ) : (
           <>
             <ul className="groups" aria-label="我所在的巡回指导组">

@@ -72,7 +72,7 @@ export function Reports({ me, campaignId }: ScreenProps) {
                 </thead>
                 <tbody>
                   {data.items.map((r) => (
-                    <tr key={r.reportId} data-report={r.reportId} aria-selected={selected === r.reportId}>
+                    <tr key={r.reportId} data-report={r.reportId} aria-current={selected === r.reportId ? 'true' : undefined}>
                       <td>{REPORT_KIND[r.kind] ?? r.kind}</td>
                       <td>
                         {cst(r.periodFrom)} 至 {cst(r.periodTo)}
