@@ -65,6 +65,8 @@ function refusalWords(err: unknown): string {
   if (err.status === 409 && /already issued|issued already/.test(err.message)) return '问题已下发，不能再添加。';
   if (err.status === 409 && /not issued/.test(err.message)) return '请先下发问题，再印发通报。';
   if (err.status === 409 && /is (closing|completed|closed)/.test(err.message)) return '活动已不在进行中，不能开始新的抽查。';
+  if (err.status === 422 && Object.keys(err.fields).length) return '未能提交：请按标出的提示修改。';
+  if (err.status === 400 && Object.keys(err.fields).length) return '未能提交：请按标出的提示修改。';
   if (err.status === 403) return '无权操作：只有该巡回指导组的督导、其范围之上的组织者或管理员可以操作。';
   return err.message;
 }
@@ -215,7 +217,7 @@ function StartRound({ campaignId, groupId, scopeOrgId, onStarted }: { campaignId
         <label>
           抽查范围（组织编号，留空为 {scopeOrgId}）
           <input value={scope} onChange={(e) => setScope(e.target.value)} placeholder={scopeOrgId} aria-describedby={fields.scopeOrgId ? 'scope-error' : undefined} aria-invalid={!!fields.scopeOrgId} />
-          <FieldError id="scope-error" text={fields.scopeOrgId && `范围不对：${fields.scopeOrgId === 'unknown org' ? '没有这个组织' : `不在本组范围内（${fields.scopeOrgId}）`}`} />
+          <FieldError id="scope-error" text={fields.scopeOrgId && (fields.scopeOrgId === 'unknown org' ? '没有这个组织' : `不在本组的抽查范围内：须为 ${scopeOrgId} 或其下级组织`)} />
         </label>
         <label>
           抽取单位数

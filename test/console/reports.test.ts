@@ -147,8 +147,16 @@ describe('reports and spot checks in Chromium', () => {
     await page.getByRole('heading', { name: '第一巡回指导组' }).waitFor();
     expect(await page.locator('tr[data-round]').count()).toBe(0);
 
-    // A round over the group's whole scope: the unit's three branches.
+    // A scope outside the group's is refused, in plain words beside the field.
     const start = page.getByRole('form', { name: '开始一轮暗访抽查' });
+    await start.getByLabel(/^抽查范围/).fill('tj-d2');
+    await start.getByRole('button', { name: '开始抽查' }).click();
+    await expect.poll(() => start.locator('#scope-error').textContent()).toBe(`不在本组的抽查范围内：须为 ${UNIT} 或其下级组织`);
+    expect(await start.locator('p[role="alert"]').textContent()).toBe('未能提交：请按标出的提示修改。');
+    expect(await start.getByLabel(/^抽查范围/).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('tr[data-round]').count()).toBe(0);
+    // A round over the group's whole scope: the unit's three branches.
+    await start.getByLabel(/^抽查范围/).fill('');
     await start.getByLabel('抽取单位数').fill('3');
     await start.getByRole('button', { name: '开始抽查' }).click();
     await expect.poll(() => start.getByRole('status').textContent()).toMatch(/^已开始抽查 r\d{8}-\w+（随机种子 /);
