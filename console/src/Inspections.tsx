@@ -5,7 +5,7 @@
  * the inspected org's ledger once issued), issuing the findings and circulating the notice.
  * Everyone, a branch secretary included, sees the notices (通报) that concern the org on screen.
  */
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { Me } from './api.ts';
 import { usePolled } from './hooks.ts';
 import { FieldRefusal, inspectionsApi, newRoundId, type Prevention, type Round } from './inspections-api.ts';
@@ -239,8 +239,27 @@ function StartRound({ campaignId, groupId, scopeOrgId, onStarted }: { campaignId
 
 // ---- one round
 
+/** The sampled orgs' names (a round samples a few; at most the first 100 are looked up, the rest show their id). */
+function useOrgNames(ids: string[]): Record<string, string> {
+  const [names, setNames] = useState<Record<string, string>>({});
+  const key = ids.slice(0, 100).join(',');
+  useEffect(() => {
+    let live = true;
+    const wanted = key ? key.split(',') : [];
+    void Promise.all(wanted.map(async (id) => [id, await inspectionsApi.orgName(id).catch(() => id)] as const)).then((pairs) => {
+      if (live) setNames(Object.fromEntries(pairs));
+    });
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return names;
+}
+
 function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; roundId: string; onChanged: () => void }) {
   const { data: round, error, refresh } = usePolled(() => inspectionsApi.round(campaignId, roundId), `${campaignId}/${roundId}`);
+  const names = useOrgNames(round?.sample ?? []);
+  const named = (id: string) => (names[id] && names[id] !== id ? `${names[id]}（${id}）` : id);
   if (!round) return <section className="card">{error ? <p>正在抽样，稍候…</p> : <p>加载中…</p>}</section>;
   const changed = () => {
     refresh();
@@ -264,7 +283,10 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
         <ul className="sample">
           {round.sample.map((o) => (
             <li key={o}>
-              <a href={orgPageHref(campaignId, o)}>{o}</a>（问题 {round.findings.filter((f) => f.org_id === o).length} 个）
+              <a href={orgPageHref(campaignId, o)} data-org={o}>
+                {named(o)}
+              </a>
+              ：问题 {round.findings.filter((f) => f.org_id === o).length} 个
             </li>
           ))}
         </ul>
@@ -284,7 +306,7 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
           <tbody>
             {[...round.findings].sort((a, b) => a.org_id.localeCompare(b.org_id)).map((f) => (
               <tr key={f.finding_id} data-finding={f.finding_id}>
-                <td className="id">{f.org_id}</td>
+                <td>{named(f.org_id)}</td>
                 <td>{PREVENTION[f.prevention] ?? f.prevention}</td>
                 <td>{f.by === 'rule' ? ruleDetailZh(f.detail) : f.detail}</td>
                 <td>{f.by === 'rule' ? '规则自动发现' : `${ROLE[f.by.split(':')[0]!] ?? f.by}记录`}</td>
@@ -301,7 +323,7 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
       </div>
       {open && (
         <div className="two forms">
-          {round.status === 'sampled' && round.sample.length > 0 && <FindingForm campaignId={campaignId} round={round} onDone={changed} />}
+          {round.status === 'sampled' && round.sample.length > 0 && <FindingForm campaignId={campaignId} round={round} names={names} onDone={changed} />}
           <InterviewsForm campaignId={campaignId} roundId={roundId} onDone={changed} />
         </div>
       )}
@@ -330,7 +352,7 @@ function FormFrame({ id, title, busy, label, onSubmit, answer, children }: { id:
   );
 }
 
-function FindingForm({ campaignId, round, onDone }: { campaignId: string; round: Round; onDone: () => void }) {
+function FindingForm({ campaignId, round, names, onDone }: { campaignId: string; round: Round; names: Record<string, string>; onDone: () => void }) {
   const [orgId, setOrgId] = useState(round.sample[0] ?? '');
   const [prevention, setPrevention] = useState<Prevention>('study_superficial');
   const [detail, setDetail] = useState('');
@@ -356,7 +378,7 @@ function FindingForm({ campaignId, round, onDone }: { campaignId: string; round:
         <select value={orgId} onChange={(e) => setOrgId(e.target.value)} aria-invalid={!!fields.orgId}>
           {round.sample.map((o) => (
             <option key={o} value={o}>
-              {o}
+              {names[o] ? `${names[o]}（${o}）` : o}
             </option>
           ))}
         </select>

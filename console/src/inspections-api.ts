@@ -54,6 +54,7 @@ export const inspectionsApi = {
     send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/findings', { params: { path: { id: campaignId, roundId } }, body })),
   issue: (campaignId: string, roundId: string) => send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/issue', { params: { path: { id: campaignId, roundId } }, body: {} })),
   notice: (campaignId: string, roundId: string, title: string) => send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/notice', { params: { path: { id: campaignId, roundId } }, body: { title } })),
+  orgName: async (orgId: string) => (await unwrap(client.GET('/orgs/{id}', { params: { path: { id: orgId } } }))).name,
   notices: (campaignId: string, orgId: string, query: { limit: number; cursor?: string }) =>
     unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/inspection-notices', { params: { path: { id: campaignId, orgId }, query } })),
 };

@@ -161,7 +161,9 @@ describe('reports and spot checks in Chromium', () => {
     await start.getByRole('button', { name: '开始抽查' }).click();
     await expect.poll(() => start.getByRole('status').textContent()).toMatch(/^已开始抽查 r\d{8}-\w+（随机种子 /);
     const round = page.getByTestId('round');
-    await expect.poll(() => round.locator('.sample li a').allTextContents(), { timeout: 30_000 }).toEqual(['tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3']);
+    // Sampled: the unit's three branches, by name and id.
+    const named = (id: string) => `${TREE.find((o) => o.id === id)!.name}（${id}）`;
+    await expect.poll(() => round.locator('.sample li a').allTextContents(), { timeout: 30_000 }).toEqual(['tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3'].map(named));
     expect(await round.getByTestId('round-status').textContent()).toBe('抽查中（问题未下发）');
     expect(await page.locator('tr[data-round]').count()).toBe(1);
 
@@ -175,7 +177,7 @@ describe('reports and spot checks in Chromium', () => {
     await finding.getByRole('button', { name: '记录问题' }).click();
     expect(await finding.getByRole('status').textContent()).toBe(`已记录问题 m1（${BRANCH}）：下发后转入该单位的问题台账。`);
     const row = round.locator('tr[data-finding="m1"]');
-    await expect.poll(() => row.textContent()).toBe(`${BRANCH}防止调查研究走形式调研课题照搬上级文件，未深入群众督导（巡回指导组）记录下发后生成`);
+    await expect.poll(() => row.textContent()).toBe(`${named(BRANCH)}防止调查研究走形式调研课题照搬上级文件，未深入群众督导（巡回指导组）记录下发后生成`);
 
     const interviews = page.getByRole('form', { name: '个别访谈' });
     await interviews.getByLabel('访谈人数').fill('6');
