@@ -140,7 +140,7 @@ describe('reports and spot checks in Chromium', () => {
     expect(html.text).toContain('整改落实周报');
   });
 
-  test('an inspector opens a round, records a finding at a sampled branch and issues it; it is an item of that branch’s ledger', async () => {
+  test('an inspector opens a round, records a finding at a sampled branch and issues it; it is an item of that branch’s ledger; it reads the fortnightly reports only', async () => {
     const page = await (await browser.context()).newPage();
     await signIn(page, inspector);
     await page.goto(screen(UNIT, 'inspections'));
@@ -202,6 +202,12 @@ describe('reports and spot checks in Chromium', () => {
     await page.goto(screen(BRANCH, 'page'));
     const item = page.locator(`tr[data-problem="spot-${roundId}-m1"]`);
     await expect.poll(() => item.textContent(), { timeout: 20_000 }).toMatch(/调研课题照搬上级文件，未深入群众/);
+
+    // A guidance group's inspector reads the fortnightly reports only, and compiles none.
+    await page.getByRole('link', { name: '情况通报/报告' }).click();
+    await expect.poll(() => page.locator('.reports-list tbody').textContent()).toMatch(/^暂无报告/);
+    expect(await page.getByLabel('报告类型').locator('option').allTextContents()).toEqual(['双周报']);
+    expect(await page.getByRole('form', { name: '立即生成' }).count()).toBe(0);
   });
 
   test('the branch’s secretary sees the notice addressed to its org and no spot-check working control, nor the reports', async () => {
