@@ -8155,6 +8155,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{id}/orgs/{orgId}/guidance-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The guidance groups at work on an org (their scope holds it, or lies within its subtree) that the caller is of (an admin: all; an organiser: those scoped within its subtree; an inspector: those naming it), by id; an empty page for anyone of no group */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description Opaque: the `nextCursor` of the page before, exactly as this API gave it out (base64url). Any other value is refused (400). */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of groups, by id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                groupId: string;
+                                name: string;
+                                scopeOrgId: string;
+                                inspectorTokenIds: string[];
+                                createdBy: string;
+                                createdAt: string | null;
+                            }[];
+                            /** @description the `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). A `cursor` not given out by this API. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not found: no such org, or one outside the caller’s subtree (answered alike) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{id}/guidance-groups/{groupId}": {
         parameters: {
             query?: never;

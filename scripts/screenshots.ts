@@ -258,6 +258,22 @@ try {
       await shoot(page, name);
     }
   }
+  // Reports (情况通报/报告): a weekly report compiled in the page by the admin, opened below the list.
+  await wide.goto(`${url}/#/c/${CAMPAIGN}/o/tj/reports`);
+  const compile = wide.getByRole('form', { name: '立即生成' });
+  await compile.getByRole('button', { name: '生成报告' }).click();
+  await compile.getByRole('status').waitFor({ timeout: 30_000 });
+  await wide.getByTestId('report').waitFor();
+  await shoot(wide, 'reports.png');
+
+  // Spot checks (巡回督导): a guidance group over tj-d1 and a round of three (the six rules' findings), as the admin sees it.
+  const inspector = (await api(url, token, 'POST', '/tokens', { role: 'inspector', orgId: 'tj-d1', label: 'screenshots' })).token as string;
+  const inspectorId = /^ce_([0-9a-f]{12})_/.exec(inspector)![1]!;
+  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/guidance-groups`, { groupId: 'screenshots', name: '第一巡回指导组', scopeOrgId: 'tj-d1', inspectorTokenIds: [inspectorId] }).catch(() => undefined);
+  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/guidance-groups/screenshots/inspection-rounds`, { roundId: 'screenshots-1', sampleSize: 3, seed: 'screenshots' }).catch(() => undefined);
+  await wide.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d1/inspections`);
+  await wide.getByTestId('round').locator('tr[data-finding]').first().waitFor({ timeout: 30_000 });
+  await shoot(wide, 'inspections.png');
 } finally {
   await browser.close();
   if (system.child) {

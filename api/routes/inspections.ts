@@ -147,6 +147,40 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
   );
 
   app.get(
+    '/campaigns/:id/orgs/:orgId/guidance-groups',
+    {
+      schema: {
+        tags: ['spot checks'],
+        summary: 'The guidance groups at work on an org (their scope holds it, or lies within its subtree) that the caller is of (an admin: all; an organiser: those scoped within its subtree; an inspector: those naming it), by id; an empty page for anyone of no group',
+        params: CampaignOrgParams,
+        querystring: Page.strict(),
+        response: responses({ 200: ok(PageOf(GroupView.omit({ rounds: true })), 'A page of groups, by id') }, { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 }),
+      },
+    },
+    async (request) => {
+      const { id, orgId } = request.params;
+      const { principal: p, path } = await requireOrgAccess(db, request, orgId, 'read');
+      await loadCampaign(db, id);
+      const { limit, cursor } = request.query;
+      const offset = offsetFromCursor(cursor);
+      let q = db
+        .selectFrom('guidance_groups')
+        .selectAll()
+        .where('campaign_id', '=', id)
+        .where(sql<boolean>`(starts_with(scope_path, ${path}) or starts_with(${path}, scope_path))`);
+      // The same rule as isOfGroup, in SQL: only the caller's own groups, so the page is whole.
+      if (p.role === 'organiser') q = q.where(sql<boolean>`starts_with(scope_path, ${p.orgPath})`);
+      else if (p.role === 'inspector') q = q.where(sql<boolean>`inspector_token_ids @> ${JSON.stringify([p.tokenId])}::jsonb`);
+      else if (p.role !== 'admin') return { items: [], nextCursor: null };
+      const rows = await q.orderBy('group_id').limit(limit + 1).offset(offset).execute();
+      return {
+        items: rows.slice(0, limit).map((g) => groupView({ ...g, inspector_token_ids: g.inspector_token_ids as string[] })),
+        nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
+      };
+    },
+  );
+
+  app.get(
     '/campaigns/:id/guidance-groups/:groupId',
     {
       schema: {

@@ -12,6 +12,8 @@ import { mayTriage, Triage } from './Triage.tsx';
 import { RecordScreen } from './Record.tsx';
 import { Escalations } from './Escalations.tsx';
 import { Directives } from './Directives.tsx';
+import { Reports, showsReports } from './Reports.tsx';
+import { Inspections } from './Inspections.tsx';
 
 export interface ScreenProps {
   me: Me;
@@ -36,6 +38,8 @@ export const SCREENS: ScreenDef[] = [
   { key: 'record', label: '填报', shows: (me) => me.role === 'secretary' || me.role === 'organiser' || me.role === 'admin', Screen: RecordScreen },
   { key: 'escalations', label: '下题上答', shows: everyone, Screen: Escalations },
   { key: 'directives', label: '上题下答', shows: everyone, Screen: Directives },
+  { key: 'reports', label: '情况通报/报告', shows: showsReports, Screen: Reports },
+  { key: 'inspections', label: '巡回督导', shows: everyone, Screen: Inspections },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);

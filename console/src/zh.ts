@@ -130,3 +130,54 @@ EVENT.EscalationOverdue = '上报逾期未认领';
 export const DIRECTIVE_KIND: Record<string, string> = { task: '工作任务', information_request: '要材料（信息报送）' };
 /** A directive's coverage colour (directives-api.ts coverageColour). */
 export const COVERAGE_COLOUR: Record<string, string> = { red: '有逾期', yellow: '尚有未完成', green: '均已完成或待核验', none: '无部署对象' };
+// ---- reports (情况通报/报告) and spot checks (巡回督导): Reports.tsx, Inspections.tsx
+export const REPORT_KIND: Record<string, string> = { weekly: '周报', fortnightly: '双周报' };
+export const REPORT_KIND_LONG: Record<string, string> = { weekly: '整改落实周报（活动办公室每周例会）', fortnightly: '巡回指导组例会双周报（含暗访抽查）' };
+/** 六个防止 (domain/inspection.ts PREVENTION_NAMES). */
+export const PREVENTION: Record<string, string> = {
+  required_actions_incomplete: '防止规定动作不到位',
+  study_superficial: '防止学习教育走过场',
+  research_superficial: '防止调查研究走形式',
+  problems_inaccurate: '防止检视问题不精准',
+  special_rectification_empty: '防止专项整治流于空泛',
+  democratic_life_perfunctory: '防止民主生活会流于形式',
+};
+export const ROUND_STATUS: Record<string, string> = { sampled: '抽查中（问题未下发）', findings_issued: '问题已下发，待通报', circulated: '已通报' };
+
+/** A six-preventions rule's detail (domain/inspection.ts speaks English) in Chinese; a finding typed by hand stays as typed. */
+export function ruleDetailZh(detail: string): string {
+  return detail
+    .split('; ')
+    .map((part) => {
+      const fixed: Record<string, string> = {
+        'mobilisation meeting not held': '未召开动员部署会议',
+        'no concentrated study day recorded': '未记录集中学习',
+        'no research topic': '没有调研课题',
+        'no review (no problem, no democratic life meeting)': '未开展检视（无问题、无民主生活会）',
+        'the problem list is empty': '问题清单为空',
+        'no democratic life meeting held': '未召开民主生活会',
+      };
+      if (fixed[part]) return fixed[part];
+      let m = /^concentrated study (\d+) of (\d+) days$/.exec(part);
+      if (m) return `集中学习 ${m[1]} 天（要求 ${m[2]} 天）`;
+      m = /^(\d+) topic\(s\), none vetted and approved$/.exec(part);
+      if (m) return `调研课题 ${m[1]} 个，均未把关通过`;
+      const listed: [RegExp, string][] = [
+        [/^topic\(s\) without a report: (.+)$/, '课题无调研报告：'],
+        [/^vague problem\(s\): (.+)$/, '问题表述空泛：'],
+        [/^special project\(s\) without items: (.+)$/, '专项整治无具体事项：'],
+        [/^meeting\(s\) that found no problem: (.+)$/, '民主生活会未查摆出问题：'],
+      ];
+      for (const [re, zh] of listed) {
+        m = re.exec(part);
+        if (m) return `${zh}${m[1]}`;
+      }
+      return part;
+    })
+    .join('；');
+}
+
+/** A circulated notice's text (domain/inspection.ts noticeText) with the rules' details in Chinese: each is in full-width brackets. */
+export function noticeZh(text: string): string {
+  return text.replace(/（([^（）\n]*)）/g, (_, detail: string) => `（${ruleDetailZh(detail)}）`);
+}

@@ -252,6 +252,8 @@ const ROUTES: Record<string, RouteRule> = {
     mode: 'steer',
     request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups`, payload: { groupId: `new-group-${x.caseId}`, name: '巡回指导组', scopeOrgId: x.org, inspectorTokenIds: [fx.groupInspector.get(x.org)!] } }),
   },
+  // The groups at work on an org that the caller is of: read like the org (an empty page for one of no group).
+  'GET /campaigns/:id/orgs/:orgId/guidance-groups': { mode: 'read', request: (x) => ({ url: at(x, '/guidance-groups') }) },
   'GET /campaigns/:id/guidance-groups/:groupId': { mode: 'inspect', objectRule: true, request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }) },
   'POST /campaigns/:id/guidance-groups/:groupId/inspection-rounds': {
     mode: 'inspect',

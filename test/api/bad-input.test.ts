@@ -265,6 +265,7 @@ function buildSamples(): Record<string, Sample> {
     'PUT /campaigns/:id/public-message-routes': { params: { id: C }, body: { routes: [{ category: '交通', area: '河西区', orgId: 'tj-d1' }] } },
     'GET /campaigns/:id/public-message-routes': { params: { id: C } },
     'POST /campaigns/:id/guidance-groups': { params: { id: C }, body: { groupId: 'grp-x', name: '第二巡回指导组', scopeOrgId: 'tj-d1', inspectorTokenIds: [cityInspectorTokenId] } },
+    'GET /campaigns/:id/orgs/:orgId/guidance-groups': { params: { id: C, orgId: 'tj-d1' }, query: page },
     'GET /campaigns/:id/guidance-groups/:groupId': { params: { id: C, groupId: 'grp-1' } },
     'POST /campaigns/:id/guidance-groups/:groupId/inspection-rounds': { params: { id: C, groupId: 'grp-1' }, body: { roundId: 'round-x', scopeOrgId: 'tj-d1-u1', sampleSize: 2, seed: 'bad-seed', stratifyByLevel: true } },
     'GET /campaigns/:id/inspection-rounds/:roundId': { params: { id: C, roundId: 'round-1' } },
