@@ -31,15 +31,16 @@ export interface ScreenDef {
 
 const everyone = () => true;
 
+/** In the order of the work: the org, what its secretary fills, its ledger, the cross-level answers, supervision, the office. */
 export const SCREENS: ScreenDef[] = [
   { key: 'page', label: '本级详情', shows: everyone, Screen: OrgPage },
-  { key: 'triage', label: '民意分办', shows: mayTriage, Screen: Triage },
-  { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
   { key: 'record', label: '填报', shows: (me) => me.role === 'secretary' || me.role === 'organiser' || me.role === 'admin', Screen: RecordScreen },
+  { key: 'ledger', label: '整改台账', shows: everyone, Screen: Ledger },
   { key: 'escalations', label: '下题上答', shows: everyone, Screen: Escalations },
   { key: 'directives', label: '上题下答', shows: everyone, Screen: Directives },
-  { key: 'reports', label: '情况通报/报告', shows: showsReports, Screen: Reports },
   { key: 'inspections', label: '巡回督导', shows: everyone, Screen: Inspections },
+  { key: 'reports', label: '情况通报/报告', shows: showsReports, Screen: Reports },
+  { key: 'triage', label: '民意分办', shows: mayTriage, Screen: Triage },
 ];
 
 export const screenOf = (key: string | undefined): ScreenDef | undefined => SCREENS.find((s) => s.key === key);
