@@ -7429,6 +7429,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaigns that take public messages now (running), by name; no token
+         * @description Rate limited per address (429 with Retry-After). Only a running campaign takes messages; what else a campaign holds is not public.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The running campaigns, newest first (at most 50) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                startsOn: string;
+                                endsOn: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (`errors` names each field). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Too many requests from this address: a burst of 30, then one every 2 s (with `Retry-After`, in seconds). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Something went wrong on our side; `requestId` names the log entry. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The database is unavailable (with `Retry-After`); try again shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{id}/public-messages/track/{code}": {
         parameters: {
             query?: never;

@@ -24,13 +24,14 @@ import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
 /** The routes that need no token (api/app.ts lets them through). */
-export const PUBLIC_MESSAGE_ROUTES = ['/campaigns/:id/public-messages', '/campaigns/:id/public-messages/track/:code'] as const;
+export const PUBLIC_MESSAGE_ROUTES = ['/public-campaigns', '/campaigns/:id/public-messages', '/campaigns/:id/public-messages/track/:code'] as const;
 
 /** A message is at most 2,000 characters (6 KB in UTF-8) and a few short fields. */
 const SUBMIT_BODY_LIMIT = 16 * 1024;
 
 const SenderStatus = z.enum(['received', 'routed', 'in_rectification', 'resolved', 'flagged']);
 const Submitted = z.object({ trackingCode: z.string(), status: SenderStatus, receivedAt: z.string(), statusUrl: z.string() });
+const PublicCampaign = z.object({ id: z.string(), name: z.string(), startsOn: z.string(), endsOn: z.string() });
 const Tracked = z.object({
   status: SenderStatus,
   receivedAt: z.string(),
@@ -140,6 +141,28 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       // A retry under the same key (a dropped connection, a second tap) gets the first code, and the message is sent once.
       return sendCreatedOnce(db, reply, { scope: `public-messages:${campaign.id}`, key: request.headers['idempotency-key'], request: request.body }, submit);
     },
+  );
+
+  // The citizen's page starts here: which campaigns take messages, by name, so nobody types an id.
+  const listLimit = tokenBucket({ capacity: 30, refillEveryMs: 2_000 });
+  app.get(
+    '/public-campaigns',
+    {
+      config: { rateLimit: listLimit },
+      schema: {
+        tags: ['public messages'],
+        summary: 'The campaigns that take public messages now (running), by name; no token',
+        description: 'Rate limited per address (429 with Retry-After). Only a running campaign takes messages; what else a campaign holds is not public.',
+        security: [],
+        response: responses(
+          { 200: ok(z.object({ items: z.array(PublicCampaign) }), 'The running campaigns, newest first (at most 50)') },
+          { public: true, 429: `${RATE_LIMITED}: a burst of 30, then one every 2 s` },
+        ),
+      },
+    },
+    async () => ({
+      items: await db.selectFrom('rm_campaigns').select(['id', 'name', 'starts_on as startsOn', 'ends_on as endsOn']).where('status', '=', 'running').orderBy('started_at', 'desc').orderBy('id').limit(50).execute(),
+    }),
   );
 
   app.get(

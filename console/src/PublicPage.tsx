@@ -4,7 +4,7 @@
  * `#/public/<campaign>/track[/<code>]` shows what became of it. Phone first.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { citizensApi, newKey, Refusal, type Tracked } from './citizens-api.ts';
+import { citizensApi, newKey, Refusal, type PublicCampaign, type Tracked } from './citizens-api.ts';
 import { publicHref, publicRoute, SENDER_STATUS, sendRefusal, TRACK_STEPS, trackHref, trackRefusal, type Words } from './citizens-words.ts';
 import { cst } from './time.ts';
 
@@ -44,26 +44,54 @@ export function PublicPage({ hash }: { hash: string }) {
   );
 }
 
-/** `#/public` with no campaign: where to find the right address. */
+/** `#/public` with no campaign: the campaigns taking messages now, by name; an id typed by hand as a fallback. */
 function Landing() {
   const [id, setId] = useState('');
+  const [campaigns, setCampaigns] = useState<PublicCampaign[]>();
+  useEffect(() => {
+    citizensApi.campaigns().then(setCampaigns, () => setCampaigns([]));
+  }, []);
   return (
     <section className="card" aria-labelledby="landing-title">
       <h1 id="landing-title">给主题教育办公室留言</h1>
-      <p>每项活动有自己的留言地址（形如 <code>…/#/public/活动编号</code>），由活动办公室公布。请打开公布的地址，或在下面填写活动编号：</p>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (id.trim()) location.hash = publicHref(id.trim());
-        }}
-      >
-        <label>
-          活动编号
-          <input value={id} onChange={(e) => setId(e.target.value)} required autoComplete="off" spellCheck={false} />
-        </label>
-        <button type="submit">前往留言</button>
-      </form>
+      {campaigns === undefined ? (
+        <p>正在查询可以留言的活动…</p>
+      ) : campaigns.length > 0 ? (
+        <>
+          <p>请选择您要留言的活动：</p>
+          <ul className="campaign-list" data-testid="public-campaigns">
+            {campaigns.map((c) => (
+              <li key={c.id}>
+                <a className="button-link big" href={publicHref(c.id)}>
+                  {c.name}
+                </a>
+                <span className="hint">
+                  {' '}
+                  {c.startsOn} 至 {c.endsOn}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p>目前没有正在接受留言的活动。</p>
+      )}
+      <details>
+        <summary>已有活动办公室公布的活动编号？</summary>
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (id.trim()) location.hash = publicHref(id.trim());
+          }}
+        >
+          <label>
+            活动编号
+            <input value={id} onChange={(e) => setId(e.target.value)} required autoComplete="off" spellCheck={false} />
+          </label>
+          <button type="submit">前往留言</button>
+        </form>
+      </details>
     </section>
   );
 }

@@ -52,7 +52,11 @@ export type Message = Listed['items'][number];
 export type MessageFigures = Listed['figures'];
 export type MessageQuery = NonNullable<paths['/campaigns/{id}/orgs/{orgId}/public-messages']['get']['parameters']['query']>;
 
+export type PublicCampaign = paths['/public-campaigns']['get']['responses'][200]['content']['application/json']['items'][number];
+
 export const citizensApi = {
+  /** The campaigns taking messages now, by name (no session). */
+  campaigns: async () => (await unwrap(client.GET('/public-campaigns'))).items,
   /** Sends a message; `key` stays the same for a retry of the same message (it is then sent once). */
   send: (campaignId: string, body: Submission, key: string) =>
     settle(client.POST('/campaigns/{id}/public-messages', { params: { path: { id: campaignId }, header: { 'idempotency-key': key } }, body })),

@@ -236,6 +236,7 @@ const ROUTES: Record<string, RouteRule> = {
     mode: 'anyone',
     request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-messages`, payload: { text: '小区门口路灯坏了一个月', category: '市政', area: '和平区' }, remoteAddress: addressOf(x, 1) }),
   },
+  'GET /public-campaigns': { mode: 'anyone', request: (x) => ({ url: '/public-campaigns', remoteAddress: addressOf(x, 3) }) },
   'GET /campaigns/:id/public-messages/track/:code': { mode: 'anyone', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-messages/track/${fx.trackingCode.get(x.rel)!}`, remoteAddress: addressOf(x, 2) }) },
   'GET /campaigns/:id/orgs/:orgId/public-messages': { mode: 'read', request: (x) => ({ url: at(x, '/public-messages') }) },
   'POST /campaigns/:id/orgs/:orgId/public-messages/:messageId/routing': {

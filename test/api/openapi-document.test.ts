@@ -27,7 +27,7 @@ const operations = () =>
 /** The probes: public, no input at all (their query is not checked), answer no 400 or 401. */
 const PROBES = new Set(['GET /healthz', 'GET /readyz']);
 /** No 401: no token or session is asked for (signing out without a session is fine). */
-const PUBLIC = new Set([...PROBES, 'POST /campaigns/{id}/public-messages', 'GET /campaigns/{id}/public-messages/track/{code}', 'DELETE /session']);
+const PUBLIC = new Set([...PROBES, 'GET /public-campaigns', 'POST /campaigns/{id}/public-messages', 'GET /campaigns/{id}/public-messages/track/{code}', 'DELETE /session']);
 /** Public routes that judge a token or a session themselves, and answer 401 when it does not hold (api/session.ts). */
 const SELF_AUTHENTICATING = new Set(['POST /session', 'GET /session']);
 /** The 403 of every write signed in by the session cookie without `X-CSRF: 1` (api/session.ts `refuseCrossSite`). */

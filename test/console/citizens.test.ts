@@ -102,11 +102,12 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
       [org('tj', '/public-messages'), org('tj', '/public-messages/0123456789abcdef/routing')],
     );
     expect(statuses).toEqual([401, 401]);
-    // The sign-in page leads a citizen to 民意直通车, which asks for the campaign's address.
+    // The sign-in page leads a citizen to 民意直通车, which lists the campaigns taking messages by name
+    // (GET /public-campaigns, no session): the citizen picks one and is on its form, no id typed.
     await page.getByRole('link', { name: '民意直通车' }).click();
-    await page.getByLabel('活动编号').fill(CAMPAIGN);
-    await page.getByRole('button', { name: '前往留言' }).click();
-    await page.getByRole('heading', { name: '给主题教育办公室留言' }).waitFor();
+    await page.getByRole('link', { name: '主题教育（民意直通车测试）' }).click();
+    await page.getByLabel('留言内容（必填）').waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/public/${CAMPAIGN}`);
     await page.close();
   });
 
