@@ -420,6 +420,8 @@ export interface paths {
                                 status: string;
                                 minStudyDays: number;
                                 warningDays: number;
+                                /** @description days an org has to mobilise once reached, past which it is red; null: no deadline */
+                                mobiliseWithinDays: number | null;
                             };
                             org: {
                                 orgId: string;
@@ -433,6 +435,8 @@ export interface paths {
                                 reached: boolean;
                                 status: string | null;
                                 mobilisedOn: string | null;
+                                /** @description ISO instant the cascade reached the org (its workflow started); the mobilisation deadline counts from it */
+                                reachedAt: string | null;
                                 components: {
                                     [key: string]: string;
                                 } | null;
@@ -483,6 +487,8 @@ export interface paths {
                                     reached: boolean;
                                     status: string | null;
                                     mobilisedOn: string | null;
+                                    /** @description ISO instant the cascade reached the org (its workflow started); the mobilisation deadline counts from it */
+                                    reachedAt: string | null;
                                     components: {
                                         [key: string]: string;
                                     } | null;
@@ -1417,6 +1423,7 @@ export interface paths {
                             warningDays?: number;
                             /** @default 7 */
                             immediateDays?: number;
+                            mobiliseWithinDays?: number;
                             /** @default [] */
                             autoMobiliseLevels?: ("city" | "district" | "unit" | "branch")[];
                             /** @default 30 */
