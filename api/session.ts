@@ -7,7 +7,7 @@
  * Fastify's `trustProxy`, or have the proxy send `X-Forwarded-Proto: https`, which is
  * believed for this alone). `GET /session` says who is signed
  * in and which campaigns it may look at; `DELETE /session` deletes the row (the old cookie
- * then gets 401) and clears the cookie.
+ * then gets 401), clears the cookie and the browser's cache of this site (`Clear-Site-Data`).
  *
  * Every other route takes the cookie as an alternative to `Authorization: Bearer`
  * (`sessionPrincipal`, called by the authentication hook in api/app.ts); a request with an
@@ -214,6 +214,8 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
         await db.deleteFrom('sessions').where('id_hash', '=', hashId(id)).execute();
       }
       reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+      // The reads the browser kept to revalidate (`private, no-cache`, api/app.ts) go with the session.
+      reply.header('clear-site-data', '"cache"');
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from './api.ts';
 
-/** How often an open page asks again: plain polling (the reads are cheap indexed queries). */
+/**
+ * How often an open page asks again. Conditional polling: the API's reads are
+ * `private, no-cache` with an ETag (api/app.ts), so the browser keeps the last answer and asks
+ * with `If-None-Match`; when nothing changed the API answers 304 without a body and `fetch`
+ * hands back the kept answer. Live without a reload, and a quiet poll costs a few headers.
+ */
 export const POLL_MS = 3000;
 
 /** The API answered 401: the session is over (signed out elsewhere, expired, token revoked). */
@@ -18,7 +23,8 @@ export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | u
   const run = useCallback(async () => {
     try {
       const data = await loadRef.current();
-      setState({ key, data, updatedAt: Date.now() });
+      // An unchanged answer (most polls: a 304 under the hood) keeps the data it had, so nothing that depends on it redraws.
+      setState((s) => ({ key, data: s.key === key && s.data !== undefined && JSON.stringify(s.data) === JSON.stringify(data) ? s.data : data, updatedAt: Date.now() }));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) window.dispatchEvent(new Event(SESSION_ENDED));
       setState((s) => ({ ...s, key, error: err instanceof Error ? err.message : String(err) }));
