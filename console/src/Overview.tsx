@@ -157,7 +157,7 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
           </button>
         </div>
         <p className="hint">
-          颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项；黄 = 未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
+          颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项{campaign.mobiliseWithinDays !== null && `，或部署到本级超过 ${campaign.mobiliseWithinDays} 天仍未召开动员会`}；黄 = 未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
           {updatedAt && `，更新于 ${cst(updatedAt)}`}。
         </p>
       </section>
