@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { orgPageHref, overviewHref } from './routes.ts';
 import { api, type Me, type OrgNode, type OverviewQuery } from './api.ts';
-import { usePolled } from './hooks.ts';
+import { startEarly, usePolled } from './hooks.ts';
 import { ColourBadge, Figure, OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst } from './time.ts';
 import { COLOUR, LEVEL, LEVEL_SHORT } from './zh.ts';
@@ -9,6 +9,12 @@ import { COLOUR, LEVEL, LEVEL_SHORT } from './zh.ts';
 const PAGE = 50;
 
 /** Screen 1: the tree from an org down, a level at a time, red first. */
+/** The overview's first read, started at page load when the address is an overview (main.tsx): the same key its `usePolled` asks with. */
+export function startOverviewEarly(campaignId: string, orgId: string): void {
+  const query: OverviewQuery = { sort: 'colour', limit: PAGE };
+  startEarly(JSON.stringify([campaignId, orgId, query]), () => api.overview(campaignId, orgId, query));
+}
+
 export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
   const [sort, setSort] = useState<NonNullable<OverviewQuery['sort']>>('colour');
   const [colour, setColour] = useState<OverviewQuery['colour'] | ''>('');

@@ -9,6 +9,21 @@ import { ApiError } from './api.ts';
  */
 export const POLL_MS = 3000;
 
+/** Reads started before their screen mounted (`startEarly`), by the key their `usePolled` will ask with. */
+const early = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts a screen's first read at once, at page load beside `GET /session`, instead of after it:
+ * the first `usePolled` with the same key takes the answer (a refusal is not taken: that
+ * `usePolled` asks again itself). Unclaimed, it is dropped after 10 s.
+ */
+export function startEarly(key: string, load: () => Promise<unknown>): void {
+  const pending = load();
+  pending.catch(() => undefined);
+  early.set(key, pending);
+  setTimeout(() => early.get(key) === pending && early.delete(key), 10_000);
+}
+
 /** The API answered 401: the session is over (signed out elsewhere, expired, token revoked). */
 export const SESSION_ENDED = 'ce:session-ended';
 
@@ -22,7 +37,9 @@ export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | u
   loadRef.current = load;
   const run = useCallback(async () => {
     try {
-      const data = await loadRef.current();
+      const pending = early.get(key) as Promise<T> | undefined;
+      early.delete(key);
+      const data = pending ? await pending.catch(() => loadRef.current()) : await loadRef.current();
       // An unchanged answer (most polls: a 304 under the hood) keeps the data it had, so nothing that depends on it redraws.
       setState((s) => ({ key, data: s.key === key && s.data !== undefined && JSON.stringify(s.data) === JSON.stringify(data) ? s.data : data, updatedAt: Date.now() }));
     } catch (err) {
