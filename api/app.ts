@@ -13,6 +13,7 @@
  * const app = await buildApp({ db, temporal: { client, taskQueue: 'campaign' }, adminToken });
  * await app.listen({ port: 3000 });
  */
+import etag from '@fastify/etag';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -109,7 +110,7 @@ export interface AppDeps {
 /** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes, reportRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [overviewRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes, reportRoutes];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json', '/session']);
@@ -164,12 +165,27 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url === undefined) return unrouted(request, reply);
   });
-  // No answer that carries a token, a tracking code or a person's data may be stored by a
-  // browser or a proxy: every answer is `no-store` unless it says otherwise itself, which only
-  // the static files do (the docs' assets, and the console's later, via @fastify/static);
-  // those hold no secret and may be cached.
-  app.addHook('onSend', async (_request, reply) => {
-    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+  // Conditional reads: every answer carries an ETag (a hash of its body, @fastify/etag), and a
+  // GET whose `If-None-Match` names the body it would get now is answered 304 with no body.
+  // The console polls its reads every 3 s (console/src/hooks.ts); most polls change nothing,
+  // and a 304 then spares the transfer, the browser's parse and a re-render. The hash is of the
+  // body, not a version stamp of the read model, because a body also depends on the clock
+  // (the colour rule's deadlines) and on the caller: a stamp would have to know both.
+  await app.register(etag);
+  // Caching. API answers are per caller (what a role may see and do), so no shared cache (a
+  // proxy) may ever keep one: every answer is `private` or `no-store`.
+  // - An authenticated GET answered 200 (or 304) is `private, no-cache`: the caller's browser
+  //   may keep it but must ask again each time, sending its ETag, so a poll that changes
+  //   nothing costs a 304. It is asked again under whoever is signed in then, and the server
+  //   judges that caller afresh: a kept answer is never shown without the server's 304.
+  //   What stays in the browser's cache is cleared on signing out (`Clear-Site-Data`, api/session.ts).
+  // - Everything else is `no-store`: answers that carry a token (POST /tokens, sign-in), a
+  //   tracking code or a member of the public's message, refusals, and every write's answer.
+  // - Static files say otherwise themselves (the docs' assets, the console's via @fastify/static): they hold no secret.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.hasHeader('cache-control')) return;
+    const revalidated = request.method === 'GET' && request.principal !== undefined && (reply.statusCode === 200 || reply.statusCode === 304);
+    void reply.header('cache-control', revalidated ? 'private, no-cache' : 'no-store');
   });
   app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, parseCsvBody);
   // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not stored as U+FFFD.
@@ -205,11 +221,10 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
     route.schema.querystring = query instanceof z.ZodObject ? query.strict() : (query ?? z.object({}).strict());
   });
   app.addHook('preValidation', async (request) => refuseUnprintable(request));
-  // ---- console: sign-in sessions (their cookie parser first) and the console's page (api/session.ts, api/console.ts)
+  // Sign-in sessions (their cookie parser is registered first, before the authentication hook
+  // below reads it) and the console's page (api/session.ts, api/console.ts).
   await sessionRoutes(app, deps.db, deps.adminToken, deps.temporalUiUrl, now);
-  overviewRoutes(app, routeDeps);
   if (deps.console) await consoleRoutes(app, deps.console);
-  // ---- end console
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;

@@ -7,7 +7,7 @@
  * Fastify's `trustProxy`, or have the proxy send `X-Forwarded-Proto: https`, which is
  * believed for this alone). `GET /session` says who is signed
  * in and which campaigns it may look at; `DELETE /session` deletes the row (the old cookie
- * then gets 401) and clears the cookie.
+ * then gets 401), clears the cookie and the browser's cache of this site (`Clear-Site-Data`).
  *
  * Every other route takes the cookie as an alternative to `Authorization: Bearer`
  * (`sessionPrincipal`, called by the authentication hook in api/app.ts); a request with an
@@ -51,6 +51,11 @@ const unauthorized = (detail: string) => new ProblemError(401, 'Unauthorized', d
  * another origin.
  */
 export async function sessionPrincipal(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number = Date.now): Promise<Principal | undefined> {
+  return (await sessionOf(db, adminToken, request, now))?.principal;
+}
+
+/** {@link sessionPrincipal} with the session's end, from the one read of its row. */
+async function sessionOf(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number): Promise<{ principal: Principal; expiresAt: Date } | undefined> {
   if (request.headers.authorization !== undefined) return undefined;
   const id = request.cookies?.[SESSION_COOKIE];
   if (!id) return undefined;
@@ -66,7 +71,7 @@ export function refuseCrossSite(request: FastifyRequest): void {
   if (origin !== undefined && origin !== `${request.protocol}://${request.host}`) throw forbidden(`a cross-site request (from ${origin}) may not change anything`);
 }
 
-async function principalOfSession(db: Kysely<Database>, adminToken: string | undefined, id: string, request: FastifyRequest, now: () => number): Promise<Principal> {
+async function principalOfSession(db: Kysely<Database>, adminToken: string | undefined, id: string, request: FastifyRequest, now: () => number): Promise<{ principal: Principal; expiresAt: Date }> {
   const row = await db
     .selectFrom('sessions')
     .leftJoin('api_tokens', 'api_tokens.id', 'sessions.token_id')
@@ -75,9 +80,10 @@ async function principalOfSession(db: Kysely<Database>, adminToken: string | und
     .where('sessions.id_hash', '=', hashId(id))
     .executeTakeFirst();
   if (!row || new Date(row.expires_at).getTime() <= now()) throw unauthorized('the session has ended: sign in again');
+  const expiresAt = new Date(row.expires_at);
   if (row.token_id === 'admin') {
     if (!adminToken) throw unauthorized('the session has ended: sign in again');
-    return adminPrincipal('admin');
+    return { principal: adminPrincipal('admin'), expiresAt };
   }
   // The token is judged as a bearer header would be (auth.ts judgeToken); a deleted token counts as revoked.
   const verdict = row.role ? judgeToken({ id: row.token_id, role: row.role, org_id: row.org_id, expires_at: row.token_expires_at, revoked_at: row.revoked_at, path: row.path }, now) : 'revoked or expired';
@@ -86,7 +92,7 @@ async function principalOfSession(db: Kysely<Database>, adminToken: string | und
     throw unauthorized('the token this session was opened with has been revoked or has expired');
   }
   if (verdict === 'org removed') throw unauthorized(`the token's org ${row.org_id} no longer exists`);
-  return verdict;
+  return { principal: verdict, expiresAt };
 }
 
 /**
@@ -176,14 +182,10 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
       },
     },
     async (request) => {
-      const bySession = await sessionPrincipal(db, adminToken, request, now);
-      const p = bySession ?? (await authenticate(db, adminToken, request, now));
-      let expiresAt: Date | null = null;
-      if (bySession) {
-        const row = await db.selectFrom('sessions').select('expires_at').where('id_hash', '=', hashId(request.cookies[SESSION_COOKIE]!)).executeTakeFirst();
-        expiresAt = row ? new Date(row.expires_at) : null;
-      }
-      return whoIs(p, bySession ? 'session' : 'bearer', expiresAt);
+      // One read of the session row gives who and until when.
+      const session = await sessionOf(db, adminToken, request, now);
+      if (session) return whoIs(session.principal, 'session', session.expiresAt);
+      return whoIs(await authenticate(db, adminToken, request, now), 'bearer', null);
     },
   );
 
@@ -212,6 +214,8 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
         await db.deleteFrom('sessions').where('id_hash', '=', hashId(id)).execute();
       }
       reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+      // The reads the browser kept to revalidate (`private, no-cache`, api/app.ts) go with the session.
+      reply.header('clear-site-data', '"cache"');
       return reply.code(204).send();
     },
   );

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { TreeShape } from '../domain/generate-tree.js';
 import { DEFAULT_TUNING } from '../worker/create-worker.js';
 
-export const SCENARIOS = ['cascade', 'escalations', 'directive', 'reads', 'rebuild'] as const;
+export const SCENARIOS = ['cascade', 'escalations', 'directive', 'reads', 'rebuild', 'console'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const SHAPES = ['small', 'district', 'tianjin'] as const;
 
@@ -30,6 +30,8 @@ export interface BenchArgs {
   inFlight: number;
   /** B4: concurrent HTTP readers. */
   readers: number;
+  /** B6: how many times each page is opened cold (and as many warm). */
+  visits: number;
   /** rules.progressReportSeconds of the campaign (1, the least, unless told). */
   reportSeconds: number;
   /** Give up on a phase after this long. */
@@ -45,10 +47,10 @@ export interface BenchArgs {
   seed: number;
 }
 
-const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild>
+const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console>
   [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
   [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
-  [--readers N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
+  [--readers N] [--visits N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
   [--worker-processes N] [--cached-workflows N] [--profile-workers DIR]`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
@@ -65,6 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       escalations: { type: 'string', default: '1000' },
       'in-flight': { type: 'string', default: '64' },
       readers: { type: 'string', default: '8' },
+      visits: { type: 'string', default: '5' },
       'report-seconds': { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '3600' },
       out: { type: 'string', default: 'bench/results' },
@@ -100,6 +103,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     escalations: int('escalations', values.escalations, 1),
     inFlight: int('in-flight', values['in-flight'], 1),
     readers: int('readers', values.readers, 1),
+    visits: int('visits', values.visits, 1),
     reportSeconds: int('report-seconds', values['report-seconds'], 1),
     timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 10),
     out: values.out,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild>`
+ * `npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console>`
  *
  * Starts its own servers (or uses the given ones), runs one scenario with live counters on
  * stderr, writes `bench/results/<time>-<shape>-<scenario>.json` and `.html` (the plot), and
@@ -16,6 +16,7 @@ import { say } from './live.js';
 import { summariseProfiles } from './profile-summary.js';
 import { machine, writeResult } from './report.js';
 import { runCascade } from './scenarios/cascade.js';
+import { runConsole } from './scenarios/console.js';
 import { runDirective } from './scenarios/directive.js';
 import { runEscalations } from './scenarios/escalations.js';
 import { runReads } from './scenarios/reads.js';
@@ -27,6 +28,7 @@ const SCENARIOS: Record<Scenario, (ctx: RunContext) => Promise<ScenarioOutput>> 
   directive: runDirective,
   reads: runReads,
   rebuild: runRebuild,
+  console: runConsole,
 };
 
 async function main(): Promise<number> {

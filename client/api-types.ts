@@ -420,6 +420,8 @@ export interface paths {
                                 status: string;
                                 minStudyDays: number;
                                 warningDays: number;
+                                /** @description days an org has to mobilise once reached, past which it is red; null: no deadline */
+                                mobiliseWithinDays: number | null;
                                 /** @description research topics need approval (把关) before reports count */
                                 topicsMustBeVetted: boolean;
                                 /** @description longest deadline, in days, of an immediate-rectification item (立行立改) */
@@ -441,6 +443,8 @@ export interface paths {
                                 reached: boolean;
                                 status: string | null;
                                 mobilisedOn: string | null;
+                                /** @description ISO instant the cascade reached the org (its workflow started); the mobilisation deadline counts from it */
+                                reachedAt: string | null;
                                 components: {
                                     [key: string]: string;
                                 } | null;
@@ -491,6 +495,8 @@ export interface paths {
                                     reached: boolean;
                                     status: string | null;
                                     mobilisedOn: string | null;
+                                    /** @description ISO instant the cascade reached the org (its workflow started); the mobilisation deadline counts from it */
+                                    reachedAt: string | null;
                                     components: {
                                         [key: string]: string;
                                     } | null;
@@ -1425,6 +1431,7 @@ export interface paths {
                             warningDays?: number;
                             /** @default 7 */
                             immediateDays?: number;
+                            mobiliseWithinDays?: number;
                             /** @default [] */
                             autoMobiliseLevels?: ("city" | "district" | "unit" | "branch")[];
                             /** @default 30 */

@@ -17,6 +17,7 @@ import * as reports from './migrations/2026-12-01T0900-reports.js';
 import * as sessions from './migrations/2026-12-06T1000-sessions.js';
 import * as escalationOverdue from './migrations/2026-12-06T1100-escalation-overdue.js';
 import * as rateLimits from './migrations/2026-12-06T1200-rate-limits.js';
+import * as orgReached from './migrations/2026-12-06T1300-org-reached.js';
 import * as ledgerSubtree from './migrations/2026-12-06T1310-ledger-subtree.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-06T1000-sessions': sessions,
   '2026-12-06T1100-escalation-overdue': escalationOverdue,
   '2026-12-06T1200-rate-limits': rateLimits,
+  '2026-12-06T1300-org-reached': orgReached,
   '2026-12-06T1310-ledger-subtree': ledgerSubtree,
 };
 

@@ -51,6 +51,7 @@ const handlers: Handlers = {
         name: e.name,
         status: 'waiting_mobilisation',
         mobilised_on: null,
+        reached_at: e.occurredAt,
         components: JSON.stringify({ study: 'locked', research: 'locked', review: 'locked', rectification: 'locked' }),
         own: JSON.stringify({ ...zeroFigures(), orgs: 1 }),
         subtree: JSON.stringify({ ...zeroFigures(), orgs: 1 }),

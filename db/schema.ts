@@ -81,6 +81,8 @@ export interface RmOrgProgressTable {
   name: string;
   status: string;
   mobilised_on: string | null;
+  /** When the cascade reached the org (its `OrgStarted`): the mobilisation deadline counts from it. */
+  reached_at: Timestamp | null;
   components: Json<Record<string, string>>;
   own: Json<Record<string, number>>;
   subtree: Json<Record<string, number>>;

@@ -30,6 +30,13 @@ export const Rules = lazySchema(() =>
       warningDays: z.number().min(0).max(60).default(3),
       /** Longest deadline, in days, of an immediate-rectification item (立行立改). */
       immediateDays: z.number().int().min(1).max(60).default(7),
+      /**
+       * 动员部署 on time: days an org has to mobilise once the cascade reached it (its workflow
+       * started, i.e. its parent mobilised; the root: the campaign started). Past them, still
+       * not mobilised, it is red (三色督办, `domain/colour.ts`). Unset, no deadline: not
+       * mobilised is only yellow. Fractions allowed, for short test runs.
+       */
+      mobiliseWithinDays: z.number().positive().max(90).optional(),
       /** Levels whose mobilisation is recorded automatically when the cascade reaches them. */
       autoMobiliseLevels: z.array(Level).max(4).default([]),
       /** Least seconds between two progress reports of one org to its parent (phase changes go at once). */

@@ -126,10 +126,42 @@ export function levelProgress(orgs: readonly OrgRow[], items: readonly ItemRow[]
   return { levels, total: percent(total) };
 }
 
-/** Why an org lags, by the same rule as `GET …/lagging`: not mobilised, no study yet, or items overdue. */
-export function laggingReasons(org: { mobilised: boolean; own: Record<string, number> }): string[] {
+/** What the lagging rule needs of an org: whether it mobilised, its own figures, when the cascade reached it. */
+export interface LaggingInput {
+  mobilised: boolean;
+  own: Record<string, number>;
+  /** When the cascade reached the org (its workflow started: `rm_org_progress.reached_at`). */
+  reachedAt?: string | Date | null | undefined;
+}
+
+/** The clock and the campaign's deadline to mobilise (`rules.mobiliseWithinDays`; unset, none). */
+export interface LaggingContext {
+  now: number;
+  mobiliseWithinDays?: number | undefined;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * 动员部署 late: the days since the cascade reached an org that has still not mobilised,
+ * when that is more than the rule's deadline; undefined when it is not late (or there is no
+ * deadline, or no clock). Strictly more: at exactly the deadline it is not late yet.
+ */
+export function mobilisationLateDays(org: LaggingInput, ctx?: LaggingContext): number | undefined {
+  if (org.mobilised || !ctx || ctx.mobiliseWithinDays === undefined || !org.reachedAt) return undefined;
+  const since = ctx.now - new Date(org.reachedAt).getTime();
+  return since > ctx.mobiliseWithinDays * DAY_MS ? since / DAY_MS : undefined;
+}
+
+/**
+ * Why an org lags, by the same rule as `GET …/lagging`: not mobilised (and, given the clock
+ * and a deadline, past it), no study yet, or items overdue.
+ */
+export function laggingReasons(org: LaggingInput, ctx?: LaggingContext): string[] {
+  const late = mobilisationLateDays(org, ctx);
   return [
     ...(org.mobilised ? [] : ['not mobilised']),
+    ...(late === undefined ? [] : [`reached ${Math.floor(late)} days ago, mobilise within ${ctx!.mobiliseWithinDays} days`]),
     ...(org.own.studyDone ? [] : [`study ${org.own.studyDays ?? 0} days`]),
     ...((org.own.overdue ?? 0) > 0 ? [`${org.own.overdue} overdue`] : []),
   ];

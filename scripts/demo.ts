@@ -37,7 +37,7 @@ export async function runDemo(app: FastifyInstance, adminToken: string): Promise
     phaseMode: 'integrated',
     startsOn: chinaDate(Date.now() - 30 * day),
     endsOn: chinaDate(Date.now() + 90 * day),
-    rules: { minStudyDays: 6, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 5 },
+    rules: { minStudyDays: 6, mobiliseWithinDays: 4, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 5 },
   });
   if (started.status >= 300) return `Demo skipped: starting the campaign answered ${started.status} ${JSON.stringify(started.body)}`;
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ORG_ID, subtreePattern } from '../../domain/org-tree.js';
 import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignId, CampaignSpecFields, ENDS_BEFORE_STARTS } from '../../domain/campaign.js';
+import { laggingReasons } from '../../domain/report.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
@@ -70,7 +71,7 @@ const Lagging = z.object({
 
 const PAGE_400 = 'A `cursor` not given out by this API.';
 
-export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps): void {
   app.post(
     '/campaigns',
     {
@@ -203,7 +204,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
     const after = valueFromCursor(cursor, /^\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/)+$/) ?? '';
     const rows = await db
       .selectFrom('rm_org_progress')
-      .select(['org_id', 'name', 'level', 'path', 'status', 'mobilised_on', 'own', 'details'])
+      .select(['org_id', 'name', 'level', 'path', 'status', 'mobilised_on', 'reached_at', 'own', 'details'])
       .where('campaign_id', '=', request.params.id)
       .where('path', 'like', subtreePattern(path))
       .where('path', '>', after)
@@ -213,13 +214,11 @@ export function campaignRoutes(app: ApiInstance, { db, temporal }: ApiDeps): voi
       .orderBy('path')
       .limit(limit + 1)
       .execute();
+    // The reasons as the colour rule gives them (domain/report.ts), the mobilisation deadline's included.
+    const campaign = await db.selectFrom('rm_campaigns').select('rules').where('id', '=', request.params.id).executeTakeFirst();
+    const ctx = { now: now(), mobiliseWithinDays: (campaign?.rules as { mobiliseWithinDays?: number } | undefined)?.mobiliseWithinDays };
     const items = rows.slice(0, limit).map((r) => {
-      const own = r.own as Record<string, number>;
-      const reasons = [
-        ...(r.mobilised_on ? [] : ['not mobilised']),
-        ...(own.studyDone ? [] : [`study ${own.studyDays ?? 0} days`]),
-        ...((own.overdue ?? 0) > 0 ? [`${own.overdue} overdue`] : []),
-      ];
+      const reasons = laggingReasons({ mobilised: r.mobilised_on !== null, own: r.own as Record<string, number>, reachedAt: r.reached_at }, ctx);
       return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
     });
     return { items, nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.path) : null };

@@ -8,7 +8,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { orgWorkflowId } from '../../domain/campaign.js';
-import { orgColour } from '../../domain/colour.js';
+import { orgColour, type ColourContext } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
 import { subtreePattern } from '../../domain/org-tree.js';
 import { requireOrgAccess } from '../auth.js';
@@ -21,15 +21,25 @@ import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 /**
  * `orgColour` (domain/colour.ts) in SQL, over `rm_org_progress p` left-joined to the
  * directory ('none' where the cascade has not reached the org yet), so pages can be sorted
- * and filtered by colour. Every row this route answers is judged by `orgColour` too and a
- * disagreement is an error, so the two cannot drift apart unseen.
+ * and filtered by colour; `ctx` is the clock and the campaign's `mobiliseWithinDays`, as
+ * `orgColour` takes them. Every row this route answers is judged by `orgColour` too and a
+ * disagreement is an error, so the two cannot drift apart unseen; `domain/colour.test.ts`
+ * runs both over the same rows.
  */
-const COLOUR_SQL: RawBuilder<string> = sql`case
+export function colourSql(ctx: ColourContext): RawBuilder<string> {
+  // Not mobilised and reached more than the deadline ago: `now - reached_at > days` as
+  // `mobilisationLateDays` has it (no deadline: never).
+  const late =
+    ctx.mobiliseWithinDays === undefined
+      ? sql`false`
+      : sql`(p.mobilised_on is null and p.reached_at < ${new Date(ctx.now).toISOString()}::timestamptz - make_interval(secs => ${ctx.mobiliseWithinDays * 86_400}::float8))`;
+  return sql<string>`case
   when p.org_id is null then 'none'
-  when coalesce((p.own->>'overdue')::int, 0) > 0 then 'red'
+  when coalesce((p.own->>'overdue')::int, 0) > 0 or ${late} then 'red'
   when p.mobilised_on is null or coalesce((p.own->>'studyDone')::int, 0) = 0 or coalesce((p.own->>'dueSoon')::int, 0) > 0 then 'yellow'
   else 'green' end`;
-const COLOUR_RANK = sql`case ${COLOUR_SQL} when 'red' then 0 when 'yellow' then 1 when 'green' then 2 else 3 end`;
+}
+const colourRank = (colour: RawBuilder<string>) => sql`case ${colour} when 'red' then 0 when 'yellow' then 1 when 'green' then 2 else 3 end`;
 
 const Colour = z.enum(['red', 'yellow', 'green', 'none']).describe('三色督办 (domain/colour.ts); none: the cascade has not reached the org yet');
 const Figures = z.record(z.string(), z.number());
@@ -43,6 +53,7 @@ const Node = z.object({
   reached: z.boolean().describe('the campaign’s cascade has started its workflow'),
   status: z.string().nullable(),
   mobilisedOn: z.string().nullable(),
+  reachedAt: z.string().nullable().describe('ISO instant the cascade reached the org (its workflow started); the mobilisation deadline counts from it'),
   components: z.record(z.string(), z.string()).nullable(),
   own: Figures.nullable(),
   subtree: Figures.nullable(),
@@ -57,6 +68,7 @@ const Overview = z.object({
     status: z.string(),
     minStudyDays: z.number().int(),
     warningDays: z.number(),
+    mobiliseWithinDays: z.number().nullable().describe('days an org has to mobilise once reached, past which it is red; null: no deadline'),
     topicsMustBeVetted: z.boolean().describe('research topics need approval (把关) before reports count'),
     immediateDays: z.number().int().describe('longest deadline, in days, of an immediate-rectification item (立行立改)'),
     startsOn: z.string().describe('YYYY-MM-DD: the first date a meeting or session may carry'),
@@ -85,6 +97,7 @@ interface Row {
   org_id: string | null;
   status: string | null;
   mobilised_on: string | null;
+  reached_at: Date | null;
   components: Record<string, string> | null;
   own: Record<string, number> | null;
   subtree: Record<string, number> | null;
@@ -111,7 +124,7 @@ const TimelineEntry = z.object({
   fields: z.record(z.string(), z.union([z.string().nullable(), z.number(), z.boolean()])).describe(`at most these of the event: ${TIMELINE_FIELDS.join(', ')}`),
 });
 
-export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
+export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
   app.get(
     '/campaigns/:id/orgs/:orgId/timeline',
     {
@@ -174,30 +187,35 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
       const offset = offsetFromCursor(cursor);
       const may = (mode: 'act' | 'supervise' | 'vet') => requireOrgAccess(db, request, orgId, mode).then(() => true, () => false);
 
-      const select = sql`select o.id, o.name, o.level, o.path,
-          (select count(*) from orgs c where c.parent_id = o.id) as child_count,
-          ${COLOUR_SQL} as colour,
-          p.org_id, p.status, p.mobilised_on, p.components, p.own, p.subtree, p.details
-        from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}`;
-      const [self] = (await sql<Row>`${select} where o.id = ${orgId}`.execute(db)).rows;
       const campaign = await db.selectFrom('rm_campaigns').select(['id', 'name', 'status', 'rules', 'starts_on', 'ends_on']).where('id', '=', campaignId).executeTakeFirst();
       if (!campaign) throw notFound(`campaign ${campaignId}`);
-      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number; topicsMustBeVetted?: boolean; immediateDays?: number };
+      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number; mobiliseWithinDays?: number; topicsMustBeVetted?: boolean; immediateDays?: number };
+      // One clock for the whole answer: the SQL and `orgColour` judge every row at the same instant.
+      const ctx: ColourContext = { now: now(), mobiliseWithinDays: rules.mobiliseWithinDays };
+      const colourExpr = colourSql(ctx);
+      const rankExpr = colourRank(colourExpr);
+
+      const select = sql`select o.id, o.name, o.level, o.path,
+          (select count(*) from orgs c where c.parent_id = o.id) as child_count,
+          ${colourExpr} as colour,
+          p.org_id, p.status, p.mobilised_on, p.reached_at, p.components, p.own, p.subtree, p.details
+        from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}`;
+      const [self] = (await sql<Row>`${select} where o.id = ${orgId}`.execute(db)).rows;
 
       const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
       const prefix = q ? `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
       const where = q
         ? sql`o.path like ${subtreePattern(path)} and o.id <> ${orgId} and (o.name ilike ${like} or o.id like ${prefix})`
         : sql`o.parent_id = ${orgId}`;
-      const filtered = colour ? sql`${where} and ${COLOUR_SQL} = ${colour}` : where;
-      const order = { colour: sql`${COLOUR_RANK}, o.position, o.id`, position: sql`o.position, o.id`, name: sql`o.name, o.id` }[sort];
+      const filtered = colour ? sql`${where} and ${colourExpr} = ${colour}` : where;
+      const order = { colour: sql`${rankExpr}, o.position, o.id`, position: sql`o.position, o.id`, name: sql`o.name, o.id` }[sort];
       const [rows, total, levels] = await Promise.all([
         sql<Row>`${select} where ${filtered} order by ${order} limit ${limit + 1} offset ${offset}`.execute(db),
         sql<{ n: string }>`select count(*) as n from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId} where ${filtered}`.execute(db),
         sql<{ level: z.infer<typeof Level>; orgs: string; reached: string; red: string; yellow: string; green: string }>`
           select level, count(*) as orgs, count(org_id) as reached,
             count(*) filter (where colour = 'red') as red, count(*) filter (where colour = 'yellow') as yellow, count(*) filter (where colour = 'green') as green
-          from (select o.level, p.org_id, ${COLOUR_SQL} as colour from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}
+          from (select o.level, p.org_id, ${colourExpr} as colour from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}
                 where o.path like ${subtreePattern(path)}) t
           group by level`.execute(db),
       ]);
@@ -214,12 +232,13 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
           status: campaign.status,
           minStudyDays: rules.minStudyDays ?? 6,
           warningDays: rules.warningDays ?? 3,
+          mobiliseWithinDays: rules.mobiliseWithinDays ?? null,
           topicsMustBeVetted: rules.topicsMustBeVetted ?? true,
           immediateDays: rules.immediateDays ?? 7,
           startsOn: campaign.starts_on,
           endsOn: campaign.ends_on,
         },
-        org: node(self!, campaignId),
+        org: node(self!, campaignId, ctx),
         ancestors: ancestors
           .filter((a) => principal.role === 'admin' || a.path.startsWith(principal.orgPath))
           .sort((a, b) => a.path.length - b.path.length)
@@ -229,7 +248,7 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
           .map((l) => ({ level: l.level, orgs: Number(l.orgs), reached: Number(l.reached), red: Number(l.red), yellow: Number(l.yellow), green: Number(l.green) }))
           .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level)),
         children: {
-          items: rows.rows.slice(0, limit).map((r) => node(r, campaignId)),
+          items: rows.rows.slice(0, limit).map((r) => node(r, campaignId, ctx)),
           total: Number(total.rows[0]!.n),
           nextCursor: rows.rows.length > limit ? encodeCursor(String(offset + limit)) : null,
         },
@@ -238,9 +257,9 @@ export function overviewRoutes(app: ApiInstance, { db }: ApiDeps): void {
   );
 }
 
-function node(r: Row, campaignId: string): z.infer<typeof Node> {
+function node(r: Row, campaignId: string, ctx: ColourContext): z.infer<typeof Node> {
   const reached = r.org_id !== null;
-  const judged = reached ? orgColour({ mobilised: r.mobilised_on !== null, own: r.own ?? {} }) : undefined;
+  const judged = reached ? orgColour({ mobilised: r.mobilised_on !== null, own: r.own ?? {}, reachedAt: r.reached_at }, ctx) : undefined;
   // The SQL decided the colour the list is sorted and filtered by; the domain's function says why.
   if (judged && judged.colour !== r.colour) throw new Error(`colour rule mismatch for ${r.id}: SQL ${r.colour}, domain ${judged.colour}`);
   return {
@@ -253,6 +272,7 @@ function node(r: Row, campaignId: string): z.infer<typeof Node> {
     reached,
     status: r.status,
     mobilisedOn: r.mobilised_on,
+    reachedAt: r.reached_at ? new Date(r.reached_at).toISOString() : null,
     components: r.components,
     own: r.own,
     subtree: r.subtree,

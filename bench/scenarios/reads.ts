@@ -21,7 +21,7 @@ import { bins, percentile, round1, summarise } from '../stats.js';
 import { cascadeEngine } from './cascade.js';
 import { escalationStorm } from './escalations.js';
 
-interface ApiProcess {
+export interface ApiProcess {
   url: string;
   token: string;
   stop(): Promise<void>;
@@ -29,7 +29,7 @@ interface ApiProcess {
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-async function startApi(ctx: RunContext): Promise<ApiProcess> {
+export async function startApi(ctx: RunContext): Promise<ApiProcess> {
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {

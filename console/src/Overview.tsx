@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { orgPageHref, overviewHref } from './routes.ts';
 import { api, type Me, type OrgNode, type OverviewQuery } from './api.ts';
-import { usePolled } from './hooks.ts';
+import { startEarly, usePolled } from './hooks.ts';
 import { ColourBadge, Figure, OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst } from './time.ts';
 import { COLOUR, LEVEL, LEVEL_SHORT } from './zh.ts';
@@ -9,6 +9,12 @@ import { COLOUR, LEVEL, LEVEL_SHORT } from './zh.ts';
 const PAGE = 50;
 
 /** Screen 1: the tree from an org down, a level at a time, red first. */
+/** The overview's first read, started at page load when the address is an overview (main.tsx): the same key its `usePolled` asks with. */
+export function startOverviewEarly(campaignId: string, orgId: string): void {
+  const query: OverviewQuery = { sort: 'colour', limit: PAGE };
+  startEarly(JSON.stringify([campaignId, orgId, query]), () => api.overview(campaignId, orgId, query));
+}
+
 export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
   const [sort, setSort] = useState<NonNullable<OverviewQuery['sort']>>('colour');
   const [colour, setColour] = useState<OverviewQuery['colour'] | ''>('');
@@ -157,7 +163,7 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
           </button>
         </div>
         <p className="hint">
-          颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项；黄 = 未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
+          颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项{campaign.mobiliseWithinDays !== null && `，或部署到本级超过 ${campaign.mobiliseWithinDays} 天仍未召开动员会`}；黄 = 未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
           {updatedAt && `，更新于 ${cst(updatedAt)}`}。
         </p>
       </section>

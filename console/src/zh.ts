@@ -34,6 +34,8 @@ export function reasonZh(reason: string): string {
   if (m) return `${m[1]} 项逾期`;
   m = /^(\d+) due soon$/.exec(reason);
   if (m) return `${m[1]} 项临近期限`;
+  m = /^reached (\d+) days ago, mobilise within ([\d.]+) days$/.exec(reason);
+  if (m) return `部署已 ${m[1]} 天，超过 ${m[2]} 天动员时限`;
   return reason;
 }
 

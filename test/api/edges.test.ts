@@ -158,7 +158,7 @@ describe('the Authorization header', () => {
 });
 
 describe('headers', () => {
-  test('every answer carries helmet’s security headers; authenticated answers and secrets are no-store', async () => {
+  test('every answer carries helmet’s security headers; secrets, refusals and writes are no-store, authenticated reads private and revalidated (api/app.ts)', async () => {
     const health = await f.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
     const csp = String(health.headers['content-security-policy']);
@@ -169,7 +169,8 @@ describe('headers', () => {
     const issued = await f.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { role: 'secretary', orgId: 'tj-d1', label: 'no-store' } });
     expect(issued.statusCode).toBe(201);
     expect(issued.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj', headers: admin })).headers['cache-control']).toBe('no-store');
+    // A read is the caller's own: a browser may keep it (never a shared cache) and must ask again with its ETag.
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj', headers: admin })).headers).toMatchObject({ 'cache-control': 'private, no-cache', etag: expect.stringMatching(/^"/) });
     const problem = await f.app.inject({ method: 'GET', url: '/orgs/tj' });
     expect(problem.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     // The router's own refusals, which run no hook, carry the two that matter for them.
