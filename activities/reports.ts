@@ -88,8 +88,8 @@ type Db = ActivityDeps['db'];
 export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date): Promise<ReportFigures> {
   const c = campaign.id;
   const inPeriod = sql<boolean>`recorded_at > ${from} and recorded_at <= ${to}`;
-  const [orgs, items, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
-    db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'own']).where('campaign_id', '=', c).orderBy('path').execute(),
+  const [orgs, items, overdueItems, counts, findingsIssued, awaiting, rules] = await Promise.all([
+    db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'reached_at', 'own']).where('campaign_id', '=', c).orderBy('path').execute(),
     db
       .selectFrom('rm_problems as p')
       .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'p.campaign_id').onRef('o.org_id', '=', 'p.org_id'))
@@ -125,14 +125,17 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
           .execute()
       : Promise.resolve([]),
     db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', c).where('target_status', '=', 'pending').executeTakeFirstOrThrow(),
+    db.selectFrom('rm_campaigns').select('rules').where('id', '=', c).executeTakeFirst().then((r) => r?.rules as { mobiliseWithinDays?: number } | undefined),
   ]);
+  // The lagging rule as the overview and /lagging apply it, judged at the period's end (a report is of its period, whenever compiled).
+  const judgedAt = { now: to.getTime(), mobiliseWithinDays: rules?.mobiliseWithinDays };
   const count = (type: string) => Number(counts.find((r) => r.type === type)?.n ?? 0);
   const { levels, total } = levelProgress(
     orgs.map((o) => ({ level: o.level, mobilised: o.mobilised_on !== null })),
     items.map((i) => ({ level: i.level, status: i.status, overdue: i.alert === 'red' })),
   );
   const lagging = orgs
-    .map((o) => ({ orgId: o.org_id, name: o.name, level: o.level, reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own as Record<string, number> }) }))
+    .map((o) => ({ orgId: o.org_id, name: o.name, level: o.level, reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own as Record<string, number>, reachedAt: o.reached_at }, judgedAt) }))
     .filter((o) => o.reasons.length > 0);
   const figures: ReportFigures = {
     campaign,
