@@ -48,8 +48,9 @@ test('the open overview revalidates every 3 s (304 while nothing changes) and sh
   await expect.poll(revalidated, { timeout: 30_000 }).toBeGreaterThan(0);
   expect(sent.some((s) => s.ifNoneMatch !== undefined && s.ifNoneMatch === s.etag)).toBe(true);
   // A change elsewhere: tj-d3 mobilises through the API; the page shows it without a reload (200, new body).
-  await waitFor(() => s.app.inject({ method: 'POST', url: org('tj-d3', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 50 } }), (r) => r.statusCode === 200, 30_000, 'tj-d3 mobilised');
+  // Counted before the change is sent: a poll may fetch the new body while the mobilisation's own call is still answering.
   const before = sent.length;
+  await waitFor(() => s.app.inject({ method: 'POST', url: org('tj-d3', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 50 } }), (r) => r.statusCode === 200, 30_000, 'tj-d3 mobilised');
   await expect.poll(() => row.textContent(), { timeout: 30_000 }).not.toMatch(/未召开动员会/);
   // The new body came under a new ETag, for a request that sent the old one.
   expect(sent.slice(before).some((s) => s.ifNoneMatch !== undefined && s.etag !== s.ifNoneMatch)).toBe(true);
