@@ -8,29 +8,16 @@
  * a session shows the sign-in and the API refuses a direct read; the send limit's 429 is said
  * in plain words.
  */
-import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
-import { generateTree } from '../../domain/generate-tree.js';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
-import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
+import { DAY, useConsoleStack } from '../support/console.js';
 
 const CAMPAIGN = 'citizens-test';
 const BRANCH = 'tj-d1-u1-b1';
 const UNREACHED = 'tj-d2-u1';
-const DAY = 86_400_000;
 const TEXT = '小区门口的共享单车长期乱停乱放，占用盲道，多次反映没有人管。';
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 let organiser: string;
 /** The citizen's phone: no session, ever. */
 let phone: BrowserContext;
@@ -40,60 +27,28 @@ const asked: string[] = [];
 let code = '';
 let messageId = '';
 
-const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-  const res = await app.inject({ method, url, headers: bearer(ADMIN), ...(payload ? { payload } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown>;
-};
-const org = (id: string, rest = '') => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
+const s = useConsoleStack({
+  campaign: { id: CAMPAIGN, name: '主题教育（民意直通车测试）', rules: { minStudyDays: 3, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 1 } },
+  async setUp({ mobilise, reached, issueToken }) {
+    // The city and one district mobilise (their units and branches by themselves); the second district does not, so its units are not reached.
+    await mobilise('tj', { daysAgo: 15, attendance: 300, what: 'the city mobilised' });
+    await mobilise('tj-d1', { daysAgo: 14, attendance: 120, what: 'the district mobilised' });
+    await reached(BRANCH, { mobilised: true, what: 'the branch mobilised by itself' });
+    organiser = await issueToken({ role: 'organiser', orgId: 'tj' });
+  },
+});
+const { call, org, signIn } = s;
 
 beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, generateTree('small'));
-  await call('POST', '/campaigns', {
-    id: CAMPAIGN,
-    name: '主题教育（民意直通车测试）',
-    batch: 2,
-    rootOrgId: 'tj',
-    phaseMode: 'integrated',
-    startsOn: chinaDate(Date.now() - 20 * DAY),
-    endsOn: chinaDate(Date.now() + 60 * DAY),
-    rules: { minStudyDays: 3, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 1 },
-  });
-  // The city and one district mobilise (their units and branches by themselves); the second district does not, so its units are not reached.
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 15 * DAY), attendance: 300 } }), (r) => r.statusCode === 200, 30_000, 'the city mobilised');
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj-d1', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 14 * DAY), attendance: 120 } }), (r) => r.statusCode === 200, 30_000, 'the district mobilised');
-  await waitFor(() => app.inject({ method: 'GET', url: org(BRANCH), headers: bearer(ADMIN) }), (r) => r.statusCode === 200 && (r.json() as { mobilised_on: string | null }).mobilised_on !== null, 60_000, 'the branch mobilised by itself');
-  organiser = await issueToken(app, { role: 'organiser', orgId: 'tj' });
-  browser = startBrowser();
-  phone = await browser.context({ width: 390, height: 844 });
+  phone = await s.browser.context({ width: 390, height: 844 });
   citizen = await phone.newPage();
   citizen.on('request', (r) => asked.push(new URL(r.url()).pathname));
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-}
 
 describe('民意直通车 and 民意分办 in Chromium', () => {
   test('without a session: a console page shows the sign-in (with the way to the public page), and the API refuses a direct read', async () => {
     const page = await phone.newPage();
-    await page.goto(`${base}/#/c/${CAMPAIGN}/o/tj/triage`);
+    await page.goto(`${s.base}/#/c/${CAMPAIGN}/o/tj/triage`);
     await page.getByLabel('访问令牌').waitFor({ state: 'visible' });
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('登录');
     expect(await page.getByText('民意分办').count()).toBe(0);
@@ -112,7 +67,7 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
   });
 
   test('a citizen with no session sends a message, gets a code shown large with a copy button, and tracking shows it waiting', async () => {
-    await citizen.goto(`${base}/#/public/${CAMPAIGN}`);
+    await citizen.goto(`${s.base}/#/public/${CAMPAIGN}`);
     await citizen.getByRole('heading', { name: '给主题教育办公室留言' }).waitFor();
     // What happens next is said before anything is asked.
     expect(await citizen.getByRole('list', { name: '提交后会怎样' }).textContent()).toMatch(/查询码.*当天.*整改台账/);
@@ -134,7 +89,7 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
     expect(await citizen.getByRole('list', { name: '办理步骤' }).textContent()).toMatch(/收到留言\d{4}\/\d{2}\/\d{2}.*转交责任单位尚未/);
     // A wrong code: the same plain answer for any code, beside the field.
     const other = await phone.newPage();
-    await other.goto(`${base}/#/public/${CAMPAIGN}/track`);
+    await other.goto(`${s.base}/#/public/${CAMPAIGN}/track`);
     await other.getByLabel('查询码').fill('A'.repeat(24));
     await other.getByRole('button', { name: '查询' }).click();
     expect(await other.getByRole('alert').textContent()).toMatch(/没有找到这个查询码对应的留言/);
@@ -145,7 +100,7 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
   });
 
   test('the office routes it in 民意分办, refused an unreached org beside the choice; the citizen sees it handed over and rectified; the branch’s ledger has it', async () => {
-    const page = await (await browser.context()).newPage();
+    const page = await (await s.browser.context()).newPage();
     await signIn(page, organiser);
     await page.getByRole('link', { name: '民意分办' }).click();
     await page.getByRole('heading', { name: /^民意分办/ }).waitFor();
@@ -196,8 +151,8 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
 
   test('over the send limit: the 429 is said in plain words, with when to try again, and what was typed stays', async () => {
     // Every attempt counts, refused ones too: five empty bodies from this address spend the burst.
-    for (let i = 0; i < 5; i++) await app.inject({ method: 'POST', url: `/campaigns/${CAMPAIGN}/public-messages`, payload: {} });
-    await citizen.goto(`${base}/#/public/${CAMPAIGN}`);
+    for (let i = 0; i < 5; i++) await s.app.inject({ method: 'POST', url: `/campaigns/${CAMPAIGN}/public-messages`, payload: {} });
+    await citizen.goto(`${s.base}/#/public/${CAMPAIGN}`);
     await citizen.getByLabel('类别（必填）').fill('其他');
     await citizen.getByLabel('所在区域（必填）').fill('河西区');
     await citizen.getByLabel('留言内容（必填）').fill('再反映一次。');

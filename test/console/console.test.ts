@@ -7,83 +7,36 @@
  * and on the org's page); an inspector has the
  * verify button the secretary does not; signing out ends the session on the server.
  */
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
+import { describe, expect, test } from 'vitest';
 import { orgColour } from '../../domain/colour.js';
-import { generateTree } from '../../domain/generate-tree.js';
 import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { DAY, useConsoleStack } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'console-test';
 const BRANCH = 'tj-d1-u1-b1';
-const DAY = 86_400_000;
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 let secretary: string;
 let inspector: string;
 
-const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-  const res = await app.inject({ method, url, headers: bearer(ADMIN), ...(payload ? { payload } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown>;
-};
-const org = (id: string, rest = '') => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
-
-beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir, temporalUiUrl: 'http://localhost:8233/namespaces/default' });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, generateTree('small'));
-  await call('POST', '/campaigns', {
-    id: CAMPAIGN,
-    name: '主题教育（浏览器测试）',
-    batch: 2,
-    rootOrgId: 'tj',
-    phaseMode: 'integrated',
-    startsOn: chinaDate(Date.now() - 20 * DAY),
-    endsOn: chinaDate(Date.now() + 60 * DAY),
-    rules: { minStudyDays: 3, autoMobiliseLevels: ['unit'], progressReportSeconds: 1 },
-  });
-  // The city and the district mobilise; the unit does so by itself; the branch waits for its secretary.
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 15 * DAY), attendance: 300 } }), (r) => r.statusCode === 200, 30_000, 'the city mobilised');
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj-d1', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 14 * DAY), attendance: 120 } }), (r) => r.statusCode === 200, 30_000, 'the district mobilised');
-  await waitFor(() => app.inject({ method: 'GET', url: org(BRANCH), headers: bearer(ADMIN) }), (r) => r.statusCode === 200, 60_000, 'the cascade reached the branch');
-  secretary = await issueToken(app, { role: 'secretary', orgId: BRANCH });
-  inspector = await issueToken(app, { role: 'inspector', orgId: 'tj-d1' });
-  browser = startBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
+const s = useConsoleStack({
+  campaign: { id: CAMPAIGN, name: '主题教育（浏览器测试）', rules: { minStudyDays: 3, autoMobiliseLevels: ['unit'], progressReportSeconds: 1 } },
+  temporalUiUrl: 'http://localhost:8233/namespaces/default',
+  async setUp({ mobilise, reached, issueToken }) {
+    // The city and the district mobilise; the unit does so by itself; the branch waits for its secretary.
+    await mobilise('tj', { daysAgo: 15, attendance: 300, what: 'the city mobilised' });
+    await mobilise('tj-d1', { daysAgo: 14, attendance: 120, what: 'the district mobilised' });
+    await reached(BRANCH, { what: 'the cascade reached the branch' });
+    secretary = await issueToken({ role: 'secretary', orgId: BRANCH });
+    inspector = await issueToken({ role: 'inspector', orgId: 'tj-d1' });
+  },
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-}
+const { call, org, signIn } = s;
 
 describe('the console in Chromium', () => {
   test('without a session: the sign-in page, and the API refuses the page’s own requests', async () => {
-    const page = await (await browser.context()).newPage();
-    const res = await page.goto(base);
+    const page = await (await s.browser.context()).newPage();
+    const res = await page.goto(s.base);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-type']).toMatch(/text\/html/);
     // The page asks /session first (401 without a cookie), then shows the sign-in: wait for it, do not race it.
@@ -144,7 +97,7 @@ describe('the console in Chromium', () => {
   });
 
   test('a secretary signs in, records the mobilisation meeting and study days, and sees the figures move without a reload; no verify button; signs out', async () => {
-    const context = await browser.context();
+    const context = await s.browser.context();
     const page = await context.newPage();
     await signIn(page, secretary);
     expect(await page.getByTestId('who').textContent()).toBe('支部书记 · ' + (await call('GET', `/orgs/${BRANCH}`)).name);
@@ -219,20 +172,20 @@ describe('the console in Chromium', () => {
     await page.getByLabel('访问令牌').waitFor();
     expect(await context.cookies()).toEqual([]);
     // The old cookie is dead on the server, not only forgotten by the browser.
-    const replay = await fetch(`${base}/session`, { headers: { cookie: `ce_session=${old.value}` } });
+    const replay = await fetch(`${s.base}/session`, { headers: { cookie: `ce_session=${old.value}` } });
     expect(replay.status).toBe(401);
   });
 
   test('an inspector above the branch has the verify button, and verifying closes the item (不整改不销号)', async () => {
-    const page = await (await browser.context({ width: 390, height: 844 })).newPage();
+    const page = await (await s.browser.context({ width: 390, height: 844 })).newPage();
     // By keyboard alone: the token field has the focus, Enter signs in.
-    await page.goto(base);
+    await page.goto(s.base);
     await page.getByLabel('访问令牌').waitFor();
     expect(await page.evaluate('document.activeElement.id')).toBe('token');
     await page.keyboard.type(inspector);
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: '退出登录' }).waitFor();
-    await page.goto(`${base}/#/c/${CAMPAIGN}/o/${BRANCH}/page`);
+    await page.goto(`${s.base}/#/c/${CAMPAIGN}/o/${BRANCH}/page`);
     const row = page.locator('tr[data-problem="p-console"]');
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/已整改待核验/);
     // No forms, no way to them: an inspector does not act for the branch.

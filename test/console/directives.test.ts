@@ -7,84 +7,41 @@
  * request for information past the weekly cap (为基层减负) is refused beside the kind field;
  * cancelling asks first, then cancels.
  */
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
-import { generateTree } from '../../domain/generate-tree.js';
+import { describe, expect, test } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { DAY, useConsoleStack } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'directives-test';
 const DISTRICT = 'tj-d1';
-const DAY = 86_400_000;
 const TITLE = '清理规范督查检查考核';
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 let organiser: string;
 let secretary: string;
 let inspector: string;
 /** The directive the organiser issues in the browser (its id is made by the page). */
 let directiveId: string;
 
-const call = async (method: 'GET' | 'POST', url: string, payload?: object, token = ADMIN) => {
-  const res = await app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown>;
-};
-const org = (id: string, rest = '') => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
-const screen = (id: string) => `${base}/#/c/${CAMPAIGN}/o/${id}/directives`;
-
-beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, generateTree('small'));
-  await call('POST', '/campaigns', {
+const s = useConsoleStack({
+  campaign: {
     id: CAMPAIGN,
     name: '主题教育（上题下答测试）',
-    batch: 2,
-    rootOrgId: 'tj',
-    phaseMode: 'integrated',
-    startsOn: chinaDate(Date.now() - 20 * DAY),
-    endsOn: chinaDate(Date.now() + 60 * DAY),
     // A district may send one request for information a week.
     rules: { minStudyDays: 3, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 1, informationRequestsPerWeek: { district: 1 } },
-  });
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 15 * DAY), attendance: 300 } }), (r) => r.statusCode === 200, 30_000, 'the city mobilised');
-  await waitFor(() => app.inject({ method: 'POST', url: org(DISTRICT, '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 14 * DAY), attendance: 120 } }), (r) => r.statusCode === 200, 30_000, 'the district mobilised');
-  // All nine branches of the district reached and mobilised (units and branches mobilise by themselves).
-  await waitFor(() => call('GET', org(DISTRICT, '/overview?limit=1')), (o) => (o.org as { subtree?: { mobilised: number } }).subtree?.mobilised === 1 + 3 + 9, 90_000, 'the district’s subtree mobilised');
-  organiser = await issueToken(app, { role: 'organiser', orgId: DISTRICT });
-  secretary = await issueToken(app, { role: 'secretary', orgId: 'tj-d1-u1-b1' });
-  inspector = await issueToken(app, { role: 'inspector', orgId: DISTRICT });
-  browser = startBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
+  },
+  async setUp({ mobilise, call, org, issueToken }) {
+    await mobilise('tj', { daysAgo: 15, attendance: 300, what: 'the city mobilised' });
+    await mobilise(DISTRICT, { daysAgo: 14, attendance: 120, what: 'the district mobilised' });
+    // All nine branches of the district reached and mobilised (units and branches mobilise by themselves).
+    await waitFor(() => call('GET', org(DISTRICT, '/overview?limit=1')), (o) => (o.org as { subtree?: { mobilised: number } }).subtree?.mobilised === 1 + 3 + 9, 90_000, 'the district’s subtree mobilised');
+    organiser = await issueToken({ role: 'organiser', orgId: DISTRICT });
+    secretary = await issueToken({ role: 'secretary', orgId: 'tj-d1-u1-b1' });
+    inspector = await issueToken({ role: 'inspector', orgId: DISTRICT });
+  },
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-}
+const { call, org, signIn } = s;
+const screen = (id: string) => s.screen(id, '/directives');
 
 /** A figure of the coverage tree's row for an org, as the page shows it. */
 const figure = (page: Page, orgId: string, name: string) => page.locator(`[data-testid="coverage-tree"] tr[data-org="${orgId}"] td[data-figure="${name}"]`).textContent();
@@ -92,7 +49,7 @@ const colourOf = (page: Page, orgId: string) => page.locator(`[data-testid="cove
 
 describe('上题下答 in Chromium', () => {
   test('a district organiser issues a directive; the coverage fills in without a reload (rectified apart from done); a drill-down into a unit shows its branches', async () => {
-    const page = await (await browser.context()).newPage();
+    const page = await (await s.browser.context()).newPage();
     await signIn(page, organiser);
     await page.goto(screen(DISTRICT));
     await page.evaluate('window.sameLoad = true');
@@ -165,7 +122,7 @@ describe('上题下答 in Chromium', () => {
   });
 
   test('a branch secretary sees the directive’s item it received and has no issue or cancel control; nor has an inspector of the district', async () => {
-    const page = await (await browser.context({ width: 390, height: 844 })).newPage();
+    const page = await (await s.browser.context({ width: 390, height: 844 })).newPage();
     await signIn(page, secretary);
     await page.getByRole('link', { name: '上题下答' }).click();
     const row = page.locator(`tr[data-received="${directiveId}"]`);
@@ -173,7 +130,7 @@ describe('上题下答 in Chromium', () => {
     expect(await page.getByRole('form').count()).toBe(0);
     expect(await page.getByRole('button', { name: /下达|撤销/ }).count()).toBe(0);
 
-    const inspecting = await (await browser.context()).newPage();
+    const inspecting = await (await s.browser.context()).newPage();
     await signIn(inspecting, inspector);
     await inspecting.goto(screen(DISTRICT));
     await inspecting.getByRole('button', { name: `查看落实情况：${TITLE}` }).click();
@@ -185,7 +142,7 @@ describe('上题下答 in Chromium', () => {
   test('refusals beside the fields they name: no target, and a request for information past the weekly cap (beside the kind)', async () => {
     // The district's one request for information this week goes out (through the API)...
     await call('POST', org(DISTRICT, '/directives'), { directiveId: 'ir-1', kind: 'information_request', title: '报送学习台账', instructions: '报送本月学习记录', deadline: chinaDate(Date.now() + 7 * DAY), targetLevels: ['unit'] });
-    const page = await (await browser.context()).newPage();
+    const page = await (await s.browser.context()).newPage();
     await signIn(page, organiser);
     await page.goto(screen(DISTRICT));
     const form = page.getByRole('form', { name: '下达部署' });
@@ -209,7 +166,7 @@ describe('上题下答 in Chromium', () => {
   });
 
   test('cancelling a directive asks first, then cancels it everywhere below', async () => {
-    const page = await (await browser.context()).newPage();
+    const page = await (await s.browser.context()).newPage();
     await signIn(page, organiser);
     await page.goto(screen(DISTRICT));
     await page.getByRole('button', { name: `查看落实情况：${TITLE}` }).click();

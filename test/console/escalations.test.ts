@@ -8,100 +8,58 @@
  * raised or passed on, the inbox puts those waiting first, the chain names its orgs; and a
  * second escalation merged in the browser into the item the first one became.
  */
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
-import { generateTree } from '../../domain/generate-tree.js';
-import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { describe, expect, test } from 'vitest';
+import { ADMIN, bearer } from '../support/api.js';
+import { useConsoleStack } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'escalations-test';
 const BRANCH = 'tj-d1-u1-b1';
 const UNIT = 'tj-d1-u1';
 const DISTRICT = 'tj-d1';
-const DAY = 86_400_000;
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 const tokens: Record<'branchSecretary' | 'unitOrganiser' | 'districtOrganiser' | 'districtSecretary', string> = { branchSecretary: '', unitOrganiser: '', districtOrganiser: '', districtSecretary: '' };
 const names: Record<string, string> = {};
 let escalationId = '';
 
 /** A name in a pattern, as itself. */
 const lit = (s: string | undefined) => (s ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const org = (id: string, rest = '') => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
 const get = async (url: string, token = ADMIN) => {
-  const res = await app.inject({ method: 'GET', url, headers: bearer(token) });
+  const res = await s.app.inject({ method: 'GET', url, headers: bearer(token) });
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body}`);
   return res.json() as Record<string, unknown> & { items: Record<string, unknown>[] };
 };
 
-beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, generateTree('small'));
-  const started = await app.inject({
-    method: 'POST',
-    url: '/campaigns',
-    headers: bearer(ADMIN),
-    payload: {
-      id: CAMPAIGN,
-      name: '主题教育（下题上答测试）',
-      batch: 2,
-      rootOrgId: 'tj',
-      phaseMode: 'integrated',
-      startsOn: chinaDate(Date.now() - 20 * DAY),
-      endsOn: chinaDate(Date.now() + 60 * DAY),
-      rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 },
-    },
-  });
-  expect(started.statusCode).toBeLessThan(300);
-  // Two open items of the branch's own ledger (set up through the API; raising one is the browser's).
-  for (const [problemId, description] of [
-    ['b-subsidy', '困难党员补助标准由区里定，支部无权调整'],
-    ['b-other', '学习资料发放不及时'],
-  ]) {
-    await waitFor(
-      () => app.inject({ method: 'POST', url: org(BRANCH, '/problems'), headers: bearer(ADMIN), payload: { problemId, source: 'self_inspection', category: '政策', description } }),
-      (r) => r.statusCode === 200,
-      60_000,
-      `the cascade reached the branch (${problemId})`,
-    );
-  }
-  tokens.branchSecretary = await issueToken(app, { role: 'secretary', orgId: BRANCH });
-  tokens.unitOrganiser = await issueToken(app, { role: 'organiser', orgId: UNIT });
-  tokens.districtOrganiser = await issueToken(app, { role: 'organiser', orgId: DISTRICT });
-  tokens.districtSecretary = await issueToken(app, { role: 'secretary', orgId: DISTRICT });
-  for (const id of [BRANCH, UNIT, DISTRICT]) names[id] = (await get(`/orgs/${id}`)).name as string;
-  browser = startBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
+const s = useConsoleStack({
+  campaign: { id: CAMPAIGN, name: '主题教育（下题上答测试）', rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 } },
+  async setUp({ app, org, issueToken }) {
+    // Two open items of the branch's own ledger (set up through the API; raising one is the browser's).
+    for (const [problemId, description] of [
+      ['b-subsidy', '困难党员补助标准由区里定，支部无权调整'],
+      ['b-other', '学习资料发放不及时'],
+    ]) {
+      await waitFor(
+        () => app.inject({ method: 'POST', url: org(BRANCH, '/problems'), headers: bearer(ADMIN), payload: { problemId, source: 'self_inspection', category: '政策', description } }),
+        (r) => r.statusCode === 200,
+        60_000,
+        `the cascade reached the branch (${problemId})`,
+      );
+    }
+    tokens.branchSecretary = await issueToken({ role: 'secretary', orgId: BRANCH });
+    tokens.unitOrganiser = await issueToken({ role: 'organiser', orgId: UNIT });
+    tokens.districtOrganiser = await issueToken({ role: 'organiser', orgId: DISTRICT });
+    tokens.districtSecretary = await issueToken({ role: 'secretary', orgId: DISTRICT });
+    for (const id of [BRANCH, UNIT, DISTRICT]) names[id] = (await get(`/orgs/${id}`)).name as string;
+  },
 });
+const { org } = s;
 
+/** Signs in on a new page (a phone's, with that viewport) and opens the org's 下题上答 screen. */
 async function signIn(token: string, orgId: string, viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await (await browser.context(viewport)).newPage();
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-  await page.goto(`${base}/#/c/${CAMPAIGN}/o/${orgId}/escalations`);
+  const page = await (await s.browser.context(viewport)).newPage();
+  await s.signIn(page, token);
+  await page.goto(`${s.base}/#/c/${CAMPAIGN}/o/${orgId}/escalations`);
   await page.getByRole('heading', { name: /收到的上报/ }).waitFor();
   return page;
 }
@@ -199,7 +157,7 @@ describe('下题上答 in Chromium', () => {
     // `sent` is still what was raised here only.
     expect((await get(org(UNIT, '/escalations?direction=sent'))).items).toEqual([]);
     // A second escalation, straight to the district, waits at the top of its inbox, before the claimed one.
-    await app.inject({ method: 'POST', url: org(BRANCH, '/problems/b-other/escalation'), headers: bearer(tokens.branchSecretary), payload: { targetLevel: 'district', reason: '资料由区里统一印发' } });
+    await s.app.inject({ method: 'POST', url: org(BRANCH, '/problems/b-other/escalation'), headers: bearer(tokens.branchSecretary), payload: { targetLevel: 'district', reason: '资料由区里统一印发' } });
     const inbox = await waitFor(() => get(org(DISTRICT, '/escalations'), tokens.districtOrganiser), (p) => p.items.length === 2, 20_000, 'second escalation at the district');
     expect(inbox.items.map((e) => e.target_status)).toEqual(['pending', 'claimed']);
     expect(inbox.items[0]).toMatchObject({ origin_org_name: names[BRANCH], current_org_name: names[DISTRICT], hop: 1, category: '政策' });
@@ -207,7 +165,7 @@ describe('下题上答 in Chromium', () => {
     const chain = await get(`/campaigns/${CAMPAIGN}/escalations/${encodeURIComponent(escalationId)}`, tokens.branchSecretary);
     expect((chain.orgs as { orgId: string; name: string }[]).map((o) => [o.orgId, o.name])).toEqual([DISTRICT, UNIT, BRANCH].map((id) => [id, names[id]]));
     // The org's own 404 for an org outside the caller's subtree, on the outbox as on every read.
-    expect((await app.inject({ method: 'GET', url: org(UNIT, '/escalations?direction=outbox'), headers: bearer(tokens.branchSecretary) })).statusCode).toBe(404);
+    expect((await s.app.inject({ method: 'GET', url: org(UNIT, '/escalations?direction=outbox'), headers: bearer(tokens.branchSecretary) })).statusCode).toBe(404);
   });
 
   test('merged in the browser into an item of the district’s ledger chosen from a list (the claim’s merge option)', async () => {

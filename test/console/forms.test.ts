@@ -7,83 +7,33 @@
  * review components turn done and the counts move, without a reload. An inspector above has no
  * 填报 tab and, on the screen, only the vetting it may do.
  */
-import type { AddressInfo } from 'node:net';
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
-import { generateTree } from '../../domain/generate-tree.js';
-import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import type { Locator } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { useConsoleStack } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'forms-test';
 const BRANCH = 'tj-d1-u1-b1';
-const DAY = 86_400_000;
 const PHONE = { width: 390, height: 844 };
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 let secretary: string;
 let inspector: string;
 
-const org = (id: string, rest = '') => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
-const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-  const res = await app.inject({ method, url, headers: bearer(ADMIN), ...(payload ? { payload } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown>;
-};
-const mobilise = (id: string, daysAgo: number) =>
-  waitFor(() => app.inject({ method: 'POST', url: org(id, '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - daysAgo * DAY), attendance: 30 } }), (r) => r.statusCode === 200, 60_000, `${id} mobilised`);
-
-beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, generateTree('small'));
-  await call('POST', '/campaigns', {
-    id: CAMPAIGN,
-    name: '主题教育（填报测试）',
-    batch: 2,
-    rootOrgId: 'tj',
-    phaseMode: 'integrated',
-    startsOn: chinaDate(Date.now() - 20 * DAY),
-    endsOn: chinaDate(Date.now() + 60 * DAY),
-    rules: { minStudyDays: 2, autoMobiliseLevels: ['unit'], progressReportSeconds: 1 },
-  });
-  // Mobilisation is the console test's: here the line down to the branch mobilises through the API.
-  await mobilise('tj', 15);
-  await mobilise('tj-d1', 14);
-  // Not before the branch's workflow has started: a mobilisation sent in the very activation that starts it
-  // is applied before the workflow's OrgStarted, and its read model then never shows the date (see the report).
-  await waitFor(() => app.inject({ method: 'GET', url: org(BRANCH), headers: bearer(ADMIN) }), (r) => r.statusCode === 200, 60_000, 'the cascade reached the branch');
-  await mobilise(BRANCH, 10);
-  secretary = await issueToken(app, { role: 'secretary', orgId: BRANCH });
-  inspector = await issueToken(app, { role: 'inspector', orgId: 'tj-d1' });
-  browser = startBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
+const s = useConsoleStack({
+  campaign: { id: CAMPAIGN, name: '主题教育（填报测试）', rules: { minStudyDays: 2, autoMobiliseLevels: ['unit'], progressReportSeconds: 1 } },
+  async setUp({ mobilise, reached, issueToken }) {
+    // Mobilisation is the console test's: here the line down to the branch mobilises through the API.
+    await mobilise('tj', { daysAgo: 15, attendance: 30, timeoutMs: 60_000 });
+    await mobilise('tj-d1', { daysAgo: 14, attendance: 30, timeoutMs: 60_000 });
+    // Not before the branch's workflow has started: a mobilisation sent in the very activation that starts it
+    // is applied before the workflow's OrgStarted, and its read model then never shows the date (see the report).
+    await reached(BRANCH, { what: 'the cascade reached the branch' });
+    await mobilise(BRANCH, { daysAgo: 10, attendance: 30, timeoutMs: 60_000 });
+    secretary = await issueToken({ role: 'secretary', orgId: BRANCH });
+    inspector = await issueToken({ role: 'inspector', orgId: 'tj-d1' });
+  },
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-}
+const { call, org, signIn } = s;
 
 /** The refusal shown beside a field: an alert in the field's own block, which its input names in aria-describedby. */
 async function besideField(form: Locator, label: string): Promise<string | null> {
@@ -97,7 +47,7 @@ async function besideField(form: Locator, label: string): Promise<string | null>
 
 describe('the secretary’s forms at phone width', () => {
   test('topic, vetting (a return without a reason refused beside its field), report, problem, democratic life meeting: research and review turn done, the counts move', async () => {
-    const page = await (await browser.context(PHONE)).newPage();
+    const page = await (await s.browser.context(PHONE)).newPage();
     await signIn(page, secretary);
     await page.evaluate('window.sameLoad = true');
     await page.getByRole('navigation', { name: '本级功能' }).getByRole('link', { name: '填报', exact: true }).click();
@@ -185,14 +135,14 @@ describe('the secretary’s forms at phone width', () => {
 
   test('an inspector above: no 填报 tab, and on the screen only the vetting it may do', async () => {
     await call('POST', org(BRANCH, '/topics'), { topicId: 'by-api', title: '党员教育管理调研', leader: '李委员' });
-    const page = await (await browser.context(PHONE)).newPage();
+    const page = await (await s.browser.context(PHONE)).newPage();
     await signIn(page, inspector);
-    await page.goto(`${base}/#/c/${CAMPAIGN}/o/${BRANCH}/page`);
+    await page.goto(`${s.base}/#/c/${CAMPAIGN}/o/${BRANCH}/page`);
     await page.getByRole('heading', { name: '五个环节' }).waitFor();
     expect(await page.getByRole('navigation', { name: '本级功能' }).getByRole('link', { name: '填报', exact: true }).count()).toBe(0);
     expect(await page.getByRole('link', { name: '去填报 →' }).count()).toBe(0);
 
-    await page.goto(`${base}/#/c/${CAMPAIGN}/o/${BRANCH}/record`);
+    await page.goto(`${s.base}/#/c/${CAMPAIGN}/o/${BRANCH}/record`);
     const vet = page.getByRole('form', { name: '把关：《党员教育管理调研》' });
     await vet.waitFor({ timeout: 20_000 });
     // Only the vetting: no form of the org's own.

@@ -7,92 +7,44 @@
  * ledger; the organiser's open overview turns the branch green without a reload. The
  * secretary never has a verify button.
  */
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
-import { generateTree } from '../../domain/generate-tree.js';
+import { describe, expect, test } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { bearer } from '../support/api.js';
+import { DAY, useConsoleStack } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'ledger-test';
 const UNIT = 'tj-d1-u1';
 const BRANCH = 'tj-d1-u1-b1';
 const OTHER = 'tj-d1-u2';
-const DAY = 86_400_000;
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 let organiser: string;
 let secretary: string;
 let inspector: string;
 let branchName: string;
 
-const call = async (method: 'GET' | 'POST', url: string, payload?: object, token = ADMIN) => {
-  const res = await app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown>;
-};
-const org = (id: string, rest = '') => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
-const screen = (id: string, rest = '') => `${base}/#/c/${CAMPAIGN}/o/${id}${rest}`;
+const s = useConsoleStack({
+  campaign: { id: CAMPAIGN, name: '主题教育（台账测试）', rules: { minStudyDays: 1, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 1 } },
+  async setUp({ mobilise, reached, issueToken, call, org }) {
+    await mobilise('tj', { daysAgo: 15, attendance: 300, what: 'the city mobilised' });
+    await mobilise('tj-d1', { daysAgo: 14, attendance: 120, what: 'the district mobilised' });
+    await reached(BRANCH, { mobilised: true, what: 'the branch mobilised by the cascade' });
+    organiser = await issueToken({ role: 'organiser', orgId: 'tj-d1' });
+    secretary = await issueToken({ role: 'secretary', orgId: BRANCH });
+    inspector = await issueToken({ role: 'inspector', orgId: 'tj-d1' });
+    branchName = (await call('GET', `/orgs/${BRANCH}`)).name as string;
 
-beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, generateTree('small'));
-  await call('POST', '/campaigns', {
-    id: CAMPAIGN,
-    name: '主题教育（台账测试）',
-    batch: 2,
-    rootOrgId: 'tj',
-    phaseMode: 'integrated',
-    startsOn: chinaDate(Date.now() - 20 * DAY),
-    endsOn: chinaDate(Date.now() + 60 * DAY),
-    rules: { minStudyDays: 1, autoMobiliseLevels: ['unit', 'branch'], progressReportSeconds: 1 },
-  });
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 15 * DAY), attendance: 300 } }), (r) => r.statusCode === 200, 30_000, 'the city mobilised');
-  await waitFor(() => app.inject({ method: 'POST', url: org('tj-d1', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - 14 * DAY), attendance: 120 } }), (r) => r.statusCode === 200, 30_000, 'the district mobilised');
-  await waitFor(() => app.inject({ method: 'GET', url: org(BRANCH), headers: bearer(ADMIN) }), (r) => r.statusCode === 200 && r.json().mobilised_on !== null, 60_000, 'the branch mobilised by the cascade');
-  organiser = await issueToken(app, { role: 'organiser', orgId: 'tj-d1' });
-  secretary = await issueToken(app, { role: 'secretary', orgId: BRANCH });
-  inspector = await issueToken(app, { role: 'inspector', orgId: 'tj-d1' });
-  branchName = (await call('GET', `/orgs/${BRANCH}`)).name as string;
-
-  // The branch does its study (one day is the rule here), and an item of its ledger passes its deadline.
-  await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 's1', date: chinaDate(Date.now() - 3 * DAY), kind: 'concentrated', hours: 3, attendance: 12 }, secretary);
-  await call('POST', org(BRANCH, '/problems'), { problemId: 'late', source: 'self_inspection', category: '形式主义', description: '材料报送层层加码' }, secretary);
-  await call('POST', org(BRANCH, '/problems/late/plan'), { owner: '支部委员', measures: '精简报表', deadline: new Date(Date.now() + 3000).toISOString() }, secretary);
-  await call('POST', org(BRANCH, '/problems/late/start'), {}, secretary);
-  // Another unit's item, from a spot check, not late: what the filters leave out.
-  await call('POST', org(OTHER, '/problems'), { problemId: 'spot', source: 'spot_check', category: '作风', description: '会议记录不全' });
-  await waitFor(() => call('GET', org('tj-d1', '/ledger?colour=red')), (r) => (r.items as unknown[]).length === 1, 30_000, 'the item red');
-  browser = startBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
+    // The branch does its study (one day is the rule here), and an item of its ledger passes its deadline.
+    await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 's1', date: chinaDate(Date.now() - 3 * DAY), kind: 'concentrated', hours: 3, attendance: 12 }, secretary);
+    await call('POST', org(BRANCH, '/problems'), { problemId: 'late', source: 'self_inspection', category: '形式主义', description: '材料报送层层加码' }, secretary);
+    await call('POST', org(BRANCH, '/problems/late/plan'), { owner: '支部委员', measures: '精简报表', deadline: new Date(Date.now() + 3000).toISOString() }, secretary);
+    await call('POST', org(BRANCH, '/problems/late/start'), {}, secretary);
+    // Another unit's item, from a spot check, not late: what the filters leave out.
+    await call('POST', org(OTHER, '/problems'), { problemId: 'spot', source: 'spot_check', category: '作风', description: '会议记录不全' });
+    await waitFor(() => call('GET', org('tj-d1', '/ledger?colour=red')), (r) => (r.items as unknown[]).length === 1, 30_000, 'the item red');
+  },
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-}
+const { call, org, screen, signIn } = s;
 
 describe('the ledger screen in Chromium', () => {
   test('the API: the subtree’s items filtered, each naming its org; paged by cursor; an item’s history', async () => {
@@ -108,14 +60,14 @@ describe('the ledger screen in Chromium', () => {
     expect((await list(`?limit=1&cursor=${first.nextCursor}`)).items.map((r) => r.problem_id)).toEqual(['spot']);
     // The secretary reads its own subtree; above it, or beside it, is a 404.
     expect(((await call('GET', org(BRANCH, '/ledger'), undefined, secretary)).items as Row[]).map((r) => r.problem_id)).toEqual(['late']);
-    for (const outside of [UNIT, OTHER]) expect((await app.inject({ method: 'GET', url: org(outside, '/ledger'), headers: bearer(secretary) })).statusCode).toBe(404);
+    for (const outside of [UNIT, OTHER]) expect((await s.app.inject({ method: 'GET', url: org(outside, '/ledger'), headers: bearer(secretary) })).statusCode).toBe(404);
     const history = await call('GET', org(BRANCH, '/problems/late/history'), undefined, secretary);
     expect((history.events as { type: string }[]).map((e) => e.type)).toEqual(expect.arrayContaining(['ProblemRecorded', 'RectificationPlanned', 'RectificationStarted', 'DeadlineAlert']));
   });
 
   test('red for an overdue item; the secretary submits the evidence in the browser; an inspector verifies it in the ledger; the organiser sees green', async () => {
     // The organiser at the district: the branch is red, and the ledger lists why.
-    const watching = await (await browser.context()).newPage();
+    const watching = await (await s.browser.context()).newPage();
     await signIn(watching, organiser);
     await watching.goto(screen(UNIT));
     const branchColour = watching.locator(`tr[data-org="${BRANCH}"] [data-colour]`).first();
@@ -132,7 +84,7 @@ describe('the ledger screen in Chromium', () => {
     await ledgerPage.close();
 
     // The branch secretary, on a phone: opens the item from its own page's ledger.
-    const page = await (await browser.context({ width: 390, height: 844 })).newPage();
+    const page = await (await s.browser.context({ width: 390, height: 844 })).newPage();
     await signIn(page, secretary);
     await page.goto(screen(BRANCH, '/page'));
     await page.getByRole('link', { name: '在整改台账中查看 late' }).click();
@@ -164,7 +116,7 @@ describe('the ledger screen in Chromium', () => {
     await expect.poll(() => branchColour.getAttribute('data-colour'), { timeout: 20_000 }).not.toBe('red');
 
     // The inspector above, in the ledger: items awaiting verification, opened, verified.
-    const checking = await (await browser.context()).newPage();
+    const checking = await (await s.browser.context()).newPage();
     await signIn(checking, inspector);
     await checking.goto(screen('tj-d1', '/ledger'));
     await checking.getByLabel('状态', { exact: true }).selectOption('rectified');

@@ -8,86 +8,41 @@
  * the finding is an item in that branch's ledger; the branch's secretary sees the notice and no
  * spot-check working control.
  */
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp, type ApiInstance } from '../../api/app.js';
+import { describe, expect, test } from 'vitest';
 import { generateTree } from '../../domain/generate-tree.js';
-import { chinaDate } from '../../domain/org-node.js';
-import { ADMIN, bearer, importTree, issueToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { ADMIN, bearer } from '../support/api.js';
+import { useConsoleStack } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
-import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 
 const CAMPAIGN = 'reports-test';
 const UNIT = 'tj-d1-u1';
 const BRANCH = 'tj-d1-u1-b2';
-const DAY = 86_400_000;
 const TREE = generateTree('small');
 
-let db: TestDatabase;
-let t: TestTemporal;
-let app: ApiInstance;
-let base: string;
-let browser: Browser;
 let organiser: string;
 let inspector: string;
 let secretary: string;
 
-const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-  const res = await app.inject({ method, url, headers: bearer(ADMIN), ...(payload ? { payload } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown>;
-};
-const screen = (orgId: string, key: string) => `${base}/#/c/${CAMPAIGN}/o/${orgId}/${key}`;
-
-beforeAll(async () => {
-  const consoleDir = ensureConsoleBuilt();
-  db = await freshDatabase();
-  t = await startTestWorker(db.kysely);
-  app = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, console: consoleDir });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  await importTree(app, TREE);
-  await call('POST', '/campaigns', {
-    id: CAMPAIGN,
-    name: '主题教育（报告与督导测试）',
-    batch: 2,
-    rootOrgId: 'tj',
-    phaseMode: 'integrated',
-    startsOn: chinaDate(Date.now() - 20 * DAY),
-    endsOn: chinaDate(Date.now() + 60 * DAY),
-    rules: { minStudyDays: 3, autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 },
-  });
-  // Every org is reached and mobilised by itself: every one lags on study (0 of 3 days).
-  await waitFor(() => app.inject({ method: 'GET', url: `/campaigns/${CAMPAIGN}/orgs/tj/overview?limit=1`, headers: bearer(ADMIN) }), (r) => r.statusCode === 200 && (r.json().levels as { reached: number }[]).reduce((s, l) => s + l.reached, 0) === TREE.length, 90_000, 'every org reached');
-  organiser = await issueToken(app, { role: 'organiser', orgId: 'tj' });
-  inspector = await issueToken(app, { role: 'inspector', orgId: 'tj-d1' });
-  secretary = await issueToken(app, { role: 'secretary', orgId: BRANCH });
-  // The guidance group is formed by the office (through the API): its scope is the unit, its inspector the one above it.
-  const inspectorId = /^ce_([0-9a-f]{12})_/.exec(inspector)![1]!;
-  await call('POST', `/campaigns/${CAMPAIGN}/guidance-groups`, { groupId: 'group-1', name: '第一巡回指导组', scopeOrgId: UNIT, inspectorTokenIds: [inspectorId] });
-  browser = startBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await t?.stop();
-  await db?.close();
+const s = useConsoleStack({
+  campaign: { id: CAMPAIGN, name: '主题教育（报告与督导测试）', rules: { minStudyDays: 3, autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 } },
+  tree: TREE,
+  async setUp({ app, call, issueToken }) {
+    // Every org is reached and mobilised by itself: every one lags on study (0 of 3 days).
+    await waitFor(() => app.inject({ method: 'GET', url: `/campaigns/${CAMPAIGN}/orgs/tj/overview?limit=1`, headers: bearer(ADMIN) }), (r) => r.statusCode === 200 && (r.json().levels as { reached: number }[]).reduce((s, l) => s + l.reached, 0) === TREE.length, 90_000, 'every org reached');
+    organiser = await issueToken({ role: 'organiser', orgId: 'tj' });
+    inspector = await issueToken({ role: 'inspector', orgId: 'tj-d1' });
+    secretary = await issueToken({ role: 'secretary', orgId: BRANCH });
+    // The guidance group is formed by the office (through the API): its scope is the unit, its inspector the one above it.
+    const inspectorId = /^ce_([0-9a-f]{12})_/.exec(inspector)![1]!;
+    await call('POST', `/campaigns/${CAMPAIGN}/guidance-groups`, { groupId: 'group-1', name: '第一巡回指导组', scopeOrgId: UNIT, inspectorTokenIds: [inspectorId] });
+  },
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel('访问令牌').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('button', { name: '退出登录' }).waitFor();
-}
+const { call, signIn } = s;
+const screen = (orgId: string, key: string) => s.screen(orgId, `/${key}`);
 
 describe('reports and spot checks in Chromium', () => {
   test('an organiser of the campaign office compiles a weekly report and pages through its lagging orgs', async () => {
-    const page = await (await browser.context()).newPage();
+    const page = await (await s.browser.context()).newPage();
     await signIn(page, organiser);
     await page.getByRole('link', { name: '情况通报/报告' }).click();
     await expect.poll(() => page.locator('.reports-list tbody').textContent()).toMatch(/暂无报告/);
@@ -141,7 +96,7 @@ describe('reports and spot checks in Chromium', () => {
   });
 
   test('an inspector opens a round, records a finding at a sampled branch and issues it; it is an item of that branch’s ledger; it reads the fortnightly reports only', async () => {
-    const page = await (await browser.context()).newPage();
+    const page = await (await s.browser.context()).newPage();
     await signIn(page, inspector);
     await page.goto(screen(UNIT, 'inspections'));
     await page.getByRole('heading', { name: '第一巡回指导组' }).waitFor();
@@ -211,7 +166,7 @@ describe('reports and spot checks in Chromium', () => {
   });
 
   test('the branch’s secretary sees the notice addressed to its org and no spot-check working control, nor the reports', async () => {
-    const page = await (await browser.context({ width: 390, height: 844 })).newPage();
+    const page = await (await s.browser.context({ width: 390, height: 844 })).newPage();
     await signIn(page, secretary);
     await page.goto(screen(BRANCH, 'inspections'));
     const notices = page.getByTestId('notices');
