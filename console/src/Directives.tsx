@@ -11,7 +11,7 @@ import { api } from './api.ts';
 import { allowanceLeft, coverageColour, directivesApi, inProgress, newDirectiveId, plainRefusal, Refusal, type CoverageCounts, type Issued, type ThisWeek } from './directives-api.ts';
 import { usePolled } from './hooks.ts';
 import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
-import { OrgHead } from './parts.tsx';
+import { FieldError, OrgHead } from './parts.tsx';
 import { orgPageHref } from './routes.ts';
 import { cst, day, todayInChina } from './time.ts';
 import { COLOUR, COVERAGE_COLOUR, DIRECTIVE_KIND, LEVEL, LEVEL_SHORT, PROBLEM_STATUS } from './zh.ts';
@@ -186,13 +186,6 @@ function fieldOf(err: unknown): string | undefined {
   return path?.startsWith('body.') ? path.slice(5).split('.')[0] : undefined;
 }
 
-function FieldError({ id, text }: { id: string; text: string | undefined }) {
-  return text ? (
-    <span id={id} role="alert" className="error field-error">
-      {text}
-    </span>
-  ) : null;
-}
 
 /** Issue a task or a request for information to levels (or named orgs) below. */
 function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: string; orgId: string; levels: readonly string[]; week: ThisWeek | undefined; onIssued: (id: string) => void }) {
@@ -254,23 +247,23 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
             {allowanceText(week)}
             {kind === 'information_request' && capLeft === 0 && ' 本周额度已用完，发出将被拒绝。'}
           </span>
-          <FieldError id={`${id}-kind-err`} text={beside('kind')} />
+          <FieldError className="error field-error" id={`${id}-kind-err`} text={beside('kind')} />
         </label>
         <label>
           完成期限（北京时间）
           <input type="date" required value={deadline} min={todayInChina()} onChange={(e) => setDeadline(e.target.value)} aria-invalid={field === 'deadline'} aria-describedby={`${id}-deadline-err`} />
-          <FieldError id={`${id}-deadline-err`} text={beside('deadline')} />
+          <FieldError className="error field-error" id={`${id}-deadline-err`} text={beside('deadline')} />
         </label>
       </div>
       <label>
         标题
         <input required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} aria-invalid={field === 'title'} aria-describedby={`${id}-title-err`} />
-        <FieldError id={`${id}-title-err`} text={beside('title')} />
+        <FieldError className="error field-error" id={`${id}-title-err`} text={beside('title')} />
       </label>
       <label>
         工作要求
         <textarea required maxLength={4000} rows={3} value={instructions} onChange={(e) => setInstructions(e.target.value)} aria-invalid={field === 'instructions'} aria-describedby={`${id}-instructions-err`} />
-        <FieldError id={`${id}-instructions-err`} text={beside('instructions')} />
+        <FieldError className="error field-error" id={`${id}-instructions-err`} text={beside('instructions')} />
       </label>
       <fieldset aria-describedby={`${id}-levels-err`}>
         <legend>下达到（层级）</legend>
@@ -282,12 +275,12 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
             </label>
           ))}
         </div>
-        <FieldError id={`${id}-levels-err`} text={beside('targetLevels')} />
+        <FieldError className="error field-error" id={`${id}-levels-err`} text={beside('targetLevels')} />
       </fieldset>
       <label>
         或指定组织（编号，逗号分隔，可不填）
         <input value={orgIds} onChange={(e) => setOrgIds(e.target.value)} placeholder="如：tj-d1-u1, tj-d1-u2" aria-invalid={field === 'targetOrgIds'} aria-describedby={`${id}-orgs-err`} />
-        <FieldError id={`${id}-orgs-err`} text={beside('targetOrgIds')} />
+        <FieldError className="error field-error" id={`${id}-orgs-err`} text={beside('targetOrgIds')} />
       </label>
       <button type="submit" disabled={busy}>
         {busy ? '正在下达…' : '下达'}

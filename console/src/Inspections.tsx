@@ -9,6 +9,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { Me } from './api.ts';
 import { usePolled } from './hooks.ts';
 import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
+import { FieldError } from './parts.tsx';
 import { FieldRefusal, inspectionsApi, newRoundId, type Prevention, type Round } from './inspections-api.ts';
 import { orgPageHref } from './routes.ts';
 import type { ScreenProps } from './screens.tsx';
@@ -72,14 +73,6 @@ function refusalWords(err: unknown): string {
   return err.message;
 }
 
-/** A field's refusal, beside it. */
-function FieldError({ id, text }: { id: string; text: string | undefined }) {
-  return text ? (
-    <span id={id} className="field-error" role="alert">
-      {text}
-    </span>
-  ) : null;
-}
 
 // ---- the groups (working screen)
 

@@ -90,3 +90,12 @@ export function OrgHead({ campaignId, orgId, ...heading }: { campaignId: string;
     </>
   );
 }
+
+/** A field's refusal, beside it (`id` for the field's `aria-describedby`); nothing when there is none. */
+export function FieldError({ id, text, className = 'field-error' }: { id: string; text: string | undefined; className?: string }) {
+  return text ? (
+    <span id={id} className={className} role="alert">
+      {text}
+    </span>
+  ) : null;
+}
