@@ -10,39 +10,13 @@ import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from './api.ts';
 import { allowanceLeft, coverageColour, directivesApi, inProgress, newDirectiveId, plainRefusal, Refusal, type CoverageCounts, type Issued, type ThisWeek } from './directives-api.ts';
 import { usePolled } from './hooks.ts';
-import { OrgHeading } from './parts.tsx';
-import { orgPageHref, overviewHref } from './routes.ts';
+import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
+import { FieldError, OrgHead } from './parts.tsx';
+import { orgPageHref } from './routes.ts';
 import { cst, day, todayInChina } from './time.ts';
 import { COLOUR, COVERAGE_COLOUR, DIRECTIVE_KIND, LEVEL, LEVEL_SHORT, PROBLEM_STATUS } from './zh.ts';
 
 const LEVELS = ['city', 'district', 'unit', 'branch'] as const;
-
-/** A stack of cursors for a paged list: the last is the page on screen. */
-function useCursors() {
-  const [cursors, setCursors] = useState<string[]>([]);
-  return {
-    cursor: cursors.at(-1),
-    page: cursors.length + 1,
-    next: (c: string) => setCursors((cs) => [...cs, c]),
-    prev: () => setCursors((cs) => cs.slice(0, -1)),
-    reset: () => setCursors([]),
-  };
-}
-
-function Pager({ label, paging, nextCursor }: { label: string; paging: ReturnType<typeof useCursors>; nextCursor: string | null | undefined }) {
-  if (paging.page === 1 && !nextCursor) return null;
-  return (
-    <nav className="pager" aria-label={`${label}翻页`}>
-      <button type="button" className="secondary" disabled={paging.page === 1} onClick={paging.prev}>
-        上一页
-      </button>
-      <span>第 {paging.page} 页</span>
-      <button type="button" className="secondary" disabled={!nextCursor} onClick={() => nextCursor && paging.next(nextCursor)}>
-        下一页
-      </button>
-    </nav>
-  );
-}
 
 function CoverageBadge({ c }: { c: CoverageCounts | null | undefined }) {
   const colour = coverageColour(c);
@@ -79,8 +53,8 @@ const COVERAGE_HEADS = (
 );
 
 export function Directives({ campaignId, orgId }: { campaignId: string; orgId: string }) {
-  const issuedPaging = useCursors();
-  const receivedPaging = useCursors();
+  const issuedPaging = useCursorPages();
+  const receivedPaging = useCursorPages();
   const [selected, setSelected] = useState<string>();
   const key = `${campaignId}/${orgId}`;
   const { data, error, refresh, updatedAt } = usePolled(async () => {
@@ -101,14 +75,9 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
 
   return (
     <>
-      <nav aria-label="组织层级" className="crumbs">
-        <a href={overviewHref(campaignId, orgId)}>← 返回总览</a>
-      </nav>
-      <section className="card head" aria-labelledby="org-title">
-        <OrgHeading org={org} campaignName={campaign.name}>
-          {' · 上题下答：上级部署、下级落实，落实情况逐级汇总'}
-        </OrgHeading>
-      </section>
+      <OrgHead campaignId={campaignId} orgId={orgId} org={org} campaignName={campaign.name}>
+        {' · 上题下答：上级部署、下级落实，落实情况逐级汇总'}
+      </OrgHead>
 
       {mayIssue && <IssueForm campaignId={campaignId} orgId={orgId} levels={below} week={shown.issued.informationRequests} onIssued={(id) => { issuedPaging.reset(); setSelected(id); refresh(); }} />}
 
@@ -117,17 +86,7 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
           <h2 id="issued-title">本级下达的部署</h2>
           <div className="scroll">
             <table className="directives">
-              <thead>
-                <tr>
-                  <th scope="col">部署</th>
-                  <th scope="col">类型</th>
-                  <th scope="col">期限</th>
-                  <th scope="col">下达范围</th>
-                  <th scope="col">落实情况</th>
-                  <th scope="col">颜色</th>
-                  <th scope="col">操作</th>
-                </tr>
-              </thead>
+              <TableHead cols={['部署', '类型', '期限', '下达范围', '落实情况', '颜色', '操作']} />
               <tbody>
                 {shown.issued.items.map((d) => (
                   <tr key={d.directive_id} data-directive={d.directive_id} className={d.directive_id === selected ? 'selected' : undefined}>
@@ -147,15 +106,11 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
                     </td>
                   </tr>
                 ))}
-                {shown.issued.items.length === 0 && (
-                  <tr>
-                    <td colSpan={7}>本级尚未下达部署。</td>
-                  </tr>
-              )}
+                {shown.issued.items.length === 0 && <EmptyRow cols={7}>本级尚未下达部署。</EmptyRow>}
             </tbody>
           </table>
         </div>
-        <Pager label="下达的部署" paging={issuedPaging} nextCursor={shown.issued.nextCursor} />
+        <Pager label="下达的部署" paging={issuedPaging} nextCursor={shown.issued.nextCursor} hideAlone />
       </section>
       )}
 
@@ -165,15 +120,7 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
         <h2 id="received-title">本级收到的部署（台账事项）</h2>
         <div className="scroll">
           <table className="received">
-            <thead>
-              <tr>
-                <th scope="col">部署</th>
-                <th scope="col">类型</th>
-                <th scope="col">下达单位</th>
-                <th scope="col">期限</th>
-                <th scope="col">本级事项</th>
-              </tr>
-            </thead>
+            <TableHead cols={['部署', '类型', '下达单位', '期限', '本级事项']} />
             <tbody>
               {shown.received.items.map((r) => (
                 <tr key={r.directive_id} data-received={r.directive_id}>
@@ -195,15 +142,11 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
                   </td>
                 </tr>
               ))}
-              {shown.received.items.length === 0 && (
-                <tr>
-                  <td colSpan={5}>本级没有收到部署。</td>
-                </tr>
-              )}
+              {shown.received.items.length === 0 && <EmptyRow cols={5}>本级没有收到部署。</EmptyRow>}
             </tbody>
           </table>
         </div>
-        <Pager label="收到的部署" paging={receivedPaging} nextCursor={shown.received.nextCursor} />
+        <Pager label="收到的部署" paging={receivedPaging} nextCursor={shown.received.nextCursor} hideAlone />
       </section>
 
       {org.level !== 'branch' && <InformationRequests campaignId={campaignId} orgId={orgId} week={shown.issued.informationRequests} />}
@@ -243,13 +186,6 @@ function fieldOf(err: unknown): string | undefined {
   return path?.startsWith('body.') ? path.slice(5).split('.')[0] : undefined;
 }
 
-function FieldError({ id, text }: { id: string; text: string | undefined }) {
-  return text ? (
-    <span id={id} role="alert" className="error field-error">
-      {text}
-    </span>
-  ) : null;
-}
 
 /** Issue a task or a request for information to levels (or named orgs) below. */
 function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: string; orgId: string; levels: readonly string[]; week: ThisWeek | undefined; onIssued: (id: string) => void }) {
@@ -311,23 +247,23 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
             {allowanceText(week)}
             {kind === 'information_request' && capLeft === 0 && ' 本周额度已用完，发出将被拒绝。'}
           </span>
-          <FieldError id={`${id}-kind-err`} text={beside('kind')} />
+          <FieldError className="error field-error" id={`${id}-kind-err`} text={beside('kind')} />
         </label>
         <label>
           完成期限（北京时间）
           <input type="date" required value={deadline} min={todayInChina()} onChange={(e) => setDeadline(e.target.value)} aria-invalid={field === 'deadline'} aria-describedby={`${id}-deadline-err`} />
-          <FieldError id={`${id}-deadline-err`} text={beside('deadline')} />
+          <FieldError className="error field-error" id={`${id}-deadline-err`} text={beside('deadline')} />
         </label>
       </div>
       <label>
         标题
         <input required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} aria-invalid={field === 'title'} aria-describedby={`${id}-title-err`} />
-        <FieldError id={`${id}-title-err`} text={beside('title')} />
+        <FieldError className="error field-error" id={`${id}-title-err`} text={beside('title')} />
       </label>
       <label>
         工作要求
         <textarea required maxLength={4000} rows={3} value={instructions} onChange={(e) => setInstructions(e.target.value)} aria-invalid={field === 'instructions'} aria-describedby={`${id}-instructions-err`} />
-        <FieldError id={`${id}-instructions-err`} text={beside('instructions')} />
+        <FieldError className="error field-error" id={`${id}-instructions-err`} text={beside('instructions')} />
       </label>
       <fieldset aria-describedby={`${id}-levels-err`}>
         <legend>下达到（层级）</legend>
@@ -339,12 +275,12 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
             </label>
           ))}
         </div>
-        <FieldError id={`${id}-levels-err`} text={beside('targetLevels')} />
+        <FieldError className="error field-error" id={`${id}-levels-err`} text={beside('targetLevels')} />
       </fieldset>
       <label>
         或指定组织（编号，逗号分隔，可不填）
         <input value={orgIds} onChange={(e) => setOrgIds(e.target.value)} placeholder="如：tj-d1-u1, tj-d1-u2" aria-invalid={field === 'targetOrgIds'} aria-describedby={`${id}-orgs-err`} />
-        <FieldError id={`${id}-orgs-err`} text={beside('targetOrgIds')} />
+        <FieldError className="error field-error" id={`${id}-orgs-err`} text={beside('targetOrgIds')} />
       </label>
       <button type="submit" disabled={busy}>
         {busy ? '正在下达…' : '下达'}
@@ -367,8 +303,8 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
 function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled }: { campaignId: string; orgId: string; directive: Issued; mayCancel: boolean; onCancelled: () => void }) {
   const [trail, setTrail] = useState<{ orgId: string; name: string }[]>([]);
   const at = trail.at(-1)?.orgId ?? orgId;
-  const childPaging = useCursors();
-  const laggingPaging = useCursors();
+  const childPaging = useCursorPages();
+  const laggingPaging = useCursorPages();
   const tree = usePolled(() => directivesApi.tree(campaignId, at, directive.directive_id, childPaging.cursor), `${at}/${directive.directive_id}/${childPaging.cursor ?? ''}`);
   const lagging = usePolled(() => directivesApi.lagging(campaignId, at, directive.directive_id, laggingPaging.cursor), `${at}/${directive.directive_id}/${laggingPaging.cursor ?? ''}`);
   const drill = (to: { orgId: string; name: string }[]) => {
@@ -463,7 +399,7 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
               </tbody>
             </table>
           </div>
-          <Pager label="下级落实情况" paging={childPaging} nextCursor={here.nextCursor} />
+          <Pager label="下级落实情况" paging={childPaging} nextCursor={here.nextCursor} hideAlone />
           {here.coverage && (
             <p className="hint">
               按层级：
@@ -479,14 +415,7 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
       <h3 id={`${titleId}-lagging`}>未完成的组织（{trail.at(-1)?.name ?? '本级'}以下）</h3>
       <div className="scroll">
         <table aria-labelledby={`${titleId}-lagging`} data-testid="lagging">
-          <thead>
-            <tr>
-              <th scope="col">组织</th>
-              <th scope="col">事项状态</th>
-              <th scope="col">期限</th>
-              <th scope="col">预警</th>
-            </tr>
-          </thead>
+          <TableHead cols={['组织', '事项状态', '期限', '预警']} />
           <tbody>
             {lagging.data?.items.map((l) => (
               <tr key={l.org_id} data-org={l.org_id}>
@@ -499,15 +428,11 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
                 <td>{l.overdue ? <span className="badge red">逾期</span> : l.alert === 'yellow' ? <span className="badge yellow">临近期限</span> : '—'}</td>
               </tr>
             ))}
-            {lagging.data?.items.length === 0 && (
-              <tr>
-                <td colSpan={4}>没有未完成的组织。</td>
-              </tr>
-            )}
+            {lagging.data?.items.length === 0 && <EmptyRow cols={4}>没有未完成的组织。</EmptyRow>}
           </tbody>
         </table>
       </div>
-      <Pager label="未完成的组织" paging={laggingPaging} nextCursor={lagging.data?.nextCursor} />
+      <Pager label="未完成的组织" paging={laggingPaging} nextCursor={lagging.data?.nextCursor} hideAlone />
 
       {mayCancel && !directive.cancelled && <CancelDirective campaignId={campaignId} orgId={orgId} directive={directive} onCancelled={onCancelled} />}
     </section>
@@ -576,14 +501,7 @@ function InformationRequests({ campaignId, orgId, week }: { campaignId: string; 
         <div className="two">
           <div className="scroll">
             <table aria-label="各周要材料数量（本级及以下）">
-              <thead>
-                <tr>
-                  <th scope="col">周（周一起）</th>
-                  <th scope="col">层级</th>
-                  <th scope="col">已发</th>
-                  <th scope="col">超限被拒</th>
-                </tr>
-              </thead>
+              <TableHead cols={['周（周一起）', '层级', '已发', '超限被拒']} />
               <tbody>
                 {data.byWeek.slice(0, 12).map((w) => (
                   <tr key={`${w.week} ${w.level}`}>
@@ -593,24 +511,13 @@ function InformationRequests({ campaignId, orgId, week }: { campaignId: string; 
                     <td>{w.refused}</td>
                   </tr>
                 ))}
-                {data.byWeek.length === 0 && (
-                  <tr>
-                    <td colSpan={4}>尚无要材料通知。</td>
-                  </tr>
-                )}
+                {data.byWeek.length === 0 && <EmptyRow cols={4}>尚无要材料通知。</EmptyRow>}
               </tbody>
             </table>
           </div>
           <div className="scroll">
             <table aria-label="超限被拒的要材料通知（最近）" data-testid="refusals">
-              <thead>
-                <tr>
-                  <th scope="col">被拒时间</th>
-                  <th scope="col">组织</th>
-                  <th scope="col">标题</th>
-                  <th scope="col">上限 / 已发</th>
-                </tr>
-              </thead>
+              <TableHead cols={['被拒时间', '组织', '标题', '上限 / 已发']} />
               <tbody>
                 {data.refusals.map((r, i) => (
                   <tr key={`${r.directive_id}-${i}`}>
@@ -622,11 +529,7 @@ function InformationRequests({ campaignId, orgId, week }: { campaignId: string; 
                     </td>
                   </tr>
                 ))}
-                {data.refusals.length === 0 && (
-                  <tr>
-                    <td colSpan={4}>没有超限被拒的通知。</td>
-                  </tr>
-                )}
+                {data.refusals.length === 0 && <EmptyRow cols={4}>没有超限被拒的通知。</EmptyRow>}
               </tbody>
             </table>
           </div>

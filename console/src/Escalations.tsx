@@ -11,8 +11,9 @@ import { api, type Overview } from './api.ts';
 import { escalationsApi, Refusal, type Chain, type Direction, type EscalationRow, type LedgerItem } from './escalations-api.ts';
 import { canRaise, ESCALATION_COLOUR, escalationColour, levelsAbove, ORIGIN_STATUS, refusalZh, stepZh, TARGET_STATUS } from './escalation-rule.ts';
 import { usePolled } from './hooks.ts';
-import { OrgHeading } from './parts.tsx';
-import { overviewHref, screenHref } from './routes.ts';
+import { Pager, useCursorPages } from './list-parts.tsx';
+import { OrgHead, Outcome } from './parts.tsx';
+import { screenHref } from './routes.ts';
 import type { ScreenProps } from './screens.tsx';
 import { cst } from './time.ts';
 import { LEVEL, LEVEL_SHORT, PROBLEM_STATUS, ROLE } from './zh.ts';
@@ -51,14 +52,9 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
   };
   return (
     <>
-      <nav aria-label="组织层级" className="crumbs">
-        <a href={overviewHref(campaignId, orgId)}>← 返回总览</a>
-      </nav>
-      <section className="card head" aria-labelledby="org-title">
-        <OrgHeading org={overview.org} campaignName={overview.campaign.name}>
-          {' · 下题上答：下级查摆出的、根子在上级的问题，由上级认领整改，或说明理由转报更上一级。'}
-        </OrgHeading>
-      </section>
+      <OrgHead campaignId={campaignId} orgId={orgId} org={overview.org} campaignName={overview.campaign.name}>
+        {' · 下题上答：下级查摆出的、根子在上级的问题，由上级认领整改，或说明理由转报更上一级。'}
+      </OrgHead>
       <div className="esc-grid">
         <Box key={`${orgId}/received`} direction="received" atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
         <Box key={`${orgId}/outbox`} direction="outbox" atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
@@ -71,8 +67,8 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
 
 /** The inbox or the outbox, a page at a time. */
 function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, chainOf }: { direction: Direction; atTop: boolean; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chainOf: string | undefined }) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const paging = useCursorPages();
+  const { cursor } = paging;
   const { data, error, refresh } = usePolled(() => escalationsApi.list(campaignId, orgId, direction, cursor, PAGE), `${campaignId}/${orgId}/${direction}/${cursor ?? ''}`);
   const inbox = direction === 'received';
   const titleId = `${direction}-title`;
@@ -84,7 +80,7 @@ function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, c
       {!data ? (
         <p>加载中…</p>
       ) : rows.length === 0 ? (
-        <p className="hint">{cursors.length ? '没有更多了。' : inbox ? '暂无下级上报到本级的问题。' : '本级尚未上报或转报问题。'}</p>
+        <p className="hint">{paging.page > 1 ? '没有更多了。' : inbox ? '暂无下级上报到本级的问题。' : '本级尚未上报或转报问题。'}</p>
       ) : (
         <ul className="esc-list">
           {rows.map((e) => (
@@ -92,17 +88,7 @@ function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, c
           ))}
         </ul>
       )}
-      {(cursors.length > 0 || data?.nextCursor) && (
-        <div className="pager">
-          <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            上一页
-          </button>
-          <span>第 {cursors.length + 1} 页</span>
-          <button type="button" className="secondary" disabled={!data?.nextCursor} onClick={() => data?.nextCursor && setCursors((c) => [...c, data.nextCursor!])}>
-            下一页
-          </button>
-        </div>
-      )}
+      <Pager paging={paging} nextCursor={data?.nextCursor} hideAlone />
     </section>
   );
 }
@@ -283,16 +269,7 @@ function ActionForm({ action, e, campaignId, orgId, ledger, onDone }: { action: 
           {(describedBy) => <textarea required maxLength={1000} rows={3} value={reason} onChange={(ev) => setReason(ev.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(describedBy)} />}
         </Field>
       )}
-      {refusal && !named && (
-        <p role="alert" className="error">
-          {refusal.text}
-        </p>
-      )}
-      {done && (
-        <p role="status" className="ok">
-          {done}
-        </p>
-      )}
+      <Outcome error={!named && refusal?.text} done={done} />
       <button type="submit" disabled={busy}>
         {busy ? '正在提交…' : action === 'forward' ? '确认转报' : '确认认领'}
       </button>
@@ -372,16 +349,7 @@ function RaiseForm({ campaignId, orgId, level, ledger, onDone }: { campaignId: s
           </Field>
         </div>
       )}
-      {r && !named && (
-        <p role="alert" className="error">
-          {r.text}
-        </p>
-      )}
-      {done && (
-        <p role="status" className="ok">
-          {done}
-        </p>
-      )}
+      <Outcome error={!named && r?.text} done={done} />
       {open.length > 0 && (
         <button type="submit" disabled={busy}>
           {busy ? '正在提交…' : '上报'}

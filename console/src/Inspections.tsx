@@ -8,6 +8,8 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { Me } from './api.ts';
 import { usePolled } from './hooks.ts';
+import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
+import { FieldError } from './parts.tsx';
 import { FieldRefusal, inspectionsApi, newRoundId, type Prevention, type Round } from './inspections-api.ts';
 import { orgPageHref } from './routes.ts';
 import type { ScreenProps } from './screens.tsx';
@@ -71,21 +73,13 @@ function refusalWords(err: unknown): string {
   return err.message;
 }
 
-/** A field's refusal, beside it. */
-function FieldError({ id, text }: { id: string; text: string | undefined }) {
-  return text ? (
-    <span id={id} className="field-error" role="alert">
-      {text}
-    </span>
-  ) : null;
-}
 
 // ---- the groups (working screen)
 
 function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
-  const [cursors, setCursors] = useState<string[]>([]);
+  const paging = useCursorPages();
   const [chosen, setChosen] = useState<string>();
-  const cursor = cursors.at(-1);
+  const { cursor } = paging;
   const { data, error } = usePolled(() => inspectionsApi.groups(campaignId, orgId, { limit: GROUPS_PAGE, ...(cursor ? { cursor } : {}) }), `${campaignId}/${orgId}/${cursor ?? ''}`);
   const groupId = chosen ?? data?.items[0]?.groupId;
   return (
@@ -112,17 +106,7 @@ function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
                 </li>
               ))}
             </ul>
-            {(cursors.length > 0 || data.nextCursor) && (
-              <div className="pager">
-                <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                  上一页
-                </button>
-                <span>第 {cursors.length + 1} 页</span>
-                <button type="button" className="secondary" disabled={!data.nextCursor} onClick={() => setCursors((c) => [...c, data.nextCursor!])}>
-                  下一页
-                </button>
-              </div>
-            )}
+            <Pager paging={paging} nextCursor={data.nextCursor} hideAlone />
           </>
         )}
       </section>
@@ -146,16 +130,7 @@ function GroupPanel({ campaignId, groupId }: { campaignId: string; groupId: stri
         <h3>各轮抽查（{group.rounds.length}）</h3>
         <div className="scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">轮次</th>
-                <th scope="col">范围</th>
-                <th scope="col">抽取</th>
-                <th scope="col">状态</th>
-                <th scope="col">开始</th>
-                <th scope="col">操作</th>
-              </tr>
-            </thead>
+            <TableHead cols={['轮次', '范围', '抽取', '状态', '开始', '操作']} />
             <tbody>
               {group.rounds.map((r) => (
                 <tr key={r.round_id} data-round={r.round_id}>
@@ -171,11 +146,7 @@ function GroupPanel({ campaignId, groupId }: { campaignId: string; groupId: stri
                   </td>
                 </tr>
               ))}
-              {group.rounds.length === 0 && (
-                <tr>
-                  <td colSpan={6}>尚未开展抽查。</td>
-                </tr>
-              )}
+              {group.rounds.length === 0 && <EmptyRow cols={6}>尚未开展抽查。</EmptyRow>}
             </tbody>
           </table>
         </div>
@@ -294,15 +265,7 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
       <h3>发现的问题（六个防止，{round.findings.length}）</h3>
       <div className="scroll">
         <table className="findings">
-          <thead>
-            <tr>
-              <th scope="col">单位</th>
-              <th scope="col">类别</th>
-              <th scope="col">问题</th>
-              <th scope="col">来源</th>
-              <th scope="col">台账事项</th>
-            </tr>
-          </thead>
+          <TableHead cols={['单位', '类别', '问题', '来源', '台账事项']} />
           <tbody>
             {[...round.findings].sort((a, b) => a.org_id.localeCompare(b.org_id)).map((f) => (
               <tr key={f.finding_id} data-finding={f.finding_id}>
@@ -313,11 +276,7 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
                 <td>{typeof f.problem_id === 'string' ? <a href={orgPageHref(campaignId, f.org_id)}>{f.problem_id}</a> : round.status === 'sampled' ? '下发后生成' : '待活动覆盖该单位后送达'}</td>
               </tr>
             ))}
-            {round.findings.length === 0 && (
-              <tr>
-                <td colSpan={5}>暂无。</td>
-              </tr>
-            )}
+            {round.findings.length === 0 && <EmptyRow cols={5}>暂无。</EmptyRow>}
           </tbody>
         </table>
       </div>
@@ -493,8 +452,8 @@ function NoticeForm({ campaignId, roundId, onDone }: { campaignId: string; round
 // ---- the notices (everyone)
 
 function Notices({ campaignId, orgId }: { campaignId: string; orgId: string }) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const paging = useCursorPages();
+  const { cursor } = paging;
   const { data, error } = usePolled(() => inspectionsApi.notices(campaignId, orgId, { limit: NOTICES_PAGE, ...(cursor ? { cursor } : {}) }), `${campaignId}/${orgId}/${cursor ?? ''}`);
   return (
     <section className="card" aria-labelledby="notices-title" data-testid="notices">
@@ -519,17 +478,7 @@ function Notices({ campaignId, orgId }: { campaignId: string; orgId: string }) {
           ))}
         </ol>
       )}
-      {data && (cursors.length > 0 || data.nextCursor) && (
-        <div className="pager">
-          <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            上一页
-          </button>
-          <span>第 {cursors.length + 1} 页</span>
-          <button type="button" className="secondary" disabled={!data.nextCursor} onClick={() => setCursors((c) => [...c, data.nextCursor!])}>
-            下一页
-          </button>
-        </div>
-      )}
+      {data && <Pager paging={paging} nextCursor={data.nextCursor} hideAlone />}
     </section>
   );
 }

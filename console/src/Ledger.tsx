@@ -3,12 +3,14 @@ import { api, type Me } from './api.ts';
 import { ledgerApi, Refusal, type HistoryEntry, type LedgerQuery, type LedgerRow } from './ledger-api.ts';
 import { actionsFor, fieldZh, mayOn, refusalZh } from './ledger-rules.ts';
 import { useHash, usePolled } from './hooks.ts';
+import { EmptyRow, Pager, SelectFilter, TableHead, useCursorPages } from './list-parts.tsx';
 import { overviewHref, screenHref } from './routes.ts';
 import { cst, day, todayInChina } from './time.ts';
 import { ITEM_COLOUR, ITEM_EVENT, ITEM_STATUS, LEVEL_SHORT, ROLE, SOURCE } from './zh.ts';
 
 const PAGE = 50;
 type Filter = Pick<LedgerQuery, 'status' | 'colour' | 'source' | 'level'>;
+const ITEM_COLOURS = [['red', '红：逾期'], ['yellow', '黄：临近期限'], ['none', '无预警']] as const;
 
 /** The ledger screen's address with an item open (`?item=<orgId>/<problemId>`). */
 export const ledgerItemHref = (campaignId: string, orgId: string, itemOrgId: string, problemId: string) =>
@@ -23,8 +25,8 @@ function deadlineText(instant: string): string {
 /** Screen 3: the ledger (整改台账) across the org's subtree, an item's history, and the actions each role may take on it. */
 export function Ledger({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
   const [filter, setFilter] = useState<Filter>({});
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const paging = useCursorPages();
+  const { cursor } = paging;
   const query: LedgerQuery = { limit: PAGE, ...filter, ...(cursor ? { cursor } : {}) };
   const { data, error, refresh, updatedAt } = usePolled(async () => {
     const [overview, page] = await Promise.all([api.overview(campaignId, orgId, { limit: 1 }), ledgerApi.list(campaignId, orgId, query)]);
@@ -35,7 +37,7 @@ export function Ledger({ me, campaignId, orgId }: { me: Me; campaignId: string; 
   const [itemOrgId, problemId] = open?.includes('/') ? [open.slice(0, open.indexOf('/')), open.slice(open.indexOf('/') + 1)] : [];
   const set = (k: keyof Filter, v: string) => {
     setFilter((f) => ({ ...f, [k]: v || undefined }));
-    setCursors([]);
+    paging.reset();
   };
 
   if (!data) return error ? <p role="alert">{error}</p> : <p>加载中…</p>;
@@ -69,81 +71,25 @@ export function Ledger({ me, campaignId, orgId }: { me: Me; campaignId: string; 
       )}
 
       <section className="card" aria-labelledby="ledger-list-title">
-        <h2 id="ledger-list-title">事项（第 {cursors.length + 1} 页）</h2>
+        <h2 id="ledger-list-title">事项（第 {paging.page} 页）</h2>
         <div className="controls ledger-filters">
-          <span className="filter">
-            <label htmlFor="ledger-status">状态</label>
-            <select id="ledger-status" value={filter.status ?? ''} onChange={(e) => set('status', e.target.value)}>
-              <option value="">全部</option>
-              {Object.entries(ITEM_STATUS).map(([k, v]) => (
-                <option key={k} value={k}>{v}</option>
-              ))}
-            </select>
-          </span>
-          <span className="filter">
-            <label htmlFor="ledger-colour">预警</label>
-            <select id="ledger-colour" value={filter.colour ?? ''} onChange={(e) => set('colour', e.target.value)}>
-              <option value="">全部</option>
-              <option value="red">红：逾期</option>
-              <option value="yellow">黄：临近期限</option>
-              <option value="none">无预警</option>
-            </select>
-          </span>
-          <span className="filter">
-            <label htmlFor="ledger-source">来源</label>
-            <select id="ledger-source" value={filter.source ?? ''} onChange={(e) => set('source', e.target.value)}>
-              <option value="">全部</option>
-              {Object.entries(SOURCE).map(([k, v]) => (
-                <option key={k} value={k}>{v}</option>
-              ))}
-            </select>
-          </span>
-          <span className="filter">
-            <label htmlFor="ledger-level">层级</label>
-            <select id="ledger-level" value={filter.level ?? ''} onChange={(e) => set('level', e.target.value)}>
-              <option value="">全部</option>
-              {(['city', 'district', 'unit', 'branch'] as const).map((l) => (
-                <option key={l} value={l}>{LEVEL_SHORT[l]}</option>
-              ))}
-            </select>
-          </span>
+          <SelectFilter id="ledger-status" label="状态" value={filter.status} onChange={(v) => set('status', v)} options={Object.entries(ITEM_STATUS)} />
+          <SelectFilter id="ledger-colour" label="预警" value={filter.colour} onChange={(v) => set('colour', v)} options={ITEM_COLOURS} />
+          <SelectFilter id="ledger-source" label="来源" value={filter.source} onChange={(v) => set('source', v)} options={Object.entries(SOURCE)} />
+          <SelectFilter id="ledger-level" label="层级" value={filter.level} onChange={(v) => set('level', v)} options={Object.entries(LEVEL_SHORT)} />
         </div>
         <div className="scroll">
           <table className="ledger" data-testid="ledger-table">
-            <thead>
-              <tr>
-                <th scope="col">预警</th>
-                <th scope="col">组织</th>
-                <th scope="col">问题</th>
-                <th scope="col">来源</th>
-                <th scope="col">状态</th>
-                <th scope="col">责任人 · 期限</th>
-                <th scope="col">操作</th>
-              </tr>
-            </thead>
+            <TableHead cols={['预警', '组织', '问题', '来源', '状态', '责任人 · 期限', '操作']} />
             <tbody>
               {page.items.map((r) => (
                 <Row key={`${r.org_id}/${r.problem_id}`} r={r} href={ledgerItemHref(campaignId, orgId, r.org_id, r.problem_id)} campaignId={campaignId} selected={open === `${r.org_id}/${r.problem_id}`} />
               ))}
-              {page.items.length === 0 && (
-                <tr>
-                  <td colSpan={7}>没有符合条件的事项。</td>
-                </tr>
-              )}
+              {page.items.length === 0 && <EmptyRow cols={7}>没有符合条件的事项。</EmptyRow>}
             </tbody>
           </table>
         </div>
-        <div className="pager">
-          <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            上一页
-          </button>
-          <span>
-            第 {cursors.length + 1} 页 · 每页 {PAGE} 项
-          </span>
-          <button type="button" className="secondary" disabled={!page.nextCursor} onClick={() => setCursors((c) => [...c, page.nextCursor!])}>
-            下一页
-          </button>
-        </div>
+        <Pager paging={paging} nextCursor={page.nextCursor} per={`每页 ${PAGE} 项`} />
         <p className="hint">
           预警：红 = 已过整改期限仍未整改完成；黄 = 临近期限；已提交整改材料或已销号的事项不再预警。每 3 秒自动刷新{updatedAt && `，更新于 ${cst(updatedAt)}`}。
         </p>

@@ -1,8 +1,9 @@
-import { orgPageHref, overviewHref, screenHref } from './routes.ts';
+import { orgPageHref, screenHref } from './routes.ts';
 import { api, type Me, type Overview, type Problem, type StudySession, type Timeline } from './api.ts';
+import { EmptyRow, TableHead } from './list-parts.tsx';
 import { ledgerItemHref } from './Ledger.tsx';
 import { usePolled } from './hooks.ts';
-import { OrgHeading, WorkflowLink } from './parts.tsx';
+import { OrgHead, WorkflowLink } from './parts.tsx';
 import { cst, day } from './time.ts';
 import { COMPONENT_STATE, COMPONENTS, EVENT, eventDetail, PROBLEM_STATUS, STUDY_KIND } from './zh.ts';
 import { useState } from 'react';
@@ -45,15 +46,10 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
 
   return (
     <>
-      <nav aria-label="组织层级" className="crumbs">
-        <a href={overviewHref(campaignId, orgId)}>← 返回总览</a>
-      </nav>
-      <section className="card head" aria-labelledby="org-title">
-        <OrgHeading org={org} campaignName={campaign.name}>
-          {' · '}
-          <a href={orgPageHref(campaignId, orgId)}>{orgId}</a> <WorkflowLink me={me} node={org} />
-        </OrgHeading>
-      </section>
+      <OrgHead campaignId={campaignId} orgId={orgId} org={org} campaignName={campaign.name}>
+        {' · '}
+        <a href={orgPageHref(campaignId, orgId)}>{orgId}</a> <WorkflowLink me={me} node={org} />
+      </OrgHead>
 
       <section className="card" aria-labelledby="components-title">
         <h2 id="components-title">五个环节</h2>
@@ -79,25 +75,12 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
         <h2 id="ledger-title">问题台账（{data.problems.length}）</h2>
         <div className="scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">编号</th>
-                <th scope="col">类别</th>
-                <th scope="col">问题</th>
-                <th scope="col">状态</th>
-                <th scope="col">期限</th>
-                <th scope="col">操作</th>
-              </tr>
-            </thead>
+            <TableHead cols={['编号', '类别', '问题', '状态', '期限', '操作']} />
             <tbody>
               {data.problems.map((p) => (
                 <ProblemRow key={p.problem_id} p={p} canVerify={can.supervise} campaignId={campaignId} orgId={orgId} onDone={refresh} />
               ))}
-              {data.problems.length === 0 && (
-                <tr>
-                  <td colSpan={6}>台账暂无问题。</td>
-                </tr>
-              )}
+              {data.problems.length === 0 && <EmptyRow cols={6}>台账暂无问题。</EmptyRow>}
             </tbody>
           </table>
         </div>
@@ -120,15 +103,7 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
         <h2 id="study-title">学习记录（{data.sessions.length}）</h2>
         <div className="scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">日期</th>
-                <th scope="col">形式</th>
-                <th scope="col">学时</th>
-                <th scope="col">人数</th>
-                <th scope="col">计入集中学习天数</th>
-              </tr>
-            </thead>
+            <TableHead cols={['日期', '形式', '学时', '人数', '计入集中学习天数']} />
             <tbody>
               {data.sessions.map((s) => (
                 <tr key={s.session_id}>

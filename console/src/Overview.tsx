@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { orgPageHref, overviewHref } from './routes.ts';
 import { api, type Me, type OrgNode, type OverviewQuery } from './api.ts';
 import { startEarly, usePolled } from './hooks.ts';
+import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
 import { ColourBadge, Figure, OrgHeading, WorkflowLink } from './parts.tsx';
 import { cst } from './time.ts';
 import { COLOUR, LEVEL, LEVEL_SHORT } from './zh.ts';
@@ -20,11 +21,11 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
   const [colour, setColour] = useState<OverviewQuery['colour'] | ''>('');
   const [typed, setTyped] = useState('');
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const paging = useCursorPages();
+  const { cursor } = paging;
   const query: OverviewQuery = { sort, limit: PAGE, ...(colour ? { colour } : {}), ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) };
   const { data, error, updatedAt } = usePolled(() => api.overview(campaignId, orgId, query), JSON.stringify([campaignId, orgId, query]));
-  const reset = () => setCursors([]);
+  const reset = paging.reset;
   const search = (e: FormEvent) => {
     e.preventDefault();
     setQ(typed.trim());
@@ -129,39 +130,16 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
         </div>
         <div className="scroll">
           <table className="children">
-            <thead>
-              <tr>
-                <th scope="col">颜色</th>
-                <th scope="col">组织</th>
-                <th scope="col">层级</th>
-                <th scope="col">本级</th>
-                <th scope="col">含下级</th>
-                <th scope="col">操作</th>
-              </tr>
-            </thead>
+            <TableHead cols={['颜色', '组织', '层级', '本级', '含下级', '操作']} />
             <tbody>
               {data.children.items.map((c) => (
                 <ChildRow key={c.orgId} me={me} campaignId={campaignId} node={c} minStudyDays={campaign.minStudyDays} />
               ))}
-              {data.children.items.length === 0 && (
-                <tr>
-                  <td colSpan={6}>没有符合条件的组织。</td>
-                </tr>
-              )}
+              {data.children.items.length === 0 && <EmptyRow cols={6}>没有符合条件的组织。</EmptyRow>}
             </tbody>
           </table>
         </div>
-        <div className="pager">
-          <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            上一页
-          </button>
-          <span>
-            第 {cursors.length + 1} 页 · 每页 {PAGE} 个
-          </span>
-          <button type="button" className="secondary" disabled={!data.children.nextCursor} onClick={() => setCursors((c) => [...c, data.children.nextCursor!])}>
-            下一页
-          </button>
-        </div>
+        <Pager paging={paging} nextCursor={data.children.nextCursor} per={`每页 ${PAGE} 个`} />
         <p className="hint">
           颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项{campaign.mobiliseWithinDays !== null && `，或部署到本级超过 ${campaign.mobiliseWithinDays} 天仍未召开动员会`}；黄 = 未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
           {updatedAt && `，更新于 ${cst(updatedAt)}`}。

@@ -8,6 +8,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, type Me } from './api.ts';
 import { usePolled } from './hooks.ts';
+import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
 import { reportPageHref, reportsApi, type Report, type ReportKind } from './reports-api.ts';
 import { cst, day } from './time.ts';
 import { LEVEL_SHORT, reasonZh, REPORT_KIND, REPORT_KIND_LONG } from './zh.ts';
@@ -30,9 +31,9 @@ export function Reports({ me, campaignId }: ScreenProps) {
   const canCompile = me.role === 'admin' || (me.role === 'organiser' && office);
   // A guidance group's inspector (not of the office) reads only the fortnightly ones.
   const [kind, setKind] = useState<ReportKind | ''>(office ? '' : 'fortnightly');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const paging = useCursorPages();
   const [selected, setSelected] = useState<string>();
-  const cursor = cursors.at(-1);
+  const { cursor } = paging;
   const { data, error, refresh, updatedAt } = usePolled(
     () => reportsApi.list(campaignId, { limit: PAGE, ...(cursor ? { cursor } : {}), ...(kind ? { kind } : {}) }),
     `${campaignId}/${kind}/${cursor ?? ''}`,
@@ -43,11 +44,11 @@ export function Reports({ me, campaignId }: ScreenProps) {
       <section className="card" aria-labelledby="reports-title">
         <h1 id="reports-title">情况通报 · 例会报告</h1>
         <p className="sub">周报供活动办公室每周例会研究整改进度；双周报供与巡回指导组组长例会使用，另含暗访抽查情况。数字均取自已记录的事件，不要求基层另行填报（为基层减负）。</p>
-        {canCompile && <CompileForm campaignId={campaignId} onDone={(id) => { setCursors([]); refresh(); if (id) setSelected(id); }} />}
+        {canCompile && <CompileForm campaignId={campaignId} onDone={(id) => { paging.reset(); refresh(); if (id) setSelected(id); }} />}
         <div className="controls">
           <label>
             报告类型
-            <select value={kind} onChange={(e) => { setKind(e.target.value as ReportKind | ''); setCursors([]); }}>
+            <select value={kind} onChange={(e) => { setKind(e.target.value as ReportKind | ''); paging.reset(); }}>
               {office && <option value="">全部</option>}
               {office && <option value="weekly">{REPORT_KIND.weekly}</option>}
               <option value="fortnightly">{REPORT_KIND.fortnightly}</option>
@@ -62,14 +63,7 @@ export function Reports({ me, campaignId }: ScreenProps) {
           <>
             <div className="scroll">
               <table className="reports-list">
-                <thead>
-                  <tr>
-                    <th scope="col">类型</th>
-                    <th scope="col">统计期间（北京时间）</th>
-                    <th scope="col">生成时间</th>
-                    <th scope="col">操作</th>
-                  </tr>
-                </thead>
+                <TableHead cols={['类型', '统计期间（北京时间）', '生成时间', '操作']} />
                 <tbody>
                   {data.items.map((r) => (
                     <tr key={r.reportId} data-report={r.reportId} aria-current={selected === r.reportId ? 'true' : undefined}>
@@ -88,23 +82,11 @@ export function Reports({ me, campaignId }: ScreenProps) {
                       </td>
                     </tr>
                   ))}
-                  {data.items.length === 0 && (
-                    <tr>
-                      <td colSpan={4}>暂无报告：报告按计划每周一上午 9 时（北京时间）生成{canCompile ? '，也可在上方立即生成' : ''}。</td>
-                    </tr>
-                  )}
+                  {data.items.length === 0 && <EmptyRow cols={4}>暂无报告：报告按计划每周一上午 9 时（北京时间）生成{canCompile ? '，也可在上方立即生成' : ''}。</EmptyRow>}
                 </tbody>
               </table>
             </div>
-            <div className="pager">
-              <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                上一页
-              </button>
-              <span>第 {cursors.length + 1} 页 · 每页 {PAGE} 份</span>
-              <button type="button" className="secondary" disabled={!data.nextCursor} onClick={() => setCursors((c) => [...c, data.nextCursor!])}>
-                下一页
-              </button>
-            </div>
+            <Pager paging={paging} nextCursor={data.nextCursor} per={`每页 ${PAGE} 份`} />
             <p className="hint">每 3 秒自动刷新{updatedAt && `，更新于 ${cst(updatedAt)}`}。</p>
           </>
         )}
@@ -192,15 +174,7 @@ function ReportView({ campaignId, reportId }: { campaignId: string; reportId: st
       <h3>整改进度（按层级）</h3>
       <div className="scroll">
         <table className="levels">
-          <thead>
-            <tr>
-              {['层级', '组织', '已动员', '问题', '已查摆', '已制定措施', '整改中', '待核验', '已销号', '销号率', '逾期'].map((h) => (
-                <th key={h} scope="col">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead cols={['层级', '组织', '已动员', '问题', '已查摆', '已制定措施', '整改中', '待核验', '已销号', '销号率', '逾期']} />
           <tbody>
             {[...f.levels.map((l) => ({ name: LEVEL_SHORT[l.level] ?? l.level, ...l })), { name: '合计', ...f.total }].map((l) => (
               <tr key={l.name}>
@@ -255,15 +229,7 @@ function RowPages<T>({ title, id, rows, total, head, row, rowKey }: { title: str
       <h3 id={`${id}-title`}>{title}</h3>
       <div className="scroll">
         <table>
-          <thead>
-            <tr>
-              {head.map((h) => (
-                <th key={h} scope="col">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead cols={head} />
           <tbody>
             {shown.map((r) => (
               <tr key={rowKey(r)} data-row={rowKey(r)}>
@@ -272,11 +238,7 @@ function RowPages<T>({ title, id, rows, total, head, row, rowKey }: { title: str
                 ))}
               </tr>
             ))}
-            {rows.length === 0 && (
-              <tr>
-                <td colSpan={head.length}>无。</td>
-              </tr>
-            )}
+            {rows.length === 0 && <EmptyRow cols={head.length}>无。</EmptyRow>}
           </tbody>
         </table>
       </div>

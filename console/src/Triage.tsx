@@ -9,6 +9,7 @@ import type { Me } from './api.ts';
 import { citizensApi, Refusal, type Message, type MessageQuery } from './citizens-api.ts';
 import { publicHref, triageRefusal, type Words } from './citizens-words.ts';
 import { usePolled } from './hooks.ts';
+import { Pager, useCursorPages } from './list-parts.tsx';
 import { Figure } from './parts.tsx';
 import { orgPageHref, screenHref } from './routes.ts';
 import { cst } from './time.ts';
@@ -31,12 +32,12 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
   const office = campaign?.rootOrgId ?? orgId;
   const atOffice = office === orgId;
   const [filter, setFilter] = useState<Filter>(atOffice ? 'awaiting_triage' : 'all');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const paging = useCursorPages();
   const [done, setDone] = useState<string>();
   // The routed message's card is gone: the focus goes to what became of it.
   const doneRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => doneRef.current?.focus(), [done]);
-  const cursor = cursors.at(-1);
+  const { cursor } = paging;
   const query: MessageQuery = {
     limit: PAGE,
     ...(filter === 'flagged' ? { flagged: 'true' } : filter !== 'all' ? { state: filter } : {}),
@@ -90,7 +91,7 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
               value={filter}
               onChange={(e) => {
                 setFilter(e.target.value as Filter);
-                setCursors([]);
+                paging.reset();
               }}
             >
               <option value="awaiting_triage">待分办</option>
@@ -123,17 +124,7 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
             ))}
           </ol>
         )}
-        <div className="pager">
-          <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            上一页
-          </button>
-          <span>
-            第 {cursors.length + 1} 页 · 每页 {PAGE} 条
-          </span>
-          <button type="button" className="secondary" disabled={!list.nextCursor} onClick={() => setCursors((c) => [...c, list.nextCursor!])}>
-            下一页
-          </button>
-        </div>
+        <Pager paging={paging} nextCursor={list.nextCursor} per={`每页 ${PAGE} 条`} />
         <p className="hint">
           当天（北京时间）未分办的留言记为超时。留言转交后成为责任单位整改台账中的一项（来源：群众留言），经核验销号后群众可凭查询码看到“已整改销号”。每 3 秒自动刷新
           {updatedAt && `，更新于 ${cst(updatedAt)}`}。

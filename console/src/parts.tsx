@@ -1,5 +1,6 @@
 import type { Me, OrgNode } from './api.ts';
 import type { ReactNode } from 'react';
+import { overviewHref } from './routes.ts';
 import { COLOUR, COLOUR_LONG, LEVEL, ORG_STATUS, reasonZh } from './zh.ts';
 
 /** The org's colour as a labelled badge (never colour alone: the word is there too). */
@@ -53,4 +54,48 @@ export function OrgHeading({ org, campaignName, children }: { org: Pick<OrgNode,
       </p>
     </>
   );
+}
+
+/** What became of a form: the refusal (an alert) or what was done (a status), each only when there is one. */
+export function Outcome({ error, done }: { error?: ReactNode; done?: ReactNode }) {
+  return (
+    <>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {done && (
+        <p role="status" className="ok">
+          {done}
+        </p>
+      )}
+    </>
+  );
+}
+
+/**
+ * The head of an org's working screen: the way back to the overview, then the org's heading in
+ * its card (`OrgHeading`, with what the screen adds after it).
+ */
+export function OrgHead({ campaignId, orgId, ...heading }: { campaignId: string; orgId: string } & Parameters<typeof OrgHeading>[0]) {
+  return (
+    <>
+      <nav aria-label="组织层级" className="crumbs">
+        <a href={overviewHref(campaignId, orgId)}>← 返回总览</a>
+      </nav>
+      <section className="card head" aria-labelledby="org-title">
+        <OrgHeading {...heading} />
+      </section>
+    </>
+  );
+}
+
+/** A field's refusal, beside it (`id` for the field's `aria-describedby`); nothing when there is none. */
+export function FieldError({ id, text, className = 'field-error' }: { id: string; text: string | undefined; className?: string }) {
+  return text ? (
+    <span id={id} className={className} role="alert">
+      {text}
+    </span>
+  ) : null;
 }
