@@ -11,6 +11,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // `expect.poll` waits 1 s by default; the console's pages ask the API every 3 s, so a screen can
+    // be a poll behind what the test just did. 15 s covers a few polls on a loaded machine.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     pool: 'forks',
     watch: false,
   },

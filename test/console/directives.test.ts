@@ -98,8 +98,8 @@ describe('上题下答 in Chromium', () => {
     expect(await detail.getByTestId('lagging').locator('tr[data-org="tj-d1-u1-b3"] a').textContent()).toBe(b3);
     expect(lagging).not.toContain('tj-d1-u1-b1');
     expect(lagging).not.toContain('tj-d1-u1-b2');
-    // The issued list (polled on its own) says the same.
-    await expect.poll(() => page.locator(`tr[data-directive="${directiveId}"] [data-testid="issued-coverage"]`).textContent()).toBe('已完成 1 · 待核验 1 · 未完成 7 / 9');
+    // The issued list (polled on its own, every 3 s, so it may be a poll behind the tree) says the same.
+    await expect.poll(() => page.locator(`tr[data-directive="${directiveId}"] [data-testid="issued-coverage"]`).textContent(), { timeout: 30_000 }).toBe('已完成 1 · 待核验 1 · 未完成 7 / 9');
 
     // A drill-down into the unit shows its three branches, each with its own figures and colour.
     await detail.getByRole('button', { name: /^下钻到 / }).first().click();
