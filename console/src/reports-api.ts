@@ -1,39 +1,17 @@
 /**
  * The reports screen's calls (例会: weekly and fortnightly reports), through the typed client.
  * A report's figures are declared loosely by the API (`looseObject`), so their shape is read
- * through `ReportFigures` below, which mirrors domain/report.ts.
+ * through domain/report.ts's own `ReportFigures` (a type-only import: nothing of domain/ is bundled).
  */
 import { ApiError, client, unwrap } from './api.ts';
 import type { paths } from '../../client/api-types.ts';
+import type { LevelProgress, ReportFigures, ReportKind } from '../../domain/report.ts';
 
-export type ReportKind = 'weekly' | 'fortnightly';
+export type { LevelProgress, ReportFigures, ReportKind };
+
 export type ListedReport = paths['/campaigns/{id}/reports']['get']['responses'][200]['content']['application/json']['items'][number];
 type ReportAnswer = paths['/campaigns/{id}/reports/{reportId}']['get']['responses'][200]['content']['application/json'];
 
-export interface LevelProgress {
-  level: string;
-  orgs: number;
-  mobilised: number;
-  problems: number;
-  found: number;
-  planned: number;
-  inProgress: number;
-  rectified: number;
-  closed: number;
-  overdue: number;
-  closedPercent: number;
-}
-export interface ReportFigures {
-  campaign: { id: string; name: string; rootOrgId: string; status: string };
-  period: { from: string; to: string };
-  levels: LevelProgress[];
-  total: Omit<LevelProgress, 'level'>;
-  activity: { problemsRecorded: number; itemsClosed: number };
-  lagging: { count: number; orgs: { orgId: string; name: string; level: string; reasons: string[] }[] };
-  overdue: { count: number; items: { orgId: string; problemId: string; category: string; owner: string | null; deadline: string | null }[] };
-  escalations: { raised: number; received: number; claimed: number; forwarded: number; lapsed: number; awaitingClaim: number };
-  inspections?: { roundsStarted: number; findingsIssued: number; noticesCirculated: number; groups: { groupId: string; name: string; rounds: number; findings: number }[] };
-}
 export type Report = Omit<ReportAnswer, 'figures'> & { figures: ReportFigures };
 
 /** A report of the API's answer to a compilation: done (201/200), or still compiling (202). */
