@@ -62,7 +62,7 @@ export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
       await sql`select pg_advisory_xact_lock(hashtext(${`report:${input.campaignId}:${kind}`}))`.execute(trx);
       const held = await trx.selectFrom('reports').select(['report_id', 'period_from', 'period_to']).where('campaign_id', '=', input.campaignId).where('kind', '=', kind).where('period_to', '=', to).executeTakeFirst();
       if (held) return { reportId: held.report_id, created: false, periodFrom: new Date(held.period_from).toISOString(), periodTo: new Date(held.period_to).toISOString() };
-      const campaign = await trx.selectFrom('rm_campaigns').select(['id', 'name', 'root_org_id', 'status', 'started_at']).where('id', '=', input.campaignId).executeTakeFirst();
+      const campaign = await trx.selectFrom('rm_campaigns').select(['id', 'name', 'root_org_id', 'status', 'started_at', 'rules']).where('id', '=', input.campaignId).executeTakeFirst();
       if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${input.campaignId} is not recorded`, 'CampaignNotFound');
       const previous = await trx
         .selectFrom('reports')
@@ -72,7 +72,8 @@ export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
         .where('period_to', '<', to)
         .executeTakeFirst();
       const from = previous?.to ? new Date(previous.to) : new Date(campaign.started_at);
-      const figures = await reportFigures(trx, { id: campaign.id, name: campaign.name, rootOrgId: campaign.root_org_id, status: campaign.status }, kind, from, to);
+      const { mobiliseWithinDays } = campaign.rules as { mobiliseWithinDays?: number };
+      const figures = await reportFigures(trx, { id: campaign.id, name: campaign.name, rootOrgId: campaign.root_org_id, status: campaign.status }, kind, from, to, mobiliseWithinDays);
       await trx
         .insertInto('reports')
         .values({ campaign_id: input.campaignId, kind, period_from: from, period_to: to, report_id: reportId, workflow_id: input.workflowId, figures: JSON.stringify(figures) })
@@ -85,10 +86,10 @@ export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
 type Db = ActivityDeps['db'];
 
 /** What a report says, all of it read from the read models and the events. Exported for the tests' brute-force comparison. */
-export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date): Promise<ReportFigures> {
+export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date, mobiliseWithinDays?: number): Promise<ReportFigures> {
   const c = campaign.id;
   const inPeriod = sql<boolean>`recorded_at > ${from} and recorded_at <= ${to}`;
-  const [orgs, items, overdueItems, counts, findingsIssued, awaiting, rules] = await Promise.all([
+  const [orgs, items, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
     db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'reached_at', 'own']).where('campaign_id', '=', c).orderBy('path').execute(),
     db
       .selectFrom('rm_problems as p')
@@ -125,10 +126,9 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
           .execute()
       : Promise.resolve([]),
     db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', c).where('target_status', '=', 'pending').executeTakeFirstOrThrow(),
-    db.selectFrom('rm_campaigns').select('rules').where('id', '=', c).executeTakeFirst().then((r) => r?.rules as { mobiliseWithinDays?: number } | undefined),
   ]);
   // The lagging rule as the overview and /lagging apply it, judged at the period's end (a report is of its period, whenever compiled).
-  const judgedAt = { now: to.getTime(), mobiliseWithinDays: rules?.mobiliseWithinDays };
+  const judgedAt = { now: to.getTime(), mobiliseWithinDays };
   const count = (type: string) => Number(counts.find((r) => r.type === type)?.n ?? 0);
   const { levels, total } = levelProgress(
     orgs.map((o) => ({ level: o.level, mobilised: o.mobilised_on !== null })),
