@@ -1,49 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { Rules } from './campaign.js';
 import { acceptSnapshot, zeroFigures } from './figures.js';
-import { OrgNode, type CampaignRef, type OrgRef } from './org-node.js';
-import { Rejection } from './rejection.js';
-
-const NOW = Date.parse('2019-10-01T04:00:00Z'); // 12:00 in Beijing
-const campaign = (over: Partial<CampaignRef> = {}): CampaignRef => ({
-  id: 'c',
-  batch: 2,
-  phaseMode: 'integrated',
-  rules: Rules.parse({ minStudyDays: 3 }),
-  startsOn: '2019-09-01',
-  endsOn: '2019-12-31',
-  rootOrgId: 'tj',
-  ...over,
-});
-const org: OrgRef = { id: 'b1', level: 'branch', name: '第一党支部', parentId: 'u1', path: '/tj/d1/u1/b1/' };
-const by = 'secretary';
-
-function mobilised(over: Partial<CampaignRef> = {}): OrgNode {
-  const node = new OrgNode(campaign(over), org);
-  node.start(NOW);
-  node.mobilise({ date: '2019-09-05', attendance: 30, by }, NOW);
-  return node;
-}
-
-/** Takes a found problem through the whole lifecycle to closed. */
-function rectify(node: OrgNode, problemId: string, at = NOW): void {
-  node.planRectification({ problemId, owner: '李主任', measures: '精简会议文件', deadline: '2019-12-01', by }, at);
-  node.startRectification({ problemId, by }, at);
-  node.submitRectification({ problemId, evidence: '会议减少三成', by }, at);
-  node.verifyRectification({ problemId, decision: 'verified', by: 'inspector:1', verifierRole: 'inspector', verifierOrgId: 'tj' }, at);
-}
-
-function rejects(fn: () => unknown, kind: Rejection['kind'], field?: string) {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(Rejection);
-    expect((err as Rejection).kind).toBe(kind);
-    if (field) expect((err as Rejection).field).toBe(field);
-    return (err as Rejection).message;
-  }
-  throw new Error('expected a rejection');
-}
+import { OrgNode, type OrgRef } from './org-node.js';
+import { by, campaign, mobilised, NOW, org, rectify, rejects } from './org/test-support.js';
 
 describe('mobilisation', () => {
   test('nothing opens before the meeting; everything opens after it in integrated mode', () => {
