@@ -11,7 +11,7 @@
  * their signals in `workflows/messages.ts`; delivery of the status reports in
  * `activities/deliver-signals.ts`, of messages and findings in
  * `activities/public-messages.ts` and `activities/inspections.ts`; the read models
- * (`rm_public_messages`, `rm_inspection_findings`, `rm_projects`, `rm_problems`) in
+ * (`rm_joint_problems`, `rm_public_messages`, `rm_inspection_findings`, `rm_projects`, `rm_problems`) in
  * `db/projections.ts`; the routes in `api/routes/joint-answers.ts`,
  * `api/routes/public-messages.ts`, `api/routes/inspections.ts` and
  * `api/routes/org-actions.ts`; unit tests in `assignments.test.ts`, integration in

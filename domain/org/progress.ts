@@ -7,9 +7,9 @@
  * closing and `OrgFinished`.
  *
  * The rest: the figures and snapshots in `domain/figures.ts` (packed for continue-as-new
- * by `domain/carry.ts`); the `childReport` signal in `workflows/messages.ts`, sent and
+ * by `domain/carry.ts`); the `childProgress` signal in `workflows/messages.ts`, sent and
  * received in `workflows/org-node.ts`; the read model (`rm_org_progress`) in
- * `db/projections.ts`; the routes in `api/routes/orgs.ts` and `api/routes/overview.ts`;
+ * `db/projections.ts`; the routes in `api/routes/campaigns.ts` and `api/routes/overview.ts`;
  * unit tests in `domain/org-node.test.ts` and `domain/carry.test.ts`, integration in
  * `test/hierarchy/aggregates.test.ts`.
  */
