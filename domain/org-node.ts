@@ -15,7 +15,7 @@
  *
  * The unit tests in `org-node.test.ts` and `org/*.test.ts` exercise it without a server.
  */
-import type { OrgSummary } from './events.js';
+import type { DomainEvent, OrgSummary } from './events.js';
 import * as assignments from './org/assignments.js';
 import * as components from './org/components.js';
 import { carriedState, initialOrgNodeState, OrgContext, stateFromCarried, type CampaignRef, type CarriedOrgNodeState, type OrgNodeOptions, type OrgNodeState, type OrgRef } from './org/context.js';
@@ -57,7 +57,7 @@ export class OrgNode {
   }
 
   /** Events decided but not yet recorded; the workflow drains this into `recordEvents`. */
-  get outbox() {
+  get outbox(): DomainEvent[] {
     return this.ctx.outbox;
   }
 
