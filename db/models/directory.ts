@@ -215,3 +215,9 @@ export function childrenWithCounts(db: Kysely<Database>, parentId: string | null
   }
   return q.orderBy('position').orderBy('id').limit(limit).execute();
 }
+
+/** Which of these orgs (an org's ancestors, say) stands at `level`, or undefined when none does. */
+export async function orgAtLevel(db: Kysely<Database>, ids: readonly string[], level: OrgRow['level']): Promise<string | undefined> {
+  if (ids.length === 0) return undefined;
+  return (await db.selectFrom('orgs').select('id').where('id', 'in', [...ids]).where('level', '=', level).executeTakeFirst())?.id;
+}
