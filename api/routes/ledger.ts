@@ -2,7 +2,9 @@
  * The lists people look at, all from read models: an org's ledger (问题清单) and its
  * results (成效清单) as JSON or CSV, what it disclosed (公示), overdue items across a
  * subtree, special projects with their participants' figures, democratic life
- * meetings, study sessions and research topics.
+ * meetings, study sessions and research topics. The queries are the models' (db/models/
+ * problems.ts, projects.ts, democratic-life.ts, study-sessions.ts, research-topics.ts); an
+ * item's history is read from the event store (db/event-store.ts `problemEvents`).
  */
 import { z } from 'zod';
 import { listDemocraticLifeMeetings } from '../../db/models/democratic-life.js';

@@ -3,7 +3,8 @@
  * the whole tree under its root: a root already in the directory keeps its place (its
  * parent and position), and what was stored under it but is absent from the import is
  * removed. The import says what it changed; the same tree again changes nothing; moving
- * or removing orgs that a running campaign covers is refused with the list of them.
+ * or removing orgs that a running campaign covers is refused with the list of them. The
+ * directory's reads and the import's transaction are in db/models/directory.ts.
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';

@@ -3,7 +3,8 @@
  * figures and its colour (三色督办, `domain/colour.ts`), what the caller may do on it, the
  * orgs of its subtree counted per level and colour, and a page of its children (from the
  * directory, so children the cascade has not reached show too) sorted red first by default,
- * filtered by colour, or, with `q`, the orgs of its whole subtree whose name or id matches.
+ * filtered by colour, or, with `q`, the orgs of its whole subtree whose name or id matches
+ * (the reads in db/models/overview.ts); and an org's timeline, from the event store.
  */
 import { z } from 'zod';
 import { readCampaign, type CampaignRules } from '../../db/models/campaigns.js';

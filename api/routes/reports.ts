@@ -8,6 +8,7 @@
  * The fortnightly report also goes to the guidance groups: an inspector a group of the campaign
  * names reads the fortnightly reports (and only those), whatever org its token is bound to.
  * Compiling by hand is steering the campaign: an organiser over the root, or an admin.
+ * The stored reports are read through db/models/reports.ts.
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
