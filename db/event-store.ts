@@ -133,4 +133,21 @@ export async function problemEvents<T extends DomainEventType>(
   return rows.map((r) => fromRow(r) as EventOf<T>);
 }
 
+/** A field of an event as a reader is shown it: a plain value, or a list of strings where asked for. */
+export type ShownValue = string | number | boolean | null | string[];
+
+/**
+ * The fields of these names an event has, where each is a plain value (or, with `lists`, a
+ * list of strings): what a timeline or an item's history shows of an event, and no more.
+ */
+export function shownFields(e: DomainEvent, names: readonly string[], lists = false): Record<string, ShownValue> {
+  const fields: Record<string, ShownValue> = {};
+  for (const name of names) {
+    const v = (e as unknown as Record<string, unknown>)[name];
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[name] = v;
+    else if (lists && Array.isArray(v) && v.every((x) => typeof x === 'string')) fields[name] = v as string[];
+  }
+  return fields;
+}
+
 export type { Transaction };

@@ -8,11 +8,11 @@
  */
 import { z } from 'zod';
 import { listDemocraticLifeMeetings } from '../../db/models/democratic-life.js';
-import { HISTORY_TYPES, historyEntry, ITEM_COLOURS, listDisclosed, listLedger, listOverdueItems, listProblems, readItem, redEscalations } from '../../db/models/problems.js';
+import { HISTORY_FIELDS, HISTORY_TYPES, ITEM_COLOURS, listDisclosed, listLedger, listOverdueItems, listProblems, readItem, redEscalations } from '../../db/models/problems.js';
 import { readProject } from '../../db/models/projects.js';
 import { listResearchTopics } from '../../db/models/research-topics.js';
 import { listStudySessions } from '../../db/models/study-sessions.js';
-import { problemEvents } from '../../db/event-store.js';
+import { problemEvents, shownFields } from '../../db/event-store.js';
 import { ItemId } from '../../domain/commands.js';
 import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
@@ -172,7 +172,8 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
       await requireOrgAccess(db, request, orgId, 'read');
       const item = await readItem(db, campaignId, orgId, problemId);
       if (!item) throw notFound(`problem ${problemId} of org ${orgId}`);
-      return { item, events: (await problemEvents(db, campaignId, orgId, problemId, HISTORY_TYPES)).map(historyEntry) };
+      const events = await problemEvents(db, campaignId, orgId, problemId, HISTORY_TYPES);
+      return { item, events: events.map((e) => ({ seq: e.seq, type: e.type, occurredAt: e.occurredAt, fields: shownFields(e, HISTORY_FIELDS, true) })) };
     },
   );
 

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { readCampaign, type CampaignRules } from '../../db/models/campaigns.js';
 import { orgsByIds } from '../../db/models/directory.js';
 import { readOverview, type OverviewRow } from '../../db/models/overview.js';
-import { orgStreamEvents } from '../../db/event-store.js';
+import { orgStreamEvents, shownFields } from '../../db/event-store.js';
 import { orgWorkflowId } from '../../domain/campaign.js';
 import { orgColour, type ColourContext } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
@@ -107,15 +107,7 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       await requireOrgAccess(db, request, orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
       const rows = await orgStreamEvents(db, campaignId, orgId, TIMELINE_TYPES, request.query.limit + 1, offset);
-      const items = rows.slice(0, request.query.limit).map((e) => {
-        const payload = e as unknown as Record<string, unknown>;
-        const fields: Record<string, string | number | boolean | null> = {};
-        for (const f of TIMELINE_FIELDS) {
-          const v = payload[f];
-          if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[f] = v;
-        }
-        return { seq: e.seq, type: e.type, occurredAt: e.occurredAt, fields };
-      });
+      const items = rows.slice(0, request.query.limit).map((e) => ({ seq: e.seq, type: e.type, occurredAt: e.occurredAt, fields: shownFields(e, TIMELINE_FIELDS) as Record<string, string | number | boolean | null> }));
       return { items, nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
     },
   );

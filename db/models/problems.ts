@@ -6,7 +6,8 @@
  * `Rectification*` events, `DeadlineExtended`, `DeadlineAlert`, `ProblemsDisclosed`,
  * `JointPartAccepted` and `PublicMessageAccepted` (the directives model writes `DirectiveReceived`
  * and `DirectiveCancelled` here through {@link updateProblem}). An item's history is read from
- * the event store (`problemEvents` in db/event-store.ts) and shown through {@link historyEntry}.
+ * the event store (`problemEvents` in db/event-store.ts, asked for {@link HISTORY_TYPES}),
+ * each event shown by its {@link HISTORY_FIELDS}.
  *
  * An item's colour is its alert while it is worked on (planned or in progress): red overdue,
  * yellow due soon; an item found, rectified, closed or cancelled shows none, whatever alert it
@@ -24,7 +25,7 @@
  *
  * @example
  * const rows = await listLedger(db, 'tj-2019', '/tj/tj-d1/', { colour: 'red' }, undefined, 51);
- * const history = (await problemEvents(db, 'tj-2019', 'tj-d1-u1-b1', 'p1', HISTORY_TYPES)).map(historyEntry);
+ * const events = await problemEvents(db, 'tj-2019', 'tj-d1-u1-b1', 'p1', HISTORY_TYPES);
  */
 import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { DomainEvent } from '../../domain/events.js';
@@ -199,23 +200,7 @@ export const HISTORY_FIELDS = [
   'source', 'category', 'description', 'immediate', 'owner', 'measures', 'deadline', 'evidence', 'attachments', 'reason', 'note', 'from', 'to', 'alert', 'date',
   'escalationId', 'targetOrgId', 'status', 'atOrgId', 'detail', 'merged', 'directiveId', 'issuerOrgId', 'messageId', 'jointId', 'by',
 ] as const;
-export type HistoryValue = string | number | boolean | null | string[];
 
-/**
- * An event of the item's history as a reader sees it: the fields of {@link HISTORY_FIELDS} it
- * has. The events come from the event store (`problemEvents` in db/event-store.ts, asked for
- * {@link HISTORY_TYPES}), oldest first.
- */
-export function historyEntry(e: DomainEvent) {
-  const payload = e as unknown as Record<string, unknown>;
-  const fields: Record<string, HistoryValue> = {};
-  for (const f of HISTORY_FIELDS) {
-    const v = payload[f];
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[f] = v;
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) fields[f] = v as string[];
-  }
-  return { seq: e.seq, type: e.type as (typeof HISTORY_TYPES)[number], occurredAt: e.occurredAt, fields };
-}
 
 /** A page of the subtree's red items still planned or in progress, earliest deadline first (`limit` rows from `offset`). */
 export function listOverdueItems(db: Kysely<Database>, campaignId: string, path: string, limit: number, offset: number) {
