@@ -16,6 +16,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { orgPath } from '../db/models/directory.js';
+import { tokenByHash } from '../db/models/tokens.js';
 import type { Database } from '../db/schema.js';
 import { forbidden, notFound, orgNotVisible, ProblemError } from './problem.js';
 
@@ -70,12 +72,7 @@ export async function authenticate(db: Kysely<Database>, adminToken: string | un
   const token = bearerToken(request.headers.authorization);
   if (!token) throw unauthorized('a bearer token is required');
   if (adminToken && safeEqual(hashToken(token), hashToken(adminToken))) return adminPrincipal('admin');
-  const row = await db
-    .selectFrom('api_tokens')
-    .leftJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-    .select(['api_tokens.id', 'role', 'org_id', 'expires_at', 'revoked_at', 'orgs.path'])
-    .where('token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const row = await tokenByHash(db, hashToken(token));
   // The log names the token id at most, never the token.
   const tokenId = /^ce_([0-9a-f]{12})_/.exec(token)?.[1] ?? 'malformed';
   if (!row) {
@@ -158,14 +155,14 @@ export async function requireOrgAccess(
   mode: 'act' | 'supervise' | 'vet' | 'read',
 ): Promise<{ principal: Principal; path: string }> {
   const p = principal(request);
-  const org = await db.selectFrom('orgs').select('path').where('id', '=', orgId).executeTakeFirst();
+  const path = await orgPath(db, orgId);
   if (p.role === 'admin') {
-    if (!org) throw notFound(`org ${orgId}`);
-    return { principal: p, path: org.path };
+    if (path === undefined) throw notFound(`org ${orgId}`);
+    return { principal: p, path };
   }
-  if (!org || !org.path.startsWith(p.orgPath)) throw orgNotVisible(orgId);
-  if (mode === 'read') return { principal: p, path: org.path };
-  const own = org.path === p.orgPath;
+  if (path === undefined || !path.startsWith(p.orgPath)) throw orgNotVisible(orgId);
+  if (mode === 'read') return { principal: p, path };
+  const own = path === p.orgPath;
   const allowed =
     mode === 'act'
       ? own
@@ -175,7 +172,7 @@ export async function requireOrgAccess(
         ? p.role === 'secretary' || p.role === 'organiser' || p.role === 'inspector'
         : p.role === 'organiser' || p.role === 'inspector';
   if (!allowed) throw forbidden(refusal(p, orgId, own, mode));
-  return { principal: p, path: org.path };
+  return { principal: p, path };
 }
 
 /**

@@ -13,11 +13,13 @@
  * Creates under one key run one at a time (a transaction-scoped advisory lock), so two
  * concurrent retries create once. `create` gets the transaction and must make its database
  * writes through it: on PGlite there is only one connection, and it is the transaction's.
+ * The kept answers' table is read and written in db/models/idempotency-keys.ts.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
+import { keepAnswer, keptAnswer, lockKey } from '../db/models/idempotency-keys.js';
 import type { Database } from '../db/schema.js';
 import { ProblemError } from './problem.js';
 
@@ -78,17 +80,14 @@ export async function answerOnce<T>(
   const keyHash = `sha256:${createHash('sha256').update(at.key).digest('hex')}`;
   const requestHash = hashRequest(at.request);
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`${at.scope} ${keyHash}`}, 0))`.execute(trx);
-    const first = await trx.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', at.scope).where('key', '=', keyHash).executeTakeFirst();
+    await lockKey(trx, at.scope, keyHash);
+    const first = await keptAnswer(trx, at.scope, keyHash);
     if (first) {
       if (first.request_hash !== requestHash) throw keyUsedForAnotherRequest('this Idempotency-Key');
       return { replayed: true, answer: open((first.response as { sealed: string }).sealed, at.key) as T };
     }
     const answer = await create(trx);
-    await trx
-      .insertInto('idempotency_keys')
-      .values({ scope: at.scope, key: keyHash, request_hash: requestHash, status_code: 201, response: JSON.stringify({ sealed: seal(answer, at.key) }) })
-      .execute();
+    await keepAnswer(trx, { scope: at.scope, key: keyHash, requestHash, statusCode: 201, response: { sealed: seal(answer, at.key) } });
     return { replayed: false, answer };
   });
 }

@@ -13,6 +13,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
+import { cascadeWaitsFor, type CascadeWait } from '../db/models/org-progress.js';
 import type { Database } from '../db/schema.js';
 import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
@@ -119,57 +120,6 @@ export function cascadeWait(orgId: string, waiting: Extract<CascadeWait, { kind:
         ? `${whom} has mobilised and the cascade is starting the orgs below it; try again in a moment`
         : `${whom} has not held its mobilisation meeting`;
   return { detail: `org ${orgId} is not reached by the cascade yet: ${why}`, waitingFor: { orgId: waiting.orgId, name, level, mobilised } };
-}
-
-/** Whom an org the cascade has not reached waits for; see {@link cascadeWaitsFor}. */
-export type CascadeWait =
-  /** `root`: no org of the campaign has started yet, not even its root. */
-  | { kind: 'ancestor'; orgId: string; name: string; level: string; mobilised: boolean; relation: 'parent' | 'ancestor' | 'root' }
-  | { kind: 'outside'; rootOrgId: string };
-
-/**
- * Walks up from an org without a workflow to the nearest ancestor, within the campaign,
- * whose workflow has started (its `OrgStarted` is in `rm_org_progress`): the cascade
- * reaches an org only through its parent's mobilisation, so that ancestor is whom the org
- * waits for. Not mobilised: it has not held its meeting (the usual case, and what a
- * secretary needs to hear: whom to ask). Mobilised: the cascade below it is under way (a
- * big unit starts its branches a page at a time), so the org should try again shortly. No
- * ancestor started at all: the campaign is still starting at its root. An org outside the
- * campaign's root's subtree is never reached, and is told so.
- *
- * Read from the directory and the read models, which trail the workflows by a moment; on
- * this error path that is good enough, and it asks no workflow anything.
- */
-export async function cascadeWaitsFor(db: Kysely<Database>, campaignId: string, orgId: string): Promise<CascadeWait | null> {
-  const [campaign, org] = await Promise.all([
-    db.selectFrom('rm_campaigns').select('root_org_id').where('id', '=', campaignId).executeTakeFirst(),
-    db.selectFrom('orgs').select('path').where('id', '=', orgId).executeTakeFirst(),
-  ]);
-  if (!campaign || !org) return null;
-  const line = org.path.split('/').filter(Boolean);
-  const fromRoot = line.indexOf(campaign.root_org_id);
-  if (fromRoot < 0) return { kind: 'outside', rootOrgId: campaign.root_org_id };
-  // Nearest first; the org itself last of the line, the root first.
-  const ancestors = line.slice(fromRoot, -1).reverse();
-  if (ancestors.length === 0) ancestors.push(campaign.root_org_id); // the org is the root: waiting for its own start
-  const [started, names] = await Promise.all([
-    db.selectFrom('rm_org_progress').select(['org_id', 'mobilised_on']).where('campaign_id', '=', campaignId).where('org_id', 'in', ancestors).execute(),
-    db.selectFrom('orgs').select(['id', 'name', 'level']).where('id', 'in', ancestors).execute(),
-  ]);
-  const startedById = new Map(started.map((r) => [r.org_id, r]));
-  const nameById = new Map(names.map((r) => [r.id, r]));
-  const nearest = ancestors.findIndex((a) => startedById.has(a));
-  const at = nearest < 0 ? ancestors.length - 1 : nearest;
-  const id = ancestors[at]!;
-  const row = startedById.get(id);
-  return {
-    kind: 'ancestor',
-    orgId: id,
-    name: nameById.get(id)?.name ?? id,
-    level: nameById.get(id)?.level ?? 'unknown',
-    mobilised: Boolean(row?.mobilised_on),
-    relation: nearest < 0 ? 'root' : at === 0 ? 'parent' : 'ancestor',
-  };
 }
 
 /** Network errors and SQLSTATEs that mean "PostgreSQL is not there right now", not "your request is wrong". */

@@ -27,6 +27,9 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { campaignsWithRootPaths } from '../db/models/campaigns.js';
+import { orgName } from '../db/models/directory.js';
+import { endSession, openSession, sessionByIdHash, tokenExpiry } from '../db/models/tokens.js';
 import type { Database } from '../db/schema.js';
 import type { ApiInstance } from './app.js';
 import { adminPrincipal, authenticate, judgeToken, type Principal } from './auth.js';
@@ -72,13 +75,7 @@ export function refuseCrossSite(request: FastifyRequest): void {
 }
 
 async function principalOfSession(db: Kysely<Database>, adminToken: string | undefined, id: string, request: FastifyRequest, now: () => number): Promise<{ principal: Principal; expiresAt: Date }> {
-  const row = await db
-    .selectFrom('sessions')
-    .leftJoin('api_tokens', 'api_tokens.id', 'sessions.token_id')
-    .leftJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-    .select(['sessions.token_id', 'sessions.expires_at', 'api_tokens.role', 'api_tokens.org_id', 'api_tokens.revoked_at', 'api_tokens.expires_at as token_expires_at', 'orgs.path'])
-    .where('sessions.id_hash', '=', hashId(id))
-    .executeTakeFirst();
+  const row = await sessionByIdHash(db, hashId(id));
   if (!row || new Date(row.expires_at).getTime() <= now()) throw unauthorized('the session has ended: sign in again');
   const expiresAt = new Date(row.expires_at);
   if (row.token_id === 'admin') {
@@ -154,12 +151,11 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
       // The token is judged exactly as a bearer header would be.
       const probe = { headers: { authorization: `Bearer ${request.body.token}` }, log: request.log } as FastifyRequest;
       const p = await authenticate(db, adminToken, probe, now);
-      const token = p.tokenId === 'admin' ? undefined : await db.selectFrom('api_tokens').select('expires_at').where('id', '=', p.tokenId).executeTakeFirst();
+      const tokenExpires = p.tokenId === 'admin' ? undefined : await tokenExpiry(db, p.tokenId);
       const hours = now() + SESSION_HOURS * 3600_000;
-      const expiresAt = new Date(token?.expires_at ? Math.min(hours, new Date(token.expires_at).getTime()) : hours);
+      const expiresAt = new Date(tokenExpires ? Math.min(hours, new Date(tokenExpires).getTime()) : hours);
       const id = randomBytes(32).toString('base64url');
-      await db.deleteFrom('sessions').where('expires_at', '<', new Date(now())).execute();
-      await db.insertInto('sessions').values({ id_hash: hashId(id), token_id: p.tokenId, expires_at: expiresAt }).execute();
+      await openSession(db, { idHash: hashId(id), tokenId: p.tokenId, expiresAt }, new Date(now()));
       reply.setCookie(SESSION_COOKIE, id, { ...cookieOptions(request), expires: expiresAt });
       return reply.code(201).send(await whoIs(p, 'session', expiresAt));
     },
@@ -211,7 +207,7 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
       const id = request.cookies[SESSION_COOKIE];
       if (id) {
         refuseCrossSite(request);
-        await db.deleteFrom('sessions').where('id_hash', '=', hashId(id)).execute();
+        await endSession(db, hashId(id));
       }
       reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
       // The reads the browser kept to revalidate (`private, no-cache`, api/app.ts) go with the session.
@@ -221,14 +217,8 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
   );
 
   async function whoIs(p: Principal, via: 'session' | 'bearer', expiresAt: Date | null): Promise<z.infer<typeof Me>> {
-    const org = p.orgId ? await db.selectFrom('orgs').select('name').where('id', '=', p.orgId).executeTakeFirst() : undefined;
-    const campaigns = await db
-      .selectFrom('rm_campaigns')
-      .innerJoin('orgs', 'orgs.id', 'rm_campaigns.root_org_id')
-      .select(['rm_campaigns.id', 'rm_campaigns.name', 'rm_campaigns.status', 'rm_campaigns.root_org_id', 'rm_campaigns.started_at', 'orgs.path'])
-      .orderBy('rm_campaigns.started_at', 'desc')
-      .orderBy('rm_campaigns.id')
-      .execute();
+    const name = p.orgId ? await orgName(db, p.orgId) : undefined;
+    const campaigns = await campaignsWithRootPaths(db);
     const visible = campaigns.flatMap((c) => {
       // The root in the caller's subtree: start there. The caller inside the campaign's tree: start at its own org.
       if (p.role === 'admin' || c.path.startsWith(p.orgPath)) return [{ c, start: c.root_org_id }];
@@ -239,7 +229,7 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
       role: p.role,
       tokenId: p.tokenId,
       orgId: p.orgId,
-      orgName: org?.name ?? null,
+      orgName: name ?? null,
       orgPath: p.orgPath,
       via,
       expiresAt: expiresAt?.toISOString() ?? null,

@@ -7,8 +7,9 @@
  * @example
  * await appendEvents(db, node.outbox); // twice: stored and projected once
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { DomainEvent } from '../domain/events.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { orgWorkflowId } from '../domain/campaign.js';
+import type { DomainEvent, DomainEventType, EventOf } from '../domain/events.js';
 import { applyEvent } from './projections.js';
 import { READ_MODEL_TABLES, type Database, type EventRow } from './schema.js';
 
@@ -80,6 +81,73 @@ export function fromRow(row: EventRow): DomainEvent {
     orgId: row.org_id,
     occurredAt: new Date(row.occurred_at).toISOString(),
   } as DomainEvent;
+}
+
+/**
+ * A page of the events of these types an org's own workflow recorded (its stream: nothing
+ * another workflow recorded about it), newest first: `limit` events from `offset`.
+ *
+ * @example
+ * const page = await orgStreamEvents(db, 'tj-2019', 'tj-d1', ['OrgStarted', 'OrgMobilised'], 51, 0);
+ */
+export async function orgStreamEvents<T extends DomainEventType>(
+  db: Kysely<Database>,
+  campaignId: string,
+  orgId: string,
+  types: readonly T[],
+  limit: number,
+  offset: number,
+): Promise<EventOf<T>[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
+    .where('type', 'in', [...types])
+    .orderBy('stream_seq', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  return rows.map((r) => fromRow(r) as EventOf<T>);
+}
+
+/**
+ * The events of these types in an org's stream that concern one of its ledger items (their
+ * `problemId`, or among their `problemIds`), oldest first: one org's stream filtered to the
+ * item, at most a few hundred rows.
+ */
+export async function problemEvents<T extends DomainEventType>(
+  db: Kysely<Database>,
+  campaignId: string,
+  orgId: string,
+  problemId: string,
+  types: readonly T[],
+): Promise<EventOf<T>[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
+    .where('type', 'in', [...types])
+    .where((eb) => eb.or([eb(sql`payload->>'problemId'`, '=', problemId), eb(sql`payload->'problemIds'`, '?', problemId)]))
+    .orderBy('stream_seq')
+    .execute();
+  return rows.map((r) => fromRow(r) as EventOf<T>);
+}
+
+/** A field of an event as a reader is shown it: a plain value, or a list of strings where asked for. */
+export type ShownValue = string | number | boolean | null | string[];
+
+/**
+ * The fields of these names an event has, where each is a plain value (or, with `lists`, a
+ * list of strings): what a timeline or an item's history shows of an event, and no more.
+ */
+export function shownFields(e: DomainEvent, names: readonly string[], lists = false): Record<string, ShownValue> {
+  const fields: Record<string, ShownValue> = {};
+  for (const name of names) {
+    const v = (e as unknown as Record<string, unknown>)[name];
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[name] = v;
+    else if (lists && Array.isArray(v) && v.every((x) => typeof x === 'string')) fields[name] = v as string[];
+  }
+  return fields;
 }
 
 export type { Transaction };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { colourSql } from '../api/routes/overview.js';
+import { colourSql } from '../db/models/overview.js';
 import { openDatabase, type OpenDatabase } from '../db/connect.js';
 import { orgColour, type ColourContext, type ColourInput } from './colour.js';
 

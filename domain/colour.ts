@@ -1,6 +1,6 @@
 /**
  * 三色督办: the one colour rule for an org, used by the console (and by `GET …/overview`,
- * which sorts and filters by it in SQL: `colourSql` in api/routes/overview.ts is this
+ * which sorts and filters by it in SQL: `colourSql` in db/models/overview.ts is this
  * function written for PostgreSQL, and `domain/colour.test.ts` holds the two together).
  *
  * It is built on the lagging rule of `GET …/lagging` and the reports (`laggingReasons`):

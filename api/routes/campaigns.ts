@@ -1,17 +1,19 @@
 /**
  * Starting, reading and closing campaigns, and reading an org's progress. Reads come
- * from the read models (projections), never from workflows.
+ * from the read models (db/models/campaigns.ts, db/models/org-progress.ts), never from workflows.
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { ORG_ID, subtreePattern } from '../../domain/org-tree.js';
+import { readCampaign, type CampaignRules } from '../../db/models/campaigns.js';
+import { orgPath } from '../../db/models/directory.js';
+import { cascadeWaitsFor, listChildProgress, listLaggingCandidates, readOrgProgress, readRootProgress } from '../../db/models/org-progress.js';
+import { ORG_ID } from '../../domain/org-tree.js';
 import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignId, CampaignSpecFields, ENDS_BEFORE_STARTS } from '../../domain/campaign.js';
 import { laggingReasons } from '../../domain/report.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
-import { cascadeWait, cascadeWaitsFor, notFound, ProblemError, unprocessable } from '../problem.js';
+import { cascadeWait, notFound, ProblemError, unprocessable } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';
 
 /** Ids in paths have the shapes the domain gives them: anything else is a 400, not an empty list. */
@@ -95,8 +97,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     requireRole(request, ['organiser']);
     const spec = request.body;
     if (spec.endsOn < spec.startsOn) throw unprocessable(ENDS_BEFORE_STARTS, [{ path: 'body.endsOn', message: ENDS_BEFORE_STARTS }]);
-    const root = await db.selectFrom('orgs').select('id').where('id', '=', spec.rootOrgId).executeTakeFirst();
-    if (!root) throw unprocessable(`org ${spec.rootOrgId} is not in the directory`, [{ path: 'body.rootOrgId', message: 'unknown org' }]);
+    if ((await orgPath(db, spec.rootOrgId)) === undefined) throw unprocessable(`org ${spec.rootOrgId} is not in the directory`, [{ path: 'body.rootOrgId', message: 'unknown org' }]);
     await requireOrgAccess(db, request, spec.rootOrgId, 'act');
     const { created } = await startCampaign(temporal.client, temporal.taskQueue, spec);
     return reply.code(created ? 201 : 200).send({ id: spec.id, created });
@@ -109,12 +110,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     async (request) => {
     const campaign = await loadCampaign(request.params.id);
     await requireOrgAccess(db, request, campaign.root_org_id, 'read');
-    const root = await db
-      .selectFrom('rm_org_progress')
-      .select(['status', 'subtree', 'details'])
-      .where('campaign_id', '=', campaign.id)
-      .where('org_id', '=', campaign.root_org_id)
-      .executeTakeFirst();
+    const root = await readRootProgress(db, campaign.id, campaign.root_org_id);
     return { ...campaign, root: root ?? null };
     },
   );
@@ -152,12 +148,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     },
     async (request) => {
     await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const row = await db
-      .selectFrom('rm_org_progress')
-      .selectAll()
-      .where('campaign_id', '=', request.params.id)
-      .where('org_id', '=', request.params.orgId)
-      .executeTakeFirst();
+    const row = await readOrgProgress(db, request.params.id, request.params.orgId);
     if (!row) {
       // A secretary's screen asks this first: say whom the org waits for when the campaign runs above it.
       const waiting = await cascadeWaitsFor(db, request.params.id, request.params.orgId);
@@ -180,18 +171,9 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     const { limit, cursor, sort } = request.query;
     const offset = offsetFromCursor(cursor);
     // Sorted pages of at most 1,000 siblings; the offset cursor is stable while the read model is.
-    const order = {
-      position: sql`o.position, p.org_id`,
-      name: sql`p.name, p.org_id`,
-      progress: sql`((p.subtree->>'complete')::int * 1.0 / greatest((p.subtree->>'orgs')::int, 1)), p.org_id`,
-      status: sql`p.status, p.org_id`,
-    }[sort];
-    const rows = await sql<Record<string, unknown>>`
-      select p.* from rm_org_progress p join orgs o on o.id = p.org_id
-      where p.campaign_id = ${request.params.id} and p.parent_id = ${request.params.orgId}
-      order by ${order} limit ${limit + 1} offset ${offset}`.execute(db);
-    const items = rows.rows.slice(0, limit);
-    return { items, nextCursor: rows.rows.length > limit ? encodeCursor(String(offset + limit)) : null };
+    const rows = await listChildProgress(db, request.params.id, request.params.orgId, sort, limit + 1, offset);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
   );
 
@@ -202,21 +184,10 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const { limit, cursor } = request.query;
     const after = valueFromCursor(cursor, /^\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/)+$/) ?? '';
-    const rows = await db
-      .selectFrom('rm_org_progress')
-      .select(['org_id', 'name', 'level', 'path', 'status', 'mobilised_on', 'reached_at', 'own', 'details'])
-      .where('campaign_id', '=', request.params.id)
-      .where('path', 'like', subtreePattern(path))
-      .where('path', '>', after)
-      .where((eb) =>
-        eb.or([eb('mobilised_on', 'is', null), sql<boolean>`(own->>'studyDone')::int = 0`, sql<boolean>`(own->>'overdue')::int > 0`]),
-      )
-      .orderBy('path')
-      .limit(limit + 1)
-      .execute();
+    const rows = await listLaggingCandidates(db, request.params.id, path, after, limit + 1);
     // The reasons as the colour rule gives them (domain/report.ts), the mobilisation deadline's included.
-    const campaign = await db.selectFrom('rm_campaigns').select('rules').where('id', '=', request.params.id).executeTakeFirst();
-    const ctx = { now: now(), mobiliseWithinDays: (campaign?.rules as { mobiliseWithinDays?: number } | undefined)?.mobiliseWithinDays };
+    const campaign = await readCampaign(db, request.params.id);
+    const ctx = { now: now(), mobiliseWithinDays: (campaign?.rules as CampaignRules | undefined)?.mobiliseWithinDays };
     const items = rows.slice(0, limit).map((r) => {
       const reasons = laggingReasons({ mobilised: r.mobilised_on !== null, own: r.own as Record<string, number>, reachedAt: r.reached_at }, ctx);
       return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
@@ -226,7 +197,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
   );
 
   async function loadCampaign(id: string) {
-    const campaign = await db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+    const campaign = await readCampaign(db, id);
     if (!campaign) throw notFound(`campaign ${id}`);
     return campaign;
   }

@@ -4,8 +4,9 @@
  * this instance out of the load balancer until they do). Neither needs a token.
  */
 import type { Client } from '@temporalio/client';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/health.js';
 import type { Database } from '../../db/schema.js';
 import type { ApiInstance } from '../app.js';
 import { ok, responses } from '../openapi.js';
@@ -20,7 +21,7 @@ export interface ReadinessChecks {
 /** `select 1` on the database and `getSystemInfo` on Temporal (when the API has a client). */
 export function defaultChecks(db: Kysely<Database>, client: Client | undefined): ReadinessChecks {
   return {
-    database: async () => void (await sql`select 1`.execute(db)),
+    database: () => pingDatabase(db),
     ...(client ? { temporal: async () => void (await client.connection.workflowService.getSystemInfo({})) } : {}),
   };
 }

@@ -2,11 +2,17 @@
  * The lists people look at, all from read models: an org's ledger (问题清单) and its
  * results (成效清单) as JSON or CSV, what it disclosed (公示), overdue items across a
  * subtree, special projects with their participants' figures, democratic life
- * meetings, study sessions and research topics.
+ * meetings, study sessions and research topics. The queries are the models' (db/models/
+ * problems.ts, projects.ts, democratic-life.ts, study-sessions.ts, research-topics.ts); an
+ * item's history is read from the event store (db/event-store.ts `problemEvents`).
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { subtreePattern } from '../../domain/org-tree.js';
+import { listDemocraticLifeMeetings } from '../../db/models/democratic-life.js';
+import { HISTORY_FIELDS, HISTORY_TYPES, ITEM_COLOURS, listDisclosed, listLedger, listOverdueItems, listProblems, readItem, redEscalations } from '../../db/models/problems.js';
+import { readProject } from '../../db/models/projects.js';
+import { listResearchTopics } from '../../db/models/research-topics.js';
+import { listStudySessions } from '../../db/models/study-sessions.js';
+import { problemEvents, shownFields } from '../../db/event-store.js';
 import { ItemId } from '../../domain/commands.js';
 import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
@@ -17,7 +23,6 @@ import { CampaignOrgParams } from './campaigns.js';
 import { cursorFromKey, encodeCursor, keyFromCursor, offsetFromCursor, Page } from './paging.js';
 import { Level } from '../../domain/levels.js';
 import { PROBLEM_SOURCES } from '../../domain/events.js';
-import { HISTORY_TYPES, itemHistory, ITEM_COLOURS, listLedger, readItem } from '../repos/ledger.js';
 
 /** Red escalations the overdue view lists in full; more are counted, and listed by the org's inbox. */
 const OVERDUE_ESCALATIONS_LISTED = 100;
@@ -123,18 +128,11 @@ const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
 export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
-  /** Problems of an org (or its subtree), optionally of one status. */
-  const problems = (campaignId: string, orgId: string, path: string, q: z.infer<typeof ProblemsQuery>) => {
-    let query = db.selectFrom('rm_problems').selectAll().where('campaign_id', '=', campaignId);
-    query = q.scope === 'subtree' ? query.where('path', 'like', subtreePattern(path)) : query.where('org_id', '=', orgId);
-    if (q.status) query = query.where('status', '=', q.status);
-    return query.orderBy('org_id').orderBy('recorded_at').orderBy('problem_id');
-  };
-
   app.get('/campaigns/:id/orgs/:orgId/problems', { schema: { tags: ['ledger'], params: CampaignOrgParams, querystring: ProblemsQuery, response: responses({ 200: ok(PageOf(Problem), 'A page of the ledger (问题清单)') }, PAGED) } }, async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const offset = offsetFromCursor(request.query.cursor);
-    const rows = await problems(request.params.id, request.params.orgId, path, request.query).limit(request.query.limit + 1).offset(offset).execute();
+    const { scope, status, limit } = request.query;
+    const rows = await listProblems(db, { campaignId: request.params.id, orgId: request.params.orgId, path, scope, status }, { limit: limit + 1, offset });
     return page(rows, request.query.limit, offset);
   });
 
@@ -174,7 +172,8 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
       await requireOrgAccess(db, request, orgId, 'read');
       const item = await readItem(db, campaignId, orgId, problemId);
       if (!item) throw notFound(`problem ${problemId} of org ${orgId}`);
-      return { item, events: await itemHistory(db, campaignId, orgId, problemId) };
+      const events = await problemEvents(db, campaignId, orgId, problemId, HISTORY_TYPES);
+      return { item, events: events.map((e) => ({ seq: e.seq, type: e.type, occurredAt: e.occurredAt, fields: shownFields(e, HISTORY_FIELDS, true) })) };
     },
   );
 
@@ -191,7 +190,8 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
   },
     async (request, reply) => {
       const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
-      const rows = await problems(request.params.id, request.params.orgId, path, { ...request.query, limit: 0 }).execute();
+      const { scope, status } = request.query;
+      const rows = await listProblems(db, { campaignId: request.params.id, orgId: request.params.orgId, path, scope, status });
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="problems-${request.params.id}-${request.params.orgId}.csv"`)
@@ -215,37 +215,9 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree', params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(OverdueView, 'A page of red items still planned or in progress, earliest deadline first, and the escalations red in the subtree') }, PAGED) } }, async (request) => {
     const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
     const offset = offsetFromCursor(request.query.cursor);
-    const redEscalations = () =>
-      db
-        .selectFrom('rm_escalations as e')
-        .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'e.target_campaign_id').onRef('o.org_id', '=', 'e.current_org_id'))
-        .where('e.target_campaign_id', '=', request.params.id)
-        .where('o.path', 'like', subtreePattern(path))
-        .where('e.overdue_at', 'is not', null)
-        .where('e.target_status', '=', 'pending');
-    const [escalations, escalationsTotal] = await Promise.all([
-      redEscalations()
-        .select(['e.escalation_id', 'e.current_org_id as org_id', 'o.name as org_name', 'e.origin_org_id', 'e.category', 'e.description', 'e.reason', 'e.hop', 'e.claim_deadline', 'e.overdue_at', 'e.lapses'])
-        .orderBy('e.claim_deadline')
-        .orderBy('e.escalation_id')
-        .limit(OVERDUE_ESCALATIONS_LISTED)
-        .execute(),
-      redEscalations().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    const rows = await db
-      .selectFrom('rm_problems')
-      .select(['org_id', 'problem_id', 'category', 'description', 'owner', 'deadline', 'extended_from', 'status', 'path'])
-      .where('campaign_id', '=', request.params.id)
-      .where('path', 'like', subtreePattern(path))
-      .where('alert', '=', 'red')
-      .where('status', 'in', ['planned', 'in_progress'])
-      .orderBy('deadline')
-      .orderBy('org_id')
-      .orderBy('problem_id')
-      .limit(request.query.limit + 1)
-      .offset(offset)
-      .execute();
-    return { ...page(rows, request.query.limit, offset), escalations: { total: Number(escalationsTotal.n), items: escalations } };
+    const escalations = await redEscalations(db, request.params.id, path, OVERDUE_ESCALATIONS_LISTED);
+    const rows = await listOverdueItems(db, request.params.id, path, request.query.limit + 1, offset);
+    return { ...page(rows, request.query.limit, offset), escalations };
   });
 
   app.get('/campaigns/:id/orgs/:orgId/disclosures', {
@@ -257,15 +229,7 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
       },
     }, async (request) => {
     await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const rows = await db
-      .selectFrom('rm_problems')
-      .select(['disclosed_on', 'problem_id', 'category', 'description', 'result', 'immediate'])
-      .where('campaign_id', '=', request.params.id)
-      .where('org_id', '=', request.params.orgId)
-      .where('disclosed_on', 'is not', null)
-      .orderBy('disclosed_on')
-      .orderBy('problem_id')
-      .execute();
+    const rows = await listDisclosed(db, request.params.id, request.params.orgId);
     const byDate = new Map<string, typeof rows>();
     for (const r of rows) byDate.set(r.disclosed_on!, [...(byDate.get(r.disclosed_on!) ?? []), r]);
     return { dates: [...byDate].map(([date, items]) => ({ date, count: items.length, items })) };
@@ -284,45 +248,22 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     async (request) => {
       await requireOrgAccess(db, request, request.params.orgId, 'read');
       const ref = `${request.params.orgId}/${request.params.projectId}`;
-      const project = await db.selectFrom('rm_projects').selectAll().where('campaign_id', '=', request.params.id).where('project_ref', '=', ref).executeTakeFirst();
+      const project = await readProject(db, request.params.id, ref);
       if (!project) throw notFound(`project ${ref}`);
-      const participants = await db
-        .selectFrom('rm_problems')
-        .select([
-          'org_id',
-          (eb) => eb.fn.countAll<string>().as('items'),
-          (eb) => eb.fn.count<string>('closed_at').as('closed'),
-          sql<string>`count(*) filter (where alert = 'red' and status in ('planned', 'in_progress'))`.as('overdue'),
-        ])
-        .where('campaign_id', '=', request.params.id)
-        .where('project_ref', '=', ref)
-        .groupBy('org_id')
-        .orderBy('org_id')
-        .execute();
-      const figures = participants.map((p) => ({ orgId: p.org_id, items: Number(p.items), closed: Number(p.closed), overdue: Number(p.overdue) }));
-      const total = figures.reduce((a, f) => ({ items: a.items + f.items, closed: a.closed + f.closed, overdue: a.overdue + f.overdue }), { items: 0, closed: 0, overdue: 0 });
-      return { ...project, progress: total, participants: figures };
+      return project;
     },
   );
 
-  const simpleList = (path: keyof typeof Listed, table: 'rm_democratic_life_meetings' | 'rm_study_sessions' | 'rm_research_topics', order: 'date' | 'topic_id') =>
+  const simpleList = (path: keyof typeof Listed, list: (db: ApiDeps['db'], campaignId: string, orgId: string, limit: number, offset: number) => Promise<unknown[]>) =>
     app.get(`/campaigns/:id/orgs/:orgId/${path}`, { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Listed[path]), `A page of the org’s ${path.replace(/-/g, ' ')}`) }, PAGED) } }, async (request) => {
       await requireOrgAccess(db, request, request.params.orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
-      const rows = await db
-        .selectFrom(table)
-        .selectAll()
-        .where('campaign_id', '=', request.params.id)
-        .where('org_id', '=', request.params.orgId)
-        .orderBy(order)
-        .limit(request.query.limit + 1)
-        .offset(offset)
-        .execute();
-      return page(rows as unknown[], request.query.limit, offset);
+      const rows = await list(db, request.params.id, request.params.orgId, request.query.limit + 1, offset);
+      return page(rows, request.query.limit, offset);
     });
-  simpleList('democratic-life-meetings', 'rm_democratic_life_meetings', 'date');
-  simpleList('study-sessions', 'rm_study_sessions', 'date');
-  simpleList('topics', 'rm_research_topics', 'topic_id');
+  simpleList('democratic-life-meetings', listDemocraticLifeMeetings);
+  simpleList('study-sessions', listStudySessions);
+  simpleList('topics', listResearchTopics);
 }
 
 function page<T>(rows: T[], limit: number, offset: number): { items: T[]; nextCursor: string | null } {

@@ -3,7 +3,8 @@
  * the whole tree under its root: a root already in the directory keeps its place (its
  * parent and position), and what was stored under it but is absent from the import is
  * removed. The import says what it changed; the same tree again changes nothing; moving
- * or removing orgs that a running campaign covers is refused with the list of them.
+ * or removing orgs that a running campaign covers is refused with the list of them. The
+ * directory's reads and the import's transaction are in db/models/directory.ts.
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -13,8 +14,8 @@ import { jsonTreeTooLarge, MAX_IMPORT_ORGS, ORG_ID, OrgTreeJson, rowsFromCsv, ro
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { NON_BLANK, ok, responses } from '../openapi.js';
-import { forbidden, notFound, ProblemError } from '../problem.js';
-import { importOrgTree, invalidTree, listChildren, listSubtree, readOrg } from '../repos/orgs.js';
+import { conflict, forbidden, notFound, ProblemError, type FieldError } from '../problem.js';
+import { importOrgTree, ImportRefused, listChildren, listSubtree, readOrg, type ImportRefusal } from '../../db/models/directory.js';
 import { cursorFromKey, keyFromCursor, Page } from './paging.js';
 
 const OrgParams = z.object({ id: z.string().regex(ORG_ID, 'letters, digits and _.-, at most 64') });
@@ -116,7 +117,11 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
         // A root that is not stored is answered as one outside the organiser's subtree (404): no existence oracle.
         await requireOrgAccess(db, request, orgs[0]!.id, 'act');
       }
-      return importOrgTree(db, orgs, caller);
+      try {
+        return await importOrgTree(db, orgs, caller.orgPath);
+      } catch (err) {
+        throw err instanceof ImportRefused ? refusalProblem(err.refusal) : err;
+      }
     },
   );
 
@@ -151,6 +156,45 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
       return { items, nextCursor: rows.length > limit ? cursorFromKey(items.at(-1)!.path) : null };
     },
   );
+}
+
+/** 422 listing every error in a submitted tree, each `{ path, message }` (see {@link fieldErrorOf}). */
+const invalidTree = (errors: TreeError[]) =>
+  new ProblemError(422, 'Unprocessable Content', `the tree has ${errors.length} error${errors.length > 1 ? 's' : ''}`, { errors: errors.map(fieldErrorOf) });
+
+/** An import the directory refused, as the problem the caller is answered. */
+function refusalProblem(refusal: ImportRefusal): ProblemError {
+  switch (refusal.kind) {
+    case 'invalid':
+      return invalidTree(refusal.errors);
+    case 'outside': {
+      const ids = refusal.orgIds;
+      return forbidden(`the import moves orgs from outside the caller’s subtree: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ` and ${ids.length - 20} more` : ''}`);
+    }
+    case 'covered':
+      return conflict(`the import moves, removes or re-levels ${refusal.affectedTotal} org(s) that a running campaign covers; nothing was changed`, {
+        affectedOrgs: refusal.affectedOrgs,
+        affectedTotal: refusal.affectedTotal,
+        campaigns: refusal.campaigns,
+      });
+  }
+}
+
+/**
+ * A tree error in the one shape every error of the API has, `{ path, message }` (it was
+ * `{ row, field, message }` for the import alone, which a client had to read apart):
+ * - in a CSV, `row 12.name`: the row as a spreadsheet numbers it (the header is row 1) and
+ *   the column; `row 12` alone for the row as a whole (wrong field count, bad quoting) and
+ *   `row 1` for the header;
+ * - in JSON, the JSON path under `body` as for every other body: `body.children[3].name`,
+ *   `body` for the body as a whole;
+ * - an error of the tree rather than of one place in it (the root's level where the
+ *   directory holds it, an org taken from elsewhere) names the field under `body`.
+ */
+export function fieldErrorOf(e: TreeError): FieldError {
+  if (e.row !== undefined) return { path: ['row', 'csv', 'header'].includes(e.field) ? `row ${e.row}` : `row ${e.row}.${e.field}`, message: e.message };
+  if (e.path !== undefined) return { path: e.path === '(root)' ? 'body' : `body.${e.path}`, message: e.message };
+  return { path: e.field === 'body' ? 'body' : `body.${e.field}`, message: e.message };
 }
 
 /** The JSON form flattened, or every structural error in it with its path (`children[3].children[0].name`). */

@@ -3,43 +3,23 @@
  * figures and its colour (三色督办, `domain/colour.ts`), what the caller may do on it, the
  * orgs of its subtree counted per level and colour, and a page of its children (from the
  * directory, so children the cascade has not reached show too) sorted red first by default,
- * filtered by colour, or, with `q`, the orgs of its whole subtree whose name or id matches.
+ * filtered by colour, or, with `q`, the orgs of its whole subtree whose name or id matches
+ * (the reads in db/models/overview.ts); and an org's timeline, from the event store.
  */
-import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
+import { readCampaign, type CampaignRules } from '../../db/models/campaigns.js';
+import { orgsByIds } from '../../db/models/directory.js';
+import { readOverview, type OverviewRow } from '../../db/models/overview.js';
+import { orgStreamEvents, shownFields } from '../../db/event-store.js';
 import { orgWorkflowId } from '../../domain/campaign.js';
 import { orgColour, type ColourContext } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
-import { subtreePattern } from '../../domain/org-tree.js';
 import { requireOrgAccess } from '../auth.js';
 import { notFound } from '../problem.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { ok, ORG_404, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
-
-/**
- * `orgColour` (domain/colour.ts) in SQL, over `rm_org_progress p` left-joined to the
- * directory ('none' where the cascade has not reached the org yet), so pages can be sorted
- * and filtered by colour; `ctx` is the clock and the campaign's `mobiliseWithinDays`, as
- * `orgColour` takes them. Every row this route answers is judged by `orgColour` too and a
- * disagreement is an error, so the two cannot drift apart unseen; `domain/colour.test.ts`
- * runs both over the same rows.
- */
-export function colourSql(ctx: ColourContext): RawBuilder<string> {
-  // Not mobilised and reached more than the deadline ago: `now - reached_at > days` as
-  // `mobilisationLateDays` has it (no deadline: never).
-  const late =
-    ctx.mobiliseWithinDays === undefined
-      ? sql`false`
-      : sql`(p.mobilised_on is null and p.reached_at < ${new Date(ctx.now).toISOString()}::timestamptz - make_interval(secs => ${ctx.mobiliseWithinDays * 86_400}::float8))`;
-  return sql<string>`case
-  when p.org_id is null then 'none'
-  when coalesce((p.own->>'overdue')::int, 0) > 0 or ${late} then 'red'
-  when p.mobilised_on is null or coalesce((p.own->>'studyDone')::int, 0) = 0 or coalesce((p.own->>'dueSoon')::int, 0) > 0 then 'yellow'
-  else 'green' end`;
-}
-const colourRank = (colour: RawBuilder<string>) => sql`case ${colour} when 'red' then 0 when 'yellow' then 1 when 'green' then 2 else 3 end`;
 
 const Colour = z.enum(['red', 'yellow', 'green', 'none']).describe('三色督办 (domain/colour.ts); none: the cascade has not reached the org yet');
 const Figures = z.record(z.string(), z.number());
@@ -87,23 +67,6 @@ const OverviewQuery = Page.extend({
   q: z.string().trim().min(1).max(100).optional().describe('find orgs of the whole subtree by name (substring) or id (prefix)'),
 }).strict();
 
-interface Row {
-  id: string;
-  name: string;
-  level: z.infer<typeof Level>;
-  path: string;
-  child_count: string;
-  colour: string;
-  org_id: string | null;
-  status: string | null;
-  mobilised_on: string | null;
-  reached_at: Date | null;
-  components: Record<string, string> | null;
-  own: Record<string, number> | null;
-  subtree: Record<string, number> | null;
-  details: string | null;
-}
-
 /**
  * What an org's timeline shows: its own workflow's events (its stream, nothing another
  * workflow recorded about it, so no spot check's sample shows early) of these kinds, with
@@ -143,24 +106,8 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       const { id: campaignId, orgId } = request.params;
       await requireOrgAccess(db, request, orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
-      const rows = await db
-        .selectFrom('events')
-        .select(['stream_seq', 'type', 'occurred_at', 'payload'])
-        .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
-        .where('type', 'in', [...TIMELINE_TYPES])
-        .orderBy('stream_seq', 'desc')
-        .limit(request.query.limit + 1)
-        .offset(offset)
-        .execute();
-      const items = rows.slice(0, request.query.limit).map((r) => {
-        const payload = r.payload as Record<string, unknown>;
-        const fields: Record<string, string | number | boolean | null> = {};
-        for (const f of TIMELINE_FIELDS) {
-          const v = payload[f];
-          if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[f] = v;
-        }
-        return { seq: r.stream_seq, type: r.type as (typeof TIMELINE_TYPES)[number], occurredAt: new Date(r.occurred_at).toISOString(), fields };
-      });
+      const rows = await orgStreamEvents(db, campaignId, orgId, TIMELINE_TYPES, request.query.limit + 1, offset);
+      const items = rows.slice(0, request.query.limit).map((e) => ({ seq: e.seq, type: e.type, occurredAt: e.occurredAt, fields: shownFields(e, TIMELINE_FIELDS) as Record<string, string | number | boolean | null> }));
       return { items, nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
     },
   );
@@ -187,42 +134,13 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       const offset = offsetFromCursor(cursor);
       const may = (mode: 'act' | 'supervise' | 'vet') => requireOrgAccess(db, request, orgId, mode).then(() => true, () => false);
 
-      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'name', 'status', 'rules', 'starts_on', 'ends_on']).where('id', '=', campaignId).executeTakeFirst();
+      const campaign = await readCampaign(db, campaignId);
       if (!campaign) throw notFound(`campaign ${campaignId}`);
-      const rules = campaign.rules as { minStudyDays?: number; warningDays?: number; mobiliseWithinDays?: number; topicsMustBeVetted?: boolean; immediateDays?: number };
+      const rules = campaign.rules as CampaignRules;
       // One clock for the whole answer: the SQL and `orgColour` judge every row at the same instant.
       const ctx: ColourContext = { now: now(), mobiliseWithinDays: rules.mobiliseWithinDays };
-      const colourExpr = colourSql(ctx);
-      const rankExpr = colourRank(colourExpr);
-
-      const select = sql`select o.id, o.name, o.level, o.path,
-          (select count(*) from orgs c where c.parent_id = o.id) as child_count,
-          ${colourExpr} as colour,
-          p.org_id, p.status, p.mobilised_on, p.reached_at, p.components, p.own, p.subtree, p.details
-        from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}`;
-      const [self] = (await sql<Row>`${select} where o.id = ${orgId}`.execute(db)).rows;
-
-      const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
-      const prefix = q ? `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
-      const where = q
-        ? sql`o.path like ${subtreePattern(path)} and o.id <> ${orgId} and (o.name ilike ${like} or o.id like ${prefix})`
-        : sql`o.parent_id = ${orgId}`;
-      const filtered = colour ? sql`${where} and ${colourExpr} = ${colour}` : where;
-      const order = { colour: sql`${rankExpr}, o.position, o.id`, position: sql`o.position, o.id`, name: sql`o.name, o.id` }[sort];
-      const [rows, total, levels] = await Promise.all([
-        sql<Row>`${select} where ${filtered} order by ${order} limit ${limit + 1} offset ${offset}`.execute(db),
-        sql<{ n: string }>`select count(*) as n from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId} where ${filtered}`.execute(db),
-        sql<{ level: z.infer<typeof Level>; orgs: string; reached: string; red: string; yellow: string; green: string }>`
-          select level, count(*) as orgs, count(org_id) as reached,
-            count(*) filter (where colour = 'red') as red, count(*) filter (where colour = 'yellow') as yellow, count(*) filter (where colour = 'green') as green
-          from (select o.level, p.org_id, ${colourExpr} as colour from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId}
-                where o.path like ${subtreePattern(path)}) t
-          group by level`.execute(db),
-      ]);
-      const ancestorIds = path.split('/').filter(Boolean).slice(0, -1);
-      const ancestors = ancestorIds.length
-        ? await db.selectFrom('orgs').select(['id', 'name', 'path']).where('id', 'in', ancestorIds).execute()
-        : [];
+      const { self, rows, total, levels } = await readOverview(db, { campaignId, orgId, path, ctx, sort, colour, q, limit: limit + 1, offset });
+      const ancestors = await orgsByIds(db, path.split('/').filter(Boolean).slice(0, -1));
       const [act, supervise, vet] = await Promise.all([may('act'), may('supervise'), may('vet')]);
       const LEVEL_ORDER = ['city', 'district', 'unit', 'branch'];
       return {
@@ -244,20 +162,20 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
           .sort((a, b) => a.path.length - b.path.length)
           .map((a) => ({ orgId: a.id, name: a.name })),
         can: { act, supervise, vet },
-        levels: levels.rows
+        levels: levels
           .map((l) => ({ level: l.level, orgs: Number(l.orgs), reached: Number(l.reached), red: Number(l.red), yellow: Number(l.yellow), green: Number(l.green) }))
           .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level)),
         children: {
-          items: rows.rows.slice(0, limit).map((r) => node(r, campaignId, ctx)),
-          total: Number(total.rows[0]!.n),
-          nextCursor: rows.rows.length > limit ? encodeCursor(String(offset + limit)) : null,
+          items: rows.slice(0, limit).map((r) => node(r, campaignId, ctx)),
+          total,
+          nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
         },
       };
     },
   );
 }
 
-function node(r: Row, campaignId: string, ctx: ColourContext): z.infer<typeof Node> {
+function node(r: OverviewRow, campaignId: string, ctx: ColourContext): z.infer<typeof Node> {
   const reached = r.org_id !== null;
   const judged = reached ? orgColour({ mobilised: r.mobilised_on !== null, own: r.own ?? {}, reachedAt: r.reached_at }, ctx) : undefined;
   // The SQL decided the colour the list is sorted and filtered by; the domain's function says why.

@@ -8,10 +8,14 @@
  * The fortnightly report also goes to the guidance groups: an inspector a group of the campaign
  * names reads the fortnightly reports (and only those), whatever org its token is bound to.
  * Compiling by hand is steering the campaign: an organiser over the root, or an admin.
+ * The stored reports are read through db/models/reports.ts.
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { startSupportingWorkflow } from '../../client/campaigns.js';
+import { readCampaign } from '../../db/models/campaigns.js';
+import { orgPath } from '../../db/models/directory.js';
+import { listReports, namedByAGroup, readReport } from '../../db/models/reports.js';
 import type { Database } from '../../db/schema.js';
 import { ReportKind, reportHtml, reportWorkflowId, type ReportFigures } from '../../domain/report.js';
 import type { reportWorkflow } from '../../workflows/report.js';
@@ -45,8 +49,8 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
   const reader = async (request: Parameters<typeof principal>[0], campaignId: string): Promise<{ reader: Reader; campaign: { id: string; root_org_id: string } }> => {
     const campaign = await loadCampaign(db, campaignId);
     const p = principal(request);
-    const root = await db.selectFrom('orgs').select('path').where('id', '=', campaign.root_org_id).executeTakeFirst();
-    if (p.role === 'admin' || (root && root.path.startsWith(p.orgPath))) return { reader: 'office', campaign };
+    const root = await orgPath(db, campaign.root_org_id);
+    if (p.role === 'admin' || (root !== undefined && root.startsWith(p.orgPath))) return { reader: 'office', campaign };
     if (p.role === 'inspector' && (await namedByAGroup(db, campaignId, p.tokenId))) return { reader: 'guidance-group', campaign };
     throw forbidden(`a ${p.role} of ${p.orgId} may not read the reports of campaign ${campaignId} (the office over ${campaign.root_org_id}, or a guidance group's inspector for the fortnightly ones)`);
   };
@@ -72,9 +76,7 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
       const kind = r === 'guidance-group' ? 'fortnightly' : request.query.kind;
       const { limit, cursor } = request.query;
       const offset = offsetFromCursor(cursor);
-      let q = db.selectFrom('reports').select(['report_id', 'kind', 'period_from', 'period_to', 'workflow_id', 'created_at']).where('campaign_id', '=', id);
-      if (kind) q = q.where('kind', '=', kind);
-      const rows = await q.orderBy('period_to', 'desc').orderBy('kind').limit(limit + 1).offset(offset).execute();
+      const rows = await listReports(db, id, kind, limit + 1, offset);
       return {
         items: rows.slice(0, limit).map((row) => ({
           reportId: row.report_id,
@@ -175,24 +177,13 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
 }
 
 async function loadCampaign(db: Kysely<Database>, id: string) {
-  const campaign = await db.selectFrom('rm_campaigns').select(['id', 'root_org_id']).where('id', '=', id).executeTakeFirst();
+  const campaign = await readCampaign(db, id);
   if (!campaign) throw notFound(`campaign ${id}`);
   return campaign;
 }
 
 async function loadReport(db: Kysely<Database>, campaignId: string, reportId: string) {
-  const row = await db.selectFrom('reports').selectAll().where('campaign_id', '=', campaignId).where('report_id', '=', reportId).executeTakeFirst();
+  const row = await readReport(db, campaignId, reportId);
   if (!row) throw notFound(`report ${reportId} of campaign ${campaignId}`);
   return row;
-}
-
-/** The token is one of the inspectors some guidance group of the campaign names (巡回指导组). */
-async function namedByAGroup(db: Kysely<Database>, campaignId: string, tokenId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('guidance_groups')
-    .select('group_id')
-    .where('campaign_id', '=', campaignId)
-    .where(sql<boolean>`inspector_token_ids @> ${JSON.stringify([tokenId])}::jsonb`)
-    .executeTakeFirst();
-  return !!row;
 }

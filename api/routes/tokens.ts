@@ -2,12 +2,13 @@
  * Issuing, listing and revoking bearer tokens. An admin issues any role (an admin token
  * belongs to no org); an organiser issues organiser, secretary and inspector tokens for
  * orgs in its subtree, and may list and revoke exactly the tokens it could have issued.
- * The token itself is shown once, in the answer to POST; afterwards only its hash exists.
+ * The token itself is shown once, in the answer to POST; afterwards only its hash exists
+ * (db/models/tokens.ts holds the table's queries).
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { insertToken, listTokens, readToken, revokeToken } from '../../db/models/tokens.js';
 import type { ApiTokenRow, Database } from '../../db/schema.js';
-import { subtreePattern } from '../../domain/org-tree.js';
 import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, requireRole, Role, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
@@ -84,10 +85,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
         const { id, token } = newToken();
         const expiresAt = expiresInDays ? new Date(now() + expiresInDays * 86_400_000) : null;
         // The label keeps who issued the token: revocation disputes need it and the table has no column for it.
-        await into
-          .insertInto('api_tokens')
-          .values({ id, token_hash: hashToken(token), role, org_id: orgId ?? null, label: `${label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null })
-          .execute();
+        await insertToken(into, { id, token_hash: hashToken(token), role, org_id: orgId ?? null, label: `${label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null });
         return { id, token, role, orgId: orgId ?? null, expiresAt: expiresAt?.toISOString() ?? null };
       };
       return sendCreatedOnce(db, reply, { scope: `tokens:${actor(caller)}`, key: request.headers['idempotency-key'], request: request.body }, issue);
@@ -112,7 +110,9 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       const { orgId, limit, cursor } = request.query;
       if (orgId !== undefined) await requireOrgAccess(db, request, orgId, caller.role === 'admin' ? 'read' : 'act');
       const after = keyFromCursor(cursor, z.string());
-      const rows = await listTokens(db, caller, { orgId, after, limit: limit + 1 });
+      // An organiser sees only the roles it hands out, in its subtree.
+      const within = caller.role === 'admin' ? undefined : { path: caller.orgPath, roles: ORGANISER_ISSUES };
+      const rows = await listTokens(db, { orgId, after, limit: limit + 1, within });
       const items = rows.slice(0, limit).map(view);
       return { items, nextCursor: rows.length > limit ? cursorFromKey(items.at(-1)!.id) : null };
     },
@@ -125,7 +125,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
   );
   app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } }, async (request, reply) => {
     const caller = requireRole(request, ['organiser']);
-    const row = await db.selectFrom('api_tokens').select(['id', 'role', 'org_id']).where('id', '=', request.params.id).executeTakeFirst();
+    const row = await readToken(db, request.params.id);
     // A token of an org outside the caller's subtree is answered as one that does not exist, or the
     // answer would tell which ids exist elsewhere and, by the 403's wording, their org.
     const unseen = () => new ProblemError(404, 'Not Found', `token ${request.params.id} does not exist or is outside what you may see`);
@@ -137,7 +137,7 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
     }
     mayHandOut(caller, row.role);
     if (row.org_id !== null && caller.role !== 'admin') await requireOrgAccess(db, request, row.org_id, 'act');
-    await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    await revokeToken(db, row.id, new Date());
     return reply.code(204).send();
   });
 }
@@ -145,20 +145,6 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
 /** Refuses a role the caller may neither issue nor revoke. */
 function mayHandOut(caller: Principal, role: Role): void {
   if (caller.role !== 'admin' && !ORGANISER_ISSUES.includes(role)) throw forbidden(`only an admin hands out ${role} tokens`);
-}
-
-/** Tokens in id order after `after`; an organiser sees only the roles it hands out, in its subtree. */
-function listTokens(db: Kysely<Database>, caller: Principal, q: { orgId: string | undefined; after: string | undefined; limit: number }): Promise<ApiTokenRow[]> {
-  let query = db.selectFrom('api_tokens').selectAll('api_tokens');
-  if (q.orgId !== undefined) query = query.where('api_tokens.org_id', '=', q.orgId);
-  if (caller.role !== 'admin') {
-    query = query
-      .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-      .where('orgs.path', 'like', subtreePattern(caller.orgPath))
-      .where('api_tokens.role', 'in', [...ORGANISER_ISSUES]);
-  }
-  if (q.after !== undefined) query = query.where('api_tokens.id', '>', q.after);
-  return query.orderBy('api_tokens.id').limit(q.limit).execute();
 }
 
 // `created_at` is `Generated<Timestamp>`, which Kysely's Selectable leaves wrapped: it is a Date at run time.

@@ -1,5 +1,5 @@
 /**
- * Whom an org the cascade has not reached waits for (`cascadeWaitsFor` in api/problem.ts),
+ * Whom an org the cascade has not reached waits for (`cascadeWaitsFor` in db/models/org-progress.ts),
  * read from the directory and the read models of a real PostgreSQL, built here by the
  * projections from the events the workflows would record. Every case the walk up decides:
  * an ancestor that has not mobilised, one that has (the cascade under way), a campaign
@@ -7,7 +7,8 @@
  * the API on a running campaign are in test/cross-level/office-views.test.ts.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { cascadeWait, cascadeWaitsFor } from '../../api/problem.js';
+import { cascadeWait } from '../../api/problem.js';
+import { cascadeWaitsFor } from '../../db/models/org-progress.js';
 import { applyEvent } from '../../db/projections.js';
 import type { DomainEvent, DomainEventBody } from '../../domain/events.js';
 import { generateTree } from '../../domain/generate-tree.js';

@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
-import type { ImportResult } from '../../api/repos/orgs.js';
+import type { ImportResult } from '../../db/models/directory.js';
 import type { Database } from '../../db/schema.js';
 import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
 import { freshDatabase, type TestDatabase } from './db.js';

@@ -1,16 +1,22 @@
 /**
- * The org directory in the database: applying an import (diff, refusal under running
- * campaigns, batched writes, all in one transaction) and reading it in keyset pages.
+ * The org directory (`orgs`): the tree every campaign runs over, city → district → unit →
+ * branch, each org with its materialised path (a subtree is a prefix). A source of truth,
+ * not a projection: no event writes it; an import (POST /orgs/import) replaces the tree
+ * under a root. Here: applying an import (diff, refusals, batched writes, all in one
+ * transaction) and every read of the tree the API and the activities make.
+ *
+ * The rest: the tree's rules (validation, placing, diffing) in domain/org-tree.ts; routes in
+ * api/routes/orgs.ts (and the access check in api/auth.ts); the cascade's pages of children
+ * in activities/org-fanout.ts; tests in test/api/orgs.test.ts.
  *
  * @example
- * const result = await importOrgTree(db, validated, principal); // { root, created, updated, moved, removed, unchanged }
+ * const result = await importOrgTree(db, validated, caller.orgPath); // { root, created, updated, moved, removed, unchanged }
  * const page = await listChildren(db, 'tj-d1', undefined, 100);
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database, OrgRow } from '../../db/schema.js';
 import { diffOrgTree, placeTree, subtreePattern, type StoredOrg, type TreeError, type ValidOrg } from '../../domain/org-tree.js';
-import type { Principal } from '../auth.js';
-import { conflict, forbidden, ProblemError, type FieldError } from '../problem.js';
+import type { Database, OrgRow } from '../schema.js';
+import { runningCampaignRoots } from './campaigns.js';
 
 /** Rows per statement: 1,000 rows of 8 columns stay far below PostgreSQL's 65,535 parameters. */
 const BATCH = 1000;
@@ -29,34 +35,31 @@ export interface ImportResult {
   unchanged: number;
 }
 
-/** 422 listing every error in a submitted tree, each `{ path, message }` (see {@link fieldErrorOf}). */
-export const invalidTree = (errors: TreeError[]) =>
-  new ProblemError(422, 'Unprocessable Content', `the tree has ${errors.length} error${errors.length > 1 ? 's' : ''}`, { errors: errors.map(fieldErrorOf) });
-
 /**
- * A tree error in the one shape every error of the API has, `{ path, message }` (it was
- * `{ row, field, message }` for the import alone, which a client had to read apart):
- * - in a CSV, `row 12.name`: the row as a spreadsheet numbers it (the header is row 1) and
- *   the column; `row 12` alone for the row as a whole (wrong field count, bad quoting) and
- *   `row 1` for the header;
- * - in JSON, the JSON path under `body` as for every other body: `body.children[3].name`,
- *   `body` for the body as a whole;
- * - an error of the tree rather than of one place in it (the root's level where the
- *   directory holds it, an org taken from elsewhere) names the field under `body`.
+ * Why an import changed nothing: the tree does not fit where it goes (`invalid`), it takes
+ * orgs from outside the caller's subtree (`outside`, every such org), or it displaces orgs a
+ * running or closing campaign covers (`covered`: at most 1,000 listed, the total, the campaigns).
  */
-export function fieldErrorOf(e: TreeError): FieldError {
-  if (e.row !== undefined) return { path: ['row', 'csv', 'header'].includes(e.field) ? `row ${e.row}` : `row ${e.row}.${e.field}`, message: e.message };
-  if (e.path !== undefined) return { path: e.path === '(root)' ? 'body' : `body.${e.path}`, message: e.message };
-  return { path: e.field === 'body' ? 'body' : `body.${e.field}`, message: e.message };
+export type ImportRefusal =
+  | { kind: 'invalid'; errors: TreeError[] }
+  | { kind: 'outside'; orgIds: string[] }
+  | { kind: 'covered'; affectedOrgs: string[]; affectedTotal: number; campaigns: string[] };
+
+/** Thrown by {@link importOrgTree} (its transaction rolled back); the route words it as a problem. */
+export class ImportRefused extends Error {
+  constructor(readonly refusal: ImportRefusal) {
+    super(`import refused: ${refusal.kind}`);
+  }
 }
 
 /**
  * Applies a validated tree as the whole tree under its root: a root already in the
  * directory keeps its parent and place among its siblings; what was stored under it and
- * is absent from the import is removed. Refused (nothing changes) when an org whose place
- * changes lies under a running or closing campaign's root.
+ * is absent from the import is removed. Refused (nothing changes, {@link ImportRefused}) when
+ * an org whose place changes lies under a running or closing campaign's root, or when it
+ * takes orgs from outside `callerPath` (`/` for an admin).
  */
-export async function importOrgTree(db: Kysely<Database>, submitted: readonly ValidOrg[], caller: Principal): Promise<ImportResult> {
+export async function importOrgTree(db: Kysely<Database>, submitted: readonly ValidOrg[], callerPath: string): Promise<ImportResult> {
   return db.transaction().execute(async (trx) => {
     // Two imports diffing against the same rows at once would each apply a stale diff.
     await sql`select pg_advisory_xact_lock(hashtext('orgs/import'))`.execute(trx);
@@ -71,10 +74,10 @@ export async function importOrgTree(db: Kysely<Database>, submitted: readonly Va
       submitted,
       parent ? { parentId: parent.id, parentLevel: parent.level, parentPath: parent.path, parentDepth: parent.depth, position: storedRoot!.position } : null,
     );
-    if (placed.errors.length) throw invalidTree(placed.errors);
+    if (placed.errors.length) throw new ImportRefused({ kind: 'invalid', errors: placed.errors });
     const under = storedRoot ? (await trx.selectFrom('orgs').selectAll().where('path', 'like', subtreePattern(storedRoot.path)).execute()).map(fromRow) : [];
     const importedIds = new Set(submitted.map((o) => o.id));
-    await refuseOutsiders(trx, [...stored.values()].filter((o) => !storedRoot || !o.path.startsWith(storedRoot.path)), importedIds, caller);
+    await refuseOutsiders(trx, [...stored.values()].filter((o) => !storedRoot || !o.path.startsWith(storedRoot.path)), importedIds, callerPath);
 
     const diff = diffOrgTree(placed.orgs, stored, under);
     await refuseUnderRunningCampaigns(trx, diff.displaced);
@@ -111,13 +114,7 @@ function upsert(trx: Kysely<Database>, orgs: readonly ValidOrg[]) {
  */
 async function refuseUnderRunningCampaigns(trx: Kysely<Database>, displaced: { id: string; paths: string[] }[]): Promise<void> {
   if (displaced.length === 0) return;
-  const running = await trx
-    .selectFrom('rm_campaigns')
-    .innerJoin('orgs', 'orgs.id', 'rm_campaigns.root_org_id')
-    .select(['rm_campaigns.id', 'orgs.path'])
-    .where('rm_campaigns.status', 'in', ['running', 'closing'])
-    .orderBy('rm_campaigns.id')
-    .execute();
+  const running = await runningCampaignRoots(trx);
   if (running.length === 0) return;
   const campaigns = new Set<string>();
   const affected: string[] = [];
@@ -128,11 +125,7 @@ async function refuseUnderRunningCampaigns(trx: Kysely<Database>, displaced: { i
     for (const c of covering) campaigns.add(c.id);
   }
   if (affected.length === 0) return;
-  throw conflict(`the import moves, removes or re-levels ${affected.length} org(s) that a running campaign covers; nothing was changed`, {
-    affectedOrgs: affected.slice(0, LISTED),
-    affectedTotal: affected.length,
-    campaigns: [...campaigns],
-  });
+  throw new ImportRefused({ kind: 'covered', affectedOrgs: affected.slice(0, LISTED), affectedTotal: affected.length, campaigns: [...campaigns] });
 }
 
 /**
@@ -140,12 +133,10 @@ async function refuseUnderRunningCampaigns(trx: Kysely<Database>, displaced: { i
  * act where they stand now, and they must bring their stored children along, or those
  * children would be left pointing at a parent that has moved away.
  */
-async function refuseOutsiders(trx: Kysely<Database>, outsiders: StoredOrg[], importedIds: Set<string>, caller: Principal): Promise<void> {
+async function refuseOutsiders(trx: Kysely<Database>, outsiders: StoredOrg[], importedIds: Set<string>, callerPath: string): Promise<void> {
   if (outsiders.length === 0) return;
-  const beyond = outsiders.filter((o) => !o.path.startsWith(caller.orgPath));
-  if (beyond.length) {
-    throw forbidden(`the import moves orgs from outside the caller’s subtree: ${beyond.slice(0, 20).map((o) => o.id).join(', ')}${beyond.length > 20 ? ` and ${beyond.length - 20} more` : ''}`);
-  }
+  const beyond = outsiders.filter((o) => !o.path.startsWith(callerPath));
+  if (beyond.length) throw new ImportRefused({ kind: 'outside', orgIds: beyond.map((o) => o.id) });
   const left = new Map<string, string[]>();
   for (let i = 0; i < outsiders.length; i += LOOKUP) {
     const ids = outsiders.slice(i, i + LOOKUP).map((o) => o.id);
@@ -154,16 +145,33 @@ async function refuseOutsiders(trx: Kysely<Database>, outsiders: StoredOrg[], im
     }
   }
   if (left.size === 0) return;
-  throw invalidTree(
-    [...left].slice(0, LISTED).map(([id, children]) => ({
+  throw new ImportRefused({
+    kind: 'invalid',
+    errors: [...left].slice(0, LISTED).map(([id, children]) => ({
       field: 'id',
       message: `${id} stands elsewhere in the directory with children not in this import (${children.slice(0, 5).join(', ')}${children.length > 5 ? ', …' : ''}); moving it here would leave them without their parent`,
     })),
-  );
+  });
 }
 
 function fromRow(row: OrgRow): StoredOrg {
   return { id: row.id, parentId: row.parent_id, level: row.level, kind: row.kind, name: row.name, path: row.path, depth: row.depth, position: row.position };
+}
+
+/** The org's materialised path, or undefined when the directory has no such org. */
+export async function orgPath(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('orgs').select('path').where('id', '=', id).executeTakeFirst())?.path;
+}
+
+/** The org's name, or undefined when the directory has no such org. */
+export async function orgName(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('orgs').select('name').where('id', '=', id).executeTakeFirst())?.name;
+}
+
+/** These orgs' names, levels and paths, in no particular order; ids not in the directory are left out. */
+export function orgsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<Pick<OrgRow, 'id' | 'name' | 'level' | 'path'>[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('orgs').select(['id', 'name', 'level', 'path']).where('id', 'in', [...ids]).execute();
 }
 
 /** One org with its child count and subtree size (itself included); undefined when there is no such org. */
@@ -188,4 +196,28 @@ export function listSubtree(db: Kysely<Database>, path: string, level: string | 
   if (level) q = q.where('level', '=', level as OrgRow['level']);
   if (after !== undefined) q = q.where('path', '>', after);
   return q.orderBy('path').limit(limit).execute();
+}
+
+/**
+ * The cascade's page of orgs to start: the root alone (`parentId` null), or a parent's
+ * children in sibling order after `(position, id)`, each with its own child count. At most
+ * `limit` rows (ask one more to learn whether a page follows).
+ */
+export function childrenWithCounts(db: Kysely<Database>, parentId: string | null, rootOrgId: string, after: readonly [number, string] | undefined, limit: number) {
+  let q = db
+    .selectFrom('orgs')
+    .select(['id', 'parent_id', 'level', 'name', 'path', 'position'])
+    .select((eb) => eb.selectFrom('orgs as c').select((c) => c.fn.countAll<string>().as('n')).whereRef('c.parent_id', '=', 'orgs.id').as('child_count'));
+  q = parentId === null ? q.where('id', '=', rootOrgId) : q.where('parent_id', '=', parentId);
+  if (after) {
+    const [pos, id] = after;
+    q = q.where((eb) => eb.or([eb('position', '>', pos), eb.and([eb('position', '=', pos), eb('id', '>', id)])]));
+  }
+  return q.orderBy('position').orderBy('id').limit(limit).execute();
+}
+
+/** Which of these orgs (an org's ancestors, say) stands at `level`, or undefined when none does. */
+export async function orgAtLevel(db: Kysely<Database>, ids: readonly string[], level: OrgRow['level']): Promise<string | undefined> {
+  if (ids.length === 0) return undefined;
+  return (await db.selectFrom('orgs').select('id').where('id', 'in', [...ids]).where('level', '=', level).executeTakeFirst())?.id;
 }
