@@ -10,7 +10,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DomainEvent } from '../domain/events.js';
 import { applyEvent } from './projections.js';
-import { READ_MODEL_TABLES, type Database, type EventRow } from './schema.js';
+import { READ_MODEL_TABLES, type Database } from './schema.js';
+import { fromRow } from './stored-events.js';
 
 export async function appendEvents(db: Kysely<Database>, events: readonly DomainEvent[]): Promise<{ stored: number }> {
   if (events.length === 0) return { stored: 0 };
@@ -68,18 +69,7 @@ function toRow(e: DomainEvent) {
   };
 }
 
-/** The event a stored row holds. */
-export function fromRow(row: EventRow): DomainEvent {
-  return {
-    ...(row.payload as object),
-    type: row.type,
-    id: row.id,
-    streamId: row.stream_id,
-    seq: row.stream_seq,
-    campaignId: row.campaign_id,
-    orgId: row.org_id,
-    occurredAt: new Date(row.occurred_at).toISOString(),
-  } as DomainEvent;
-}
-
 export type { Transaction };
+
+/** The stored events read back, typed: db/stored-events.ts (apart, so the read models can use them without a circle through the projections). */
+export { escalationEvents, escalationsForwardedBy, escalationsReceived, fromRow } from './stored-events.js';

@@ -7,10 +7,11 @@
 import { sql, type ExpressionBuilder, type Transaction, type UpdateObject } from 'kysely';
 import type { DomainEvent, EventOf } from '../domain/events.js';
 import { zeroFigures } from '../domain/figures.js';
+import { escalationProjections } from './models/escalations.js';
 import type { Database } from './schema.js';
 
-type Trx = Transaction<Database>;
-type Handlers = { [T in DomainEvent['type']]?: (trx: Trx, e: EventOf<T>) => Promise<unknown> };
+export type Trx = Transaction<Database>;
+export type Handlers = { [T in DomainEvent['type']]?: (trx: Trx, e: EventOf<T>) => Promise<unknown> };
 
 const handlers: Handlers = {
   CampaignStarted: (trx, e) =>
@@ -205,49 +206,7 @@ const handlers: Handlers = {
       })
       .onConflict((oc) => oc.columns(['campaign_id', 'org_id', 'meeting_id']).doNothing())
       .execute(),
-  ProblemEscalated: (trx, e) =>
-    trx
-      .insertInto('rm_escalations')
-      .values({
-        escalation_id: e.escalationId,
-        origin_campaign_id: e.campaignId,
-        origin_org_id: e.orgId,
-        origin_problem_id: e.problemId,
-        reason: e.reason,
-        origin_status: 'sent',
-        target_campaign_id: e.targetCampaignId,
-        updated_at: e.occurredAt,
-      })
-      .onConflict((oc) =>
-        oc.column('escalation_id').doUpdateSet({ origin_campaign_id: e.campaignId, origin_org_id: e.orgId, origin_problem_id: e.problemId, reason: e.reason, origin_status: 'sent' }),
-      )
-      .execute(),
-  EscalationProgress: (trx, e) => trx.updateTable('rm_escalations').set({ origin_status: e.status }).where('escalation_id', '=', e.escalationId).execute(),
-  // The origin's fields too: an origin in another database or an older deployment never projected its ProblemEscalated here.
-  EscalationReceived: (trx, e) =>
-    targetSide(trx, e, 'pending', {
-      category: e.category,
-      description: e.description,
-      claim_deadline: e.claimDeadline,
-      origin_campaign_id: e.originCampaignId,
-      origin_org_id: e.originOrgId,
-      origin_problem_id: e.originProblemId,
-      reason: e.reason,
-    }),
-  EscalationClaimed: (trx, e) => targetSide(trx, e, 'claimed', { claimed_problem_id: e.problemId }),
-  EscalationForwarded: async (trx, e) => {
-    await targetSide(trx, e, 'forwarded', {});
-    if (e.lapsed) await trx.updateTable('rm_escalations').set({ lapses: sql<number>`lapses + 1` }).where('escalation_id', '=', e.escalationId).execute();
-  },
-  // Red at the campaign's top: written on the row only while it is still at that org (a later hop never follows at the top).
-  EscalationOverdue: (trx, e) =>
-    trx
-      .updateTable('rm_escalations')
-      .set({ overdue_at: e.occurredAt, lapses: sql<number>`lapses + 1`, updated_at: e.occurredAt })
-      .where('escalation_id', '=', e.escalationId)
-      .where('target_campaign_id', '=', e.campaignId)
-      .where('current_org_id', '=', e.orgId!)
-      .execute(),
+  ...escalationProjections,
   DirectiveIssued: (trx, e) =>
     trx
       .insertInto('rm_directives')
@@ -430,36 +389,6 @@ const handlers: Handlers = {
       .onConflict((oc) => oc.columns(['campaign_id', 'project_ref']).doNothing())
       .execute(),
 };
-
-/**
- * Writes what a target knows, unless a further hop has already written: the latest hop
- * wins; at one hop, a claim or forward wins over the arrival.
- */
-async function targetSide(
-  trx: Trx,
-  e: DomainEvent & { escalationId: string; hop: number },
-  status: string,
-  extra: UpdateObject<Database, 'rm_escalations'>,
-) {
-  const { escalationId, hop, campaignId, occurredAt } = e;
-  const orgId = e.orgId!;
-  const rank = status === 'pending' ? 0 : 1;
-  await trx
-    .insertInto('rm_escalations')
-    .values({ escalation_id: escalationId, target_campaign_id: campaignId, current_org_id: orgId, hop, target_status: status, updated_at: occurredAt, ...(extra as object) })
-    .onConflict((oc) =>
-      oc
-        .column('escalation_id')
-        .doUpdateSet({ target_campaign_id: campaignId, current_org_id: orgId, hop, target_status: status, updated_at: occurredAt, ...extra })
-        .where((eb) =>
-          eb.or([
-            eb('rm_escalations.hop', '<', hop),
-            eb.and([eb('rm_escalations.hop', '=', hop), eb(sql<number>`case when rm_escalations.target_status is null or rm_escalations.target_status = 'pending' then 0 else 1 end`, '<=', rank)]),
-          ]),
-        ),
-    )
-    .execute();
-}
 
 /** The rows of the event's org in the event's campaign. */
 function ofOrg(e: DomainEvent) {
