@@ -7,6 +7,7 @@
 import { sql, type ExpressionBuilder, type Transaction, type UpdateObject } from 'kysely';
 import type { DomainEvent, EventOf } from '../domain/events.js';
 import { zeroFigures } from '../domain/figures.js';
+import { directiveProjections } from './models/directives.js';
 import { escalationProjections } from './models/escalations.js';
 import type { Database } from './schema.js';
 
@@ -207,42 +208,7 @@ const handlers: Handlers = {
       .onConflict((oc) => oc.columns(['campaign_id', 'org_id', 'meeting_id']).doNothing())
       .execute(),
   ...escalationProjections,
-  DirectiveIssued: (trx, e) =>
-    trx
-      .insertInto('rm_directives')
-      .values({
-        campaign_id: e.campaignId,
-        directive_id: e.directive.directiveId,
-        issuer_org_id: e.directive.issuerOrgId,
-        title: e.directive.title,
-        instructions: e.directive.instructions,
-        deadline: e.directive.deadline,
-        target_levels: JSON.stringify(e.directive.targetLevels),
-        target_org_ids: JSON.stringify(e.directive.targetOrgIds),
-        cancelled: false,
-        issued_at: e.occurredAt,
-        kind: e.directive.kind ?? 'task',
-      })
-      .onConflict((oc) => oc.columns(['campaign_id', 'directive_id']).doNothing())
-      .execute(),
-  InformationRequestRefused: (trx, e) =>
-    trx
-      .insertInto('rm_information_request_refusals')
-      .values({
-        event_id: e.id,
-        campaign_id: e.campaignId,
-        org_id: e.orgId!,
-        level: e.level,
-        week: e.week,
-        cap: e.cap,
-        sent: e.sent,
-        directive_id: e.directiveId,
-        title: e.title,
-        by: e.by,
-        refused_at: e.occurredAt,
-      })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .execute(),
+  ...directiveProjections,
   DirectiveReceived: (trx, e) =>
     e.problemId ? updateProblem(trx, { ...e, problemId: e.problemId }, { directive_id: e.directiveId }) : Promise.resolve(),
   DirectiveCancelled: async (trx, e) => {
