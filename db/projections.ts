@@ -9,6 +9,7 @@ import type { DomainEvent, EventOf } from '../domain/events.js';
 import { zeroFigures } from '../domain/figures.js';
 import { directiveProjections } from './models/directives.js';
 import { escalationProjections } from './models/escalations.js';
+import { publicMessageProjections } from './models/public-messages.js';
 import type { Database } from './schema.js';
 
 export type Trx = Transaction<Database>;
@@ -243,43 +244,7 @@ const handlers: Handlers = {
       .execute(),
   JointProblemClosed: (trx, e) =>
     trx.updateTable('rm_joint_problems').set({ status: 'closed', closed_at: e.occurredAt }).where('campaign_id', '=', e.campaignId).where('joint_id', '=', e.jointId).execute(),
-  PublicMessageReceived: (trx, e) =>
-    trx
-      .insertInto('rm_public_messages')
-      .values({
-        campaign_id: e.campaignId,
-        message_id: e.messageId,
-        category: e.category,
-        area: e.area,
-        text: e.text,
-        contact: e.contact,
-        office_org_id: e.officeOrgId,
-        state: 'received',
-        received_at: e.occurredAt,
-        deadline: e.deadline,
-        updated_at: e.occurredAt,
-      })
-      .onConflict((oc) => oc.columns(['campaign_id', 'message_id']).doNothing())
-      .execute(),
-  PublicMessageAwaitingTriage: (trx, e) => updateMessage(trx, e, { state: 'awaiting_triage', triage_reason: e.reason }),
-  PublicMessageRouted: (trx, e) =>
-    updateMessage(trx, e, {
-      state: 'routed',
-      org_id: e.toOrgId,
-      org_path: (eb) => eb.selectFrom('rm_org_progress').select('path').where('campaign_id', '=', e.campaignId).where('org_id', '=', e.toOrgId),
-      problem_id: e.problemId,
-      routed_by: e.by,
-      routed_same_day: e.sameDay,
-      routed_at: e.occurredAt,
-    }),
-  PublicMessageFlagged: (trx, e) => updateMessage(trx, e, { flagged_at: e.occurredAt }),
-  PublicMessageProgress: (trx, e) =>
-    updateMessage(trx, e, {
-      state: e.state,
-      item_status: e.itemStatus,
-      ...(e.state === 'in_rectification' ? { rectification_started_at: sql<Date>`coalesce(rectification_started_at, ${e.occurredAt}::timestamptz)` } : {}),
-      ...(e.state === 'resolved' ? { resolved_at: e.occurredAt } : {}),
-    }),
+  ...publicMessageProjections,
   PublicMessageAccepted: (trx, e) => updateProblem(trx, e, { public_message_id: e.messageId }),
   InspectionRoundStarted: (trx, e) =>
     trx
@@ -368,15 +333,6 @@ function updateProblem(trx: Trx, e: DomainEvent & { problemId: string }, set: Up
     .set({ ...set, updated_at: e.occurredAt })
     .where(ofOrg(e))
     .where('problem_id', '=', e.problemId)
-    .execute();
-}
-
-function updateMessage(trx: Trx, e: DomainEvent & { messageId: string }, set: UpdateObject<Database, 'rm_public_messages'>) {
-  return trx
-    .updateTable('rm_public_messages')
-    .set({ ...set, updated_at: e.occurredAt })
-    .where('campaign_id', '=', e.campaignId)
-    .where('message_id', '=', e.messageId)
     .execute();
 }
 
