@@ -9,6 +9,7 @@ import type { DomainEvent, EventOf } from '../domain/events.js';
 import { zeroFigures } from '../domain/figures.js';
 import { directiveProjections } from './models/directives.js';
 import { escalationProjections } from './models/escalations.js';
+import { inspectionProjections } from './models/inspections.js';
 import { publicMessageProjections } from './models/public-messages.js';
 import type { Database } from './schema.js';
 
@@ -246,64 +247,7 @@ const handlers: Handlers = {
     trx.updateTable('rm_joint_problems').set({ status: 'closed', closed_at: e.occurredAt }).where('campaign_id', '=', e.campaignId).where('joint_id', '=', e.jointId).execute(),
   ...publicMessageProjections,
   PublicMessageAccepted: (trx, e) => updateProblem(trx, e, { public_message_id: e.messageId }),
-  InspectionRoundStarted: (trx, e) =>
-    trx
-      .insertInto('rm_inspection_rounds')
-      .values({
-        campaign_id: e.campaignId,
-        round_id: e.round.roundId,
-        group_id: e.round.groupId,
-        scope_org_id: e.round.scopeOrgId,
-        seed: e.round.seed,
-        sample_size: e.round.sampleSize,
-        stratify_by_level: e.round.stratifyByLevel,
-        inspectors: JSON.stringify(e.round.inspectors),
-        candidates: null,
-        sample: JSON.stringify([]),
-        status: 'sampled',
-        interview_notes: JSON.stringify([]),
-        started_by: e.round.startedBy,
-        started_at: e.occurredAt,
-        updated_at: e.occurredAt,
-      })
-      .onConflict((oc) => oc.columns(['campaign_id', 'round_id']).doNothing())
-      .execute(),
-  InspectionSampleDrawn: (trx, e) => updateRound(trx, e, { candidates: e.candidates, sample: JSON.stringify(e.sample) }),
-  InspectionFindingAdded: (trx, e) =>
-    trx
-      .insertInto('rm_inspection_findings')
-      .values({
-        campaign_id: e.campaignId,
-        round_id: e.roundId,
-        finding_id: e.finding.findingId,
-        org_id: e.finding.orgId,
-        prevention: e.finding.prevention,
-        detail: e.finding.detail,
-        by: e.finding.by,
-        problem_id: null,
-        delivered: null,
-        added_at: e.occurredAt,
-      })
-      .onConflict((oc) => oc.columns(['campaign_id', 'round_id', 'finding_id']).doNothing())
-      .execute(),
-  InterviewsRecorded: (trx, e) =>
-    updateRound(trx, e, {
-      interviews: sql<number>`interviews + ${e.count}`,
-      interview_notes: sql`interview_notes || ${JSON.stringify([{ count: e.count, notes: e.notes, by: e.by }])}::jsonb`,
-    }),
-  InspectionFindingsIssued: async (trx, e) => {
-    await updateRound(trx, e, { status: 'findings_issued', findings_issued_at: e.occurredAt });
-    for (const item of e.items) {
-      await trx
-        .updateTable('rm_inspection_findings')
-        .set({ problem_id: item.problemId, delivered: item.delivered })
-        .where('campaign_id', '=', e.campaignId)
-        .where('round_id', '=', e.roundId)
-        .where('finding_id', '=', item.findingId)
-        .execute();
-    }
-  },
-  InspectionNoticeCirculated: (trx, e) => updateRound(trx, e, { status: 'circulated', notice_title: e.title, notice_text: e.text, circulated_at: e.occurredAt }),
+  ...inspectionProjections,
   ProjectCreated: (trx, e) =>
     trx
       .insertInto('rm_projects')
@@ -333,15 +277,6 @@ function updateProblem(trx: Trx, e: DomainEvent & { problemId: string }, set: Up
     .set({ ...set, updated_at: e.occurredAt })
     .where(ofOrg(e))
     .where('problem_id', '=', e.problemId)
-    .execute();
-}
-
-function updateRound(trx: Trx, e: DomainEvent & { roundId: string }, set: UpdateObject<Database, 'rm_inspection_rounds'>) {
-  return trx
-    .updateTable('rm_inspection_rounds')
-    .set({ ...set, updated_at: e.occurredAt })
-    .where('campaign_id', '=', e.campaignId)
-    .where('round_id', '=', e.roundId)
     .execute();
 }
 
