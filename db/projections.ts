@@ -10,6 +10,7 @@ import { zeroFigures } from '../domain/figures.js';
 import { directiveProjections } from './models/directives.js';
 import { escalationProjections } from './models/escalations.js';
 import { inspectionProjections } from './models/inspections.js';
+import { jointAnswerProjections } from './models/joint-answers.js';
 import { publicMessageProjections } from './models/public-messages.js';
 import type { Database } from './schema.js';
 
@@ -220,31 +221,7 @@ const handlers: Handlers = {
     }
   },
   JointPartAccepted: (trx, e) => updateProblem(trx, e, { joint_id: e.jointId }),
-  JointProblemOpened: (trx, e) =>
-    trx
-      .insertInto('rm_joint_problems')
-      .values({
-        campaign_id: e.campaignId,
-        joint_id: e.joint.jointId,
-        title: e.joint.title,
-        description: e.joint.description,
-        opener_org_id: e.joint.openerOrgId,
-        parts: JSON.stringify(Object.fromEntries(e.joint.participantOrgIds.map((o) => [o, 'assigned']))),
-        status: 'open',
-        opened_at: e.occurredAt,
-        closed_at: null,
-      })
-      .onConflict((oc) => oc.columns(['campaign_id', 'joint_id']).doNothing())
-      .execute(),
-  JointPartChanged: (trx, e) =>
-    trx
-      .updateTable('rm_joint_problems')
-      .set({ parts: sql`jsonb_set(parts, array[${e.participantOrgId}]::text[], ${JSON.stringify(e.status)}::jsonb)` })
-      .where('campaign_id', '=', e.campaignId)
-      .where('joint_id', '=', e.jointId)
-      .execute(),
-  JointProblemClosed: (trx, e) =>
-    trx.updateTable('rm_joint_problems').set({ status: 'closed', closed_at: e.occurredAt }).where('campaign_id', '=', e.campaignId).where('joint_id', '=', e.jointId).execute(),
+  ...jointAnswerProjections,
   ...publicMessageProjections,
   PublicMessageAccepted: (trx, e) => updateProblem(trx, e, { public_message_id: e.messageId }),
   ...inspectionProjections,
