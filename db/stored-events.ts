@@ -28,13 +28,23 @@ export function fromRow(row: EventRow): DomainEvent {
 }
 
 /** The events that name an escalation (下题上答). */
-type EscalationEventType = Extract<DomainEvent, { escalationId: string }>['type'];
+export type EscalationEventType = Extract<DomainEvent, { escalationId: string }>['type'];
 
-/** `payload->>'<field>'` of an event type's own field, written as a literal so the expression indexes serve it. */
-function payloadText<T extends DomainEvent['type']>(_type: T, field: Exclude<keyof EventOf<T>, keyof EventEnvelope> & string) {
+/**
+ * `payload->>'<field>'`: a field of the event types named as text, checked against every one
+ * of them (a renamed field fails to compile; without the types named, no field passes),
+ * written as a literal so the expression indexes (`events_escalation_idx`,
+ * `events_escalation_received_idx`) serve it.
+ *
+ * @example
+ * payloadText<'EscalationForwarded'>('escalationId') // payload->>'escalationId'
+ */
+export function payloadText<T extends DomainEvent['type'] = never>(field: PayloadField<T>) {
   return sql<string>`payload->>${sql.lit(field)}`;
 }
 type EventEnvelope = Pick<DomainEvent, 'type' | 'id' | 'streamId' | 'seq' | 'campaignId' | 'orgId' | 'occurredAt'>;
+/** A payload field every one of the event types has (none when no type is named). */
+type PayloadField<T extends DomainEvent['type']> = [T] extends [never] ? never : Exclude<keyof EventOf<T>, keyof EventEnvelope> & string;
 
 /** The events of these types that name the escalation, in the order stored (`events_escalation_idx`). */
 export async function escalationEvents<T extends EscalationEventType>(db: Kysely<Database>, escalationId: string, types: readonly T[]): Promise<EventOf<T>[]> {
@@ -42,7 +52,7 @@ export async function escalationEvents<T extends EscalationEventType>(db: Kysely
     .selectFrom('events')
     .selectAll()
     .where(sql<boolean>`payload ? ${sql.lit('escalationId')}`) // lets the partial index serve the lookup
-    .where(payloadText('EscalationReceived', 'escalationId'), '=', escalationId)
+    .where(payloadText<EscalationEventType>('escalationId'), '=', escalationId)
     .where('type', 'in', types)
     .orderBy('global_seq')
     .execute();
@@ -61,7 +71,7 @@ export async function escalationsReceived(db: Kysely<Database>, streamId: string
     .selectAll()
     .where('stream_id', '=', streamId)
     .where('type', '=', 'EscalationReceived')
-    .where(payloadText('EscalationReceived', 'escalationId'), 'in', escalationIds)
+    .where(payloadText<'EscalationReceived'>('escalationId'), 'in', escalationIds)
     .execute();
   return rows.map((r) => fromRow(r) as EventOf<'EscalationReceived'>);
 }
@@ -70,7 +80,7 @@ export async function escalationsReceived(db: Kysely<Database>, streamId: string
 export function escalationsForwardedBy(db: Kysely<Database>, campaignId: string, orgId: string) {
   return db
     .selectFrom('events')
-    .select(payloadText('EscalationForwarded', 'escalationId').as('escalation_id'))
+    .select(payloadText<'EscalationForwarded'>('escalationId').as('escalation_id'))
     .where('campaign_id', '=', campaignId)
     .where('org_id', '=', orgId)
     .where('type', '=', 'EscalationForwarded');

@@ -30,7 +30,7 @@ import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { tokenBucket } from '../rate-limit.js';
-import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
+import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
