@@ -8,6 +8,8 @@
  * `Retry-After` (the seconds to Monday 00:00 UTC+8), not a 422: the request is well formed
  * and the same request goes through next week, which is what 429 says; the refusal is
  * recorded, and `GET …/information-requests` counts them.
+ *
+ * What the routes read comes from db/models/directives.ts (directives, coverage, refusals).
  */
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';

@@ -2,6 +2,7 @@
  * 下题上答 through the API: an org marks a problem as rooted above and names the target
  * (an org, or the ancestor at a level); the target claims or forwards it; both sides
  * list what they have. Escalation ids contain `/` and `#`: URL-encode them in paths.
+ * What the routes read comes from db/models/escalations.ts (the read model and the chain).
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';

@@ -6,7 +6,8 @@
  * adds findings, issues them and circulates the notice. Before the findings are issued a round
  * is invisible (404) to everyone outside the group, sampled orgs included; afterwards whoever
  * reads a sampled org sees the round and the findings about its subtree. Circulated notices are
- * listed to every org under, or over, the group's scope.
+ * listed to every org under, or over, the group's scope. What the routes read and write comes
+ * from db/models/inspections.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';

@@ -1,6 +1,7 @@
 /**
  * 同题共答 through the API: an org opens a joint problem with participants at several
- * levels; everyone involved reads everyone's status.
+ * levels; everyone involved reads everyone's status. What the routes read comes from
+ * db/models/joint-answers.ts.
  */
 import { z } from 'zod';
 import { openJointProblem } from '../../client/campaigns.js';

@@ -4,6 +4,7 @@
  * with it, the sender reads its own message's status and dates. The campaign office (the
  * campaign's root org) sets the routing rules and triages what no rule routes; readers of
  * an org see the messages routed into their subtree and the figures (the office: all).
+ * What the routes read and write comes from db/models/public-messages.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
