@@ -11,7 +11,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { DomainEvent, DomainEventType, EventOf } from '../domain/events.js';
 import { applyEvent } from './projections.js';
-import { READ_MODEL_TABLES, type Database, type EventRow } from './schema.js';
+import { READ_MODEL_TABLES, type Database } from './schema.js';
+import { fromRow } from './stored-events.js';
 
 export async function appendEvents(db: Kysely<Database>, events: readonly DomainEvent[]): Promise<{ stored: number }> {
   if (events.length === 0) return { stored: 0 };
@@ -67,20 +68,6 @@ function toRow(e: DomainEvent) {
     payload: JSON.stringify(payload),
     occurred_at: occurredAt,
   };
-}
-
-/** The event a stored row holds. */
-export function fromRow(row: EventRow): DomainEvent {
-  return {
-    ...(row.payload as object),
-    type: row.type,
-    id: row.id,
-    streamId: row.stream_id,
-    seq: row.stream_seq,
-    campaignId: row.campaign_id,
-    orgId: row.org_id,
-    occurredAt: new Date(row.occurred_at).toISOString(),
-  } as DomainEvent;
 }
 
 /**
@@ -151,3 +138,6 @@ export function shownFields(e: DomainEvent, names: readonly string[], lists = fa
 }
 
 export type { Transaction };
+
+/** The stored events read back, typed: db/stored-events.ts (apart, so the read models can use them without a circle through the projections). */
+export { escalationEvents, escalationsForwardedBy, escalationsReceived, fromRow } from './stored-events.js';

@@ -8,16 +8,27 @@
  * `Retry-After` (the seconds to Monday 00:00 UTC+8), not a 422: the request is well formed
  * and the same request goes through next week, which is what 429 says; the refusal is
  * recorded, and `GET …/information-requests` counts them.
+ *
+ * What the routes read comes from db/models/directives.ts (directives, coverage, refusals).
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { subtreePattern } from '../../domain/org-tree.js';
 import { orgHandle } from '../../client/campaigns.js';
 import { IssueDirectiveCommand, ItemId } from '../../domain/commands.js';
-import { coverageView, type Coverage } from '../../domain/directive.js';
-import { IsoDate, Rules } from '../../domain/campaign.js';
-import { chinaWeek, informationRequestCap, nextWeekStartMs, type InformationRequestRefusal } from '../../domain/burden.js';
-import type { Level } from '../../domain/levels.js';
+import { IsoDate } from '../../domain/campaign.js';
+import type { InformationRequestRefusal } from '../../domain/burden.js';
+import {
+  campaignRules,
+  coverageAt,
+  coverageIn,
+  coverageTree,
+  directiveWithIssuer,
+  informationRequestCaps,
+  informationRequestsIn,
+  informationRequestsThisWeek,
+  issuedPage,
+  laggingPage,
+  receivedPage,
+} from '../../db/models/directives.js';
 import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
@@ -50,7 +61,7 @@ const Directive = z.looseObject({
   cancelled: z.boolean(),
   issued_at: Timestamp,
 });
-/** Counts of the targeted orgs, in the subtree or at one level of it ({@link coverageView}). */
+/** Counts of the targeted orgs, in the subtree or at one level of it (domain/directive.ts `coverageView`). */
 const CoverageCounts = z.object({
   targeted: z.number().int().describe('orgs the directive asks to act'),
   done: z.number().int().describe('their item verified from above and closed'),
@@ -79,16 +90,6 @@ const TreeNode = z.object({ orgId: z.string(), name: z.string(), level: z.string
 const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
 const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
-
-/**
- * A directive's coverage as stored in an org's progress row, as the routes show it:
- * `rectified` (awaiting verification from above) beside `done`, and `lagging`; null when the
- * org's subtree holds none of it.
- */
-function coverageIn(directives: unknown, directiveId: string) {
-  const c = ((directives ?? {}) as Record<string, Coverage | undefined>)[directiveId];
-  return c ? coverageView(c) : null;
-}
 
 export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   app.post(
@@ -161,12 +162,11 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
     async (request) => {
       const { id, orgId, directiveId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
-      const directive = await db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', id).where('directive_id', '=', directiveId).executeTakeFirst();
+      const found = await directiveWithIssuer(db, id, directiveId);
       // Seen through an org only when issued on its line: by it, above it (relayed through it) or below it.
-      const issuer = directive && (await db.selectFrom('orgs').select('path').where('id', '=', directive.issuer_org_id).executeTakeFirst());
-      if (!directive || !issuer || !(path.startsWith(issuer.path) || issuer.path.startsWith(path))) throw notFound(`directive ${directiveId} in campaign ${id}`);
-      const progress = await db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
-      return { ...directive, coverage: coverageIn(progress?.directives, directiveId) };
+      const issuerPath = found?.issuerPath;
+      if (!found || !issuerPath || !(path.startsWith(issuerPath) || issuerPath.startsWith(path))) throw notFound(`directive ${directiveId} in campaign ${id}`);
+      return { ...found.directive, coverage: coverageIn(await coverageAt(db, id, orgId), directiveId) };
     },
   );
 
@@ -188,20 +188,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const { id, orgId, directiveId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
-      const rows = await db
-        .selectFrom('rm_problems as p')
-        // An org a later import removed keeps its row here, named by its id.
-        .leftJoin('orgs as o', 'o.id', 'p.org_id')
-        .select(['p.org_id', sql<string>`coalesce(o.name, p.org_id)`.as('name'), 'p.status', 'p.deadline', 'p.alert', sql<boolean>`p.alert = 'red'`.as('overdue')])
-        .where('p.campaign_id', '=', id)
-        .where('p.directive_id', '=', directiveId)
-        .where('p.path', 'like', subtreePattern(path))
-        // Rectified and awaiting verification from above: its part is done (coverage counts it as `rectified`), so not lagging.
-        .where('p.status', 'not in', ['closed', 'cancelled', 'rectified'])
-        .orderBy('p.path')
-        .limit(request.query.limit + 1)
-        .offset(offset)
-        .execute();
+      const rows = await laggingPage(db, { campaignId: id, directiveId, path, limit: request.query.limit + 1, offset });
       return { items: rows.slice(0, request.query.limit), nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
     },
   );
@@ -223,54 +210,11 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const { limit, direction } = request.query;
       const offset = offsetFromCursor(request.query.cursor);
       const page = <T>(rows: T[]) => ({ items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null });
-      if (direction === 'received') {
-        const rows = await db
-          .selectFrom('rm_problems as p')
-          .innerJoin('rm_directives as d', (j) => j.onRef('d.campaign_id', '=', 'p.campaign_id').onRef('d.directive_id', '=', 'p.directive_id'))
-          .select(['d.directive_id', 'd.kind', 'd.issuer_org_id', 'd.title', 'd.instructions', 'd.deadline', 'd.cancelled', 'p.problem_id', 'p.status', 'p.alert'])
-          .where('p.campaign_id', '=', id)
-          .where('p.org_id', '=', orgId)
-          .orderBy('d.directive_id')
-          .limit(limit + 1)
-          .offset(offset)
-          .execute();
-        return page(rows);
-      }
-      const [rows, progress] = await Promise.all([
-        db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', id).where('issuer_org_id', '=', orgId).orderBy('directive_id').limit(limit + 1).offset(offset).execute(),
-        db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
-      ]);
-      return { ...page(rows.map((r) => ({ ...r, coverage: coverageIn(progress?.directives, r.directive_id) }))), informationRequests: await thisWeek(id, orgId) };
+      if (direction === 'received') return page(await receivedPage(db, { campaignId: id, orgId, limit: limit + 1, offset }));
+      const rows = await issuedPage(db, { campaignId: id, orgId, limit: limit + 1, offset });
+      return { ...page(rows), informationRequests: await informationRequestsThisWeek(db, id, orgId, Date.now()) };
     },
   );
-
-  /** 为基层减负: what an org has sent and had refused this week, against its cap (null: not capped). */
-  const thisWeek = async (campaignId: string, orgId: string) => {
-    const week = chinaWeek(Date.now());
-    const from = new Date(nextWeekStartMs(week) - 7 * 86_400_000);
-    const [campaign, org, sent, refused] = await Promise.all([
-      db.selectFrom('rm_campaigns').select('rules').where('id', '=', campaignId).executeTakeFirst(),
-      db.selectFrom('rm_org_progress').select('level').where('campaign_id', '=', campaignId).where('org_id', '=', orgId).executeTakeFirst(),
-      db
-        .selectFrom('rm_directives')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('campaign_id', '=', campaignId)
-        .where('issuer_org_id', '=', orgId)
-        .where('kind', '=', 'information_request')
-        .where('issued_at', '>=', from)
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('rm_information_request_refusals')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('campaign_id', '=', campaignId)
-        .where('org_id', '=', orgId)
-        .where('week', '=', week)
-        .executeTakeFirstOrThrow(),
-    ]);
-    const rules = Rules.safeParse(campaign?.rules ?? {});
-    const cap = rules.success && org ? (informationRequestCap(rules.data, org.level as Level) ?? null) : null;
-    return { week, cap, sent: Number(sent.n), refused: Number(refused.n) };
-  };
 
   app.get(
     '/campaigns/:id/orgs/:orgId/information-requests',
@@ -289,53 +233,12 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const { limit, week } = request.query;
       const offset = offsetFromCursor(request.query.cursor);
-      const campaign = await db.selectFrom('rm_campaigns').select('rules').where('id', '=', id).executeTakeFirst();
-      if (!campaign) throw notFound(`campaign ${id}`);
-      const weekOf = sql<string>`to_char(date_trunc('week', (d.issued_at at time zone 'UTC') + interval '8 hours'), 'YYYY-MM-DD')`;
-      const [sent, refused, rows] = await Promise.all([
-        db
-          .selectFrom('rm_directives as d')
-          .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'd.campaign_id').onRef('o.org_id', '=', 'd.issuer_org_id'))
-          .select([weekOf.as('week'), 'o.level', (eb) => eb.fn.countAll<string>().as('n')])
-          .where('d.campaign_id', '=', id)
-          .where('d.kind', '=', 'information_request')
-          .where('o.path', 'like', subtreePattern(path))
-          .$if(week !== undefined, (q) => q.where(weekOf, '=', week!))
-          .groupBy([weekOf, 'o.level'])
-          .execute(),
-        db
-          .selectFrom('rm_information_request_refusals as r')
-          .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'r.campaign_id').onRef('o.org_id', '=', 'r.org_id'))
-          .select(['r.week', 'r.level', (eb) => eb.fn.countAll<string>().as('n')])
-          .where('r.campaign_id', '=', id)
-          .where('o.path', 'like', subtreePattern(path))
-          .$if(week !== undefined, (q) => q.where('r.week', '=', week!))
-          .groupBy(['r.week', 'r.level'])
-          .execute(),
-        db
-          .selectFrom('rm_information_request_refusals as r')
-          .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'r.campaign_id').onRef('o.org_id', '=', 'r.org_id'))
-          .select(['r.org_id', 'r.level', 'r.week', 'r.cap', 'r.sent', 'r.directive_id', 'r.title', 'r.by', 'r.refused_at'])
-          .where('r.campaign_id', '=', id)
-          .where('o.path', 'like', subtreePattern(path))
-          .$if(week !== undefined, (q) => q.where('r.week', '=', week!))
-          .orderBy('r.refused_at', 'desc')
-          .orderBy('r.event_id')
-          .limit(limit + 1)
-          .offset(offset)
-          .execute(),
-      ]);
-      const byWeek = new Map<string, { week: string; level: string; sent: number; refused: number }>();
-      for (const r of sent) byWeek.set(`${r.week} ${r.level}`, { week: r.week, level: r.level, sent: Number(r.n), refused: 0 });
-      for (const r of refused) {
-        const row = byWeek.get(`${r.week} ${r.level}`) ?? { week: r.week, level: r.level, sent: 0, refused: 0 };
-        row.refused = Number(r.n);
-        byWeek.set(`${r.week} ${r.level}`, row);
-      }
-      const rules = Rules.safeParse(campaign.rules);
+      const rules = await campaignRules(db, id);
+      if (rules === undefined) throw notFound(`campaign ${id}`);
+      const { byWeek, refusals: rows } = await informationRequestsIn(db, { campaignId: id, path, week, limit: limit + 1, offset });
       return {
-        caps: (rules.success && rules.data.informationRequestsPerWeek) || null,
-        byWeek: [...byWeek.values()].sort((a, b) => (a.week === b.week ? a.level.localeCompare(b.level) : b.week.localeCompare(a.week))),
+        caps: informationRequestCaps(rules),
+        byWeek,
         refusals: rows.slice(0, limit),
         nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
       };
@@ -362,18 +265,7 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const { limit } = request.query;
       const offset = offsetFromCursor(request.query.cursor);
       const coverageOf = (directives: unknown) => coverageIn(directives, directiveId);
-      const [self, children] = await Promise.all([
-        db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'directives']).where('campaign_id', '=', id).where('org_id', '=', orgId).executeTakeFirst(),
-        db
-          .selectFrom('rm_org_progress')
-          .select(['org_id', 'name', 'level', 'directives'])
-          .where('campaign_id', '=', id)
-          .where('parent_id', '=', orgId)
-          .orderBy('org_id')
-          .limit(limit + 1)
-          .offset(offset)
-          .execute(),
-      ]);
+      const { self, children } = await coverageTree(db, { campaignId: id, orgId, limit: limit + 1, offset });
       if (!self) throw notFound(`org ${orgId} in campaign ${id}`);
       return {
         orgId,

@@ -2,13 +2,14 @@
  * 下题上答 through the API: an org marks a problem as rooted above and names the target
  * (an org, or the ancestor at a level); the target claims or forwards it; both sides
  * list what they have. Escalation ids contain `/` and `#`: URL-encode them in paths.
+ * What the routes read comes from db/models/escalations.ts (the read model and the chain).
  */
 import type { FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
 import { ItemId } from '../../domain/commands.js';
 import { Level } from '../../domain/levels.js';
+import { ancestorAtLevel, chainStep, escalationChain, escalationsPage, orgPath, orgsNamed } from '../../db/models/escalations.js';
 import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
@@ -106,14 +107,12 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const body = request.body;
       let targetOrgId = body.targetOrgId;
       if (body.targetLevel) {
-        const ancestors = path.split('/').filter(Boolean).slice(0, -1);
-        const found = await db.selectFrom('orgs').select('id').where('id', 'in', ancestors.length ? ancestors : ['']).where('level', '=', body.targetLevel).executeTakeFirst();
-        if (!found) throw unprocessable(`${orgId} has no ancestor at level ${body.targetLevel}`, [{ path: 'body.targetLevel', message: 'no ancestor at this level' }]);
-        targetOrgId = found.id;
+        targetOrgId = await ancestorAtLevel(db, path, body.targetLevel);
+        if (!targetOrgId) throw unprocessable(`${orgId} has no ancestor at level ${body.targetLevel}`, [{ path: 'body.targetLevel', message: 'no ancestor at this level' }]);
       }
-      const target = await db.selectFrom('orgs').select('path').where('id', '=', targetOrgId!).executeTakeFirst();
-      if (!target) throw unprocessable(`org ${targetOrgId} is not in the directory`, [{ path: 'body.targetOrgId', message: 'unknown org' }]);
-      if (!body.targetCampaignId && target.path.startsWith(path)) {
+      const targetPath = await orgPath(db, targetOrgId!);
+      if (targetPath === undefined) throw unprocessable(`org ${targetOrgId} is not in the directory`, [{ path: 'body.targetOrgId', message: 'unknown org' }]);
+      if (!body.targetCampaignId && targetPath.startsWith(path)) {
         throw unprocessable(`an escalation goes above or across; ${targetOrgId} is ${orgId} or below it`, [{ path: 'body.targetOrgId', message: 'inside the escalating org’s subtree' }]);
       }
       return orgHandle(temporal.client, id, orgId).executeUpdate(escalateProblemUpdate, {
@@ -204,34 +203,7 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       await requireOrgAccess(db, request, orgId, 'read');
       const { limit, cursor, direction, status, overdue } = request.query;
       const offset = offsetFromCursor(cursor);
-      let q = db
-        .selectFrom('rm_escalations as e')
-        .leftJoin('orgs as origin', 'origin.id', 'e.origin_org_id')
-        .leftJoin('orgs as current', 'current.id', 'e.current_org_id')
-        .selectAll('e')
-        .select(['origin.name as origin_org_name', 'current.name as current_org_name']);
-      if (direction === 'received') q = q.where('e.target_campaign_id', '=', id).where('e.current_org_id', '=', orgId);
-      else if (direction === 'sent') q = q.where('e.origin_campaign_id', '=', id).where('e.origin_org_id', '=', orgId);
-      else {
-        // Passed on from here: this org's own EscalationForwarded events (events_campaign_idx finds the org's events).
-        const passedOn = db
-          .selectFrom('events')
-          .select(sql<string>`payload->>'escalationId'`.as('escalation_id'))
-          .where('campaign_id', '=', id)
-          .where('org_id', '=', orgId)
-          .where('type', '=', 'EscalationForwarded');
-        q = q.where((eb) => eb.or([eb.and([eb('e.origin_campaign_id', '=', id), eb('e.origin_org_id', '=', orgId)]), eb('e.escalation_id', 'in', passedOn)]));
-      }
-      if (status) q = q.where('e.target_status', '=', status);
-      if (overdue === 'true') q = q.where('e.overdue_at', 'is not', null).where('e.target_status', '=', 'pending');
-      if (overdue === 'false') q = q.where((eb) => eb.or([eb('e.overdue_at', 'is', null), eb('e.target_status', '!=', 'pending')]));
-      q =
-        direction === 'received'
-          ? q.orderBy(sql`case when e.target_status = 'pending' then 0 else 1 end`).orderBy('e.claim_deadline').orderBy('e.escalation_id')
-          : direction === 'outbox'
-            ? q.orderBy('e.updated_at', 'desc').orderBy('e.escalation_id')
-            : q.orderBy('e.escalation_id');
-      const rows = await q.limit(limit + 1).offset(offset).execute();
+      const rows = await escalationsPage(db, { campaignId: id, orgId, direction, status, overdue: overdue === undefined ? undefined : overdue === 'true', limit: limit + 1, offset });
       return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
   );
@@ -262,22 +234,12 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     },
     async (request) => {
       const { id, escalationId } = request.params;
-      const row = await db.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', escalationId).executeTakeFirst();
-      if (!row || (row.origin_campaign_id !== id && row.target_campaign_id !== id)) throw notFound(`escalation ${escalationId} in campaign ${id}`);
-      const events = await db
-        .selectFrom('events')
-        .select(['type', 'org_id', 'campaign_id', 'payload', 'occurred_at'])
-        .where(sql<boolean>`payload ? 'escalationId'`) // lets the partial index serve the lookup
-        .where(sql<string>`payload->>'escalationId'`, '=', escalationId)
-        .where('type', 'in', CHAIN_EVENTS)
-        .orderBy('global_seq')
-        .execute();
-      const orgsOnIt = [...new Set([row.origin_org_id, row.current_org_id, ...events.map((e) => e.org_id)].filter((o): o is string => Boolean(o)))];
-      if (!(await canReadAny(db, request, orgsOnIt))) throw notFound(`escalation ${escalationId} in campaign ${id}`);
-      const hops = events.map((e) => chainStep(e.type, e.org_id!, e.campaign_id, e.payload as Record<string, unknown>, e.occurred_at));
+      const chain = await escalationChain(db, id, escalationId);
+      if (!chain || !(await canReadAny(db, request, chain.orgsOnIt))) throw notFound(`escalation ${escalationId} in campaign ${id}`);
+      const { row } = chain;
+      const hops = chain.events.map(chainStep);
       // The names of the orgs the chain names (where each hop happened, and where it went), for a reader of the chain.
-      const named = [...new Set([...orgsOnIt, ...hops.flatMap((h) => (typeof h.to === 'string' ? [h.to] : []))])];
-      const orgs = named.length ? await db.selectFrom('orgs').select(['id as orgId', 'name', 'level', 'path']).where('id', 'in', named).orderBy('path').execute() : [];
+      const orgs = await orgsNamed(db, [...new Set([...chain.orgsOnIt, ...hops.flatMap((h) => ('to' in h && typeof h.to === 'string' ? [h.to] : []))])]);
       const names = new Map(orgs.map((o) => [o.orgId, o.name]));
       return {
         ...row,
@@ -288,27 +250,6 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       };
     },
   );
-}
-
-const CHAIN_EVENTS = ['ProblemEscalated', 'EscalationReceived', 'EscalationForwarded', 'EscalationOverdue', 'EscalationClaimed', 'EscalationProgress'] as const;
-
-/** One hop of an escalation's chain, in words an organiser reads: what happened where, when, by whom. */
-function chainStep(type: string, orgId: string, campaignId: string, e: Record<string, unknown>, at: Date | string) {
-  const when = new Date(at).toISOString();
-  switch (type) {
-    case 'ProblemEscalated':
-      return { step: 'raised', at: when, orgId, campaignId, by: e.by, to: e.targetOrgId, reason: e.reason };
-    case 'EscalationReceived':
-      return { step: 'received', at: when, orgId, campaignId, hop: e.hop, claimDeadline: e.claimDeadline };
-    case 'EscalationForwarded':
-      return { step: e.lapsed ? 'lapsed' : 'forwarded', at: when, orgId, campaignId, hop: e.hop, by: e.by, to: e.toOrgId, reason: e.reason };
-    case 'EscalationOverdue':
-      return { step: 'overdue', at: when, orgId, campaignId, hop: e.hop, by: e.by, claimDeadline: e.claimDeadline, reason: e.reason };
-    case 'EscalationClaimed':
-      return { step: e.merged ? 'merged' : 'claimed', at: when, orgId, campaignId, hop: e.hop, by: e.by, problemId: e.problemId };
-    default:
-      return { step: `origin heard: ${String(e.status)}`, at: when, orgId, campaignId, from: e.atOrgId, detail: e.detail };
-  }
 }
 
 /** Whether the caller may read any of these orgs (an escalation is visible to everyone on its chain). */

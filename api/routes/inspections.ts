@@ -6,12 +6,28 @@
  * adds findings, issues them and circulates the notice. Before the findings are issued a round
  * is invisible (404) to everyone outside the group, sampled orgs included; afterwards whoever
  * reads a sampled org sees the round and the findings about its subtree. Circulated notices are
- * listed to every org under, or over, the group's scope.
+ * listed to every org under, or over, the group's scope. What the routes read and write comes
+ * from db/models/inspections.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { startInspectionRound } from '../../client/inspections.js';
+import {
+  campaignState,
+  circulatedNotices,
+  directoryPath,
+  directoryPaths,
+  findingsOf,
+  formGroup,
+  groupsAt,
+  guidanceGroup,
+  inspectionRound,
+  roundsOfGroup,
+  tokensWithOrgPaths,
+  type GroupReader,
+  type GuidanceGroup,
+} from '../../db/models/inspections.js';
 import type { Database } from '../../db/schema.js';
 import { ItemId } from '../../domain/commands.js';
 import { inspectionWorkflowId, PREVENTIONS, type InspectionRoundSpec } from '../../domain/inspection.js';
@@ -83,10 +99,8 @@ const BODY = { limit: '1 MiB' } as const;
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-type Group = { group_id: string; name: string; scope_org_id: string; scope_path: string; inspector_token_ids: string[]; created_by: string; created_at: Date };
-
 /** The caller is of the group: an admin, an organiser whose org covers the scope, or one of its inspectors. */
-function isOfGroup(p: Principal, group: Group): boolean {
+function isOfGroup(p: Principal, group: GuidanceGroup): boolean {
   if (p.role === 'admin') return true;
   if (p.role === 'organiser') return group.scope_path.startsWith(p.orgPath);
   return p.role === 'inspector' && group.inspector_token_ids.includes(p.tokenId);
@@ -117,16 +131,11 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const p = requireRole(request, ['organiser']);
       const { path: scopePath } = await requireOrgAccess(db, request, request.body.scopeOrgId, 'act');
       const campaign = await loadCampaign(db, request.params.id);
-      if (!scopePath.startsWith((await orgPath(db, campaign.root_org_id)) ?? '\0')) {
+      if (!scopePath.startsWith((await directoryPath(db, campaign.root_org_id)) ?? '\0')) {
         throw unprocessable(`org ${request.body.scopeOrgId} is outside campaign ${campaign.id}`, [{ path: 'body.scopeOrgId', message: 'outside the campaign' }]);
       }
       const ids = [...new Set(request.body.inspectorTokenIds)];
-      const found = await db
-        .selectFrom('api_tokens')
-        .leftJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-        .select(['api_tokens.id', 'role', 'revoked_at', 'orgs.path'])
-        .where('api_tokens.id', 'in', ids)
-        .execute();
+      const found = await tokensWithOrgPaths(db, ids);
       // An inspector the group names must read the whole scope: its token's org is the scope or above it.
       const bad = ids.filter((id) => {
         const t = found.find((f) => f.id === id);
@@ -135,14 +144,14 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       if (bad.length) {
         throw unprocessable(`not live inspector tokens over ${request.body.scopeOrgId}: ${bad.join(', ')}`, [{ path: 'body.inspectorTokenIds', message: `not inspectors over the scope: ${bad.join(', ')}` }]);
       }
-      const row = { campaign_id: campaign.id, group_id: request.body.groupId, name: request.body.name, scope_org_id: request.body.scopeOrgId, scope_path: scopePath, inspector_token_ids: JSON.stringify(ids), created_by: actor(p) };
-      const inserted = await db.insertInto('guidance_groups').values(row).onConflict((oc) => oc.columns(['campaign_id', 'group_id']).doNothing()).returning('group_id').executeTakeFirst();
+      const row = { group_id: request.body.groupId, name: request.body.name, scope_org_id: request.body.scopeOrgId, scope_path: scopePath, inspector_token_ids: ids, created_by: actor(p) };
+      const inserted = await formGroup(db, campaign.id, row);
       if (!inserted) {
         const held = await loadGroup(db, campaign.id, request.body.groupId);
         const same = held.name === row.name && held.scope_org_id === row.scope_org_id && JSON.stringify([...held.inspector_token_ids].sort()) === JSON.stringify([...ids].sort());
         if (!same) throw conflict(`guidance group ${request.body.groupId} already exists with another name, scope or inspectors`);
       }
-      return reply.code(inserted ? 201 : 200).send({ groupId: request.body.groupId, created: !!inserted });
+      return reply.code(inserted ? 201 : 200).send({ groupId: request.body.groupId, created: inserted });
     },
   );
 
@@ -163,18 +172,13 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       await loadCampaign(db, id);
       const { limit, cursor } = request.query;
       const offset = offsetFromCursor(cursor);
-      let q = db
-        .selectFrom('guidance_groups')
-        .selectAll()
-        .where('campaign_id', '=', id)
-        .where(sql<boolean>`(starts_with(scope_path, ${path}) or starts_with(${path}, scope_path))`);
       // The same rule as isOfGroup, in SQL: only the caller's own groups, so the page is whole.
-      if (p.role === 'organiser') q = q.where(sql<boolean>`starts_with(scope_path, ${p.orgPath})`);
-      else if (p.role === 'inspector') q = q.where(sql<boolean>`inspector_token_ids @> ${JSON.stringify([p.tokenId])}::jsonb`);
-      else if (p.role !== 'admin') return { items: [], nextCursor: null };
-      const rows = await q.orderBy('group_id').limit(limit + 1).offset(offset).execute();
+      const reader: GroupReader | undefined =
+        p.role === 'admin' ? { all: true } : p.role === 'organiser' ? { organiserPath: p.orgPath } : p.role === 'inspector' ? { inspectorTokenId: p.tokenId } : undefined;
+      if (!reader) return { items: [], nextCursor: null };
+      const rows = await groupsAt(db, { campaignId: id, path, reader, limit: limit + 1, offset });
       return {
-        items: rows.slice(0, limit).map((g) => groupView({ ...g, inspector_token_ids: g.inspector_token_ids as string[] })),
+        items: rows.slice(0, limit).map(groupView),
         nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
       };
     },
@@ -193,14 +197,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     async (request) => {
       const group = await loadGroup(db, request.params.id, request.params.groupId);
       if (!isOfGroup(principal(request), group)) throw forbidden(`only guidance group ${group.group_id} reads it`);
-      const rounds = await db
-        .selectFrom('rm_inspection_rounds')
-        .select(['round_id', 'scope_org_id', 'sample_size', 'status', 'started_at', 'circulated_at'])
-        .where('campaign_id', '=', request.params.id)
-        .where('group_id', '=', group.group_id)
-        .orderBy('started_at')
-        .orderBy('round_id')
-        .execute();
+      const rounds = await roundsOfGroup(db, request.params.id, group.group_id);
       return { ...groupView(group), rounds: rounds.map((r) => ({ ...r, started_at: iso(r.started_at), circulated_at: iso(r.circulated_at) })) };
     },
   );
@@ -234,7 +231,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const campaign = await loadCampaign(db, id);
       if (campaign.status !== 'running') throw conflict(`campaign ${id} is ${campaign.status}: it takes no new rounds`);
       const scopeOrgId = request.body.scopeOrgId ?? group.scope_org_id;
-      const path = await orgPath(db, scopeOrgId);
+      const path = await directoryPath(db, scopeOrgId);
       if (!path) throw unprocessable(`org ${scopeOrgId} is not in the directory`, [{ path: 'body.scopeOrgId', message: 'unknown org' }]);
       if (!path.startsWith(group.scope_path)) throw unprocessable(`org ${scopeOrgId} is outside the group's scope (${group.scope_org_id})`, [{ path: 'body.scopeOrgId', message: `outside ${group.scope_org_id}` }]);
       const round: InspectionRoundSpec = {
@@ -249,7 +246,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       };
       const { created } = await startInspectionRound(temporal.client, temporal.taskQueue, id, round);
       if (!created) {
-        const held = await db.selectFrom('rm_inspection_rounds').select(['group_id', 'scope_org_id', 'sample_size', 'seed', 'stratify_by_level']).where('campaign_id', '=', id).where('round_id', '=', round.roundId).executeTakeFirst();
+        const held = await inspectionRound(db, id, round.roundId);
         const same =
           held && held.group_id === groupId && held.scope_org_id === scopeOrgId && held.sample_size === round.sampleSize && held.stratify_by_level === round.stratifyByLevel && (request.body.seed === undefined || held.seed === request.body.seed);
         if (!same) throw conflict(`round ${round.roundId} already exists with another group, scope, size or seed`);
@@ -273,16 +270,16 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     async (request) => {
       const { id, roundId } = request.params;
       const hidden = () => notFound(`inspection round ${roundId}`);
-      const round = await db.selectFrom('rm_inspection_rounds').selectAll().where('campaign_id', '=', id).where('round_id', '=', roundId).executeTakeFirst();
+      const round = await inspectionRound(db, id, roundId);
       if (!round) throw hidden();
       const group = await loadGroup(db, id, round.group_id);
       const p = principal(request);
-      const findings = await db.selectFrom('rm_inspection_findings').selectAll().where('campaign_id', '=', id).where('round_id', '=', roundId).orderBy('added_at').orderBy('finding_id').execute();
+      const findings = await findingsOf(db, id, roundId);
       let visible: (orgId: string) => boolean = () => true;
       if (!isOfGroup(p, group)) {
         if (round.status === 'sampled') throw hidden();
         const sample = round.sample as string[];
-        const paths = sample.length ? await db.selectFrom('orgs').select(['id', 'path']).where('id', 'in', sample).execute() : [];
+        const paths = await directoryPaths(db, sample);
         const readable = new Set(paths.filter((o) => o.path.startsWith(p.orgPath)).map((o) => o.id));
         if (readable.size === 0) throw hidden();
         visible = (orgId) => readable.has(orgId);
@@ -302,7 +299,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 
   /** The round's workflow, once the caller is of its group (404 to anyone else, as the read) and the round still open (409). */
   const roundOfGroup = async (request: Parameters<typeof principal>[0], id: string, roundId: string) => {
-    const round = await db.selectFrom('rm_inspection_rounds').select(['group_id', 'sample', 'status']).where('campaign_id', '=', id).where('round_id', '=', roundId).executeTakeFirst();
+    const round = await inspectionRound(db, id, roundId);
     if (!round) throw notFound(`inspection round ${roundId}`);
     const p = principal(request);
     if (!isOfGroup(p, await loadGroup(db, id, round.group_id))) throw notFound(`inspection round ${roundId}`);
@@ -405,18 +402,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const { limit, cursor } = request.query;
       const offset = offsetFromCursor(cursor);
-      const rows = await db
-        .selectFrom('rm_inspection_rounds as r')
-        .innerJoin('guidance_groups as g', (j) => j.onRef('g.campaign_id', '=', 'r.campaign_id').onRef('g.group_id', '=', 'r.group_id'))
-        .select(['r.round_id', 'r.group_id', 'g.name as group_name', 'g.scope_org_id', 'r.notice_title', 'r.notice_text', 'r.circulated_at', 'r.sample', 'r.interviews'])
-        .where('r.campaign_id', '=', id)
-        .where('r.status', '=', 'circulated')
-        .where(sql<boolean>`(starts_with(g.scope_path, ${path}) or starts_with(${path}, g.scope_path))`)
-        .orderBy('r.circulated_at', 'desc')
-        .orderBy('r.round_id')
-        .limit(limit + 1)
-        .offset(offset)
-        .execute();
+      const rows = await circulatedNotices(db, { campaignId: id, path, limit: limit + 1, offset });
       return {
         items: rows.slice(0, limit).map((r) => ({ ...r, circulated_at: iso(r.circulated_at) })),
         nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
@@ -425,22 +411,18 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
   );
 }
 
-function groupView(g: Group) {
+function groupView(g: GuidanceGroup) {
   return { groupId: g.group_id, name: g.name, scopeOrgId: g.scope_org_id, inspectorTokenIds: g.inspector_token_ids, createdBy: g.created_by, createdAt: iso(g.created_at) };
 }
 
-async function loadGroup(db: Kysely<Database>, campaignId: string, groupId: string): Promise<Group> {
-  const g = await db.selectFrom('guidance_groups').selectAll().where('campaign_id', '=', campaignId).where('group_id', '=', groupId).executeTakeFirst();
+async function loadGroup(db: Kysely<Database>, campaignId: string, groupId: string): Promise<GuidanceGroup> {
+  const g = await guidanceGroup(db, campaignId, groupId);
   if (!g) throw notFound(`guidance group ${groupId} in campaign ${campaignId}`);
-  return { ...g, inspector_token_ids: g.inspector_token_ids as string[] };
+  return g;
 }
 
 async function loadCampaign(db: Kysely<Database>, id: string) {
-  const campaign = await db.selectFrom('rm_campaigns').select(['id', 'root_org_id', 'status']).where('id', '=', id).executeTakeFirst();
+  const campaign = await campaignState(db, id);
   if (!campaign) throw notFound(`campaign ${id}`);
   return campaign;
-}
-
-async function orgPath(db: Kysely<Database>, orgId: string): Promise<string | undefined> {
-  return (await db.selectFrom('orgs').select('path').where('id', '=', orgId).executeTakeFirst())?.path;
 }

@@ -1,11 +1,13 @@
 /**
  * 同题共答 through the API: an org opens a joint problem with participants at several
- * levels; everyone involved reads everyone's status.
+ * levels; everyone involved reads everyone's status. What the routes read comes from
+ * db/models/joint-answers.ts.
  */
 import { z } from 'zod';
 import { openJointProblem } from '../../client/campaigns.js';
 import { ItemId } from '../../domain/commands.js';
 import type { JointSpec } from '../../domain/joint.js';
+import { campaignStatus, jointItems, jointProblem, participantsInDirectory } from '../../db/models/joint-answers.js';
 import { jointStatusQuery } from '../../workflows/messages.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
@@ -61,21 +63,19 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
     async (request, reply) => {
       const { path: openerPath } = await requireOrgAccess(db, request, request.params.orgId, 'act');
       const ids = [...new Set(request.body.participantOrgIds)];
-      const known = await db.selectFrom('orgs').select(['id', 'path']).where('id', 'in', ids).execute();
-      const missing = ids.filter((id) => !known.some((k) => k.id === id));
+      const { unknown: missing, outside } = await participantsInDirectory(db, ids, openerPath);
       if (missing.length) throw unprocessable(`unknown participants: ${missing.join(', ')}`, [{ path: 'body.participantOrgIds', message: `unknown: ${missing.join(', ')}` }]);
       // The opener leads the joint answer over its own subtree: a participant elsewhere would get an
       // item in its ledger (and a rectification it cannot finish without it) from an org with no say over it.
-      const outside = ids.filter((id) => !known.find((k) => k.id === id)!.path.startsWith(openerPath));
       if (outside.length) {
         throw unprocessable(`participants must be ${request.params.orgId} or within its subtree: ${outside.join(', ')} are not`, [
           { path: 'body.participantOrgIds', message: `outside ${request.params.orgId}'s subtree: ${outside.join(', ')}` },
         ]);
       }
       // The joint workflow records its events in the campaign: there must be one, and it must be running.
-      const campaign = await db.selectFrom('rm_campaigns').select('status').where('id', '=', request.params.id).executeTakeFirst();
-      if (!campaign) throw notFound(`campaign ${request.params.id}`);
-      if (campaign.status !== 'running') throw conflict(`campaign ${request.params.id} is ${campaign.status}: it takes no new joint problems`);
+      const status = await campaignStatus(db, request.params.id);
+      if (status === undefined) throw notFound(`campaign ${request.params.id}`);
+      if (status !== 'running') throw conflict(`campaign ${request.params.id} is ${status}: it takes no new joint problems`);
       const spec: JointSpec = { ...request.body, participantOrgIds: ids, openerOrgId: request.params.orgId };
       const { created, workflowId } = await openJointProblem(temporal.client, temporal.taskQueue, request.params.id, spec);
       // The same id again is a retry only with the same problem, as for campaigns; anything else is a conflict, not a silent 200.
@@ -97,7 +97,7 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
       },
     },
     async (request) => {
-      const joint = await db.selectFrom('rm_joint_problems').selectAll().where('campaign_id', '=', request.params.id).where('joint_id', '=', request.params.jointId).executeTakeFirst();
+      const joint = await jointProblem(db, request.params.id, request.params.jointId);
       if (!joint) throw notFound(`joint problem ${request.params.jointId}`);
       // Whoever can read the opener or any participant sees everyone's status.
       const involved = [joint.opener_org_id, ...Object.keys(joint.parts as Record<string, string>)];
@@ -108,13 +108,7 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
         allowed = await requireOrgAccess(db, request, orgId, 'read').then(() => true, () => false);
       }
       if (!allowed) throw forbidden(`only orgs involved in joint problem ${joint.joint_id} may read it`);
-      const items = await db
-        .selectFrom('rm_problems')
-        .select(['org_id', 'problem_id', 'status', 'owner', 'deadline', 'alert'])
-        .where('campaign_id', '=', request.params.id)
-        .where('joint_id', '=', joint.joint_id)
-        .orderBy('org_id')
-        .execute();
+      const items = await jointItems(db, request.params.id, joint.joint_id);
       return { ...joint, items };
     },
   );

@@ -4,13 +4,25 @@
  * with it, the sender reads its own message's status and dates. The campaign office (the
  * campaign's root org) sets the routing rules and triages what no rule routes; readers of
  * an org see the messages routed into their subtree and the figures (the office: all).
+ * What the routes read and write comes from db/models/public-messages.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { startPublicMessage } from '../../client/public-messages.js';
+import {
+  campaignForMessages,
+  forgetTrackingCode,
+  hasMessage,
+  keepTrackingCode,
+  messagesIn,
+  placeInCampaign,
+  replaceRoutingRules,
+  routingRules,
+  runningCampaigns,
+  trackedMessage,
+} from '../../db/models/public-messages.js';
 import type { Database } from '../../db/schema.js';
-import { subtreePattern } from '../../domain/org-tree.js';
 import { publicMessageWorkflowId, PublicMessageRoutes, PublicMessageSubmission, senderStatus } from '../../domain/public-message.js';
 import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/tracking-code.js';
 import { triagePublicMessageUpdate } from '../../workflows/messages.js';
@@ -19,7 +31,7 @@ import type { ApiDeps, ApiInstance } from '../app.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { tokenBucket } from '../rate-limit.js';
-import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
+import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
 
@@ -113,7 +125,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       },
     },
     async (request, reply) => {
-      const campaign = await db.selectFrom('rm_campaigns').select(['id', 'status', 'root_org_id', 'rules']).where('id', '=', request.params.id).executeTakeFirst();
+      const campaign = await campaignForMessages(db, request.params.id);
       if (!campaign) throw notFound(`campaign ${request.params.id}`);
       if (campaign.status !== 'running') throw conflict(`campaign ${campaign.id} is ${campaign.status}: it takes no more messages`);
       const triageSeconds = (campaign.rules as { publicMessageTriageSeconds?: number }).publicMessageTriageSeconds ?? null;
@@ -123,9 +135,9 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
           const messageId = randomBytes(8).toString('hex');
           const code = newTrackingCode();
           const codeHash = hashTrackingCode(code);
-          const { created_at } = await into.insertInto('public_message_codes').values({ code_hash: codeHash, campaign_id: campaign.id, message_id: messageId }).returning('created_at').executeTakeFirstOrThrow();
+          const created_at = await keepTrackingCode(into, { codeHash, campaignId: campaign.id, messageId });
           // No message without a workflow: when none starts, the code is forgotten (and the sender told to try again).
-          const forget = () => into.deleteFrom('public_message_codes').where('code_hash', '=', codeHash).execute();
+          const forget = () => forgetTrackingCode(into, codeHash);
           const started = await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds }).catch(async (err: unknown) => {
             await forget();
             throw err;
@@ -161,7 +173,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       },
     },
     async () => ({
-      items: await db.selectFrom('rm_campaigns').select(['id', 'name', 'starts_on as startsOn', 'ends_on as endsOn']).where('status', '=', 'running').orderBy('started_at', 'desc').orderBy('id').limit(50).execute(),
+      items: await runningCampaigns(db),
     }),
   );
 
@@ -184,13 +196,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
     async (request) => {
       const { id, code } = request.params;
       if (!TRACKING_CODE.test(code)) throw noSuchCode();
-      const row = await db
-        .selectFrom('public_message_codes as c')
-        .leftJoin('rm_public_messages as m', (j) => j.onRef('m.campaign_id', '=', 'c.campaign_id').onRef('m.message_id', '=', 'c.message_id'))
-        .select(['c.created_at', 'm.state', 'm.flagged_at', 'm.received_at', 'm.routed_at', 'm.rectification_started_at', 'm.resolved_at'])
-        .where('c.code_hash', '=', hashTrackingCode(code))
-        .where('c.campaign_id', '=', id)
-        .executeTakeFirst();
+      const row = await trackedMessage(db, id, hashTrackingCode(code));
       if (!row) throw noSuchCode();
       return {
         // Until the workflow has recorded the message, it is received as of the code's issue.
@@ -222,29 +228,18 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       const { id, orgId } = request.params;
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const campaign = await loadCampaign(db, id);
-      const scoped = () => {
-        const q = db.selectFrom('rm_public_messages').where('campaign_id', '=', id);
-        return campaign.root_org_id === orgId ? q : q.where('org_path', 'like', subtreePattern(path));
-      };
-      const figures = await scoped()
-        .select((eb) => [
-          eb.fn.countAll<string>().as('received'),
-          eb.fn.countAll<string>().filterWhere('routed_at', 'is not', null).as('routed'),
-          eb.fn.countAll<string>().filterWhere('routed_same_day', '=', true).as('routedSameDay'),
-          eb.fn.countAll<string>().filterWhere('state', '=', 'awaiting_triage').as('awaitingTriage'),
-          eb.fn.countAll<string>().filterWhere('flagged_at', 'is not', null).as('flagged'),
-          eb.fn.countAll<string>().filterWhere('state', '=', 'in_rectification').as('inRectification'),
-          eb.fn.countAll<string>().filterWhere('state', '=', 'resolved').as('resolved'),
-        ])
-        .executeTakeFirstOrThrow();
       const { limit, cursor, state, flagged } = request.query;
       const offset = offsetFromCursor(cursor);
-      let list = scoped().selectAll();
-      if (state) list = list.where('state', '=', state);
-      if (flagged) list = list.where('flagged_at', flagged === 'true' ? 'is not' : 'is', null);
-      const rows = await list.orderBy('received_at').orderBy('message_id').limit(limit + 1).offset(offset).execute();
+      const { figures, rows } = await messagesIn(db, {
+        campaignId: id,
+        path: campaign.root_org_id === orgId ? null : path,
+        state,
+        flagged: flagged === undefined ? undefined : flagged === 'true',
+        limit: limit + 1,
+        offset,
+      });
       return {
-        figures: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v)])),
+        figures,
         items: rows.slice(0, limit).map(({ campaign_id: _c, org_path: _p, ...m }) => m),
         nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null,
       };
@@ -277,8 +272,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
       const campaign = await loadCampaign(db, id);
       if (campaign.root_org_id !== orgId) throw conflict(`only the campaign office (${campaign.root_org_id}) triages public messages`);
-      const message = await db.selectFrom('rm_public_messages').select('message_id').where('campaign_id', '=', id).where('message_id', '=', messageId).executeTakeFirst();
-      if (!message) throw notFound(`public message ${messageId} in campaign ${id}`);
+      if (!(await hasMessage(db, id, messageId))) throw notFound(`public message ${messageId} in campaign ${id}`);
       await requireInCampaign(db, campaign.root_org_id, request.body.toOrgId, 'body.toOrgId');
       return temporal.client.workflow
         .getHandle(publicMessageWorkflowId(id, messageId))
@@ -306,18 +300,7 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       await requireOrgAccess(db, request, campaign.root_org_id, 'act');
       const { routes } = request.body;
       for (const [i, r] of routes.entries()) await requireInCampaign(db, campaign.root_org_id, r.orgId, `body.routes.${i}.orgId`);
-      await db.transaction().execute(async (trx) => {
-        // Two replacements of one campaign's list at once: the second waits for the first to commit,
-        // then replaces it (last writer wins) instead of colliding on (campaign, position).
-        await sql`select pg_advisory_xact_lock(hashtext(${`public_message_routes:${campaign.id}`}))`.execute(trx);
-        await trx.deleteFrom('public_message_routes').where('campaign_id', '=', campaign.id).execute();
-        if (routes.length) {
-          await trx
-            .insertInto('public_message_routes')
-            .values(routes.map((r, position) => ({ campaign_id: campaign.id, position, category: r.category ?? null, area: r.area ?? null, org_id: r.orgId, set_by: actor(p) })))
-            .execute();
-        }
-      });
+      await replaceRoutingRules(db, campaign.id, routes, actor(p));
       return { routes };
     },
   );
@@ -338,23 +321,21 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
     async (request) => {
       const campaign = await loadCampaign(db, request.params.id);
       await requireOrgAccess(db, request, campaign.root_org_id, 'read');
-      const rows = await db.selectFrom('public_message_routes').selectAll().where('campaign_id', '=', campaign.id).orderBy('position').execute();
+      const rows = await routingRules(db, campaign.id);
       return { routes: rows.map((r) => ({ ...(r.category !== null ? { category: r.category } : {}), ...(r.area !== null ? { area: r.area } : {}), orgId: r.org_id, setBy: r.set_by, setAt: iso(r.set_at) })) };
     },
   );
 }
 
 async function loadCampaign(db: Kysely<Database>, id: string) {
-  const campaign = await db.selectFrom('rm_campaigns').select(['id', 'root_org_id', 'status']).where('id', '=', id).executeTakeFirst();
+  const campaign = await campaignForMessages(db, id);
   if (!campaign) throw notFound(`campaign ${id}`);
   return campaign;
 }
 
 /** A 422 naming the field unless the org is in the directory under the campaign's root. */
 async function requireInCampaign(db: Kysely<Database>, rootOrgId: string, orgId: string, field: string): Promise<void> {
-  const rows = await db.selectFrom('orgs').select(['id', 'path']).where('id', 'in', [rootOrgId, orgId]).execute();
-  const root = rows.find((r) => r.id === rootOrgId);
-  const org = rows.find((r) => r.id === orgId);
-  if (!org) throw unprocessable(`org ${orgId} is not in the directory`, [{ path: field, message: 'unknown org' }]);
-  if (!root || !org.path.startsWith(root.path)) throw unprocessable(`org ${orgId} is outside the campaign (under ${rootOrgId})`, [{ path: field, message: 'outside the campaign' }]);
+  const place = await placeInCampaign(db, rootOrgId, orgId);
+  if (place === 'unknown') throw unprocessable(`org ${orgId} is not in the directory`, [{ path: field, message: 'unknown org' }]);
+  if (place === 'outside') throw unprocessable(`org ${orgId} is outside the campaign (under ${rootOrgId})`, [{ path: field, message: 'outside the campaign' }]);
 }
