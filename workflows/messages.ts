@@ -1,34 +1,13 @@
 /**
- * The messages org and campaign workflows accept. Updates answer (the API waits for
- * the result or a rejection); signals are fire-and-forget between workflows; queries
- * read live state. Payload types come from the zod schemas in `domain/commands.ts`.
+ * The messages the workflows accept, but for the org's commands: those are tabled in
+ * `workflows/org-node-messages.ts`, with the decision each runs (the names below are made
+ * from that table, for callers that send one command by name). Updates answer (the API
+ * waits for the result or a rejection); signals are fire-and-forget between workflows;
+ * queries read live state. Payload types come from the zod schemas in `domain/commands.ts`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CampaignSpec } from '../domain/campaign.js';
-import type {
-  CloseCampaignCommand,
-  ConcludeReviewCommand,
-  CreateProjectCommand,
-  DemocraticLifeMeetingCommand,
-  DiscloseProblemsCommand,
-  ExtendDeadlineCommand,
-  PlanRectificationCommand,
-  StartRectificationCommand,
-  SubmitRectificationCommand,
-  VerifyRectificationCommand,
-  MobiliseCommand,
-  ProposeTopicCommand,
-  RecordProblemCommand,
-  StudySessionCommand,
-  SubmitReportCommand,
-  VetTopicCommand,
-  EscalateProblemCommand,
-  ClaimEscalationCommand,
-  ForwardEscalationCommand,
-  IssueDirectiveCommand,
-  CancelDirectiveCommand,
-} from '../domain/commands.js';
-import type { InformationRequestRefusal } from '../domain/burden.js';
+import type { CloseCampaignCommand } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
@@ -36,27 +15,30 @@ import type { MessageState, PublicMessageAssignment, PublicMessageItemStatus } f
 import type { Finding, SpotCheckFinding } from '../domain/inspection.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
-import type { StudySessionResult } from '../domain/org-node.js';
+import { orgCommands } from './org-node-messages.js';
 
-export const mobiliseUpdate = defineUpdate<{ date: string; attendance: number }, [MobiliseCommand]>('mobilise');
-export const recordStudySessionUpdate = defineUpdate<StudySessionResult, [StudySessionCommand]>('recordStudySession');
-export const proposeTopicUpdate = defineUpdate<{ topicId: string; status: string; similarTo: string[] }, [ProposeTopicCommand]>('proposeTopic');
-export const vetTopicUpdate = defineUpdate<{ topicId: string; status: string }, [VetTopicCommand]>('vetTopic');
-export const submitReportUpdate = defineUpdate<{ reportId: string; topicReports: number }, [SubmitReportCommand]>('submitReport');
-export const recordProblemUpdate = defineUpdate<{ problemId: string; status: string }, [RecordProblemCommand]>('recordProblem');
-export const planRectificationUpdate = defineUpdate<{ problemId: string; status: string; deadline: string }, [PlanRectificationCommand]>('planRectification');
-export const startRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [StartRectificationCommand]>('startRectification');
-export const submitRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [SubmitRectificationCommand]>('submitRectification');
-export const verifyRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [VerifyRectificationCommand]>('verifyRectification');
-export const extendDeadlineUpdate = defineUpdate<{ problemId: string; deadline: string }, [ExtendDeadlineCommand]>('extendDeadline');
-export const discloseProblemsUpdate = defineUpdate<{ disclosed: number }, [DiscloseProblemsCommand]>('discloseProblems');
-export const democraticLifeMeetingUpdate = defineUpdate<{ meetingId: string; problemsFound: number }, [DemocraticLifeMeetingCommand]>('recordDemocraticLifeMeeting');
-export const createProjectUpdate = defineUpdate<{ projectId: string }, [CreateProjectCommand]>('createProject');
-export const concludeReviewUpdate = defineUpdate<{ problems: number }, [ConcludeReviewCommand]>('concludeReview');
+/** The org's commands by their old names (the table is the source; a new command needs no name here). */
+export const mobiliseUpdate = orgCommands.mobilise.update;
+export const recordStudySessionUpdate = orgCommands.recordStudySession.update;
+export const proposeTopicUpdate = orgCommands.proposeTopic.update;
+export const vetTopicUpdate = orgCommands.vetTopic.update;
+export const submitReportUpdate = orgCommands.submitReport.update;
+export const recordProblemUpdate = orgCommands.recordProblem.update;
+export const planRectificationUpdate = orgCommands.planRectification.update;
+export const startRectificationUpdate = orgCommands.startRectification.update;
+export const submitRectificationUpdate = orgCommands.submitRectification.update;
+export const verifyRectificationUpdate = orgCommands.verifyRectification.update;
+export const extendDeadlineUpdate = orgCommands.extendDeadline.update;
+export const discloseProblemsUpdate = orgCommands.discloseProblems.update;
+export const democraticLifeMeetingUpdate = orgCommands.recordDemocraticLifeMeeting.update;
+export const createProjectUpdate = orgCommands.createProject.update;
+export const concludeReviewUpdate = orgCommands.concludeReview.update;
+export const escalateProblemUpdate = orgCommands.escalateProblem.update;
+export const claimEscalationUpdate = orgCommands.claimEscalation.update;
+export const forwardEscalationUpdate = orgCommands.forwardEscalation.update;
+export const issueDirectiveUpdate = orgCommands.issueDirective.update;
+export const cancelDirectiveUpdate = orgCommands.cancelDirective.update;
 
-export const escalateProblemUpdate = defineUpdate<{ escalationId: string; status: string }, [EscalateProblemCommand]>('escalateProblem');
-export const claimEscalationUpdate = defineUpdate<{ escalationId: string; problemId: string }, [ClaimEscalationCommand]>('claimEscalation');
-export const forwardEscalationUpdate = defineUpdate<{ escalationId: string; toOrgId: string }, [ForwardEscalationCommand]>('forwardEscalation');
 /** 下题上答, between org workflows: an escalation arriving, and news of it going back to its origin. */
 export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escalationReceived');
 /**
@@ -71,9 +53,6 @@ export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escal
 export const receiveEscalationsUpdate = defineUpdate<{ received: number }, [EscalationMessage[]]>('receiveEscalations');
 export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');
 
-/** `refused`: a request for information over the campaign's weekly cap (为基层减負), recorded and not sent. */
-export const issueDirectiveUpdate = defineUpdate<{ directiveId: string; refused?: InformationRequestRefusal }, [IssueDirectiveCommand]>('issueDirective');
-export const cancelDirectiveUpdate = defineUpdate<{ directiveId: string; cancelled: true }, [CancelDirectiveCommand]>('cancelDirective');
 /** 上题下答, relayed from each org to its children. */
 export const directiveReceivedSignal = defineSignal<[DirectiveSpec]>('directiveReceived');
 

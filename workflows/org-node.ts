@@ -19,64 +19,23 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { CloseCampaignCommand } from '../domain/commands.js';
-import {
-  CancelDirectiveCommand,
-  IssueDirectiveCommand,
-  ClaimEscalationCommand,
-  EscalateProblemCommand,
-  ForwardEscalationCommand,
-  ConcludeReviewCommand,
-  CreateProjectCommand,
-  DemocraticLifeMeetingCommand,
-  DiscloseProblemsCommand,
-  ExtendDeadlineCommand,
-  PlanRectificationCommand,
-  StartRectificationCommand,
-  SubmitRectificationCommand,
-  VerifyRectificationCommand,
-  MobiliseCommand,
-  ProposeTopicCommand,
-  RecordProblemCommand,
-  StudySessionCommand,
-  SubmitReportCommand,
-  VetTopicCommand,
-} from '../domain/commands.js';
+import type { ClaimEscalationCommand, CloseCampaignCommand } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { DomainEvent, OrgSummary } from '../domain/events.js';
 import { chinaDate, OrgNode, type CampaignRef, type CarriedOrgNodeState, type OrgNodeState, type OrgRef } from '../domain/org-node.js';
 import {
   childProgressSignal,
   closeCampaignSignal,
-  cancelDirectiveUpdate,
-  claimEscalationUpdate,
-  concludeReviewUpdate,
   directiveReceivedSignal,
-  issueDirectiveUpdate,
-  jointPartAssignedSignal,
-  publicMessageAssignedSignal,
-  spotCheckFindingSignal,
-  createProjectUpdate,
-  escalateProblemUpdate,
   escalationNoticeSignal,
   escalationReceivedSignal,
-  receiveEscalationsUpdate,
-  forwardEscalationUpdate,
-  democraticLifeMeetingUpdate,
-  discloseProblemsUpdate,
-  extendDeadlineUpdate,
-  planRectificationUpdate,
-  startRectificationUpdate,
-  submitRectificationUpdate,
-  verifyRectificationUpdate,
-  mobiliseUpdate,
+  jointPartAssignedSignal,
   orgStatusQuery,
-  proposeTopicUpdate,
-  recordProblemUpdate,
-  recordStudySessionUpdate,
-  submitReportUpdate,
-  vetTopicUpdate,
+  publicMessageAssignedSignal,
+  receiveEscalationsUpdate,
+  spotCheckFindingSignal,
 } from './messages.js';
+import { orgCommands, type AnyOrgCommand, type Loaded } from './org-node-messages.js';
 import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
 import { nextBatch } from '../domain/escalation.js';
 import { decide, EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
@@ -97,6 +56,7 @@ export interface OrgNodeInput {
 }
 
 const DEFAULT_HISTORY_LIMIT = 3000;
+const NOTHING_LOADED: Loaded = { escalationText: null };
 const CASCADE_PAGE = 500;
 /** Messages to other orgs per delivery activity: by count, and by size (an activity's input is one payload). */
 const OUTGOING_BATCH = 500;
@@ -163,42 +123,20 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   const beganFirst = !input.state && patched('org-starts-before-handlers');
   if (beganFirst) begin();
 
-  setHandler(mobiliseUpdate, (cmd) => command(() => node.mobilise(cmd, Date.now())), { validator: validateWith(MobiliseCommand) });
-  setHandler(recordStudySessionUpdate, (cmd) => command(() => node.recordStudySession(cmd, Date.now())), {
-    validator: validateWith(StudySessionCommand),
-  });
-  setHandler(proposeTopicUpdate, (cmd) => command(() => node.proposeTopic(cmd, Date.now())), { validator: validateWith(ProposeTopicCommand) });
-  setHandler(vetTopicUpdate, (cmd) => command(() => node.vetTopic(cmd, Date.now())), { validator: validateWith(VetTopicCommand) });
-  setHandler(submitReportUpdate, (cmd) => command(() => node.submitReport(cmd, Date.now())), { validator: validateWith(SubmitReportCommand) });
-  setHandler(recordProblemUpdate, (cmd) => command(() => node.recordProblem(cmd, Date.now())), { validator: validateWith(RecordProblemCommand) });
-  setHandler(planRectificationUpdate, (cmd) => command(() => node.planRectification(cmd, Date.now())), { validator: validateWith(PlanRectificationCommand) });
-  setHandler(startRectificationUpdate, (cmd) => command(() => node.startRectification(cmd, Date.now())), { validator: validateWith(StartRectificationCommand) });
-  setHandler(submitRectificationUpdate, (cmd) => command(() => node.submitRectification(cmd, Date.now())), { validator: validateWith(SubmitRectificationCommand) });
-  setHandler(verifyRectificationUpdate, (cmd) => command(() => node.verifyRectification(cmd, Date.now())), { validator: validateWith(VerifyRectificationCommand) });
-  setHandler(extendDeadlineUpdate, (cmd) => command(() => node.extendDeadline(cmd, Date.now())), { validator: validateWith(ExtendDeadlineCommand) });
-  setHandler(discloseProblemsUpdate, (cmd) => command(() => node.discloseProblems(cmd, Date.now())), { validator: validateWith(DiscloseProblemsCommand) });
-  setHandler(democraticLifeMeetingUpdate, (cmd) => command(() => node.recordDemocraticLifeMeeting(cmd, Date.now())), {
-    validator: validateWith(DemocraticLifeMeetingCommand),
-  });
-  setHandler(createProjectUpdate, (cmd) => command(() => node.createProject(cmd, Date.now())), { validator: validateWith(CreateProjectCommand) });
-  setHandler(concludeReviewUpdate, (cmd) => command(() => node.concludeReview(cmd.by, Date.now())), {
-    validator: validateWith(ConcludeReviewCommand),
-  });
-  setHandler(escalateProblemUpdate, (cmd) => command(() => node.escalateProblem(cmd, Date.now())), { validator: validateWith(EscalateProblemCommand) });
-  setHandler(
-    claimEscalationUpdate,
-    async (cmd) => {
-      // A new item is made from the escalation's text, which state does not keep: read it back from the event store.
-      const message = decide(() => node.claimNeedsMessage(cmd))
-        ? await recorder.flush().then(() => store.loadEscalation({ streamId: node.streamId, escalationId: cmd.escalationId }))
-        : null;
-      return command(() => node.claimEscalation(cmd, Date.now(), message));
-    },
-    { validator: validateWith(ClaimEscalationCommand) },
-  );
-  setHandler(forwardEscalationUpdate, (cmd) => command(() => node.forwardEscalation(cmd, Date.now())), { validator: validateWith(ForwardEscalationCommand) });
-  setHandler(issueDirectiveUpdate, (cmd) => command(() => node.issueDirective(IssueDirectiveCommand.parse(cmd), Date.now())), { validator: validateWith(IssueDirectiveCommand) });
-  setHandler(cancelDirectiveUpdate, (cmd) => command(() => node.cancelDirective(cmd, Date.now())), { validator: validateWith(CancelDirectiveCommand) });
+  // The org's commands, from their table, in its order (`workflows/org-node-messages.ts`).
+  for (const entry of Object.values(orgCommands) as AnyOrgCommand[]) {
+    const handler = entry.readsEscalationText
+      ? async (cmd: unknown) => {
+          // A new item is made from the escalation's text, which state does not keep: read it back from the event store.
+          const claim = cmd as ClaimEscalationCommand;
+          const escalationText = decide(() => node.claimNeedsMessage(claim))
+            ? await recorder.flush().then(() => store.loadEscalation({ streamId: node.streamId, escalationId: claim.escalationId }))
+            : null;
+          return command(() => entry.decide(node, cmd, Date.now(), { escalationText }));
+        }
+      : (cmd: unknown) => command(() => entry.decide(node, cmd, Date.now(), NOTHING_LOADED));
+    setHandler(entry.update, handler, { validator: validateWith(entry.schema) });
+  }
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));
   setHandler(jointPartAssignedSignal, (part) => node.jointPartAssigned(part, Date.now()));
   setHandler(publicMessageAssignedSignal, (message) => node.publicMessageAssigned(message, Date.now()));
