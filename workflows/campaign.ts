@@ -9,10 +9,10 @@
 import { condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { orgWorkflowId, type CampaignSpec } from '../domain/campaign.js';
-import { CloseCampaignCommand } from '../domain/commands.js';
+import type { CloseCampaignCommand } from '../domain/commands.js';
 import type { DomainEvent, DomainEventBody, OrgSummary } from '../domain/events.js';
 import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
-import { campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal, closeCampaignUpdate } from './messages.js';
+import { campaignCommands, campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
 import { EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
 
@@ -56,7 +56,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
     rootFinished ||= final;
   });
   setHandler(
-    closeCampaignUpdate,
+    campaignCommands.closeCampaign.update,
     async (cmd) => {
       if (!close) {
         close = cmd;
@@ -65,7 +65,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
       await recorder.flush();
       return { status: 'closing' };
     },
-    { validator: validateWith(CloseCampaignCommand) },
+    { validator: validateWith(campaignCommands.closeCampaign.schema) },
   );
 
   if (!input.carried) emit({ type: 'CampaignStarted', spec });

@@ -7,15 +7,12 @@
  * to a sampled org before the findings are issued.
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { z } from 'zod';
-import { lazySchema } from '../domain/lazy-schema.js';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
 import {
   checkSixPreventions,
   inspectionWorkflowId,
   noticeText,
-  PREVENTIONS,
   ruleFindings,
   sampleOrgs,
   spotCheckItemId,
@@ -23,7 +20,7 @@ import {
   type InspectionRoundSpec,
   type RuleHit,
 } from '../domain/inspection.js';
-import { addFindingUpdate, circulateNoticeUpdate, issueFindingsUpdate, recordInterviewsUpdate, spotCheckFindingSignal } from './messages.js';
+import { inspectionCommands, spotCheckFindingSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
 import { EventRecorder, store, validateWith } from './shared.js';
 
@@ -31,12 +28,6 @@ export interface InspectionRoundInput {
   campaignId: string;
   round: InspectionRoundSpec;
 }
-
-const Text = (max: number) => z.string().trim().min(1).max(max);
-export const InterviewsCommand = lazySchema(() => z.object({ count: z.number().int().min(1).max(10_000), notes: Text(4000), by: Text(120) }).strict());
-export const AddFindingCommand = lazySchema(() => z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict());
-export const IssueFindingsCommand = lazySchema(() => z.object({ by: Text(120) }).strict());
-export const CirculateNoticeCommand = lazySchema(() => z.object({ title: Text(200), by: Text(120) }).strict());
 
 type Stage = 'sampled' | 'findings_issued' | 'circulated';
 
@@ -68,7 +59,7 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
   };
 
   setHandler(
-    recordInterviewsUpdate,
+    inspectionCommands.recordInterviews.update,
     async ({ count, notes, by }) => {
       interviews += count;
       emit({ type: 'InterviewsRecorded', roundId: round.roundId, count, notes, by });
@@ -77,14 +68,14 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
     {
       validator: (cmd) => {
-        validateWith(InterviewsCommand)(cmd);
+        validateWith(inspectionCommands.recordInterviews.schema)(cmd);
         if (!ready) throw refuse(`round ${round.roundId} is still drawing its sample`, null);
         if (stage === 'circulated') throw refuse(`round ${round.roundId} has circulated its notice`, null);
       },
     },
   );
   setHandler(
-    addFindingUpdate,
+    inspectionCommands.addFinding.update,
     async ({ orgId, prevention, detail, by }) => {
       manual += 1;
       const finding: Finding = { findingId: `m${manual}`, orgId, prevention: prevention as Finding['prevention'], detail, by };
@@ -95,7 +86,7 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
     {
       validator: (cmd) => {
-        validateWith(AddFindingCommand)(cmd);
+        validateWith(inspectionCommands.addFinding.schema)(cmd);
         mustBeOpen();
         if (busy) throw refuse(`round ${round.roundId} is issuing its findings`, null);
         if (!sample.includes(cmd.orgId)) throw refuse(`org ${cmd.orgId} is not in round ${round.roundId}'s sample`, 'orgId', 'Invalid');
@@ -103,7 +94,7 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
   );
   setHandler(
-    issueFindingsUpdate,
+    inspectionCommands.issueFindings.update,
     async ({ by }) => {
       busy = true;
       try {
@@ -125,14 +116,14 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
     {
       validator: (cmd) => {
-        validateWith(IssueFindingsCommand)(cmd);
+        validateWith(inspectionCommands.issueFindings.schema)(cmd);
         mustBeOpen();
         if (busy) throw refuse(`round ${round.roundId} is issuing its findings`, null);
       },
     },
   );
   setHandler(
-    circulateNoticeUpdate,
+    inspectionCommands.circulateNotice.update,
     async ({ title, by }) => {
       const text = noticeText(title, findings, sample, interviews);
       const orgIds = sample.filter((o) => findings.some((f) => f.orgId === o));
@@ -143,7 +134,7 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
     {
       validator: (cmd) => {
-        validateWith(CirculateNoticeCommand)(cmd);
+        validateWith(inspectionCommands.circulateNotice.schema)(cmd);
         if (stage === 'sampled') throw refuse(`round ${round.roundId} must issue its findings before its notice`, null);
         if (stage === 'circulated') throw refuse(`round ${round.roundId} has circulated its notice`, null);
       },

@@ -7,7 +7,16 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CampaignSpec } from '../domain/campaign.js';
-import type { CloseCampaignCommand } from '../domain/commands.js';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import {
+  AddFindingCommand,
+  CirculateNoticeCommand,
+  CloseCampaignCommand,
+  InterviewsCommand,
+  IssueFindingsCommand,
+  TriagePublicMessageCommand,
+} from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
@@ -16,6 +25,24 @@ import type { Finding, SpotCheckFinding } from '../domain/inspection.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
 import { orgCommands } from './org-node-messages.js';
+
+/**
+ * One update of a workflow whose handler closes over the workflow's own state (no domain
+ * object to table a decision of): its name and schema, and the update made from them. The
+ * result type is given (`command<Result>()(name, schema)`): it is what the handler returns.
+ */
+export interface WorkflowCommand<Name extends string, Schema extends z.ZodType, Result> {
+  name: Name;
+  schema: Schema;
+  update: UpdateDefinition<Result, [z.input<Schema>], Name>;
+}
+function command<Result>() {
+  return <Name extends string, Schema extends z.ZodType>(name: Name, schema: Schema): WorkflowCommand<Name, Schema, Result> => ({
+    name,
+    schema,
+    update: defineUpdate<Result, [z.input<Schema>], Name>(name),
+  });
+}
 
 /** The org's commands by their old names (the table is the source; a new command needs no name here). */
 export const mobiliseUpdate = orgCommands.mobilise.update;
@@ -64,15 +91,26 @@ export const jointStatusQuery = defineQuery<{ spec: JointSpec; parts: Record<str
 /** 民意直通车: a message routed to an org, its item's progress back, and the office's triage. */
 export const publicMessageAssignedSignal = defineSignal<[PublicMessageAssignment]>('publicMessageAssigned');
 export const publicMessageStatusSignal = defineSignal<[PublicMessageItemStatus]>('publicMessageStatus');
-export const triagePublicMessageUpdate = defineUpdate<{ messageId: string; toOrgId: string; sameDay: boolean }, [{ toOrgId: string; by: string }]>('triagePublicMessage');
+/** The public-message workflow's updates; their handlers live in `workflows/public-message.ts`, beside the state they change. */
+export const publicMessageCommands = {
+  triagePublicMessage: command<{ messageId: string; toOrgId: string; sameDay: boolean }>()('triagePublicMessage', TriagePublicMessageCommand),
+};
+export const triagePublicMessageUpdate = publicMessageCommands.triagePublicMessage.update;
 export const publicMessageStateQuery = defineQuery<{ state: MessageState; orgId: string | null; flagged: boolean }>('publicMessageState');
 
 /** 暗访抽查: a finding handed to an inspected org, and the commands of an inspection round. */
 export const spotCheckFindingSignal = defineSignal<[SpotCheckFinding]>('spotCheckFinding');
-export const recordInterviewsUpdate = defineUpdate<{ interviews: number }, [{ count: number; notes: string; by: string }]>('recordInterviews');
-export const addFindingUpdate = defineUpdate<Finding, [{ orgId: string; prevention: string; detail: string; by: string }]>('addFinding');
-export const issueFindingsUpdate = defineUpdate<{ issued: number; undelivered: string[] }, [{ by: string }]>('issueFindings');
-export const circulateNoticeUpdate = defineUpdate<{ title: string; text: string }, [{ title: string; by: string }]>('circulateNotice');
+/** The inspection round's updates; their handlers live in `workflows/inspection.ts`, beside the round's state. */
+export const inspectionCommands = {
+  recordInterviews: command<{ interviews: number }>()('recordInterviews', InterviewsCommand),
+  addFinding: command<Finding>()('addFinding', AddFindingCommand),
+  issueFindings: command<{ issued: number; undelivered: string[] }>()('issueFindings', IssueFindingsCommand),
+  circulateNotice: command<{ title: string; text: string }>()('circulateNotice', CirculateNoticeCommand),
+};
+export const recordInterviewsUpdate = inspectionCommands.recordInterviews.update;
+export const addFindingUpdate = inspectionCommands.addFinding.update;
+export const issueFindingsUpdate = inspectionCommands.issueFindings.update;
+export const circulateNoticeUpdate = inspectionCommands.circulateNotice.update;
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {
@@ -88,6 +126,10 @@ export const closeCampaignSignal = defineSignal<[CloseCampaignCommand]>('closeCa
 
 export const orgStatusQuery = defineQuery<OrgSummary & { phase: string; components: Record<string, string>; childrenTotal: number | null; childrenReporting: number }>('orgStatus');
 
-export const closeCampaignUpdate = defineUpdate<{ status: string }, [CloseCampaignCommand]>('closeCampaign');
+/** The campaign workflow's update; its handler lives in `workflows/campaign.ts`. */
+export const campaignCommands = {
+  closeCampaign: command<{ status: string }>()('closeCampaign', CloseCampaignCommand),
+};
+export const closeCampaignUpdate = campaignCommands.closeCampaign.update;
 export const campaignSpecQuery = defineQuery<CampaignSpec>('campaignSpec');
 export const campaignStatusQuery = defineQuery<{ status: string; root: ChildSnapshot | null }>('campaignStatus');

@@ -6,8 +6,6 @@
  * the item verified (不整改不销号). The sender's tracking code never reaches this workflow.
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { z } from 'zod';
-import { lazySchema } from '../domain/lazy-schema.js';
 import { orgWorkflowId } from '../domain/campaign.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
 import type { ItemStatus } from '../domain/ledger.js';
@@ -20,7 +18,7 @@ import {
   type MessageState,
   type PublicMessageSpec,
 } from '../domain/public-message.js';
-import { publicMessageAssignedSignal, publicMessageStateQuery, publicMessageStatusSignal, triagePublicMessageUpdate } from './messages.js';
+import { publicMessageAssignedSignal, publicMessageCommands, publicMessageStateQuery, publicMessageStatusSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
 import { EventRecorder, store, validateWith } from './shared.js';
 
@@ -28,8 +26,6 @@ export interface PublicMessageInput {
   campaignId: string;
   spec: PublicMessageSpec;
 }
-
-const TriageCommand = lazySchema(() => z.object({ toOrgId: z.string().min(1).max(64), by: z.string().min(1).max(120) }).strict());
 
 export async function publicMessageWorkflow(input: PublicMessageInput): Promise<{ messageId: string; orgId: string | null; state: MessageState }> {
   const { campaignId, spec } = input;
@@ -94,7 +90,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     else if (from === orgId) itemMoved(status);
   });
   setHandler(
-    triagePublicMessageUpdate,
+    publicMessageCommands.triagePublicMessage.update,
     async ({ toOrgId, by }) => {
       if (orgId === toOrgId) return { messageId: spec.messageId, toOrgId, sameDay: routedSameDay };
       if (!(await deliver(toOrgId, by))) {
@@ -111,7 +107,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     },
     {
       validator: (cmd) => {
-        validateWith(TriageCommand)(cmd);
+        validateWith(publicMessageCommands.triagePublicMessage.schema)(cmd);
         if (orgId === cmd.toOrgId) return;
         if (orgId !== null || routing || state === 'received') {
           throw ApplicationFailure.create({
