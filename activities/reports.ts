@@ -11,10 +11,10 @@ import {
   levelProgress,
   REPORT_CADENCE,
   REPORT_LIST_LIMIT,
-  reportScheduleId,
   ReportKind,
   type ReportFigures,
 } from '../domain/report.js';
+import { reportScheduleId } from '../domain/workflow-ids.js';
 import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
 import type { ActivityDeps } from './index.js';
 

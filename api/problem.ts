@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
+import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/workflow-ids.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
 
 /** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`). */

@@ -241,9 +241,8 @@ export interface SpotCheckFinding {
   finding: Finding;
 }
 
-export function inspectionWorkflowId(campaignId: string, roundId: string): string {
-  return `campaign/${campaignId}/inspection/${roundId}`;
-}
+/** Kept for older importers; the ids live in `domain/workflow-ids.ts`. */
+export { inspectionWorkflowId } from './workflow-ids.js';
 
 /** The item a finding becomes in the inspected org's ledger. */
 export function spotCheckItemId(roundId: string, findingId: string): string {

@@ -10,12 +10,10 @@ import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { closeCampaign, openJointProblem, orgHandle, startCampaign } from '../client/campaigns.js';
-import { jointWorkflowId } from '../domain/joint.js';
 import { startPublicMessage } from '../client/public-messages.js';
-import { publicItemId, publicMessageWorkflowId } from '../domain/public-message.js';
+import { publicItemId } from '../domain/public-message.js';
 import { startInspectionRound } from '../client/inspections.js';
-import { inspectionWorkflowId } from '../domain/inspection.js';
-import { reportScheduleId } from '../domain/report.js';
+import { campaignWorkflowId, inspectionWorkflowId, jointWorkflowId, orgWorkflowId, publicMessageWorkflowId, reportScheduleId } from '../domain/workflow-ids.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { CampaignSpec } from '../domain/campaign.js';
@@ -153,7 +151,7 @@ const histories = await worker.runUntil(async () => {
   });
   await client.workflow.getHandle(reportId!).result();
   await closeCampaign(client, spec.id, by, '回放样本结束');
-  await client.workflow.getHandle(`campaign/${spec.id}`).result();
+  await client.workflow.getHandle(campaignWorkflowId(spec.id)).result();
 
   const picked: Record<string, string> = {};
   // The CLI writes the JSON form that historyFromJSON reads back.
@@ -170,15 +168,15 @@ const histories = await worker.runUntil(async () => {
     for (const [i, run] of runs.entries()) await take(`${name}-${i + 1}`, workflowId, run.runId);
     return runs.length;
   };
-  await takeRuns('campaign', `campaign/${spec.id}`);
+  await takeRuns('campaign', campaignWorkflowId(spec.id));
   await takeRuns('joint', jointWorkflowId(spec.id, 'j1'));
   await takeRuns('public-routed', publicMessageWorkflowId(spec.id, 'm-routed'));
   await takeRuns('public-triaged', publicMessageWorkflowId(spec.id, 'm-triaged'));
   await takeRuns('inspection', inspectionWorkflowId(spec.id, 'r1'));
   await take('report-1', reportId!);
-  await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
-  await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
-  if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');
+  await takeRuns('org-branch', orgWorkflowId(spec.id, 'tj-d1-u1-b1'));
+  await takeRuns('org-district', orgWorkflowId(spec.id, 'tj-d1'));
+  if ((await takeRuns('org-root', orgWorkflowId(spec.id, 'tj'))) < 2) throw new Error('the root did not continue as new; lower historyLimit');
   await jointHandle.terminate('recording over');
   await triagedMessage.terminate('recording over');
   return picked;

@@ -8,13 +8,14 @@
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { orgWorkflowId, type CampaignSpec } from '../domain/campaign.js';
+import type { CampaignSpec } from '../domain/campaign.js';
+import { campaignWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import type { DomainEvent, DomainEventBody, OrgSummary } from '../domain/events.js';
 import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
 import { campaignCommands, campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
-import { EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
+import { DEFAULT_HISTORY_LIMIT, EventRecorder, fanout, historyIsLong, validateWith } from './shared.js';
 
 export interface CampaignInput {
   spec: CampaignSpec;
@@ -35,7 +36,7 @@ const schedules = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds
 
 export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary | null> {
   const { spec } = input;
-  const streamId = `campaign/${spec.id}`;
+  const streamId = campaignWorkflowId(spec.id);
   const outbox: DomainEvent[] = [];
   let seq = input.carried?.seq ?? 0;
   let root = input.carried?.root ?? null;
@@ -81,7 +82,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
       if (patched('report-schedules')) await schedules.scheduleReports({ campaignId: spec.id, campaignName: spec.name }).catch(() => undefined);
     }
     setCurrentDetails(describe(spec, root));
-    if (historyIsLong(input.historyLimit ?? 3000)) {
+    if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await recorder.drain();
       await continueAsNew<typeof campaignWorkflow>({ ...input, carried: { seq, root, close, rootStarted } });
     }

@@ -7,11 +7,10 @@
  * to a sampled org before the findings are issued.
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { orgWorkflowId } from '../domain/campaign.js';
+import { inspectionWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
 import {
   checkSixPreventions,
-  inspectionWorkflowId,
   noticeText,
   ruleFindings,
   sampleOrgs,

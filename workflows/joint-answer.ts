@@ -4,12 +4,12 @@
  * see it, and closes only when every part has been verified.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { orgWorkflowId } from '../domain/campaign.js';
+import { jointWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
-import { allPartsClosed, jointWorkflowId, type JointPartState, type JointSpec } from '../domain/joint.js';
+import { allPartsClosed, type JointPartState, type JointSpec } from '../domain/joint.js';
 import { jointPartAssignedSignal, jointPartStatusSignal, jointStatusQuery } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
-import { EventRecorder, historyIsLong } from './shared.js';
+import { DEFAULT_HISTORY_LIMIT, EventRecorder, historyIsLong } from './shared.js';
 
 export interface JointAnswerInput {
   campaignId: string;
@@ -58,7 +58,7 @@ export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jo
     setCurrentDetails(`同题共答 ${spec.title} · ${done}/${spec.participantOrgIds.length} parts verified`);
     upsertSearchAttributes([{ key: CampaignPhase, value: allPartsClosed(parts) ? 'completed' : 'joint_open' }]);
     if (allPartsClosed(parts)) break;
-    if (historyIsLong(input.historyLimit ?? 3000)) {
+    if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await recorder.drain();
       await continueAsNew<typeof jointAnswerWorkflow>({ ...input, carried: { seq, parts } });
     }

@@ -38,7 +38,7 @@ import {
 import { orgCommands, type AnyOrgCommand, type Loaded } from './org-node-messages.js';
 import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
 import { nextBatch } from '../domain/escalation.js';
-import { decide, EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
+import { decide, DEFAULT_HISTORY_LIMIT, EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
 
 export interface OrgNodeInput {
   campaign: CampaignRef;
@@ -55,7 +55,6 @@ export interface OrgNodeInput {
   unrecorded?: DomainEvent[];
 }
 
-const DEFAULT_HISTORY_LIMIT = 3000;
 const NOTHING_LOADED: Loaded = { escalationText: null };
 const CASCADE_PAGE = 500;
 /** Messages to other orgs per delivery activity: by count, and by size (an activity's input is one payload). */

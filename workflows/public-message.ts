@@ -6,12 +6,11 @@
  * the item verified (不整改不销号). The sender's tracking code never reaches this workflow.
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { orgWorkflowId } from '../domain/campaign.js';
+import { orgWorkflowId, publicMessageWorkflowId } from '../domain/workflow-ids.js';
 import type { DomainEvent, DomainEventBody } from '../domain/events.js';
 import type { ItemStatus } from '../domain/ledger.js';
 import {
   publicItemId,
-  publicMessageWorkflowId,
   routeMessage,
   stateOfItem,
   triageDeadlineMs,

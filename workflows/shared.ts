@@ -120,6 +120,9 @@ export class EventRecorder {
  */
 export const HISTORY_BYTES_LIMIT = 2 * 1024 * 1024;
 
+/** History length, in events, at which a run continues as new unless its input lowers it (tests do). */
+export const DEFAULT_HISTORY_LIMIT = 3000;
+
 /** Continue-as-new before the history gets long, in events (`limit`, lowered by tests) or in bytes. */
 export function historyIsLong(limit: number): boolean {
   const info = workflowInfo();

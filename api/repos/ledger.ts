@@ -18,7 +18,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { orgWorkflowId } from '../../domain/campaign.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { subtreePattern } from '../../domain/org-tree.js';
 
 export const ITEM_COLOURS = ['red', 'yellow', 'none'] as const;

@@ -7,7 +7,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
-import { orgWorkflowId } from '../../domain/campaign.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { orgColour, type ColourContext } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
 import { subtreePattern } from '../../domain/org-tree.js';
