@@ -11,7 +11,8 @@ import type { Activities } from '../activities/index.js';
 import type { CampaignSpec } from '../domain/campaign.js';
 import { campaignWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
-import type { DomainEvent, DomainEventBody, OrgSummary } from '../domain/events.js';
+import { EventStream } from '../domain/event-envelope.js';
+import type { OrgSummary } from '../domain/events.js';
 import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
 import { campaignCommands, campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
@@ -37,18 +38,13 @@ const schedules = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds
 export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary | null> {
   const { spec } = input;
   const streamId = campaignWorkflowId(spec.id);
-  const outbox: DomainEvent[] = [];
-  let seq = input.carried?.seq ?? 0;
   let root = input.carried?.root ?? null;
   let rootFinished = false;
   let close = input.carried?.close ?? null;
   let rootStarted = input.carried?.rootStarted ?? false;
-  const recorder = new EventRecorder(outbox, seq);
+  const events = new EventStream({ streamId, campaignId: spec.id, orgId: null }, input.carried?.seq ?? 0, () => Date.now());
+  const recorder = new EventRecorder(events.outbox, events.seq);
 
-  const emit = (body: DomainEventBody) => {
-    seq += 1;
-    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId: spec.id, orgId: null, occurredAt: new Date().toISOString() } as DomainEvent);
-  };
 
   setHandler(campaignSpecQuery, () => spec);
   setHandler(campaignStatusQuery, () => ({ status: close ? 'closing' : 'running', root }));
@@ -61,7 +57,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
     async (cmd) => {
       if (!close) {
         close = cmd;
-        emit({ type: 'CampaignCloseRequested', by: cmd.by, reason: cmd.reason });
+        events.emit({ type: 'CampaignCloseRequested', by: cmd.by, reason: cmd.reason });
       }
       await recorder.flush();
       return { status: 'closing' };
@@ -69,7 +65,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
     { validator: validateWith(campaignCommands.closeCampaign.schema) },
   );
 
-  if (!input.carried) emit({ type: 'CampaignStarted', spec });
+  if (!input.carried) events.emit({ type: 'CampaignStarted', spec });
   upsertSearchAttributes([{ key: CampaignPhase, value: 'running' }]);
 
   while (!close && !(rootFinished && root?.complete)) {
@@ -84,7 +80,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
     setCurrentDetails(describe(spec, root));
     if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await recorder.drain();
-      await continueAsNew<typeof campaignWorkflow>({ ...input, carried: { seq, root, close, rootStarted } });
+      await continueAsNew<typeof campaignWorkflow>({ ...input, carried: { seq: events.seq, root, close, rootStarted } });
     }
     const seen = root?.seq ?? 0;
     await condition(() => close !== null || recorder.pending || (root?.seq ?? 0) !== seen || rootFinished);
@@ -107,7 +103,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
         details: describe(spec, root),
       }
     : null;
-  emit({ type: 'CampaignFinished', status, summary });
+  events.emit({ type: 'CampaignFinished', status, summary });
   await recorder.drain();
   // A finished campaign has no more meetings; its stored reports stay, and one can still be asked for by hand.
   if (patched('report-schedules-removed')) await schedules.unscheduleReports({ campaignId: spec.id }).catch(() => undefined);

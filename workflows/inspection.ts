@@ -8,7 +8,7 @@
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { inspectionWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
-import type { DomainEvent, DomainEventBody } from '../domain/events.js';
+import { EventStream } from '../domain/event-envelope.js';
 import {
   checkSixPreventions,
   noticeText,
@@ -33,13 +33,8 @@ type Stage = 'sampled' | 'findings_issued' | 'circulated';
 export async function inspectionRoundWorkflow(input: InspectionRoundInput): Promise<{ roundId: string; sample: string[]; findings: number }> {
   const { campaignId, round } = input;
   const streamId = inspectionWorkflowId(campaignId, round.roundId);
-  const outbox: DomainEvent[] = [];
-  let seq = 0;
-  const recorder = new EventRecorder(outbox, seq);
-  const emit = (body: DomainEventBody) => {
-    seq += 1;
-    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId: round.scopeOrgId, occurredAt: new Date().toISOString() } as DomainEvent);
-  };
+  const events = new EventStream({ streamId, campaignId, orgId: round.scopeOrgId }, 0, () => Date.now());
+  const recorder = new EventRecorder(events.outbox, events.seq);
   const refuse = (message: string, field: string | null, type = 'Conflict') =>
     ApplicationFailure.create({ type, message, nonRetryable: true, details: [{ field, currentStatus: stage }] });
 
@@ -61,8 +56,8 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     inspectionCommands.recordInterviews.update,
     async ({ count, notes, by }) => {
       interviews += count;
-      emit({ type: 'InterviewsRecorded', roundId: round.roundId, count, notes, by });
-      await recorder.recorded(seq);
+      events.emit({ type: 'InterviewsRecorded', roundId: round.roundId, count, notes, by });
+      await recorder.recorded(events.seq);
       return { interviews };
     },
     {
@@ -79,8 +74,8 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
       manual += 1;
       const finding: Finding = { findingId: `m${manual}`, orgId, prevention: prevention as Finding['prevention'], detail, by };
       findings.push(finding);
-      emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
-      await recorder.recorded(seq);
+      events.emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
+      await recorder.recorded(events.seq);
       return finding;
     },
     {
@@ -106,8 +101,8 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
         );
         const items = findings.map((f, i) => ({ findingId: f.findingId, orgId: f.orgId, problemId: spotCheckItemId(round.roundId, f.findingId), delivered: delivered[i]! }));
         stage = 'findings_issued';
-        emit({ type: 'InspectionFindingsIssued', roundId: round.roundId, items, by });
-        await recorder.recorded(seq);
+        events.emit({ type: 'InspectionFindingsIssued', roundId: round.roundId, items, by });
+        await recorder.recorded(events.seq);
         return { issued: items.filter((i) => i.delivered).length, undelivered: items.filter((i) => !i.delivered).map((i) => i.findingId) };
       } finally {
         busy = false;
@@ -127,8 +122,8 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
       const text = noticeText(title, findings, sample, interviews);
       const orgIds = sample.filter((o) => findings.some((f) => f.orgId === o));
       stage = 'circulated';
-      emit({ type: 'InspectionNoticeCirculated', roundId: round.roundId, title, text, orgIds, findings: findings.length, by });
-      await recorder.recorded(seq);
+      events.emit({ type: 'InspectionNoticeCirculated', roundId: round.roundId, title, text, orgIds, findings: findings.length, by });
+      await recorder.recorded(events.seq);
       return { title, text };
     },
     {
@@ -140,15 +135,15 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
   );
 
-  emit({ type: 'InspectionRoundStarted', round });
+  events.emit({ type: 'InspectionRoundStarted', round });
   const candidates = await store.loadInspectionCandidates({ campaignId, scopeOrgId: round.scopeOrgId });
   sample = sampleOrgs(candidates, round.sampleSize, round.seed, round.stratifyByLevel);
-  emit({ type: 'InspectionSampleDrawn', roundId: round.roundId, candidates: candidates.length, sample });
+  events.emit({ type: 'InspectionSampleDrawn', roundId: round.roundId, candidates: candidates.length, sample });
   const { rules, states } = await store.loadInspectedOrgStates({ campaignId, orgIds: sample });
   const hits: Record<string, RuleHit[]> = Object.fromEntries(states.map((s) => [s.orgId, checkSixPreventions(s, rules)]));
   for (const finding of ruleFindings(hits)) {
     findings.push(finding);
-    emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
+    events.emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
   }
   ready = true;
 

@@ -5,7 +5,7 @@
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { jointWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
-import type { DomainEvent, DomainEventBody } from '../domain/events.js';
+import { EventStream } from '../domain/event-envelope.js';
 import { allPartsClosed, type JointPartState, type JointSpec } from '../domain/joint.js';
 import { jointPartAssignedSignal, jointPartStatusSignal, jointStatusQuery } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
@@ -22,25 +22,20 @@ export interface JointAnswerInput {
 export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jointId: string; parts: Record<string, JointPartState> }> {
   const { spec, campaignId } = input;
   const streamId = jointWorkflowId(campaignId, spec.jointId);
-  const outbox: DomainEvent[] = [];
-  let seq = input.carried?.seq ?? 0;
   const parts: Record<string, JointPartState> = input.carried?.parts ?? Object.fromEntries(spec.participantOrgIds.map((o) => [o, 'assigned' as JointPartState]));
-  const recorder = new EventRecorder(outbox, seq);
-  const emit = (body: DomainEventBody) => {
-    seq += 1;
-    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId: spec.openerOrgId, occurredAt: new Date().toISOString() } as DomainEvent);
-  };
+  const events = new EventStream({ streamId, campaignId, orgId: spec.openerOrgId }, input.carried?.seq ?? 0, () => Date.now());
+  const recorder = new EventRecorder(events.outbox, events.seq);
   const change = (orgId: string, status: JointPartState) => {
     if (!(orgId in parts) || parts[orgId] === status || parts[orgId] === 'closed') return;
     parts[orgId] = status;
-    emit({ type: 'JointPartChanged', jointId: spec.jointId, participantOrgId: orgId, status });
+    events.emit({ type: 'JointPartChanged', jointId: spec.jointId, participantOrgId: orgId, status });
   };
 
   setHandler(jointStatusQuery, () => ({ spec, parts: { ...parts }, closed: allPartsClosed(parts) }));
   setHandler(jointPartStatusSignal, ({ orgId, status }) => change(orgId, status as JointPartState));
 
   if (!input.carried) {
-    emit({ type: 'JointProblemOpened', joint: spec });
+    events.emit({ type: 'JointProblemOpened', joint: spec });
     const delivered = await Promise.all(
       spec.participantOrgIds.map((orgId) =>
         getExternalWorkflowHandle(orgWorkflowId(campaignId, orgId))
@@ -60,11 +55,11 @@ export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jo
     if (allPartsClosed(parts)) break;
     if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await recorder.drain();
-      await continueAsNew<typeof jointAnswerWorkflow>({ ...input, carried: { seq, parts } });
+      await continueAsNew<typeof jointAnswerWorkflow>({ ...input, carried: { seq: events.seq, parts } });
     }
     await condition(() => recorder.pending);
   }
-  emit({ type: 'JointProblemClosed', jointId: spec.jointId });
+  events.emit({ type: 'JointProblemClosed', jointId: spec.jointId });
   await recorder.drain();
   return { jointId: spec.jointId, parts };
 }
