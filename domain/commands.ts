@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { lazySchema } from './lazy-schema.js';
 import { IsoDate } from './campaign.js';
 import { Level } from './levels.js';
-import { PROBLEM_SOURCES, STUDY_KINDS } from './events.js';
+import { PROBLEM_SOURCES, STUDY_KINDS } from './vocabulary.js';
 import { DIRECTIVE_KINDS } from './directive.js';
 import { PREVENTIONS } from './inspection.js';
 

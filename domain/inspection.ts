@@ -5,7 +5,7 @@
  * `campaign/<cid>/inspection/<roundId>`, decides; the sampling and the six rules below are
  * plain functions it calls (no clock, no Math.random: the round's seed decides the sample).
  */
-import type { Component, ComponentState } from './events.js';
+import type { Component, ComponentState } from './vocabulary.js';
 import { prng } from './generate-tree.js';
 import type { Level } from './levels.js';
 

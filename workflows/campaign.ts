@@ -7,7 +7,7 @@
  * the campaign finishes, so a retried start or a crashed API can neither double nor lose them.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { Activities } from './activity-contract.js';
 import type { CampaignSpec } from '../domain/campaign.js';
 import { campaignWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';

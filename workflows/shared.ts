@@ -4,7 +4,7 @@
  * continue-as-new test.
  */
 import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { Activities } from './activity-contract.js';
 import type { DomainEvent } from '../domain/events.js';
 import { Rejection } from '../domain/rejection.js';
 import type { z } from 'zod';

@@ -16,7 +16,7 @@ import type { Database } from '../../db/schema.js';
 import { ReportKind, reportHtml, type ReportFigures } from '../../domain/report.js';
 import { reportWorkflowId } from '../../domain/workflow-ids.js';
 import type { reportWorkflow } from '../../workflows/report.js';
-import type { CompiledReport } from '../../activities/reports.js';
+import type { CompiledReport } from '../../workflows/activity-contract.js';
 import { principal, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { forbidden, notFound } from '../problem.js';
