@@ -75,6 +75,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
       rootStarted = true;
       // 例会: the weekly and fortnightly report Schedules, once the campaign is recorded. Behind
       // a patch: campaigns started before reports existed replay without it (and get none).
+      // A shim (workflows/shared.ts) from 2026-12-01T16:50Z (92ddeb0), like the one at the end.
       if (patched('report-schedules')) await schedules.scheduleReports({ campaignId: spec.id, campaignName: spec.name }).catch(() => undefined);
     }
     setCurrentDetails(describe(spec, root));
@@ -106,6 +107,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
   events.emit({ type: 'CampaignFinished', status, summary });
   await recorder.drain();
   // A finished campaign has no more meetings; its stored reports stay, and one can still be asked for by hand.
+  // A shim (workflows/shared.ts) from 2026-12-01T16:50Z (92ddeb0): once no campaign run started before then is open.
   if (patched('report-schedules-removed')) await schedules.unscheduleReports({ campaignId: spec.id }).catch(() => undefined);
   upsertSearchAttributes([{ key: CampaignPhase, value: status }]);
   setCurrentDetails(describe(spec, root));

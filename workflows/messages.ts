@@ -75,7 +75,9 @@ export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escal
  * aimed at one district then queue at the senders instead of flooding the district with
  * signals faster than it can continue as new (a workflow cannot continue as new while
  * signals keep arriving). One update carries every escalation a sender has for that
- * target, up to 100. The signal stays for messages sent before.
+ * target, up to 100. The signal (and its handler in workflows/org-node.ts) is a shim
+ * (workflows/shared.ts) for escalations sent by runs started before 2026-11-25T09:41Z
+ * (2e9b0ca): it can go once no run started before then is open.
  */
 export const receiveEscalationsUpdate = defineUpdate<{ received: number }, [EscalationMessage[]]>('receiveEscalations');
 export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');

@@ -99,7 +99,9 @@ export const orgCommands = {
    * 上题下答. The payload is parsed here (not only validated) for its defaults: `kind`
    * `task` and empty targets, so commands sent before those fields existed mean what they
    * meant. `refused` in the answer: a request for information over the campaign's weekly
-   * cap (为基层减负), recorded and not sent.
+   * cap (为基层减负), recorded and not sent. The API's bodies arrive with the defaults filled
+   * in; the parse here is a shim (workflows/shared.ts) for updates recorded before
+   * 2026-12-01T16:47Z (c03b9c3) without them: once no org run started before then is open.
    */
   issueDirective: orgCommand('issueDirective', IssueDirectiveCommand, (node, cmd, nowMs) => node.issueDirective(IssueDirectiveCommand.parse(cmd), nowMs)),
   cancelDirective: orgCommand('cancelDirective', CancelDirectiveCommand, (node, cmd, nowMs) => node.cancelDirective(cmd, nowMs)),

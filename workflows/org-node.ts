@@ -45,7 +45,11 @@ export interface OrgNodeInput {
   org: OrgRef;
   /** Where progress goes: the parent org's workflow, or the campaign's for the root. */
   parentWorkflowId: string;
-  /** Present when continuing as new: packed by `OrgNode.carry()` (plain from older runs). */
+  /**
+   * Present when continuing as new: packed by `OrgNode.carry()`. Plain `OrgNodeState` is a
+   * shim (workflows/shared.ts) for runs started before 2026-11-25T09:41Z (2e9b0ca); it can go
+   * once none of those is open.
+   */
   state?: CarriedOrgNodeState | OrgNodeState;
   /** History length at which to continue as new (tests lower it). */
   historyLimit?: number;
@@ -78,6 +82,9 @@ const CARRY_EVENTS = 200;
  * A Temporal patch asked only when the behaviour it guards is about to matter, so its
  * marker lands in the runs it concerns and not in every org's history. A run recorded
  * before the change replays with it off; live, it is on from the first time it is asked.
+ * Both below are shims (workflows/shared.ts) from 2026-12-06T10:50Z (9baeab1): once no run
+ * started before then is open, and the histories are recorded again, each can be `() => true`
+ * and then its option in `OrgNode` can go.
  */
 function lazyPatch(patchId: string): () => boolean {
   let on = false;
@@ -119,6 +126,8 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   // task and runs as soon as its handler is set; the org must have started before it, or its
   // OrgMobilised (say) is recorded ahead of OrgStarted and the read model's start row, written
   // after, loses the date. Runs recorded before this began in the old order and replay so.
+  // A shim (workflows/shared.ts) from 2026-12-06T14:13Z (1d3e0fa): once no run started
+  // before then is open and the histories are recorded again, begin() always comes first here.
   const beganFirst = !input.state && patched('org-starts-before-handlers');
   if (beganFirst) begin();
 
@@ -254,6 +263,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     if (node.state.outgoing.length > 0) {
       await recorder.flush();
       const batch = nextBatch(node.state.outgoing, OUTGOING_BATCH, OUTGOING_BYTES);
+      // `busy` is absent in answers recorded before 2026-12-01T14:25Z (ff0c056): the default is a shim (workflows/shared.ts).
       const { undelivered, busy = [] } = await fanout.deliverSignals(batch);
       node.state.outgoing.splice(0, batch.length);
       for (const i of undelivered) node.deliveryFailed(batch[i]!, Date.now());

@@ -120,6 +120,17 @@ export class EventRecorder {
  */
 export const HISTORY_BYTES_LIMIT = 2 * 1024 * 1024;
 
+/**
+ * Compatibility shims. A run started by older code replays its own history with today's
+ * code, so a change of behaviour is kept behind `patched(...)`, and a shape carried through
+ * continue-as-new or an activity's answer is read in its older form too. Each shim says from
+ * when: it can go once no run started before then is still open, which
+ *   temporal workflow list --query 'ExecutionStatus = "Running" AND StartTime < "<that time>"'
+ * answers (StartTime is the run's own: a run continued as new since then is new code), and
+ * once the recorded histories are made again without it (`npm run record-histories`; a
+ * `patched` marker is in them), or its removal becomes a replay failure of `test/replay.test.ts`.
+ */
+
 /** History length, in events, at which a run continues as new unless its input lowers it (tests do). */
 export const DEFAULT_HISTORY_LIMIT = 3000;
 
