@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/workflow-ids.js';
+import { campaignWorkflowId, parseOrgWorkflowId, parseWorkflowId } from '../domain/workflow-ids.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
 
 /** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`). */
@@ -89,7 +89,8 @@ export function problemFromTemporal(err: unknown): ProblemError | undefined {
  */
 export async function problemFromMissingWorkflow(client: Client, workflowId: string, db?: Kysely<Database>): Promise<ProblemError> {
   const org = parseOrgWorkflowId(workflowId);
-  const campaignId = org?.campaignId ?? /^campaign\/([^/]+)$/.exec(workflowId)?.[1];
+  const ref = parseWorkflowId(workflowId);
+  const campaignId = ref?.kind === 'org' || ref?.kind === 'campaign' ? ref.campaignId : undefined;
   if (!campaignId) return notFound(`workflow ${workflowId}`);
   const status = async (id: string) => client.workflow.getHandle(id).describe().then((d) => d.status.name, (e: unknown) => {
     if (e instanceof WorkflowNotFoundError) return undefined;

@@ -20,16 +20,7 @@ import { CampaignSpec } from '../domain/campaign.js';
 import { generateTree } from '../domain/generate-tree.js';
 import { seedOrgs } from '../test/support/orgs.js';
 import { createWorker } from '../worker/create-worker.js';
-import {
-  addFindingUpdate,
-  circulateNoticeUpdate,
-  issueFindingsUpdate,
-  jointStatusQuery,
-  orgStatusQuery,
-  publicMessageStateQuery,
-  recordInterviewsUpdate,
-  triagePublicMessageUpdate,
-} from '../workflows/messages.js';
+import { inspectionCommands as inspection, jointStatusQuery, orgStatusQuery, publicMessageCommands, publicMessageStateQuery } from '../workflows/messages.js';
 import { orgCommands as org } from '../workflows/org-node-messages.js';
 import { findTemporalCli, startTemporalServer } from './temporal-server.js';
 
@@ -132,14 +123,14 @@ const histories = await worker.runUntil(async () => {
   await root.executeUpdate(org.verifyRectification.update, { args: [{ problemId: publicItemId('m-routed'), decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   await routedMessage.result();
   await until(async () => (await triagedMessage.query(publicMessageStateQuery)).flagged);
-  await triagedMessage.executeUpdate(triagePublicMessageUpdate, { args: [{ toOrgId: 'tj-d1', by }] });
+  await triagedMessage.executeUpdate(publicMessageCommands.triagePublicMessage.update, { args: [{ toOrgId: 'tj-d1', by }] });
   // 暗访抽查: a round over one unit samples its three branches, checks them, and circulates its notice.
   await startInspectionRound(client, taskQueue, spec.id, { roundId: 'r1', groupId: 'g1', scopeOrgId: 'tj-d1-u1', sampleSize: 3, seed: 'record', stratifyByLevel: false, inspectors: ['inspector:rec'], startedBy: by });
   const round = client.workflow.getHandle(inspectionWorkflowId(spec.id, 'r1'));
-  await until(() => round.executeUpdate(recordInterviewsUpdate, { args: [{ count: 5, notes: '个别访谈', by }] }).then(() => true, () => false));
-  await round.executeUpdate(addFindingUpdate, { args: [{ orgId: 'tj-d1-u1-b1', prevention: 'problems_inaccurate', detail: '问题清单照抄上级', by }] });
-  await round.executeUpdate(issueFindingsUpdate, { args: [{ by }] });
-  await round.executeUpdate(circulateNoticeUpdate, { args: [{ title: '暗访抽查通报', by }] });
+  await until(() => round.executeUpdate(inspection.recordInterviews.update, { args: [{ count: 5, notes: '个别访谈', by }] }).then(() => true, () => false));
+  await round.executeUpdate(inspection.addFinding.update, { args: [{ orgId: 'tj-d1-u1-b1', prevention: 'problems_inaccurate', detail: '问题清单照抄上级', by }] });
+  await round.executeUpdate(inspection.issueFindings.update, { args: [{ by }] });
+  await round.executeUpdate(inspection.circulateNotice.update, { args: [{ title: '暗访抽查通报', by }] });
   await round.result();
   await until(async () => (await branch.query(orgStatusQuery)).own.problems > 1);
   // 例会: the weekly report Schedule triggered now; its run is recorded as report-1.
