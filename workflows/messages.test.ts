@@ -5,15 +5,8 @@ import * as messages from './messages.js';
 import { orgCommands } from './org-node-messages.js';
 
 const NOW = Date.parse('2019-10-01T04:00:00Z');
-const campaign: CampaignRef = {
-  id: 'c',
-  batch: 2,
-  phaseMode: 'integrated',
-  rules: Rules.parse({ minStudyDays: 3 }),
-  startsOn: '2019-09-01',
-  endsOn: '2019-12-31',
-  rootOrgId: 'tj',
-};
+/** A campaign of integrated phases around the test's day. */
+const campaign: CampaignRef = { id: 'c', batch: 2, phaseMode: 'integrated', rules: Rules.parse({}), startsOn: '2019-09-01', endsOn: '2019-12-31', rootOrgId: 'tj' };
 const org: OrgRef = { id: 'b1', level: 'branch', name: '第一党支部', parentId: 'u1', path: '/tj/d1/u1/b1/' };
 const tables = { org: orgCommands, campaign: messages.campaignCommands, inspection: messages.inspectionCommands, publicMessage: messages.publicMessageCommands };
 
