@@ -5,7 +5,9 @@
  * children (started by an activity, in pages, so a unit with 3,000 branches never
  * holds thousands of pending children), runs the four components, and reports its
  * subtree's figures to its parent as snapshots, debounced, so its parent's history
- * grows with time, not with the activity below it. Decisions live in `OrgNode`.
+ * grows with time, not with the activity below it. Decisions live in `OrgNode`; the
+ * commands people send it, each with the decision it runs, in `workflows/org-node-messages.ts`;
+ * its signals and queries in `workflows/messages.ts`.
  */
 import {
   ApplicationFailure,
