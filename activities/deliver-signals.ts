@@ -17,7 +17,7 @@ import type { Database } from '../db/schema.js';
 import { batchLength, messageFromReceived, type EscalationMessage, type OutgoingSignal } from '../domain/escalation.js';
 import type { DomainEvent } from '../domain/events.js';
 import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import { UpdateCoalescer, type DeliveryOutcome } from './update-coalescer.js';
 
 const CONCURRENCY = 32;

@@ -1,13 +1,13 @@
 /**
  * All I/O the workflows need, built from injected dependencies (the worker passes a
- * database and a Temporal client). Workflows import only the type.
+ * database and a Temporal client), held to the contract the workflows proxy
+ * (`workflows/activity-contract.ts`); the workflows import nothing from here.
  *
  * @example
  * const worker = await Worker.create({ activities: createActivities({ db, client, taskQueue }), … });
  */
-import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Activities } from '../workflows/activity-contract.js';
+import type { ActivityDeps } from './deps.js';
 import { recordEvents } from './record-events.js';
 import { deliverSignals, loadEscalation } from './deliver-signals.js';
 import { signalChildOrgs, startChildOrgs } from './org-fanout.js';
@@ -15,13 +15,9 @@ import { loadPublicMessageRoutes } from './public-messages.js';
 import { loadInspectedOrgStates, loadInspectionCandidates } from './inspections.js';
 import { compileReport, scheduleReports, unscheduleReports } from './reports.js';
 
-export interface ActivityDeps {
-  db: Kysely<Database>;
-  client: Client;
-  taskQueue: string;
-}
+export type { ActivityDeps };
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): Activities {
   return {
     recordEvents: recordEvents(deps),
     startChildOrgs: startChildOrgs(deps),
@@ -36,5 +32,3 @@ export function createActivities(deps: ActivityDeps) {
     unscheduleReports: unscheduleReports(deps),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

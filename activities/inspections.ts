@@ -1,8 +1,8 @@
-import type { Component, ComponentState } from '../domain/events.js';
+import type { Component, ComponentState } from '../domain/vocabulary.js';
 import type { Candidate, InspectedOrgState, RuleSettings } from '../domain/inspection.js';
 import type { Level } from '../domain/levels.js';
 import { subtreePattern } from '../domain/org-tree.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 /**
  * 暗访抽查: the orgs a round may sample, the campaign's orgs strictly below the scope org (the

@@ -8,14 +8,15 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { orgWorkflowId } from '../domain/campaign.js';
+import { orgWorkflowId } from '../domain/workflow-ids.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { CampaignRef, OrgRef } from '../domain/org-node.js';
 import type { Database } from '../db/schema.js';
 import type { OrgNodeInput, orgNodeWorkflow } from '../workflows/org-node.js';
 import { CampaignId, CampaignPhase, OrgId, OrgLevel } from '../workflows/search-attributes.js';
-import type { ActivityDeps } from './index.js';
+import type { SignalChildOrgsInput, StartChildOrgsInput } from '../workflows/activity-contract.js';
+import type { ActivityDeps } from './deps.js';
 import { StartPacer } from './start-pacer.js';
 
 const CONCURRENCY = 32;
@@ -35,18 +36,6 @@ export const CASCADE_BACKLOG_LIMIT = 1000;
 function pauseFor(backlog: number): number {
   const ms = Math.min(30_000, Math.max(2_000, (backlog / 50) * 1000));
   return Math.round(ms * (0.8 + Math.random() * 0.4));
-}
-
-export interface StartChildOrgsInput {
-  campaign: CampaignRef;
-  /** null starts the campaign's root org. */
-  parentOrgId: string | null;
-  parentWorkflowId: string;
-  cursor: string | null;
-  limit: number;
-  historyLimit?: number | undefined;
-  /** Directives live at the parent, handed to each child it starts. */
-  directives?: DirectiveSpec[] | undefined;
 }
 
 /** Starts (or finds already started) the org workflows of one page of children. */
@@ -123,11 +112,6 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
     }
   };
 }
-
-export type SignalChildOrgsInput = { campaignId: string; parentOrgId: string } & (
-  | { signal: 'closeCampaign'; payload: CloseCampaignCommand }
-  | { signal: 'directiveReceived'; payload: DirectiveSpec }
-);
 
 /** Relays a signal to every child org's workflow; children that never started or already finished are skipped. */
 export function signalChildOrgs({ db, client }: ActivityDeps) {

@@ -1,5 +1,5 @@
 import type { PublicMessageRoute } from '../domain/public-message.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 /** The campaign office's routing rules for public messages (民意直通车), as they stand now; the workflow's history keeps what it read. */
 export function loadPublicMessageRoutes({ db }: Pick<ActivityDeps, 'db'>) {

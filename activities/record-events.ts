@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../domain/events.js';
 import { appendEvents } from '../db/event-store.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 /** Appends a workflow's events and projects them; idempotent, so retries are safe. */
 export function recordEvents({ db }: Pick<ActivityDeps, 'db'>) {

@@ -11,28 +11,13 @@ import {
   levelProgress,
   REPORT_CADENCE,
   REPORT_LIST_LIMIT,
-  reportScheduleId,
   ReportKind,
   type ReportFigures,
 } from '../domain/report.js';
+import { reportScheduleId } from '../domain/workflow-ids.js';
 import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
-import type { ActivityDeps } from './index.js';
-
-export interface CompileReportInput {
-  campaignId: string;
-  kind: ReportKind;
-  /** The period's end (ISO): the Schedule's nominal time, or when it was asked for by hand. */
-  periodTo: string;
-  /** The workflow that compiled it, kept with the report so an operator can find its run. */
-  workflowId: string;
-}
-
-export interface CompiledReport {
-  reportId: string;
-  created: boolean;
-  periodFrom: string;
-  periodTo: string;
-}
+import type { CompiledReport, CompileReportInput } from '../workflows/activity-contract.js';
+import type { ActivityDeps } from './deps.js';
 
 /** `weekly-20261207T010000000Z`: the kind and the period's end, safe in a URL. */
 export function reportIdOf(kind: ReportKind, periodTo: string): string {

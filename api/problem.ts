@@ -15,7 +15,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { cascadeWaitsFor, type CascadeWait } from '../db/models/org-progress.js';
 import type { Database } from '../db/schema.js';
-import { campaignWorkflowId, parseOrgWorkflowId } from '../domain/campaign.js';
+import { campaignWorkflowId, parseOrgWorkflowId, parseWorkflowId } from '../domain/workflow-ids.js';
 import { Rejection, type RejectionKind } from '../domain/rejection.js';
 
 /** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`). */
@@ -90,7 +90,8 @@ export function problemFromTemporal(err: unknown): ProblemError | undefined {
  */
 export async function problemFromMissingWorkflow(client: Client, workflowId: string, db?: Kysely<Database>): Promise<ProblemError> {
   const org = parseOrgWorkflowId(workflowId);
-  const campaignId = org?.campaignId ?? /^campaign\/([^/]+)$/.exec(workflowId)?.[1];
+  const ref = parseWorkflowId(workflowId);
+  const campaignId = ref?.kind === 'org' || ref?.kind === 'campaign' ? ref.campaignId : undefined;
   if (!campaignId) return notFound(`workflow ${workflowId}`);
   const status = async (id: string) => client.workflow.getHandle(id).describe().then((d) => d.status.name, (e: unknown) => {
     if (e instanceof WorkflowNotFoundError) return undefined;

@@ -5,11 +5,12 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { campaignWorkflowId, orgWorkflowId, sameSpec, type CampaignSpec } from '../domain/campaign.js';
+import { sameSpec, type CampaignSpec } from '../domain/campaign.js';
+import { campaignWorkflowId, jointWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import { Rejection } from '../domain/rejection.js';
 import type { CampaignInput, campaignWorkflow } from '../workflows/campaign.js';
 import type { jointAnswerWorkflow } from '../workflows/joint-answer.js';
-import { jointWorkflowId, type JointSpec } from '../domain/joint.js';
+import type { JointSpec } from '../domain/joint.js';
 import { campaignSpecQuery, closeCampaignUpdate } from '../workflows/messages.js';
 import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
 

@@ -4,7 +4,8 @@
  * the group may learn before the findings are issued.
  */
 import type { Client } from '@temporalio/client';
-import { inspectionWorkflowId, type InspectionRoundSpec } from '../domain/inspection.js';
+import type { InspectionRoundSpec } from '../domain/inspection.js';
+import { inspectionWorkflowId } from '../domain/workflow-ids.js';
 import type { inspectionRoundWorkflow } from '../workflows/inspection.js';
 import { startSupportingWorkflow } from './campaigns.js';
 

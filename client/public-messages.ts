@@ -4,7 +4,8 @@
  * sender's tracking code, which only the API sees (and stores as a hash).
  */
 import type { Client } from '@temporalio/client';
-import { publicMessageWorkflowId, type PublicMessageSpec } from '../domain/public-message.js';
+import type { PublicMessageSpec } from '../domain/public-message.js';
+import { publicMessageWorkflowId } from '../domain/workflow-ids.js';
 import type { publicMessageWorkflow } from '../workflows/public-message.js';
 import { startSupportingWorkflow } from './campaigns.js';
 

@@ -90,21 +90,8 @@ export const ENDS_BEFORE_STARTS = 'endsOn is before startsOn';
 export const CampaignSpec = lazySchema(() => CampaignSpecFields.refine((s) => s.endsOn >= s.startsOn, { message: ENDS_BEFORE_STARTS, path: ['endsOn'] }));
 export type CampaignSpec = z.infer<typeof CampaignSpec>;
 
-/** `campaign/<campaignId>`: the campaign's own workflow. */
-export function campaignWorkflowId(campaignId: string): string {
-  return `campaign/${campaignId}`;
-}
-
-/** `campaign/<campaignId>/org/<orgId>`: one org's workflow in one campaign, read as a path in the UI. */
-export function orgWorkflowId(campaignId: string, orgId: string): string {
-  return `campaign/${campaignId}/org/${orgId}`;
-}
-
-/** The inverse of {@link orgWorkflowId}; undefined for any other id. */
-export function parseOrgWorkflowId(workflowId: string): { campaignId: string; orgId: string } | undefined {
-  const m = /^campaign\/([^/]+)\/org\/([^/]+)$/.exec(workflowId);
-  return m ? { campaignId: m[1]!, orgId: m[2]! } : undefined;
-}
+/** Kept for older importers; the ids live in `domain/workflow-ids.ts`. */
+export { campaignWorkflowId, orgWorkflowId, parseOrgWorkflowId } from './workflow-ids.js';
 
 /** Two specs are the same campaign when they are equal field by field (rules included). */
 export function sameSpec(a: CampaignSpec, b: CampaignSpec): boolean {

@@ -1,14 +1,18 @@
 /**
- * What an org's people can ask of its workflow, as zod schemas: the API validates a
- * request body with them, and the workflow's update validators check them again
- * before anything enters history. `by` is filled in by the API from the caller's token.
+ * What people can ask of the workflows, as zod schemas: an org's commands, then the
+ * campaign's, the public-message triage and the inspection round's. The API validates a
+ * request body with them, and the workflow's update validators check them again before
+ * anything enters history. `by` is filled in by the API from the caller's token. Each
+ * workflow's table of its updates (name, schema, decision) is in `workflows/org-node-messages.ts`
+ * for the org and `workflows/messages.ts` for the rest.
  */
 import { z } from 'zod';
 import { lazySchema } from './lazy-schema.js';
 import { IsoDate } from './campaign.js';
 import { Level } from './levels.js';
-import { PROBLEM_SOURCES, STUDY_KINDS } from './events.js';
+import { PROBLEM_SOURCES, STUDY_KINDS } from './vocabulary.js';
 import { DIRECTIVE_KINDS } from './directive.js';
+import { PREVENTIONS } from './inspection.js';
 
 /** Client-chosen ids make retries safe: the same id twice is one record. */
 export const ItemId = lazySchema(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'letters, digits and _.:- , at most 80'));
@@ -174,3 +178,19 @@ export type IssueDirectiveCommand = z.input<typeof IssueDirectiveCommand>;
 
 export const CancelDirectiveCommand = lazySchema(() => z.object({ directiveId: ItemId, by: Actor }).strict());
 export type CancelDirectiveCommand = z.infer<typeof CancelDirectiveCommand>;
+
+/** 民意直通车: the campaign office routes a message no rule routed (the public-message workflow's update). */
+export const TriagePublicMessageCommand = lazySchema(() => z.object({ toOrgId: z.string().min(1).max(64), by: Actor }).strict());
+export type TriagePublicMessageCommand = z.infer<typeof TriagePublicMessageCommand>;
+
+/** 暗访抽查: the commands of an inspection round (the inspection workflow's updates); `by` is trimmed here, as it always was. */
+export const InterviewsCommand = lazySchema(() => z.object({ count: z.number().int().min(1).max(10_000), notes: Text(4000), by: Text(120) }).strict());
+export type InterviewsCommand = z.infer<typeof InterviewsCommand>;
+export const AddFindingCommand = lazySchema(() =>
+  z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict(),
+);
+export type AddFindingCommand = z.infer<typeof AddFindingCommand>;
+export const IssueFindingsCommand = lazySchema(() => z.object({ by: Text(120) }).strict());
+export type IssueFindingsCommand = z.infer<typeof IssueFindingsCommand>;
+export const CirculateNoticeCommand = lazySchema(() => z.object({ title: Text(200), by: Text(120) }).strict());
+export type CirculateNoticeCommand = z.infer<typeof CirculateNoticeCommand>;

@@ -4,7 +4,7 @@
  * escalation's id (`<origin workflow id>#<problem id>`), so receiving one twice changes
  * nothing.
  */
-import type { EscalationStatus } from './events.js';
+import type { EscalationStatus } from './vocabulary.js';
 
 export interface EscalationOrigin {
   campaignId: string;

@@ -12,31 +12,11 @@ import type { Finding, InspectionRoundSpec } from './inspection.js';
 import type { Level } from './levels.js';
 import type { ItemStatus } from './ledger.js';
 import type { MessageState } from './public-message.js';
+import type { Component, ComponentState, EscalationStatus, OrgStatus, ProblemSource, StudyKind } from './vocabulary.js';
 
-export type Component = 'study' | 'research' | 'review' | 'rectification';
-export const COMPONENTS: readonly Component[] = ['study', 'research', 'review', 'rectification'];
-export type ComponentState = 'locked' | 'open' | 'done';
-
-/** Where an org stands: waiting for its meeting, working, done, past the end with open items, or finished. */
-export type OrgStatus = 'waiting_mobilisation' | 'active' | 'complete' | 'continuing' | 'completed' | 'closed_incomplete';
-
-export const STUDY_KINDS = ['concentrated', 'self_study', 'lecture'] as const;
-export type StudyKind = (typeof STUDY_KINDS)[number];
-
-export const PROBLEM_SOURCES = [
-  'self_inspection',
-  'research',
-  'democratic_life',
-  'spot_check',
-  'public_message',
-  'escalation',
-  'directive',
-  'joint_answer',
-] as const;
-export type ProblemSource = (typeof PROBLEM_SOURCES)[number];
-
-/** Where an escalation stands, as its origin sees it (下题上答). */
-export type EscalationStatus = 'sent' | 'acknowledged' | 'forwarded' | 'claimed' | 'answered' | 'undeliverable';
+/** The words events are made of live in `domain/vocabulary.ts` (modules below this one import them there); named here too for older importers. */
+export { COMPONENTS, PROBLEM_SOURCES, STUDY_KINDS } from './vocabulary.js';
+export type { Component, ComponentState, EscalationStatus, OrgStatus, ProblemSource, StudyKind };
 
 export interface OrgSummary {
   campaignId: string;

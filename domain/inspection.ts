@@ -5,7 +5,7 @@
  * `campaign/<cid>/inspection/<roundId>`, decides; the sampling and the six rules below are
  * plain functions it calls (no clock, no Math.random: the round's seed decides the sample).
  */
-import type { Component, ComponentState } from './events.js';
+import type { Component, ComponentState } from './vocabulary.js';
 import { prng } from './generate-tree.js';
 import type { Level } from './levels.js';
 
@@ -241,9 +241,8 @@ export interface SpotCheckFinding {
   finding: Finding;
 }
 
-export function inspectionWorkflowId(campaignId: string, roundId: string): string {
-  return `campaign/${campaignId}/inspection/${roundId}`;
-}
+/** Kept for older importers; the ids live in `domain/workflow-ids.ts`. */
+export { inspectionWorkflowId } from './workflow-ids.js';
 
 /** The item a finding becomes in the inspected org's ledger. */
 export function spotCheckItemId(roundId: string, findingId: string): string {

@@ -29,9 +29,8 @@ export interface JointPartStatus {
 
 export type JointPartState = 'assigned' | 'undeliverable' | 'found' | 'planned' | 'in_progress' | 'rectified' | 'closed' | 'cancelled';
 
-export function jointWorkflowId(campaignId: string, jointId: string): string {
-  return `campaign/${campaignId}/joint/${jointId}`;
-}
+/** Kept for older importers; the ids live in `domain/workflow-ids.ts`. */
+export { jointWorkflowId } from './workflow-ids.js';
 
 export function jointItemId(jointId: string): string {
   return `joint-${jointId}`;

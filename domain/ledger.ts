@@ -11,7 +11,7 @@
  * org workflow fires them from durable timers.
  */
 import { Rejection } from './rejection.js';
-import type { ProblemSource } from './events.js';
+import type { ProblemSource } from './vocabulary.js';
 
 export type ItemStatus = 'found' | 'planned' | 'in_progress' | 'rectified' | 'closed' | 'cancelled';
 export type Alert = 'none' | 'yellow' | 'red';
@@ -32,7 +32,7 @@ export interface LedgerItem {
   returns: number;
   disclosedOn: string | null;
   /** At the origin: the item waits on an answer from above (下题上答). */
-  escalation?: { escalationId: string; status: import('./events.js').EscalationStatus; atOrgId: string; hop: number };
+  escalation?: { escalationId: string; status: import('./vocabulary.js').EscalationStatus; atOrgId: string; hop: number };
   /** At the target: the escalations this item answers (several when merged). */
   origins?: string[];
   /** The directive this item carries out (上题下答). */

@@ -78,9 +78,8 @@ export interface PublicMessageItemStatus {
 /** What the sender sees. */
 export type SenderStatus = 'received' | 'routed' | 'in_rectification' | 'resolved' | 'flagged';
 
-export function publicMessageWorkflowId(campaignId: string, messageId: string): string {
-  return `campaign/${campaignId}/public/${messageId}`;
-}
+/** Kept for older importers; the ids live in `domain/workflow-ids.ts`. */
+export { publicMessageWorkflowId } from './workflow-ids.js';
 
 export function publicItemId(messageId: string): string {
   return `public-${messageId}`;

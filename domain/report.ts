@@ -24,15 +24,8 @@ export const REPORT_CADENCE: Record<ReportKind, { every: string; offset: string 
   fortnightly: { every: '14 days', offset: '97 hours' },
 };
 
-/** The Schedule that compiles one kind of report for one campaign. */
-export function reportScheduleId(campaignId: string, kind: ReportKind): string {
-  return `campaign/${campaignId}/report/${kind}`;
-}
-
-/** A report started by hand (the API): the Schedule's own runs get its id plus the scheduled time. */
-export function reportWorkflowId(campaignId: string, kind: ReportKind, periodTo: string): string {
-  return `${reportScheduleId(campaignId, kind)}/${periodTo}`;
-}
+/** Kept for older importers; the ids (the report Schedule's and its runs') live in `domain/workflow-ids.ts`. */
+export { reportScheduleId, reportWorkflowId } from './workflow-ids.js';
 
 /** Rectification progress of the orgs of one level: how many items stand at each status. */
 export interface LevelProgress {

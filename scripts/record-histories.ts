@@ -10,46 +10,18 @@ import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { closeCampaign, openJointProblem, orgHandle, startCampaign } from '../client/campaigns.js';
-import { jointWorkflowId } from '../domain/joint.js';
 import { startPublicMessage } from '../client/public-messages.js';
-import { publicItemId, publicMessageWorkflowId } from '../domain/public-message.js';
+import { publicItemId } from '../domain/public-message.js';
 import { startInspectionRound } from '../client/inspections.js';
-import { inspectionWorkflowId } from '../domain/inspection.js';
-import { reportScheduleId } from '../domain/report.js';
+import { campaignWorkflowId, inspectionWorkflowId, jointWorkflowId, orgWorkflowId, publicMessageWorkflowId, reportScheduleId } from '../domain/workflow-ids.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { CampaignSpec } from '../domain/campaign.js';
 import { generateTree } from '../domain/generate-tree.js';
 import { seedOrgs } from '../test/support/orgs.js';
 import { createWorker } from '../worker/create-worker.js';
-import {
-  addFindingUpdate,
-  cancelDirectiveUpdate,
-  circulateNoticeUpdate,
-  issueFindingsUpdate,
-  recordInterviewsUpdate,
-  claimEscalationUpdate,
-  concludeReviewUpdate,
-  issueDirectiveUpdate,
-  jointStatusQuery,
-  publicMessageStateQuery,
-  triagePublicMessageUpdate,
-  democraticLifeMeetingUpdate,
-  escalateProblemUpdate,
-  forwardEscalationUpdate,
-  extendDeadlineUpdate,
-  planRectificationUpdate,
-  startRectificationUpdate,
-  submitRectificationUpdate,
-  verifyRectificationUpdate,
-  mobiliseUpdate,
-  orgStatusQuery,
-  proposeTopicUpdate,
-  recordProblemUpdate,
-  recordStudySessionUpdate,
-  submitReportUpdate,
-  vetTopicUpdate,
-} from '../workflows/messages.js';
+import { campaignCommands, inspectionCommands as inspection, jointStatusQuery, orgStatusQuery, publicMessageCommands, publicMessageStateQuery } from '../workflows/messages.js';
+import { orgCommands as org } from '../workflows/org-node-messages.js';
 import { findTemporalCli, startTemporalServer } from './temporal-server.js';
 
 const OUT = new URL('../test/histories/', import.meta.url);
@@ -79,48 +51,48 @@ const histories = await worker.runUntil(async () => {
   const by = 'recorder';
   const root = orgHandle(client, spec.id, 'tj');
   await until(() => root.query(orgStatusQuery).then(() => true, () => false));
-  await root.executeUpdate(mobiliseUpdate, { args: [{ date: '2019-09-05', attendance: 200, by }] });
-  await root.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 4, attendance: 80, by }] });
-  await root.executeUpdate(proposeTopicUpdate, { args: [{ topicId: 't1', leader: '市委书记', title: '基层减负调研', by }] });
-  await root.executeUpdate(vetTopicUpdate, { args: [{ topicId: 't1', decision: 'approved', by }] });
-  await root.executeUpdate(submitReportUpdate, { args: [{ reportId: 'r1', topicId: 't1', title: '调研报告', policyMeasures: 3, by }] });
+  await root.executeUpdate(org.mobilise.update, { args: [{ date: '2019-09-05', attendance: 200, by }] });
+  await root.executeUpdate(org.recordStudySession.update, { args: [{ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 4, attendance: 80, by }] });
+  await root.executeUpdate(org.proposeTopic.update, { args: [{ topicId: 't1', leader: '市委书记', title: '基层减负调研', by }] });
+  await root.executeUpdate(org.vetTopic.update, { args: [{ topicId: 't1', decision: 'approved', by }] });
+  await root.executeUpdate(org.submitReport.update, { args: [{ reportId: 'r1', topicId: 't1', title: '调研报告', policyMeasures: 3, by }] });
   for (let i = 0; i < 12; i++) {
-    await root.executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'democratic_life', category: '形式主义', description: `问题${i}`, by }] });
+    await root.executeUpdate(org.recordProblem.update, { args: [{ problemId: `p${i}`, source: 'democratic_life', category: '形式主义', description: `问题${i}`, by }] });
   }
-  await root.executeUpdate(concludeReviewUpdate, { args: [{ by }] });
-  await root.executeUpdate(democraticLifeMeetingUpdate, {
+  await root.executeUpdate(org.concludeReview.update, { args: [{ by }] });
+  await root.executeUpdate(org.recordDemocraticLifeMeeting.update, {
     args: [{ meetingId: 'm1', date: '2019-09-20', attendance: 12, criticisms: 9, problems: [{ problemId: 'm1-1', category: '作风', description: '调研不深' }], by }],
   });
   // A deadline seconds away: the durable timer turns it yellow, then red.
   const soon = new Date(Date.now() + 3000).toISOString();
-  await root.executeUpdate(planRectificationUpdate, { args: [{ problemId: 'p1', owner: '办公室主任', measures: '压减会议', deadline: soon, by }] });
+  await root.executeUpdate(org.planRectification.update, { args: [{ problemId: 'p1', owner: '办公室主任', measures: '压减会议', deadline: soon, by }] });
   await until(async () => (await root.query(orgStatusQuery)).own.overdue === 1);
-  await root.executeUpdate(extendDeadlineUpdate, { args: [{ problemId: 'p1', deadline: '2099-01-01', reason: '需要预算', by }] });
-  await root.executeUpdate(planRectificationUpdate, { args: [{ problemId: 'p0', owner: '办公室主任', measures: '精简文件', deadline: '2099-01-01', by }] });
-  await root.executeUpdate(startRectificationUpdate, { args: [{ problemId: 'p0', by }] });
-  await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'p0', evidence: '文件减少四成', by }] });
-  await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'p0', decision: 'returned', reason: '缺少数据', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
-  await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'p0', evidence: '文件减少四成，附统计表', by }] });
-  await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'p0', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+  await root.executeUpdate(org.extendDeadline.update, { args: [{ problemId: 'p1', deadline: '2099-01-01', reason: '需要预算', by }] });
+  await root.executeUpdate(org.planRectification.update, { args: [{ problemId: 'p0', owner: '办公室主任', measures: '精简文件', deadline: '2099-01-01', by }] });
+  await root.executeUpdate(org.startRectification.update, { args: [{ problemId: 'p0', by }] });
+  await root.executeUpdate(org.submitRectification.update, { args: [{ problemId: 'p0', evidence: '文件减少四成', by }] });
+  await root.executeUpdate(org.verifyRectification.update, { args: [{ problemId: 'p0', decision: 'returned', reason: '缺少数据', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+  await root.executeUpdate(org.submitRectification.update, { args: [{ problemId: 'p0', evidence: '文件减少四成，附统计表', by }] });
+  await root.executeUpdate(org.verifyRectification.update, { args: [{ problemId: 'p0', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   await until(async () => (await root.query(orgStatusQuery)).subtree.mobilised === 40);
   // 下题上答: a branch escalates to its district, which forwards it to the city, which claims it.
   const branch = orgHandle(client, spec.id, 'tj-d1-u1-b1');
   // Sequential mode: the branch studies and researches before its review opens.
-  await branch.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: 's1', date: '2019-09-12', kind: 'concentrated', hours: 3, attendance: 20, by }] });
-  await branch.executeUpdate(proposeTopicUpdate, { args: [{ topicId: 't1', leader: '支部书记', title: '社区服务', by }] });
-  await branch.executeUpdate(vetTopicUpdate, { args: [{ topicId: 't1', decision: 'approved', by }] });
-  await branch.executeUpdate(submitReportUpdate, { args: [{ reportId: 'r1', topicId: 't1', title: '报告', policyMeasures: 1, by }] });
-  await branch.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'b-p1', source: 'self_inspection', category: '政策', description: '根子在上面', by }] });
-  const { escalationId } = await branch.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'b-p1', targetOrgId: 'tj-d1', reason: '区级政策', by }] });
+  await branch.executeUpdate(org.recordStudySession.update, { args: [{ sessionId: 's1', date: '2019-09-12', kind: 'concentrated', hours: 3, attendance: 20, by }] });
+  await branch.executeUpdate(org.proposeTopic.update, { args: [{ topicId: 't1', leader: '支部书记', title: '社区服务', by }] });
+  await branch.executeUpdate(org.vetTopic.update, { args: [{ topicId: 't1', decision: 'approved', by }] });
+  await branch.executeUpdate(org.submitReport.update, { args: [{ reportId: 'r1', topicId: 't1', title: '报告', policyMeasures: 1, by }] });
+  await branch.executeUpdate(org.recordProblem.update, { args: [{ problemId: 'b-p1', source: 'self_inspection', category: '政策', description: '根子在上面', by }] });
+  const { escalationId } = await branch.executeUpdate(org.escalateProblem.update, { args: [{ problemId: 'b-p1', targetOrgId: 'tj-d1', reason: '区级政策', by }] });
   const district = orgHandle(client, spec.id, 'tj-d1');
   await until(async () => (await district.query(orgStatusQuery)).own.escalationsPending === 1);
-  await district.executeUpdate(forwardEscalationUpdate, { args: [{ escalationId, reason: '市级统筹', by }] });
+  await district.executeUpdate(org.forwardEscalation.update, { args: [{ escalationId, reason: '市级统筹', by }] });
   await until(async () => (await root.query(orgStatusQuery)).own.escalationsPending === 1);
-  await root.executeUpdate(claimEscalationUpdate, { args: [{ escalationId, problemId: 'city-p1', by }] });
+  await root.executeUpdate(org.claimEscalation.update, { args: [{ escalationId, problemId: 'city-p1', by }] });
   // 上题下答: a directive to every branch, relayed down, then cancelled.
-  await root.executeUpdate(issueDirectiveUpdate, { args: [{ directiveId: 'd1', title: '精简文件', instructions: '停用重复报表', deadline: '2099-01-01', targetLevels: ['branch'], by }] });
+  await root.executeUpdate(org.issueDirective.update, { args: [{ directiveId: 'd1', title: '精简文件', instructions: '停用重复报表', deadline: '2099-01-01', targetLevels: ['branch'], by }] });
   await until(async () => (await branch.query(orgStatusQuery)).own.problems === 2);
-  await root.executeUpdate(cancelDirectiveUpdate, { args: [{ directiveId: 'd1', by }] });
+  await root.executeUpdate(org.cancelDirective.update, { args: [{ directiveId: 'd1', by }] });
   await until(async () => (await branch.query(orgStatusQuery)).own.problems === 1);
   // 同题共答: the city and a district answer one problem together.
   await openJointProblem(client, taskQueue, spec.id, { jointId: 'j1', title: '停车难', description: '市区共答', openerOrgId: 'tj', participantOrgIds: ['tj', 'tj-d1'] });
@@ -129,10 +101,10 @@ const histories = await worker.runUntil(async () => {
   // Only the city's part is verified here (the district, in sequential mode, has not reached rectification): the joint stays open.
   for (const o of ['tj']) {
     const h = orgHandle(client, spec.id, o);
-    await h.executeUpdate(planRectificationUpdate, { args: [{ problemId: 'joint-j1', owner: '交通部门', measures: '增设车位', deadline: '2099-01-01', by }] });
-    await h.executeUpdate(startRectificationUpdate, { args: [{ problemId: 'joint-j1', by }] });
-    await h.executeUpdate(submitRectificationUpdate, { args: [{ problemId: 'joint-j1', evidence: '新增车位', by }] });
-    await h.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: 'joint-j1', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+    await h.executeUpdate(org.planRectification.update, { args: [{ problemId: 'joint-j1', owner: '交通部门', measures: '增设车位', deadline: '2099-01-01', by }] });
+    await h.executeUpdate(org.startRectification.update, { args: [{ problemId: 'joint-j1', by }] });
+    await h.executeUpdate(org.submitRectification.update, { args: [{ problemId: 'joint-j1', evidence: '新增车位', by }] });
+    await h.executeUpdate(org.verifyRectification.update, { args: [{ problemId: 'joint-j1', decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   }
   await until(async () => (await jointHandle.query(jointStatusQuery)).parts.tj === 'closed');
   // 民意直通车: one message routed by rule to the city and resolved; one no rule routes, flagged, then triaged by hand.
@@ -145,20 +117,20 @@ const histories = await worker.runUntil(async () => {
   const triagedMessage = client.workflow.getHandle(publicMessageWorkflowId(spec.id, 'm-triaged'));
   await until(async () => (await routedMessage.query(publicMessageStateQuery)).state === 'routed');
   // Planned as soon as the city has the item in its ledger.
-  await until(() => root.executeUpdate(planRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), owner: '交通部门', measures: '修复信号灯', deadline: '2099-01-01', by }] }).then(() => true, () => false));
-  await root.executeUpdate(startRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), by }] });
-  await root.executeUpdate(submitRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), evidence: '已修复', by }] });
-  await root.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: publicItemId('m-routed'), decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
+  await until(() => root.executeUpdate(org.planRectification.update, { args: [{ problemId: publicItemId('m-routed'), owner: '交通部门', measures: '修复信号灯', deadline: '2099-01-01', by }] }).then(() => true, () => false));
+  await root.executeUpdate(org.startRectification.update, { args: [{ problemId: publicItemId('m-routed'), by }] });
+  await root.executeUpdate(org.submitRectification.update, { args: [{ problemId: publicItemId('m-routed'), evidence: '已修复', by }] });
+  await root.executeUpdate(org.verifyRectification.update, { args: [{ problemId: publicItemId('m-routed'), decision: 'verified', by: 'inspector', verifierRole: 'inspector', verifierOrgId: null }] });
   await routedMessage.result();
   await until(async () => (await triagedMessage.query(publicMessageStateQuery)).flagged);
-  await triagedMessage.executeUpdate(triagePublicMessageUpdate, { args: [{ toOrgId: 'tj-d1', by }] });
+  await triagedMessage.executeUpdate(publicMessageCommands.triagePublicMessage.update, { args: [{ toOrgId: 'tj-d1', by }] });
   // 暗访抽查: a round over one unit samples its three branches, checks them, and circulates its notice.
   await startInspectionRound(client, taskQueue, spec.id, { roundId: 'r1', groupId: 'g1', scopeOrgId: 'tj-d1-u1', sampleSize: 3, seed: 'record', stratifyByLevel: false, inspectors: ['inspector:rec'], startedBy: by });
   const round = client.workflow.getHandle(inspectionWorkflowId(spec.id, 'r1'));
-  await until(() => round.executeUpdate(recordInterviewsUpdate, { args: [{ count: 5, notes: '个别访谈', by }] }).then(() => true, () => false));
-  await round.executeUpdate(addFindingUpdate, { args: [{ orgId: 'tj-d1-u1-b1', prevention: 'problems_inaccurate', detail: '问题清单照抄上级', by }] });
-  await round.executeUpdate(issueFindingsUpdate, { args: [{ by }] });
-  await round.executeUpdate(circulateNoticeUpdate, { args: [{ title: '暗访抽查通报', by }] });
+  await until(() => round.executeUpdate(inspection.recordInterviews.update, { args: [{ count: 5, notes: '个别访谈', by }] }).then(() => true, () => false));
+  await round.executeUpdate(inspection.addFinding.update, { args: [{ orgId: 'tj-d1-u1-b1', prevention: 'problems_inaccurate', detail: '问题清单照抄上级', by }] });
+  await round.executeUpdate(inspection.issueFindings.update, { args: [{ by }] });
+  await round.executeUpdate(inspection.circulateNotice.update, { args: [{ title: '暗访抽查通报', by }] });
   await round.result();
   await until(async () => (await branch.query(orgStatusQuery)).own.problems > 1);
   // 例会: the weekly report Schedule triggered now; its run is recorded as report-1.
@@ -170,7 +142,7 @@ const histories = await worker.runUntil(async () => {
   });
   await client.workflow.getHandle(reportId!).result();
   await closeCampaign(client, spec.id, by, '回放样本结束');
-  await client.workflow.getHandle(`campaign/${spec.id}`).result();
+  await client.workflow.getHandle(campaignWorkflowId(spec.id)).result();
 
   const picked: Record<string, string> = {};
   // The CLI writes the JSON form that historyFromJSON reads back.
@@ -187,15 +159,15 @@ const histories = await worker.runUntil(async () => {
     for (const [i, run] of runs.entries()) await take(`${name}-${i + 1}`, workflowId, run.runId);
     return runs.length;
   };
-  await takeRuns('campaign', `campaign/${spec.id}`);
+  await takeRuns('campaign', campaignWorkflowId(spec.id));
   await takeRuns('joint', jointWorkflowId(spec.id, 'j1'));
   await takeRuns('public-routed', publicMessageWorkflowId(spec.id, 'm-routed'));
   await takeRuns('public-triaged', publicMessageWorkflowId(spec.id, 'm-triaged'));
   await takeRuns('inspection', inspectionWorkflowId(spec.id, 'r1'));
   await take('report-1', reportId!);
-  await takeRuns('org-branch', `campaign/${spec.id}/org/tj-d1-u1-b1`);
-  await takeRuns('org-district', `campaign/${spec.id}/org/tj-d1`);
-  if ((await takeRuns('org-root', `campaign/${spec.id}/org/tj`)) < 2) throw new Error('the root did not continue as new; lower historyLimit');
+  await takeRuns('org-branch', orgWorkflowId(spec.id, 'tj-d1-u1-b1'));
+  await takeRuns('org-district', orgWorkflowId(spec.id, 'tj-d1'));
+  if ((await takeRuns('org-root', orgWorkflowId(spec.id, 'tj'))) < 2) throw new Error('the root did not continue as new; lower historyLimit');
   await jointHandle.terminate('recording over');
   await triagedMessage.terminate('recording over');
   return picked;
@@ -205,6 +177,10 @@ await rm(OUT, { recursive: true, force: true });
 await mkdir(OUT, { recursive: true });
 for (const [name, json] of Object.entries(histories)) await writeFile(new URL(`${name}.json`, OUT), json);
 console.log(`wrote ${Object.keys(histories).length} histories to test/histories/`);
+// The commands of the workflows' tables that no history recorded here holds: no replay covers them until they are sent above.
+const commands = Object.keys({ ...org, ...inspection, ...publicMessageCommands, ...campaignCommands });
+const unsent = commands.filter((name) => !Object.values(histories).some((json) => new RegExp(`"name":\\s*"${name}"`).test(json)));
+if (unsent.length > 0) console.log(`not in the sample, so not replayed: ${unsent.join(', ')}`);
 await close();
 await connection.close();
 await db.close();

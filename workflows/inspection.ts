@@ -7,15 +7,11 @@
  * to a sampled org before the findings are issued.
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { z } from 'zod';
-import { lazySchema } from '../domain/lazy-schema.js';
-import { orgWorkflowId } from '../domain/campaign.js';
-import type { DomainEvent, DomainEventBody } from '../domain/events.js';
+import { inspectionWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
+import { EventStream } from '../domain/event-envelope.js';
 import {
   checkSixPreventions,
-  inspectionWorkflowId,
   noticeText,
-  PREVENTIONS,
   ruleFindings,
   sampleOrgs,
   spotCheckItemId,
@@ -23,7 +19,7 @@ import {
   type InspectionRoundSpec,
   type RuleHit,
 } from '../domain/inspection.js';
-import { addFindingUpdate, circulateNoticeUpdate, issueFindingsUpdate, recordInterviewsUpdate, spotCheckFindingSignal } from './messages.js';
+import { inspectionCommands, spotCheckFindingSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
 import { EventRecorder, store, validateWith } from './shared.js';
 
@@ -32,24 +28,13 @@ export interface InspectionRoundInput {
   round: InspectionRoundSpec;
 }
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
-export const InterviewsCommand = lazySchema(() => z.object({ count: z.number().int().min(1).max(10_000), notes: Text(4000), by: Text(120) }).strict());
-export const AddFindingCommand = lazySchema(() => z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict());
-export const IssueFindingsCommand = lazySchema(() => z.object({ by: Text(120) }).strict());
-export const CirculateNoticeCommand = lazySchema(() => z.object({ title: Text(200), by: Text(120) }).strict());
-
 type Stage = 'sampled' | 'findings_issued' | 'circulated';
 
 export async function inspectionRoundWorkflow(input: InspectionRoundInput): Promise<{ roundId: string; sample: string[]; findings: number }> {
   const { campaignId, round } = input;
   const streamId = inspectionWorkflowId(campaignId, round.roundId);
-  const outbox: DomainEvent[] = [];
-  let seq = 0;
-  const recorder = new EventRecorder(outbox, seq);
-  const emit = (body: DomainEventBody) => {
-    seq += 1;
-    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId: round.scopeOrgId, occurredAt: new Date().toISOString() } as DomainEvent);
-  };
+  const events = new EventStream({ streamId, campaignId, orgId: round.scopeOrgId }, 0, () => Date.now());
+  const recorder = new EventRecorder(events.outbox, events.seq);
   const refuse = (message: string, field: string | null, type = 'Conflict') =>
     ApplicationFailure.create({ type, message, nonRetryable: true, details: [{ field, currentStatus: stage }] });
 
@@ -68,34 +53,34 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
   };
 
   setHandler(
-    recordInterviewsUpdate,
+    inspectionCommands.recordInterviews.update,
     async ({ count, notes, by }) => {
       interviews += count;
-      emit({ type: 'InterviewsRecorded', roundId: round.roundId, count, notes, by });
-      await recorder.recorded(seq);
+      events.emit({ type: 'InterviewsRecorded', roundId: round.roundId, count, notes, by });
+      await recorder.recorded(events.seq);
       return { interviews };
     },
     {
       validator: (cmd) => {
-        validateWith(InterviewsCommand)(cmd);
+        validateWith(inspectionCommands.recordInterviews.schema)(cmd);
         if (!ready) throw refuse(`round ${round.roundId} is still drawing its sample`, null);
         if (stage === 'circulated') throw refuse(`round ${round.roundId} has circulated its notice`, null);
       },
     },
   );
   setHandler(
-    addFindingUpdate,
+    inspectionCommands.addFinding.update,
     async ({ orgId, prevention, detail, by }) => {
       manual += 1;
       const finding: Finding = { findingId: `m${manual}`, orgId, prevention: prevention as Finding['prevention'], detail, by };
       findings.push(finding);
-      emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
-      await recorder.recorded(seq);
+      events.emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
+      await recorder.recorded(events.seq);
       return finding;
     },
     {
       validator: (cmd) => {
-        validateWith(AddFindingCommand)(cmd);
+        validateWith(inspectionCommands.addFinding.schema)(cmd);
         mustBeOpen();
         if (busy) throw refuse(`round ${round.roundId} is issuing its findings`, null);
         if (!sample.includes(cmd.orgId)) throw refuse(`org ${cmd.orgId} is not in round ${round.roundId}'s sample`, 'orgId', 'Invalid');
@@ -103,7 +88,7 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
   );
   setHandler(
-    issueFindingsUpdate,
+    inspectionCommands.issueFindings.update,
     async ({ by }) => {
       busy = true;
       try {
@@ -116,8 +101,8 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
         );
         const items = findings.map((f, i) => ({ findingId: f.findingId, orgId: f.orgId, problemId: spotCheckItemId(round.roundId, f.findingId), delivered: delivered[i]! }));
         stage = 'findings_issued';
-        emit({ type: 'InspectionFindingsIssued', roundId: round.roundId, items, by });
-        await recorder.recorded(seq);
+        events.emit({ type: 'InspectionFindingsIssued', roundId: round.roundId, items, by });
+        await recorder.recorded(events.seq);
         return { issued: items.filter((i) => i.delivered).length, undelivered: items.filter((i) => !i.delivered).map((i) => i.findingId) };
       } finally {
         busy = false;
@@ -125,40 +110,40 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     },
     {
       validator: (cmd) => {
-        validateWith(IssueFindingsCommand)(cmd);
+        validateWith(inspectionCommands.issueFindings.schema)(cmd);
         mustBeOpen();
         if (busy) throw refuse(`round ${round.roundId} is issuing its findings`, null);
       },
     },
   );
   setHandler(
-    circulateNoticeUpdate,
+    inspectionCommands.circulateNotice.update,
     async ({ title, by }) => {
       const text = noticeText(title, findings, sample, interviews);
       const orgIds = sample.filter((o) => findings.some((f) => f.orgId === o));
       stage = 'circulated';
-      emit({ type: 'InspectionNoticeCirculated', roundId: round.roundId, title, text, orgIds, findings: findings.length, by });
-      await recorder.recorded(seq);
+      events.emit({ type: 'InspectionNoticeCirculated', roundId: round.roundId, title, text, orgIds, findings: findings.length, by });
+      await recorder.recorded(events.seq);
       return { title, text };
     },
     {
       validator: (cmd) => {
-        validateWith(CirculateNoticeCommand)(cmd);
+        validateWith(inspectionCommands.circulateNotice.schema)(cmd);
         if (stage === 'sampled') throw refuse(`round ${round.roundId} must issue its findings before its notice`, null);
         if (stage === 'circulated') throw refuse(`round ${round.roundId} has circulated its notice`, null);
       },
     },
   );
 
-  emit({ type: 'InspectionRoundStarted', round });
+  events.emit({ type: 'InspectionRoundStarted', round });
   const candidates = await store.loadInspectionCandidates({ campaignId, scopeOrgId: round.scopeOrgId });
   sample = sampleOrgs(candidates, round.sampleSize, round.seed, round.stratifyByLevel);
-  emit({ type: 'InspectionSampleDrawn', roundId: round.roundId, candidates: candidates.length, sample });
+  events.emit({ type: 'InspectionSampleDrawn', roundId: round.roundId, candidates: candidates.length, sample });
   const { rules, states } = await store.loadInspectedOrgStates({ campaignId, orgIds: sample });
   const hits: Record<string, RuleHit[]> = Object.fromEntries(states.map((s) => [s.orgId, checkSixPreventions(s, rules)]));
   for (const finding of ruleFindings(hits)) {
     findings.push(finding);
-    emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
+    events.emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
   }
   ready = true;
 

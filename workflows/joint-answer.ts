@@ -4,12 +4,12 @@
  * see it, and closes only when every part has been verified.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { orgWorkflowId } from '../domain/campaign.js';
-import type { DomainEvent, DomainEventBody } from '../domain/events.js';
-import { allPartsClosed, jointWorkflowId, type JointPartState, type JointSpec } from '../domain/joint.js';
+import { jointWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
+import { EventStream } from '../domain/event-envelope.js';
+import { allPartsClosed, type JointPartState, type JointSpec } from '../domain/joint.js';
 import { jointPartAssignedSignal, jointPartStatusSignal, jointStatusQuery } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
-import { EventRecorder, historyIsLong } from './shared.js';
+import { DEFAULT_HISTORY_LIMIT, EventRecorder, historyIsLong } from './shared.js';
 
 export interface JointAnswerInput {
   campaignId: string;
@@ -22,25 +22,20 @@ export interface JointAnswerInput {
 export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jointId: string; parts: Record<string, JointPartState> }> {
   const { spec, campaignId } = input;
   const streamId = jointWorkflowId(campaignId, spec.jointId);
-  const outbox: DomainEvent[] = [];
-  let seq = input.carried?.seq ?? 0;
   const parts: Record<string, JointPartState> = input.carried?.parts ?? Object.fromEntries(spec.participantOrgIds.map((o) => [o, 'assigned' as JointPartState]));
-  const recorder = new EventRecorder(outbox, seq);
-  const emit = (body: DomainEventBody) => {
-    seq += 1;
-    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId: spec.openerOrgId, occurredAt: new Date().toISOString() } as DomainEvent);
-  };
+  const events = new EventStream({ streamId, campaignId, orgId: spec.openerOrgId }, input.carried?.seq ?? 0, () => Date.now());
+  const recorder = new EventRecorder(events.outbox, events.seq);
   const change = (orgId: string, status: JointPartState) => {
     if (!(orgId in parts) || parts[orgId] === status || parts[orgId] === 'closed') return;
     parts[orgId] = status;
-    emit({ type: 'JointPartChanged', jointId: spec.jointId, participantOrgId: orgId, status });
+    events.emit({ type: 'JointPartChanged', jointId: spec.jointId, participantOrgId: orgId, status });
   };
 
   setHandler(jointStatusQuery, () => ({ spec, parts: { ...parts }, closed: allPartsClosed(parts) }));
   setHandler(jointPartStatusSignal, ({ orgId, status }) => change(orgId, status as JointPartState));
 
   if (!input.carried) {
-    emit({ type: 'JointProblemOpened', joint: spec });
+    events.emit({ type: 'JointProblemOpened', joint: spec });
     const delivered = await Promise.all(
       spec.participantOrgIds.map((orgId) =>
         getExternalWorkflowHandle(orgWorkflowId(campaignId, orgId))
@@ -58,13 +53,13 @@ export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jo
     setCurrentDetails(`同题共答 ${spec.title} · ${done}/${spec.participantOrgIds.length} parts verified`);
     upsertSearchAttributes([{ key: CampaignPhase, value: allPartsClosed(parts) ? 'completed' : 'joint_open' }]);
     if (allPartsClosed(parts)) break;
-    if (historyIsLong(input.historyLimit ?? 3000)) {
+    if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await recorder.drain();
-      await continueAsNew<typeof jointAnswerWorkflow>({ ...input, carried: { seq, parts } });
+      await continueAsNew<typeof jointAnswerWorkflow>({ ...input, carried: { seq: events.seq, parts } });
     }
     await condition(() => recorder.pending);
   }
-  emit({ type: 'JointProblemClosed', jointId: spec.jointId });
+  events.emit({ type: 'JointProblemClosed', jointId: spec.jointId });
   await recorder.drain();
   return { jointId: spec.jointId, parts };
 }

@@ -1,34 +1,22 @@
 /**
- * The messages org and campaign workflows accept. Updates answer (the API waits for
- * the result or a rejection); signals are fire-and-forget between workflows; queries
- * read live state. Payload types come from the zod schemas in `domain/commands.ts`.
+ * The messages the workflows accept, but for the org's commands: those are tabled in
+ * `workflows/org-node-messages.ts`, with the decision each runs (the names below are made
+ * from that table, for callers that send one command by name). Updates answer (the API
+ * waits for the result or a rejection); signals are fire-and-forget between workflows;
+ * queries read live state. Payload types come from the zod schemas in `domain/commands.ts`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CampaignSpec } from '../domain/campaign.js';
-import type {
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import {
+  AddFindingCommand,
+  CirculateNoticeCommand,
   CloseCampaignCommand,
-  ConcludeReviewCommand,
-  CreateProjectCommand,
-  DemocraticLifeMeetingCommand,
-  DiscloseProblemsCommand,
-  ExtendDeadlineCommand,
-  PlanRectificationCommand,
-  StartRectificationCommand,
-  SubmitRectificationCommand,
-  VerifyRectificationCommand,
-  MobiliseCommand,
-  ProposeTopicCommand,
-  RecordProblemCommand,
-  StudySessionCommand,
-  SubmitReportCommand,
-  VetTopicCommand,
-  EscalateProblemCommand,
-  ClaimEscalationCommand,
-  ForwardEscalationCommand,
-  IssueDirectiveCommand,
-  CancelDirectiveCommand,
+  InterviewsCommand,
+  IssueFindingsCommand,
+  TriagePublicMessageCommand,
 } from '../domain/commands.js';
-import type { InformationRequestRefusal } from '../domain/burden.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { JointPartAssignment, JointPartState, JointPartStatus, JointSpec } from '../domain/joint.js';
 import type { EscalationMessage, EscalationNotice } from '../domain/escalation.js';
@@ -36,27 +24,48 @@ import type { MessageState, PublicMessageAssignment, PublicMessageItemStatus } f
 import type { Finding, SpotCheckFinding } from '../domain/inspection.js';
 import type { OrgSummary } from '../domain/events.js';
 import type { ChildSnapshot } from '../domain/figures.js';
-import type { StudySessionResult } from '../domain/org-node.js';
+import { orgCommands } from './org-node-messages.js';
 
-export const mobiliseUpdate = defineUpdate<{ date: string; attendance: number }, [MobiliseCommand]>('mobilise');
-export const recordStudySessionUpdate = defineUpdate<StudySessionResult, [StudySessionCommand]>('recordStudySession');
-export const proposeTopicUpdate = defineUpdate<{ topicId: string; status: string; similarTo: string[] }, [ProposeTopicCommand]>('proposeTopic');
-export const vetTopicUpdate = defineUpdate<{ topicId: string; status: string }, [VetTopicCommand]>('vetTopic');
-export const submitReportUpdate = defineUpdate<{ reportId: string; topicReports: number }, [SubmitReportCommand]>('submitReport');
-export const recordProblemUpdate = defineUpdate<{ problemId: string; status: string }, [RecordProblemCommand]>('recordProblem');
-export const planRectificationUpdate = defineUpdate<{ problemId: string; status: string; deadline: string }, [PlanRectificationCommand]>('planRectification');
-export const startRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [StartRectificationCommand]>('startRectification');
-export const submitRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [SubmitRectificationCommand]>('submitRectification');
-export const verifyRectificationUpdate = defineUpdate<{ problemId: string; status: string }, [VerifyRectificationCommand]>('verifyRectification');
-export const extendDeadlineUpdate = defineUpdate<{ problemId: string; deadline: string }, [ExtendDeadlineCommand]>('extendDeadline');
-export const discloseProblemsUpdate = defineUpdate<{ disclosed: number }, [DiscloseProblemsCommand]>('discloseProblems');
-export const democraticLifeMeetingUpdate = defineUpdate<{ meetingId: string; problemsFound: number }, [DemocraticLifeMeetingCommand]>('recordDemocraticLifeMeeting');
-export const createProjectUpdate = defineUpdate<{ projectId: string }, [CreateProjectCommand]>('createProject');
-export const concludeReviewUpdate = defineUpdate<{ problems: number }, [ConcludeReviewCommand]>('concludeReview');
+/**
+ * One update of a workflow whose handler closes over the workflow's own state (no domain
+ * object to table a decision of): its name and schema, and the update made from them. The
+ * result type is given (`command<Result>()(name, schema)`): it is what the handler returns.
+ */
+export interface WorkflowCommand<Name extends string, Schema extends z.ZodType, Result> {
+  name: Name;
+  schema: Schema;
+  update: UpdateDefinition<Result, [z.input<Schema>], Name>;
+}
+function command<Result>() {
+  return <Name extends string, Schema extends z.ZodType>(name: Name, schema: Schema): WorkflowCommand<Name, Schema, Result> => ({
+    name,
+    schema,
+    update: defineUpdate<Result, [z.input<Schema>], Name>(name),
+  });
+}
 
-export const escalateProblemUpdate = defineUpdate<{ escalationId: string; status: string }, [EscalateProblemCommand]>('escalateProblem');
-export const claimEscalationUpdate = defineUpdate<{ escalationId: string; problemId: string }, [ClaimEscalationCommand]>('claimEscalation');
-export const forwardEscalationUpdate = defineUpdate<{ escalationId: string; toOrgId: string }, [ForwardEscalationCommand]>('forwardEscalation');
+/** The org's commands by their old names (the table is the source; a new command needs no name here). */
+export const mobiliseUpdate = orgCommands.mobilise.update;
+export const recordStudySessionUpdate = orgCommands.recordStudySession.update;
+export const proposeTopicUpdate = orgCommands.proposeTopic.update;
+export const vetTopicUpdate = orgCommands.vetTopic.update;
+export const submitReportUpdate = orgCommands.submitReport.update;
+export const recordProblemUpdate = orgCommands.recordProblem.update;
+export const planRectificationUpdate = orgCommands.planRectification.update;
+export const startRectificationUpdate = orgCommands.startRectification.update;
+export const submitRectificationUpdate = orgCommands.submitRectification.update;
+export const verifyRectificationUpdate = orgCommands.verifyRectification.update;
+export const extendDeadlineUpdate = orgCommands.extendDeadline.update;
+export const discloseProblemsUpdate = orgCommands.discloseProblems.update;
+export const democraticLifeMeetingUpdate = orgCommands.recordDemocraticLifeMeeting.update;
+export const createProjectUpdate = orgCommands.createProject.update;
+export const concludeReviewUpdate = orgCommands.concludeReview.update;
+export const escalateProblemUpdate = orgCommands.escalateProblem.update;
+export const claimEscalationUpdate = orgCommands.claimEscalation.update;
+export const forwardEscalationUpdate = orgCommands.forwardEscalation.update;
+export const issueDirectiveUpdate = orgCommands.issueDirective.update;
+export const cancelDirectiveUpdate = orgCommands.cancelDirective.update;
+
 /** 下题上答, between org workflows: an escalation arriving, and news of it going back to its origin. */
 export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escalationReceived');
 /**
@@ -66,14 +75,13 @@ export const escalationReceivedSignal = defineSignal<[EscalationMessage]>('escal
  * aimed at one district then queue at the senders instead of flooding the district with
  * signals faster than it can continue as new (a workflow cannot continue as new while
  * signals keep arriving). One update carries every escalation a sender has for that
- * target, up to 100. The signal stays for messages sent before.
+ * target, up to 100. The signal (and its handler in workflows/org-node.ts) is a shim
+ * (workflows/shared.ts) for escalations sent by runs started before 2026-11-25T09:41Z
+ * (2e9b0ca): it can go once no run started before then is open.
  */
 export const receiveEscalationsUpdate = defineUpdate<{ received: number }, [EscalationMessage[]]>('receiveEscalations');
 export const escalationNoticeSignal = defineSignal<[EscalationNotice]>('escalationNotice');
 
-/** `refused`: a request for information over the campaign's weekly cap (为基层减負), recorded and not sent. */
-export const issueDirectiveUpdate = defineUpdate<{ directiveId: string; refused?: InformationRequestRefusal }, [IssueDirectiveCommand]>('issueDirective');
-export const cancelDirectiveUpdate = defineUpdate<{ directiveId: string; cancelled: true }, [CancelDirectiveCommand]>('cancelDirective');
 /** 上题下答, relayed from each org to its children. */
 export const directiveReceivedSignal = defineSignal<[DirectiveSpec]>('directiveReceived');
 
@@ -85,15 +93,26 @@ export const jointStatusQuery = defineQuery<{ spec: JointSpec; parts: Record<str
 /** 民意直通车: a message routed to an org, its item's progress back, and the office's triage. */
 export const publicMessageAssignedSignal = defineSignal<[PublicMessageAssignment]>('publicMessageAssigned');
 export const publicMessageStatusSignal = defineSignal<[PublicMessageItemStatus]>('publicMessageStatus');
-export const triagePublicMessageUpdate = defineUpdate<{ messageId: string; toOrgId: string; sameDay: boolean }, [{ toOrgId: string; by: string }]>('triagePublicMessage');
+/** The public-message workflow's updates; their handlers live in `workflows/public-message.ts`, beside the state they change. */
+export const publicMessageCommands = {
+  triagePublicMessage: command<{ messageId: string; toOrgId: string; sameDay: boolean }>()('triagePublicMessage', TriagePublicMessageCommand),
+};
+export const triagePublicMessageUpdate = publicMessageCommands.triagePublicMessage.update;
 export const publicMessageStateQuery = defineQuery<{ state: MessageState; orgId: string | null; flagged: boolean }>('publicMessageState');
 
 /** 暗访抽查: a finding handed to an inspected org, and the commands of an inspection round. */
 export const spotCheckFindingSignal = defineSignal<[SpotCheckFinding]>('spotCheckFinding');
-export const recordInterviewsUpdate = defineUpdate<{ interviews: number }, [{ count: number; notes: string; by: string }]>('recordInterviews');
-export const addFindingUpdate = defineUpdate<Finding, [{ orgId: string; prevention: string; detail: string; by: string }]>('addFinding');
-export const issueFindingsUpdate = defineUpdate<{ issued: number; undelivered: string[] }, [{ by: string }]>('issueFindings');
-export const circulateNoticeUpdate = defineUpdate<{ title: string; text: string }, [{ title: string; by: string }]>('circulateNotice');
+/** The inspection round's updates; their handlers live in `workflows/inspection.ts`, beside the round's state. */
+export const inspectionCommands = {
+  recordInterviews: command<{ interviews: number }>()('recordInterviews', InterviewsCommand),
+  addFinding: command<Finding>()('addFinding', AddFindingCommand),
+  issueFindings: command<{ issued: number; undelivered: string[] }>()('issueFindings', IssueFindingsCommand),
+  circulateNotice: command<{ title: string; text: string }>()('circulateNotice', CirculateNoticeCommand),
+};
+export const recordInterviewsUpdate = inspectionCommands.recordInterviews.update;
+export const addFindingUpdate = inspectionCommands.addFinding.update;
+export const issueFindingsUpdate = inspectionCommands.issueFindings.update;
+export const circulateNoticeUpdate = inspectionCommands.circulateNotice.update;
 
 /** A child's latest aggregated snapshot, sent to its parent (or, for the root, to the campaign). */
 export interface ChildProgress {
@@ -109,6 +128,10 @@ export const closeCampaignSignal = defineSignal<[CloseCampaignCommand]>('closeCa
 
 export const orgStatusQuery = defineQuery<OrgSummary & { phase: string; components: Record<string, string>; childrenTotal: number | null; childrenReporting: number }>('orgStatus');
 
-export const closeCampaignUpdate = defineUpdate<{ status: string }, [CloseCampaignCommand]>('closeCampaign');
+/** The campaign workflow's update; its handler lives in `workflows/campaign.ts`. */
+export const campaignCommands = {
+  closeCampaign: command<{ status: string }>()('closeCampaign', CloseCampaignCommand),
+};
+export const closeCampaignUpdate = campaignCommands.closeCampaign.update;
 export const campaignSpecQuery = defineQuery<CampaignSpec>('campaignSpec');
 export const campaignStatusQuery = defineQuery<{ status: string; root: ChildSnapshot | null }>('campaignStatus');

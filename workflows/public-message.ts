@@ -6,21 +6,18 @@
  * the item verified (不整改不销号). The sender's tracking code never reaches this workflow.
  */
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { z } from 'zod';
-import { lazySchema } from '../domain/lazy-schema.js';
-import { orgWorkflowId } from '../domain/campaign.js';
-import type { DomainEvent, DomainEventBody } from '../domain/events.js';
+import { orgWorkflowId, publicMessageWorkflowId } from '../domain/workflow-ids.js';
+import { EventStream } from '../domain/event-envelope.js';
 import type { ItemStatus } from '../domain/ledger.js';
 import {
   publicItemId,
-  publicMessageWorkflowId,
   routeMessage,
   stateOfItem,
   triageDeadlineMs,
   type MessageState,
   type PublicMessageSpec,
 } from '../domain/public-message.js';
-import { publicMessageAssignedSignal, publicMessageStateQuery, publicMessageStatusSignal, triagePublicMessageUpdate } from './messages.js';
+import { publicMessageAssignedSignal, publicMessageCommands, publicMessageStateQuery, publicMessageStatusSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
 import { EventRecorder, store, validateWith } from './shared.js';
 
@@ -29,19 +26,12 @@ export interface PublicMessageInput {
   spec: PublicMessageSpec;
 }
 
-const TriageCommand = lazySchema(() => z.object({ toOrgId: z.string().min(1).max(64), by: z.string().min(1).max(120) }).strict());
-
 export async function publicMessageWorkflow(input: PublicMessageInput): Promise<{ messageId: string; orgId: string | null; state: MessageState }> {
   const { campaignId, spec } = input;
   const streamId = publicMessageWorkflowId(campaignId, spec.messageId);
   const problemId = publicItemId(spec.messageId);
-  const outbox: DomainEvent[] = [];
-  let seq = 0;
-  const recorder = new EventRecorder(outbox, seq);
-  const emit = (body: DomainEventBody) => {
-    seq += 1;
-    outbox.push({ ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId: null, occurredAt: new Date().toISOString() } as DomainEvent);
-  };
+  const events = new EventStream({ streamId, campaignId, orgId: null }, 0, () => Date.now());
+  const recorder = new EventRecorder(events.outbox, events.seq);
 
   let state: MessageState = 'received';
   let orgId: string | null = null;
@@ -69,7 +59,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
         orgId = toOrgId;
         state = 'routed';
         routedSameDay = Date.now() <= deadlineMs;
-        emit({ type: 'PublicMessageRouted', messageId: spec.messageId, toOrgId, problemId, by, sameDay: routedSameDay });
+        events.emit({ type: 'PublicMessageRouted', messageId: spec.messageId, toOrgId, problemId, by, sameDay: routedSameDay });
         if (earlyStatus) itemMoved(earlyStatus);
       }
       return delivered;
@@ -84,7 +74,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     if (state === 'resolved' || status === itemStatus) return;
     itemStatus = status;
     state = stateOfItem(status);
-    emit({ type: 'PublicMessageProgress', messageId: spec.messageId, itemStatus: status, state });
+    events.emit({ type: 'PublicMessageProgress', messageId: spec.messageId, itemStatus: status, state });
   };
 
   setHandler(publicMessageStateQuery, () => ({ state, orgId, flagged }));
@@ -94,7 +84,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     else if (from === orgId) itemMoved(status);
   });
   setHandler(
-    triagePublicMessageUpdate,
+    publicMessageCommands.triagePublicMessage.update,
     async ({ toOrgId, by }) => {
       if (orgId === toOrgId) return { messageId: spec.messageId, toOrgId, sameDay: routedSameDay };
       if (!(await deliver(toOrgId, by))) {
@@ -105,13 +95,13 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
           details: [{ field: 'toOrgId' }],
         });
       }
-      const routedAt = seq;
+      const routedAt = events.seq;
       await recorder.recorded(routedAt);
       return { messageId: spec.messageId, toOrgId, sameDay: routedSameDay };
     },
     {
       validator: (cmd) => {
-        validateWith(TriageCommand)(cmd);
+        validateWith(publicMessageCommands.triagePublicMessage.schema)(cmd);
         if (orgId === cmd.toOrgId) return;
         if (orgId !== null || routing || state === 'received') {
           throw ApplicationFailure.create({
@@ -125,7 +115,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     },
   );
 
-  emit({
+  events.emit({
     type: 'PublicMessageReceived',
     messageId: spec.messageId,
     category: spec.category,
@@ -139,7 +129,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
   if (!(ruled !== null && (await deliver(ruled, 'rule')))) {
     state = 'awaiting_triage';
     const reason = ruled === null ? 'no routing rule matches its category and area' : `the rule's org ${ruled} is not reached by the campaign`;
-    emit({ type: 'PublicMessageAwaitingTriage', messageId: spec.messageId, officeOrgId: spec.officeOrgId, reason });
+    events.emit({ type: 'PublicMessageAwaitingTriage', messageId: spec.messageId, officeOrgId: spec.officeOrgId, reason });
   }
 
   for (;;) {
@@ -149,7 +139,7 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     if (resolved()) break;
     if (orgId === null && !flagged && Date.now() >= deadlineMs) {
       flagged = true;
-      emit({ type: 'PublicMessageFlagged', messageId: spec.messageId, deadline: new Date(deadlineMs).toISOString() });
+      events.emit({ type: 'PublicMessageFlagged', messageId: spec.messageId, deadline: new Date(deadlineMs).toISOString() });
       continue;
     }
     const waitsForDeadline = orgId === null && !flagged;

@@ -8,7 +8,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { ReportKind } from '../domain/report.js';
-import type { CompiledReport } from '../activities/reports.js';
+import type { CompiledReport } from './activity-contract.js';
 import { store } from './shared.js';
 
 export interface ReportInput {

@@ -30,7 +30,8 @@ import {
 } from '../../db/models/inspections.js';
 import type { Database } from '../../db/schema.js';
 import { ItemId } from '../../domain/commands.js';
-import { inspectionWorkflowId, PREVENTIONS, type InspectionRoundSpec } from '../../domain/inspection.js';
+import { PREVENTIONS, type InspectionRoundSpec } from '../../domain/inspection.js';
+import { inspectionWorkflowId } from '../../domain/workflow-ids.js';
 import { addFindingUpdate, circulateNoticeUpdate, issueFindingsUpdate, recordInterviewsUpdate } from '../../workflows/messages.js';
 import { actor, principal, requireOrgAccess, requireRole, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';

@@ -20,25 +20,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
-import {
-  ConcludeReviewCommand,
-  CreateProjectCommand,
-  DemocraticLifeMeetingCommand,
-  DiscloseProblemsCommand,
-  ExtendDeadlineCommand,
-  ItemId,
-  MobiliseCommand,
-  PlanRectificationCommand,
-  ProposeTopicCommand,
-  RecordProblemCommand,
-  StartRectificationCommand,
-  StudySessionCommand,
-  SubmitReportCommand,
-  SubmitRectificationCommand,
-  VerifyRectificationCommand,
-  VetTopicCommand,
-} from '../../domain/commands.js';
-import * as messages from '../../workflows/messages.js';
+import { ItemId } from '../../domain/commands.js';
+import { orgCommands, type OrgCommandName } from '../../workflows/org-node-messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../app.js';
 import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest, REPLAYED } from '../idempotency.js';
@@ -47,11 +30,13 @@ import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
 
+/** The route's own parts; the update it sends and the schema of its body come from the command's entry in `orgCommands`. */
 interface Action {
   path: string;
   summary: string;
-  update: { name: string };
-  body: z.ZodObject;
+  command: OrgCommandName;
+  /** The body is the command's schema less `by` (the API fills it); this shapes it for the route (an id made optional, path fields out). */
+  body?: (schema: z.ZodObject) => z.ZodObject;
   access: Access;
   /** The body field holding the item's id, filled from the Idempotency-Key when absent. */
   idField?: string;
@@ -59,7 +44,7 @@ interface Action {
   fromPath?: string[];
   /** Fields the API fills from the caller. */
   fromCaller?: (p: Principal) => Record<string, unknown>;
-  /** The workflow's answer (the update's result type in workflows/messages.ts), loose: a workflow may add to it. */
+  /** The workflow's answer (the decision's return type, workflows/org-node-messages.ts), loose: a workflow may add to it. */
   answer: z.ZodObject;
   /** Rules of this action the workflow refuses with 422, beyond the shared ones (dates within the campaign, not in the future). */
   rules?: string;
@@ -74,20 +59,20 @@ const optionalId = (s: z.ZodObject, field: string) => s.extend({ [field]: ItemId
 const verifier = (p: Principal) => ({ verifierRole: p.role, verifierOrgId: p.orgId });
 
 const ACTIONS: Action[] = [
-  { path: 'mobilisation', summary: 'Record the mobilisation meeting (动员部署); the campaign then cascades to the children', update: messages.mobiliseUpdate, body: withoutBy(MobiliseCommand), answer: z.looseObject({ date: z.string(), attendance: z.number() }), clashes: 'the mobilisation is already recorded', access: 'act' },
-  { path: 'study-sessions', summary: 'Record a study session', update: messages.recordStudySessionUpdate, body: optionalId(withoutBy(StudySessionCommand), 'sessionId'), answer: z.looseObject({ sessionId: z.string(), counted: z.boolean(), reason: z.string().nullable(), daysCounted: z.number(), minDays: z.number() }), access: 'act', idField: 'sessionId' },
-  { path: 'topics', summary: 'Propose a research topic (near-duplicates are flagged)', update: messages.proposeTopicUpdate, body: optionalId(withoutBy(ProposeTopicCommand), 'topicId'), answer: z.looseObject({ topicId: z.string(), status: z.string(), similarTo: z.array(z.string()).describe('near-duplicate topics of the org') }), clashes: 'the topic exists and was not returned', access: 'act', idField: 'topicId' },
-  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): the org’s secretary or an inspector approves it, or returns it with a reason', update: messages.vetTopicUpdate, body: withoutBy(VetTopicCommand).omit({ topicId: true }), answer: z.looseObject({ topicId: z.string(), status: z.string() }), rules: 'a returned topic needs a `reason`', clashes: 'the topic is not awaiting vetting', access: 'vet', fromPath: ['topicId'] },
-  { path: 'reports', summary: 'Submit a research report against an approved topic', update: messages.submitReportUpdate, body: optionalId(withoutBy(SubmitReportCommand), 'reportId'), answer: z.looseObject({ reportId: z.string(), topicReports: z.number() }), clashes: 'the topic is not approved', access: 'act', idField: 'reportId' },
-  { path: 'problems', summary: 'Record a problem in the ledger', update: messages.recordProblemUpdate, body: optionalId(withoutBy(RecordProblemCommand), 'problemId'), answer: ItemAnswer, rules: 'an immediate item (立行立改) is done within `rules.immediateDays`', clashes: 'the problem already exists', access: 'act', idField: 'problemId' },
-  { path: 'problems/:problemId/plan', summary: 'Plan a rectification: owner, measures, deadline', update: messages.planRectificationUpdate, body: withoutBy(PlanRectificationCommand).omit({ problemId: true }), answer: ItemAnswer.extend({ deadline: z.string() }), rules: 'the deadline has already passed; an immediate item’s deadline is within `rules.immediateDays`', clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
-  { path: 'problems/:problemId/start', summary: 'Start the rectification', update: messages.startRectificationUpdate, body: withoutBy(StartRectificationCommand).omit({ problemId: true }), answer: ItemAnswer, clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
-  { path: 'problems/:problemId/rectification', summary: 'Submit the rectification with evidence', update: messages.submitRectificationUpdate, body: withoutBy(SubmitRectificationCommand).omit({ problemId: true }), answer: ItemAnswer, clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
+  { path: 'mobilisation', summary: 'Record the mobilisation meeting (动员部署); the campaign then cascades to the children', command: 'mobilise', answer: z.looseObject({ date: z.string(), attendance: z.number() }), clashes: 'the mobilisation is already recorded', access: 'act' },
+  { path: 'study-sessions', summary: 'Record a study session', command: 'recordStudySession', body: (s) => optionalId(s, 'sessionId'), answer: z.looseObject({ sessionId: z.string(), counted: z.boolean(), reason: z.string().nullable(), daysCounted: z.number(), minDays: z.number() }), access: 'act', idField: 'sessionId' },
+  { path: 'topics', summary: 'Propose a research topic (near-duplicates are flagged)', command: 'proposeTopic', body: (s) => optionalId(s, 'topicId'), answer: z.looseObject({ topicId: z.string(), status: z.string(), similarTo: z.array(z.string()).describe('near-duplicate topics of the org') }), clashes: 'the topic exists and was not returned', access: 'act', idField: 'topicId' },
+  { path: 'topics/:topicId/vetting', summary: 'Vet a research topic (把关): the org’s secretary or an inspector approves it, or returns it with a reason', command: 'vetTopic', body: (s) => s.omit({ topicId: true }), answer: z.looseObject({ topicId: z.string(), status: z.string() }), rules: 'a returned topic needs a `reason`', clashes: 'the topic is not awaiting vetting', access: 'vet', fromPath: ['topicId'] },
+  { path: 'reports', summary: 'Submit a research report against an approved topic', command: 'submitReport', body: (s) => optionalId(s, 'reportId'), answer: z.looseObject({ reportId: z.string(), topicReports: z.number() }), clashes: 'the topic is not approved', access: 'act', idField: 'reportId' },
+  { path: 'problems', summary: 'Record a problem in the ledger', command: 'recordProblem', body: (s) => optionalId(s, 'problemId'), answer: ItemAnswer, rules: 'an immediate item (立行立改) is done within `rules.immediateDays`', clashes: 'the problem already exists', access: 'act', idField: 'problemId' },
+  { path: 'problems/:problemId/plan', summary: 'Plan a rectification: owner, measures, deadline', command: 'planRectification', body: (s) => s.omit({ problemId: true }), answer: ItemAnswer.extend({ deadline: z.string() }), rules: 'the deadline has already passed; an immediate item’s deadline is within `rules.immediateDays`', clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
+  { path: 'problems/:problemId/start', summary: 'Start the rectification', command: 'startRectification', body: (s) => s.omit({ problemId: true }), answer: ItemAnswer, clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
+  { path: 'problems/:problemId/rectification', summary: 'Submit the rectification with evidence', command: 'submitRectification', body: (s) => s.omit({ problemId: true }), answer: ItemAnswer, clashes: 'the item is not in a state that takes this', access: 'act', fromPath: ['problemId'] },
   {
     path: 'problems/:problemId/verification',
     summary: 'Verify (销号) or return a rectification; by an inspector or an organiser above the org',
-    update: messages.verifyRectificationUpdate,
-    body: withoutBy(VerifyRectificationCommand).omit({ problemId: true, verifierRole: true, verifierOrgId: true } as never) as unknown as z.ZodObject,
+    command: 'verifyRectification',
+    body: (s) => s.omit({ problemId: true, verifierRole: true, verifierOrgId: true } as never) as unknown as z.ZodObject,
     answer: ItemAnswer,
     rules: 'a returned rectification needs a `reason`',
     clashes: 'the item is not awaiting verification',
@@ -95,11 +80,11 @@ const ACTIONS: Action[] = [
     fromPath: ['problemId'],
     fromCaller: verifier,
   },
-  { path: 'problems/:problemId/extension', summary: 'Extend a deadline, once, with a reason', update: messages.extendDeadlineUpdate, body: withoutBy(ExtendDeadlineCommand).omit({ problemId: true }), answer: z.looseObject({ problemId: z.string(), deadline: z.string() }), rules: 'the new deadline is after the current one and has not passed', clashes: 'the deadline was already extended once', access: 'act', fromPath: ['problemId'] },
-  { path: 'review/conclusion', summary: 'Conclude the problem review: the problem list is complete', update: messages.concludeReviewUpdate, body: withoutBy(ConcludeReviewCommand), answer: z.looseObject({ problems: z.number() }), access: 'act' },
-  { path: 'disclosures', summary: 'Publicly disclose (公示) closed items', update: messages.discloseProblemsUpdate, body: withoutBy(DiscloseProblemsCommand), answer: z.looseObject({ disclosed: z.number() }), clashes: 'an item named is not closed', access: 'act' },
-  { path: 'democratic-life-meetings', summary: 'Record a democratic life meeting; its problems enter the ledger', update: messages.democraticLifeMeetingUpdate, body: withoutBy(DemocraticLifeMeetingCommand), answer: z.looseObject({ meetingId: z.string(), problemsFound: z.number() }), clashes: 'a problem named is already in the ledger', access: 'act' },
-  { path: 'projects', summary: 'Create a special rectification project (专项整治)', update: messages.createProjectUpdate, body: withoutBy(CreateProjectCommand), answer: z.looseObject({ projectId: z.string() }), clashes: 'the project already exists', access: 'act' },
+  { path: 'problems/:problemId/extension', summary: 'Extend a deadline, once, with a reason', command: 'extendDeadline', body: (s) => s.omit({ problemId: true }), answer: z.looseObject({ problemId: z.string(), deadline: z.string() }), rules: 'the new deadline is after the current one and has not passed', clashes: 'the deadline was already extended once', access: 'act', fromPath: ['problemId'] },
+  { path: 'review/conclusion', summary: 'Conclude the problem review: the problem list is complete', command: 'concludeReview', answer: z.looseObject({ problems: z.number() }), access: 'act' },
+  { path: 'disclosures', summary: 'Publicly disclose (公示) closed items', command: 'discloseProblems', answer: z.looseObject({ disclosed: z.number() }), clashes: 'an item named is not closed', access: 'act' },
+  { path: 'democratic-life-meetings', summary: 'Record a democratic life meeting; its problems enter the ledger', command: 'recordDemocraticLifeMeeting', answer: z.looseObject({ meetingId: z.string(), problemsFound: z.number() }), clashes: 'a problem named is already in the ledger', access: 'act' },
+  { path: 'projects', summary: 'Create a special rectification project (专项整治)', command: 'createProject', answer: z.looseObject({ projectId: z.string() }), clashes: 'the project already exists', access: 'act' },
 ];
 
 /** Who may, by access mode (api/auth.ts `requireOrgAccess`). */
@@ -111,6 +96,8 @@ const FORBIDDEN: Record<Access, string> = {
 
 export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   for (const action of ACTIONS) {
+    const { update, schema } = orgCommands[action.command];
+    const body = withoutBy(schema as unknown as z.ZodObject);
     const params = CampaignOrgParams.extend(Object.fromEntries((action.fromPath ?? []).map((f) => [f, ItemId])));
     app.post(
       `/campaigns/:id/orgs/:orgId/${action.path}`,
@@ -119,7 +106,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
           tags: ['org actions'],
           summary: action.summary,
           params,
-          body: action.body,
+          body: action.body?.(body) ?? body,
           headers: z.object({ 'idempotency-key': IdempotencyKey.optional().describe('names the request: a retry under it gets the first answer and records nothing twice; the same key with a different request is a 422') }),
           response: responses(
             { 200: ok(action.answer, 'What the workflow recorded (a retry under the same Idempotency-Key gets the first answer again)') },
@@ -142,7 +129,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         for (const f of action.fromPath ?? []) args[f] = request.params[f];
         if (action.idField && args[action.idField] === undefined) args[action.idField] = key ?? randomUUID();
         const handle = orgHandle(temporal.client, campaignId, orgId);
-        if (!key) return handle.executeUpdate(action.update.name, { args: [args] });
+        if (!key) return handle.executeUpdate(update.name, { args: [args] });
         const scope = `${handle.workflowId}:${action.path}`;
         const requestHash = hashRequest({ params: request.params, body: request.body });
         const first = await db.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
@@ -151,7 +138,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
           void reply.header(REPLAYED, 'true');
           return first.response;
         }
-        const answer: unknown = await handle.executeUpdate(action.update.name, { args: [args], updateId: `${action.path}:${key}` });
+        const answer: unknown = await handle.executeUpdate(update.name, { args: [args], updateId: `${action.path}:${key}` });
         // Refusals are not kept: the caller may correct the request and send it again under the same key.
         await db
           .insertInto('idempotency_keys')

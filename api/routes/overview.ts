@@ -11,7 +11,7 @@ import { readCampaign, type CampaignRules } from '../../db/models/campaigns.js';
 import { orgsByIds } from '../../db/models/directory.js';
 import { readOverview, type OverviewRow } from '../../db/models/overview.js';
 import { orgStreamEvents, shownFields } from '../../db/event-store.js';
-import { orgWorkflowId } from '../../domain/campaign.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { orgColour, type ColourContext } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
 import { requireOrgAccess } from '../auth.js';

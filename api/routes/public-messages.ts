@@ -23,7 +23,8 @@ import {
   trackedMessage,
 } from '../../db/models/public-messages.js';
 import type { Database } from '../../db/schema.js';
-import { publicMessageWorkflowId, PublicMessageRoutes, PublicMessageSubmission, senderStatus } from '../../domain/public-message.js';
+import { PublicMessageRoutes, PublicMessageSubmission, senderStatus } from '../../domain/public-message.js';
+import { publicMessageWorkflowId } from '../../domain/workflow-ids.js';
 import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/tracking-code.js';
 import { triagePublicMessageUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess, requireRole } from '../auth.js';
