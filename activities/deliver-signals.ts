@@ -12,10 +12,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { escalationsReceived } from '../db/event-store.js';
 import type { Database } from '../db/schema.js';
 import { batchLength, messageFromReceived, type EscalationMessage, type OutgoingSignal } from '../domain/escalation.js';
-import type { DomainEvent } from '../domain/events.js';
 import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
 import type { ActivityDeps } from './deps.js';
 import { UpdateCoalescer, type DeliveryOutcome } from './update-coalescer.js';
@@ -107,15 +107,7 @@ async function storedMessages(db: Kysely<Database>, refs: Array<{ streamId: stri
   const byStream = new Map<string, string[]>();
   for (const r of refs) byStream.set(r.streamId, [...(byStream.get(r.streamId) ?? []), r.escalationId]);
   for (const [streamId, ids] of byStream) {
-    const rows = await db
-      .selectFrom('events')
-      .select('payload')
-      .where('stream_id', '=', streamId)
-      .where('type', '=', 'EscalationReceived')
-      .where(sql<string>`payload->>'escalationId'`, 'in', ids)
-      .execute();
-    for (const row of rows) {
-      const e = row.payload as Extract<DomainEvent, { type: 'EscalationReceived' }>;
+    for (const e of await escalationsReceived(db, streamId, ids)) {
       found.set(`${streamId} ${e.escalationId}`, messageFromReceived(e, e.hop));
     }
   }

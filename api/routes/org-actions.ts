@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { orgHandle } from '../../client/campaigns.js';
+import { keepAnswer, keptAnswer } from '../../db/models/idempotency-keys.js';
 import { ItemId } from '../../domain/commands.js';
 import { orgCommands, type OrgCommandName } from '../../workflows/org-node-messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
@@ -132,7 +133,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         if (!key) return handle.executeUpdate(update.name, { args: [args] });
         const scope = `${handle.workflowId}:${action.path}`;
         const requestHash = hashRequest({ params: request.params, body: request.body });
-        const first = await db.selectFrom('idempotency_keys').select(['request_hash', 'response']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+        const first = await keptAnswer(db, scope, key);
         if (first && first.request_hash !== requestHash) throw keyUsedForAnotherRequest(`Idempotency-Key ${key}`);
         if (first) {
           void reply.header(REPLAYED, 'true');
@@ -140,11 +141,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         }
         const answer: unknown = await handle.executeUpdate(update.name, { args: [args], updateId: `${action.path}:${key}` });
         // Refusals are not kept: the caller may correct the request and send it again under the same key.
-        await db
-          .insertInto('idempotency_keys')
-          .values({ scope, key, request_hash: requestHash, status_code: 200, response: JSON.stringify(answer ?? null) })
-          .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-          .execute();
+        await keepAnswer(db, { scope, key, requestHash, statusCode: 200, response: answer });
         return answer;
       },
     );

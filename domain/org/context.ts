@@ -18,7 +18,9 @@ import type { CampaignSpec } from '../campaign.js';
 import { COMPONENTS, type Component, type ComponentState, type DomainEvent, type DomainEventBody, type OrgStatus, type ProblemSource } from '../events.js';
 import type { ChildSnapshot, Figures } from '../figures.js';
 import type { Level } from '../levels.js';
+import { stamp } from '../event-envelope.js';
 import { Rejection } from '../rejection.js';
+import { orgWorkflowId } from '../workflow-ids.js';
 import { packChildren, packInbox, unpackChildren, unpackInbox, type PackedChildren, type PackedInbox } from '../carry.js';
 import { compactInbox, type InboxEscalation, type OutgoingSignal } from '../escalation.js';
 import type { DirectiveSpec } from '../directive.js';
@@ -196,7 +198,7 @@ export class OrgContext {
   ) {}
 
   get streamId(): string {
-    return `campaign/${this.campaign.id}/org/${this.org.id}`;
+    return orgWorkflowId(this.campaign.id, this.org.id);
   }
 
   /** Recomputes component states and status after any change; emits what changed. */
@@ -307,15 +309,6 @@ export class OrgContext {
 
   emit(nowMs: number, body: DomainEventBody): void {
     this.state.seq += 1;
-    const event = {
-      ...body,
-      id: `${this.streamId}:${this.state.seq}`,
-      streamId: this.streamId,
-      seq: this.state.seq,
-      campaignId: this.campaign.id,
-      orgId: this.org.id,
-      occurredAt: new Date(nowMs).toISOString(),
-    } as DomainEvent;
-    this.outbox.push(event);
+    this.outbox.push(stamp({ streamId: this.streamId, campaignId: this.campaign.id, orgId: this.org.id }, this.state.seq, body, nowMs));
   }
 }
