@@ -19,12 +19,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import FindMyWay from 'find-my-way';
-import Fastify, { type FastifyInstance, type FastifyBaseLogger, type FastifyRequest, type RawServerDefault, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
+import type { ApiDeps, ApiInstance, TemporalDeps } from './deps.js';
 import { authenticate } from './auth.js';
 import { openapiTransform, openapiTransformObject } from './openapi.js';
 import { consoleRoutes, isConsoleRoute } from './console.js';
@@ -44,21 +44,6 @@ import { orgRoutes } from './routes/orgs.js';
 import { PUBLIC_MESSAGE_ROUTES, publicMessageRoutes } from './routes/public-messages.js';
 import { reportRoutes } from './routes/reports.js';
 import { tokenRoutes } from './routes/tokens.js';
-
-/** Temporal as the routes that start workflows and send them updates use it. */
-export interface TemporalDeps {
-  client: Client;
-  taskQueue: string;
-}
-
-/** What every route plugin receives. */
-export interface ApiDeps {
-  db: Kysely<Database>;
-  /** Always present: in an API started without Temporal, using its client throws a 503 problem. */
-  temporal: TemporalDeps;
-  /** The API's clock in ms since the epoch (token expiry, rate limits); `Date.now` unless a test sets one. */
-  now: () => number;
-}
 
 /**
  * How long the HTTP server waits on a client, in ms. Without these a client that declares a
@@ -107,8 +92,8 @@ export interface AppDeps {
   temporalUiUrl?: string | undefined;
 }
 
-/** The Fastify instance with the zod type provider: route schemas type `request.params`, `query` and `body`. */
-export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export type { ApiDeps, ApiInstance, TemporalDeps } from './deps.js';
 
 const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [overviewRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes, reportRoutes];
 

@@ -31,7 +31,7 @@ import { campaignsWithRootPaths } from '../db/models/campaigns.js';
 import { orgName } from '../db/models/directory.js';
 import { endSession, openSession, sessionByIdHash, tokenExpiry } from '../db/models/tokens.js';
 import type { Database } from '../db/schema.js';
-import type { ApiInstance } from './app.js';
+import type { ApiInstance } from './deps.js';
 import { adminPrincipal, authenticate, judgeToken, type Principal } from './auth.js';
 import { noContent, ok, responses } from './openapi.js';
 import { forbidden, ProblemError } from './problem.js';

@@ -11,7 +11,7 @@ import { closeCampaign, startCampaign } from '../../client/campaigns.js';
 import { CampaignId, CampaignSpecFields, ENDS_BEFORE_STARTS } from '../../domain/campaign.js';
 import { laggingReasons } from '../../domain/report.js';
 import { actor, principal, requireOrgAccess, requireRole } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { cascadeWait, notFound, ProblemError, unprocessable } from '../problem.js';
 import { encodeCursor, offsetFromCursor, Page, valueFromCursor } from './paging.js';

@@ -31,7 +31,7 @@ import {
 } from '../../db/models/directives.js';
 import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { notFound, ProblemError } from '../problem.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';

@@ -12,7 +12,7 @@ import { Level } from '../../domain/levels.js';
 import { ancestorAtLevel, chainStep, escalationChain, escalationsPage, orgPath, orgsNamed } from '../../db/models/escalations.js';
 import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';

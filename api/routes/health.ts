@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { pingDatabase } from '../../db/health.js';
 import type { Database } from '../../db/schema.js';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../deps.js';
 import { ok, responses } from '../openapi.js';
 import { sendProblem } from '../problem.js';
 

@@ -34,7 +34,7 @@ import { PREVENTIONS, type InspectionRoundSpec } from '../../domain/inspection.j
 import { inspectionWorkflowId } from '../../domain/workflow-ids.js';
 import { addFindingUpdate, circulateNoticeUpdate, issueFindingsUpdate, recordInterviewsUpdate } from '../../workflows/messages.js';
 import { actor, principal, requireOrgAccess, requireRole, type Principal } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
 import { ok, ORG_404, PageOf, responses } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';

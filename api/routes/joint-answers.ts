@@ -10,7 +10,7 @@ import type { JointSpec } from '../../domain/joint.js';
 import { campaignStatus, jointItems, jointProblem, participantsInDirectory } from '../../db/models/joint-answers.js';
 import { jointStatusQuery } from '../../workflows/messages.js';
 import { principal, requireOrgAccess } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { conflict, forbidden, notFound, unprocessable } from '../problem.js';
 import { ok, ORG_404, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';

@@ -16,7 +16,7 @@ import { problemEvents, shownFields } from '../../db/event-store.js';
 import { ItemId } from '../../domain/commands.js';
 import { ledgerCsv } from '../../domain/ledger-csv.js';
 import { requireOrgAccess } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { notFound } from '../problem.js';
 import { ok, okAs, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';

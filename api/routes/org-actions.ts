@@ -24,7 +24,7 @@ import { keepAnswer, keptAnswer } from '../../db/models/idempotency-keys.js';
 import { ItemId } from '../../domain/commands.js';
 import { orgCommands, type OrgCommandName } from '../../workflows/org-node-messages.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest, REPLAYED } from '../idempotency.js';
 import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { Level, LEVELS } from '../../domain/levels.js';
 import { jsonTreeTooLarge, MAX_IMPORT_ORGS, ORG_ID, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
 import { principal, requireOrgAccess } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { NON_BLANK, ok, responses } from '../openapi.js';
 import { conflict, forbidden, notFound, ProblemError, type FieldError } from '../problem.js';
 import { importOrgTree, ImportRefused, listChildren, listSubtree, readOrg, type ImportRefusal } from '../../db/models/directory.js';

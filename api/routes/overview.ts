@@ -16,7 +16,7 @@ import { orgColour, type ColourContext } from '../../domain/colour.js';
 import { Level } from '../../domain/levels.js';
 import { requireOrgAccess } from '../auth.js';
 import { notFound } from '../problem.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ok, ORG_404, responses } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';

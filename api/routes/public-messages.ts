@@ -28,7 +28,7 @@ import { publicMessageWorkflowId } from '../../domain/workflow-ids.js';
 import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/tracking-code.js';
 import { triagePublicMessageUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess, requireRole } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { tokenBucket } from '../rate-limit.js';

@@ -22,7 +22,7 @@ import { reportWorkflowId } from '../../domain/workflow-ids.js';
 import type { reportWorkflow } from '../../workflows/report.js';
 import type { CompiledReport } from '../../workflows/activity-contract.js';
 import { principal, requireOrgAccess, requireRole } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { forbidden, notFound } from '../problem.js';
 import { ok, okAs, PageOf, responses } from '../openapi.js';
 import { CampaignParams } from './campaigns.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { insertToken, listTokens, readToken, revokeToken } from '../../db/models/tokens.js';
 import type { ApiTokenRow, Database } from '../../db/schema.js';
 import { actor, hashToken, newToken, ORGANISER_ISSUES, requireOrgAccess, requireRole, Role, type Principal } from '../auth.js';
-import type { ApiDeps, ApiInstance } from '../app.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { SecretIdempotencyKey, sendCreatedOnce } from '../idempotency.js';
 import { IDEMPOTENCY_KEY_REUSED, noContent, ok, PageOf, responses } from '../openapi.js';
 import { forbidden, notFound, ProblemError } from '../problem.js';
