@@ -20,7 +20,7 @@
  * // closed with the app: await app.close()
  */
 import { createServer, type Server } from 'node:http';
-import { isIP } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import client, { Registry } from '@prometheus-io/client';
 // A CommonJS module compiled from TypeScript: imported from ESM, its plugin is `.default`.
 import fastifyMetrics from 'fastify-metrics';
@@ -53,7 +53,8 @@ export async function registerMetrics(app: ApiInstance): Promise<void> {
       enabled: { histogram: true, summary: false },
       registeredRoutesOnly: false,
       invalidRouteGroup: '__unknown__',
-      overrides: { histogram: { buckets: DURATION_BUCKETS, registers: [registry] } },
+      // The plugin builds its summary even when disabled: registered nowhere, it clashes with no other app's.
+      overrides: { histogram: { buckets: DURATION_BUCKETS, registers: [registry] }, summary: { registers: [] } },
     },
   });
   app.addHook('onClose', async () => {
@@ -63,7 +64,7 @@ export async function registerMetrics(app: ApiInstance): Promise<void> {
 }
 
 /**
- * Serves `app`'s metrics at `http://<address>/metrics` (`host:port`, IPv6 as `[::1]:9465`)
+ * Serves `app`'s metrics at `http://<address>/metrics` (`ip:port`, IPv6 as `[::1]:9465`; port 0, any free one)
  * until the app closes, with the process's default metrics (`process_cpu_seconds_total`,
  * `nodejs_eventloop_lag_seconds`, …) added. Resolves with the URL once listening.
  */
@@ -95,7 +96,9 @@ export async function serveMetrics(app: ApiInstance, address: string): Promise<s
       resolve();
     });
   });
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`;
+  // The port bound, which port 0 leaves to the kernel.
+  const bound = (server.address() as AddressInfo).port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`;
 }
 
 /** `127.0.0.1:9465` or `[::]:9465` → host and port; anything else is refused. */

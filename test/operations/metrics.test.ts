@@ -9,6 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { serveMetrics } from '../../api/metrics.js';
 import { chinaDate } from '../../domain/org-node.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -120,6 +122,21 @@ describe('the API', () => {
     expect(after.text).not.toContain('x7');
     // The buckets are cumulative up to +Inf, which equals the count.
     expect(sum(after.samples, 'http_request_duration_seconds_bucket', { ...healthy, le: '+Inf' })).toBe(count(after.samples, healthy));
+  });
+
+  test('two APIs in one process (as tests build them) count apart, each on its own exposition', async () => {
+    const [first, second] = [await buildApp({ db: db.kysely, adminToken: ADMIN }), await buildApp({ db: db.kysely, adminToken: ADMIN })];
+    try {
+      const [firstUrl, secondUrl] = [await serveMetrics(first, '127.0.0.1:0'), await serveMetrics(second, '127.0.0.1:0')];
+      for (let i = 0; i < 2; i++) expect((await first.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      expect((await second.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      const healthz = { method: 'GET', route: '/healthz', status_code: '200' };
+      expect(sum((await scrape(firstUrl)).samples, 'http_request_duration_seconds_count', healthz)).toBe(2);
+      expect(sum((await scrape(secondUrl)).samples, 'http_request_duration_seconds_count', healthz)).toBe(1);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 
   test('the exposition is not a route of the API: not on its port, not in its OpenAPI document', async () => {
