@@ -28,6 +28,7 @@ import type { ApiDeps, ApiInstance, TemporalDeps } from './deps.js';
 import { authenticate } from './auth.js';
 import { openapiTransform, openapiTransformObject } from './openapi.js';
 import { consoleRoutes, isConsoleRoute } from './console.js';
+import { registerMetrics } from './metrics.js';
 import { sessionPrincipal, sessionRoutes } from './session.js';
 import { overviewRoutes } from './routes/overview.js';
 import { registerRateLimits } from './rate-limit.js';
@@ -132,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await registerMetrics(app); // first, so requests answered early (404, 401, 429) are counted too: api/metrics.ts
   const methods = methodIndex();
   // Before any route is registered (the docs' included): every route's methods, for the 405's Allow header.
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));

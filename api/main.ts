@@ -7,11 +7,12 @@
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { httpTimeouts, loadConfig } from '../config/env.js';
+import { httpTimeouts, loadConfig, metricsAddress } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildApp } from './app.js';
 import { builtConsole } from './console.js';
+import { serveMetrics } from './metrics.js';
 
 const config = loadConfig();
 const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
@@ -21,6 +22,8 @@ const temporal = connection && { client: new Client({ connection, namespace: con
 const app = await buildApp({ db: db.kysely, temporal, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL }, timeouts: httpTimeouts(config), console: builtConsole() });
 if (!temporal) app.log.warn('TEMPORAL_ADDRESS is unset: workflow routes will answer 503');
 await app.listen({ port: config.PORT, host: '0.0.0.0' });
+const metrics = metricsAddress(config.API_METRICS_ADDRESS);
+if (metrics) app.log.info({ metrics: await serveMetrics(app, metrics) }, 'serving Prometheus metrics');
 
 let closing = false;
 const close = async (signal: string) => {

@@ -2,8 +2,19 @@
  * Every environment variable the system reads, parsed once. The README's
  * "Configuration" table lists the same names; keep the two together.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** An `ip:port` to serve Prometheus metrics on (IPv6 as `[::]:9464`), or empty for none. */
+const MetricsAddress = z
+  .string()
+  .refine((value) => {
+    if (value === '') return true;
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+    return match !== null && isIP(match[1] ?? match[2]!) !== 0 && Number(match[3]) <= 65535;
+  }, 'expected ip:port (e.g. 0.0.0.0:9464, [::]:9464), or empty for none')
+  .optional();
 
 const Env = z.object({
   /** HTTP port of the API. */
@@ -45,6 +56,14 @@ const Env = z.object({
    */
   WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).max(200).optional(),
   WORKER_NON_STICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).optional(),
+  /**
+   * Where a worker process serves the Temporal SDK's metrics for Prometheus (`/metrics`:
+   * schedule-to-start latencies, workflow-task failures, the sticky cache) and where the API
+   * serves its request metrics (api/metrics.ts). Unset or empty, none; `npm start` defaults to
+   * loopback (see {@link metricsAddress}). An IP, not a host name: the SDK's core binds it as given.
+   */
+  WORKER_METRICS_ADDRESS: MetricsAddress,
+  API_METRICS_ADDRESS: MetricsAddress,
 });
 
 export type Config = z.infer<typeof Env>;
@@ -52,6 +71,17 @@ export type Config = z.infer<typeof Env>;
 /** The API server's timeouts in ms, as `buildApp` takes them. */
 export function httpTimeouts(config: Config): { request: number; idle: number } {
   return { request: config.API_REQUEST_TIMEOUT_SECONDS * 1000, idle: config.API_IDLE_TIMEOUT_SECONDS * 1000 };
+}
+
+/**
+ * The address to serve metrics on: the variable's when set, `fallback` when unset, and none
+ * (undefined) when set empty, so `WORKER_METRICS_ADDRESS= npm start` turns them off.
+ *
+ * @example
+ * metricsAddress(config.WORKER_METRICS_ADDRESS, '127.0.0.1:9464'); // npm start: on unless set empty
+ */
+export function metricsAddress(value: string | undefined, fallback?: string): string | undefined {
+  return (value ?? fallback) || undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -3,7 +3,9 @@
  * engine here): the services exist with the right images and roles, the search
  * attributes registered by the admin job are exactly workflows/search-attributes.ts, and
  * worker and api set every variable config/env.ts reads (except those that only matter
- * when `npm start` launches its own dev server, and the worker's tuning, which has defaults).
+ * when `npm start` launches its own dev server, and the worker's tuning, which has defaults),
+ * and Prometheus scrapes exactly the metrics ports worker and api serve and expose
+ * (config/prometheus.yml: the api by name, every worker replica by DNS).
  *
  *   npm run check-compose
  */
@@ -18,8 +20,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Read by config/env.ts but meaningless when TEMPORAL_ADDRESS points at a real cluster. */
 const DEV_SERVER_ONLY = new Set(['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_CLI_PATH']);
 
+/** Where each role serves its Prometheus metrics: set on that service only, the other ignores it. */
+const METRICS_ADDRESS = { worker: 'WORKER_METRICS_ADDRESS', api: 'API_METRICS_ADDRESS' } as const;
+const isMetricsAddress = (variable: string) => Object.values<string>(METRICS_ADDRESS).includes(variable);
+
+/** Read by the API alone (its timeouts, its metrics address): the api service sets them, the worker need not. */
+const isApiOnly = (variable: string) => variable.startsWith('API_');
+
 /** A worker process's tuning (`WORKER_*`): unset, `DEFAULT_TUNING` in worker/create-worker.ts applies, and the stack keeps it. */
-const isWorkerTuning = (variable: string) => variable.startsWith('WORKER_');
+const isWorkerTuning = (variable: string) => variable.startsWith('WORKER_') && !isMetricsAddress(variable);
 
 interface Service {
   image?: string;
@@ -28,6 +37,8 @@ interface Service {
   environment?: Record<string, string> | string[];
   depends_on?: Record<string, { condition?: string }> | string[];
   ports?: unknown[];
+  expose?: unknown[];
+  volumes?: unknown[];
   container_name?: string;
   healthcheck?: unknown;
 }
@@ -39,7 +50,7 @@ interface Service {
  * @example
  * const problems = await checkCompose(); // []
  */
-export async function checkCompose(file = path.join(root, 'docker-compose.yml')): Promise<string[]> {
+export async function checkCompose(file = path.join(root, 'docker-compose.yml'), scrapeFile = path.join(root, 'config', 'prometheus.yml')): Promise<string[]> {
   const problems: string[] = [];
   const doc = parse(await readFile(file, 'utf8'), { merge: true }) as { services?: Record<string, Service> };
   const services = doc.services ?? {};
@@ -82,7 +93,7 @@ export async function checkCompose(file = path.join(root, 'docker-compose.yml'))
     need(commandOf(service).join(' ') === `npx tsx ${entry}`, `service ${name}: command must be npx tsx ${entry}`);
     const env = envOf(service);
     for (const variable of appVars) {
-      if (DEV_SERVER_ONLY.has(variable) || isWorkerTuning(variable)) continue;
+      if (DEV_SERVER_ONLY.has(variable) || isWorkerTuning(variable) || isMetricsAddress(variable) || (name === 'worker' && isApiOnly(variable))) continue;
       need(env[variable] !== undefined && env[variable] !== '', `service ${name}: ${variable} (read by config/env.ts) is not set`);
     }
     need(/^\$\{ADMIN_TOKEN:\?/.test(env.ADMIN_TOKEN ?? ''), `service ${name}: ADMIN_TOKEN must come from the host with \${ADMIN_TOKEN:?…}`);
@@ -101,12 +112,76 @@ export async function checkCompose(file = path.join(root, 'docker-compose.yml'))
   need(worker?.ports === undefined, 'service worker: a published port prevents --scale');
   need(services.api?.ports?.some((p) => String(p).endsWith(':3000')) ?? false, 'service api: must publish 3000');
 
+  problems.push(...(await checkScrapeConfig(services, scrapeFile)));
+
   for (const [name, service] of Object.entries(services)) {
     for (const [dep, condition] of Object.entries(dependsOn(service))) {
       need(dep in services, `service ${name}: depends on unknown service ${dep}`);
       if (condition === 'service_healthy') need(services[dep]?.healthcheck !== undefined, `service ${name}: waits for ${dep} to be healthy but ${dep} has no healthcheck`);
     }
   }
+  return problems;
+}
+
+interface ScrapeConfig {
+  scrape_configs?: {
+    job_name?: string;
+    static_configs?: { targets?: string[] }[];
+    dns_sd_configs?: { names?: string[]; type?: string; port?: number }[];
+  }[];
+}
+
+/**
+ * The metrics side: worker and api each serve on all interfaces at a port they expose (not
+ * publish: scrapers come from the compose network), the prometheus service mounts the scrape
+ * config, and the scrape config reaches exactly those ports: the api by name, the worker by
+ * DNS A records (one per replica; a static `worker:9464` would reach one replica at a time).
+ */
+async function checkScrapeConfig(services: Record<string, Service>, scrapeFile: string): Promise<string[]> {
+  const problems: string[] = [];
+  const need = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+  const served: Record<string, number> = {};
+  for (const [name, variable] of Object.entries(METRICS_ADDRESS)) {
+    const address = envOf(services[name])[variable] ?? '';
+    const port = /^(?:0\.0\.0\.0|\[::\]):(\d+)$/.exec(address)?.[1];
+    need(port !== undefined, `service ${name}: ${variable} must be 0.0.0.0:<port> (all interfaces, for Prometheus in the network), not ${address || '(unset)'}`);
+    if (port === undefined) continue;
+    served[name] = Number(port);
+    need(services[name]?.expose?.map(String).includes(port) ?? false, `service ${name}: must expose ${port}, its ${variable}`);
+  }
+  need(!(services.api?.ports ?? []).some((p) => String(p).endsWith(`:${served.api}`)), `service api: its metrics port ${served.api} must not be published (api/metrics.ts: no token there)`);
+
+  const prometheus = services.prometheus;
+  need(/^prom\/prometheus:/.test(resolveDefaults(prometheus?.image ?? '')), `service prometheus: image ${prometheus?.image ?? '(none)'} does not match /^prom\/prometheus:/`);
+  const relative = path.relative(root, scrapeFile);
+  need(
+    (prometheus?.volumes ?? []).some((v) => new RegExp(`^\\./${relative.replace(/[.]/g, '\\.')}:/etc/prometheus/prometheus\\.yml(:ro)?$`).test(String(v))),
+    `service prometheus: must mount ./${relative} at /etc/prometheus/prometheus.yml`,
+  );
+
+  const scrape = parse(await readFile(scrapeFile, 'utf8')) as ScrapeConfig;
+  const reached: Record<string, { port: number; how: 'static' | 'dns'; job: string }[]> = {};
+  for (const job of scrape.scrape_configs ?? []) {
+    const jobName = job.job_name ?? '(unnamed)';
+    for (const target of (job.static_configs ?? []).flatMap((c) => c.targets ?? [])) {
+      const [host, port] = target.split(':');
+      (reached[host!] ??= []).push({ port: Number(port), how: 'static', job: jobName });
+    }
+    for (const dns of job.dns_sd_configs ?? []) {
+      need(dns.type === 'A', `${relative}: job ${jobName}: dns_sd_configs must look up A records (Docker's DNS answers a service name with one per container)`);
+      for (const host of dns.names ?? []) (reached[host] ??= []).push({ port: Number(dns.port), how: 'dns', job: jobName });
+    }
+  }
+  for (const [host, targets] of Object.entries(reached)) {
+    need(host in services, `${relative}: scrapes ${host}, which is not a service of docker-compose.yml`);
+    for (const t of targets) {
+      need(served[host] === t.port, `${relative}: job ${t.job} scrapes ${host}:${t.port}, but ${host} serves its metrics on ${served[host] ?? 'no port'}`);
+    }
+  }
+  need(reached.api?.length === 1, `${relative}: must scrape service api once (found ${reached.api?.length ?? 0})`);
+  need(reached.worker?.length === 1 && reached.worker[0]!.how === 'dns', `${relative}: must scrape service worker once, by dns_sd_configs, to reach every replica`);
   return problems;
 }
 

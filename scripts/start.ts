@@ -12,7 +12,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
 import { builtConsole } from '../api/console.js';
-import { httpTimeouts, loadConfig } from '../config/env.js';
+import { serveMetrics } from '../api/metrics.js';
+import { httpTimeouts, loadConfig, metricsAddress } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createWorker, tuningFromConfig } from '../worker/create-worker.js';
@@ -21,7 +22,11 @@ import { startTemporalServer } from './temporal-server.js';
 
 const config = loadConfig();
 await mkdir(config.DATA_DIR, { recursive: true });
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Prometheus metrics on loopback unless set otherwise (or set empty: none): the SDK's for the
+// worker, the API's own beside them (README: "What to watch").
+const workerMetrics = metricsAddress(config.WORKER_METRICS_ADDRESS, '127.0.0.1:9464');
+const apiMetrics = metricsAddress(config.API_METRICS_ADDRESS, '127.0.0.1:9465');
+Runtime.install({ logger: new DefaultLogger('WARN'), ...(workerMetrics && { telemetryOptions: { metrics: { prometheus: { bindAddress: workerMetrics } } } }) });
 
 const step = (what: string) => process.stdout.write(`• ${what}\n`);
 
@@ -67,6 +72,7 @@ const app = await buildApp({
   temporalUiUrl: temporal?.uiUrl ? `${temporal.uiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}` : undefined,
 });
 await app.listen({ port: config.PORT, host: '127.0.0.1' });
+const apiMetricsUrl = apiMetrics && (await serveMetrics(app, apiMetrics));
 
 const api = `http://localhost:${config.PORT}`;
 const demo = await runDemo(app, adminToken);
@@ -77,6 +83,7 @@ campaign-engine is running.
   Console       ${builtConsole() ? `${api}/   (sign in with the admin token below, or any token POST /tokens issued)` : '(not built: npm run build:console)'}
   API docs      ${api}/docs
   Temporal UI   ${temporal?.uiUrl ?? '(external Temporal at ' + address + ')'}
+  Metrics       ${workerMetrics ? `worker http://${workerMetrics}/metrics` : 'worker off'} · ${apiMetricsUrl ? `API ${apiMetricsUrl}` : 'API off'}   (Prometheus text; README: "What to watch")
   Admin token   ${config.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : `${adminToken}  (kept in ${path.join(config.DATA_DIR, 'admin-token')})`}
   Data          ${config.DATA_DIR}
 
