@@ -8,11 +8,11 @@
  * The rest of these protocols: the payloads and item ids in `domain/joint.ts`,
  * `domain/public-message.ts` and `domain/inspection.ts`; the handing-over workflows
  * `workflows/joint-answer.ts`, `workflows/public-message.ts` and `workflows/inspection.ts`,
- * their signals in `workflows/messages.ts`; delivery of the status reports in
+ * their signals in `workflows/messages.ts`, the org's commands in `workflows/org-node-messages.ts`; delivery of the status reports in
  * `activities/deliver-signals.ts`, of messages and findings in
  * `activities/public-messages.ts` and `activities/inspections.ts`; the read models
- * (`rm_joint_problems`, `rm_public_messages`, `rm_inspection_findings`, `rm_projects`, `rm_problems`) in
- * `db/projections.ts`; the routes in `api/routes/joint-answers.ts`,
+ * in `db/models/joint-answers.ts`, `db/models/public-messages.ts`, `db/models/inspections.ts`,
+ * `db/models/projects.ts` and `db/models/problems.ts` (the items); the routes in `api/routes/joint-answers.ts`,
  * `api/routes/public-messages.ts`, `api/routes/inspections.ts` and
  * `api/routes/org-actions.ts`; unit tests in `assignments.test.ts`, integration in
  * `test/cross-level/joint.test.ts`, `test/public/public-messages.test.ts` and

@@ -6,10 +6,9 @@
  * them ({@link advance}); rectification's own lifecycle is in `rectification.ts`.
  *
  * The rest of these protocols: the commands' schemas in `domain/commands.ts`, their
- * updates in `workflows/messages.ts` wired in `workflows/org-node.ts`; the cascade's
- * activity in `activities/org-fanout.ts`; the read models (`rm_org_progress`,
- * `rm_study_sessions`, `rm_research_topics`, `rm_democratic_life_meetings`, `rm_problems`)
- * in `db/projections.ts`; the routes in `api/routes/org-actions.ts` and
+ * updates in `workflows/org-node-messages.ts` (one entry each) registered by `workflows/org-node.ts`; the cascade's
+ * activity in `activities/org-fanout.ts`; the read models in `db/models/org-progress.ts`,
+ * `study-sessions.ts`, `research-topics.ts`, `democratic-life.ts` and `problems.ts`; the routes in `api/routes/org-actions.ts` and
  * `api/routes/ledger.ts`; unit tests in `components.test.ts` and `domain/org-node.test.ts`,
  * integration in `test/api/` and `test/hierarchy/`.
  */

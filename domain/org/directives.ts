@@ -6,10 +6,10 @@
  * with the progress snapshots.
  *
  * The rest of the protocol: the spec, targeting and coverage sums in
- * `domain/directive.ts`, the weekly cap in `domain/burden.ts`; the signals and updates in
- * `workflows/messages.ts`, wired (and relayed to children) in `workflows/org-node.ts`
+ * `domain/directive.ts`, the weekly cap in `domain/burden.ts`; the signals in `workflows/messages.ts`, the updates in
+ * `workflows/org-node-messages.ts`, wired (and relayed to children) in `workflows/org-node.ts`
  * through `activities/org-fanout.ts`; the read models (`rm_directives`,
- * `rm_information_request_refusals`, coverage in `rm_org_progress`) in `db/projections.ts`;
+ * `rm_information_request_refusals`) in `db/models/directives.ts`, coverage in `rm_org_progress`;
  * the routes in `api/routes/directives.ts`; unit tests in `directives.test.ts` and
  * `domain/burden.test.ts`, integration in `test/cross-level/directive.test.ts` and
  * `test/cross-level/information-requests.test.ts`.

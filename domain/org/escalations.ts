@@ -8,10 +8,11 @@
  * origin as a notice; the answer (the target's item verified) closes the origin's item.
  *
  * The rest of the protocol: the messages and the inbox record in `domain/escalation.ts`;
- * the signals and the batched `receiveEscalations` update in `workflows/messages.ts`,
+ * the signals and the batched `receiveEscalations` update in `workflows/messages.ts`, the
+ * commands (escalate, claim, forward) in `workflows/org-node-messages.ts`,
  * wired in `workflows/org-node.ts`; delivery (a forward's message rebuilt from the
  * `EscalationReceived` event) in `activities/deliver-signals.ts`; the read model
- * (`rm_escalations`) in `db/projections.ts`; the routes in `api/routes/escalations.ts`;
+ * (`rm_escalations`) and its queries in `db/models/escalations.ts`; the routes in `api/routes/escalations.ts`;
  * unit tests in `escalations.test.ts`, integration in `test/cross-level/escalation.test.ts`
  * and `test/cross-level/escalation-storm.test.ts`.
  */

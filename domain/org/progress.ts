@@ -9,7 +9,7 @@
  * The rest: the figures and snapshots in `domain/figures.ts` (packed for continue-as-new
  * by `domain/carry.ts`); the `childProgress` signal in `workflows/messages.ts`, sent and
  * received in `workflows/org-node.ts`; the read model (`rm_org_progress`) in
- * `db/projections.ts`; the routes in `api/routes/campaigns.ts` and `api/routes/overview.ts`;
+ * `db/models/org-progress.ts` and `db/models/overview.ts`; the routes in `api/routes/campaigns.ts` and `api/routes/overview.ts`;
  * unit tests in `domain/org-node.test.ts` and `domain/carry.test.ts`, integration in
  * `test/hierarchy/aggregates.test.ts`.
  */

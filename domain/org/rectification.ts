@@ -7,9 +7,9 @@
  * in `domain/ledger.ts`.
  *
  * The rest of the protocol: the commands' schemas in `domain/commands.ts`, their updates
- * in `workflows/messages.ts` wired in `workflows/org-node.ts` (its timer calls
+ * in `workflows/org-node-messages.ts` registered by `workflows/org-node.ts` (its timer calls
  * {@link checkDeadlines} at {@link nextAlertAtMs}); the read model (`rm_problems`) in
- * `db/projections.ts`; the routes in `api/routes/ledger.ts` and
+ * `db/models/problems.ts`; the routes in `api/routes/ledger.ts` and
  * `api/routes/org-actions.ts`; unit tests in `rectification.test.ts` and
  * `domain/org-node.test.ts`, integration in `test/rectification/ledger.test.ts`.
  */
