@@ -8,7 +8,7 @@
  * await appendEvents(db, node.outbox); // twice: stored and projected once
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { orgWorkflowId } from '../domain/campaign.js';
+import { orgWorkflowId } from '../domain/workflow-ids.js';
 import type { DomainEvent, DomainEventType, EventOf } from '../domain/events.js';
 import { applyEvent } from './projections.js';
 import { READ_MODEL_TABLES, type Database } from './schema.js';
@@ -85,16 +85,13 @@ export async function orgStreamEvents<T extends DomainEventType>(
   limit: number,
   offset: number,
 ): Promise<EventOf<T>[]> {
-  const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
-    .where('type', 'in', [...types])
-    .orderBy('stream_seq', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute();
+  const rows = await orgStream(db, campaignId, orgId, types).orderBy('stream_seq', 'desc').limit(limit).offset(offset).execute();
   return rows.map((r) => fromRow(r) as EventOf<T>);
+}
+
+/** The stored events of these types in an org's own stream (what its workflow recorded). */
+function orgStream(db: Kysely<Database>, campaignId: string, orgId: string, types: readonly DomainEventType[]) {
+  return db.selectFrom('events').selectAll().where('stream_id', '=', orgWorkflowId(campaignId, orgId)).where('type', 'in', [...types]);
 }
 
 /**
@@ -109,11 +106,7 @@ export async function problemEvents<T extends DomainEventType>(
   problemId: string,
   types: readonly T[],
 ): Promise<EventOf<T>[]> {
-  const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
-    .where('type', 'in', [...types])
+  const rows = await orgStream(db, campaignId, orgId, types)
     .where((eb) => eb.or([eb(sql`payload->>'problemId'`, '=', problemId), eb(sql`payload->'problemIds'`, '?', problemId)]))
     .orderBy('stream_seq')
     .execute();
