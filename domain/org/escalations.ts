@@ -16,7 +16,7 @@
  * unit tests in `escalations.test.ts`, integration in `test/cross-level/escalation.test.ts`
  * and `test/cross-level/escalation-storm.test.ts`.
  */
-import { orgWorkflowId } from '../campaign.js';
+import { orgWorkflowId } from '../workflow-ids.js';
 import {
   awaitsClaim,
   claimDeadlineOutcome,
