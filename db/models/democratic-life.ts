@@ -36,3 +36,7 @@ export const democraticLifeProjections = {
 /** A page of the org's meetings by date. */
 export const listDemocraticLifeMeetings = (db: Kysely<Database>, campaignId: string, orgId: string, limit: number, offset: number) =>
   pageOfOrgRows(db, 'rm_democratic_life_meetings', 'date', campaignId, orgId, limit, offset);
+
+/** These orgs' meetings and the problems each found, by meeting id. */
+export const meetingsOf = (db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) =>
+  db.selectFrom('rm_democratic_life_meetings').select(['org_id', 'meeting_id', 'problems_found']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('meeting_id').execute();

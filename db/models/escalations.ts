@@ -194,3 +194,9 @@ export function chainStep(e: ChainEvent) {
       return { step: `origin heard: ${e.status}`, at, orgId, campaignId, from: e.atOrgId, detail: e.detail };
   }
 }
+
+/** How many escalations sent into the campaign still wait for a claim. */
+export async function awaitingClaim(db: Kysely<Database>, campaignId: string): Promise<number> {
+  const row = await db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', campaignId).where('target_status', '=', 'pending').executeTakeFirstOrThrow();
+  return Number(row.n);
+}

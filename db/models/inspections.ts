@@ -191,3 +191,13 @@ export function circulatedNotices(db: Kysely<Database>, q: { campaignId: string;
     .offset(q.offset)
     .execute();
 }
+
+/** The campaign's guidance groups (id and name), by id. */
+export function groupsOfCampaign(db: Kysely<Database>, campaignId: string) {
+  return db.selectFrom('guidance_groups').select(['group_id', 'name']).where('campaign_id', '=', campaignId).orderBy('group_id').execute();
+}
+
+/** Which group started each of the campaign's inspection rounds. */
+export function groupOfEachRound(db: Kysely<Database>, campaignId: string) {
+  return db.selectFrom('rm_inspection_rounds').select(['round_id', 'group_id']).where('campaign_id', '=', campaignId).execute();
+}

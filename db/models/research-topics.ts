@@ -68,3 +68,7 @@ export const researchTopicProjections = {
 /** A page of the org's topics by topic id. */
 export const listResearchTopics = (db: Kysely<Database>, campaignId: string, orgId: string, limit: number, offset: number) =>
   pageOfOrgRows(db, 'rm_research_topics', 'topic_id', campaignId, orgId, limit, offset);
+
+/** These orgs' topics with their status and reports, by topic id. */
+export const topicsOf = (db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) =>
+  db.selectFrom('rm_research_topics').select(['org_id', 'topic_id', 'status', 'reports']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('topic_id').execute();

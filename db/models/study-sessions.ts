@@ -36,3 +36,16 @@ export const studySessionProjections = {
 /** A page of the org's sessions by date. */
 export const listStudySessions = (db: Kysely<Database>, campaignId: string, orgId: string, limit: number, offset: number) =>
   pageOfOrgRows(db, 'rm_study_sessions', 'date', campaignId, orgId, limit, offset);
+
+/** How many distinct days of counted concentrated study each of these orgs recorded; an org with none is left out. */
+export function concentratedStudyDays(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
+  return db
+    .selectFrom('rm_study_sessions')
+    .select(['org_id', (eb) => eb.fn.count<string>('date').distinct().as('days')])
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', 'in', [...orgIds])
+    .where('kind', '=', 'concentrated')
+    .where('counted', '=', true)
+    .groupBy('org_id')
+    .execute();
+}
