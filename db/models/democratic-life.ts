@@ -5,7 +5,8 @@
  * meeting finds become ledger items (db/models/problems.ts, `meeting_id`).
  *
  * The rest: the review component's rules in domain/, the org action in workflows/messages.ts
- * (recordDemocraticLifeMeeting), the route in api/routes/ledger.ts; tests in test/api/api.test.ts.
+ * (recordDemocraticLifeMeeting), the route in api/routes/ledger.ts, the spot checks' reads in
+ * activities/inspections.ts; tests in test/api/api.test.ts.
  *
  * @example
  * const rows = await listDemocraticLifeMeetings(db, 'tj-2019', 'tj-d1-u1', 101, 0);

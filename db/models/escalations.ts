@@ -7,7 +7,8 @@
  *
  * The rest of the protocol: its decisions in domain/escalation.ts and the org's decisions
  * (domain/org-node.ts), its messages in workflows/messages.ts, delivery between orgs in
- * activities/deliver-signals.ts, its routes in api/routes/escalations.ts, its tests in
+ * activities/deliver-signals.ts, the reports' count of those awaiting a claim in
+ * activities/reports.ts, its routes in api/routes/escalations.ts, its tests in
  * test/cross-level/escalation.test.ts and escalation-storm.test.ts.
  *
  * @example

@@ -7,7 +7,7 @@
  *
  * The rest of the protocol: sampling and the six preventions in domain/inspection.ts, the
  * round's workflow in workflows/inspection.ts (started by client/inspections.ts), its
- * activities in activities/inspections.ts, its routes in api/routes/inspections.ts, its
+ * activities in activities/inspections.ts (the reports' per-group figures in activities/reports.ts), its routes in api/routes/inspections.ts, its
  * tests in test/inspection/spot-check.test.ts.
  *
  * @example

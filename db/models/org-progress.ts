@@ -7,7 +7,8 @@
  * The rest: the figures and their aggregation in domain/figures.ts, the lag rule in
  * domain/report.ts; the org workflow (workflows/org-node.ts) reports them; routes in
  * api/routes/campaigns.ts (progress, children, lagging) and api/routes/overview.ts (the
- * overview, in db/models/overview.ts); tests in test/api/api.test.ts and test/api/cascade-wait.test.ts.
+ * overview, in db/models/overview.ts); the spot checks' sample and the reports' figures read
+ * it too (activities/inspections.ts, activities/reports.ts); tests in test/api/api.test.ts and test/api/cascade-wait.test.ts.
  *
  * @example
  * const row = await readOrgProgress(db, 'tj-2019', 'tj-d1'); // undefined until the cascade reaches it

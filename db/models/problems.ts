@@ -7,7 +7,8 @@
  * `JointPartAccepted` and `PublicMessageAccepted` (the directives model writes `DirectiveReceived`
  * and `DirectiveCancelled` here through {@link updateProblem}). An item's history is read from
  * the event store (`problemEvents` in db/event-store.ts, asked for {@link HISTORY_TYPES}),
- * each event shown by its {@link HISTORY_FIELDS}.
+ * each event shown by its {@link HISTORY_FIELDS}. The spot checks (activities/inspections.ts)
+ * and the reports (activities/reports.ts) read it too.
  *
  * An item's colour is its alert while it is worked on (planned or in progress): red overdue,
  * yellow due soon; an item found, rectified, closed or cancelled shows none, whatever alert it

@@ -5,7 +5,8 @@
  * counted per participant by {@link readProject}.
  *
  * The rest: the org action in workflows/messages.ts (createProject), the route
- * GET /campaigns/:id/projects/:orgId/:projectId in api/routes/ledger.ts; tests in test/rectification/.
+ * GET /campaigns/:id/projects/:orgId/:projectId in api/routes/ledger.ts, the spot checks'
+ * reads in activities/inspections.ts; tests in test/rectification/.
  *
  * @example
  * const project = await readProject(db, 'tj-2019', 'tj-d1/p1'); // undefined when there is none

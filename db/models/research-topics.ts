@@ -5,7 +5,8 @@
  * by GET …/topics.
  *
  * The rest: the research component's rules in domain/, the org actions in workflows/messages.ts
- * (proposeTopic, vetTopic, submitReport), the route in api/routes/ledger.ts; tests in test/api/api.test.ts.
+ * (proposeTopic, vetTopic, submitReport), the route in api/routes/ledger.ts, the spot checks'
+ * reads in activities/inspections.ts; tests in test/api/api.test.ts.
  *
  * @example
  * const rows = await listResearchTopics(db, 'tj-2019', 'tj-d1-u1', 101, 0);

@@ -3,7 +3,8 @@
  * not (and why), written by `StudySessionRecorded`; listed by GET …/study-sessions.
  *
  * The rest: the session's rules in domain/ (the study component of the org), the org action
- * in workflows/messages.ts (recordStudySession), the route in api/routes/ledger.ts; tests in test/api/api.test.ts.
+ * in workflows/messages.ts (recordStudySession), the route in api/routes/ledger.ts, the spot
+ * checks' count of study days in activities/inspections.ts; tests in test/api/api.test.ts.
  *
  * @example
  * const rows = await listStudySessions(db, 'tj-2019', 'tj-d1-u1', 101, 0);
