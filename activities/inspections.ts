@@ -1,7 +1,20 @@
+/**
+ * 暗访抽查 (spot checks): what a round reads, the orgs it may sample and the recorded state of
+ * those it sampled. The queries live with their models (db/models/: directory, org-progress,
+ * study-sessions, research-topics, problems, projects, democratic-life, campaigns); the rules
+ * in domain/inspection.ts; the round in workflows/inspection.ts.
+ */
+import { readCampaign } from '../db/models/campaigns.js';
+import { meetingsOf } from '../db/models/democratic-life.js';
+import { orgPath } from '../db/models/directory.js';
+import { componentsOf, orgsBelow } from '../db/models/org-progress.js';
+import { problemsOf } from '../db/models/problems.js';
+import { projectsOf } from '../db/models/projects.js';
+import { topicsOf } from '../db/models/research-topics.js';
+import { concentratedStudyDays } from '../db/models/study-sessions.js';
 import type { Component, ComponentState } from '../domain/vocabulary.js';
 import type { Candidate, InspectedOrgState, RuleSettings } from '../domain/inspection.js';
 import type { Level } from '../domain/levels.js';
-import { subtreePattern } from '../domain/org-tree.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -10,16 +23,9 @@ import type { ActivityDeps } from './deps.js';
  */
 export function loadInspectionCandidates({ db }: Pick<ActivityDeps, 'db'>) {
   return async function loadInspectionCandidates(input: { campaignId: string; scopeOrgId: string }): Promise<Candidate[]> {
-    const scope = await db.selectFrom('orgs').select('path').where('id', '=', input.scopeOrgId).executeTakeFirst();
-    if (!scope) return [];
-    const rows = await db
-      .selectFrom('rm_org_progress')
-      .select(['org_id', 'level'])
-      .where('campaign_id', '=', input.campaignId)
-      .where('path', 'like', subtreePattern(scope.path))
-      .where('org_id', '!=', input.scopeOrgId)
-      .orderBy('org_id')
-      .execute();
+    const scopePath = await orgPath(db, input.scopeOrgId);
+    if (scopePath === undefined) return [];
+    const rows = await orgsBelow(db, input.campaignId, scopePath, input.scopeOrgId);
     return rows.map((r) => ({ orgId: r.org_id, level: r.level as Level }));
   };
 }
@@ -28,25 +34,18 @@ export function loadInspectionCandidates({ db }: Pick<ActivityDeps, 'db'>) {
 export function loadInspectedOrgStates({ db }: Pick<ActivityDeps, 'db'>) {
   return async function loadInspectedOrgStates(input: { campaignId: string; orgIds: string[] }): Promise<{ rules: RuleSettings; states: InspectedOrgState[] }> {
     const { campaignId, orgIds } = input;
-    const campaign = await db.selectFrom('rm_campaigns').select('rules').where('id', '=', campaignId).executeTakeFirstOrThrow();
+    const campaign = await readCampaign(db, campaignId);
+    if (!campaign) throw new Error(`campaign ${campaignId} is not recorded`);
     const r = campaign.rules as Partial<RuleSettings>;
     const rules: RuleSettings = { minStudyDays: r.minStudyDays ?? 6, topicsMustBeVetted: r.topicsMustBeVetted ?? true };
     if (orgIds.length === 0) return { rules, states: [] };
     const [orgs, study, topics, problems, projects, meetings] = await Promise.all([
-      db.selectFrom('rm_org_progress').select(['org_id', 'mobilised_on', 'components']).where('campaign_id', '=', campaignId).where('org_id', 'in', orgIds).execute(),
-      db
-        .selectFrom('rm_study_sessions')
-        .select(['org_id', (eb) => eb.fn.count<string>('date').distinct().as('days')])
-        .where('campaign_id', '=', campaignId)
-        .where('org_id', 'in', orgIds)
-        .where('kind', '=', 'concentrated')
-        .where('counted', '=', true)
-        .groupBy('org_id')
-        .execute(),
-      db.selectFrom('rm_research_topics').select(['org_id', 'topic_id', 'status', 'reports']).where('campaign_id', '=', campaignId).where('org_id', 'in', orgIds).orderBy('topic_id').execute(),
-      db.selectFrom('rm_problems').select(['org_id', 'problem_id', 'source', 'description', 'project_ref']).where('campaign_id', '=', campaignId).where('org_id', 'in', orgIds).orderBy('problem_id').execute(),
-      db.selectFrom('rm_projects').select(['org_id', 'project_ref', 'title']).where('campaign_id', '=', campaignId).where('org_id', 'in', orgIds).orderBy('project_ref').execute(),
-      db.selectFrom('rm_democratic_life_meetings').select(['org_id', 'meeting_id', 'problems_found']).where('campaign_id', '=', campaignId).where('org_id', 'in', orgIds).orderBy('meeting_id').execute(),
+      componentsOf(db, campaignId, orgIds),
+      concentratedStudyDays(db, campaignId, orgIds),
+      topicsOf(db, campaignId, orgIds),
+      problemsOf(db, campaignId, orgIds),
+      projectsOf(db, campaignId, orgIds),
+      meetingsOf(db, campaignId, orgIds),
     ]);
     const locked = { study: 'locked', research: 'locked', review: 'locked', rectification: 'locked' } as Record<Component, ComponentState>;
     const states = orgIds.map((orgId): InspectedOrgState => {

@@ -12,6 +12,7 @@ import { orgWorkflowId } from '../domain/workflow-ids.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
 import type { CampaignRef, OrgRef } from '../domain/org-node.js';
+import { childrenWithCounts } from '../db/models/directory.js';
 import type { Database } from '../db/schema.js';
 import type { OrgNodeInput, orgNodeWorkflow } from '../workflows/org-node.js';
 import { CampaignId, CampaignPhase, OrgId, OrgLevel } from '../workflows/search-attributes.js';
@@ -142,16 +143,7 @@ async function childPage(
   cursor: string | null,
   limit: number,
 ): Promise<{ orgs: OrgRef[]; nextCursor: string | null }> {
-  let q = db
-    .selectFrom('orgs')
-    .select(['id', 'parent_id', 'level', 'name', 'path', 'position'])
-    .select((eb) => eb.selectFrom('orgs as c').select((c) => c.fn.countAll<string>().as('n')).whereRef('c.parent_id', '=', 'orgs.id').as('child_count'));
-  q = parentOrgId === null ? q.where('id', '=', rootOrgId) : q.where('parent_id', '=', parentOrgId);
-  if (cursor) {
-    const [pos, id] = decodeCursor(cursor);
-    q = q.where((eb) => eb.or([eb('position', '>', pos), eb.and([eb('position', '=', pos), eb('id', '>', id)])]));
-  }
-  const rows = await q.orderBy('position').orderBy('id').limit(limit + 1).execute();
+  const rows = await childrenWithCounts(db, parentOrgId, rootOrgId, cursor ? decodeCursor(cursor) : undefined, limit + 1);
   const more = rows.length > limit;
   const orgs = rows.slice(0, limit).map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path, childCount: Number(r.child_count ?? 0) }));
   const last = rows[limit - 1];

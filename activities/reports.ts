@@ -1,11 +1,19 @@
 /**
  * 例会: compiling and storing the office's reports, and the Schedules that ask for them.
  * Every figure is read from the read models and the event store: the grassroots are never
- * asked for a number the system already holds (为基层减负).
+ * asked for a number the system already holds (为基层减负). The queries live with their models
+ * (db/models/: reports, org-progress, problems, escalations, inspections, campaigns) and the
+ * counts of events in a period in db/stored-events.ts; the figures' rules in domain/report.ts.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { sql } from 'kysely';
+import { readCampaign } from '../db/models/campaigns.js';
+import { awaitingClaim } from '../db/models/escalations.js';
+import { groupOfEachRound, groupsOfCampaign } from '../db/models/inspections.js';
+import { reachedOrgs } from '../db/models/org-progress.js';
+import { itemsWithLevels, overdueItemsOf } from '../db/models/problems.js';
+import { lockReportKind, previousPeriodEnd, reportEndingAt, storeReport } from '../db/models/reports.js';
+import { eventCountsIn, findingsIssuedIn, roundsStartedIn } from '../db/event-store.js';
 import {
   laggingReasons,
   levelProgress,
@@ -44,25 +52,15 @@ export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
     if (Number.isNaN(to.getTime())) throw ApplicationFailure.nonRetryable(`periodTo ${input.periodTo} is not a time`, 'Invalid');
     const reportId = reportIdOf(kind, input.periodTo);
     return db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext(${`report:${input.campaignId}:${kind}`}))`.execute(trx);
-      const held = await trx.selectFrom('reports').select(['report_id', 'period_from', 'period_to']).where('campaign_id', '=', input.campaignId).where('kind', '=', kind).where('period_to', '=', to).executeTakeFirst();
+      await lockReportKind(trx, input.campaignId, kind);
+      const held = await reportEndingAt(trx, input.campaignId, kind, to);
       if (held) return { reportId: held.report_id, created: false, periodFrom: new Date(held.period_from).toISOString(), periodTo: new Date(held.period_to).toISOString() };
-      const campaign = await trx.selectFrom('rm_campaigns').select(['id', 'name', 'root_org_id', 'status', 'started_at', 'rules']).where('id', '=', input.campaignId).executeTakeFirst();
+      const campaign = await readCampaign(trx, input.campaignId);
       if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${input.campaignId} is not recorded`, 'CampaignNotFound');
-      const previous = await trx
-        .selectFrom('reports')
-        .select((eb) => eb.fn.max('period_to').as('to'))
-        .where('campaign_id', '=', input.campaignId)
-        .where('kind', '=', kind)
-        .where('period_to', '<', to)
-        .executeTakeFirst();
-      const from = previous?.to ? new Date(previous.to) : new Date(campaign.started_at);
+      const from = (await previousPeriodEnd(trx, input.campaignId, kind, to)) ?? new Date(campaign.started_at);
       const { mobiliseWithinDays } = campaign.rules as { mobiliseWithinDays?: number };
       const figures = await reportFigures(trx, { id: campaign.id, name: campaign.name, rootOrgId: campaign.root_org_id, status: campaign.status }, kind, from, to, mobiliseWithinDays);
-      await trx
-        .insertInto('reports')
-        .values({ campaign_id: input.campaignId, kind, period_from: from, period_to: to, report_id: reportId, workflow_id: input.workflowId, figures: JSON.stringify(figures) })
-        .execute();
+      await storeReport(trx, { campaignId: input.campaignId, kind, from, to, reportId, workflowId: input.workflowId, figures });
       return { reportId, created: true, periodFrom: from.toISOString(), periodTo: to.toISOString() };
     });
   };
@@ -70,47 +68,29 @@ export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
 
 type Db = ActivityDeps['db'];
 
+/** The events a report counts in its period. */
+const COUNTED = [
+  'ProblemRecorded',
+  'RectificationVerified',
+  'ProblemEscalated',
+  'EscalationReceived',
+  'EscalationClaimed',
+  'EscalationForwarded',
+  'EscalationOverdue',
+  'InspectionRoundStarted',
+  'InspectionNoticeCirculated',
+] as const;
+
 /** What a report says, all of it read from the read models and the events. Exported for the tests' brute-force comparison. */
 export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date, mobiliseWithinDays?: number): Promise<ReportFigures> {
   const c = campaign.id;
-  const inPeriod = sql<boolean>`recorded_at > ${from} and recorded_at <= ${to}`;
   const [orgs, items, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
-    db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'reached_at', 'own']).where('campaign_id', '=', c).orderBy('path').execute(),
-    db
-      .selectFrom('rm_problems as p')
-      .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'p.campaign_id').onRef('o.org_id', '=', 'p.org_id'))
-      .select(['o.level', 'p.status', 'p.alert'])
-      .where('p.campaign_id', '=', c)
-      .execute(),
-    db
-      .selectFrom('rm_problems')
-      .select(['org_id', 'problem_id', 'category', 'owner', 'deadline'])
-      .where('campaign_id', '=', c)
-      .where('alert', '=', 'red')
-      .where('status', 'in', ['planned', 'in_progress'])
-      .orderBy('deadline')
-      .orderBy('org_id')
-      .orderBy('problem_id')
-      .limit(REPORT_LIST_LIMIT)
-      .execute(),
-    db
-      .selectFrom('events')
-      .select(['type', (eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where payload->>'lapsed' = 'true')`.as('lapsed')])
-      .where('campaign_id', '=', c)
-      .where(inPeriod)
-      .where('type', 'in', ['ProblemRecorded', 'RectificationVerified', 'ProblemEscalated', 'EscalationReceived', 'EscalationClaimed', 'EscalationForwarded', 'EscalationOverdue', 'InspectionRoundStarted', 'InspectionNoticeCirculated'])
-      .groupBy('type')
-      .execute(),
-    kind === 'fortnightly'
-      ? db
-          .selectFrom('events')
-          .select([sql<string>`payload->>'roundId'`.as('round_id'), sql<string>`jsonb_array_length(payload->'items')`.as('n')])
-          .where('campaign_id', '=', c)
-          .where('type', '=', 'InspectionFindingsIssued')
-          .where(inPeriod)
-          .execute()
-      : Promise.resolve([]),
-    db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', c).where('target_status', '=', 'pending').executeTakeFirstOrThrow(),
+    reachedOrgs(db, c),
+    itemsWithLevels(db, c),
+    overdueItemsOf(db, c, REPORT_LIST_LIMIT),
+    eventCountsIn(db, c, COUNTED, from, to),
+    kind === 'fortnightly' ? findingsIssuedIn(db, c, from, to) : Promise.resolve([]),
+    awaitingClaim(db, c),
   ]);
   // The lagging rule as the overview and /lagging apply it, judged at the period's end (a report is of its period, whenever compiled).
   const judgedAt = { now: to.getTime(), mobiliseWithinDays };
@@ -141,22 +121,11 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
       forwarded: count('EscalationForwarded'),
       // Not claimed in time: forwarded automatically below the top, or turned red at it (both count in the orgs' `lapses`).
       lapsed: Number(counts.find((r) => r.type === 'EscalationForwarded')?.lapsed ?? 0) + count('EscalationOverdue'),
-      awaitingClaim: Number(awaiting.n),
+      awaitingClaim: awaiting,
     },
   };
   if (kind === 'fortnightly') {
-    const [groups, started, rounds] = await Promise.all([
-      db.selectFrom('guidance_groups').select(['group_id', 'name']).where('campaign_id', '=', c).orderBy('group_id').execute(),
-      db
-        .selectFrom('events')
-        .select([sql<string>`payload->'round'->>'groupId'`.as('group_id'), (eb) => eb.fn.countAll<string>().as('n')])
-        .where('campaign_id', '=', c)
-        .where('type', '=', 'InspectionRoundStarted')
-        .where(inPeriod)
-        .groupBy(sql`payload->'round'->>'groupId'`)
-        .execute(),
-      db.selectFrom('rm_inspection_rounds').select(['round_id', 'group_id']).where('campaign_id', '=', c).execute(),
-    ]);
+    const [groups, started, rounds] = await Promise.all([groupsOfCampaign(db, c), roundsStartedIn(db, c, from, to), groupOfEachRound(db, c)]);
     const groupOfRound = new Map(rounds.map((r) => [r.round_id, r.group_id]));
     figures.inspections = {
       roundsStarted: count('InspectionRoundStarted'),

@@ -133,4 +133,4 @@ export function shownFields(e: DomainEvent, names: readonly string[], lists = fa
 export type { Transaction };
 
 /** The stored events read back, typed: db/stored-events.ts (apart, so the read models can use them without a circle through the projections). */
-export { escalationEvents, escalationsForwardedBy, escalationsReceived, fromRow } from './stored-events.js';
+export { escalationEvents, escalationsForwardedBy, escalationsReceived, eventCountsIn, findingsIssuedIn, fromRow, roundsStartedIn } from './stored-events.js';

@@ -1,6 +1,7 @@
 /**
  * The event log read back: a stored row as its typed event ({@link fromRow}), and the reads
- * by a payload field, each returning the typed event (or a typed subquery). Payload fields
+ * by a payload field, each returning the typed event (or a typed subquery), and the counts of
+ * events in a period the reports make (activities/reports.ts). Payload fields
  * are named here and nowhere else, checked against the event type that declares them: a
  * change to an event's shape fails to compile here instead of silently breaking a reader.
  * db/event-store.ts (the append and the rebuild) re-exports these; the read models
@@ -84,4 +85,57 @@ export function escalationsForwardedBy(db: Kysely<Database>, campaignId: string,
     .where('campaign_id', '=', campaignId)
     .where('org_id', '=', orgId)
     .where('type', '=', 'EscalationForwarded');
+}
+
+/**
+ * `payload-><field>`: a field of the event types as JSON (a list, an object), checked as
+ * {@link payloadText} checks it.
+ */
+export function payloadJson<T extends DomainEvent['type'] = never>(field: PayloadField<T>) {
+  return sql`payload->${sql.lit(field)}`;
+}
+
+/** `recorded_at` in (from, to]: an event falls into the period by when the database stored it, so into exactly one of two adjacent periods. */
+function recordedIn(from: Date, to: Date) {
+  return sql<boolean>`recorded_at > ${from} and recorded_at <= ${to}`;
+}
+
+/**
+ * How many events of each of these types the campaign recorded in (from, to], and how many
+ * of them were recorded `lapsed` (an `EscalationForwarded` because the claim deadline passed;
+ * no other type has the field, so theirs is 0). A type with none is left out.
+ */
+export function eventCountsIn(db: Kysely<Database>, campaignId: string, types: readonly DomainEvent['type'][], from: Date, to: Date) {
+  return db
+    .selectFrom('events')
+    .select(['type', (eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where ${payloadText<'EscalationForwarded'>('lapsed')} = 'true')`.as('lapsed')])
+    .where('campaign_id', '=', campaignId)
+    .where(recordedIn(from, to))
+    .where('type', 'in', [...types])
+    .groupBy('type')
+    .execute();
+}
+
+/** Each `InspectionFindingsIssued` the campaign recorded in (from, to]: its round and how many findings it issued. */
+export function findingsIssuedIn(db: Kysely<Database>, campaignId: string, from: Date, to: Date) {
+  return db
+    .selectFrom('events')
+    .select([payloadText<'InspectionFindingsIssued'>('roundId').as('round_id'), sql<string>`jsonb_array_length(${payloadJson<'InspectionFindingsIssued'>('items')})`.as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('type', '=', 'InspectionFindingsIssued')
+    .where(recordedIn(from, to))
+    .execute();
+}
+
+/** How many inspection rounds each guidance group started in the campaign in (from, to] (`InspectionRoundStarted`, by its round's group). */
+export function roundsStartedIn(db: Kysely<Database>, campaignId: string, from: Date, to: Date) {
+  const groupId = sql<string>`${payloadJson<'InspectionRoundStarted'>('round')}->>${sql.lit('groupId' satisfies keyof EventOf<'InspectionRoundStarted'>['round'])}`;
+  return db
+    .selectFrom('events')
+    .select([groupId.as('group_id'), (eb) => eb.fn.countAll<string>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('type', '=', 'InspectionRoundStarted')
+    .where(recordedIn(from, to))
+    .groupBy(groupId)
+    .execute();
 }

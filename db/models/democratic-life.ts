@@ -5,7 +5,8 @@
  * meeting finds become ledger items (db/models/problems.ts, `meeting_id`).
  *
  * The rest: the review component's rules in domain/, the org action in workflows/messages.ts
- * (recordDemocraticLifeMeeting), the route in api/routes/ledger.ts; tests in test/api/api.test.ts.
+ * (recordDemocraticLifeMeeting), the route in api/routes/ledger.ts, the spot checks' reads in
+ * activities/inspections.ts; tests in test/api/api.test.ts.
  *
  * @example
  * const rows = await listDemocraticLifeMeetings(db, 'tj-2019', 'tj-d1-u1', 101, 0);
@@ -36,3 +37,7 @@ export const democraticLifeProjections = {
 /** A page of the org's meetings by date. */
 export const listDemocraticLifeMeetings = (db: Kysely<Database>, campaignId: string, orgId: string, limit: number, offset: number) =>
   pageOfOrgRows(db, 'rm_democratic_life_meetings', 'date', campaignId, orgId, limit, offset);
+
+/** These orgs' meetings and the problems each found, by meeting id. */
+export const meetingsOf = (db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) =>
+  db.selectFrom('rm_democratic_life_meetings').select(['org_id', 'meeting_id', 'problems_found']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('meeting_id').execute();

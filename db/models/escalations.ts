@@ -7,7 +7,8 @@
  *
  * The rest of the protocol: its decisions in domain/escalation.ts and the org's decisions
  * (domain/org-node.ts), its messages in workflows/messages.ts, delivery between orgs in
- * activities/deliver-signals.ts, its routes in api/routes/escalations.ts, its tests in
+ * activities/deliver-signals.ts, the reports' count of those awaiting a claim in
+ * activities/reports.ts, its routes in api/routes/escalations.ts, its tests in
  * test/cross-level/escalation.test.ts and escalation-storm.test.ts.
  *
  * @example
@@ -193,4 +194,10 @@ export function chainStep(e: ChainEvent) {
     case 'EscalationProgress':
       return { step: `origin heard: ${e.status}`, at, orgId, campaignId, from: e.atOrgId, detail: e.detail };
   }
+}
+
+/** How many escalations sent into the campaign still wait for a claim. */
+export async function awaitingClaim(db: Kysely<Database>, campaignId: string): Promise<number> {
+  const row = await db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', campaignId).where('target_status', '=', 'pending').executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -7,7 +7,7 @@
  *
  * The rest of the protocol: sampling and the six preventions in domain/inspection.ts, the
  * round's workflow in workflows/inspection.ts (started by client/inspections.ts), its
- * activities in activities/inspections.ts, its routes in api/routes/inspections.ts, its
+ * activities in activities/inspections.ts (the reports' per-group figures in activities/reports.ts), its routes in api/routes/inspections.ts, its
  * tests in test/inspection/spot-check.test.ts.
  *
  * @example
@@ -190,4 +190,14 @@ export function circulatedNotices(db: Kysely<Database>, q: { campaignId: string;
     .limit(q.limit)
     .offset(q.offset)
     .execute();
+}
+
+/** The campaign's guidance groups (id and name), by id. */
+export function groupsOfCampaign(db: Kysely<Database>, campaignId: string) {
+  return db.selectFrom('guidance_groups').select(['group_id', 'name']).where('campaign_id', '=', campaignId).orderBy('group_id').execute();
+}
+
+/** Which group started each of the campaign's inspection rounds. */
+export function groupOfEachRound(db: Kysely<Database>, campaignId: string) {
+  return db.selectFrom('rm_inspection_rounds').select(['round_id', 'group_id']).where('campaign_id', '=', campaignId).execute();
 }

@@ -7,7 +7,8 @@
  * The rest: the figures and their aggregation in domain/figures.ts, the lag rule in
  * domain/report.ts; the org workflow (workflows/org-node.ts) reports them; routes in
  * api/routes/campaigns.ts (progress, children, lagging) and api/routes/overview.ts (the
- * overview, in db/models/overview.ts); tests in test/api/api.test.ts and test/api/cascade-wait.test.ts.
+ * overview, in db/models/overview.ts); the spot checks' sample and the reports' figures read
+ * it too (activities/inspections.ts, activities/reports.ts); tests in test/api/api.test.ts and test/api/cascade-wait.test.ts.
  *
  * @example
  * const row = await readOrgProgress(db, 'tj-2019', 'tj-d1'); // undefined until the cascade reaches it
@@ -174,3 +175,25 @@ export async function cascadeWaitsFor(db: Kysely<Database>, campaignId: string, 
   };
 }
 
+
+/** The rows of the campaign's orgs below the org at `path` (itself left out), by org id: the orgs a spot check may sample. */
+export function orgsBelow(db: Kysely<Database>, campaignId: string, path: string, orgId: string) {
+  return db
+    .selectFrom('rm_org_progress')
+    .select(['org_id', 'level'])
+    .where('campaign_id', '=', campaignId)
+    .where('path', 'like', subtreePattern(path))
+    .where('org_id', '!=', orgId)
+    .orderBy('org_id')
+    .execute();
+}
+
+/** These orgs' mobilisation and components in the campaign, in no particular order; orgs the cascade has not reached are left out. */
+export function componentsOf(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
+  return db.selectFrom('rm_org_progress').select(['org_id', 'mobilised_on', 'components']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).execute();
+}
+
+/** Every org the campaign has reached, in path order, with what a report judges it by (its level, mobilisation and own figures). */
+export function reachedOrgs(db: Kysely<Database>, campaignId: string) {
+  return db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'reached_at', 'own']).where('campaign_id', '=', campaignId).orderBy('path').execute();
+}

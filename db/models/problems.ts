@@ -7,7 +7,8 @@
  * `JointPartAccepted` and `PublicMessageAccepted` (the directives model writes `DirectiveReceived`
  * and `DirectiveCancelled` here through {@link updateProblem}). An item's history is read from
  * the event store (`problemEvents` in db/event-store.ts, asked for {@link HISTORY_TYPES}),
- * each event shown by its {@link HISTORY_FIELDS}.
+ * each event shown by its {@link HISTORY_FIELDS}. The spot checks (activities/inspections.ts)
+ * and the reports (activities/reports.ts) read it too.
  *
  * An item's colour is its alert while it is worked on (planned or in progress): red overdue,
  * yellow due soon; an item found, rectified, closed or cancelled shows none, whatever alert it
@@ -202,15 +203,16 @@ export const HISTORY_FIELDS = [
 ] as const;
 
 
+/** The campaign's red items still planned or in progress (overdue, not yet done). */
+function openRedItems(db: Kysely<Database>, campaignId: string) {
+  return db.selectFrom('rm_problems').where('campaign_id', '=', campaignId).where('alert', '=', 'red').where('status', 'in', ['planned', 'in_progress']);
+}
+
 /** A page of the subtree's red items still planned or in progress, earliest deadline first (`limit` rows from `offset`). */
 export function listOverdueItems(db: Kysely<Database>, campaignId: string, path: string, limit: number, offset: number) {
-  return db
-    .selectFrom('rm_problems')
+  return openRedItems(db, campaignId)
     .select(['org_id', 'problem_id', 'category', 'description', 'owner', 'deadline', 'extended_from', 'status', 'path'])
-    .where('campaign_id', '=', campaignId)
     .where('path', 'like', subtreePattern(path))
-    .where('alert', '=', 'red')
-    .where('status', 'in', ['planned', 'in_progress'])
     .orderBy('deadline')
     .orderBy('org_id')
     .orderBy('problem_id')
@@ -256,4 +258,24 @@ export function listDisclosed(db: Kysely<Database>, campaignId: string, orgId: s
     .orderBy('disclosed_on')
     .orderBy('problem_id')
     .execute();
+}
+
+/** These orgs' ledger items (source, description, the project each belongs to), by item id. */
+export function problemsOf(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
+  return db.selectFrom('rm_problems').select(['org_id', 'problem_id', 'source', 'description', 'project_ref']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('problem_id').execute();
+}
+
+/** Every item of the campaign with its status, alert and the level of the org that holds it (items of orgs not reached left out). */
+export function itemsWithLevels(db: Kysely<Database>, campaignId: string) {
+  return db
+    .selectFrom('rm_problems as p')
+    .innerJoin('rm_org_progress as o', (j) => j.onRef('o.campaign_id', '=', 'p.campaign_id').onRef('o.org_id', '=', 'p.org_id'))
+    .select(['o.level', 'p.status', 'p.alert'])
+    .where('p.campaign_id', '=', campaignId)
+    .execute();
+}
+
+/** The campaign's first `limit` red items still planned or in progress, earliest deadline first (then by org and item). */
+export function overdueItemsOf(db: Kysely<Database>, campaignId: string, limit: number) {
+  return openRedItems(db, campaignId).select(['org_id', 'problem_id', 'category', 'owner', 'deadline']).orderBy('deadline').orderBy('org_id').orderBy('problem_id').limit(limit).execute();
 }

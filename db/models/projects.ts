@@ -5,7 +5,8 @@
  * counted per participant by {@link readProject}.
  *
  * The rest: the org action in workflows/messages.ts (createProject), the route
- * GET /campaigns/:id/projects/:orgId/:projectId in api/routes/ledger.ts; tests in test/rectification/.
+ * GET /campaigns/:id/projects/:orgId/:projectId in api/routes/ledger.ts, the spot checks'
+ * reads in activities/inspections.ts; tests in test/rectification/.
  *
  * @example
  * const project = await readProject(db, 'tj-2019', 'tj-d1/p1'); // undefined when there is none
@@ -59,4 +60,9 @@ export async function readProject(db: Kysely<Database>, campaignId: string, proj
   const participants = rows.map((p) => ({ orgId: p.org_id, items: Number(p.items), closed: Number(p.closed), overdue: Number(p.overdue) }));
   const progress = participants.reduce<ProjectFigures>((a, f) => ({ items: a.items + f.items, closed: a.closed + f.closed, overdue: a.overdue + f.overdue }), { items: 0, closed: 0, overdue: 0 });
   return { ...project, progress, participants };
+}
+
+/** These orgs' projects (their ref and title), by ref. */
+export function projectsOf(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
+  return db.selectFrom('rm_projects').select(['org_id', 'project_ref', 'title']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('project_ref').execute();
 }

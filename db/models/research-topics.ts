@@ -5,7 +5,8 @@
  * by GET …/topics.
  *
  * The rest: the research component's rules in domain/, the org actions in workflows/messages.ts
- * (proposeTopic, vetTopic, submitReport), the route in api/routes/ledger.ts; tests in test/api/api.test.ts.
+ * (proposeTopic, vetTopic, submitReport), the route in api/routes/ledger.ts, the spot checks'
+ * reads in activities/inspections.ts; tests in test/api/api.test.ts.
  *
  * @example
  * const rows = await listResearchTopics(db, 'tj-2019', 'tj-d1-u1', 101, 0);
@@ -68,3 +69,7 @@ export const researchTopicProjections = {
 /** A page of the org's topics by topic id. */
 export const listResearchTopics = (db: Kysely<Database>, campaignId: string, orgId: string, limit: number, offset: number) =>
   pageOfOrgRows(db, 'rm_research_topics', 'topic_id', campaignId, orgId, limit, offset);
+
+/** These orgs' topics with their status and reports, by topic id. */
+export const topicsOf = (db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) =>
+  db.selectFrom('rm_research_topics').select(['org_id', 'topic_id', 'status', 'reports']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('topic_id').execute();
