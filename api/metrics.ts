@@ -24,7 +24,7 @@ import { isIP, type AddressInfo } from 'node:net';
 import client, { Registry } from '@prometheus-io/client';
 // A CommonJS module compiled from TypeScript: imported from ESM, its plugin is `.default`.
 import fastifyMetrics from 'fastify-metrics';
-import type { ApiInstance } from './app.js';
+import type { ApiInstance } from './deps.js';
 
 /** Request durations in seconds: most reads answer in milliseconds, a tree import or a slow Temporal in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
