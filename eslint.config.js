@@ -26,7 +26,17 @@ import tseslint from 'typescript-eslint';
 const NODE_BUILTINS = builtinModules.filter((m) => !m.startsWith('_'));
 
 /** Modules that do I/O: a database, a network, a Temporal connection, a worker. */
-const IO_MODULES = ['pg', 'kysely', 'fastify', 'undici', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', '@electric-sql/pglite'];
+const IO_MODULES = [
+  'pg',
+  'kysely',
+  'fastify',
+  'undici',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+  '@electric-sql/pglite',
+];
 
 /** The `paths` and `patterns` of `no-restricted-imports` that keep `where` free of Node and of I/O. */
 const noNodeNoIo = (where) => ({
@@ -36,7 +46,10 @@ const noNodeNoIo = (where) => ({
   ],
   patterns: [
     { group: ['node:*'], message: `${where} code must not use Node built-ins.` },
-    { group: ['@fastify/*', 'kysely/*', 'pg/*', '@temporalio/client/*', '@temporalio/worker/*', '@temporalio/activity/*'], message: `${where} code must not do I/O.` },
+    {
+      group: ['@fastify/*', 'kysely/*', 'pg/*', '@temporalio/client/*', '@temporalio/worker/*', '@temporalio/activity/*'],
+      message: `${where} code must not do I/O.`,
+    },
   ],
 });
 const layersAbove = (where, layers) => ({

@@ -46,5 +46,7 @@ export async function rectify(org: WorkflowHandle, problemId: string, { deadline
   if (!planned) await org.executeUpdate(planRectificationUpdate, { args: [{ problemId, owner: '责任人', measures: '整改措施', deadline, by }] });
   await org.executeUpdate(startRectificationUpdate, { args: [{ problemId, by }] });
   await org.executeUpdate(submitRectificationUpdate, { args: [{ problemId, evidence: '整改材料', by }] });
-  await org.executeUpdate(verifyRectificationUpdate, { args: [{ problemId, decision: 'verified', by: 'inspector:test', verifierRole: 'inspector', verifierOrgId: 'tj' }] });
+  await org.executeUpdate(verifyRectificationUpdate, {
+    args: [{ problemId, decision: 'verified', by: 'inspector:test', verifierRole: 'inspector', verifierOrgId: 'tj' }],
+  });
 }
