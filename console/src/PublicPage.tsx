@@ -3,7 +3,7 @@
  * `/session`). `#/public/<campaign>` sends a message and shows its tracking code;
  * `#/public/<campaign>/track[/<code>]` shows what became of it. Phone first.
  */
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { citizensApi, newKey, Refusal, type PublicCampaign, type Tracked } from './citizens-api.ts';
 import { publicHref, publicRoute, SENDER_STATUS, sendRefusal, TRACK_STEPS, trackHref, trackRefusal, type Words } from './citizens-words.ts';
 import { cst } from './time.ts';

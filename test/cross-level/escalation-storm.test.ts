@@ -16,12 +16,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { expect, test, vi } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import type { EscalationMessage, OutgoingSignal } from '../../domain/escalation.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate, orgStatusQuery, recordProblemUpdate } from '../../workflows/messages.js';
-import { rectify, testSpec } from '../support/campaign.js';
+import { rectify, startMobilisedCampaign } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { HISTORY_BYTES_LIMIT } from '../../workflows/shared.js';
@@ -34,10 +33,7 @@ const PER_BRANCH = 10;
 const SENDERS = 64;
 
 test('10,000 escalations into one district stay inside every Temporal limit, and the real ones are answered', { timeout: 1_800_000 }, async () => {
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  const org = (id: string) => orgHandle(f.t.client, spec.id, id);
-  await expect.poll(() => org('tj').query(orgStatusQuery), { timeout: 60_000, message: 'all mobilised' }).toSatisfy((s) => s.subtree.mobilised === 40);
+  const { org } = await startMobilisedCampaign(f);
   const district = org('tj-d1');
   const branches = generateTree('small')
     .filter((o) => o.level === 'branch' && o.id.startsWith('tj-d1-'))

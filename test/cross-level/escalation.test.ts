@@ -18,21 +18,12 @@ import {
   orgStatusQuery,
   recordProblemUpdate,
 } from '../../workflows/messages.js';
-import { rectify, testSpec } from '../support/campaign.js';
+import { rectify, startMobilisedCampaign, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 const by = 'secretary:test';
-
-async function campaignWithEveryoneMobilised(rules: Record<string, unknown> = {}) {
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], ...rules } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  await expect
-    .poll(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), { timeout: 60_000, message: 'all mobilised' })
-    .toSatisfy((s) => s.subtree.mobilised === 40);
-  return { spec, org: (id: string) => orgHandle(f.t.client, spec.id, id) };
-}
 
 async function escalationRow(id: string, ok: (row: Record<string, unknown>) => boolean) {
   return vi.waitFor(
@@ -46,7 +37,7 @@ async function escalationRow(id: string, ok: (row: Record<string, unknown>) => b
 }
 
 test('claimed above, rectified there, answered below; forwarded by hand over several levels', { timeout: 180_000 }, async () => {
-  const { org } = await campaignWithEveryoneMobilised();
+  const { org } = await startMobilisedCampaign(f);
   const b1 = org('tj-d1-u1-b1');
   await b1.executeUpdate(recordProblemUpdate, {
     args: [{ problemId: 'p1', source: 'self_inspection', category: '政策', description: '低保审核标准由区里定，支部无权调整', by }],
@@ -99,7 +90,7 @@ test('claimed above, rectified there, answered below; forwarded by hand over sev
 });
 
 test('an unclaimed escalation is forwarded when its claim deadline passes, and the lapse is counted', { timeout: 120_000 }, async () => {
-  const { org } = await campaignWithEveryoneMobilised({ claimDeadlineDays: 3 / 86_400 });
+  const { org } = await startMobilisedCampaign(f, { rules: { claimDeadlineDays: 3 / 86_400 } });
   const b = org('tj-d2-u1-b1');
   await b.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p', source: 'self_inspection', category: '作风', description: '审批层级多', by }] });
   const { escalationId } = await b.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'p', targetOrgId: 'tj-d2-u1', reason: '单位流程', by }] });
@@ -111,7 +102,7 @@ test('an unclaimed escalation is forwarded when its claim deadline passes, and t
 });
 
 test('escalations with one root cause merge, and every origin is answered; duplicates and dead targets lose nothing', { timeout: 180_000 }, async () => {
-  const { spec, org } = await campaignWithEveryoneMobilised();
+  const { spec, org } = await startMobilisedCampaign(f);
   const origins = ['tj-d3-u1-b1', 'tj-d3-u2-b1', 'tj-d3-u3-b1'];
   const ids: string[] = [];
   for (const o of origins) {

@@ -4,23 +4,19 @@
  * problem closes only when every part is verified.
  */
 import { expect, test, vi } from 'vitest';
-import { openJointProblem, orgHandle, startCampaign } from '../../client/campaigns.js';
+import { openJointProblem, orgHandle } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { jointItemId, jointWorkflowId } from '../../domain/joint.js';
-import { jointStatusQuery, orgStatusQuery } from '../../workflows/messages.js';
-import { rectify, testSpec } from '../support/campaign.js';
+import { jointStatusQuery } from '../../workflows/messages.js';
+import { rectify, startMobilisedCampaign } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 
 test('parts at three levels; closed only when every part is verified; a participant not yet reached is shown', { timeout: 180_000 }, async () => {
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  await expect
-    .poll(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), { timeout: 60_000, message: 'all mobilised' })
-    .toSatisfy((s) => s.subtree.mobilised === 40);
+  const { spec } = await startMobilisedCampaign(f);
   const participants = ['tj', 'tj-d1', 'tj-d1-u2'];
   const joint = { jointId: 'elevators', title: '老旧小区加装电梯', description: '资金、审批、施工协调', openerOrgId: 'tj', participantOrgIds: participants };
   expect((await openJointProblem(f.t.client, f.t.taskQueue, spec.id, joint)).created).toBe(true);

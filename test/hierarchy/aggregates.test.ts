@@ -4,7 +4,7 @@
  * equal a brute-force count over its subtree of what the test itself sent.
  */
 import { expect, test, vi } from 'vitest';
-import { orgHandle, startCampaign } from '../../client/campaigns.js';
+import { orgHandle } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { sumFigures, zeroFigures, type Figures } from '../../domain/figures.js';
 import { prng, randomTree } from '../../domain/generate-tree.js';
@@ -16,7 +16,7 @@ import {
   recordStudySessionUpdate,
   submitReportUpdate,
 } from '../../workflows/messages.js';
-import { figuresOf, rectify, subtrees, testSpec } from '../support/campaign.js';
+import { figuresOf, rectify, startMobilisedCampaign, subtrees } from '../support/campaign.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 
@@ -25,11 +25,7 @@ const f = useWorkflowFixture(() => orgs);
 
 test('every org’s subtree figures equal a brute-force count over its subtree', { timeout: 600_000 }, async () => {
   const minStudyDays = 2;
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], minStudyDays, topicsMustBeVetted: false } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  await expect
-    .poll(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), { timeout: 120_000, message: 'all mobilised' })
-    .toSatisfy((s) => s.subtree.mobilised === orgs.length);
+  const { spec } = await startMobilisedCampaign(f, { rules: { minStudyDays, topicsMustBeVetted: false } }, { timeout: 120_000 });
 
   // Random work per org; the test keeps its own count of what each org should show.
   const rnd = prng(7);

@@ -10,7 +10,7 @@ import { rebuildProjections } from '../../db/event-store.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { Rejection } from '../../domain/rejection.js';
 import { mobiliseUpdate, orgStatusQuery, proposeTopicUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
-import { testSpec } from '../support/campaign.js';
+import { startMobilisedCampaign, testSpec } from '../support/campaign.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 
@@ -167,9 +167,7 @@ describe('campaign lifecycle', () => {
   });
 
   test('closing finishes every org with an honest status, and the read models equal a rebuild', async () => {
-    const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], minStudyDays: 1, topicsMustBeVetted: false } });
-    await startCampaign(f.t.client, f.t.taskQueue, spec);
-    await expect.poll(() => status(spec.id, 'tj'), { timeout: 60_000, message: 'all mobilised' }).toSatisfy((s) => s.subtree.mobilised === 40);
+    const { spec } = await startMobilisedCampaign(f, { rules: { minStudyDays: 1, topicsMustBeVetted: false } });
     // One branch does everything; the rest do nothing.
     const b = orgHandle(f.t.client, spec.id, 'tj-d1-u1-b1');
     await b.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 4, attendance: 30, by }] });

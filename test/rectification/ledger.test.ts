@@ -7,7 +7,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { expect, test, vi } from 'vitest';
-import { orgHandle, startCampaign } from '../../client/campaigns.js';
+import { orgHandle } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import {
@@ -22,7 +22,7 @@ import {
   submitRectificationUpdate,
   verifyRectificationUpdate,
 } from '../../workflows/messages.js';
-import { rectify, testSpec } from '../support/campaign.js';
+import { rectify, startMobilisedCampaign } from '../support/campaign.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 
@@ -33,10 +33,7 @@ const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 test('lifecycle, durable deadline alerts, overdue in every ancestor and in search attributes', { timeout: 180_000 }, async () => {
   // warningDays of 2 s: a deadline 6 s away turns yellow after ~4 s and red after ~6 s.
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], warningDays: 2 / 86_400 } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  const root = orgHandle(f.t.client, spec.id, 'tj');
-  await expect.poll(() => root.query(orgStatusQuery), { timeout: 60_000, message: 'all mobilised' }).toSatisfy((s) => s.subtree.mobilised === 40);
+  const { spec, root } = await startMobilisedCampaign(f, { rules: { warningDays: 2 / 86_400 } });
   const branch = orgHandle(f.t.client, spec.id, 'tj-d1-u1-b1');
 
   await branch.executeUpdate(recordProblemUpdate, {
@@ -143,12 +140,8 @@ test('lifecycle, durable deadline alerts, overdue in every ancestor and in searc
 });
 
 test('special projects group items across orgs; democratic life meetings feed the ledger', { timeout: 120_000 }, async () => {
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  const district = orgHandle(f.t.client, spec.id, 'tj-d2');
-  await expect
-    .poll(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), { timeout: 60_000, message: 'all mobilised' })
-    .toSatisfy((s) => s.subtree.mobilised === 40);
+  const { spec, org } = await startMobilisedCampaign(f);
+  const district = org('tj-d2');
   await district.executeUpdate(createProjectUpdate, {
     args: [{ projectId: 'jianfu', title: '为基层减负专项整治', leadOrgId: 'tj-d2-u1', participantOrgIds: ['tj-d2-u1', 'tj-d2-u2'], by: 'organiser:d2' }],
   });
