@@ -656,34 +656,46 @@ beforeAll(async () => {
   // The read models the reads and the workflows' inboxes the claims need.
   const targets = RELATION_NAMES.map((rel) => RELATIONS[rel].target);
   const pendingAt = [...targets.map((o) => fx.toClaim.get(o)!), ...targets.map((o) => fx.toForward.get(o)!), ...targets.map((o) => fx.chain.get(o)!)];
-  await expect
-    .poll(
-      () =>
-        db.kysely.selectFrom('rm_escalations').select('escalation_id').where('escalation_id', 'in', pendingAt).where('target_status', '=', 'pending').execute(),
-      { timeout: 60_000, message: 'escalations received' },
-    )
-    .toSatisfy((rows) => rows.length === pendingAt.length);
-  await expect
-    .poll(() => db.kysely.selectFrom('rm_joint_problems').select('joint_id').where('joint_id', 'like', 'read-joint-%').execute(), {
-      timeout: 30_000,
-      message: 'joint problems',
-    })
-    .toSatisfy((rows) => rows.length === targets.length);
-  await expect
-    .poll(() => db.kysely.selectFrom('rm_projects').select('project_ref').where('project_id', '=', 'read-project').execute(), {
-      timeout: 30_000,
-      message: 'projects',
-    })
-    .toSatisfy((rows) => rows.length === targets.length);
-  await expect
-    .poll(() => db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', 'like', 'read-dir-%').execute(), {
-      timeout: 30_000,
-      message: 'directives',
-    })
-    .toSatisfy((rows) => rows.length === targets.length);
-  await expect
-    .poll(() => db.kysely.selectFrom('rm_campaigns').select('id').where('id', 'like', 'scope-%').execute(), { timeout: 30_000, message: 'scoped campaigns' })
-    .toSatisfy((rows) => rows.length === RELATION_NAMES.length);
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely
+        .selectFrom('rm_escalations')
+        .select('escalation_id')
+        .where('escalation_id', 'in', pendingAt)
+        .where('target_status', '=', 'pending')
+        .execute();
+      expect(value, 'escalations received').toSatisfy((rows) => rows.length === pendingAt.length);
+    },
+    { timeout: 60_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_joint_problems').select('joint_id').where('joint_id', 'like', 'read-joint-%').execute();
+      expect(value, 'joint problems').toSatisfy((rows) => rows.length === targets.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_projects').select('project_ref').where('project_id', '=', 'read-project').execute();
+      expect(value, 'projects').toSatisfy((rows) => rows.length === targets.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', 'like', 'read-dir-%').execute();
+      expect(value, 'directives').toSatisfy((rows) => rows.length === targets.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_campaigns').select('id').where('id', 'like', 'scope-%').execute();
+      expect(value, 'scoped campaigns').toSatisfy((rows) => rows.length === RELATION_NAMES.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
   for (const rel of RELATION_NAMES) {
     const res = await app.inject({ method: 'POST', url: `/campaigns/${scopedId(rel)}/reports`, headers: admin, payload: { kind: 'weekly' } });
     expect(res.statusCode, res.body).toBe(201);

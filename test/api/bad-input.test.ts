@@ -767,34 +767,36 @@ beforeAll(async () => {
     201,
   );
   await post(`/campaigns/${C}/guidance-groups/grp-1/inspection-rounds`, admin, { roundId: 'round-1', sampleSize: 2, seed: 'bad-input' }, 201);
-  await expect
-    .poll(() => db.kysely.selectFrom('rm_inspection_rounds').select('sample').where('round_id', '=', 'round-1').executeTakeFirst(), {
-      timeout: 30_000,
-      message: 'the round sampled',
-    })
-    .toSatisfy((r) => (r?.sample as string[] | undefined)?.length === 2);
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_inspection_rounds').select('sample').where('round_id', '=', 'round-1').executeTakeFirst();
+      expect(value, 'the round sampled').toSatisfy((r) => (r?.sample as string[] | undefined)?.length === 2);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
   // A weekly report (例会), compiled by hand.
   reportId = (await post(`/campaigns/${C}/reports`, admin, { kind: 'weekly' }, 201)).json().reportId as string;
   // A campaign over one unit, closed: everything it is asked now is too late.
   await post('/campaigns', admin, spec({ id: CLOSED, rootOrgId: 'tj-d3-u3', rules: { progressReportSeconds: 1 } }), 201);
-  await expect
-    .poll(() => app.inject({ method: 'POST', url: `/campaigns/${CLOSED}/close`, headers: admin, payload: { reason: '试点结束' } }), {
-      timeout: 30_000,
-      message: 'the pilot closed',
-    })
-    .toSatisfy((r) => r.statusCode === 202);
-  await expect
-    .poll(
-      () =>
-        app.inject({
-          method: 'POST',
-          url: `${org('tj-d3-u3', CLOSED)}/study-sessions`,
-          headers: admin,
-          payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 5 },
-        }),
-      { timeout: 30_000, message: 'the pilot’s branch finished' },
-    )
-    .toSatisfy((r) => r.statusCode === 409 && /has finished/.test(r.body));
+  await vi.waitFor(
+    async () => {
+      const value = await app.inject({ method: 'POST', url: `/campaigns/${CLOSED}/close`, headers: admin, payload: { reason: '试点结束' } });
+      expect(value, 'the pilot closed').toSatisfy((r) => r.statusCode === 202);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await app.inject({
+        method: 'POST',
+        url: `${org('tj-d3-u3', CLOSED)}/study-sessions`,
+        headers: admin,
+        payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 5 },
+      });
+      expect(value, 'the pilot’s branch finished').toSatisfy((r) => r.statusCode === 409 && /has finished/.test(r.body));
+    },
+    { timeout: 30_000, interval: 200 },
+  );
 
   ({ routes, documentedOnly } = await routesOfApp());
   samples = buildSamples();

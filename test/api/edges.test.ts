@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { ADMIN, bearer, expectProblem, importTree, issueToken, useApiFixture } from '../support/api.js';
@@ -335,12 +335,13 @@ describe('on a running campaign (real Temporal)', () => {
     const spec = { id: C, name: '主题教育', batch: 2, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-12-31' };
     const started = await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: spec });
     expect(started.statusCode, started.body).toBe(201);
-    await expect
-      .poll(() => app.inject({ method: 'POST', url: `${org('tj')}/mobilisation`, headers: admin, payload: { date: '2019-09-05', attendance: 300 } }), {
-        timeout: 30_000,
-        message: 'tj mobilised',
-      })
-      .toSatisfy((r) => r.statusCode === 200);
+    await vi.waitFor(
+      async () => {
+        const value = await app.inject({ method: 'POST', url: `${org('tj')}/mobilisation`, headers: admin, payload: { date: '2019-09-05', attendance: 300 } });
+        expect(value, 'tj mobilised').toSatisfy((r) => r.statusCode === 200);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   }, 120_000);
   afterAll(async () => {
     await app?.close();

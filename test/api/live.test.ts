@@ -56,15 +56,25 @@ beforeAll(async () => {
   });
   expect(started.statusCode, started.body).toBe(201);
   // The city mobilises; the cascade reaches its three districts, which do not mobilise (yet).
-  await expect
-    .poll(
-      () => app.inject({ method: 'POST', url: url('tj', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 300 } }),
-      { timeout: 30_000, message: 'the city mobilised' },
-    )
-    .toSatisfy((r) => r.statusCode === 200);
-  await expect
-    .poll(async () => (await overview()).children.items.map((c) => c.reachedAt), { timeout: 60_000, message: 'the cascade reached the districts' })
-    .not.toContain(null);
+  await vi.waitFor(
+    async () => {
+      const value = await app.inject({
+        method: 'POST',
+        url: url('tj', '/mobilisation'),
+        headers: bearer(ADMIN),
+        payload: { date: chinaDate(Date.now()), attendance: 300 },
+      });
+      expect(value, 'the city mobilised').toSatisfy((r) => r.statusCode === 200);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = (await overview()).children.items.map((c) => c.reachedAt);
+      expect(value, 'the cascade reached the districts').not.toContain(null);
+    },
+    { timeout: 60_000, interval: 200 },
+  );
 }, 180_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@
  * cancelling asks first, then cancels.
  */
 import type { Page } from 'playwright-core';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
 import { DAY, useConsoleStack } from '../support/console.js';
 
@@ -33,9 +33,13 @@ const s = useConsoleStack({
     await mobilise('tj', { daysAgo: 15, attendance: 300, what: 'the city mobilised' });
     await mobilise(DISTRICT, { daysAgo: 14, attendance: 120, what: 'the district mobilised' });
     // All nine branches of the district reached and mobilised (units and branches mobilise by themselves).
-    await expect
-      .poll(() => call('GET', org(DISTRICT, '/overview?limit=1')), { timeout: 90_000, message: 'the district’s subtree mobilised' })
-      .toSatisfy((o) => (o.org as { subtree?: { mobilised: number } }).subtree?.mobilised === 1 + 3 + 9);
+    await vi.waitFor(
+      async () => {
+        const value = await call('GET', org(DISTRICT, '/overview?limit=1'));
+        expect(value, 'the district’s subtree mobilised').toSatisfy((o) => (o.org as { subtree?: { mobilised: number } }).subtree?.mobilised === 1 + 3 + 9);
+      },
+      { timeout: 90_000, interval: 200 },
+    );
     organiser = await issueToken({ role: 'organiser', orgId: DISTRICT });
     secretary = await issueToken({ role: 'secretary', orgId: 'tj-d1-u1-b1' });
     inspector = await issueToken({ role: 'inspector', orgId: DISTRICT });

@@ -43,18 +43,18 @@ const s = useConsoleStack({
       ['b-subsidy', '困难党员补助标准由区里定，支部无权调整'],
       ['b-other', '学习资料发放不及时'],
     ]) {
-      await expect
-        .poll(
-          () =>
-            app.inject({
-              method: 'POST',
-              url: org(BRANCH, '/problems'),
-              headers: bearer(ADMIN),
-              payload: { problemId, source: 'self_inspection', category: '政策', description },
-            }),
-          { timeout: 60_000, message: `the cascade reached the branch (${problemId})` },
-        )
-        .toSatisfy((r) => r.statusCode === 200);
+      await vi.waitFor(
+        async () => {
+          const value = await app.inject({
+            method: 'POST',
+            url: org(BRANCH, '/problems'),
+            headers: bearer(ADMIN),
+            payload: { problemId, source: 'self_inspection', category: '政策', description },
+          });
+          expect(value, `the cascade reached the branch (${problemId})`).toSatisfy((r) => r.statusCode === 200);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
     }
     tokens.branchSecretary = await issueToken({ role: 'secretary', orgId: BRANCH });
     tokens.unitOrganiser = await issueToken({ role: 'organiser', orgId: UNIT });

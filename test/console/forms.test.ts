@@ -37,7 +37,13 @@ const { call, org, signIn } = s;
 /** The refusal shown beside a field: an alert in the field's own block, which its input names in aria-describedby. */
 async function besideField(form: Locator, label: string): Promise<string | null> {
   const input = form.getByLabel(label, { exact: true });
-  await expect.poll(() => input.getAttribute('aria-invalid'), { timeout: 20_000 }).toBe('true');
+  await vi.waitFor(
+    async () => {
+      const value = await input.getAttribute('aria-invalid');
+      expect(value).toBe('true');
+    },
+    { timeout: 20_000, interval: 200 },
+  );
   const errorId = ((await input.getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-error'));
   const error = form.locator(`.field:has(#${await input.getAttribute('id')}) #${errorId}`);
   expect(await error.getAttribute('role')).toBe('alert');

@@ -7,7 +7,7 @@
  * ledger; the organiser's open overview turns the branch green without a reload. The
  * secretary never has a verify button.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
 import { bearer } from '../support/api.js';
 import { DAY, useConsoleStack } from '../support/console.js';
@@ -55,9 +55,13 @@ const s = useConsoleStack({
     await call('POST', org(BRANCH, '/problems/late/start'), {}, secretary);
     // Another unit's item, from a spot check, not late: what the filters leave out.
     await call('POST', org(OTHER, '/problems'), { problemId: 'spot', source: 'spot_check', category: '作风', description: '会议记录不全' });
-    await expect
-      .poll(() => call('GET', org('tj-d1', '/ledger?colour=red')), { timeout: 30_000, message: 'the item red' })
-      .toSatisfy((r) => (r.items as unknown[]).length === 1);
+    await vi.waitFor(
+      async () => {
+        const value = await call('GET', org('tj-d1', '/ledger?colour=red'));
+        expect(value, 'the item red').toSatisfy((r) => (r.items as unknown[]).length === 1);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   },
 });
 const { call, org, screen, signIn } = s;

@@ -38,9 +38,13 @@ async function everyoneMobilised(rules: Record<string, unknown> = {}) {
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], ...rules } });
   await startCampaign(f.t.client, f.t.taskQueue, spec);
   const base = `/campaigns/${spec.id}/orgs`;
-  await expect
-    .poll(() => get(`${base}/tj`), { timeout: 60_000, message: 'all 40 mobilised' })
-    .toSatisfy((r) => r.statusCode === 200 && r.json().subtree.mobilised === 40);
+  await vi.waitFor(
+    async () => {
+      const value = await get(`${base}/tj`);
+      expect(value, 'all 40 mobilised').toSatisfy((r) => r.statusCode === 200 && r.json().subtree.mobilised === 40);
+    },
+    { timeout: 60_000, interval: 200 },
+  );
   return { spec, base };
 }
 

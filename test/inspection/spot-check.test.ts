@@ -126,12 +126,18 @@ beforeAll(async () => {
     admin,
   );
   expect(created.statusCode, created.body).toBe(201);
-  await expect
-    .poll(() => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).where('mobilised_on', 'is not', null).execute(), {
-      timeout: 90_000,
-      message: 'mobilised everywhere',
-    })
-    .toSatisfy((rows) => rows.length === TREE.length);
+  await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely
+        .selectFrom('rm_org_progress')
+        .select('org_id')
+        .where('campaign_id', '=', C)
+        .where('mobilised_on', 'is not', null)
+        .execute();
+      expect(value, 'mobilised everywhere').toSatisfy((rows) => rows.length === TREE.length);
+    },
+    { timeout: 90_000, interval: 200 },
+  );
   organiser = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));
   inspector = await issueToken(app, { role: 'inspector', orgId: 'tj' });
   outsider = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d3' }));
@@ -139,12 +145,13 @@ beforeAll(async () => {
   await diligent(DILIGENT);
   await halfDone(HALF);
   // The rules read the read models: wait until they hold what was just recorded.
-  await expect
-    .poll(() => f.db.kysely.selectFrom('rm_democratic_life_meetings').select('org_id').where('campaign_id', '=', C).execute(), {
-      timeout: 20_000,
-      message: 'meetings recorded',
-    })
-    .toSatisfy((r) => r.length === 2);
+  await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely.selectFrom('rm_democratic_life_meetings').select('org_id').where('campaign_id', '=', C).execute();
+      expect(value, 'meetings recorded').toSatisfy((r) => r.length === 2);
+    },
+    { timeout: 20_000, interval: 200 },
+  );
 }, 180_000);
 
 afterAll(async () => {

@@ -82,15 +82,25 @@ beforeAll(async () => {
     });
   expect((await campaign(A, { autoMobiliseLevels: ALL_LEVELS })).statusCode).toBe(201);
   expect((await campaign(B, { publicMessageTriageSeconds: 3 })).statusCode).toBe(201);
-  await expect
-    .poll(() => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', A).where('mobilised_on', 'is not', null).execute(), {
-      timeout: 90_000,
-      message: 'campaign A mobilised everywhere',
-    })
-    .toSatisfy((rows) => rows.length === 40);
-  await expect
-    .poll(() => f.db.kysely.selectFrom('rm_campaigns').select('id').where('id', '=', B).execute(), { timeout: 30_000, message: 'campaign B recorded' })
-    .toSatisfy((rows) => rows.length === 1);
+  await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely
+        .selectFrom('rm_org_progress')
+        .select('org_id')
+        .where('campaign_id', '=', A)
+        .where('mobilised_on', 'is not', null)
+        .execute();
+      expect(value, 'campaign A mobilised everywhere').toSatisfy((rows) => rows.length === 40);
+    },
+    { timeout: 90_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely.selectFrom('rm_campaigns').select('id').where('id', '=', B).execute();
+      expect(value, 'campaign B recorded').toSatisfy((rows) => rows.length === 1);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
   const routes = [
     { category: '交通', orgId: 'tj-d1' },
     { category: '交通', area: '河西区', orgId: 'tj-d2-u1' },

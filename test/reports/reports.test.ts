@@ -121,12 +121,13 @@ beforeAll(async () => {
     admin,
   );
   expect(created.statusCode, created.body).toBe(201);
-  await expect
-    .poll(() => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).execute(), {
-      timeout: 90_000,
-      message: 'every org started',
-    })
-    .toSatisfy((rows) => rows.length === TREE.length);
+  await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).execute();
+      expect(value, 'every org started').toSatisfy((rows) => rows.length === TREE.length);
+    },
+    { timeout: 90_000, interval: 200 },
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
  * every level mobilised, and sending an org command the way the API does.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { CampaignSpec } from '../../domain/campaign.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
@@ -46,9 +46,13 @@ export async function startMobilisedCampaign(f: WorkflowFixture, over: SpecOverr
   await startCampaign(f.t.client, f.t.taskQueue, spec);
   const org = (id: string) => orgHandle(f.t.client, spec.id, id);
   const root = org(spec.rootOrgId);
-  await expect
-    .poll(() => root.query(orgStatusQuery), { timeout, message: 'every org mobilised' })
-    .toSatisfy((s: { subtree: { mobilised: number } }) => s.subtree.mobilised === f.orgs.length);
+  await vi.waitFor(
+    async () => {
+      const value = await root.query(orgStatusQuery);
+      expect(value, 'every org mobilised').toSatisfy((s: { subtree: { mobilised: number } }) => s.subtree.mobilised === f.orgs.length);
+    },
+    { timeout: timeout, interval: 200 },
+  );
   return { spec, root, org };
 }
 

@@ -26,7 +26,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
 import { chinaDate } from '../../domain/org-node.js';
@@ -95,23 +95,27 @@ export function useConsoleStack(options: ConsoleStackOptions): ConsoleStack {
     screen: (orgId, rest = '') => `${s.base}/#/c/${campaign.id}/o/${orgId}${rest}`,
     issueToken: (body) => issueToken(s.app, body),
     async mobilise(orgId, { daysAgo, attendance, timeoutMs = 30_000, what = `${orgId} mobilised` }) {
-      await expect
-        .poll(
-          () =>
-            s.app.inject({
-              method: 'POST',
-              url: s.org(orgId, '/mobilisation'),
-              headers: bearer(ADMIN),
-              payload: { date: chinaDate(Date.now() - daysAgo * DAY), attendance },
-            }),
-          { timeout: timeoutMs, message: what },
-        )
-        .toSatisfy((r) => r.statusCode === 200);
+      await vi.waitFor(
+        async () => {
+          const value = await s.app.inject({
+            method: 'POST',
+            url: s.org(orgId, '/mobilisation'),
+            headers: bearer(ADMIN),
+            payload: { date: chinaDate(Date.now() - daysAgo * DAY), attendance },
+          });
+          expect(value, what).toSatisfy((r) => r.statusCode === 200);
+        },
+        { timeout: timeoutMs, interval: 200 },
+      );
     },
     async reached(orgId, { mobilised = false, timeoutMs = 60_000, what = `the cascade reached ${orgId}` } = {}) {
-      await expect
-        .poll(() => s.app.inject({ method: 'GET', url: s.org(orgId), headers: bearer(ADMIN) }), { timeout: timeoutMs, message: what })
-        .toSatisfy((r) => r.statusCode === 200 && (!mobilised || (r.json() as { mobilised_on: string | null }).mobilised_on !== null));
+      await vi.waitFor(
+        async () => {
+          const value = await s.app.inject({ method: 'GET', url: s.org(orgId), headers: bearer(ADMIN) });
+          expect(value, what).toSatisfy((r) => r.statusCode === 200 && (!mobilised || (r.json() as { mobilised_on: string | null }).mobilised_on !== null));
+        },
+        { timeout: timeoutMs, interval: 200 },
+      );
     },
     async signIn(page, token) {
       await page.goto(s.base);
