@@ -46,13 +46,7 @@ export async function startMobilisedCampaign(f: WorkflowFixture, over: SpecOverr
   await startCampaign(f.t.client, f.t.taskQueue, spec);
   const org = (id: string) => orgHandle(f.t.client, spec.id, id);
   const root = org(spec.rootOrgId);
-  await vi.waitFor(
-    async () => {
-      const value = await root.query(orgStatusQuery);
-      expect(value, 'every org mobilised').toSatisfy((s: { subtree: { mobilised: number } }) => s.subtree.mobilised === f.orgs.length);
-    },
-    { timeout: timeout, interval: 200 },
-  );
+  await vi.waitFor(async () => expect((await root.query(orgStatusQuery)).subtree.mobilised, 'orgs mobilised').toBe(f.orgs.length), { timeout, interval: 200 });
   return { spec, root, org };
 }
 
