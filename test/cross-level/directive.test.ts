@@ -34,7 +34,7 @@ test('a directive reaches every branch, coverage comes back up by level, cancell
             ),
         { timeout: 20_000, message: `${d} mobilised` },
       )
-      .toSatisfy(Boolean);
+      .toBeTruthy();
   }
   await expect
     .poll(() => org('tj').query(orgStatusQuery), { timeout: 60_000, message: 'two districts cascaded' })

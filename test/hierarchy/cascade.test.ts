@@ -34,7 +34,7 @@ describe('cascade', () => {
   test('no child starts before its parent has mobilised; each level cascades after its own meeting', async () => {
     const spec = testSpec();
     await startCampaign(f.t.client, f.t.taskQueue, spec);
-    await expect.poll(() => exists(spec.id, 'tj'), { timeout: 20_000, message: 'root workflow' }).toSatisfy(Boolean);
+    await expect.poll(() => exists(spec.id, 'tj'), { timeout: 20_000, message: 'root workflow' }).toBeTruthy();
     expect(await exists(spec.id, 'tj-d1')).toBe(false);
 
     await mobilise(spec.id, 'tj');
@@ -221,7 +221,7 @@ describe('after the scheduled end', () => {
   test('a meeting sent in the same task that starts the org is recorded after the org started, and its date reaches the read model', async () => {
     const spec = testSpec();
     await startCampaign(f.t.client, f.t.taskQueue, spec);
-    await expect.poll(() => exists(spec.id, 'tj'), { timeout: 20_000, message: 'root workflow' }).toSatisfy(Boolean);
+    await expect.poll(() => exists(spec.id, 'tj'), { timeout: 20_000, message: 'root workflow' }).toBeTruthy();
     // The district's workflow and its mobilisation arrive together (Update-with-Start), before
     // the root has cascaded: the update is in the run's first task, as when an API call lands
     // while the cascade's start is still queued.
