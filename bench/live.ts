@@ -96,7 +96,9 @@ export async function until<T>(probe: () => Promise<T>, done: (value: T) => bool
     }
     await sleep(everyMs);
   }
-  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `; last error ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `; last error ${lastError instanceof Error ? String(lastError) : JSON.stringify(lastError)}` : ''}`,
+  );
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -39,7 +39,10 @@ async function main(): Promise<number> {
   say(`bench: shape ${args.shape} (${orgs.length} orgs), scenario ${args.scenario}`);
   const infra = await startInfra(args, orgs);
   // Interrupted: stop the worker, the API and the servers this run started, then exit.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       say(`bench: ${signal}, stopping everything`);
       // Calls still in flight fail as their connections close ("Channel has been shut
@@ -87,7 +90,13 @@ function engineVersion(): { commit: string; uncommitted: string[] } {
   const git = (...a: string[]) => spawnSync('git', a, { encoding: 'utf8' }).stdout ?? '';
   // Porcelain lines are `XY path`: the status columns may start with a space, so no trimming before slicing.
   const dirty = git('status', '--porcelain', '--', 'workflows', 'activities', 'domain', 'db', 'api', 'worker', 'client');
-  return { commit: git('rev-parse', '--short', 'HEAD').trim(), uncommitted: dirty.split('\n').filter(Boolean).map((l) => l.slice(3)) };
+  return {
+    commit: git('rev-parse', '--short', 'HEAD').trim(),
+    uncommitted: dirty
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3)),
+  };
 }
 
 main().then(

@@ -71,7 +71,10 @@ function summariseOne(file: string, top: number): ThreadSummary {
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, micros]) => ({ [key]: name, seconds: round(micros / 1e6), share: round(micros / Math.max(busy, 1)) }) as Record<K, string> & { seconds: number; share: number });
+      .map(
+        ([name, micros]) =>
+          ({ [key]: name, seconds: round(micros / 1e6), share: round(micros / Math.max(busy, 1)) }) as Record<K, string> & { seconds: number; share: number },
+      );
   return {
     file: path.basename(file),
     seconds: round((profile.endTime - profile.startTime) / 1e6),
@@ -90,7 +93,10 @@ function areaOf(url: string, functionName: string): string {
 }
 
 function shortUrl(url: string): string {
-  return url.replace(/^file:\/\//, '').replace(REPO, '').replace(/^.*node_modules\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(REPO, '')
+    .replace(/^.*node_modules\//, '');
 }
 
 function round(n: number): number {

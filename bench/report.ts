@@ -38,7 +38,10 @@ export function machine(): Record<string, unknown> {
  */
 export async function writeResult(out: string, result: Record<string, unknown>, charts: Chart[]): Promise<{ json: string; html: string }> {
   await mkdir(out, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d+Z$/, 'Z');
   const base = path.join(out, `${stamp}-${String(result.shape)}-${String(result.scenario)}`);
   const json = `${base}.json`;
   const html = `${base}.html`;
@@ -82,13 +85,19 @@ function renderChart(chart: Chart): string {
   const sy = (y: number) => H - m.b - (y / yMax) * (H - m.t - m.b);
   const ticks = (max: number) => Array.from({ length: 6 }, (_, i) => (max * i) / 5);
   const grid = [
-    ...ticks(yMax).map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${fmt(y)}</text>`),
+    ...ticks(yMax).map(
+      (y) =>
+        `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${fmt(y)}</text>`,
+    ),
     ...ticks(xMax).map((x) => `<text x="${sx(x)}" y="${H - m.b + 16}" text-anchor="middle">${fmt(x)}</text>`),
   ].join('');
   const lines = chart.lines
     .map((line, i) => {
       const colour = COLOURS[i % COLOURS.length]!;
-      const pts = line.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
+      const pts = line.points
+        .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+        .map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
+        .join(' ');
       const legend = `<rect x="${m.l + 10 + i * 170}" y="8" width="12" height="12" fill="${colour}"/><text x="${m.l + 26 + i * 170}" y="18">${esc(line.name)}</text>`;
       return `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts}"/>${legend}`;
     })

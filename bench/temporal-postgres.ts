@@ -60,12 +60,25 @@ export async function startPostgresTemporal(opts: { postgresUrl: string; shards:
   const bin = serverCacheDir();
   const server = path.join(bin, 'server');
   const sqlTool = path.join(bin, 'sql');
-  if (!existsSync(server) || !existsSync(sqlTool)) throw new Error(`no Temporal server ${TEMPORAL_SERVER_VERSION} in ${bin}; build it once with:\n  ${BUILD_HINT(bin)}`);
+  if (!existsSync(server) || !existsSync(sqlTool))
+    throw new Error(`no Temporal server ${TEMPORAL_SERVER_VERSION} in ${bin}; build it once with:\n  ${BUILD_HINT(bin)}`);
   const schema = schemaDir();
 
   const pg = new URL(opts.postgresUrl);
   const name = `temporal_${randomBytes(4).toString('hex')}`;
-  const sqlArgs = (db: string) => ['--plugin', 'postgres12', '--ep', pg.hostname, '-p', pg.port || '5432', '-u', decodeURIComponent(pg.username || 'postgres'), ...(pg.password ? ['--pw', decodeURIComponent(pg.password)] : []), '--db', db];
+  const sqlArgs = (db: string) => [
+    '--plugin',
+    'postgres12',
+    '--ep',
+    pg.hostname,
+    '-p',
+    pg.port || '5432',
+    '-u',
+    decodeURIComponent(pg.username || 'postgres'),
+    ...(pg.password ? ['--pw', decodeURIComponent(pg.password)] : []),
+    '--db',
+    db,
+  ];
   for (const [db, versioned] of [
     [name, path.join(schema, 'temporal', 'versioned')],
     [`${name}_vis`, path.join(schema, 'visibility', 'versioned')],
@@ -188,7 +201,10 @@ dynamicConfigClient:
     await prepareNamespace(address, () => child.exitCode !== null);
   } catch (error) {
     await stop();
-    throw new Error(`Temporal ${TEMPORAL_SERVER_VERSION} on PostgreSQL did not come up: ${(error as Error).message}\n  log: ${logFile}\n${await tailFile(logFile, 30)}`);
+    throw new Error(
+      `Temporal ${TEMPORAL_SERVER_VERSION} on PostgreSQL did not come up: ${(error as Error).message}\n  log: ${logFile}\n${await tailFile(logFile, 30)}`,
+      { cause: error },
+    );
   }
   say(`temporal ${TEMPORAL_SERVER_VERSION} on PostgreSQL at ${address} (${opts.shards} history shards; log ${logFile})`);
   return {

@@ -62,8 +62,8 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
       partial = lines.pop() ?? '';
       for (const line of lines) if (line.trim()) opts.onLine(line);
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.once('exit', (code, signal) => {
       children.delete(child);
       if (stopping) return;

@@ -102,10 +102,7 @@ export async function checkCompose(file = path.join(root, 'docker-compose.yml'),
     const deps = dependsOn(service);
     need(deps.postgres === 'service_healthy', `service ${name}: must wait for postgres to be healthy`);
     need(deps.temporal === 'service_healthy', `service ${name}: must wait for temporal to be healthy`);
-    need(
-      deps['temporal-admin-tools'] === 'service_completed_successfully',
-      `service ${name}: must wait for the search attributes to be registered`,
-    );
+    need(deps['temporal-admin-tools'] === 'service_completed_successfully', `service ${name}: must wait for the search attributes to be registered`);
   }
   const worker = services.worker;
   need(worker?.container_name === undefined, 'service worker: a container_name prevents --scale');
@@ -117,7 +114,8 @@ export async function checkCompose(file = path.join(root, 'docker-compose.yml'),
   for (const [name, service] of Object.entries(services)) {
     for (const [dep, condition] of Object.entries(dependsOn(service))) {
       need(dep in services, `service ${name}: depends on unknown service ${dep}`);
-      if (condition === 'service_healthy') need(services[dep]?.healthcheck !== undefined, `service ${name}: waits for ${dep} to be healthy but ${dep} has no healthcheck`);
+      if (condition === 'service_healthy')
+        need(services[dep]?.healthcheck !== undefined, `service ${name}: waits for ${dep} to be healthy but ${dep} has no healthcheck`);
     }
   }
   return problems;

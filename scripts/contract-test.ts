@@ -229,7 +229,12 @@ async function main(): Promise<number> {
     const tokenFor = async (role: Role): Promise<string | undefined> => {
       if (role === 'anonymous') return undefined;
       if (role === 'admin') return adminToken;
-      const issued = await app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { role: 'secretary', orgId: SECRETARY_ORG, label: 'contract test' } });
+      const issued = await app.inject({
+        method: 'POST',
+        url: '/tokens',
+        headers: admin,
+        payload: { role: 'secretary', orgId: SECRETARY_ORG, label: 'contract test' },
+      });
       if (issued.statusCode !== 201) throw new Error(`issuing the secretary's token answered ${issued.statusCode}: ${issued.body}`);
       const token = issued.json().token as string;
       const check = await app.inject({ method: 'GET', url: `/orgs/${SECRETARY_ORG}`, headers: { authorization: `Bearer ${token}` } });
@@ -282,7 +287,9 @@ async function main(): Promise<number> {
       process.stdout.write(`<== ${role}: exit ${code}, ${seconds} s (report: ${path.relative(root, path.join(reportDir, 'output.txt'))})\n`);
     }
 
-    process.stdout.write(`\ncontract test: ${results.map((r) => `${r.role} ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`} in ${r.seconds} s`).join('; ')}\n`);
+    process.stdout.write(
+      `\ncontract test: ${results.map((r) => `${r.role} ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`} in ${r.seconds} s`).join('; ')}\n`,
+    );
     return results.every((r) => r.code === 0) ? 0 : 1;
   } finally {
     await cleanUp();

@@ -21,7 +21,7 @@ interface TreeNode {
 export async function runDemo(app: FastifyInstance, adminToken: string): Promise<string> {
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     const res = await app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${adminToken}` } });
-    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+    return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
   };
   if ((await call('GET', `/campaigns/${DEMO_CAMPAIGN}`)).status === 200) return `Demo campaign ${DEMO_CAMPAIGN} is there from an earlier start.`;
 
@@ -56,11 +56,22 @@ export async function runDemo(app: FastifyInstance, adminToken: string): Promise
   await act(`${org('tj-d1')}/mobilisation`, { date: chinaDate(Date.now() - 27 * day), attendance: 150 });
   await act(`${org('tj-d2')}/mobilisation`, { date: chinaDate(Date.now() - 26 * day), attendance: 130 });
   for (let d = 0; d < 4; d++) {
-    await act(`${org('tj')}/study-sessions`, { sessionId: `demo-s${d}`, date: chinaDate(Date.now() - (20 - d) * day), kind: 'concentrated', hours: 4, attendance: 60 });
+    await act(`${org('tj')}/study-sessions`, {
+      sessionId: `demo-s${d}`,
+      date: chinaDate(Date.now() - (20 - d) * day),
+      kind: 'concentrated',
+      hours: 4,
+      attendance: 60,
+    });
   }
   await act(`${org('tj')}/topics`, { topicId: 'demo-t1', leader: '市委书记', title: '关于为基层减负的调研' });
   await act(`${org('tj')}/topics`, { topicId: 'demo-t2', leader: '市长', title: '为基层减负调研' });
-  await act(`${org('tj-d1-u1-b1')}/problems`, { problemId: 'demo-p1', source: 'democratic_life', category: '形式主义', description: '会议多、文件多，基层负担重' });
+  await act(`${org('tj-d1-u1-b1')}/problems`, {
+    problemId: 'demo-p1',
+    source: 'democratic_life',
+    category: '形式主义',
+    description: '会议多、文件多，基层负担重',
+  });
   await act(`${org('tj-d1-u1-b2')}/study-sessions`, { sessionId: 'demo-s1', date: today, kind: 'concentrated', hours: 3, attendance: 18 });
   return `Demo campaign ${DEMO_CAMPAIGN} started on 40 orgs (河西区, tj-d3, has not mobilised, so it shows as lagging).`;
 }

@@ -101,8 +101,7 @@ export async function startPostgresServer(opts: StartPostgresServerOptions): Pro
   const bin = findPostgresBinaries();
   if (!bin) {
     throw new Error(
-      'no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and for pg_ctl on PATH). ' +
-        'On Debian/Ubuntu: apt-get install -y postgresql',
+      'no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and for pg_ctl on PATH). ' + 'On Debian/Ubuntu: apt-get install -y postgresql',
     );
   }
   const asRoot = process.getuid?.() === 0;
@@ -176,7 +175,9 @@ export async function startPostgresServer(opts: StartPostgresServerOptions): Pro
     await waitForConnection(url, opts.readyTimeoutMs ?? 60_000);
   } catch (error) {
     await stop().catch(() => undefined);
-    throw new Error(`PostgreSQL started but does not accept connections at ${url}: ${(error as Error).message}\n${indent(await tailFile(logFile, 30))}`);
+    throw new Error(`PostgreSQL started but does not accept connections at ${url}: ${(error as Error).message}\n${indent(await tailFile(logFile, 30))}`, {
+      cause: error,
+    });
   }
   return { url, dataDir, logFile, stop };
 }

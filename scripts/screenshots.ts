@@ -37,7 +37,13 @@ async function startSystem(): Promise<{ url: string; token: string; child: Child
   if (process.env.SCREENSHOTS_FRESH !== '0') await rm(dataDir, { recursive: true, force: true });
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   // Its own embedded database and Temporal dev server, whatever this shell points at.
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+  };
   for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'ADMIN_TOKEN']) delete env[name];
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/start.ts')], {
     env,
@@ -46,7 +52,7 @@ async function startSystem(): Promise<{ url: string; token: string; child: Child
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not come up in 5 minutes:\n${output}`)), 300_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       process.stdout.write(chunk);
       if (output.includes('campaign-engine is running')) {
@@ -61,7 +67,11 @@ async function startSystem(): Promise<{ url: string; token: string; child: Child
 }
 
 async function api(url: string, token: string, method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${route}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 }
@@ -75,10 +85,25 @@ async function scenery(url: string, token: string): Promise<void> {
   const org = (id: string, rest: string) => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
   const day = (ago: number) => new Date(Date.now() + 8 * 3600_000 - ago * 86_400_000).toISOString().slice(0, 10);
   for (let d = 0; d < 6; d++) {
-    await api(url, token, 'POST', org('tj-d2', '/study-sessions'), { sessionId: `shot-${d}`, date: day(12 - d), kind: 'concentrated', hours: 3, attendance: 40 });
+    await api(url, token, 'POST', org('tj-d2', '/study-sessions'), {
+      sessionId: `shot-${d}`,
+      date: day(12 - d),
+      kind: 'concentrated',
+      hours: 3,
+      attendance: 40,
+    });
   }
-  await api(url, token, 'POST', org('tj-d1', '/problems'), { problemId: 'shot-p1', source: 'research', category: '为基层减负', description: '督查检查考核过多过频，基层迎检负担重' });
-  await api(url, token, 'POST', org('tj-d1', '/problems/shot-p1/plan'), { owner: '区委办公室', measures: '合并督查检查事项，压减三成', deadline: new Date(Date.now() + 3000).toISOString() });
+  await api(url, token, 'POST', org('tj-d1', '/problems'), {
+    problemId: 'shot-p1',
+    source: 'research',
+    category: '为基层减负',
+    description: '督查检查考核过多过频，基层迎检负担重',
+  });
+  await api(url, token, 'POST', org('tj-d1', '/problems/shot-p1/plan'), {
+    owner: '区委办公室',
+    measures: '合并督查检查事项，压减三成',
+    deadline: new Date(Date.now() + 3000).toISOString(),
+  });
   await api(url, token, 'POST', org('tj-d1', '/problems/shot-p1/start'), {});
   for (let i = 0; i < 30; i++) {
     const d1 = await api(url, token, 'GET', org('tj-d1', ''));
@@ -104,7 +129,10 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 ensureConsoleBuilt();
 await mkdir(OUT, { recursive: true });
-const reuse = process.env.CONSOLE_URL && process.env.CONSOLE_TOKEN ? { url: process.env.CONSOLE_URL.replace(/\/$/, ''), token: process.env.CONSOLE_TOKEN, child: undefined } : undefined;
+const reuse =
+  process.env.CONSOLE_URL && process.env.CONSOLE_TOKEN
+    ? { url: process.env.CONSOLE_URL.replace(/\/$/, ''), token: process.env.CONSOLE_TOKEN, child: undefined }
+    : undefined;
 const system = reuse ?? (await startSystem());
 const browser = startBrowser();
 try {
@@ -193,7 +221,11 @@ try {
   await shoot(ledgerPhone, 'ledger-phone.png');
   // 填报 at phone width, on a branch the demo reached: a topic awaiting vetting, and what research still needs.
   const branch = 'tj-d1-u1-b1';
-  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/orgs/${branch}/topics`, { topicId: 'shot-topic', title: '基层减负落实情况调研', leader: '支部书记' }).catch(() => undefined);
+  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/orgs/${branch}/topics`, {
+    topicId: 'shot-topic',
+    title: '基层减负落实情况调研',
+    leader: '支部书记',
+  }).catch(() => undefined);
   const branchSecretary = (await api(url, token, 'POST', '/tokens', { role: 'secretary', orgId: branch, label: 'screenshots' })).token as string;
   const record = await (await browser.context({ width: 390, height: 844 })).newPage();
   await signIn(record, url, branchSecretary);
@@ -204,10 +236,22 @@ try {
   // system this script started); the district's inbox with the chain open, wide and at phone width.
   if (system.child) {
     const at = (id: string, rest: string) => `/campaigns/${CAMPAIGN}/orgs/${id}${rest}`;
-    await api(url, token, 'POST', at('tj-d1-u1-b1', '/problems'), { problemId: 'shot-esc', source: 'self_inspection', category: '民生', description: '困难党员补助标准由区里定，支部无权调整' });
-    const { escalationId } = (await api(url, token, 'POST', at('tj-d1-u1-b1', '/problems/shot-esc/escalation'), { targetLevel: 'unit', reason: '补助标准属区级政策，需上级统筹' })) as { escalationId: string };
+    await api(url, token, 'POST', at('tj-d1-u1-b1', '/problems'), {
+      problemId: 'shot-esc',
+      source: 'self_inspection',
+      category: '民生',
+      description: '困难党员补助标准由区里定，支部无权调整',
+    });
+    const { escalationId } = (await api(url, token, 'POST', at('tj-d1-u1-b1', '/problems/shot-esc/escalation'), {
+      targetLevel: 'unit',
+      reason: '补助标准属区级政策，需上级统筹',
+    })) as { escalationId: string };
     for (let i = 0; i < 30; i++) {
-      const res = await fetch(`${url}${at('tj-d1-u1', `/escalations/${encodeURIComponent(escalationId)}/forward`)}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: '补助标准由区民政统一制定' }) });
+      const res = await fetch(`${url}${at('tj-d1-u1', `/escalations/${encodeURIComponent(escalationId)}/forward`)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: '补助标准由区民政统一制定' }),
+      });
       if (res.ok) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -248,7 +292,10 @@ try {
       if (i === 0) await api(url, inspector, 'POST', org(b.org_id, '/problems/directive-shot-jianfu/verification'), { decision: 'verified' });
     }
     const organiser = (await api(url, token, 'POST', '/tokens', { role: 'organiser', orgId: 'tj-d1', label: 'screenshots' })).token as string;
-    for (const [size, name] of [[{ width: 1366, height: 768 }, 'directives-1-coverage.png'], [{ width: 390, height: 844 }, 'directives-2-phone.png']] as const) {
+    for (const [size, name] of [
+      [{ width: 1366, height: 768 }, 'directives-1-coverage.png'],
+      [{ width: 390, height: 844 }, 'directives-2-phone.png'],
+    ] as const) {
       const page = await (await browser.context(size)).newPage();
       await signIn(page, url, organiser);
       await page.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d1/directives`);
@@ -269,15 +316,24 @@ try {
   // Spot checks (巡回督导): a guidance group over tj-d1 and a round of three (the six rules' findings), as the admin sees it.
   const inspector = (await api(url, token, 'POST', '/tokens', { role: 'inspector', orgId: 'tj-d1', label: 'screenshots' })).token as string;
   const inspectorId = /^ce_([0-9a-f]{12})_/.exec(inspector)![1]!;
-  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/guidance-groups`, { groupId: 'screenshots', name: '第一巡回指导组', scopeOrgId: 'tj-d1', inspectorTokenIds: [inspectorId] }).catch(() => undefined);
-  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/guidance-groups/screenshots/inspection-rounds`, { roundId: 'screenshots-1', sampleSize: 3, seed: 'screenshots' }).catch(() => undefined);
+  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/guidance-groups`, {
+    groupId: 'screenshots',
+    name: '第一巡回指导组',
+    scopeOrgId: 'tj-d1',
+    inspectorTokenIds: [inspectorId],
+  }).catch(() => undefined);
+  await api(url, token, 'POST', `/campaigns/${CAMPAIGN}/guidance-groups/screenshots/inspection-rounds`, {
+    roundId: 'screenshots-1',
+    sampleSize: 3,
+    seed: 'screenshots',
+  }).catch(() => undefined);
   await wide.goto(`${url}/#/c/${CAMPAIGN}/o/tj-d1/inspections`);
   await wide.getByTestId('round').locator('tr[data-finding]').first().waitFor({ timeout: 30_000 });
   await shoot(wide, 'inspections.png');
 } finally {
   await browser.close();
   if (system.child) {
-    const exited = new Promise((r) => system.child!.once('exit', r));
+    const exited = new Promise((r) => system.child.once('exit', r));
     system.child.kill('SIGINT');
     await exited;
   }

@@ -108,8 +108,8 @@ const shutdown = async () => {
   await temporal?.stop();
   process.exit(0);
 };
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
 
 /** A local admin token made once and kept under DATA_DIR, so the printed token stays valid across restarts. */
 async function persistentAdminToken(dataDir: string): Promise<string> {

@@ -347,7 +347,7 @@ async function startWithSdkDownload(opts: StartTemporalServerOptions, notFound: 
       },
     });
   } catch (error) {
-    throw new Error(`${notFound.message}\nThe SDK download fallback failed too: ${(error as Error).message}`);
+    throw new Error(`${notFound.message}\nThe SDK download fallback failed too: ${(error as Error).message}`, { cause: error });
   }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

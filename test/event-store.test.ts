@@ -24,7 +24,15 @@ const engines = {
 const NOW = Date.parse('2019-10-01T04:00:00Z');
 
 function branchWithWork(): OrgNode {
-  const campaign = { id: 'es', batch: 2, phaseMode: 'integrated' as const, rules: Rules.parse({ topicsMustBeVetted: false }), startsOn: '2019-09-01', endsOn: '2019-12-31', rootOrgId: 'tj' };
+  const campaign = {
+    id: 'es',
+    batch: 2,
+    phaseMode: 'integrated' as const,
+    rules: Rules.parse({ topicsMustBeVetted: false }),
+    startsOn: '2019-09-01',
+    endsOn: '2019-12-31',
+    rootOrgId: 'tj',
+  };
   const node = new OrgNode(campaign, { id: 'b1', level: 'branch', name: '第一党支部', parentId: 'u1', path: '/tj/u1/b1/' });
   node.start(NOW);
   node.mobilise({ date: '2019-09-05', attendance: 30, by: 'sec' }, NOW);
@@ -52,7 +60,10 @@ describe.each(Object.entries(engines))('on %s', (_engine, open) => {
     more.planRectification({ problemId: 'p1', owner: '王委员', measures: '每月走访', deadline: '2019-12-01', by: 'sec' }, NOW);
     expect(await appendEvents(db.kysely, more.outbox)).toEqual({ stored: 1 });
 
-    const stored = await db.kysely.selectFrom('events').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const stored = await db.kysely
+      .selectFrom('events')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(events.length + 1);
     const topic = await db.kysely.selectFrom('rm_research_topics').selectAll().executeTakeFirstOrThrow();
     expect(topic).toMatchObject({ reports: 1, policy_measures: 4, status: 'approved' });

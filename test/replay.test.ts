@@ -15,7 +15,18 @@ const DIR = new URL('./histories/', import.meta.url);
 test('recorded histories replay without nondeterminism', { timeout: 120_000 }, async () => {
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   // Each workflow's runs, oldest first; the root always has at least two (it continued as new).
-  expect(files).toEqual(expect.arrayContaining(['campaign-1.json', 'joint-1.json', 'org-branch-1.json', 'org-district-1.json', 'org-root-1.json', 'org-root-2.json', 'public-routed-1.json', 'public-triaged-1.json']));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'campaign-1.json',
+      'joint-1.json',
+      'org-branch-1.json',
+      'org-district-1.json',
+      'org-root-1.json',
+      'org-root-2.json',
+      'public-routed-1.json',
+      'public-triaged-1.json',
+    ]),
+  );
   const histories = await Promise.all(
     files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(new URL(f, DIR), 'utf8'))) })),
   );

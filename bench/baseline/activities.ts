@@ -37,7 +37,11 @@ export function createBaselineActivities(db: Kysely<Database>, client: Client, t
         const id = input.cursor.slice(i + 1);
         q = q.where((eb) => eb.or([eb('position', '>', pos), eb.and([eb('position', '=', pos), eb('id', '>', id)])]));
       }
-      const rows = await q.orderBy('position').orderBy('id').limit(PAGE + 1).execute();
+      const rows = await q
+        .orderBy('position')
+        .orderBy('id')
+        .limit(PAGE + 1)
+        .execute();
       const page = rows.slice(0, PAGE);
       for (let i = 0; i < page.length; i += CONCURRENCY) {
         await Promise.all(

@@ -54,7 +54,9 @@ export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number,
       completed = (await infra.client.workflow.count(`TaskQueue="${taskQueue}" AND ExecutionStatus="Completed"`).catch(() => ({ count: completed }))).count;
       return { started: baselineCounters.started + 1, completed, orgs };
     });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`baseline did not finish within ${timeoutSeconds} s`)), timeoutSeconds * 1000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`baseline did not finish within ${timeoutSeconds} s`)), timeoutSeconds * 1000).unref(),
+    );
     const counted = await Promise.race([handle.result(), timeout]);
     const seconds = (Date.now() - t0) / 1000;
     await m.stop();

@@ -69,7 +69,11 @@ export async function cascadeEngine(ctx: RunContext, label = 'cascade', allowInc
       .where('org_id', '=', spec.rootOrgId)
       .executeTakeFirst();
     // A query waits for the root's current workflow task; the live line must not wait with it.
-    atRoot = await within(root.query(orgStatusQuery).then((s) => s.subtree.mobilised), 2000, atRoot);
+    atRoot = await within(
+      root.query(orgStatusQuery).then((s) => s.subtree.mobilised),
+      2000,
+      atRoot,
+    );
     return {
       mobilised: Number(row?.n ?? 0),
       readModelAtRoot: Number((progress?.subtree as { mobilised?: number } | undefined)?.mobilised ?? 0),
@@ -79,7 +83,12 @@ export async function cascadeEngine(ctx: RunContext, label = 'cascade', allowInc
   });
   let complete = true;
   try {
-    await until(() => root.query(orgStatusQuery), (s) => s.subtree.mobilised === orgs.length, ctx.args.timeoutSeconds * 1000, 'every org counted at the root');
+    await until(
+      () => root.query(orgStatusQuery),
+      (s) => s.subtree.mobilised === orgs.length,
+      ctx.args.timeoutSeconds * 1000,
+      'every org counted at the root',
+    );
   } catch (error) {
     // B1 on a tree too big for the server still says how far it got; the others need every org.
     if (!allowIncomplete) throw error;
@@ -89,7 +98,8 @@ export async function cascadeEngine(ctx: RunContext, label = 'cascade', allowInc
     await m.stop();
   }
   const seconds = (Date.now() - t0) / 1000;
-  if (complete) say(`${label}: ${orgs.length} orgs mobilised and counted at the root in ${seconds.toFixed(1)} s (${(orgs.length / seconds).toFixed(1)} orgs/s)`);
+  if (complete)
+    say(`${label}: ${orgs.length} orgs mobilised and counted at the root in ${seconds.toFixed(1)} s (${(orgs.length / seconds).toFixed(1)} orgs/s)`);
   return { spec, t0, seconds, samples: m.samples, complete, countedAtRoot: complete ? orgs.length : atRoot };
 }
 
@@ -114,20 +124,31 @@ export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
     if (at !== undefined && parentAt !== undefined) hops.push({ t: at, v: at - parentAt });
   }
   const eventsRecorded = Number(
-    (await infra.db.selectFrom('events').select((eb) => [eb.fn.countAll<string>().as('n')]).where('campaign_id', '=', engine.spec.id).executeTakeFirst())?.n ?? 0,
+    (
+      await infra.db
+        .selectFrom('events')
+        .select((eb) => [eb.fn.countAll<string>().as('n')])
+        .where('campaign_id', '=', engine.spec.id)
+        .executeTakeFirst()
+    )?.n ?? 0,
   );
 
   say('cascade: reading every run history of the campaign (lengths and peaks)');
   const progress = { done: 0, total: 0 };
   const scan = monitor('histories', Date.now(), async () => ({ scanned: progress.done, runs: progress.total }));
-  const histories = await scanHistories(infra.client, `CampaignId="${engine.spec.id}"`, (done, total) => Object.assign(progress, { done, total })).finally(() => scan.stop());
+  const histories = await scanHistories(infra.client, `CampaignId="${engine.spec.id}"`, (done, total) => Object.assign(progress, { done, total })).finally(() =>
+    scan.stop(),
+  );
 
   // Incomplete (timed out): the rate is of the orgs counted so far, and says so.
   const orgsPerSecond = engine.countedAtRoot / engine.seconds;
   const hopSummary = summarise(hops.map((h) => h.v));
   const byLevel = Object.fromEntries(
     LEVELS.map((level) => {
-      const times = orgs.filter((o) => o.level === level).map((o) => mobilisedAt.get(o.id)).filter((t): t is number => t !== undefined);
+      const times = orgs
+        .filter((o) => o.level === level)
+        .map((o) => mobilisedAt.get(o.id))
+        .filter((t): t is number => t !== undefined);
       return [level, { orgs: times.length, lastMobilisedAfterSeconds: times.length ? round2((Math.max(...times) - engine.t0) / 1000) : null }];
     }),
   );

@@ -89,7 +89,8 @@ export async function runConsole(ctx: RunContext): Promise<ScenarioOutput> {
     { name: 'overview at the widest node', kind: 'overview' as const, orgId: widest, children: children.get(widest) ?? 0 },
     { name: 'an org’s page', kind: 'page' as const, orgId: leaf.id, children: 0 },
   ];
-  const href = (t: (typeof targets)[number]) => `${api.url}/#/c/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(t.orgId)}${t.kind === 'page' ? '/page' : ''}`;
+  const href = (t: (typeof targets)[number]) =>
+    `${api.url}/#/c/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(t.orgId)}${t.kind === 'page' ? '/page' : ''}`;
 
   const measure = async (page: Page, go: () => Promise<unknown>): Promise<Visit> => {
     await go();
@@ -144,7 +145,9 @@ export async function runConsole(ctx: RunContext): Promise<ScenarioOutput> {
       overviewReadBytes: cold[0]?.overviewBytes ?? null,
       overviewReadMs: summarise(cold.flatMap((v) => (v.overviewMs === null ? [] : [v.overviewMs]))),
     };
-    say(`console: ${target.name} (${target.orgId}, ${target.children} children): cold p50 ${figures.coldMeaningfulMs.p50} ms (max ${figures.coldMeaningfulMs.max}), warm p50 ${figures.warmMeaningfulMs.p50} ms`);
+    say(
+      `console: ${target.name} (${target.orgId}, ${target.children} children): cold p50 ${figures.coldMeaningfulMs.p50} ms (max ${figures.coldMeaningfulMs.max}), warm p50 ${figures.warmMeaningfulMs.p50} ms`,
+    );
     results.push(figures);
   }
   await browser.close();

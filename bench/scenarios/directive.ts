@@ -63,7 +63,16 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
   try {
     say(`directive: ${rootId} issues a directive to all ${branches.length} branches`);
     await orgHandle(infra.client, campaignId, rootId).executeUpdate(issueDirectiveUpdate, {
-      args: [{ directiveId, title: '清理规范督查检查考核', instructions: '本周内自查上报的表格并停用重复报表', deadline: '2099-12-31', targetLevels: ['branch'], by: `organiser:${rootId}` }],
+      args: [
+        {
+          directiveId,
+          title: '清理规范督查检查考核',
+          instructions: '本周内自查上报的表格并停用重复报表',
+          deadline: '2099-12-31',
+          targetLevels: ['branch'],
+          by: `organiser:${rootId}`,
+        },
+      ],
     });
     const issuedMs = Date.now() - t0;
     const relayedAt = await waitFor((c) => c.targeted >= branches.length, 'every branch targeted');
@@ -85,7 +94,9 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
         await timed(() => org.executeUpdate(startRectificationUpdate, { args: [{ problemId: itemId, by: 'secretary:bench' }] }));
         await timed(() => org.executeUpdate(submitRectificationUpdate, { args: [{ problemId: itemId, evidence: '已停用重复报表', by: 'secretary:bench' }] }));
         await timed(() =>
-          org.executeUpdate(verifyRectificationUpdate, { args: [{ problemId: itemId, decision: 'verified', by: 'inspector:bench', verifierRole: 'inspector', verifierOrgId: rootId }] }),
+          org.executeUpdate(verifyRectificationUpdate, {
+            args: [{ problemId: itemId, decision: 'verified', by: 'inspector:bench', verifierRole: 'inspector', verifierOrgId: rootId }],
+          }),
         );
         completed += 1;
         completions.push({ t: Date.now(), v: Date.now() - s });
@@ -132,10 +143,17 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
       {
         title: 'Latency of one branch completion (3 updates), by second it finished',
         yLabel: 'ms',
-        lines: [{ name: 'mean', points: bins(completions, t0).filter((b) => b.values.length).map((b): [number, number] => [b.t, b.values.reduce((a, v) => a + v, 0) / b.values.length]) }],
+        lines: [
+          {
+            name: 'mean',
+            points: bins(completions, t0)
+              .filter((b) => b.values.length)
+              .map((b): [number, number] => [b.t, b.values.reduce((a, v) => a + v, 0) / b.values.length]),
+          },
+        ],
       },
     ];
-    say(`directive: 100% coverage seen by the issuer after ${seconds.toFixed(1)} s (relay ${figures.relaySeconds} s)`);
+    say(`directive: 100% coverage seen by the issuer after ${seconds.toFixed(1)} s (relay ${round2((relayedAt - t0) / 1000)} s)`);
     return { figures, charts };
   } finally {
     await m.stop();

@@ -88,7 +88,7 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
       returnedAt.set(escalationId, { at, callMs: at - sent, target: target.level === 'city' ? 'city' : 'district' });
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
-      failures.push(`${branch.id}#${problemId}: ${String(error)}${cause ? ` (${String(cause)})` : ''}`);
+      failures.push(`${branch.id}#${problemId}: ${String(error)}${cause ? ` (${cause instanceof Error ? String(cause) : JSON.stringify(cause)})` : ''}`);
       // The first one at once: a long storm should not hide why calls fail until it ends.
       if (failures.length === 1) say(`escalations: first failure ${failures[0]}`);
     }
@@ -104,8 +104,8 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     if (status) q = q.where(sql<string>`payload->>'status'`, '=', status);
     return q.execute();
   };
-  let receivedRows: Row[] = [];
-  let ackRows: Row[] = [];
+  let receivedRows: Row[];
+  let ackRows: Row[];
   const deadline = Date.now() + args.timeoutSeconds * 1000;
   let fired = false;
   void firing.then(() => (fired = true));
@@ -193,7 +193,9 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     },
   ];
   const ack = figures.ackLatencyMs as { p50: number; p99: number };
-  say(`escalations: ${returnedAt.size} acknowledged in ${seconds.toFixed(1)} s; ack p50 ${ack.p50} ms, p99 ${ack.p99} ms; ${round1(events.length / seconds)} events/s`);
+  say(
+    `escalations: ${returnedAt.size} acknowledged in ${seconds.toFixed(1)} s; ack p50 ${ack.p50} ms, p99 ${ack.p99} ms; ${round1(events.length / seconds)} events/s`,
+  );
   return { figures, charts, startedAt, endedAt };
 }
 

@@ -46,7 +46,7 @@ export async function startApi(ctx: RunContext): Promise<ApiProcess> {
     },
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const stop = (): Promise<void> => terminate(child, 10_000);
@@ -55,7 +55,10 @@ export async function startApi(ctx: RunContext): Promise<ApiProcess> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the API exited during start-up:\n${stderr}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the API did not answer within 60 s:\n${stderr}`);
     await sleep(250);
@@ -78,7 +81,8 @@ export async function runReads(ctx: RunContext): Promise<ScenarioOutput> {
   for (const o of orgs) if (o.parentId) children.set(o.parentId, (children.get(o.parentId) ?? 0) + 1);
   const byId = new Map(orgs.map((o) => [o.id, o]));
   for (const o of orgs) for (let a: string | null = o.id; a; a = byId.get(a)?.parentId ?? null) size.set(a, (size.get(a) ?? 0) + 1);
-  const largest = (level: string, by: Map<string, number>) => orgs.filter((o) => o.level === level).sort((a, b) => (by.get(b.id) ?? 0) - (by.get(a.id) ?? 0))[0]!;
+  const largest = (level: string, by: Map<string, number>) =>
+    orgs.filter((o) => o.level === level).sort((a, b) => (by.get(b.id) ?? 0) - (by.get(a.id) ?? 0))[0]!;
   const targets = [orgs.find((o) => o.parentId === null)!, largest('district', size), largest('unit', children)];
   const routes = targets.flatMap((o) => [
     { route: 'progress' as const, path: `/campaigns/${campaignId}/orgs/${encodeURIComponent(o.id)}` },

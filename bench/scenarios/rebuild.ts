@@ -20,7 +20,14 @@ export async function runRebuild(ctx: RunContext): Promise<ScenarioOutput> {
   await escalationStorm(ctx, cascade);
   // Let the last debounced progress reports land, so the rebuild sees a settled log.
   await new Promise((r) => setTimeout(r, (ctx.args.reportSeconds + 2) * 1000));
-  const total = Number((await infra.db.selectFrom('events').select((eb) => [eb.fn.countAll<string>().as('n')]).executeTakeFirst())?.n ?? 0);
+  const total = Number(
+    (
+      await infra.db
+        .selectFrom('events')
+        .select((eb) => [eb.fn.countAll<string>().as('n')])
+        .executeTakeFirst()
+    )?.n ?? 0,
+  );
   say(`rebuild: replaying ${total} events into the read models`);
   let applied = 0;
   const t0 = Date.now();
@@ -40,7 +47,12 @@ export async function runRebuild(ctx: RunContext): Promise<ScenarioOutput> {
     {
       title: 'Throughput (events per second, between samples)',
       yLabel: 'events/s',
-      lines: [{ name: 'events/s', points: m.samples.map((s, i, all): [number, number] => [s.t, i ? (s.applied! - all[i - 1]!.applied!) / Math.max(0.1, s.t - all[i - 1]!.t) : 0]) }],
+      lines: [
+        {
+          name: 'events/s',
+          points: m.samples.map((s, i, all): [number, number] => [s.t, i ? (s.applied! - all[i - 1]!.applied!) / Math.max(0.1, s.t - all[i - 1]!.t) : 0]),
+        },
+      ],
     },
   ];
   say(`rebuild: ${result.events} events in ${seconds.toFixed(1)} s (${round1(result.events / seconds)} events/s)`);

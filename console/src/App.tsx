@@ -30,9 +30,27 @@ function Console() {
     return () => window.removeEventListener(SESSION_ENDED, ended);
   }, []);
 
-  if (failure) return <main className="page"><p role="alert">无法连接服务：{failure}</p></main>;
-  if (me === undefined) return <main className="page"><p>加载中…</p></main>;
-  if (me === null) return <SignIn onSignedIn={(who) => { setMe(who); location.hash = '#/'; }} />;
+  if (failure)
+    return (
+      <main className="page">
+        <p role="alert">无法连接服务：{failure}</p>
+      </main>
+    );
+  if (me === undefined)
+    return (
+      <main className="page">
+        <p>加载中…</p>
+      </main>
+    );
+  if (me === null)
+    return (
+      <SignIn
+        onSignedIn={(who) => {
+          setMe(who);
+          location.hash = '#/';
+        }}
+      />
+    );
 
   // A screen may carry its own state after `?` (the ledger's open item): the route is what comes before it.
   const route = /^\/c\/([^/]+)\/o\/([^/]+)(?:\/([a-z-]+))?$/.exec(hash.split('?')[0]!);
@@ -53,7 +71,9 @@ function Console() {
   return (
     <>
       <header className="bar">
-        <a className="brand" href="#/">主题教育工作台</a>
+        <a className="brand" href="#/">
+          主题教育工作台
+        </a>
         {me.campaigns.length > 0 && (
           <label className="picker">
             <span>活动</span>
@@ -76,7 +96,7 @@ function Console() {
           {ROLE[me.role] ?? me.role}
           {me.orgName ? ` · ${me.orgName}` : ''}
         </span>
-        <button type="button" className="secondary" onClick={signOut}>
+        <button type="button" className="secondary" onClick={() => void signOut()}>
           退出登录
         </button>
       </header>

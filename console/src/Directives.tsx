@@ -8,7 +8,18 @@
  */
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from './api.ts';
-import { allowanceLeft, coverageColour, directivesApi, inProgress, newDirectiveId, plainRefusal, Refusal, type CoverageCounts, type Issued, type ThisWeek } from './directives-api.ts';
+import {
+  allowanceLeft,
+  coverageColour,
+  directivesApi,
+  inProgress,
+  newDirectiveId,
+  plainRefusal,
+  Refusal,
+  type CoverageCounts,
+  type Issued,
+  type ThisWeek,
+} from './directives-api.ts';
 import { usePolled } from './hooks.ts';
 import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
 import { FieldError, OrgHead } from './parts.tsx';
@@ -38,17 +49,27 @@ function CoverageCells({ c }: { c: CoverageCounts | null | undefined }) {
       <td data-figure="done">{c.done}</td>
       <td data-figure="rectified">{c.rectified}</td>
       <td data-figure="in-progress">{inProgress(c)}</td>
-      <td data-figure="overdue" className={c.overdue ? 'red-h' : undefined}>{c.overdue}</td>
+      <td data-figure="overdue" className={c.overdue ? 'red-h' : undefined}>
+        {c.overdue}
+      </td>
     </>
   );
 }
 const COVERAGE_HEADS = (
   <>
     <th scope="col">应完成</th>
-    <th scope="col" title="上级已核验销号">已完成</th>
-    <th scope="col" title="已整改，待上级核验销号">待核验</th>
-    <th scope="col" title="尚未整改完成，未逾期">推进中</th>
-    <th scope="col" title="尚未整改完成，已过期限">逾期</th>
+    <th scope="col" title="上级已核验销号">
+      已完成
+    </th>
+    <th scope="col" title="已整改，待上级核验销号">
+      待核验
+    </th>
+    <th scope="col" title="尚未整改完成，未逾期">
+      推进中
+    </th>
+    <th scope="col" title="尚未整改完成，已过期限">
+      逾期
+    </th>
   </>
 );
 
@@ -57,20 +78,23 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
   const receivedPaging = useCursorPages();
   const [selected, setSelected] = useState<string>();
   const key = `${campaignId}/${orgId}`;
-  const { data, error, refresh, updatedAt } = usePolled(async () => {
-    const [overview, issued, received] = await Promise.all([
-      api.overview(campaignId, orgId, { limit: 1 }),
-      directivesApi.issued(campaignId, orgId, issuedPaging.cursor),
-      directivesApi.received(campaignId, orgId, receivedPaging.cursor),
-    ]);
-    return { overview, issued, received };
-  }, `${key}/${issuedPaging.cursor ?? ''}/${receivedPaging.cursor ?? ''}`);
+  const { data, error, refresh, updatedAt } = usePolled(
+    async () => {
+      const [overview, issued, received] = await Promise.all([
+        api.overview(campaignId, orgId, { limit: 1 }),
+        directivesApi.issued(campaignId, orgId, issuedPaging.cursor),
+        directivesApi.received(campaignId, orgId, receivedPaging.cursor),
+      ]);
+      return { overview, issued, received };
+    },
+    `${key}/${issuedPaging.cursor ?? ''}/${receivedPaging.cursor ?? ''}`,
+  );
   // Another org's answer still on screen while this one loads is not shown: its forms would post here.
   const shown = data?.overview.org.orgId === orgId ? data : undefined;
   if (!shown) return error ? <p role="alert">{error}</p> : <p>加载中…</p>;
   const { org, campaign, can } = shown.overview;
   const mayIssue = can.act && org.level !== 'branch';
-  const below = LEVELS.slice(LEVELS.indexOf(org.level as (typeof LEVELS)[number]) + 1);
+  const below = LEVELS.slice(LEVELS.indexOf(org.level) + 1);
   const chosen = shown.issued.items.find((d) => d.directive_id === selected);
 
   return (
@@ -79,7 +103,19 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
         {' · 上题下答：上级部署、下级落实，落实情况逐级汇总'}
       </OrgHead>
 
-      {mayIssue && <IssueForm campaignId={campaignId} orgId={orgId} levels={below} week={shown.issued.informationRequests} onIssued={(id) => { issuedPaging.reset(); setSelected(id); refresh(); }} />}
+      {mayIssue && (
+        <IssueForm
+          campaignId={campaignId}
+          orgId={orgId}
+          levels={below}
+          week={shown.issued.informationRequests}
+          onIssued={(id) => {
+            issuedPaging.reset();
+            setSelected(id);
+            refresh();
+          }}
+        />
+      )}
 
       {org.level !== 'branch' && (
         <section className="card" aria-labelledby="issued-title">
@@ -97,24 +133,38 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
                     <td>{DIRECTIVE_KIND[d.kind] ?? d.kind}</td>
                     <td>{day(d.deadline)}</td>
                     <td>{targets(d)}</td>
-                    <td data-testid="issued-coverage">{d.cancelled ? '已撤销' : d.coverage ? `已完成 ${d.coverage.done} · 待核验 ${d.coverage.rectified} · 未完成 ${d.coverage.lagging} / ${d.coverage.targeted}` : '正在下达…'}</td>
+                    <td data-testid="issued-coverage">
+                      {d.cancelled
+                        ? '已撤销'
+                        : d.coverage
+                          ? `已完成 ${d.coverage.done} · 待核验 ${d.coverage.rectified} · 未完成 ${d.coverage.lagging} / ${d.coverage.targeted}`
+                          : '正在下达…'}
+                    </td>
                     <td>{d.cancelled ? <span className="badge none">已撤销</span> : <CoverageBadge c={d.coverage} />}</td>
                     <td className="actions">
-                      <button type="button" className="secondary" aria-pressed={d.directive_id === selected} onClick={() => setSelected(d.directive_id === selected ? undefined : d.directive_id)} aria-label={`查看落实情况：${d.title}`}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-pressed={d.directive_id === selected}
+                        onClick={() => setSelected(d.directive_id === selected ? undefined : d.directive_id)}
+                        aria-label={`查看落实情况：${d.title}`}
+                      >
                         {d.directive_id === selected ? '收起' : '落实情况'}
                       </button>
                     </td>
                   </tr>
                 ))}
                 {shown.issued.items.length === 0 && <EmptyRow cols={7}>本级尚未下达部署。</EmptyRow>}
-            </tbody>
-          </table>
-        </div>
-        <Pager label="下达的部署" paging={issuedPaging} nextCursor={shown.issued.nextCursor} hideAlone />
-      </section>
+              </tbody>
+            </table>
+          </div>
+          <Pager label="下达的部署" paging={issuedPaging} nextCursor={shown.issued.nextCursor} hideAlone />
+        </section>
       )}
 
-      {chosen && <DirectiveDetail key={chosen.directive_id} campaignId={campaignId} orgId={orgId} directive={chosen} mayCancel={can.act} onCancelled={refresh} />}
+      {chosen && (
+        <DirectiveDetail key={chosen.directive_id} campaignId={campaignId} orgId={orgId} directive={chosen} mayCancel={can.act} onCancelled={refresh} />
+      )}
 
       <section className="card" aria-labelledby="received-title">
         <h2 id="received-title">本级收到的部署（台账事项）</h2>
@@ -133,7 +183,9 @@ export function Directives({ campaignId, orgId }: { campaignId: string; orgId: s
                   <td>{day(r.deadline)}</td>
                   <td>
                     {r.cancelled || r.status === 'cancelled' ? '已撤销' : (PROBLEM_STATUS[r.status] ?? r.status)}
-                    {r.alert !== 'none' && r.status !== 'closed' && r.status !== 'cancelled' && <span className={`badge ${r.alert}`}>{r.alert === 'red' ? '逾期' : '临近期限'}</span>}
+                    {r.alert !== 'none' && r.status !== 'closed' && r.status !== 'cancelled' && (
+                      <span className={`badge ${r.alert}`}>{r.alert === 'red' ? '逾期' : '临近期限'}</span>
+                    )}
                     <div>
                       <a href={orgPageHref(campaignId, orgId)} className="id">
                         台账 {r.problem_id}
@@ -186,9 +238,20 @@ function fieldOf(err: unknown): string | undefined {
   return path?.startsWith('body.') ? path.slice(5).split('.')[0] : undefined;
 }
 
-
 /** Issue a task or a request for information to levels (or named orgs) below. */
-function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: string; orgId: string; levels: readonly string[]; week: ThisWeek | undefined; onIssued: (id: string) => void }) {
+function IssueForm({
+  campaignId,
+  orgId,
+  levels,
+  week,
+  onIssued,
+}: {
+  campaignId: string;
+  orgId: string;
+  levels: readonly string[];
+  week: ThisWeek | undefined;
+  onIssued: (id: string) => void;
+}) {
   const id = useId();
   const [kind, setKind] = useState<'task' | 'information_request'>('task');
   const [title, setTitle] = useState('');
@@ -234,16 +297,26 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
   const capLeft = allowanceLeft(week);
 
   return (
-    <form className="card form issue" aria-labelledby={`${id}-t`} onSubmit={submit} noValidate={false}>
+    <form className="card form issue" aria-labelledby={`${id}-t`} onSubmit={(e) => void submit(e)} noValidate={false}>
       <h2 id={`${id}-t`}>下达部署</h2>
       <div className="two">
         <label>
           类型
-          <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} aria-describedby={`${id}-allowance ${id}-kind-err`} aria-invalid={field === 'kind'}>
+          <select
+            value={kind}
+            onChange={(e) => setKind(e.target.value as typeof kind)}
+            aria-describedby={`${id}-allowance ${id}-kind-err`}
+            aria-invalid={field === 'kind'}
+          >
             <option value="task">{DIRECTIVE_KIND.task}</option>
             <option value="information_request">{DIRECTIVE_KIND.information_request}</option>
           </select>
-          <span id={`${id}-allowance`} className={`preview${kind === 'information_request' && capLeft === 0 ? ' warn' : ''}`} data-testid="allowance" aria-live="polite">
+          <span
+            id={`${id}-allowance`}
+            className={`preview${kind === 'information_request' && capLeft === 0 ? ' warn' : ''}`}
+            data-testid="allowance"
+            aria-live="polite"
+          >
             {allowanceText(week)}
             {kind === 'information_request' && capLeft === 0 && ' 本周额度已用完，发出将被拒绝。'}
           </span>
@@ -251,18 +324,41 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
         </label>
         <label>
           完成期限（北京时间）
-          <input type="date" required value={deadline} min={todayInChina()} onChange={(e) => setDeadline(e.target.value)} aria-invalid={field === 'deadline'} aria-describedby={`${id}-deadline-err`} />
+          <input
+            type="date"
+            required
+            value={deadline}
+            min={todayInChina()}
+            onChange={(e) => setDeadline(e.target.value)}
+            aria-invalid={field === 'deadline'}
+            aria-describedby={`${id}-deadline-err`}
+          />
           <FieldError className="error field-error" id={`${id}-deadline-err`} text={beside('deadline')} />
         </label>
       </div>
       <label>
         标题
-        <input required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} aria-invalid={field === 'title'} aria-describedby={`${id}-title-err`} />
+        <input
+          required
+          maxLength={200}
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+          aria-invalid={field === 'title'}
+          aria-describedby={`${id}-title-err`}
+        />
         <FieldError className="error field-error" id={`${id}-title-err`} text={beside('title')} />
       </label>
       <label>
         工作要求
-        <textarea required maxLength={4000} rows={3} value={instructions} onChange={(e) => setInstructions(e.target.value)} aria-invalid={field === 'instructions'} aria-describedby={`${id}-instructions-err`} />
+        <textarea
+          required
+          maxLength={4000}
+          rows={3}
+          value={instructions}
+          onChange={(e) => setInstructions(e.target.value)}
+          aria-invalid={field === 'instructions'}
+          aria-describedby={`${id}-instructions-err`}
+        />
         <FieldError className="error field-error" id={`${id}-instructions-err`} text={beside('instructions')} />
       </label>
       <fieldset aria-describedby={`${id}-levels-err`}>
@@ -270,7 +366,11 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
         <div className="inline">
           {levels.map((l) => (
             <label key={l} className="check">
-              <input type="checkbox" checked={targetLevels.includes(l)} onChange={(e) => setTargetLevels((ls) => (e.target.checked ? [...ls, l] : ls.filter((x) => x !== l)))} />
+              <input
+                type="checkbox"
+                checked={targetLevels.includes(l)}
+                onChange={(e) => setTargetLevels((ls) => (e.target.checked ? [...ls, l] : ls.filter((x) => x !== l)))}
+              />
               全部{LEVEL[l]}
             </label>
           ))}
@@ -279,7 +379,13 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
       </fieldset>
       <label>
         或指定组织（编号，逗号分隔，可不填）
-        <input value={orgIds} onChange={(e) => setOrgIds(e.target.value)} placeholder="如：tj-d1-u1, tj-d1-u2" aria-invalid={field === 'targetOrgIds'} aria-describedby={`${id}-orgs-err`} />
+        <input
+          value={orgIds}
+          onChange={(e) => setOrgIds(e.target.value)}
+          placeholder="如：tj-d1-u1, tj-d1-u2"
+          aria-invalid={field === 'targetOrgIds'}
+          aria-describedby={`${id}-orgs-err`}
+        />
         <FieldError className="error field-error" id={`${id}-orgs-err`} text={beside('targetOrgIds')} />
       </label>
       <button type="submit" disabled={busy}>
@@ -300,13 +406,31 @@ function IssueForm({ campaignId, orgId, levels, week, onIssued }: { campaignId: 
 }
 
 /** One directive: its coverage tree from this org down, a level at a time; its lagging list; cancelling it. */
-function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled }: { campaignId: string; orgId: string; directive: Issued; mayCancel: boolean; onCancelled: () => void }) {
+function DirectiveDetail({
+  campaignId,
+  orgId,
+  directive,
+  mayCancel,
+  onCancelled,
+}: {
+  campaignId: string;
+  orgId: string;
+  directive: Issued;
+  mayCancel: boolean;
+  onCancelled: () => void;
+}) {
   const [trail, setTrail] = useState<{ orgId: string; name: string }[]>([]);
   const at = trail.at(-1)?.orgId ?? orgId;
   const childPaging = useCursorPages();
   const laggingPaging = useCursorPages();
-  const tree = usePolled(() => directivesApi.tree(campaignId, at, directive.directive_id, childPaging.cursor), `${at}/${directive.directive_id}/${childPaging.cursor ?? ''}`);
-  const lagging = usePolled(() => directivesApi.lagging(campaignId, at, directive.directive_id, laggingPaging.cursor), `${at}/${directive.directive_id}/${laggingPaging.cursor ?? ''}`);
+  const tree = usePolled(
+    () => directivesApi.tree(campaignId, at, directive.directive_id, childPaging.cursor),
+    `${at}/${directive.directive_id}/${childPaging.cursor ?? ''}`,
+  );
+  const lagging = usePolled(
+    () => directivesApi.lagging(campaignId, at, directive.directive_id, laggingPaging.cursor),
+    `${at}/${directive.directive_id}/${laggingPaging.cursor ?? ''}`,
+  );
   const drill = (to: { orgId: string; name: string }[]) => {
     setTrail(to);
     childPaging.reset();
@@ -346,7 +470,11 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
       </nav>
 
       {!here ? (
-        tree.error ? <p role="alert">{tree.error}</p> : <p>加载中…</p>
+        tree.error ? (
+          <p role="alert">{tree.error}</p>
+        ) : (
+          <p>加载中…</p>
+        )
       ) : (
         <>
           <div className="scroll">
@@ -385,7 +513,12 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
                     <CoverageCells c={c.coverage} />
                     <td className="actions">
                       {c.level !== 'branch' && c.coverage && c.coverage.targeted > 0 ? (
-                        <button type="button" className="secondary" onClick={() => drill([...trail, { orgId: c.orgId, name: c.name }])} aria-label={`下钻到 ${c.name}`}>
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => drill([...trail, { orgId: c.orgId, name: c.name }])}
+                          aria-label={`下钻到 ${c.name}`}
+                        >
                           下钻
                         </button>
                       ) : (
@@ -406,7 +539,8 @@ function DirectiveDetail({ campaignId, orgId, directive, mayCancel, onCancelled 
               {Object.entries(here.coverage.byLevel)
                 .map(([l, c]) => `${LEVEL_SHORT[l] ?? l} 应完成 ${c.targeted}、已完成 ${c.done}、待核验 ${c.rectified}、未完成 ${c.lagging}`)
                 .join('；')}
-              。已完成：上级已核验销号（不整改不销号）；待核验：已整改、待上级核验，已完成自己的部分，不算滞后；推进中：尚未整改完成、未过期限。颜色：红 = 有逾期；黄 = 尚有未完成；绿 = 均已完成或待核验。
+              。已完成：上级已核验销号（不整改不销号）；待核验：已整改、待上级核验，已完成自己的部分，不算滞后；推进中：尚未整改完成、未过期限。颜色：红 =
+              有逾期；黄 = 尚有未完成；绿 = 均已完成或待核验。
             </p>
           )}
         </>
@@ -461,7 +595,14 @@ function CancelDirective({ campaignId, orgId, directive, onCancelled }: { campai
   let body: ReactNode;
   if (!asking) {
     body = (
-      <button type="button" className="secondary danger" onClick={() => { setAsking(true); setTimeout(() => confirmRef.current?.focus()); }}>
+      <button
+        type="button"
+        className="secondary danger"
+        onClick={() => {
+          setAsking(true);
+          setTimeout(() => confirmRef.current?.focus());
+        }}
+      >
         撤销此部署
       </button>
     );
@@ -469,7 +610,7 @@ function CancelDirective({ campaignId, orgId, directive, onCancelled }: { campai
     body = (
       <div role="alertdialog" aria-labelledby="cancel-q" className="confirm">
         <p id="cancel-q">确认撤销“{directive.title}”？各级台账中尚未销号的相应事项将一并撤销，此操作不能恢复。</p>
-        <button type="button" ref={confirmRef} disabled={busy} onClick={cancel}>
+        <button type="button" ref={confirmRef} disabled={busy} onClick={() => void cancel()}>
           {busy ? '正在撤销…' : '确认撤销'}
         </button>{' '}
         <button type="button" className="secondary" onClick={() => setAsking(false)}>

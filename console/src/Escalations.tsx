@@ -56,8 +56,28 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
         {' · 下题上答：下级查摆出的、根子在上级的问题，由上级认领整改，或说明理由转报更上一级。'}
       </OrgHead>
       <div className="esc-grid">
-        <Box key={`${orgId}/received`} direction="received" atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
-        <Box key={`${orgId}/outbox`} direction="outbox" atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={items} onChain={showChain} chainOf={chainOf} />
+        <Box
+          key={`${orgId}/received`}
+          direction="received"
+          atTop={atTop}
+          overview={overview}
+          campaignId={campaignId}
+          orgId={orgId}
+          ledger={items}
+          onChain={showChain}
+          chainOf={chainOf}
+        />
+        <Box
+          key={`${orgId}/outbox`}
+          direction="outbox"
+          atTop={atTop}
+          overview={overview}
+          campaignId={campaignId}
+          orgId={orgId}
+          ledger={items}
+          onChain={showChain}
+          chainOf={chainOf}
+        />
       </div>
       {overview.can.act && <RaiseForm key={orgId} campaignId={campaignId} orgId={orgId} level={overview.org.level} ledger={items} onDone={ledger.refresh} />}
       {chainOf && <ChainCard me={me} campaignId={campaignId} escalationId={chainOf} onClose={() => setChainOf(undefined)} />}
@@ -66,17 +86,42 @@ export function Escalations({ me, campaignId, orgId }: ScreenProps) {
 }
 
 /** The inbox or the outbox, a page at a time. */
-function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, chainOf }: { direction: Direction; atTop: boolean; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chainOf: string | undefined }) {
+function Box({
+  direction,
+  atTop,
+  overview,
+  campaignId,
+  orgId,
+  ledger,
+  onChain,
+  chainOf,
+}: {
+  direction: Direction;
+  atTop: boolean;
+  overview: Overview;
+  campaignId: string;
+  orgId: string;
+  ledger: LedgerItem[];
+  onChain: (id: string) => void;
+  chainOf: string | undefined;
+}) {
   const paging = useCursorPages();
   const { cursor } = paging;
-  const { data, error, refresh } = usePolled(() => escalationsApi.list(campaignId, orgId, direction, cursor, PAGE), `${campaignId}/${orgId}/${direction}/${cursor ?? ''}`);
+  const { data, error, refresh } = usePolled(
+    () => escalationsApi.list(campaignId, orgId, direction, cursor, PAGE),
+    `${campaignId}/${orgId}/${direction}/${cursor ?? ''}`,
+  );
   const inbox = direction === 'received';
   const titleId = `${direction}-title`;
   const rows = data?.items ?? [];
   return (
     <section className="card" aria-labelledby={titleId} data-testid={inbox ? 'inbox' : 'outbox'}>
       <h2 id={titleId}>{inbox ? '收到的上报（待认领在前）' : '本级上报与转报'}</h2>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {!data ? (
         <p>加载中…</p>
       ) : rows.length === 0 ? (
@@ -84,7 +129,19 @@ function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, c
       ) : (
         <ul className="esc-list">
           {rows.map((e) => (
-            <EscalationCard key={e.escalation_id} e={e} inbox={inbox} atTop={atTop} overview={overview} campaignId={campaignId} orgId={orgId} ledger={ledger} onChain={onChain} chosen={chainOf === e.escalation_id} onDone={refresh} />
+            <EscalationCard
+              key={e.escalation_id}
+              e={e}
+              inbox={inbox}
+              atTop={atTop}
+              overview={overview}
+              campaignId={campaignId}
+              orgId={orgId}
+              ledger={ledger}
+              onChain={onChain}
+              chosen={chainOf === e.escalation_id}
+              onDone={refresh}
+            />
           ))}
         </ul>
       )}
@@ -95,7 +152,29 @@ function Box({ direction, atTop, overview, campaignId, orgId, ledger, onChain, c
 
 type Action = 'claim' | 'merge' | 'forward';
 
-function EscalationCard({ e, inbox, atTop, overview, campaignId, orgId, ledger, onChain, chosen, onDone }: { e: EscalationRow; inbox: boolean; atTop: boolean; overview: Overview; campaignId: string; orgId: string; ledger: LedgerItem[]; onChain: (id: string) => void; chosen: boolean; onDone: () => void }) {
+function EscalationCard({
+  e,
+  inbox,
+  atTop,
+  overview,
+  campaignId,
+  orgId,
+  ledger,
+  onChain,
+  chosen,
+  onDone,
+}: {
+  e: EscalationRow;
+  inbox: boolean;
+  atTop: boolean;
+  overview: Overview;
+  campaignId: string;
+  orgId: string;
+  ledger: LedgerItem[];
+  onChain: (id: string) => void;
+  chosen: boolean;
+  onDone: () => void;
+}) {
   const [action, setAction] = useState<Action>();
   const colour = inbox ? escalationColour(e, Date.now(), overview.campaign.warningDays) : null;
   const raisedHere = e.origin_org_id === orgId && e.origin_campaign_id === campaignId;
@@ -112,7 +191,11 @@ function EscalationCard({ e, inbox, atTop, overview, campaignId, orgId, ledger, 
           </span>
         ) : (
           <span className="badge none" data-testid="esc-status">
-            {inbox ? (TARGET_STATUS[e.target_status ?? ''] ?? e.target_status) : raisedHere ? (ORIGIN_STATUS[e.origin_status ?? ''] ?? e.origin_status) : '本级已转报'}
+            {inbox
+              ? (TARGET_STATUS[e.target_status ?? ''] ?? e.target_status)
+              : raisedHere
+                ? (ORIGIN_STATUS[e.origin_status ?? ''] ?? e.origin_status)
+                : '本级已转报'}
           </span>
         )}
         <strong className="esc-what">{what}</strong>
@@ -173,7 +256,12 @@ function EscalationCard({ e, inbox, atTop, overview, campaignId, orgId, ledger, 
               合并到已有问题
             </button>
             {!atTop && (
-              <button type="button" className="secondary" aria-expanded={action === 'forward'} onClick={() => setAction(action === 'forward' ? undefined : 'forward')}>
+              <button
+                type="button"
+                className="secondary"
+                aria-expanded={action === 'forward'}
+                onClick={() => setAction(action === 'forward' ? undefined : 'forward')}
+              >
                 转报上级
               </button>
             )}
@@ -199,7 +287,17 @@ function EscalationCard({ e, inbox, atTop, overview, campaignId, orgId, ledger, 
 }
 
 /** A field with the API's refusal beside it when the refusal names it. */
-function Field({ label, refusal, name, children }: { label: string; refusal: Shown | undefined; name: string; children: (describedBy: string | undefined) => ReactNode }) {
+function Field({
+  label,
+  refusal,
+  name,
+  children,
+}: {
+  label: string;
+  refusal: Shown | undefined;
+  name: string;
+  children: (describedBy: string | undefined) => ReactNode;
+}) {
   const id = useId();
   const mine = refusal && refusal.field === name;
   return (
@@ -216,7 +314,21 @@ function Field({ label, refusal, name, children }: { label: string; refusal: Sho
 }
 
 /** Claim, merge or forward one escalation. */
-function ActionForm({ action, e, campaignId, orgId, ledger, onDone }: { action: Action; e: EscalationRow; campaignId: string; orgId: string; ledger: LedgerItem[]; onDone: () => void }) {
+function ActionForm({
+  action,
+  e,
+  campaignId,
+  orgId,
+  ledger,
+  onDone,
+}: {
+  action: Action;
+  e: EscalationRow;
+  campaignId: string;
+  orgId: string;
+  ledger: LedgerItem[];
+  onDone: () => void;
+}) {
   const [reason, setReason] = useState('');
   const [into, setInto] = useState('');
   const [busy, setBusy] = useState(false);
@@ -247,7 +359,7 @@ function ActionForm({ action, e, campaignId, orgId, ledger, onDone }: { action: 
   // The fields this form shows: a refusal naming one of them is shown beside it, any other above the button.
   const named = refusal && (action === 'merge' ? ['intoProblemId', 'problemId'] : action === 'forward' ? ['reason'] : []).includes(refusal.field ?? '');
   return (
-    <form className="form esc-form" onSubmit={submit} aria-label={title}>
+    <form className="form esc-form" onSubmit={(e) => void submit(e)} aria-label={title}>
       <h3>{title}</h3>
       {action === 'claim' && <p className="hint">认领后，该问题作为本级问题进入整改台账（编号 {newId}），按整改落实全流程办理，整改销号后回告上报方。</p>}
       {action === 'merge' && (
@@ -266,7 +378,17 @@ function ActionForm({ action, e, campaignId, orgId, ledger, onDone }: { action: 
       )}
       {action === 'forward' && (
         <Field label="转报理由（必填）" name="reason" refusal={refusal}>
-          {(describedBy) => <textarea required maxLength={1000} rows={3} value={reason} onChange={(ev) => setReason(ev.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(describedBy)} />}
+          {(describedBy) => (
+            <textarea
+              required
+              maxLength={1000}
+              rows={3}
+              value={reason}
+              onChange={(ev) => setReason(ev.target.value)}
+              aria-describedby={describedBy}
+              aria-invalid={Boolean(describedBy)}
+            />
+          )}
         </Field>
       )}
       <Outcome error={!named && refusal?.text} done={done} />
@@ -278,7 +400,19 @@ function ActionForm({ action, e, campaignId, orgId, ledger, onDone }: { action: 
 }
 
 /** Raise one of this org's own open items to a level above. */
-function RaiseForm({ campaignId, orgId, level, ledger, onDone }: { campaignId: string; orgId: string; level: string; ledger: LedgerItem[]; onDone: () => void }) {
+function RaiseForm({
+  campaignId,
+  orgId,
+  level,
+  ledger,
+  onDone,
+}: {
+  campaignId: string;
+  orgId: string;
+  level: string;
+  ledger: LedgerItem[];
+  onDone: () => void;
+}) {
   const levels = levelsAbove(level);
   const sent = usePolled(() => escalationsApi.list(campaignId, orgId, 'outbox', undefined, 200), `${campaignId}/${orgId}/raised`);
   const raised = new Set((sent.data?.items ?? []).filter((e) => e.origin_org_id === orgId).map((e) => e.origin_problem_id ?? ''));
@@ -313,7 +447,7 @@ function RaiseForm({ campaignId, orgId, level, ledger, onDone }: { campaignId: s
   const r = refusal && { ...refusal, field: fieldOf(refusal.field) };
   const named = r && ['problemId', 'targetLevel', 'reason'].includes(r.field ?? '');
   return (
-    <form className="card form" aria-labelledby="raise-title" onSubmit={submit}>
+    <form className="card form" aria-labelledby="raise-title" onSubmit={(e) => void submit(e)}>
       <h2 id="raise-title">上报问题（下题上答）</h2>
       <p className="hint">本级查摆出的问题，根子在上级的，可上报上级认领；上报后本级问题保持未销号，上级整改销号后随之销号。</p>
       {open.length === 0 ? (
@@ -322,7 +456,13 @@ function RaiseForm({ campaignId, orgId, level, ledger, onDone }: { campaignId: s
         <div className="esc-raise">
           <Field label="上报的问题" name="problemId" refusal={r}>
             {(describedBy) => (
-              <select required value={problemId} onChange={(ev) => setProblemId(ev.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(describedBy)}>
+              <select
+                required
+                value={problemId}
+                onChange={(ev) => setProblemId(ev.target.value)}
+                aria-describedby={describedBy}
+                aria-invalid={Boolean(describedBy)}
+              >
                 <option value="">请选择本级台账中的问题</option>
                 {open.map((p) => (
                   <option key={p.problem_id} value={p.problem_id}>
@@ -345,7 +485,17 @@ function RaiseForm({ campaignId, orgId, level, ledger, onDone }: { campaignId: s
             )}
           </Field>
           <Field label="上报理由（必填）" name="reason" refusal={r}>
-            {(describedBy) => <textarea required maxLength={2000} rows={3} value={reason} onChange={(ev) => setReason(ev.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(describedBy)} />}
+            {(describedBy) => (
+              <textarea
+                required
+                maxLength={2000}
+                rows={3}
+                value={reason}
+                onChange={(ev) => setReason(ev.target.value)}
+                aria-describedby={describedBy}
+                aria-invalid={Boolean(describedBy)}
+              />
+            )}
           </Field>
         </div>
       )}
@@ -377,7 +527,11 @@ function ChainCard({ me, campaignId, escalationId, onClose }: { me: ScreenProps[
           关闭
         </button>
       </div>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {!chain ? (
         <p>加载中…</p>
       ) : (

@@ -73,21 +73,25 @@ function refusalWords(err: unknown): string {
   return err.message;
 }
 
-
 // ---- the groups (working screen)
 
 function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
   const paging = useCursorPages();
   const [chosen, setChosen] = useState<string>();
   const { cursor } = paging;
-  const { data, error } = usePolled(() => inspectionsApi.groups(campaignId, orgId, { limit: GROUPS_PAGE, ...(cursor ? { cursor } : {}) }), `${campaignId}/${orgId}/${cursor ?? ''}`);
+  const { data, error } = usePolled(
+    () => inspectionsApi.groups(campaignId, orgId, { limit: GROUPS_PAGE, ...(cursor ? { cursor } : {}) }),
+    `${campaignId}/${orgId}/${cursor ?? ''}`,
+  );
   const groupId = chosen ?? data?.items[0]?.groupId;
   return (
     <>
       <section className="card" aria-labelledby="groups-title">
         <h1 id="groups-title">巡回指导组 · 暗访抽查</h1>
         {error && !data ? (
-          <p role="alert" className="error">{error}</p>
+          <p role="alert" className="error">
+            {error}
+          </p>
         ) : !data ? (
           <p>加载中…</p>
         ) : data.items.length === 0 ? (
@@ -97,7 +101,12 @@ function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
             <ul className="groups" aria-label="我所在的巡回指导组">
               {data.items.map((g) => (
                 <li key={g.groupId}>
-                  <button type="button" className={g.groupId === groupId ? '' : 'secondary'} aria-pressed={g.groupId === groupId} onClick={() => setChosen(g.groupId)}>
+                  <button
+                    type="button"
+                    className={g.groupId === groupId ? '' : 'secondary'}
+                    aria-pressed={g.groupId === groupId}
+                    onClick={() => setChosen(g.groupId)}
+                  >
                     {g.name}
                   </button>{' '}
                   <span className="hint">
@@ -118,7 +127,14 @@ function Groups({ campaignId, orgId }: { campaignId: string; orgId: string }) {
 function GroupPanel({ campaignId, groupId }: { campaignId: string; groupId: string }) {
   const { data: group, error, refresh } = usePolled(() => inspectionsApi.group(campaignId, groupId), `${campaignId}/${groupId}`);
   const [roundId, setRoundId] = useState<string>();
-  if (!group) return error ? <p role="alert" className="error">{error}</p> : <p>加载中…</p>;
+  if (!group)
+    return error ? (
+      <p role="alert" className="error">
+        {error}
+      </p>
+    ) : (
+      <p>加载中…</p>
+    );
   const shown = roundId ?? group.rounds.at(-1)?.round_id;
   return (
     <>
@@ -140,7 +156,13 @@ function GroupPanel({ campaignId, groupId }: { campaignId: string; groupId: stri
                   <td>{ROUND_STATUS[r.status] ?? r.status}</td>
                   <td>{r.started_at ? cst(r.started_at) : '—'}</td>
                   <td className="actions">
-                    <button type="button" className="secondary" aria-pressed={r.round_id === shown} onClick={() => setRoundId(r.round_id)} aria-label={`打开 ${r.round_id}`}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-pressed={r.round_id === shown}
+                      onClick={() => setRoundId(r.round_id)}
+                      aria-label={`打开 ${r.round_id}`}
+                    >
                       打开
                     </button>
                   </td>
@@ -165,7 +187,17 @@ function GroupPanel({ campaignId, groupId }: { campaignId: string; groupId: stri
   );
 }
 
-function StartRound({ campaignId, groupId, scopeOrgId, onStarted }: { campaignId: string; groupId: string; scopeOrgId: string; onStarted: (roundId: string) => void }) {
+function StartRound({
+  campaignId,
+  groupId,
+  scopeOrgId,
+  onStarted,
+}: {
+  campaignId: string;
+  groupId: string;
+  scopeOrgId: string;
+  onStarted: (roundId: string) => void;
+}) {
   const [scope, setScope] = useState('');
   const [size, setSize] = useState('3');
   const [stratify, setStratify] = useState(false);
@@ -175,9 +207,14 @@ function StartRound({ campaignId, groupId, scopeOrgId, onStarted }: { campaignId
       className="form start-round"
       aria-labelledby="start-round-title"
       onSubmit={(e) =>
-        run(e, async () => {
+        void run(e, async () => {
           const roundId = newRoundId();
-          const started = await inspectionsApi.startRound(campaignId, groupId, { roundId, sampleSize: Number(size), stratifyByLevel: stratify, ...(scope.trim() ? { scopeOrgId: scope.trim() } : {}) });
+          const started = await inspectionsApi.startRound(campaignId, groupId, {
+            roundId,
+            sampleSize: Number(size),
+            stratifyByLevel: stratify,
+            ...(scope.trim() ? { scopeOrgId: scope.trim() } : {}),
+          });
           onStarted(started.roundId);
           return `已开始抽查 ${started.roundId}（随机种子 ${started.seed}，可复现）：被抽查单位事先不会收到通知。`;
         })
@@ -187,12 +224,31 @@ function StartRound({ campaignId, groupId, scopeOrgId, onStarted }: { campaignId
       <div className="inline">
         <label>
           抽查范围（组织编号，留空为 {scopeOrgId}）
-          <input value={scope} onChange={(e) => setScope(e.target.value)} placeholder={scopeOrgId} aria-describedby={fields.scopeOrgId ? 'scope-error' : undefined} aria-invalid={!!fields.scopeOrgId} />
-          <FieldError id="scope-error" text={fields.scopeOrgId && (fields.scopeOrgId === 'unknown org' ? '没有这个组织' : `不在本组的抽查范围内：须为 ${scopeOrgId} 或其下级组织`)} />
+          <input
+            value={scope}
+            onChange={(e) => setScope(e.target.value)}
+            placeholder={scopeOrgId}
+            aria-describedby={fields.scopeOrgId ? 'scope-error' : undefined}
+            aria-invalid={!!fields.scopeOrgId}
+          />
+          <FieldError
+            id="scope-error"
+            text={fields.scopeOrgId && (fields.scopeOrgId === 'unknown org' ? '没有这个组织' : `不在本组的抽查范围内：须为 ${scopeOrgId} 或其下级组织`)}
+          />
         </label>
         <label>
           抽取单位数
-          <input type="number" required min={1} max={1000} step={1} inputMode="numeric" value={size} onChange={(e) => setSize(e.target.value)} aria-invalid={!!fields.sampleSize} />
+          <input
+            type="number"
+            required
+            min={1}
+            max={1000}
+            step={1}
+            inputMode="numeric"
+            value={size}
+            onChange={(e) => setSize(e.target.value)}
+            aria-invalid={!!fields.sampleSize}
+          />
           <FieldError id="size-error" text={fields.sampleSize} />
         </label>
         <label className="check">
@@ -243,8 +299,8 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
         抽查 <span className="id">{round.round_id}</span> · <span data-testid="round-status">{ROUND_STATUS[round.status] ?? round.status}</span>
       </h2>
       <p className="sub">
-        范围 <span className="id">{round.scope_org_id}</span> · 抽取 {round.sample_size} 个 · 随机种子 <code>{round.seed}</code> · 个别访谈 {round.interviews ?? 0} 人
-        {round.started_at && ` · 开始于 ${cst(round.started_at)}`}
+        范围 <span className="id">{round.scope_org_id}</span> · 抽取 {round.sample_size} 个 · 随机种子 <code>{round.seed}</code> · 个别访谈{' '}
+        {round.interviews ?? 0} 人{round.started_at && ` · 开始于 ${cst(round.started_at)}`}
         {round.findings_issued_at && ` · 问题下发于 ${cst(round.findings_issued_at)}`}
       </p>
       <h3>抽中的单位（{round.sample.length}）</h3>
@@ -267,15 +323,25 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
         <table className="findings">
           <TableHead cols={['单位', '类别', '问题', '来源', '台账事项']} />
           <tbody>
-            {[...round.findings].sort((a, b) => a.org_id.localeCompare(b.org_id)).map((f) => (
-              <tr key={f.finding_id} data-finding={f.finding_id}>
-                <td>{named(f.org_id)}</td>
-                <td>{PREVENTION[f.prevention] ?? f.prevention}</td>
-                <td>{f.by === 'rule' ? ruleDetailZh(f.detail) : f.detail}</td>
-                <td>{f.by === 'rule' ? '规则自动发现' : `${ROLE[f.by.split(':')[0]!] ?? f.by}记录`}</td>
-                <td>{typeof f.problem_id === 'string' ? <a href={orgPageHref(campaignId, f.org_id)}>{f.problem_id}</a> : round.status === 'sampled' ? '下发后生成' : '待活动覆盖该单位后送达'}</td>
-              </tr>
-            ))}
+            {[...round.findings]
+              .sort((a, b) => a.org_id.localeCompare(b.org_id))
+              .map((f) => (
+                <tr key={f.finding_id} data-finding={f.finding_id}>
+                  <td>{named(f.org_id)}</td>
+                  <td>{PREVENTION[f.prevention] ?? f.prevention}</td>
+                  <td>{f.by === 'rule' ? ruleDetailZh(f.detail) : f.detail}</td>
+                  <td>{f.by === 'rule' ? '规则自动发现' : `${ROLE[f.by.split(':')[0]!] ?? f.by}记录`}</td>
+                  <td>
+                    {typeof f.problem_id === 'string' ? (
+                      <a href={orgPageHref(campaignId, f.org_id)}>{f.problem_id}</a>
+                    ) : round.status === 'sampled' ? (
+                      '下发后生成'
+                    ) : (
+                      '待活动覆盖该单位后送达'
+                    )}
+                  </td>
+                </tr>
+              ))}
             {round.findings.length === 0 && <EmptyRow cols={5}>暂无。</EmptyRow>}
           </tbody>
         </table>
@@ -298,7 +364,23 @@ function RoundPanel({ campaignId, roundId, onChanged }: { campaignId: string; ro
   );
 }
 
-function FormFrame({ id, title, busy, label, onSubmit, answer, children }: { id: string; title: string; busy: boolean; label: string; onSubmit: (e: FormEvent) => void; answer: ReactNode; children: ReactNode }) {
+function FormFrame({
+  id,
+  title,
+  busy,
+  label,
+  onSubmit,
+  answer,
+  children,
+}: {
+  id: string;
+  title: string;
+  busy: boolean;
+  label: string;
+  onSubmit: (e: FormEvent) => void;
+  answer: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <form className="card form" aria-labelledby={id} onSubmit={onSubmit}>
       <h3 id={id}>{title}</h3>
@@ -324,7 +406,7 @@ function FindingForm({ campaignId, round, names, onDone }: { campaignId: string;
       busy={busy}
       answer={answer}
       onSubmit={(e) =>
-        run(e, async () => {
+        void run(e, async () => {
           const f = await inspectionsApi.finding(campaignId, round.round_id, { orgId, prevention, detail });
           setDetail('');
           onDone();
@@ -374,7 +456,7 @@ function InterviewsForm({ campaignId, roundId, onDone }: { campaignId: string; r
       busy={busy}
       answer={answer}
       onSubmit={(e) =>
-        run(e, async () => {
+        void run(e, async () => {
           const r = await inspectionsApi.interviews(campaignId, roundId, { count: Number(count), notes });
           setCount('');
           setNotes('');
@@ -385,7 +467,17 @@ function InterviewsForm({ campaignId, roundId, onDone }: { campaignId: string; r
     >
       <label>
         访谈人数
-        <input type="number" required min={1} max={10000} step={1} inputMode="numeric" value={count} onChange={(e) => setCount(e.target.value)} aria-invalid={!!fields.count} />
+        <input
+          type="number"
+          required
+          min={1}
+          max={10000}
+          step={1}
+          inputMode="numeric"
+          value={count}
+          onChange={(e) => setCount(e.target.value)}
+          aria-invalid={!!fields.count}
+        />
         <FieldError id="interviews-count-error" text={fields.count} />
       </label>
       <label>
@@ -405,7 +497,7 @@ function IssueButton({ campaignId, roundId, count, onDone }: { campaignId: strin
         type="button"
         disabled={busy}
         onClick={() =>
-          run(undefined, async () => {
+          void run(undefined, async () => {
             const r = await inspectionsApi.issue(campaignId, roundId);
             onDone();
             return `已下发 ${r.issued} 个问题，转入被抽查单位的问题台账${r.undelivered.length ? `；另有 ${r.undelivered.length} 个问题所在单位尚未被活动覆盖，待覆盖后送达` : ''}。`;
@@ -428,7 +520,7 @@ function NoticeForm({ campaignId, roundId, onDone }: { campaignId: string; round
       className="form notice"
       aria-labelledby="notice-title"
       onSubmit={(e) =>
-        run(e, async () => {
+        void run(e, async () => {
           await inspectionsApi.notice(campaignId, roundId, title);
           onDone();
           return '通报已印发，本轮抽查结束。';
@@ -454,13 +546,18 @@ function NoticeForm({ campaignId, roundId, onDone }: { campaignId: string; round
 function Notices({ campaignId, orgId }: { campaignId: string; orgId: string }) {
   const paging = useCursorPages();
   const { cursor } = paging;
-  const { data, error } = usePolled(() => inspectionsApi.notices(campaignId, orgId, { limit: NOTICES_PAGE, ...(cursor ? { cursor } : {}) }), `${campaignId}/${orgId}/${cursor ?? ''}`);
+  const { data, error } = usePolled(
+    () => inspectionsApi.notices(campaignId, orgId, { limit: NOTICES_PAGE, ...(cursor ? { cursor } : {}) }),
+    `${campaignId}/${orgId}/${cursor ?? ''}`,
+  );
   return (
     <section className="card" aria-labelledby="notices-title" data-testid="notices">
       <h2 id="notices-title">督导通报（{orgId}）</h2>
       <p className="sub">范围包含本组织、或在本组织之下的巡回指导组印发的暗访抽查通报，最新的在前。</p>
       {error && !data ? (
-        <p role="alert" className="error">{error}</p>
+        <p role="alert" className="error">
+          {error}
+        </p>
       ) : !data ? (
         <p>加载中…</p>
       ) : data.items.length === 0 ? (

@@ -10,7 +10,11 @@ import { ITEM_COLOUR, ITEM_EVENT, ITEM_STATUS, LEVEL_SHORT, ROLE, SOURCE } from 
 
 const PAGE = 50;
 type Filter = Pick<LedgerQuery, 'status' | 'colour' | 'source' | 'level'>;
-const ITEM_COLOURS = [['red', '红：逾期'], ['yellow', '黄：临近期限'], ['none', '无预警']] as const;
+const ITEM_COLOURS = [
+  ['red', '红：逾期'],
+  ['yellow', '黄：临近期限'],
+  ['none', '无预警'],
+] as const;
 
 /** The ledger screen's address with an item open (`?item=<orgId>/<problemId>`). */
 export const ledgerItemHref = (campaignId: string, orgId: string, itemOrgId: string, problemId: string) =>
@@ -28,10 +32,13 @@ export function Ledger({ me, campaignId, orgId }: { me: Me; campaignId: string; 
   const paging = useCursorPages();
   const { cursor } = paging;
   const query: LedgerQuery = { limit: PAGE, ...filter, ...(cursor ? { cursor } : {}) };
-  const { data, error, refresh, updatedAt } = usePolled(async () => {
-    const [overview, page] = await Promise.all([api.overview(campaignId, orgId, { limit: 1 }), ledgerApi.list(campaignId, orgId, query)]);
-    return { org: overview.org, page };
-  }, JSON.stringify([campaignId, orgId, query]));
+  const { data, error, refresh, updatedAt } = usePolled(
+    async () => {
+      const [overview, page] = await Promise.all([api.overview(campaignId, orgId, { limit: 1 }), ledgerApi.list(campaignId, orgId, query)]);
+      return { org: overview.org, page };
+    },
+    JSON.stringify([campaignId, orgId, query]),
+  );
   const hash = useHash();
   const open = new URLSearchParams(hash.split('?')[1] ?? '').get('item');
   const [itemOrgId, problemId] = open?.includes('/') ? [open.slice(0, open.indexOf('/')), open.slice(open.indexOf('/') + 1)] : [];
@@ -83,7 +90,13 @@ export function Ledger({ me, campaignId, orgId }: { me: Me; campaignId: string; 
             <TableHead cols={['预警', '组织', '问题', '来源', '状态', '责任人 · 期限', '操作']} />
             <tbody>
               {page.items.map((r) => (
-                <Row key={`${r.org_id}/${r.problem_id}`} r={r} href={ledgerItemHref(campaignId, orgId, r.org_id, r.problem_id)} campaignId={campaignId} selected={open === `${r.org_id}/${r.problem_id}`} />
+                <Row
+                  key={`${r.org_id}/${r.problem_id}`}
+                  r={r}
+                  href={ledgerItemHref(campaignId, orgId, r.org_id, r.problem_id)}
+                  campaignId={campaignId}
+                  selected={open === `${r.org_id}/${r.problem_id}`}
+                />
               ))}
               {page.items.length === 0 && <EmptyRow cols={7}>没有符合条件的事项。</EmptyRow>}
             </tbody>
@@ -131,7 +144,12 @@ function Row({ r, href, campaignId, selected }: { r: LedgerRow; href: string; ca
       </td>
       <td>
         {r.owner ?? '—'}
-        {r.deadline && <div>{deadlineText(r.deadline)}{r.extended_from && '（已延期）'}</div>}
+        {r.deadline && (
+          <div>
+            {deadlineText(r.deadline)}
+            {r.extended_from && '（已延期）'}
+          </div>
+        )}
       </td>
       <td className="actions">
         <a href={href} aria-label={`查看 ${r.problem_id}`}>
@@ -143,7 +161,21 @@ function Row({ r, href, campaignId, selected }: { r: LedgerRow; href: string; ca
 }
 
 /** One item: what the ledger holds, what happened to it, and what the caller may do now. */
-function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: { me: Me; campaignId: string; orgId: string; problemId: string; closeHref: string; onChanged: () => void }) {
+function ItemDetail({
+  me,
+  campaignId,
+  orgId,
+  problemId,
+  closeHref,
+  onChanged,
+}: {
+  me: Me;
+  campaignId: string;
+  orgId: string;
+  problemId: string;
+  closeHref: string;
+  onChanged: () => void;
+}) {
   const { data, error, refresh } = usePolled(() => ledgerApi.history(campaignId, orgId, problemId), `${campaignId}/${orgId}/${problemId}`);
   const [notice, setNotice] = useState<string>();
   if (!data) return <section className="card">{error ? <p role="alert">{error}</p> : <p>加载中…</p>}</section>;
@@ -168,12 +200,32 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
         </a>
       </div>
       <dl className="item-facts">
-        <div><dt>编号</dt><dd className="id">{item.problem_id}</dd></div>
-        <div><dt>组织</dt><dd><a href={overviewHref(campaignId, item.org_id)}>{item.org_name}</a>（{LEVEL_SHORT[item.org_level]}）</dd></div>
-        <div><dt>来源</dt><dd>{SOURCE[item.source] ?? item.source}</dd></div>
-        <div><dt>状态</dt><dd data-testid="item-status">{ITEM_STATUS[item.status] ?? item.status}</dd></div>
-        <div><dt>责任人</dt><dd>{item.owner ?? '—'}</dd></div>
-        <div><dt>整改措施</dt><dd>{item.measures ?? '—'}</dd></div>
+        <div>
+          <dt>编号</dt>
+          <dd className="id">{item.problem_id}</dd>
+        </div>
+        <div>
+          <dt>组织</dt>
+          <dd>
+            <a href={overviewHref(campaignId, item.org_id)}>{item.org_name}</a>（{LEVEL_SHORT[item.org_level]}）
+          </dd>
+        </div>
+        <div>
+          <dt>来源</dt>
+          <dd>{SOURCE[item.source] ?? item.source}</dd>
+        </div>
+        <div>
+          <dt>状态</dt>
+          <dd data-testid="item-status">{ITEM_STATUS[item.status] ?? item.status}</dd>
+        </div>
+        <div>
+          <dt>责任人</dt>
+          <dd>{item.owner ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>整改措施</dt>
+          <dd>{item.measures ?? '—'}</dd>
+        </div>
         <div>
           <dt>整改期限</dt>
           <dd>
@@ -181,9 +233,24 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
             {item.extended_from && `（原期限 ${deadlineText(item.extended_from)}，延期理由：${item.extension_reason ?? '—'}）`}
           </dd>
         </div>
-        {item.evidence && <div><dt>整改材料</dt><dd>{item.evidence}</dd></div>}
-        {item.return_reason && <div><dt>退回理由</dt><dd>{item.return_reason}</dd></div>}
-        {item.result && <div><dt>整改成效</dt><dd>{item.result}</dd></div>}
+        {item.evidence && (
+          <div>
+            <dt>整改材料</dt>
+            <dd>{item.evidence}</dd>
+          </div>
+        )}
+        {item.return_reason && (
+          <div>
+            <dt>退回理由</dt>
+            <dd>{item.return_reason}</dd>
+          </div>
+        )}
+        {item.result && (
+          <div>
+            <dt>整改成效</dt>
+            <dd>{item.result}</dd>
+          </div>
+        )}
       </dl>
 
       {notice && (
@@ -203,11 +270,25 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
                 { name: 'measures', label: '整改措施', kind: 'textarea', required: true },
                 { name: 'deadline', label: '整改期限', kind: 'date', required: true, initial: todayInChina() },
               ]}
-              buttons={[{ label: '确定整改措施', run: (v) => ledgerApi.plan(campaignId, orgId, problemId, { owner: v.owner!, measures: v.measures!, deadline: v.deadline! }).then(() => '已制定整改措施。') }]}
+              buttons={[
+                {
+                  label: '确定整改措施',
+                  run: (v) =>
+                    ledgerApi
+                      .plan(campaignId, orgId, problemId, { owner: v.owner!, measures: v.measures!, deadline: v.deadline! })
+                      .then(() => '已制定整改措施。'),
+                },
+              ]}
             />
           )}
           {actions.includes('start') && (
-            <ActionForm {...act} id="start" title="开始整改" fields={[]} buttons={[{ label: '开始整改', run: () => ledgerApi.start(campaignId, orgId, problemId).then(() => '已开始整改。') }]} />
+            <ActionForm
+              {...act}
+              id="start"
+              title="开始整改"
+              fields={[]}
+              buttons={[{ label: '开始整改', run: () => ledgerApi.start(campaignId, orgId, problemId).then(() => '已开始整改。') }]}
+            />
           )}
           {actions.includes('submit') && (
             <ActionForm
@@ -222,8 +303,13 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
                 {
                   label: '提交整改材料',
                   run: (v) => {
-                    const attachments = (v.attachments ?? '').split(/[,，]/).map((s) => s.trim()).filter(Boolean);
-                    return ledgerApi.submit(campaignId, orgId, problemId, { evidence: v.evidence!, ...(attachments.length ? { attachments } : {}) }).then(() => '已提交整改材料，等待上级核验销号。');
+                    const attachments = (v.attachments ?? '')
+                      .split(/[,，]/)
+                      .map((s) => s.trim())
+                      .filter(Boolean);
+                    return ledgerApi
+                      .submit(campaignId, orgId, problemId, { evidence: v.evidence!, ...(attachments.length ? { attachments } : {}) })
+                      .then(() => '已提交整改材料，等待上级核验销号。');
                   },
                 },
               ]}
@@ -238,7 +324,15 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
                 { name: 'deadline', label: '新的期限', kind: 'date', required: true },
                 { name: 'reason', label: '延期理由', kind: 'textarea', required: true },
               ]}
-              buttons={[{ label: '延期', run: (v) => ledgerApi.extend(campaignId, orgId, problemId, { deadline: v.deadline!, reason: v.reason! }).then((a) => `已延期至 ${deadlineText(a.deadline)}。`) }]}
+              buttons={[
+                {
+                  label: '延期',
+                  run: (v) =>
+                    ledgerApi
+                      .extend(campaignId, orgId, problemId, { deadline: v.deadline!, reason: v.reason! })
+                      .then((a) => `已延期至 ${deadlineText(a.deadline)}。`),
+                },
+              ]}
             />
           )}
           {actions.includes('verify') && (
@@ -248,15 +342,32 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
               title="核验销号"
               fields={[{ name: 'reason', label: '核验意见（退回时必填）', kind: 'textarea' }]}
               buttons={[
-                { label: '核验销号', run: (v) => ledgerApi.verify(campaignId, orgId, problemId, { decision: 'verified', ...(v.reason ? { reason: v.reason } : {}) }).then(() => '已核验销号。') },
-                { label: '退回整改', secondary: true, run: (v) => ledgerApi.verify(campaignId, orgId, problemId, { decision: 'returned', ...(v.reason ? { reason: v.reason } : {}) }).then(() => '已退回整改。') },
+                {
+                  label: '核验销号',
+                  run: (v) =>
+                    ledgerApi
+                      .verify(campaignId, orgId, problemId, { decision: 'verified', ...(v.reason ? { reason: v.reason } : {}) })
+                      .then(() => '已核验销号。'),
+                },
+                {
+                  label: '退回整改',
+                  secondary: true,
+                  run: (v) =>
+                    ledgerApi
+                      .verify(campaignId, orgId, problemId, { decision: 'returned', ...(v.reason ? { reason: v.reason } : {}) })
+                      .then(() => '已退回整改。'),
+                },
               ]}
             />
           )}
         </div>
       ) : (
         <p className="hint" data-testid="no-actions">
-          {item.status === 'closed' ? '已销号。' : item.status === 'rectified' ? '已提交整改材料，等待上级督导或组织者核验销号。' : `您（${ROLE[me.role] ?? me.role}）对此事项当前没有可办理的操作。`}
+          {item.status === 'closed'
+            ? '已销号。'
+            : item.status === 'rectified'
+              ? '已提交整改材料，等待上级督导或组织者核验销号。'
+              : `您（${ROLE[me.role] ?? me.role}）对此事项当前没有可办理的操作。`}
         </p>
       )}
 
@@ -277,7 +388,7 @@ function ItemDetail({ me, campaignId, orgId, problemId, closeHref, onChanged }: 
 /** One history entry's fields as a line. */
 function historyDetail(e: HistoryEntry): string {
   const f = e.fields;
-  const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+  const s = (k: string) => (typeof f[k] === 'string' ? f[k] : undefined);
   const parts: string[] = [];
   if (e.type === 'ProblemRecorded' && s('source')) parts.push(SOURCE[s('source')!] ?? s('source')!);
   if (s('owner')) parts.push(`责任人 ${s('owner')}`);
@@ -311,7 +422,22 @@ interface ButtonSpec {
  * An action on the item: its fields, its buttons, and the API's answer: a refusal that names
  * a field is shown beside that field, in plain words; any other under the buttons.
  */
-function ActionForm({ id, title, fields, buttons, onDone }: { id: string; title: string; fields: FieldSpec[]; buttons: ButtonSpec[]; onDone: (text: string) => void; campaignId: string; orgId: string; problemId: string }) {
+function ActionForm({
+  id,
+  title,
+  fields,
+  buttons,
+  onDone,
+}: {
+  id: string;
+  title: string;
+  fields: FieldSpec[];
+  buttons: ButtonSpec[];
+  onDone: (text: string) => void;
+  campaignId: string;
+  orgId: string;
+  problemId: string;
+}) {
   const initial = () => Object.fromEntries(fields.map((f) => [f.name, f.initial ?? '']));
   const [values, setValues] = useState<Record<string, string>>(initial);
   const [busy, setBusy] = useState(false);
@@ -344,7 +470,7 @@ function ActionForm({ id, title, fields, buttons, onDone }: { id: string; title:
     void run(buttons[0]!);
   };
   return (
-    <form className="card form action" aria-labelledby={`${id}-title`} onSubmit={submit} noValidate={false}>
+    <form className="card form action" aria-labelledby={`${id}-title`} onSubmit={(e) => void submit(e)} noValidate={false}>
       <h3 id={`${id}-title`}>{title}</h3>
       {fields.map((f) => {
         const fid = `${id}-${f.name}`;
@@ -371,7 +497,13 @@ function ActionForm({ id, title, fields, buttons, onDone }: { id: string; title:
       })}
       <div className="inline">
         {buttons.map((b, i) => (
-          <button key={b.label} type={i === 0 ? 'submit' : 'button'} className={b.secondary ? 'secondary' : undefined} disabled={busy} onClick={i === 0 ? undefined : () => void run(b)}>
+          <button
+            key={b.label}
+            type={i === 0 ? 'submit' : 'button'}
+            className={b.secondary ? 'secondary' : undefined}
+            disabled={busy}
+            onClick={i === 0 ? undefined : () => void run(b)}
+          >
             {b.label}
           </button>
         ))}

@@ -17,7 +17,12 @@ interface Loaded {
 
 /** Screen 2: one org's five components, its ledger and study sessions; its people fill their forms on the 填报 screen (Record.tsx). */
 export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string; orgId: string }) {
-  const { data: loaded, error, refresh, updatedAt } = usePolled<Loaded>(async () => {
+  const {
+    data: loaded,
+    error,
+    refresh,
+    updatedAt,
+  } = usePolled<Loaded>(async () => {
     const [overview, problems, sessions, timeline] = await Promise.all([
       api.overview(campaignId, orgId, { limit: 1 }),
       api.problems(campaignId, orgId),
@@ -35,7 +40,9 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
 
   const missing: Record<string, string> = {
     mobilisation: org.mobilisedOn ? `已于 ${day(org.mobilisedOn)} 召开动员会` : '尚未召开动员会',
-    study: own.studyDone ? `集中学习 ${own.studyDays} 天，已达 ${min} 天` : `集中学习 ${own.studyDays ?? 0} 天，还差 ${Math.max(0, min - (own.studyDays ?? 0))} 天`,
+    study: own.studyDone
+      ? `集中学习 ${own.studyDays} 天，已达 ${min} 天`
+      : `集中学习 ${own.studyDays ?? 0} 天，还差 ${Math.max(0, min - (own.studyDays ?? 0))} 天`,
     research: own.researchDone
       ? `课题 ${own.topicsApproved} 个已把关，调研报告 ${own.reports} 篇`
       : `课题 ${own.topics ?? 0} 个（已把关 ${own.topicsApproved ?? 0}），调研报告 ${own.reports ?? 0} 篇：每个把关通过的课题都要有调研报告`,
@@ -58,7 +65,9 @@ export function OrgPage({ me, campaignId, orgId }: { me: Me; campaignId: string;
             <li key={key} className={`component ${state(key)}`} data-component={key}>
               <strong>{label}</strong>
               <span className="state">{COMPONENT_STATE[state(key)]}</span>
-              <span className="what" data-testid={`component-${key}`}>{missing[key]}</span>
+              <span className="what" data-testid={`component-${key}`}>
+                {missing[key]}
+              </span>
             </li>
           ))}
         </ol>
@@ -140,7 +149,9 @@ function ProblemRow({ p, canVerify, campaignId, orgId, onDone }: { p: Problem; c
   return (
     <tr data-problem={p.problem_id}>
       <td className="id">
-        <a href={ledgerItemHref(campaignId, orgId, orgId, p.problem_id)} aria-label={`在整改台账中查看 ${p.problem_id}`}>{p.problem_id}</a>
+        <a href={ledgerItemHref(campaignId, orgId, orgId, p.problem_id)} aria-label={`在整改台账中查看 ${p.problem_id}`}>
+          {p.problem_id}
+        </a>
       </td>
       <td>{p.category}</td>
       <td>{p.description}</td>
@@ -152,15 +163,19 @@ function ProblemRow({ p, canVerify, campaignId, orgId, onDone }: { p: Problem; c
       <td className="actions">
         {canVerify && p.status === 'rectified' && (
           <>
-            <button type="button" disabled={busy} onClick={() => decide('verified')} aria-label={`核验销号 ${p.problem_id}`}>
+            <button type="button" disabled={busy} onClick={() => void decide('verified')} aria-label={`核验销号 ${p.problem_id}`}>
               核验销号
             </button>{' '}
-            <button type="button" className="secondary" disabled={busy} onClick={() => decide('returned')} aria-label={`退回整改 ${p.problem_id}`}>
+            <button type="button" className="secondary" disabled={busy} onClick={() => void decide('returned')} aria-label={`退回整改 ${p.problem_id}`}>
               退回
             </button>
           </>
         )}
-        {error && <span role="alert" className="error">{error}</span>}
+        {error && (
+          <span role="alert" className="error">
+            {error}
+          </span>
+        )}
       </td>
     </tr>
   );

@@ -46,7 +46,8 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
       </nav>
       <section className="card head" aria-labelledby="org-title">
         <OrgHeading org={org} campaignName={campaign.name}>
-          {org.mobilisedOn && ` · 动员部署 ${org.mobilisedOn}`} · <a href={orgPageHref(campaignId, org.orgId)}>本级详情与台账 →</a> <WorkflowLink me={me} node={org} />
+          {org.mobilisedOn && ` · 动员部署 ${org.mobilisedOn}`} · <a href={orgPageHref(campaignId, org.orgId)}>本级详情与台账 →</a>{' '}
+          <WorkflowLink me={me} node={org} />
         </OrgHeading>
         <div className="two">
           <dl className="figures" aria-label="本级数据">
@@ -75,9 +76,15 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
                 <th scope="col">层级</th>
                 <th scope="col">组织数</th>
                 <th scope="col">已覆盖</th>
-                <th scope="col" className="red-h">红</th>
-                <th scope="col" className="yellow-h">黄</th>
-                <th scope="col" className="green-h">绿</th>
+                <th scope="col" className="red-h">
+                  红
+                </th>
+                <th scope="col" className="yellow-h">
+                  黄
+                </th>
+                <th scope="col" className="green-h">
+                  绿
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -97,21 +104,37 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
       </section>
 
       <section className="card" aria-labelledby="children-title">
-        <h2 id="children-title">{q ? `在本级及以下查找“${q}”` : '下级组织'}（{data.children.total}）</h2>
+        <h2 id="children-title">
+          {q ? `在本级及以下查找“${q}”` : '下级组织'}（{data.children.total}）
+        </h2>
         <div className="controls">
           <form onSubmit={search} role="search" className="inline">
             <label htmlFor="find">按名称或编号查找</label>
             <input id="find" type="search" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="如：和平区 或 tj-d1" />
             <button type="submit">查找</button>
             {q && (
-              <button type="button" className="secondary" onClick={() => { setTyped(''); setQ(''); reset(); }}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => {
+                  setTyped('');
+                  setQ('');
+                  reset();
+                }}
+              >
                 清除
               </button>
             )}
           </form>
           <label>
             颜色
-            <select value={colour} onChange={(e) => { setColour(e.target.value as typeof colour); reset(); }}>
+            <select
+              value={colour}
+              onChange={(e) => {
+                setColour(e.target.value as typeof colour);
+                reset();
+              }}
+            >
               <option value="">全部</option>
               <option value="red">红</option>
               <option value="yellow">黄</option>
@@ -121,7 +144,13 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
           </label>
           <label>
             排序
-            <select value={sort} onChange={(e) => { setSort(e.target.value as typeof sort); reset(); }}>
+            <select
+              value={sort}
+              onChange={(e) => {
+                setSort(e.target.value as typeof sort);
+                reset();
+              }}
+            >
               <option value="colour">红色优先</option>
               <option value="position">原始顺序</option>
               <option value="name">名称</option>
@@ -141,7 +170,9 @@ export function Overview({ me, campaignId, orgId }: { me: Me; campaignId: string
         </div>
         <Pager paging={paging} nextCursor={data.children.nextCursor} per={`每页 ${PAGE} 个`} />
         <p className="hint">
-          颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项{campaign.mobiliseWithinDays !== null && `，或部署到本级超过 ${campaign.mobiliseWithinDays} 天仍未召开动员会`}；黄 = 未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
+          颜色规则（三色督办，与 /lagging、/overdue 和周报相同）：红 = 有逾期未整改事项
+          {campaign.mobiliseWithinDays !== null && `，或部署到本级超过 ${campaign.mobiliseWithinDays} 天仍未召开动员会`}；黄 =
+          未召开动员会、集中学习未达标或有事项临近期限；绿 = 正常推进。每 3 秒自动刷新
           {updatedAt && `，更新于 ${cst(updatedAt)}`}。
         </p>
       </section>
@@ -153,17 +184,29 @@ function ChildRow({ me, campaignId, node, minStudyDays }: { me: Me; campaignId: 
   return (
     <tr data-org={node.orgId}>
       <td>
-        {node.reached ? <ColourBadge node={node} /> : <span className="badge none" data-colour="none">{COLOUR.none}</span>}
+        {node.reached ? (
+          <ColourBadge node={node} />
+        ) : (
+          <span className="badge none" data-colour="none">
+            {COLOUR.none}
+          </span>
+        )}
       </td>
       <td>
         {node.childCount > 0 ? <a href={overviewHref(campaignId, node.orgId)}>{node.name}</a> : node.name}
-        <div className="id">{node.orgId}{node.childCount > 0 && ` · 下级 ${node.childCount}`}</div>
+        <div className="id">
+          {node.orgId}
+          {node.childCount > 0 && ` · 下级 ${node.childCount}`}
+        </div>
       </td>
       <td>{LEVEL_SHORT[node.level]}</td>
       <td>{node.reached ? `学习 ${node.own?.studyDays ?? 0}/${minStudyDays} 天 · 问题 ${node.own?.problems ?? 0} · 逾期 ${node.own?.overdue ?? 0}` : '—'}</td>
       <td>{node.reached ? `动员 ${node.subtree?.mobilised ?? 0}/${node.subtree?.orgs ?? 0} · 逾期 ${node.subtree?.overdue ?? 0}` : '—'}</td>
       <td className="actions">
-        <a href={orgPageHref(campaignId, node.orgId)} aria-label={`${node.name} 详情`}>详情</a> <WorkflowLink me={me} node={node} />
+        <a href={orgPageHref(campaignId, node.orgId)} aria-label={`${node.name} 详情`}>
+          详情
+        </a>{' '}
+        <WorkflowLink me={me} node={node} />
       </td>
     </tr>
   );

@@ -3,7 +3,7 @@
  * `/session`). `#/public/<campaign>` sends a message and shows its tracking code;
  * `#/public/<campaign>/track[/<code>]` shows what became of it. Phone first.
  */
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { citizensApi, newKey, Refusal, type PublicCampaign, type Tracked } from './citizens-api.ts';
 import { publicHref, publicRoute, SENDER_STATUS, sendRefusal, TRACK_STEPS, trackHref, trackRefusal, type Words } from './citizens-words.ts';
 import { cst } from './time.ts';
@@ -30,10 +30,21 @@ export function PublicPage({ hash }: { hash: string }) {
         <span className="public-sub">主题教育 · 群众意见反映</span>
       </header>
       <main className="public-page">
-        {route.view === 'landing' ? <Landing /> : route.view === 'send' ? <Send campaignId={route.campaignId} /> : <Track key={route.code} campaignId={route.campaignId} code={route.code} />}
+        {route.view === 'landing' ? (
+          <Landing />
+        ) : route.view === 'send' ? (
+          <Send campaignId={route.campaignId} />
+        ) : (
+          <Track key={route.code} campaignId={route.campaignId} code={route.code} />
+        )}
         <footer className="public-foot">
           <p>
-            不需要注册或登录，页面不会记录您的身份。{route.view !== 'landing' && <>活动编号：<code>{route.campaignId}</code>。</>}
+            不需要注册或登录，页面不会记录您的身份。
+            {route.view !== 'landing' && (
+              <>
+                活动编号：<code>{route.campaignId}</code>。
+              </>
+            )}
           </p>
           <p>
             <a href="#/">工作人员登录工作台</a>
@@ -124,7 +135,11 @@ function Send({ campaignId }: { campaignId: string }) {
     setBusy(true);
     setRefused(undefined);
     try {
-      const answer = await citizensApi.send(campaignId, { category: category.trim(), area: area.trim(), text: text.trim(), ...(contact.trim() ? { contact: contact.trim() } : {}) }, key);
+      const answer = await citizensApi.send(
+        campaignId,
+        { category: category.trim(), area: area.trim(), text: text.trim(), ...(contact.trim() ? { contact: contact.trim() } : {}) },
+        key,
+      );
       setSent({ code: answer.trackingCode, receivedAt: answer.receivedAt });
     } catch (err) {
       setRefused(err instanceof Refusal ? sendRefusal(err) : { text: String(err) });
@@ -153,19 +168,34 @@ function Send({ campaignId }: { campaignId: string }) {
       <section className="card" aria-labelledby="send-title">
         <h1 id="send-title">给主题教育办公室留言</h1>
         <ol className="next-steps" aria-label="提交后会怎样">
-          <li>提交后您会得到一个<strong>查询码</strong>，凭它随时查看办理进度。</li>
-          <li>活动办公室<strong>当天</strong>把留言交给负责的单位。</li>
-          <li>该单位把它列入<strong>整改台账</strong>，整改完成并经上级核验后才销号（不整改不销号）。</li>
+          <li>
+            提交后您会得到一个<strong>查询码</strong>，凭它随时查看办理进度。
+          </li>
+          <li>
+            活动办公室<strong>当天</strong>把留言交给负责的单位。
+          </li>
+          <li>
+            该单位把它列入<strong>整改台账</strong>，整改完成并经上级核验后才销号（不整改不销号）。
+          </li>
         </ol>
         <p className="hint">
           已经留过言？<a href={trackHref(campaignId)}>用查询码查看办理进度</a>
         </p>
       </section>
-      <form className="card form public-form" aria-labelledby="send-form-title" onSubmit={submit}>
+      <form className="card form public-form" aria-labelledby="send-form-title" onSubmit={(e) => void submit(e)}>
         <h2 id="send-form-title">填写留言</h2>
         <label>
           类别（必填）
-          <input list="public-categories" value={category} onChange={(e) => edit(setCategory)(e.target.value)} required maxLength={64} autoComplete="off" placeholder="如：形式主义、民生服务" {...described('category')} />
+          <input
+            list="public-categories"
+            value={category}
+            onChange={(e) => edit(setCategory)(e.target.value)}
+            required
+            maxLength={64}
+            autoComplete="off"
+            placeholder="如：形式主义、民生服务"
+            {...described('category')}
+          />
           <datalist id="public-categories">
             {CATEGORIES.map((c) => (
               <option key={c} value={c} />
@@ -175,12 +205,28 @@ function Send({ campaignId }: { campaignId: string }) {
         </label>
         <label>
           所在区域（必填）
-          <input value={area} onChange={(e) => edit(setArea)(e.target.value)} required maxLength={64} autoComplete="address-level2" placeholder="如：和平区、某街道" {...described('area')} />
+          <input
+            value={area}
+            onChange={(e) => edit(setArea)(e.target.value)}
+            required
+            maxLength={64}
+            autoComplete="address-level2"
+            placeholder="如：和平区、某街道"
+            {...described('area')}
+          />
           <FieldError id="err-area" words={on('area')} />
         </label>
         <label>
           留言内容（必填）
-          <textarea value={text} onChange={(e) => edit(setText)(e.target.value)} required maxLength={TEXT_MAX} rows={6} placeholder="请写清楚是什么事、在哪里、从什么时候开始。" {...described('text')} />
+          <textarea
+            value={text}
+            onChange={(e) => edit(setText)(e.target.value)}
+            required
+            maxLength={TEXT_MAX}
+            rows={6}
+            placeholder="请写清楚是什么事、在哪里、从什么时候开始。"
+            {...described('text')}
+          />
           <span className="counter" aria-live="polite">
             {text.length} / {TEXT_MAX} 字
           </span>
@@ -188,7 +234,14 @@ function Send({ campaignId }: { campaignId: string }) {
         </label>
         <label>
           联系方式（选填：电话或邮箱，便于回访；可匿名）
-          <input value={contact} onChange={(e) => edit(setContact)(e.target.value)} maxLength={200} autoComplete="tel" inputMode="text" {...described('contact')} />
+          <input
+            value={contact}
+            onChange={(e) => edit(setContact)(e.target.value)}
+            maxLength={200}
+            autoComplete="tel"
+            inputMode="text"
+            {...described('contact')}
+          />
           <FieldError id="err-contact" words={on('contact')} />
         </label>
         {refused && !refused.field && (
@@ -230,9 +283,18 @@ function Sent({ campaignId, code, receivedAt, onAnother }: { campaignId: string;
       <label className="code-label" htmlFor="tracking-code">
         您的查询码
       </label>
-      <input id="tracking-code" className="code" readOnly value={code} ref={field} data-testid="tracking-code" onFocus={(e) => e.target.select()} spellCheck={false} />
+      <input
+        id="tracking-code"
+        className="code"
+        readOnly
+        value={code}
+        ref={field}
+        data-testid="tracking-code"
+        onFocus={(e) => e.target.select()}
+        spellCheck={false}
+      />
       <div className="inline">
-        <button type="button" className="big" onClick={copy}>
+        <button type="button" className="big" onClick={() => void copy()}>
           复制查询码
         </button>
         <a className="button-link big" href={trackHref(campaignId, code)}>
@@ -291,7 +353,17 @@ function Track({ campaignId, code }: { campaignId: string; code: string }) {
         <h1 id="track-title">查询办理进度</h1>
         <label>
           查询码
-          <input value={typed} onChange={(e) => setTyped(e.target.value)} required maxLength={64} autoComplete="off" spellCheck={false} className="code-input" placeholder="提交留言后得到的 24 位查询码" {...(refused?.field === 'code' ? { 'aria-describedby': 'err-code', 'aria-invalid': true } : {})} />
+          <input
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            required
+            maxLength={64}
+            autoComplete="off"
+            spellCheck={false}
+            className="code-input"
+            placeholder="提交留言后得到的 24 位查询码"
+            {...(refused?.field === 'code' ? { 'aria-describedby': 'err-code', 'aria-invalid': true } : {})}
+          />
           {refused?.field === 'code' && (
             <span id="err-code" className="error field-error" role="alert">
               {refused.text}
@@ -329,7 +401,7 @@ function Track({ campaignId, code }: { campaignId: string; code: string }) {
 }
 
 function Steps({ tracked }: { tracked: Tracked }) {
-  const items: ReactNode[] = TRACK_STEPS.map((s) => {
+  const items: ReactElement[] = TRACK_STEPS.map((s) => {
     const at = tracked[s.key];
     return (
       <li key={s.key} className={at ? 'done' : 'todo'}>

@@ -25,8 +25,17 @@ interface Loaded {
  * organiser above it).
  */
 export function RecordScreen({ campaignId, orgId }: ScreenProps) {
-  const { data: loaded, error, refresh, updatedAt } = usePolled<Loaded>(async () => {
-    const [overview, topics, sessions] = await Promise.all([api.overview(campaignId, orgId, { limit: 1 }), recordApi.topics(campaignId, orgId), api.studySessions(campaignId, orgId)]);
+  const {
+    data: loaded,
+    error,
+    refresh,
+    updatedAt,
+  } = usePolled<Loaded>(async () => {
+    const [overview, topics, sessions] = await Promise.all([
+      api.overview(campaignId, orgId, { limit: 1 }),
+      recordApi.topics(campaignId, orgId),
+      api.studySessions(campaignId, orgId),
+    ]);
     return { overview, topics: topics.items, moreTopics: topics.nextCursor !== null, sessions: sessions.items };
   }, `${campaignId}/${orgId}/record`);
   // Another org's answer still on screen while this one loads is not shown: its forms would post here.
@@ -100,7 +109,9 @@ export function RecordScreen({ campaignId, orgId }: ScreenProps) {
     research: (
       <>
         <p className="rule">
-          {campaign.topicsMustBeVetted ? '规则：课题须经把关（本组织书记，或上级督导、组织者），把关通过的课题都有调研报告，调查研究环节才完成。' : '规则：本次活动的课题无需把关；每个课题都有调研报告，调查研究环节才完成。'}
+          {campaign.topicsMustBeVetted
+            ? '规则：课题须经把关（本组织书记，或上级督导、组织者），把关通过的课题都有调研报告，调查研究环节才完成。'
+            : '规则：本次活动的课题无需把关；每个课题都有调研报告，调查研究环节才完成。'}
         </p>
         <TopicList topics={data.topics} more={data.moreTopics} canVet={can.vet && state('research') !== 'locked'} {...common} />
         {open('research') && (
@@ -156,7 +167,21 @@ export function RecordScreen({ campaignId, orgId }: ScreenProps) {
 }
 
 /** The org's research topics, each with its vetting and reports; a proposed one with the vetting form for whoever may vet. */
-function TopicList({ topics, more, canVet, campaignId, orgId, onDone }: { topics: Topic[]; more: boolean; canVet: boolean; campaignId: string; orgId: string; onDone: () => void }) {
+function TopicList({
+  topics,
+  more,
+  canVet,
+  campaignId,
+  orgId,
+  onDone,
+}: {
+  topics: Topic[];
+  more: boolean;
+  canVet: boolean;
+  campaignId: string;
+  orgId: string;
+  onDone: () => void;
+}) {
   if (topics.length === 0) return null;
   return (
     <>

@@ -43,12 +43,29 @@ export function Reports({ me, campaignId }: ScreenProps) {
     <>
       <section className="card" aria-labelledby="reports-title">
         <h1 id="reports-title">情况通报 · 例会报告</h1>
-        <p className="sub">周报供活动办公室每周例会研究整改进度；双周报供与巡回指导组组长例会使用，另含暗访抽查情况。数字均取自已记录的事件，不要求基层另行填报（为基层减负）。</p>
-        {canCompile && <CompileForm campaignId={campaignId} onDone={(id) => { paging.reset(); refresh(); if (id) setSelected(id); }} />}
+        <p className="sub">
+          周报供活动办公室每周例会研究整改进度；双周报供与巡回指导组组长例会使用，另含暗访抽查情况。数字均取自已记录的事件，不要求基层另行填报（为基层减负）。
+        </p>
+        {canCompile && (
+          <CompileForm
+            campaignId={campaignId}
+            onDone={(id) => {
+              paging.reset();
+              refresh();
+              if (id) setSelected(id);
+            }}
+          />
+        )}
         <div className="controls">
           <label>
             报告类型
-            <select value={kind} onChange={(e) => { setKind(e.target.value as ReportKind | ''); paging.reset(); }}>
+            <select
+              value={kind}
+              onChange={(e) => {
+                setKind(e.target.value as ReportKind | '');
+                paging.reset();
+              }}
+            >
               {office && <option value="">全部</option>}
               {office && <option value="weekly">{REPORT_KIND.weekly}</option>}
               <option value="fortnightly">{REPORT_KIND.fortnightly}</option>
@@ -56,7 +73,9 @@ export function Reports({ me, campaignId }: ScreenProps) {
           </label>
         </div>
         {error && !data ? (
-          <p role="alert" className="error">{refusalWords(error)}</p>
+          <p role="alert" className="error">
+            {refusalWords(error)}
+          </p>
         ) : !data ? (
           <p>加载中…</p>
         ) : (
@@ -82,7 +101,9 @@ export function Reports({ me, campaignId }: ScreenProps) {
                       </td>
                     </tr>
                   ))}
-                  {data.items.length === 0 && <EmptyRow cols={4}>暂无报告：报告按计划每周一上午 9 时（北京时间）生成{canCompile ? '，也可在上方立即生成' : ''}。</EmptyRow>}
+                  {data.items.length === 0 && (
+                    <EmptyRow cols={4}>暂无报告：报告按计划每周一上午 9 时（北京时间）生成{canCompile ? '，也可在上方立即生成' : ''}。</EmptyRow>
+                  )}
                 </tbody>
               </table>
             </div>
@@ -98,7 +119,8 @@ export function Reports({ me, campaignId }: ScreenProps) {
 
 /** The API's refusal of the list in plain words. */
 function refusalWords(error: string): string {
-  if (/may not read the reports|reads only the fortnightly/.test(error)) return '无权查看：报告由活动办公室（活动根组织或其上级的令牌）查看，巡回指导组的督导可查看双周报。';
+  if (/may not read the reports|reads only the fortnightly/.test(error))
+    return '无权查看：报告由活动办公室（活动根组织或其上级的令牌）查看，巡回指导组的督导可查看双周报。';
   return error;
 }
 
@@ -120,15 +142,22 @@ function CompileForm({ campaignId, onDone }: { campaignId: string; onDone: (repo
         onDone();
       }
     } catch (err) {
-      const text = err instanceof ApiError && err.status === 403 ? '无权生成：只有活动根组织的组织者或管理员可以生成报告。' : err instanceof Error ? err.message : String(err);
+      const text =
+        err instanceof ApiError && err.status === 403
+          ? '无权生成：只有活动根组织的组织者或管理员可以生成报告。'
+          : err instanceof Error
+            ? err.message
+            : String(err);
       setMessage({ ok: false, text });
     } finally {
       setBusy(false);
     }
   };
   return (
-    <form className="inline compile" aria-labelledby="compile-title" onSubmit={submit}>
-      <h2 id="compile-title" className="inline-title">立即生成</h2>
+    <form className="inline compile" aria-labelledby="compile-title" onSubmit={(e) => void submit(e)}>
+      <h2 id="compile-title" className="inline-title">
+        立即生成
+      </h2>
       <label>
         类型
         <select value={kind} onChange={(e) => setKind(e.target.value as ReportKind)}>
@@ -155,7 +184,12 @@ function ReportView({ campaignId, reportId }: { campaignId: string; reportId: st
   useEffect(() => {
     reportsApi.get(campaignId, reportId).then(setReport, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
   }, [campaignId, reportId]);
-  if (error) return <p role="alert" className="error">{refusalWords(error)}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error">
+        {refusalWords(error)}
+      </p>
+    );
   if (!report) return <p>加载报告…</p>;
   const f = report.figures;
   const x = f.escalations;
@@ -188,7 +222,8 @@ function ReportView({ campaignId, reportId }: { campaignId: string; reportId: st
         </table>
       </div>
       <p>
-        本期新查摆问题 {f.activity.problemsRecorded} 个，销号 {f.activity.itemsClosed} 个。下题上答：上报 {x.raised} 次，逐级收到 {x.received} 次，认领 {x.claimed} 次，转报 {x.forwarded} 次，超时 {x.lapsed} 次；待认领 {x.awaitingClaim} 个。
+        本期新查摆问题 {f.activity.problemsRecorded} 个，销号 {f.activity.itemsClosed} 个。下题上答：上报 {x.raised} 次，逐级收到 {x.received} 次，认领{' '}
+        {x.claimed} 次，转报 {x.forwarded} 次，超时 {x.lapsed} 次；待认领 {x.awaitingClaim} 个。
       </p>
       {f.inspections && (
         <p data-testid="report-inspections">
@@ -212,7 +247,13 @@ function ReportView({ campaignId, reportId }: { campaignId: string; reportId: st
         rows={f.overdue.items}
         total={f.overdue.count}
         head={['组织', '事项', '类别', '责任人', '整改期限']}
-        row={(i) => [<span className="id">{i.orgId}</span>, <span className="id">{i.problemId}</span>, i.category, i.owner ?? '—', i.deadline ? day(i.deadline) : '—']}
+        row={(i) => [
+          <span className="id">{i.orgId}</span>,
+          <span className="id">{i.problemId}</span>,
+          i.category,
+          i.owner ?? '—',
+          i.deadline ? day(i.deadline) : '—',
+        ]}
         rowKey={(i) => `${i.orgId}/${i.problemId}`}
       />
     </article>
@@ -220,7 +261,23 @@ function ReportView({ campaignId, reportId }: { campaignId: string; reportId: st
 }
 
 /** A report's list shown `ROWS` rows at a time, with its own pager; `total` counts what the report did not list by name. */
-function RowPages<T>({ title, id, rows, total, head, row, rowKey }: { title: string; id: string; rows: T[]; total: number; head: string[]; row: (r: T) => ReactNode[]; rowKey: (r: T) => string }) {
+function RowPages<T>({
+  title,
+  id,
+  rows,
+  total,
+  head,
+  row,
+  rowKey,
+}: {
+  title: string;
+  id: string;
+  rows: T[];
+  total: number;
+  head: string[];
+  row: (r: T) => ReactNode[];
+  rowKey: (r: T) => string;
+}) {
   const [page, setPage] = useState(0);
   const pages = Math.max(1, Math.ceil(rows.length / ROWS));
   const shown = rows.slice(page * ROWS, (page + 1) * ROWS);
@@ -255,7 +312,11 @@ function RowPages<T>({ title, id, rows, total, head, row, rowKey }: { title: str
           </button>
         </div>
       )}
-      {total > rows.length && <p className="hint">报告按名列出前 {rows.length} 个，另有 {total - rows.length} 个未列出。</p>}
+      {total > rows.length && (
+        <p className="hint">
+          报告按名列出前 {rows.length} 个，另有 {total - rows.length} 个未列出。
+        </p>
+      )}
     </section>
   );
 }

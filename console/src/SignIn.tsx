@@ -21,12 +21,23 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   return (
     <main className="page signin">
       <h1>主题教育工作台 · 登录</h1>
-      <form onSubmit={submit} className="card">
+      <form onSubmit={(e) => void submit(e)} className="card">
         <label htmlFor="token">访问令牌</label>
-        <input id="token" name="token" type="password" autoFocus autoComplete="off" spellCheck={false} required value={token} onChange={(e) => setToken(e.target.value)} placeholder="ce_xxxxxxxxxxxx_…" />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoFocus
+          autoComplete="off"
+          spellCheck={false}
+          required
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          placeholder="ce_xxxxxxxxxxxx_…"
+        />
         <p className="hint">
-          令牌由上级组织者签发（绑定一个组织和一个角色：支部书记、组织者、督导或运维），形如 <code>ce_</code> 开头的一串字符；管理员令牌见 <code>npm start</code> 的输出。
-          登录后浏览器只保存一个会话 Cookie（脚本无法读取），不保存令牌；退出登录即在服务器端结束会话。
+          令牌由上级组织者签发（绑定一个组织和一个角色：支部书记、组织者、督导或运维），形如 <code>ce_</code> 开头的一串字符；管理员令牌见{' '}
+          <code>npm start</code> 的输出。 登录后浏览器只保存一个会话 Cookie（脚本无法读取），不保存令牌；退出登录即在服务器端结束会话。
         </p>
         {error && (
           <p role="alert" className="error">

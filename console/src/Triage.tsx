@@ -43,10 +43,13 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
     ...(filter === 'flagged' ? { flagged: 'true' } : filter !== 'all' ? { state: filter } : {}),
     ...(cursor ? { cursor } : {}),
   };
-  const { data, error, refresh, updatedAt } = usePolled(async () => {
-    const [list, here] = await Promise.all([citizensApi.messages(campaignId, orgId, query), citizensApi.office(campaignId, orgId)]);
-    return { list, here };
-  }, JSON.stringify([campaignId, orgId, query]));
+  const { data, error, refresh, updatedAt } = usePolled(
+    async () => {
+      const [list, here] = await Promise.all([citizensApi.messages(campaignId, orgId, query), citizensApi.office(campaignId, orgId)]);
+      return { list, here };
+    },
+    JSON.stringify([campaignId, orgId, query]),
+  );
   const names = useOrgNames(data?.list.items.map((m) => m.org_id).filter((x): x is string => x !== null) ?? []);
 
   if (!data) return error ? <p role="alert">{error}</p> : <p>加载中…</p>;
@@ -58,7 +61,11 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
       <section className="card head" aria-labelledby="triage-title">
         <h1 id="triage-title">民意分办 · {here.org.name}</h1>
         <p className="sub">
-          {here.campaign.name} · 群众通过<a href={publicHref(campaignId)} target="_blank" rel="noreferrer">民意直通车</a>留言（无需登录），按分办规则自动转交；规则没有覆盖的，由活动办公室（{atOffice ? '本级' : office}）当天分办。
+          {here.campaign.name} · 群众通过
+          <a href={publicHref(campaignId)} target="_blank" rel="noreferrer">
+            民意直通车
+          </a>
+          留言（无需登录），按分办规则自动转交；规则没有覆盖的，由活动办公室（{atOffice ? '本级' : office}）当天分办。
         </p>
         {!atOffice && (
           <p className="notice">
@@ -126,7 +133,8 @@ export function Triage({ me, campaignId, orgId }: { me: Me; campaignId: string; 
         )}
         <Pager paging={paging} nextCursor={list.nextCursor} per={`每页 ${PAGE} 条`} />
         <p className="hint">
-          当天（北京时间）未分办的留言记为超时。留言转交后成为责任单位整改台账中的一项（来源：群众留言），经核验销号后群众可凭查询码看到“已整改销号”。每 3 秒自动刷新
+          当天（北京时间）未分办的留言记为超时。留言转交后成为责任单位整改台账中的一项（来源：群众留言），经核验销号后群众可凭查询码看到“已整改销号”。每 3
+          秒自动刷新
           {updatedAt && `，更新于 ${cst(updatedAt)}`}。
         </p>
       </section>
@@ -143,7 +151,10 @@ function endOfDay(instant: string): string {
 /** The names of the orgs messages were routed to, each asked once. */
 function useOrgNames(ids: string[]): Record<string, string> {
   const [names, setNames] = useState<Record<string, string>>({});
-  const missing = [...new Set(ids)].filter((id) => !(id in names)).sort().join(',');
+  const missing = [...new Set(ids)]
+    .filter((id) => !(id in names))
+    .sort()
+    .join(',');
   useEffect(() => {
     if (!missing) return;
     let live = true;
@@ -157,7 +168,21 @@ function useOrgNames(ids: string[]): Record<string, string> {
   return names;
 }
 
-function MessageCard({ m, campaignId, office, orgName, canRoute, onRouted }: { m: Message; campaignId: string; office: string; orgName: string | undefined; canRoute: boolean; onRouted: (to: string) => void }) {
+function MessageCard({
+  m,
+  campaignId,
+  office,
+  orgName,
+  canRoute,
+  onRouted,
+}: {
+  m: Message;
+  campaignId: string;
+  office: string;
+  orgName: string | undefined;
+  canRoute: boolean;
+  onRouted: (to: string) => void;
+}) {
   const waiting = m.state === 'awaiting_triage';
   return (
     <li className={`message card ${m.flagged_at ? 'flagged' : ''}`} data-message={m.message_id} aria-labelledby={`msg-${m.message_id}`}>
@@ -251,7 +276,7 @@ function RouteForm({ m, campaignId, office, onRouted }: { m: Message; campaignId
   };
   return (
     <div className="route-form">
-      <form role="search" className="inline" onSubmit={search} aria-label={`为留言 ${m.category} · ${m.area} 查找责任组织`}>
+      <form role="search" className="inline" onSubmit={(e) => void search(e)} aria-label={`为留言 ${m.category} · ${m.area} 查找责任组织`}>
         <label htmlFor={`find-${id}`}>责任组织（名称或编号）</label>
         <input id={`find-${id}`} type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="如：和平区 或 tj-d1-u1" />
         <button type="submit" className="secondary">
@@ -263,9 +288,19 @@ function RouteForm({ m, campaignId, office, onRouted }: { m: Message; campaignId
           <legend>选择责任组织{found.length === 0 && '：没有找到，请换个名称或编号'}</legend>
           {found.map((o) => (
             <label key={o.orgId} className="found-org">
-              <input type="radio" name={`to-${id}`} value={o.orgId} checked={chosen?.orgId === o.orgId} onChange={() => setChosen(o)} aria-describedby={refused?.field ? `route-err-${id}` : undefined} />
+              <input
+                type="radio"
+                name={`to-${id}`}
+                value={o.orgId}
+                checked={chosen?.orgId === o.orgId}
+                onChange={() => setChosen(o)}
+                aria-describedby={refused?.field ? `route-err-${id}` : undefined}
+              />
               <span>
-                {o.name} <span className="id">{o.orgId} · {LEVEL_SHORT[o.level]}</span>
+                {o.name}{' '}
+                <span className="id">
+                  {o.orgId} · {LEVEL_SHORT[o.level]}
+                </span>
                 {!o.reached && <span className="badge none">未覆盖</span>}
               </span>
             </label>
@@ -278,7 +313,7 @@ function RouteForm({ m, campaignId, office, onRouted }: { m: Message; campaignId
         </p>
       )}
       {found && found.length > 0 && (
-        <button type="button" onClick={route} disabled={!chosen || busy}>
+        <button type="button" onClick={() => void route()} disabled={!chosen || busy}>
           {busy ? '正在分办…' : chosen ? `分办给 ${chosen.name}` : '分办（请先选择组织）'}
         </button>
       )}

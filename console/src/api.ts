@@ -71,12 +71,18 @@ export const api = {
   me: () => unwrap(client.GET('/session')),
   signIn: (token: string) => unwrap(client.POST('/session', { body: { token } })),
   signOut: () => unwrap(client.DELETE('/session')),
-  overview: (campaignId: string, orgId: string, query: OverviewQuery) => unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId }, query } })),
-  timeline: (campaignId: string, orgId: string) => unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/timeline', { params: { path: { id: campaignId, orgId }, query: { limit: 30 } } })),
+  overview: (campaignId: string, orgId: string, query: OverviewQuery) =>
+    unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId }, query } })),
+  timeline: (campaignId: string, orgId: string) =>
+    unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/timeline', { params: { path: { id: campaignId, orgId }, query: { limit: 30 } } })),
   problems: async (campaignId: string, orgId: string) =>
-    (await unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/problems', { params: { path: { id: campaignId, orgId }, query: { limit: 200 } } }))) as unknown as Page<Problem>,
+    (await unwrap(
+      client.GET('/campaigns/{id}/orgs/{orgId}/problems', { params: { path: { id: campaignId, orgId }, query: { limit: 200 } } }),
+    )) as unknown as Page<Problem>,
   studySessions: async (campaignId: string, orgId: string) =>
-    (await unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/study-sessions', { params: { path: { id: campaignId, orgId }, query: { limit: 500 } } }))) as unknown as Page<StudySession>,
+    (await unwrap(
+      client.GET('/campaigns/{id}/orgs/{orgId}/study-sessions', { params: { path: { id: campaignId, orgId }, query: { limit: 500 } } }),
+    )) as unknown as Page<StudySession>,
   verify: (campaignId: string, orgId: string, problemId: string, body: { decision: 'verified' | 'returned'; reason?: string }) =>
     unwrap(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/verification', { params: { path: { id: campaignId, orgId, problemId } }, body })),
 };

@@ -34,7 +34,12 @@ async function settle<T>(call: Promise<{ data?: T; error?: unknown; response: Re
   const problem = (error ?? {}) as { detail?: string; errors?: { path?: string }[]; retryAfterSeconds?: number };
   const header = Number(response.headers.get('retry-after'));
   const retry = Number.isFinite(header) && header > 0 ? header : (problem.retryAfterSeconds ?? null);
-  throw new Refusal(response.status, problem.detail ?? response.statusText, (problem.errors ?? []).map((e) => e.path ?? '').filter(Boolean), response.status === 429 ? retry : null);
+  throw new Refusal(
+    response.status,
+    problem.detail ?? response.statusText,
+    (problem.errors ?? []).map((e) => e.path ?? '').filter(Boolean),
+    response.status === 429 ? retry : null,
+  );
 }
 
 /**
@@ -60,16 +65,26 @@ export const citizensApi = {
   /** Sends a message; `key` stays the same for a retry of the same message (it is then sent once). */
   send: (campaignId: string, body: Submission, key: string) =>
     settle(client.POST('/campaigns/{id}/public-messages', { params: { path: { id: campaignId }, header: { 'idempotency-key': key } }, body })),
-  track: (campaignId: string, code: string) => settle(client.GET('/campaigns/{id}/public-messages/track/{code}', { params: { path: { id: campaignId, code } } })),
+  track: (campaignId: string, code: string) =>
+    settle(client.GET('/campaigns/{id}/public-messages/track/{code}', { params: { path: { id: campaignId, code } } })),
 
   // ---- the office's triage (signed in)
-  messages: (campaignId: string, orgId: string, query: MessageQuery) => unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/public-messages', { params: { path: { id: campaignId, orgId }, query } })),
+  messages: (campaignId: string, orgId: string, query: MessageQuery) =>
+    unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/public-messages', { params: { path: { id: campaignId, orgId }, query } })),
   route: (campaignId: string, officeOrgId: string, messageId: string, toOrgId: string) =>
-    settle(client.POST('/campaigns/{id}/orgs/{orgId}/public-messages/{messageId}/routing', { params: { path: { id: campaignId, orgId: officeOrgId, messageId } }, body: { toOrgId } })),
+    settle(
+      client.POST('/campaigns/{id}/orgs/{orgId}/public-messages/{messageId}/routing', {
+        params: { path: { id: campaignId, orgId: officeOrgId, messageId } },
+        body: { toOrgId },
+      }),
+    ),
   /** Orgs of the office's subtree by name (substring) or id (prefix): the overview's search, one short page. */
   findOrgs: (campaignId: string, officeOrgId: string, q: string) =>
-    unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId: officeOrgId }, query: { q, limit: 8, sort: 'name' } } })),
+    unwrap(
+      client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId: officeOrgId }, query: { q, limit: 8, sort: 'name' } } }),
+    ),
   /** What the caller may do at the office (its `can`), and the campaign's name. */
-  office: (campaignId: string, officeOrgId: string) => unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId: officeOrgId }, query: { limit: 1 } } })),
+  office: (campaignId: string, officeOrgId: string) =>
+    unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/overview', { params: { path: { id: campaignId, orgId: officeOrgId }, query: { limit: 1 } } })),
   orgName: async (orgId: string) => (await unwrap(client.GET('/orgs/{id}', { params: { path: { id: orgId } } }))).name,
 };

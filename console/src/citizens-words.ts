@@ -66,7 +66,11 @@ export function sendRefusal(r: RefusalLike): Words {
     case 0:
       return { text: '网络连接失败，留言没有发出。请检查网络后再点“提交留言”（不会重复提交）。' };
     case 400:
-      if (path) return { field: path.slice('body.'.length), text: /control/.test(r.message) ? `${SEND_FIELDS[path]}里有无法识别的字符，请删去后再提交。` : `请检查${SEND_FIELDS[path]}：不能为空，也不能过长。` };
+      if (path)
+        return {
+          field: path.slice('body.'.length),
+          text: /control/.test(r.message) ? `${SEND_FIELDS[path]}里有无法识别的字符，请删去后再提交。` : `请检查${SEND_FIELDS[path]}：不能为空，也不能过长。`,
+        };
       return { text: '提交的内容有误，请检查后再试。' };
     case 404:
       return { text: '没有找到这项活动：请核对网址（活动编号）是否正确。' };
@@ -75,7 +79,9 @@ export function sendRefusal(r: RefusalLike): Words {
     case 413:
       return { field: 'text', text: '留言太长了，请精简到 2000 字以内。' };
     case 429:
-      return { text: `提交太频繁了：同一网络连续提交几条后，每分钟只能再提交一条。请${r.retryAfterSeconds ? `在 ${waitWords(r.retryAfterSeconds)}后` : '稍后'}再试，您填写的内容会保留。` };
+      return {
+        text: `提交太频繁了：同一网络连续提交几条后，每分钟只能再提交一条。请${r.retryAfterSeconds ? `在 ${waitWords(r.retryAfterSeconds)}后` : '稍后'}再试，您填写的内容会保留。`,
+      };
     default:
       return { text: `暂时无法提交（${r.status}），请稍后再试。您填写的内容会保留。` };
   }
@@ -102,7 +108,8 @@ export function triageRefusal(r: RefusalLike): Words {
   const already = /already routed to (\S+)/.exec(r.message);
   if (r.status === 409 && already) return { field, text: `这条留言已经分办给 ${already[1]}（可能刚被他人分办），不能再分办。` };
   if (r.status === 409 && /being routed/.test(r.message)) return { field, text: '这条留言正在分办中，请稍后刷新再看。' };
-  if (r.status === 409 && /not reached/.test(r.message)) return { field, text: '该组织尚未被活动覆盖（其上级尚未召开动员部署会议），暂不能分办给它，请选择已覆盖的组织。' };
+  if (r.status === 409 && /not reached/.test(r.message))
+    return { field, text: '该组织尚未被活动覆盖（其上级尚未召开动员部署会议），暂不能分办给它，请选择已覆盖的组织。' };
   if (r.status === 409) return { text: '只有活动办公室（活动的牵头组织）才能分办留言。' };
   if (r.status === 422) return { field, text: '该组织不在本活动范围内，或组织库中没有它。' };
   if (r.status === 403) return { text: '您没有分办留言的权限：分办由活动牵头组织的组织者或管理员进行。' };

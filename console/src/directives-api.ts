@@ -6,7 +6,9 @@
 import type { paths } from '../../client/api-types.ts';
 import { ApiError, client } from './api.ts';
 
-type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } } ? T : never;
+type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } }
+  ? T
+  : never;
 
 export type DirectiveList = Json<'/campaigns/{id}/orgs/{orgId}/directives', 'get'>;
 type ListItem = DirectiveList['items'][number];
@@ -27,7 +29,14 @@ export class Refusal extends ApiError {
   constructor(
     status: number,
     detail: string,
-    readonly problem: { errors?: { path: string; message: string }[]; cap?: number; sent?: number; week?: string; nextWeekStartsAt?: string; [k: string]: unknown },
+    readonly problem: {
+      errors?: { path: string; message: string }[];
+      cap?: number;
+      sent?: number;
+      week?: string;
+      nextWeekStartsAt?: string;
+      [k: string]: unknown;
+    },
   ) {
     super(status, detail);
   }
@@ -46,24 +55,39 @@ const at = (id: string, orgId: string) => ({ id, orgId });
 
 export const directivesApi = {
   received: (campaignId: string, orgId: string, cursor?: string) =>
-    answer(client.GET('/campaigns/{id}/orgs/{orgId}/directives', { params: { path: at(campaignId, orgId), query: { direction: 'received', limit: 20, ...(cursor ? { cursor } : {}) } } })) as Promise<
-      Omit<DirectiveList, 'items'> & { items: Received[] }
-    >,
+    answer(
+      client.GET('/campaigns/{id}/orgs/{orgId}/directives', {
+        params: { path: at(campaignId, orgId), query: { direction: 'received', limit: 20, ...(cursor ? { cursor } : {}) } },
+      }),
+    ) as Promise<Omit<DirectiveList, 'items'> & { items: Received[] }>,
   issued: (campaignId: string, orgId: string, cursor?: string) =>
-    answer(client.GET('/campaigns/{id}/orgs/{orgId}/directives', { params: { path: at(campaignId, orgId), query: { direction: 'issued', limit: 20, ...(cursor ? { cursor } : {}) } } })) as Promise<
-      Omit<DirectiveList, 'items'> & { items: Issued[] }
-    >,
+    answer(
+      client.GET('/campaigns/{id}/orgs/{orgId}/directives', {
+        params: { path: at(campaignId, orgId), query: { direction: 'issued', limit: 20, ...(cursor ? { cursor } : {}) } },
+      }),
+    ) as Promise<Omit<DirectiveList, 'items'> & { items: Issued[] }>,
   /** The directive's coverage at `orgId` and a page of its children's. */
   tree: (campaignId: string, orgId: string, directiveId: string, cursor?: string) =>
-    answer(client.GET('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/tree', { params: { path: { ...at(campaignId, orgId), directiveId }, query: { limit: 50, ...(cursor ? { cursor } : {}) } } })),
+    answer(
+      client.GET('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/tree', {
+        params: { path: { ...at(campaignId, orgId), directiveId }, query: { limit: 50, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
   lagging: (campaignId: string, orgId: string, directiveId: string, cursor?: string) =>
-    answer(client.GET('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/lagging', { params: { path: { ...at(campaignId, orgId), directiveId }, query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
+    answer(
+      client.GET('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/lagging', {
+        params: { path: { ...at(campaignId, orgId), directiveId }, query: { limit: 20, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
   informationRequests: (campaignId: string, orgId: string) =>
     answer(client.GET('/campaigns/{id}/orgs/{orgId}/information-requests', { params: { path: at(campaignId, orgId), query: { limit: 10 } } })),
   /** The directive's id is its idempotency: a retry of the same form sends the same id (the workflow answers 409 for a second one). */
-  issue: (campaignId: string, orgId: string, body: IssueBody) => answer(client.POST('/campaigns/{id}/orgs/{orgId}/directives', { params: { path: at(campaignId, orgId) }, body })),
+  issue: (campaignId: string, orgId: string, body: IssueBody) =>
+    answer(client.POST('/campaigns/{id}/orgs/{orgId}/directives', { params: { path: at(campaignId, orgId) }, body })),
   cancel: (campaignId: string, orgId: string, directiveId: string) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/cancel', { params: { path: { ...at(campaignId, orgId), directiveId } }, body: {} })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/directives/{directiveId}/cancel', { params: { path: { ...at(campaignId, orgId), directiveId } }, body: {} }),
+    ),
 };
 
 export { allowanceLeft, coverageColour, inProgress, newDirectiveId, plainRefusal } from './directives-coverage.ts';

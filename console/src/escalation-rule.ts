@@ -12,7 +12,11 @@ export type EscalationColour = 'red' | 'yellow' | 'green';
  * `overdue_at` set; below the top the engine forwards it on), yellow within `warningDays` of
  * it, green before. Not waiting (claimed, forwarded on): no colour.
  */
-export function escalationColour(e: { target_status: string | null; claim_deadline: string | Date | null; overdue_at: string | Date | null }, nowMs: number, warningDays: number): EscalationColour | null {
+export function escalationColour(
+  e: { target_status: string | null; claim_deadline: string | Date | null; overdue_at: string | Date | null },
+  nowMs: number,
+  warningDays: number,
+): EscalationColour | null {
   if (e.target_status !== 'pending') return null;
   if (e.overdue_at) return 'red';
   if (!e.claim_deadline) return 'green';

@@ -45,15 +45,28 @@ const at = (campaignId: string, orgId: string) => ({ id: campaignId, orgId });
 
 export const escalationsApi = {
   list: (campaignId: string, orgId: string, direction: Direction, cursor: string | undefined, limit = 10) =>
-    answer(client.GET('/campaigns/{id}/orgs/{orgId}/escalations', { params: { path: at(campaignId, orgId), query: { direction, limit, ...(cursor ? { cursor } : {}) } } })),
-  chain: (campaignId: string, escalationId: string) => answer(client.GET('/campaigns/{id}/escalations/{escalationId}', { params: { path: { id: campaignId, escalationId } } })),
+    answer(
+      client.GET('/campaigns/{id}/orgs/{orgId}/escalations', {
+        params: { path: at(campaignId, orgId), query: { direction, limit, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
+  chain: (campaignId: string, escalationId: string) =>
+    answer(client.GET('/campaigns/{id}/escalations/{escalationId}', { params: { path: { id: campaignId, escalationId } } })),
   /** The org's own ledger (not the subtree's), for choosing an item to raise or to merge into. */
-  ledger: (campaignId: string, orgId: string) => answer(client.GET('/campaigns/{id}/orgs/{orgId}/problems', { params: { path: at(campaignId, orgId), query: { limit: 200 } } })),
+  ledger: (campaignId: string, orgId: string) =>
+    answer(client.GET('/campaigns/{id}/orgs/{orgId}/problems', { params: { path: at(campaignId, orgId), query: { limit: 200 } } })),
   raise: (campaignId: string, orgId: string, problemId: string, body: { targetLevel: 'city' | 'district' | 'unit'; reason: string }) =>
     answer(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/escalation', { params: { path: { ...at(campaignId, orgId), problemId } }, body })),
   /** A claim names the new item's id itself, so sending it again is answered with the first claim. */
   claim: (campaignId: string, orgId: string, escalationId: string, body: { problemId: string } | { intoProblemId: string }) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/escalations/{escalationId}/claim', { params: { path: { ...at(campaignId, orgId), escalationId } }, body })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/escalations/{escalationId}/claim', { params: { path: { ...at(campaignId, orgId), escalationId } }, body }),
+    ),
   forward: (campaignId: string, orgId: string, escalationId: string, reason: string) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/escalations/{escalationId}/forward', { params: { path: { ...at(campaignId, orgId), escalationId } }, body: { reason } })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/escalations/{escalationId}/forward', {
+        params: { path: { ...at(campaignId, orgId), escalationId } },
+        body: { reason },
+      }),
+    ),
 };

@@ -66,7 +66,7 @@ export function FormCard({
   const finished = once && message?.ok;
   const H = heading === 2 ? 'h2' : 'h3';
   return (
-    <form className={className} aria-labelledby={id} onSubmit={submit}>
+    <form className={className} aria-labelledby={id} onSubmit={(e) => void submit(e)}>
       <H id={id}>{title}</H>
       <FormFields.Provider value={{ form: id, errors }}>
         {!finished && children}
@@ -148,7 +148,12 @@ export interface DateWindow {
   endsOn: string;
   today: string;
 }
-const dateField = (w: DateWindow, continuing = false) => ({ type: 'date', required: true, min: w.startsOn, max: continuing || w.today < w.endsOn ? w.today : w.endsOn });
+const dateField = (w: DateWindow, continuing = false) => ({
+  type: 'date',
+  required: true,
+  min: w.startsOn,
+  max: continuing || w.today < w.endsOn ? w.today : w.endsOn,
+});
 const count = (min: number) => ({ type: 'number', required: true, min, step: 1, inputMode: 'numeric' as const });
 
 /** 动员部署: the meeting that opens the campaign here and cascades it to the orgs below. */
@@ -174,7 +179,21 @@ export function MobilisationForm({ campaignId, orgId, dates, onDone }: { campaig
 }
 
 /** 学习教育: a study session, with what it will count for (concentrated-study days) shown as it is filled in. */
-export function StudyForm({ campaignId, orgId, minDays, countedDays, dates, onDone }: { campaignId: string; orgId: string; minDays: number; countedDays: string[]; dates: DateWindow; onDone: () => void }) {
+export function StudyForm({
+  campaignId,
+  orgId,
+  minDays,
+  countedDays,
+  dates,
+  onDone,
+}: {
+  campaignId: string;
+  orgId: string;
+  minDays: number;
+  countedDays: string[];
+  dates: DateWindow;
+  onDone: () => void;
+}) {
   const [date, setDate] = useState(todayInChina());
   const [kind, setKind] = useState<StudySession['kind']>('concentrated');
   const [hours, setHours] = useState('3');
@@ -194,7 +213,9 @@ export function StudyForm({ campaignId, orgId, minDays, countedDays, dates, onDo
       onSubmit={async () => {
         const answer = await recordApi.recordStudy(campaignId, orgId, { date, kind, hours: Number(hours), attendance: Number(attendance) });
         onDone();
-        return answer.counted ? `已记录，计入集中学习天数：${answer.daysCounted}/${answer.minDays} 天。` : `已记录，不计入集中学习天数（${answer.daysCounted}/${answer.minDays} 天）。`;
+        return answer.counted
+          ? `已记录，计入集中学习天数：${answer.daysCounted}/${answer.minDays} 天。`
+          : `已记录，不计入集中学习天数（${answer.daysCounted}/${answer.minDays} 天）。`;
       }}
       result={
         <p className="preview" aria-live="polite" data-testid="study-preview">
@@ -203,7 +224,13 @@ export function StudyForm({ campaignId, orgId, minDays, countedDays, dates, onDo
       }
     >
       <Field name="date" label="学习日期（北京时间）" value={date} onChange={setDate} {...dateField(dates)} />
-      <Field name="kind" label="学习形式" value={kind} onChange={(v) => setKind(v as StudySession['kind'])} options={(['concentrated', 'self_study', 'lecture'] as const).map((k) => [k, STUDY_KIND[k]!])} />
+      <Field
+        name="kind"
+        label="学习形式"
+        value={kind}
+        onChange={(v) => setKind(v as StudySession['kind'])}
+        options={(['concentrated', 'self_study', 'lecture'] as const).map((k) => [k, STUDY_KIND[k]!])}
+      />
       <Field name="hours" label="学时" value={hours} onChange={setHours} type="number" required min={0.5} max={24} step={0.5} />
       <Field name="attendance" label="参加人数" value={attendance} onChange={setAttendance} {...count(0)} />
     </FormCard>
@@ -211,7 +238,19 @@ export function StudyForm({ campaignId, orgId, minDays, countedDays, dates, onDo
 }
 
 /** 调研课题: a leader's research topic, to be vetted (把关) before its report counts. */
-export function TopicForm({ campaignId, orgId, research, mustBeVetted, onDone }: { campaignId: string; orgId: string; research: Research; mustBeVetted: boolean; onDone: () => void }) {
+export function TopicForm({
+  campaignId,
+  orgId,
+  research,
+  mustBeVetted,
+  onDone,
+}: {
+  campaignId: string;
+  orgId: string;
+  research: Research;
+  mustBeVetted: boolean;
+  onDone: () => void;
+}) {
   const [title, setTitle] = useState('');
   const [leader, setLeader] = useState('');
   return (
@@ -239,7 +278,19 @@ export function TopicForm({ campaignId, orgId, research, mustBeVetted, onDone }:
 }
 
 /** 把关: approve a proposed topic, or return it with a reason (the workflow refuses a return without one). */
-export function VetForm({ campaignId, orgId, topicId, title, onDone }: { campaignId: string; orgId: string; topicId: string; title: string; onDone: () => void }) {
+export function VetForm({
+  campaignId,
+  orgId,
+  topicId,
+  title,
+  onDone,
+}: {
+  campaignId: string;
+  orgId: string;
+  topicId: string;
+  title: string;
+  onDone: () => void;
+}) {
   const [reason, setReason] = useState('');
   return (
     <FormCard
@@ -249,7 +300,12 @@ export function VetForm({ campaignId, orgId, topicId, title, onDone }: { campaig
       className="form vet"
       onSubmit={async (decision) => {
         const returned = decision === 'returned';
-        await recordApi.vetTopic(campaignId, orgId, topicId, returned ? { decision: 'returned', ...(reason.trim() ? { reason } : {}) } : { decision: 'approved' });
+        await recordApi.vetTopic(
+          campaignId,
+          orgId,
+          topicId,
+          returned ? { decision: 'returned', ...(reason.trim() ? { reason } : {}) } : { decision: 'approved' },
+        );
         onDone();
         return returned ? '已退回，待修改后重新提出。' : '已把关通过：请提交调研报告。';
       }}
@@ -310,7 +366,19 @@ export function ReportForm({ campaignId, orgId, research, onDone }: { campaignId
 }
 
 /** 查摆问题 (检视问题): a problem found, into the ledger as 已查摆. */
-export function ProblemForm({ campaignId, orgId, ledger, immediateDays, onDone }: { campaignId: string; orgId: string; ledger: Ledger; immediateDays: number; onDone: () => void }) {
+export function ProblemForm({
+  campaignId,
+  orgId,
+  ledger,
+  immediateDays,
+  onDone,
+}: {
+  campaignId: string;
+  orgId: string;
+  ledger: Ledger;
+  immediateDays: number;
+  onDone: () => void;
+}) {
   const [source, setSource] = useState<'self_inspection' | 'research'>('self_inspection');
   const [category, setCategory] = useState('');
   const [description, setDescription] = useState('');
@@ -334,7 +402,15 @@ export function ProblemForm({ campaignId, orgId, ledger, immediateDays, onDone }
       }
     >
       <Field name="source" label="问题来源" value={source} onChange={(v) => setSource(v as typeof source)} options={Object.entries(PROBLEM_SOURCE_FORM)} />
-      <Field name="category" label="问题类别" value={category} onChange={setCategory} required maxLength={60} hint="如：理论学习、作风建设、形式主义官僚主义、为基层减负" />
+      <Field
+        name="category"
+        label="问题类别"
+        value={category}
+        onChange={setCategory}
+        required
+        maxLength={60}
+        hint="如：理论学习、作风建设、形式主义官僚主义、为基层减负"
+      />
       <Field name="description" label="问题描述" value={description} onChange={setDescription} required maxLength={2000} rows={3} />
       <label className="check">
         <input type="checkbox" name="immediate" checked={immediate} onChange={(e) => setImmediate(e.target.checked)} /> 立行立改（{immediateDays} 天内整改完毕）
@@ -344,7 +420,21 @@ export function ProblemForm({ campaignId, orgId, ledger, immediateDays, onDone }
 }
 
 /** 专题民主生活会／组织生活会: its counts, and the problems it found, which go straight into the ledger. */
-export function DemocraticLifeForm({ campaignId, orgId, ledger, dates, immediateDays, onDone }: { campaignId: string; orgId: string; ledger: Ledger; dates: DateWindow; immediateDays: number; onDone: () => void }) {
+export function DemocraticLifeForm({
+  campaignId,
+  orgId,
+  ledger,
+  dates,
+  immediateDays,
+  onDone,
+}: {
+  campaignId: string;
+  orgId: string;
+  ledger: Ledger;
+  dates: DateWindow;
+  immediateDays: number;
+  onDone: () => void;
+}) {
   const [date, setDate] = useState(todayInChina());
   const [attendance, setAttendance] = useState('');
   const [criticisms, setCriticisms] = useState('0');
@@ -356,7 +446,12 @@ export function DemocraticLifeForm({ campaignId, orgId, ledger, dates, immediate
       id="meeting-form"
       heading={3}
       onSubmit={async () => {
-        const answer = await recordApi.democraticLifeMeeting(campaignId, orgId, { date, attendance: Number(attendance), criticisms: Number(criticisms), problems });
+        const answer = await recordApi.democraticLifeMeeting(campaignId, orgId, {
+          date,
+          attendance: Number(attendance),
+          criticisms: Number(criticisms),
+          problems,
+        });
         setProblems([{ category: '', description: '' }]);
         setCriticisms('0');
         onDone();
@@ -376,8 +471,23 @@ export function DemocraticLifeForm({ campaignId, orgId, ledger, dates, immediate
         <legend>会上查摆的问题（{problems.length} 个）</legend>
         {problems.map((p, i) => (
           <div className="problem-row" key={i}>
-            <Field name={`problems.${i}.category`} label={`问题 ${i + 1} 类别`} value={p.category} onChange={(v) => setProblem(i, 'category', v)} required maxLength={60} />
-            <Field name={`problems.${i}.description`} label={`问题 ${i + 1} 描述`} value={p.description} onChange={(v) => setProblem(i, 'description', v)} required maxLength={2000} rows={2} />
+            <Field
+              name={`problems.${i}.category`}
+              label={`问题 ${i + 1} 类别`}
+              value={p.category}
+              onChange={(v) => setProblem(i, 'category', v)}
+              required
+              maxLength={60}
+            />
+            <Field
+              name={`problems.${i}.description`}
+              label={`问题 ${i + 1} 描述`}
+              value={p.description}
+              onChange={(v) => setProblem(i, 'description', v)}
+              required
+              maxLength={2000}
+              rows={2}
+            />
             <button type="button" className="secondary" onClick={() => setProblems((ps) => ps.filter((_, j) => j !== i))} aria-label={`删去问题 ${i + 1}`}>
               删去
             </button>

@@ -31,7 +31,10 @@ export const SESSION_ENDED = 'ce:session-ended';
  * Loads `load()` now, whenever `key` changes, and again every `POLL_MS` while the page is
  * visible, without a reload; `refresh()` asks at once (after a form is sent).
  */
-export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | undefined; error: string | undefined; refresh: () => void; updatedAt: number | undefined } {
+export function usePolled<T>(
+  load: () => Promise<T>,
+  key: string,
+): { data: T | undefined; error: string | undefined; refresh: () => void; updatedAt: number | undefined } {
   const [state, setState] = useState<{ key: string; data?: T | undefined; error?: string; updatedAt?: number | undefined }>({ key });
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -41,7 +44,11 @@ export function usePolled<T>(load: () => Promise<T>, key: string): { data: T | u
       early.delete(key);
       const data = pending ? await pending.catch(() => loadRef.current()) : await loadRef.current();
       // An unchanged answer (most polls: a 304 under the hood) keeps the data it had, so nothing that depends on it redraws.
-      setState((s) => ({ key, data: s.key === key && s.data !== undefined && JSON.stringify(s.data) === JSON.stringify(data) ? s.data : data, updatedAt: Date.now() }));
+      setState((s) => ({
+        key,
+        data: s.key === key && s.data !== undefined && JSON.stringify(s.data) === JSON.stringify(data) ? s.data : data,
+        updatedAt: Date.now(),
+      }));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) window.dispatchEvent(new Event(SESSION_ENDED));
       setState((s) => ({ ...s, key, error: err instanceof Error ? err.message : String(err) }));

@@ -16,7 +16,9 @@ export type GroupPage = Json<'/campaigns/{id}/orgs/{orgId}/guidance-groups', 'ge
 export type Group = Json<'/campaigns/{id}/guidance-groups/{groupId}', 'get'>;
 export type Round = Json<'/campaigns/{id}/inspection-rounds/{roundId}', 'get'> & { interviews?: number };
 export type NoticePage = Json<'/campaigns/{id}/orgs/{orgId}/inspection-notices', 'get'>;
-export type Prevention = NonNullable<paths['/campaigns/{id}/inspection-rounds/{roundId}/findings']['post']['requestBody']>['content']['application/json']['prevention'];
+export type Prevention = NonNullable<
+  paths['/campaigns/{id}/inspection-rounds/{roundId}/findings']['post']['requestBody']
+>['content']['application/json']['prevention'];
 
 /** The API refused, naming fields: `fields` maps each field's last name (`orgId`) to what it said. */
 export class FieldRefusal extends ApiError {
@@ -44,16 +46,23 @@ async function send<T>(call: Promise<{ data?: T; error?: unknown; response: Resp
 export const inspectionsApi = {
   groups: (campaignId: string, orgId: string, query: { limit: number; cursor?: string }) =>
     unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/guidance-groups', { params: { path: { id: campaignId, orgId }, query } })),
-  group: (campaignId: string, groupId: string) => unwrap(client.GET('/campaigns/{id}/guidance-groups/{groupId}', { params: { path: { id: campaignId, groupId } } })),
-  startRound: (campaignId: string, groupId: string, body: { roundId: string; scopeOrgId?: string; sampleSize: number; stratifyByLevel: boolean; seed?: string }) =>
-    send(client.POST('/campaigns/{id}/guidance-groups/{groupId}/inspection-rounds', { params: { path: { id: campaignId, groupId } }, body })),
-  round: async (campaignId: string, roundId: string) => (await unwrap(client.GET('/campaigns/{id}/inspection-rounds/{roundId}', { params: { path: { id: campaignId, roundId } } }))) as Round,
+  group: (campaignId: string, groupId: string) =>
+    unwrap(client.GET('/campaigns/{id}/guidance-groups/{groupId}', { params: { path: { id: campaignId, groupId } } })),
+  startRound: (
+    campaignId: string,
+    groupId: string,
+    body: { roundId: string; scopeOrgId?: string; sampleSize: number; stratifyByLevel: boolean; seed?: string },
+  ) => send(client.POST('/campaigns/{id}/guidance-groups/{groupId}/inspection-rounds', { params: { path: { id: campaignId, groupId } }, body })),
+  round: async (campaignId: string, roundId: string) =>
+    (await unwrap(client.GET('/campaigns/{id}/inspection-rounds/{roundId}', { params: { path: { id: campaignId, roundId } } }))) as Round,
   interviews: (campaignId: string, roundId: string, body: { count: number; notes: string }) =>
     send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/interviews', { params: { path: { id: campaignId, roundId } }, body })),
   finding: (campaignId: string, roundId: string, body: { orgId: string; prevention: Prevention; detail: string }) =>
     send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/findings', { params: { path: { id: campaignId, roundId } }, body })),
-  issue: (campaignId: string, roundId: string) => send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/issue', { params: { path: { id: campaignId, roundId } }, body: {} })),
-  notice: (campaignId: string, roundId: string, title: string) => send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/notice', { params: { path: { id: campaignId, roundId } }, body: { title } })),
+  issue: (campaignId: string, roundId: string) =>
+    send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/issue', { params: { path: { id: campaignId, roundId } }, body: {} })),
+  notice: (campaignId: string, roundId: string, title: string) =>
+    send(client.POST('/campaigns/{id}/inspection-rounds/{roundId}/notice', { params: { path: { id: campaignId, roundId } }, body: { title } })),
   orgName: async (orgId: string) => (await unwrap(client.GET('/orgs/{id}', { params: { path: { id: orgId } } }))).name,
   notices: (campaignId: string, orgId: string, query: { limit: number; cursor?: string }) =>
     unwrap(client.GET('/campaigns/{id}/orgs/{orgId}/inspection-notices', { params: { path: { id: campaignId, orgId }, query } })),

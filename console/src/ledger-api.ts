@@ -37,19 +37,42 @@ const at = (campaignId: string, orgId: string) => ({ id: campaignId, orgId });
 const key = () => ({ 'idempotency-key': crypto.randomUUID() });
 
 export const ledgerApi = {
-  list: (campaignId: string, orgId: string, query: LedgerQuery) => answer(client.GET('/campaigns/{id}/orgs/{orgId}/ledger', { params: { path: at(campaignId, orgId), query } })),
+  list: (campaignId: string, orgId: string, query: LedgerQuery) =>
+    answer(client.GET('/campaigns/{id}/orgs/{orgId}/ledger', { params: { path: at(campaignId, orgId), query } })),
   history: (campaignId: string, orgId: string, problemId: string) =>
     answer(client.GET('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/history', { params: { path: { ...at(campaignId, orgId), problemId } } })),
   plan: (campaignId: string, orgId: string, problemId: string, body: { owner: string; measures: string; deadline: string }) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/plan', { params: { path: { ...at(campaignId, orgId), problemId }, header: key() }, body })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/plan', { params: { path: { ...at(campaignId, orgId), problemId }, header: key() }, body }),
+    ),
   start: (campaignId: string, orgId: string, problemId: string) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/start', { params: { path: { ...at(campaignId, orgId), problemId }, header: key() }, body: {} })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/start', {
+        params: { path: { ...at(campaignId, orgId), problemId }, header: key() },
+        body: {},
+      }),
+    ),
   submit: (campaignId: string, orgId: string, problemId: string, body: { evidence: string; attachments?: string[] }) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/rectification', { params: { path: { ...at(campaignId, orgId), problemId }, header: key() }, body })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/rectification', {
+        params: { path: { ...at(campaignId, orgId), problemId }, header: key() },
+        body,
+      }),
+    ),
   verify: (campaignId: string, orgId: string, problemId: string, body: { decision: 'verified' | 'returned'; reason?: string }) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/verification', { params: { path: { ...at(campaignId, orgId), problemId }, header: key() }, body })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/verification', {
+        params: { path: { ...at(campaignId, orgId), problemId }, header: key() },
+        body,
+      }),
+    ),
   extend: (campaignId: string, orgId: string, problemId: string, body: { deadline: string; reason: string }) =>
-    answer(client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/extension', { params: { path: { ...at(campaignId, orgId), problemId }, header: key() }, body })),
+    answer(
+      client.POST('/campaigns/{id}/orgs/{orgId}/problems/{problemId}/extension', {
+        params: { path: { ...at(campaignId, orgId), problemId }, header: key() },
+        body,
+      }),
+    ),
   csvHref: (campaignId: string, orgId: string, status?: string) =>
     `/campaigns/${encodeURIComponent(campaignId)}/orgs/${encodeURIComponent(orgId)}/problems.csv?scope=subtree${status ? `&status=${encodeURIComponent(status)}` : ''}`,
 };

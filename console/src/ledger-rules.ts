@@ -37,7 +37,14 @@ export function actionsFor(item: { status: string; extended_from: string | null 
   return out;
 }
 
-const STATUS_ZH: Record<string, string> = { found: '已查摆', planned: '已制定整改措施', in_progress: '整改中', rectified: '已整改待核验', closed: '已销号', cancelled: '已撤销' };
+const STATUS_ZH: Record<string, string> = {
+  found: '已查摆',
+  planned: '已制定整改措施',
+  in_progress: '整改中',
+  rectified: '已整改待核验',
+  closed: '已销号',
+  cancelled: '已撤销',
+};
 
 /**
  * A refusal's detail (the API speaks English) in words a secretary reads; the detail itself
@@ -50,7 +57,8 @@ export function refusalZh(status: number, detail: string): string {
   if (/already extended once/.test(detail)) return '期限只能延长一次，本事项已延长过。';
   if (/returned rectification needs a reason/.test(detail)) return '退回整改须写明理由。';
   if ((m = /immediate item .* within (\d+) days/.exec(detail))) return `立行立改事项须在 ${m[1]} 天内完成，请缩短期限。`;
-  if ((m = /is (found|planned|in_progress|rectified|closed|cancelled); cannot/.exec(detail))) return `该事项当前为“${STATUS_ZH[m[1]!]}”，不能进行这一步，请刷新后再看。`;
+  if ((m = /is (found|planned|in_progress|rectified|closed|cancelled); cannot/.exec(detail)))
+    return `该事项当前为“${STATUS_ZH[m[1]!]}”，不能进行这一步，请刷新后再看。`;
   if (/never by whoever rectified it, as this caller did/.test(detail)) return '整改材料的提交人不能自己核验销号。';
   if (/verified by an inspector|may not verify/.test(detail)) return '核验销号须由上级督导（巡回指导组）或上级组织者进行，本组织人员不能核验。';
   if (/acts on its own org only|may not act on org/.test(detail)) return '无权为该组织操作：只有本组织书记或上级组织者可以操作。';

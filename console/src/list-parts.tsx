@@ -23,7 +23,19 @@ export type CursorPages = ReturnType<typeof useCursorPages>;
  * 上一页 · 第 n 页 · 下一页. With `label`, a `<nav>` named `${label}翻页`; `per` follows the page
  * number (`每页 50 项`); `hideAlone` shows nothing while there is only the one page.
  */
-export function Pager({ paging, nextCursor, label, per, hideAlone }: { paging: CursorPages; nextCursor: string | null | undefined; label?: string; per?: string; hideAlone?: boolean }) {
+export function Pager({
+  paging,
+  nextCursor,
+  label,
+  per,
+  hideAlone,
+}: {
+  paging: CursorPages;
+  nextCursor: string | null | undefined;
+  label?: string;
+  per?: string;
+  hideAlone?: boolean;
+}) {
   if (hideAlone && paging.page === 1 && !nextCursor) return null;
   const parts = (
     <>
@@ -48,7 +60,19 @@ export function Pager({ paging, nextCursor, label, per, hideAlone }: { paging: C
 }
 
 /** A filter's select, its label before it (`<label for>`), `全部` (no filter, the value '') first. */
-export function SelectFilter({ id, label, value, onChange, options }: { id: string; label: string; value: string | undefined; onChange: (v: string) => void; options: readonly (readonly [string, string])[] }) {
+export function SelectFilter({
+  id,
+  label,
+  value,
+  onChange,
+  options,
+}: {
+  id: string;
+  label: string;
+  value: string | undefined;
+  onChange: (v: string) => void;
+  options: readonly (readonly [string, string])[];
+}) {
   return (
     <span className="filter">
       <label htmlFor={id}>{label}</label>

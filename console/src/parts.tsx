@@ -19,7 +19,13 @@ export function ColourBadge({ node }: { node: Pick<OrgNode, 'colour' | 'reasons'
 export function WorkflowLink({ me, node }: { me: Me; node: Pick<OrgNode, 'workflowId' | 'reached' | 'name'> }) {
   if (!me.temporalWorkflowUrl || !node.reached || (me.role !== 'admin' && me.role !== 'operator')) return null;
   return (
-    <a className="wf" href={`${me.temporalWorkflowUrl}${encodeURIComponent(node.workflowId)}`} target="_blank" rel="noreferrer" aria-label={`在 Temporal 界面查看 ${node.name} 的工作流`}>
+    <a
+      className="wf"
+      href={`${me.temporalWorkflowUrl}${encodeURIComponent(node.workflowId)}`}
+      target="_blank"
+      rel="noreferrer"
+      aria-label={`在 Temporal 界面查看 ${node.name} 的工作流`}
+    >
       工作流 ↗
     </a>
   );
@@ -40,7 +46,15 @@ export function Figure({ label, value, testId }: { label: string; value: string 
  * page's h1, `org-title`), level and colour, then the campaign and the org's status, and
  * what each page adds after them (`children`).
  */
-export function OrgHeading({ org, campaignName, children }: { org: Pick<OrgNode, 'name' | 'level' | 'status' | 'colour' | 'reasons'>; campaignName: string; children: ReactNode }) {
+export function OrgHeading({
+  org,
+  campaignName,
+  children,
+}: {
+  org: Pick<OrgNode, 'name' | 'level' | 'status' | 'colour' | 'reasons'>;
+  campaignName: string;
+  children: ReactNode;
+}) {
   return (
     <>
       <div className="title-row">

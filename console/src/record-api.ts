@@ -23,7 +23,9 @@ async function send<T>(call: Promise<{ data?: T; error?: unknown; response: Resp
   const { data, error, response } = await call;
   if (!response.ok) {
     const problem = (error ?? {}) as { detail?: string; errors?: { path?: unknown; message?: unknown }[] };
-    const errors = (problem.errors ?? []).filter((e) => typeof e.path === 'string').map((e) => ({ path: String(e.path), message: String(e.message ?? '') }));
+    const errors = (problem.errors ?? [])
+      .filter((e) => typeof e.path === 'string')
+      .map((e) => ({ path: String(e.path), message: typeof e.message === 'string' ? e.message : '' }));
     throw new Refusal(response.status, problem.detail ?? response.statusText, errors);
   }
   return data as T;
@@ -51,24 +53,53 @@ export interface StudyAnswer {
 
 export const recordApi = {
   topics: async (campaignId: string, orgId: string) =>
-    (await send(client.GET('/campaigns/{id}/orgs/{orgId}/topics', { params: { path: { id: campaignId, orgId }, query: { limit: 200 } } }))) as unknown as { items: Topic[]; nextCursor: string | null },
+    (await send(client.GET('/campaigns/{id}/orgs/{orgId}/topics', { params: { path: { id: campaignId, orgId }, query: { limit: 200 } } }))) as unknown as {
+      items: Topic[];
+      nextCursor: string | null;
+    },
   mobilise: (campaignId: string, orgId: string, body: { date: string; attendance: number }) =>
     send(client.POST('/campaigns/{id}/orgs/{orgId}/mobilisation', { params: at(campaignId, orgId, newKey('M')), body })),
   recordStudy: async (campaignId: string, orgId: string, body: { date: string; kind: StudySession['kind']; hours: number; attendance: number }) =>
     (await send(client.POST('/campaigns/{id}/orgs/{orgId}/study-sessions', { params: at(campaignId, orgId, newKey('S')), body }))) as unknown as StudyAnswer,
   proposeTopic: async (campaignId: string, orgId: string, body: { title: string; leader: string }) =>
-    (await send(client.POST('/campaigns/{id}/orgs/{orgId}/topics', { params: at(campaignId, orgId, newKey('T')), body }))) as unknown as { topicId: string; status: string; similarTo: string[] },
+    (await send(client.POST('/campaigns/{id}/orgs/{orgId}/topics', { params: at(campaignId, orgId, newKey('T')), body }))) as unknown as {
+      topicId: string;
+      status: string;
+      similarTo: string[];
+    },
   vetTopic: (campaignId: string, orgId: string, topicId: string, body: { decision: 'approved' | 'returned'; reason?: string }) =>
-    send(client.POST('/campaigns/{id}/orgs/{orgId}/topics/{topicId}/vetting', { params: { path: { id: campaignId, orgId, topicId }, header: { 'idempotency-key': newKey('V') } }, body })),
+    send(
+      client.POST('/campaigns/{id}/orgs/{orgId}/topics/{topicId}/vetting', {
+        params: { path: { id: campaignId, orgId, topicId }, header: { 'idempotency-key': newKey('V') } },
+        body,
+      }),
+    ),
   submitReport: async (campaignId: string, orgId: string, body: { topicId: string; title: string; policyMeasures: number }) =>
-    (await send(client.POST('/campaigns/{id}/orgs/{orgId}/reports', { params: at(campaignId, orgId, newKey('R')), body }))) as unknown as { reportId: string; topicReports: number },
-  recordProblem: (campaignId: string, orgId: string, body: { source: 'self_inspection' | 'research'; category: string; description: string; immediate?: boolean }) =>
-    send(client.POST('/campaigns/{id}/orgs/{orgId}/problems', { params: at(campaignId, orgId, newKey('P')), body })),
-  democraticLifeMeeting: async (campaignId: string, orgId: string, body: { date: string; attendance: number; criticisms: number; problems: { category: string; description: string }[] }) => {
+    (await send(client.POST('/campaigns/{id}/orgs/{orgId}/reports', { params: at(campaignId, orgId, newKey('R')), body }))) as unknown as {
+      reportId: string;
+      topicReports: number;
+    },
+  recordProblem: (
+    campaignId: string,
+    orgId: string,
+    body: { source: 'self_inspection' | 'research'; category: string; description: string; immediate?: boolean },
+  ) => send(client.POST('/campaigns/{id}/orgs/{orgId}/problems', { params: at(campaignId, orgId, newKey('P')), body })),
+  democraticLifeMeeting: async (
+    campaignId: string,
+    orgId: string,
+    body: { date: string; attendance: number; criticisms: number; problems: { category: string; description: string }[] },
+  ) => {
     const meetingId = newKey('DLM');
     const problems = body.problems.map((p, i) => ({ problemId: `${meetingId}-${i + 1}`, ...p }));
-    return (await send(client.POST('/campaigns/{id}/orgs/{orgId}/democratic-life-meetings', { params: at(campaignId, orgId, meetingId), body: { ...body, meetingId, problems } }))) as unknown as { meetingId: string; problemsFound: number };
+    return (await send(
+      client.POST('/campaigns/{id}/orgs/{orgId}/democratic-life-meetings', {
+        params: at(campaignId, orgId, meetingId),
+        body: { ...body, meetingId, problems },
+      }),
+    )) as unknown as { meetingId: string; problemsFound: number };
   },
   concludeReview: async (campaignId: string, orgId: string) =>
-    (await send(client.POST('/campaigns/{id}/orgs/{orgId}/review/conclusion', { params: at(campaignId, orgId, newKey('C')), body: {} }))) as unknown as { problems: number },
+    (await send(client.POST('/campaigns/{id}/orgs/{orgId}/review/conclusion', { params: at(campaignId, orgId, newKey('C')), body: {} }))) as unknown as {
+      problems: number;
+    },
 };

@@ -21,7 +21,13 @@ export interface Topic {
 }
 
 export const TOPIC_STATUS: Record<string, string> = { proposed: '待把关', approved: '已把关通过', returned: '已退回' };
-const COMPONENT_ZH: Record<string, string> = { mobilisation: '动员部署', study: '学习教育', research: '调查研究', review: '检视问题', rectification: '整改落实' };
+const COMPONENT_ZH: Record<string, string> = {
+  mobilisation: '动员部署',
+  study: '学习教育',
+  research: '调查研究',
+  review: '检视问题',
+  rectification: '整改落实',
+};
 
 /** The research component as the rules judge it: done when every approved topic has a report, none awaits vetting, and at least one was approved. */
 export interface Research {
@@ -151,8 +157,14 @@ const REFUSALS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^problem (\S+) is already in the ledger$/, (m) => `问题 ${m[1]} 已在台账中`],
   [/^mobilisation already recorded on (\S+)/, (m) => `动员部署会议已于 ${m[1]} 记录`],
   [/has not held its mobilisation meeting yet; (\w+) opens after it$/, (m) => `本组织尚未召开动员部署会议：${COMPONENT_ZH[m[1]!] ?? m[1]}环节在动员会后开始`],
-  [/^(\w+) opens when (\w+) is done \(sequential mode\)$/, (m) => `${COMPONENT_ZH[m[1]!] ?? m[1]}环节在${COMPONENT_ZH[m[2]!] ?? m[2]}环节完成后开始（按阶段推进）`],
-  [/is not reached by the cascade yet: .*?(\S+) \(([^)]+)\) has not held its mobilisation meeting/, (m) => `活动尚未部署到本组织：上级组织“${m[2]}”尚未召开动员部署会议`],
+  [
+    /^(\w+) opens when (\w+) is done \(sequential mode\)$/,
+    (m) => `${COMPONENT_ZH[m[1]!] ?? m[1]}环节在${COMPONENT_ZH[m[2]!] ?? m[2]}环节完成后开始（按阶段推进）`,
+  ],
+  [
+    /is not reached by the cascade yet: .*?(\S+) \(([^)]+)\) has not held its mobilisation meeting/,
+    (m) => `活动尚未部署到本组织：上级组织“${m[2]}”尚未召开动员部署会议`,
+  ],
   [/is not reached by the cascade yet/, () => '活动正在向本组织部署，请稍后再试'],
   [/^the campaign is over for |has finished in campaign/, () => '本组织的活动已经结束，不再接受填报'],
   [/^the workflow did not answer in time/, () => '系统繁忙，未能及时答复：请再提交一次（不会重复记录）'],

@@ -18,8 +18,10 @@ export type Report = Omit<ReportAnswer, 'figures'> & { figures: ReportFigures };
 export type Compiled = { done: true; reportId: string } | { done: false; periodTo: string };
 
 export const reportsApi = {
-  list: (campaignId: string, query: { limit: number; cursor?: string; kind?: ReportKind }) => unwrap(client.GET('/campaigns/{id}/reports', { params: { path: { id: campaignId }, query } })),
-  get: async (campaignId: string, reportId: string) => (await unwrap(client.GET('/campaigns/{id}/reports/{reportId}', { params: { path: { id: campaignId, reportId } } }))) as unknown as Report,
+  list: (campaignId: string, query: { limit: number; cursor?: string; kind?: ReportKind }) =>
+    unwrap(client.GET('/campaigns/{id}/reports', { params: { path: { id: campaignId }, query } })),
+  get: async (campaignId: string, reportId: string) =>
+    (await unwrap(client.GET('/campaigns/{id}/reports/{reportId}', { params: { path: { id: campaignId, reportId } } }))) as unknown as Report,
   compile: async (campaignId: string, kind: ReportKind): Promise<Compiled> => {
     const { data, error, response } = await client.POST('/campaigns/{id}/reports', { params: { path: { id: campaignId } }, body: { kind } });
     if (!response.ok) throw new ApiError(response.status, (error as { detail?: string } | undefined)?.detail ?? response.statusText);
@@ -29,4 +31,5 @@ export const reportsApi = {
 };
 
 /** The report's own page (self-contained HTML), opened beside the console. */
-export const reportPageHref = (campaignId: string, reportId: string) => `/campaigns/${encodeURIComponent(campaignId)}/reports/${encodeURIComponent(reportId)}/page`;
+export const reportPageHref = (campaignId: string, reportId: string) =>
+  `/campaigns/${encodeURIComponent(campaignId)}/reports/${encodeURIComponent(reportId)}/page`;

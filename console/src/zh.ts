@@ -3,7 +3,12 @@ export const LEVEL: Record<string, string> = { city: '市', district: '区（局
 export const LEVEL_SHORT: Record<string, string> = { city: '市', district: '区级', unit: '单位', branch: '支部' };
 export const ROLE: Record<string, string> = { admin: '管理员', organiser: '组织者', secretary: '支部书记', inspector: '督导（巡回指导组）', operator: '运维' };
 export const COLOUR: Record<string, string> = { red: '红', yellow: '黄', green: '绿', none: '未覆盖' };
-export const COLOUR_LONG: Record<string, string> = { red: '红色：有逾期事项', yellow: '黄色：滞后或临近期限', green: '绿色：正常推进', none: '尚未覆盖：上级未召开动员会' };
+export const COLOUR_LONG: Record<string, string> = {
+  red: '红色：有逾期事项',
+  yellow: '黄色：滞后或临近期限',
+  green: '绿色：正常推进',
+  none: '尚未覆盖：上级未召开动员会',
+};
 /** The five components, in order. */
 export const COMPONENTS: [string, string][] = [
   ['mobilisation', '动员部署'],
@@ -21,7 +26,13 @@ export const ORG_STATUS: Record<string, string> = {
   completed: '已完成',
   closed_incomplete: '结束（未完成）',
 };
-export const PROBLEM_STATUS: Record<string, string> = { found: '已查摆', planned: '已制定整改措施', in_progress: '整改中', rectified: '已整改待核验', closed: '已销号' };
+export const PROBLEM_STATUS: Record<string, string> = {
+  found: '已查摆',
+  planned: '已制定整改措施',
+  in_progress: '整改中',
+  rectified: '已整改待核验',
+  closed: '已销号',
+};
 export const STUDY_KIND: Record<string, string> = { concentrated: '集中学习', self_study: '个人自学', lecture: '专题党课' };
 export const CAMPAIGN_STATUS: Record<string, string> = { running: '进行中', closing: '收尾中', completed: '已完成', closed: '已结束' };
 
@@ -66,14 +77,21 @@ export const EVENT: Record<string, string> = {
   EscalationClaimed: '认领上报问题',
   OrgFinished: '本级结束',
 };
-const COMPONENT_NAME: Record<string, string> = { mobilisation: '动员部署', study: '学习教育', research: '调查研究', review: '检视问题', rectification: '整改落实' };
+const COMPONENT_NAME: Record<string, string> = {
+  mobilisation: '动员部署',
+  study: '学习教育',
+  research: '调查研究',
+  review: '检视问题',
+  rectification: '整改落实',
+};
 
 /** A timeline entry's few fields as one line. */
 export function eventDetail(type: string, f: Record<string, string | number | boolean | null>): string {
   const parts: string[] = [];
   if (typeof f.component === 'string') parts.push(COMPONENT_NAME[f.component] ?? f.component);
   if (typeof f.date === 'string') parts.push(f.date);
-  if (typeof f.kind === 'string' && type === 'StudySessionRecorded') parts.push(`${STUDY_KIND[f.kind] ?? f.kind}${f.counted ? '，计入集中学习天数' : '，不计入'}`);
+  if (typeof f.kind === 'string' && type === 'StudySessionRecorded')
+    parts.push(`${STUDY_KIND[f.kind] ?? f.kind}${f.counted ? '，计入集中学习天数' : '，不计入'}`);
   if (typeof f.attendance === 'number') parts.push(`${f.attendance} 人`);
   if (f.auto === true) parts.push('自动');
   if (typeof f.problemId === 'string') parts.push(f.problemId);
@@ -86,7 +104,13 @@ export function eventDetail(type: string, f: Record<string, string | number | bo
 
 // ---- 民意直通车 / 民意分办 (citizens: PublicPage.tsx, Triage.tsx)
 /** A public message's state as the office reads it (`rm_public_messages.state`). */
-export const MESSAGE_STATE: Record<string, string> = { received: '刚收到', awaiting_triage: '待分办', routed: '已分办，待整改', in_rectification: '整改中', resolved: '已销号' };
+export const MESSAGE_STATE: Record<string, string> = {
+  received: '刚收到',
+  awaiting_triage: '待分办',
+  routed: '已分办，待整改',
+  in_rectification: '整改中',
+  resolved: '已销号',
+};
 // ---- the ledger screen (整改台账, Ledger.tsx)
 /** Where an item came from (rm_problems.source, domain/events.ts PROBLEM_SOURCES). */
 export const SOURCE: Record<string, string> = {

@@ -141,7 +141,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['rm_problems', 'rm_research_topics', 'rm_study_sessions', 'rm_org_progress', 'rm_campaigns', 'idempotency_keys', 'api_tokens', 'orgs', 'events']) {
+  for (const t of [
+    'rm_problems',
+    'rm_research_topics',
+    'rm_study_sessions',
+    'rm_org_progress',
+    'rm_campaigns',
+    'idempotency_keys',
+    'api_tokens',
+    'orgs',
+    'events',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -60,7 +60,27 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('rm_democratic_life_meetings').execute();
   await db.schema.dropIndex('rm_problems_alert_idx').execute();
   await db.schema.dropIndex('rm_problems_project_idx').execute();
-  for (const c of ['immediate', 'project_ref', 'meeting_id', 'owner', 'measures', 'deadline', 'extended_from', 'extension_reason', 'alert', 'evidence', 'attachments', 'rectified_by', 'verified_by', 'returns', 'return_reason', 'result', 'closed_at', 'disclosed_on', 'path']) {
+  for (const c of [
+    'immediate',
+    'project_ref',
+    'meeting_id',
+    'owner',
+    'measures',
+    'deadline',
+    'extended_from',
+    'extension_reason',
+    'alert',
+    'evidence',
+    'attachments',
+    'rectified_by',
+    'verified_by',
+    'returns',
+    'return_reason',
+    'result',
+    'closed_at',
+    'disclosed_on',
+    'path',
+  ]) {
     await db.schema.alterTable('rm_problems').dropColumn(c).execute();
   }
 }

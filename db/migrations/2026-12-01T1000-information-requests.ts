@@ -3,7 +3,10 @@ import type { Kysely } from 'kysely';
 // 为基层减负: a directive's kind (a task, or a request for information the campaign may cap
 // per week), and the refusals of requests over the cap, one row per refusal. Frozen once shipped.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('rm_directives').addColumn('kind', 'text', (c) => c.notNull().defaultTo('task')).execute();
+  await db.schema
+    .alterTable('rm_directives')
+    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('task'))
+    .execute();
   await db.schema
     .createTable('rm_information_request_refusals')
     .addColumn('event_id', 'text', (c) => c.primaryKey())
@@ -18,7 +21,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('by', 'text', (c) => c.notNull())
     .addColumn('refused_at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('rm_information_request_refusals_org_idx').on('rm_information_request_refusals').columns(['campaign_id', 'org_id', 'week']).execute();
+  await db.schema
+    .createIndex('rm_information_request_refusals_org_idx')
+    .on('rm_information_request_refusals')
+    .columns(['campaign_id', 'org_id', 'week'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -8,7 +8,9 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('rm_escalations').addColumn('overdue_at', 'timestamptz').execute();
-  await sql`create index rm_escalations_overdue_idx on rm_escalations (target_campaign_id, current_org_id) where overdue_at is not null and target_status = 'pending'`.execute(db);
+  await sql`create index rm_escalations_overdue_idx on rm_escalations (target_campaign_id, current_org_id) where overdue_at is not null and target_status = 'pending'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

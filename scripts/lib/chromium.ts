@@ -13,14 +13,28 @@ import { builtConsole, CONSOLE_DIST } from '../../api/console.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The built console's folder, building it first when it is not there. */
 export function ensureConsoleBuilt(): string {
   const dir = builtConsole();
   if (dir) return dir;
   execFileSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit', cwd: path.resolve(CONSOLE_DIST, '..', '..') });
-  return builtConsole() ?? (() => { throw new Error(`npm run build:console left no ${CONSOLE_DIST}/index.html`); })();
+  return (
+    builtConsole() ??
+    (() => {
+      throw new Error(`npm run build:console left no ${CONSOLE_DIST}/index.html`);
+    })()
+  );
 }
 
 export interface Browser {

@@ -16,7 +16,12 @@ const coalescer = (options: Partial<UpdateCoalescerOptions<number>> & Pick<Updat
   new UpdateCoalescer<number>({ limit: 1, maxPerUpdate: 100, maxBytes: Infinity, waitMs: 1_000, ...options });
 
 /** Each message weighs its own value. */
-const deliver = (c: UpdateCoalescer<number>, target: string, messages: number[]) => c.deliver(target, messages, messages.reduce((a, b) => a + b, 0));
+const deliver = (c: UpdateCoalescer<number>, target: string, messages: number[]) =>
+  c.deliver(
+    target,
+    messages,
+    messages.reduce((a, b) => a + b, 0),
+  );
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 

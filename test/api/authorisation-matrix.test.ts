@@ -25,7 +25,7 @@
  * refused, so that their existence stays hidden (README: "a 404 to everyone else").
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { orgHandle, openJointProblem } from '../../client/campaigns.js';
 import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
@@ -44,7 +44,6 @@ import {
 import { ADMIN, bearer, csvOf, expectProblem, importTree, issueToken } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
-import { waitFor } from '../support/wait.js';
 
 // ---- the rule tables -----------------------------------------------------------------
 
@@ -151,73 +150,133 @@ const ROUTES: Record<string, RouteRule> = {
   'POST /campaigns': { mode: 'steer', request: (x) => ({ url: '/campaigns', payload: scopedSpec(x.rel) }) },
   'GET /campaigns/:id': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}` }) },
   // The first allowed close closes the campaign; a later one may find its workflow finished (409).
-  'POST /campaigns/:id/close': { mode: 'steer', last: true, ok: [202, 409], request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/close`, payload: { reason: '阶段性工作结束' } }) },
+  'POST /campaigns/:id/close': {
+    mode: 'steer',
+    last: true,
+    ok: [202, 409],
+    request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/close`, payload: { reason: '阶段性工作结束' } }),
+  },
   'GET /campaigns/:id/orgs/:orgId': { mode: 'read', request: (x) => ({ url: at(x) }) },
   'GET /campaigns/:id/orgs/:orgId/children': { mode: 'read', request: (x) => ({ url: at(x, '/children?sort=name') }) },
   'GET /campaigns/:id/orgs/:orgId/lagging': { mode: 'read', request: (x) => ({ url: at(x, '/lagging') }) },
   'GET /campaigns/:id/orgs/:orgId/timeline': { mode: 'read', request: (x) => ({ url: at(x, '/timeline') }) },
   'GET /campaigns/:id/orgs/:orgId/overview': { mode: 'read', request: (x) => ({ url: at(x, '/overview?sort=colour') }) },
   // an org's work (Temporal Updates); repeated requests are idempotent, so every allowed case succeeds
-  'POST /campaigns/:id/orgs/:orgId/mobilisation': { mode: 'act', request: (x) => ({ url: at(x, '/mobilisation'), payload: { date: fx.mobilisedOn.get(x.org)!, attendance: 1 } }) },
+  'POST /campaigns/:id/orgs/:orgId/mobilisation': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/mobilisation'), payload: { date: fx.mobilisedOn.get(x.org)!, attendance: 1 } }),
+  },
   'POST /campaigns/:id/orgs/:orgId/study-sessions': {
     mode: 'act',
     request: (x) => ({ url: at(x, '/study-sessions'), payload: { sessionId: 'ss-1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 } }),
   },
   'GET /campaigns/:id/orgs/:orgId/study-sessions': { mode: 'read', request: (x) => ({ url: at(x, '/study-sessions') }) },
-  'POST /campaigns/:id/orgs/:orgId/topics': { mode: 'act', request: (x) => ({ url: at(x, '/topics'), payload: { topicId: 'new-topic', leader: '支部书记', title: '关于老旧小区加装电梯的调研' } }) },
+  'POST /campaigns/:id/orgs/:orgId/topics': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/topics'), payload: { topicId: 'new-topic', leader: '支部书记', title: '关于老旧小区加装电梯的调研' } }),
+  },
   'GET /campaigns/:id/orgs/:orgId/topics': { mode: 'read', request: (x) => ({ url: at(x, '/topics') }) },
-  'POST /campaigns/:id/orgs/:orgId/topics/:topicId/vetting': { mode: 'vet', request: (x) => ({ url: at(x, '/topics/vet-topic/vetting'), payload: { decision: 'approved' } }) },
-  'POST /campaigns/:id/orgs/:orgId/reports': { mode: 'act', request: (x) => ({ url: at(x, '/reports'), payload: { reportId: 'report-1', topicId: 'report-topic', title: '调研报告', policyMeasures: 2 } }) },
+  'POST /campaigns/:id/orgs/:orgId/topics/:topicId/vetting': {
+    mode: 'vet',
+    request: (x) => ({ url: at(x, '/topics/vet-topic/vetting'), payload: { decision: 'approved' } }),
+  },
+  'POST /campaigns/:id/orgs/:orgId/reports': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/reports'), payload: { reportId: 'report-1', topicId: 'report-topic', title: '调研报告', policyMeasures: 2 } }),
+  },
   'POST /campaigns/:id/orgs/:orgId/problems': {
     mode: 'act',
-    request: (x) => ({ url: at(x, '/problems'), payload: { problemId: 'new-p', source: 'public_message', category: '服务群众', description: '办事窗口排队时间长' } }),
+    request: (x) => ({
+      url: at(x, '/problems'),
+      payload: { problemId: 'new-p', source: 'public_message', category: '服务群众', description: '办事窗口排队时间长' },
+    }),
   },
   'GET /campaigns/:id/orgs/:orgId/problems': { mode: 'read', request: (x) => ({ url: at(x, '/problems?scope=subtree') }) },
   'GET /campaigns/:id/orgs/:orgId/problems.csv': { mode: 'read', request: (x) => ({ url: at(x, '/problems.csv') }) },
-  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/plan': { mode: 'act', request: (x) => ({ url: at(x, '/problems/plan-p/plan'), payload: { owner: '支部委员', measures: '建立台账，限期整改', deadline: D1 } }) },
+  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/plan': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/problems/plan-p/plan'), payload: { owner: '支部委员', measures: '建立台账，限期整改', deadline: D1 } }),
+  },
   'POST /campaigns/:id/orgs/:orgId/problems/:problemId/start': { mode: 'act', request: (x) => ({ url: at(x, '/problems/start-p/start'), payload: {} }) },
   // Submitting is not idempotent: each case has its own item in progress.
-  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/rectification': { mode: 'act', request: (x) => ({ url: at(x, `/problems/rect-${x.caseId}/rectification`), payload: { evidence: '整改台账和照片' } }) },
+  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/rectification': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, `/problems/rect-${x.caseId}/rectification`), payload: { evidence: '整改台账和照片' } }),
+  },
   // Each case has its own rectified item, rectified by someone else (whoever rectified may not verify).
   'POST /campaigns/:id/orgs/:orgId/problems/:problemId/verification': {
     mode: 'verify',
     request: (x) => ({ url: at(x, `/problems/verify-${x.caseId}/verification`), payload: { decision: 'verified', reason: '群众满意' } }),
   },
-  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/extension': { mode: 'act', request: (x) => ({ url: at(x, '/problems/extend-p/extension'), payload: { deadline: '2099-09-30', reason: '需跨部门协调' } }) },
-  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/escalation': { mode: 'act', request: (x) => ({ url: at(x, '/problems/escalate-p/escalation'), payload: { targetLevel: 'city', reason: '根子在市里' } }) },
+  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/extension': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/problems/extend-p/extension'), payload: { deadline: '2099-09-30', reason: '需跨部门协调' } }),
+  },
+  'POST /campaigns/:id/orgs/:orgId/problems/:problemId/escalation': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/problems/escalate-p/escalation'), payload: { targetLevel: 'city', reason: '根子在市里' } }),
+  },
   'POST /campaigns/:id/orgs/:orgId/review/conclusion': { mode: 'act', last: true, request: (x) => ({ url: at(x, '/review/conclusion'), payload: {} }) },
-  'POST /campaigns/:id/orgs/:orgId/disclosures': { mode: 'act', request: (x) => ({ url: at(x, '/disclosures'), payload: { date: '2019-12-01', problemIds: ['disclose-p'] } }) },
+  'POST /campaigns/:id/orgs/:orgId/disclosures': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, '/disclosures'), payload: { date: '2019-12-01', problemIds: ['disclose-p'] } }),
+  },
   'GET /campaigns/:id/orgs/:orgId/disclosures': { mode: 'read', request: (x) => ({ url: at(x, '/disclosures') }) },
   'POST /campaigns/:id/orgs/:orgId/democratic-life-meetings': {
     mode: 'act',
     request: (x) => ({
       url: at(x, '/democratic-life-meetings'),
-      payload: { meetingId: 'dlm-1', date: '2019-10-15', attendance: 9, criticisms: 12, problems: [{ problemId: 'dlm-p1', category: '作风', description: '调查研究不够深入' }] },
+      payload: {
+        meetingId: 'dlm-1',
+        date: '2019-10-15',
+        attendance: 9,
+        criticisms: 12,
+        problems: [{ problemId: 'dlm-p1', category: '作风', description: '调查研究不够深入' }],
+      },
     }),
   },
   'GET /campaigns/:id/orgs/:orgId/democratic-life-meetings': { mode: 'read', request: (x) => ({ url: at(x, '/democratic-life-meetings') }) },
   'POST /campaigns/:id/orgs/:orgId/projects': {
     mode: 'act',
-    request: (x) => ({ url: at(x, '/projects'), payload: { projectId: 'new-project', title: '为基层减负专项整治', leadOrgId: x.org, participantOrgIds: [x.org, x.child] } }),
+    request: (x) => ({
+      url: at(x, '/projects'),
+      payload: { projectId: 'new-project', title: '为基层减负专项整治', leadOrgId: x.org, participantOrgIds: [x.org, x.child] },
+    }),
   },
   'GET /campaigns/:id/orgs/:orgId/overdue': { mode: 'read', request: (x) => ({ url: at(x, '/overdue') }) },
   'GET /campaigns/:id/orgs/:orgId/ledger': { mode: 'read', request: (x) => ({ url: at(x, '/ledger?colour=none&level=branch') }) },
   'GET /campaigns/:id/orgs/:orgId/problems/:problemId/history': { mode: 'read', request: (x) => ({ url: at(x, '/problems/disclose-p/history') }) },
   'GET /campaigns/:id/projects/:orgId/:projectId': { mode: 'read', request: (x) => ({ url: `/campaigns/${x.c}/projects/${x.org}/read-project` }) },
   // escalations
-  'POST /campaigns/:id/orgs/:orgId/escalations/:escalationId/claim': { mode: 'act', request: (x) => ({ url: at(x, `/escalations/${esc(fx.toClaim.get(x.org)!)}/claim`), payload: { problemId: 'claimed-p' } }) },
-  'POST /campaigns/:id/orgs/:orgId/escalations/:escalationId/forward': { mode: 'act', request: (x) => ({ url: at(x, `/escalations/${esc(fx.toForward.get(x.org)!)}/forward`), payload: { reason: '职责在上级' } }) },
+  'POST /campaigns/:id/orgs/:orgId/escalations/:escalationId/claim': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, `/escalations/${esc(fx.toClaim.get(x.org)!)}/claim`), payload: { problemId: 'claimed-p' } }),
+  },
+  'POST /campaigns/:id/orgs/:orgId/escalations/:escalationId/forward': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, `/escalations/${esc(fx.toForward.get(x.org)!)}/forward`), payload: { reason: '职责在上级' } }),
+  },
   'GET /campaigns/:id/orgs/:orgId/escalations': { mode: 'read', request: (x) => ({ url: at(x, '/escalations?direction=sent') }) },
   // The chain of an escalation raised by the target to its city; no token here reads the city
   // but the city's own, which reads the target anyway: readable exactly when the target is.
-  'GET /campaigns/:id/escalations/:escalationId': { mode: 'read', deny: 404, request: (x) => ({ url: `/campaigns/${x.c}/escalations/${esc(fx.chain.get(x.org)!)}` }) },
+  'GET /campaigns/:id/escalations/:escalationId': {
+    mode: 'read',
+    deny: 404,
+    request: (x) => ({ url: `/campaigns/${x.c}/escalations/${esc(fx.chain.get(x.org)!)}` }),
+  },
   // directives
   'POST /campaigns/:id/orgs/:orgId/directives': {
     mode: 'act',
-    request: (x) => ({ url: at(x, '/directives'), payload: { directiveId: `new-dir-${x.org}`, title: '精简会议文件', instructions: '会议压减三成', deadline: D1, targetOrgIds: [x.child] } }),
+    request: (x) => ({
+      url: at(x, '/directives'),
+      payload: { directiveId: `new-dir-${x.org}`, title: '精简会议文件', instructions: '会议压减三成', deadline: D1, targetOrgIds: [x.child] },
+    }),
   },
   'GET /campaigns/:id/orgs/:orgId/directives': { mode: 'read', request: (x) => ({ url: at(x, '/directives?direction=issued') }) },
-  'POST /campaigns/:id/orgs/:orgId/directives/:directiveId/cancel': { mode: 'act', request: (x) => ({ url: at(x, `/directives/cancel-dir-${x.org}/cancel`), payload: {} }) },
+  'POST /campaigns/:id/orgs/:orgId/directives/:directiveId/cancel': {
+    mode: 'act',
+    request: (x) => ({ url: at(x, `/directives/cancel-dir-${x.org}/cancel`), payload: {} }),
+  },
   'GET /campaigns/:id/orgs/:orgId/directives/:directiveId': { mode: 'read', request: (x) => ({ url: at(x, `/directives/read-dir-${x.org}`) }) },
   'GET /campaigns/:id/orgs/:orgId/directives/:directiveId/lagging': { mode: 'read', request: (x) => ({ url: at(x, `/directives/read-dir-${x.org}/lagging`) }) },
   'GET /campaigns/:id/orgs/:orgId/directives/:directiveId/tree': { mode: 'read', request: (x) => ({ url: at(x, `/directives/read-dir-${x.org}/tree`) }) },
@@ -226,50 +285,96 @@ const ROUTES: Record<string, RouteRule> = {
   // an involved org reads the target too
   'POST /campaigns/:id/orgs/:orgId/joint-problems': {
     mode: 'act',
-    request: (x) => ({ url: at(x, '/joint-problems'), payload: { jointId: `new-joint-${x.org}`, title: '停车难', description: '上下联动共同解决', participantOrgIds: [x.org, x.child] } }),
+    request: (x) => ({
+      url: at(x, '/joint-problems'),
+      payload: { jointId: `new-joint-${x.org}`, title: '停车难', description: '上下联动共同解决', participantOrgIds: [x.org, x.child] },
+    }),
   },
-  'GET /campaigns/:id/joint-problems/:jointId': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${x.c}/joint-problems/read-joint-${x.org}` }) },
+  'GET /campaigns/:id/joint-problems/:jointId': {
+    mode: 'read',
+    objectRule: true,
+    request: (x) => ({ url: `/campaigns/${x.c}/joint-problems/read-joint-${x.org}` }),
+  },
   // public messages (民意直通车): sending and tracking are open to anyone (rate limited per address,
   // so each case comes from its own); the campaign office, the campaign's root, sets the routing
   // rules and triages, so those routes go to the campaign rooted at the target
   'POST /campaigns/:id/public-messages': {
     mode: 'anyone',
-    request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-messages`, payload: { text: '小区门口路灯坏了一个月', category: '市政', area: '和平区' }, remoteAddress: addressOf(x, 1) }),
+    request: (x) => ({
+      url: `/campaigns/${scopedId(x.rel)}/public-messages`,
+      payload: { text: '小区门口路灯坏了一个月', category: '市政', area: '和平区' },
+      remoteAddress: addressOf(x, 1),
+    }),
   },
   'GET /public-campaigns': { mode: 'anyone', request: (x) => ({ url: '/public-campaigns', remoteAddress: addressOf(x, 3) }) },
-  'GET /campaigns/:id/public-messages/track/:code': { mode: 'anyone', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-messages/track/${fx.trackingCode.get(x.rel)!}`, remoteAddress: addressOf(x, 2) }) },
+  'GET /campaigns/:id/public-messages/track/:code': {
+    mode: 'anyone',
+    request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-messages/track/${fx.trackingCode.get(x.rel)!}`, remoteAddress: addressOf(x, 2) }),
+  },
   'GET /campaigns/:id/orgs/:orgId/public-messages': { mode: 'read', request: (x) => ({ url: at(x, '/public-messages') }) },
   'POST /campaigns/:id/orgs/:orgId/public-messages/:messageId/routing': {
     mode: 'act',
     serial: true,
     request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/orgs/${x.org}/public-messages/${fx.messageId.get(x.rel)!}/routing`, payload: { toOrgId: x.org } }),
   },
-  'PUT /campaigns/:id/public-message-routes': { mode: 'steer', serial: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-message-routes`, payload: { routes: [{ category: '交通', orgId: x.org }] } }) },
+  'PUT /campaigns/:id/public-message-routes': {
+    mode: 'steer',
+    serial: true,
+    request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-message-routes`, payload: { routes: [{ category: '交通', orgId: x.org }] } }),
+  },
   'GET /campaigns/:id/public-message-routes': { mode: 'read', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/public-message-routes` }) },
   // spot checks (暗访抽查): each target has a guidance group scoped to it (its inspectors: every
   // inspector token over the target) and an open round of that group. A round is hidden (404)
   // from whoever is not of its group until its findings are issued, which runs last.
   'POST /campaigns/:id/guidance-groups': {
     mode: 'steer',
-    request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups`, payload: { groupId: `new-group-${x.caseId}`, name: '巡回指导组', scopeOrgId: x.org, inspectorTokenIds: [fx.groupInspector.get(x.org)!] } }),
+    request: (x) => ({
+      url: `/campaigns/${x.c}/guidance-groups`,
+      payload: { groupId: `new-group-${x.caseId}`, name: '巡回指导组', scopeOrgId: x.org, inspectorTokenIds: [fx.groupInspector.get(x.org)!] },
+    }),
   },
   // The groups at work on an org that the caller is of: read like the org (an empty page for one of no group).
   'GET /campaigns/:id/orgs/:orgId/guidance-groups': { mode: 'read', request: (x) => ({ url: at(x, '/guidance-groups') }) },
-  'GET /campaigns/:id/guidance-groups/:groupId': { mode: 'inspect', objectRule: true, request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }) },
+  'GET /campaigns/:id/guidance-groups/:groupId': {
+    mode: 'inspect',
+    objectRule: true,
+    request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}` }),
+  },
   'POST /campaigns/:id/guidance-groups/:groupId/inspection-rounds': {
     mode: 'inspect',
     objectRule: true,
-    request: (x) => ({ url: `/campaigns/${x.c}/guidance-groups/group-${x.org}/inspection-rounds`, payload: { roundId: `new-round-${x.caseId}`, sampleSize: 1, seed: 'matrix' } }),
+    request: (x) => ({
+      url: `/campaigns/${x.c}/guidance-groups/group-${x.org}/inspection-rounds`,
+      payload: { roundId: `new-round-${x.caseId}`, sampleSize: 1, seed: 'matrix' },
+    }),
   },
-  'GET /campaigns/:id/inspection-rounds/:roundId': { mode: 'inspect', deny: 404, request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}` }) },
-  'POST /campaigns/:id/inspection-rounds/:roundId/interviews': { mode: 'inspect', deny: 404, request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/interviews`, payload: { count: 3, notes: '个别访谈' } }) },
+  'GET /campaigns/:id/inspection-rounds/:roundId': {
+    mode: 'inspect',
+    deny: 404,
+    request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}` }),
+  },
+  'POST /campaigns/:id/inspection-rounds/:roundId/interviews': {
+    mode: 'inspect',
+    deny: 404,
+    request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/interviews`, payload: { count: 3, notes: '个别访谈' } }),
+  },
   'POST /campaigns/:id/inspection-rounds/:roundId/findings': {
     mode: 'inspect',
     deny: 404,
-    request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/findings`, payload: { orgId: fx.sampled.get(x.org)!, prevention: 'study_superficial', detail: '集中学习天数不足' } }),
+    request: (x) => ({
+      url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/findings`,
+      payload: { orgId: fx.sampled.get(x.org)!, prevention: 'study_superficial', detail: '集中学习天数不足' },
+    }),
   },
   // The first allowed issue (and notice) ends that step; a later one answers 409.
-  'POST /campaigns/:id/inspection-rounds/:roundId/issue': { mode: 'inspect', deny: 404, last: true, serial: true, ok: [200, 409], request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/issue`, payload: {} }) },
+  'POST /campaigns/:id/inspection-rounds/:roundId/issue': {
+    mode: 'inspect',
+    deny: 404,
+    last: true,
+    serial: true,
+    ok: [200, 409],
+    request: (x) => ({ url: `/campaigns/${x.c}/inspection-rounds/round-${x.org}/issue`, payload: {} }),
+  },
   'POST /campaigns/:id/inspection-rounds/:roundId/notice': {
     mode: 'inspect',
     deny: 404,
@@ -281,8 +386,16 @@ const ROUTES: Record<string, RouteRule> = {
   'GET /campaigns/:id/orgs/:orgId/inspection-notices': { mode: 'read', request: (x) => ({ url: at(x, '/inspection-notices') }) },
   // 例会: the reports of the campaign rooted at the target, read by whoever reads its root; compiled by hand by an organiser over it.
   'GET /campaigns/:id/reports': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports` }) },
-  'GET /campaigns/:id/reports/:reportId': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}` }) },
-  'GET /campaigns/:id/reports/:reportId/page': { mode: 'read', objectRule: true, request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}/page` }) },
+  'GET /campaigns/:id/reports/:reportId': {
+    mode: 'read',
+    objectRule: true,
+    request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}` }),
+  },
+  'GET /campaigns/:id/reports/:reportId/page': {
+    mode: 'read',
+    objectRule: true,
+    request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports/${fx.report.get(x.rel)!}/page` }),
+  },
   'POST /campaigns/:id/reports': { mode: 'steer', request: (x) => ({ url: `/campaigns/${scopedId(x.rel)}/reports`, payload: { kind: 'fortnightly' } }) },
 };
 
@@ -331,7 +444,15 @@ const rootOf = (id: string) => id.split('-')[0]!;
 
 const scopedId = (rel: Relation) => `scope-${rel}`;
 /** A campaign rooted at the relation's target, for the campaign-level routes. */
-const scopedSpec = (rel: Relation) => ({ id: scopedId(rel), name: '专项主题教育', batch: 2, rootOrgId: RELATIONS[rel].target, phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-12-31' });
+const scopedSpec = (rel: Relation) => ({
+  id: scopedId(rel),
+  name: '专项主题教育',
+  batch: 2,
+  rootOrgId: RELATIONS[rel].target,
+  phaseMode: 'integrated',
+  startsOn: '2019-09-01',
+  endsOn: '2099-12-31',
+});
 
 /** What the requests name, filled in by the setup. */
 const fx = {
@@ -382,7 +503,9 @@ type Stage = 'found' | 'planned' | 'in_progress' | 'rectified' | 'closed';
 /** Takes a new item of an org's ledger to `stage`, as the org's own people would (not by any matrix token). */
 async function item(campaign: string, org: string, problemId: string, stage: Stage, deadline = D1): Promise<void> {
   const h = orgHandle(t.client, campaign, org);
-  await h.executeUpdate(recordProblemUpdate, { args: [{ problemId, source: 'self_inspection', category: '作风建设', description: `台账 ${problemId}`, by: SETUP }] });
+  await h.executeUpdate(recordProblemUpdate, {
+    args: [{ problemId, source: 'self_inspection', category: '作风建设', description: `台账 ${problemId}`, by: SETUP }],
+  });
   if (stage === 'found') return;
   await h.executeUpdate(planRectificationUpdate, { args: [{ problemId, owner: '支部委员', measures: '建立台账，限期整改', deadline, by: SETUP }] });
   if (stage === 'planned') return;
@@ -390,7 +513,9 @@ async function item(campaign: string, org: string, problemId: string, stage: Sta
   if (stage === 'in_progress') return;
   await h.executeUpdate(submitRectificationUpdate, { args: [{ problemId, evidence: '整改材料', by: SETUP }] });
   if (stage === 'rectified') return;
-  await h.executeUpdate(verifyRectificationUpdate, { args: [{ problemId, decision: 'verified', by: 'inspector:setup', verifierRole: 'inspector', verifierOrgId: rootOf(org) }] });
+  await h.executeUpdate(verifyRectificationUpdate, {
+    args: [{ problemId, decision: 'verified', by: 'inspector:setup', verifierRole: 'inspector', verifierOrgId: rootOf(org) }],
+  });
 }
 
 /** Everything a relation's target needs so that every allowed request on it succeeds. */
@@ -418,31 +543,64 @@ function targetFixtures(rel: Relation): (() => Promise<unknown>)[] {
     ...reaching.map((id) => () => item(campaign, org, `verify-${id}`, 'rectified')),
     async () => {
       await item(campaign, org, 'chain-p', 'found');
-      const sent = await h.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'chain-p', targetOrgId: rootOf(org), reason: '根子在市里', by: SETUP }] });
+      const sent = await h.executeUpdate(escalateProblemUpdate, {
+        args: [{ problemId: 'chain-p', targetOrgId: rootOf(org), reason: '根子在市里', by: SETUP }],
+      });
       fx.chain.set(org, sent.escalationId);
     },
     async () => {
       // Two escalations across to the target, from a branch elsewhere, one to claim and one to forward.
-      for (const [kind, into] of [['claim', fx.toClaim], ['forward', fx.toForward]] as const) {
+      for (const [kind, into] of [
+        ['claim', fx.toClaim],
+        ['forward', fx.toForward],
+      ] as const) {
         const problemId = `to-${org}-${kind}`;
-        await source.executeUpdate(recordProblemUpdate, { args: [{ problemId, source: 'self_inspection', category: '政策', description: `需要 ${org} 解决`, by: SETUP }] });
+        await source.executeUpdate(recordProblemUpdate, {
+          args: [{ problemId, source: 'self_inspection', category: '政策', description: `需要 ${org} 解决`, by: SETUP }],
+        });
         const sent = await source.executeUpdate(escalateProblemUpdate, { args: [{ problemId, targetOrgId: org, reason: '职责在该单位', by: SETUP }] });
         into.set(org, sent.escalationId);
       }
     },
-    () => h.executeUpdate(createProjectUpdate, { args: [{ projectId: 'read-project', title: '整治群众身边不正之风', leadOrgId: org, participantOrgIds: [org], by: SETUP }] }),
-    () => h.executeUpdate(issueDirectiveUpdate, { args: [{ directiveId: `read-dir-${org}`, title: '精简文件', instructions: '发文压减三成', deadline: D1, targetOrgIds: [child], by: SETUP }] }),
-    () => h.executeUpdate(issueDirectiveUpdate, { args: [{ directiveId: `cancel-dir-${org}`, title: '清理考核', instructions: '清理检查考核事项', deadline: D1, targetOrgIds: [child], by: SETUP }] }),
-    () => openJointProblem(t.client, t.taskQueue, campaign, { jointId: `read-joint-${org}`, title: '电动车充电难', description: '共同解决', openerOrgId: org, participantOrgIds: [org, child] }),
+    () =>
+      h.executeUpdate(createProjectUpdate, {
+        args: [{ projectId: 'read-project', title: '整治群众身边不正之风', leadOrgId: org, participantOrgIds: [org], by: SETUP }],
+      }),
+    () =>
+      h.executeUpdate(issueDirectiveUpdate, {
+        args: [{ directiveId: `read-dir-${org}`, title: '精简文件', instructions: '发文压减三成', deadline: D1, targetOrgIds: [child], by: SETUP }],
+      }),
+    () =>
+      h.executeUpdate(issueDirectiveUpdate, {
+        args: [{ directiveId: `cancel-dir-${org}`, title: '清理考核', instructions: '清理检查考核事项', deadline: D1, targetOrgIds: [child], by: SETUP }],
+      }),
+    () =>
+      openJointProblem(t.client, t.taskQueue, campaign, {
+        jointId: `read-joint-${org}`,
+        title: '电动车充电难',
+        description: '共同解决',
+        openerOrgId: org,
+        participantOrgIds: [org, child],
+      }),
     ...caseIds.map((id) => async () => fx.revocable.set(id, (await issueToken(app, { role: 'secretary', orgId: org })).split('_')[1]!)),
     async () => {
       // A guidance group scoped to the target, with every inspector over it, and a round of it.
       const own = (await issueToken(app, { role: 'inspector', orgId: org })).split('_')[1]!;
       fx.groupInspector.set(org, own);
       const inspectors = [own, ...(SUBTREE.includes(rel) ? [tokenFor('inspector', rel).split('_')[1]!] : [])];
-      const group = await app.inject({ method: 'POST', url: `/campaigns/${campaign}/guidance-groups`, headers: admin, payload: { groupId: `group-${org}`, name: '巡回指导组', scopeOrgId: org, inspectorTokenIds: inspectors } });
+      const group = await app.inject({
+        method: 'POST',
+        url: `/campaigns/${campaign}/guidance-groups`,
+        headers: admin,
+        payload: { groupId: `group-${org}`, name: '巡回指导组', scopeOrgId: org, inspectorTokenIds: inspectors },
+      });
       expect(group.statusCode, group.body).toBe(201);
-      const round = await app.inject({ method: 'POST', url: `/campaigns/${campaign}/guidance-groups/group-${org}/inspection-rounds`, headers: admin, payload: { roundId: `round-${org}`, sampleSize: 1, seed: 'matrix' } });
+      const round = await app.inject({
+        method: 'POST',
+        url: `/campaigns/${campaign}/guidance-groups/group-${org}/inspection-rounds`,
+        headers: admin,
+        payload: { roundId: `round-${org}`, sampleSize: 1, seed: 'matrix' },
+      });
       expect(round.statusCode, round.body).toBe(201);
     },
   ];
@@ -458,21 +616,37 @@ beforeAll(async () => {
   // Two campaigns over two cities, every level mobilised as the cascade reaches it; and one
   // campaign rooted at each relation's target, for the campaign-level routes.
   const rules = { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 5 };
-  for (const [id, rootOrgId] of [[MAIN, 'tj'], [OTHER, 'bj']] as const) {
-    const res = await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { id, name: '主题教育', batch: 2, rootOrgId, phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-12-31', rules } });
+  for (const [id, rootOrgId] of [
+    [MAIN, 'tj'],
+    [OTHER, 'bj'],
+  ] as const) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/campaigns',
+      headers: admin,
+      payload: { id, name: '主题教育', batch: 2, rootOrgId, phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-12-31', rules },
+    });
     expect(res.statusCode, res.body).toBe(201);
   }
-  for (const rel of RELATION_NAMES) expect((await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: scopedSpec(rel) })).statusCode).toBe(201);
+  for (const rel of RELATION_NAMES)
+    expect((await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: scopedSpec(rel) })).statusCode).toBe(201);
 
   tokens.set('admin', await issueToken(app, { role: 'admin' }));
   const tokenOrgs = [...new Set(Object.values(RELATIONS).map((r) => r.tokenOrg))];
   for (const role of ROLES.filter((r) => r !== 'admin')) for (const orgId of tokenOrgs) tokens.set(`${role}@${orgId}`, await issueToken(app, { role, orgId }));
 
-  const mobilised = await waitFor(
-    () => db.kysely.selectFrom('rm_org_progress').select(['org_id', 'mobilised_on']).where('campaign_id', 'in', [MAIN, OTHER]).where('mobilised_on', 'is not', null).execute(),
-    (rows) => rows.length === ALL.length,
-    90_000,
-    'every org of both campaigns mobilised',
+  const mobilised = await vi.waitFor(
+    async () => {
+      const value = await db.kysely
+        .selectFrom('rm_org_progress')
+        .select(['org_id', 'mobilised_on'])
+        .where('campaign_id', 'in', [MAIN, OTHER])
+        .where('mobilised_on', 'is not', null)
+        .execute();
+      expect(value, 'every org of both campaigns mobilised').toSatisfy((rows: typeof value) => rows.length === ALL.length);
+      return value;
+    },
+    { timeout: 90_000, interval: 200 },
   );
   for (const r of mobilised) fx.mobilisedOn.set(r.org_id, r.mobilised_on!);
 
@@ -482,41 +656,83 @@ beforeAll(async () => {
   // The read models the reads and the workflows' inboxes the claims need.
   const targets = RELATION_NAMES.map((rel) => RELATIONS[rel].target);
   const pendingAt = [...targets.map((o) => fx.toClaim.get(o)!), ...targets.map((o) => fx.toForward.get(o)!), ...targets.map((o) => fx.chain.get(o)!)];
-  await waitFor(
-    () => db.kysely.selectFrom('rm_escalations').select('escalation_id').where('escalation_id', 'in', pendingAt).where('target_status', '=', 'pending').execute(),
-    (rows) => rows.length === pendingAt.length,
-    60_000,
-    'escalations received',
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely
+        .selectFrom('rm_escalations')
+        .select('escalation_id')
+        .where('escalation_id', 'in', pendingAt)
+        .where('target_status', '=', 'pending')
+        .execute();
+      expect(value, 'escalations received').toSatisfy((rows) => rows.length === pendingAt.length);
+    },
+    { timeout: 60_000, interval: 200 },
   );
-  await waitFor(() => db.kysely.selectFrom('rm_joint_problems').select('joint_id').where('joint_id', 'like', 'read-joint-%').execute(), (rows) => rows.length === targets.length, 30_000, 'joint problems');
-  await waitFor(() => db.kysely.selectFrom('rm_projects').select('project_ref').where('project_id', '=', 'read-project').execute(), (rows) => rows.length === targets.length, 30_000, 'projects');
-  await waitFor(() => db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', 'like', 'read-dir-%').execute(), (rows) => rows.length === targets.length, 30_000, 'directives');
-  await waitFor(() => db.kysely.selectFrom('rm_campaigns').select('id').where('id', 'like', 'scope-%').execute(), (rows) => rows.length === RELATION_NAMES.length, 30_000, 'scoped campaigns');
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_joint_problems').select('joint_id').where('joint_id', 'like', 'read-joint-%').execute();
+      expect(value, 'joint problems').toSatisfy((rows) => rows.length === targets.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_projects').select('project_ref').where('project_id', '=', 'read-project').execute();
+      expect(value, 'projects').toSatisfy((rows) => rows.length === targets.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', 'like', 'read-dir-%').execute();
+      expect(value, 'directives').toSatisfy((rows) => rows.length === targets.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_campaigns').select('id').where('id', 'like', 'scope-%').execute();
+      expect(value, 'scoped campaigns').toSatisfy((rows) => rows.length === RELATION_NAMES.length);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
   for (const rel of RELATION_NAMES) {
     const res = await app.inject({ method: 'POST', url: `/campaigns/${scopedId(rel)}/reports`, headers: admin, payload: { kind: 'weekly' } });
     expect(res.statusCode, res.body).toBe(201);
-    fx.report.set(rel, (res.json() as { reportId: string }).reportId);
+    fx.report.set(rel, res.json<{ reportId: string }>().reportId);
   }
-  const rounds = await waitFor(
-    () => db.kysely.selectFrom('rm_inspection_rounds').select(['round_id', 'sample']).where('round_id', 'like', 'round-%').execute(),
-    (rows) => rows.length === targets.length && rows.every((r) => (r.sample as string[]).length === 1),
-    30_000,
-    'inspection rounds sampled',
+  const rounds = await vi.waitFor(
+    async () => {
+      const value = await db.kysely.selectFrom('rm_inspection_rounds').select(['round_id', 'sample']).where('round_id', 'like', 'round-%').execute();
+      expect(value, 'inspection rounds sampled').toSatisfy((rows: typeof value) => rows.length === targets.length && rows.every((r) => r.sample.length === 1));
+      return value;
+    },
+    { timeout: 30_000, interval: 200 },
   );
-  for (const r of rounds) fx.sampled.set(r.round_id.slice('round-'.length), (r.sample as string[])[0]!);
+  for (const r of rounds) fx.sampled.set(r.round_id.slice('round-'.length), r.sample[0]!);
 
   // A public message to each campaign rooted at a target, left for its office to triage (no rule routes it).
   if ((await servedRoutes()).fromOpenApi.includes('POST /campaigns/:id/public-messages')) {
     for (const [i, rel] of RELATION_NAMES.entries()) {
-      const res = await app.inject({ method: 'POST', url: `/campaigns/${scopedId(rel)}/public-messages`, payload: { text: '公交站台没有遮雨棚', category: '交通', area: '河西区' }, remoteAddress: `10.0.0.${i + 1}` });
+      const res = await app.inject({
+        method: 'POST',
+        url: `/campaigns/${scopedId(rel)}/public-messages`,
+        payload: { text: '公交站台没有遮雨棚', category: '交通', area: '河西区' },
+        remoteAddress: `10.0.0.${i + 1}`,
+      });
       expect(res.statusCode, res.body).toBe(201);
-      fx.trackingCode.set(rel, (res.json() as { trackingCode: string }).trackingCode);
+      fx.trackingCode.set(rel, res.json<{ trackingCode: string }>().trackingCode);
     }
-    const awaiting = await waitFor(
-      () => sql<{ campaign_id: string; message_id: string }>`select campaign_id, message_id from rm_public_messages where campaign_id like 'scope-%' and state = 'awaiting_triage'`.execute(db.kysely),
-      (r) => r.rows.length === RELATION_NAMES.length,
-      30_000,
-      'public messages awaiting triage',
+    const awaiting = await vi.waitFor(
+      async () => {
+        const value = await sql<{
+          campaign_id: string;
+          message_id: string;
+        }>`select campaign_id, message_id from rm_public_messages where campaign_id like 'scope-%' and state = 'awaiting_triage'`.execute(db.kysely);
+        expect(value, 'public messages awaiting triage').toSatisfy((r: typeof value) => r.rows.length === RELATION_NAMES.length);
+        return value;
+      },
+      { timeout: 30_000, interval: 200 },
     );
     for (const row of awaiting.rows) fx.messageId.set(row.campaign_id.slice('scope-'.length), row.message_id);
   }
@@ -532,8 +748,10 @@ afterAll(async () => {
 
 /** Every route the app serves as `METHOD /path/:param`, but HEAD (Fastify's twin of each GET) and the open ones. */
 async function servedRoutes(): Promise<{ fromOpenApi: string[]; fromRouter: string[] }> {
-  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
-  const fromOpenApi = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+  const fromOpenApi = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+  );
   // The router's own list, so a route hidden from the OpenAPI document cannot escape either.
   const fromRouter: string[] = [];
   const stack: string[] = [];
@@ -554,14 +772,20 @@ describe('the authorisation matrix', () => {
     // A route without an entry fails here.
     expect(fromOpenApi.filter((route) => !ROUTES[route])).toEqual([]);
 
-    const order = [...fromOpenApi.filter((r) => !ROUTES[r]!.last), ...fromOpenApi.filter((r) => ROUTES[r]!.last && !r.includes('/close')), ...fromOpenApi.filter((r) => r.includes('/close'))];
+    const order = [
+      ...fromOpenApi.filter((r) => !ROUTES[r]!.last),
+      ...fromOpenApi.filter((r) => ROUTES[r]!.last && !r.includes('/close')),
+      ...fromOpenApi.filter((r) => r.includes('/close')),
+    ];
     const wrong: string[] = [];
     let allowed = 0;
     let denied = 0;
     const statuses = new Map<number, number>();
     // Each answer is one its operation declares in the document (api/openapi.ts): a refusal the
     // document leaves out (a 403 where only a 404 is declared) is wrong however right its status.
-    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
     const declares = (route: string, status: number) => {
       const [method, path] = route.split(' ') as [string, string];
       return String(status) in (doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()]?.responses ?? {});
@@ -594,7 +818,7 @@ describe('the authorisation matrix', () => {
           } else {
             denied += 1;
             const deny = denyStatus(rule, role, rel);
-            const problem = res.headers['content-type']?.toString().startsWith('application/problem+json') ? (res.json() as { status?: number }) : undefined;
+            const problem = res.headers['content-type']?.toString().startsWith('application/problem+json') ? res.json<{ status?: number }>() : undefined;
             if (res.statusCode !== deny || problem?.status !== deny) wrong.push(`${who}: expected a ${deny} problem, got ${detail()}`);
           }
         }),
@@ -609,17 +833,24 @@ describe('the authorisation matrix', () => {
       ROLES.filter((role) => role !== 'admin').flatMap((role) =>
         RELATION_NAMES.map((rel) => async () => {
           const { target, campaign: c, tokenOrg } = RELATIONS[rel];
-          const res = await app.inject({ method: 'GET', url: `/campaigns/${c}/orgs/${tokenOrg}/directives/read-dir-${target}`, headers: bearer(tokenFor(role, rel)) });
+          const res = await app.inject({
+            method: 'GET',
+            url: `/campaigns/${c}/orgs/${tokenOrg}/directives/read-dir-${target}`,
+            headers: bearer(tokenFor(role, rel)),
+          });
           const who = `GET /campaigns/:id/orgs/:orgId/directives/:directiveId as ${role} of ${tokenOrg}, through its own org, for the directive of its ${rel} ${target}`;
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-          if (!declares('GET /campaigns/:id/orgs/:orgId/directives/:directiveId', res.statusCode)) wrong.push(`${who}: answered ${res.statusCode}, which its operation does not declare`);
+          if (!declares('GET /campaigns/:id/orgs/:orgId/directives/:directiveId', res.statusCode))
+            wrong.push(`${who}: answered ${res.statusCode}, which its operation does not declare`);
           if (LINE.includes(rel)) {
             allowed += 1;
-            if (res.statusCode !== 200 || (res.json() as { issuer_org_id?: string }).issuer_org_id !== target) wrong.push(`${who}: expected it, got ${res.statusCode} ${res.body.slice(0, 300)}`);
+            if (res.statusCode !== 200 || res.json<{ issuer_org_id?: string }>().issuer_org_id !== target)
+              wrong.push(`${who}: expected it, got ${res.statusCode} ${res.body.slice(0, 300)}`);
           } else {
             denied += 1;
-            const problem = res.headers['content-type']?.toString().startsWith('application/problem+json') ? (res.json() as { status?: number }) : undefined;
-            if (res.statusCode !== 404 || problem?.status !== 404) wrong.push(`${who}: expected a 404 problem, got ${res.statusCode} ${res.body.slice(0, 300)}`);
+            const problem = res.headers['content-type']?.toString().startsWith('application/problem+json') ? res.json<{ status?: number }>() : undefined;
+            if (res.statusCode !== 404 || problem?.status !== 404)
+              wrong.push(`${who}: expected a 404 problem, got ${res.statusCode} ${res.body.slice(0, 300)}`);
           }
         }),
       ),
@@ -628,8 +859,14 @@ describe('the authorisation matrix', () => {
     expect(wrong).toEqual([]);
     const total = allowed + denied;
     // The tokens a refused DELETE named are still valid; the allowed ones are revoked.
-    const revoked = await db.kysely.selectFrom('api_tokens').select(['id', 'revoked_at']).where('id', 'in', [...fx.revocable.values()]).execute();
-    const shouldBe = new Map([...fx.revocable].map(([caseId, id]) => [id, expectedAllowed('steer', caseId.split('-')[0] as Role, caseId.slice(caseId.indexOf('-') + 1) as Relation)]));
+    const revoked = await db.kysely
+      .selectFrom('api_tokens')
+      .select(['id', 'revoked_at'])
+      .where('id', 'in', [...fx.revocable.values()])
+      .execute();
+    const shouldBe = new Map(
+      [...fx.revocable].map(([caseId, id]) => [id, expectedAllowed('steer', caseId.split('-')[0] as Role, caseId.slice(caseId.indexOf('-') + 1) as Relation)]),
+    );
     expect(revoked.filter((r) => (r.revoked_at !== null) !== shouldBe.get(r.id))).toEqual([]);
     console.log(
       `authorisation matrix: ${total} cases asserted (${allowed} allowed, ${denied} denied): ${matrixCases} over ${fromOpenApi.length} routes × ${ROLES.length} roles × ${RELATION_NAMES.length} relations, and ${total - matrixCases} objects named through the caller's own org; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
@@ -642,9 +879,19 @@ describe('the authorisation matrix', () => {
 describe('a token that no longer holds', () => {
   test('revoked or expired, it answers 401 on a command it could send before, and the log names its id, never its secret', async () => {
     const lines: string[] = [];
-    const logged = await buildApp({ db: db.kysely, temporal: { client: t.client, taskQueue: t.taskQueue }, adminToken: ADMIN, logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } });
+    const logged = await buildApp({
+      db: db.kysely,
+      temporal: { client: t.client, taskQueue: t.taskQueue },
+      adminToken: ADMIN,
+      logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },
+    });
     const session = (token: string, sessionId: string) =>
-      logged.inject({ method: 'POST', url: `/campaigns/${MAIN}/orgs/tj-d2-u2/study-sessions`, headers: bearer(token), payload: { sessionId, date: '2019-09-11', kind: 'concentrated', hours: 2, attendance: 15 } });
+      logged.inject({
+        method: 'POST',
+        url: `/campaigns/${MAIN}/orgs/tj-d2-u2/study-sessions`,
+        headers: bearer(token),
+        payload: { sessionId, date: '2019-09-11', kind: 'concentrated', hours: 2, attendance: 15 },
+      });
 
     const revoked = await issueToken(logged, { role: 'secretary', orgId: 'tj-d2-u2' });
     const expiring = await issueToken(logged, { role: 'secretary', orgId: 'tj-d2-u2', expiresInDays: 1 });
@@ -655,7 +902,11 @@ describe('a token that no longer holds', () => {
     // The secret is base64url: it may itself hold `_`.
     const secretOf = (token: string) => token.slice(`ce_${id(token)}_`.length);
     expect((await logged.inject({ method: 'DELETE', url: `/tokens/${id(revoked)}`, headers: admin })).statusCode).toBe(204);
-    await db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', id(expiring)).execute();
+    await db.kysely
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', id(expiring))
+      .execute();
     for (const token of [revoked, expiring]) {
       const res = await session(token, 'auth-3');
       expect(expectProblem(res, 401).detail).toMatch(/revoked or has expired/);

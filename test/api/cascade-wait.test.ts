@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { cascadeWait } from '../../api/problem.js';
 import { cascadeWaitsFor } from '../../db/models/org-progress.js';
 import { applyEvent } from '../../db/projections.js';
-import type { DomainEvent, DomainEventBody } from '../../domain/events.js';
+import type { DomainEventBody } from '../../domain/events.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -32,7 +32,7 @@ let seq = 0;
 async function record(campaignId: string, orgId: string | null, body: DomainEventBody) {
   seq += 1;
   const streamId = orgId ? `campaign/${campaignId}/org/${orgId}` : `campaign/${campaignId}`;
-  const event = { ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId, occurredAt: new Date().toISOString() } as DomainEvent;
+  const event = { ...body, id: `${streamId}:${seq}`, streamId, seq, campaignId, orgId, occurredAt: new Date().toISOString() };
   await db.kysely.transaction().execute((trx) => applyEvent(trx, event));
 }
 const started = async (campaignId: string, id: string) => {
@@ -40,7 +40,8 @@ const started = async (campaignId: string, id: string) => {
   const { path } = await db.kysely.selectFrom('orgs').select('path').where('id', '=', id).executeTakeFirstOrThrow();
   return record(campaignId, id, { type: 'OrgStarted', parentOrgId: o.parentId, level: o.level, name: o.name, path });
 };
-const mobilised = (campaignId: string, id: string) => record(campaignId, id, { type: 'OrgMobilised', date: '2019-09-05', attendance: 30, auto: false, by: 'test' });
+const mobilised = (campaignId: string, id: string) =>
+  record(campaignId, id, { type: 'OrgMobilised', date: '2019-09-05', attendance: 30, auto: false, by: 'test' });
 
 test('the nearest started ancestor: not mobilised, or mobilised with the cascade under way; the root not started; an org outside', async () => {
   const spec = testSpec({ rootOrgId: 'tj-d1' });
@@ -51,7 +52,9 @@ test('the nearest started ancestor: not mobilised, or mobilised with the cascade
   // Nothing started yet: the campaign is starting at its root.
   const starting = await cascadeWaitsFor(db.kysely, c, 'tj-d1-u1-b1');
   expect(starting).toEqual({ kind: 'ancestor', orgId: 'tj-d1', name: org('tj-d1').name, level: 'district', mobilised: false, relation: 'root' });
-  expect(cascadeWait('tj-d1-u1-b1', starting as never).detail).toBe(`org tj-d1-u1-b1 is not reached by the cascade yet: the campaign is starting at the campaign’s root tj-d1 (${org('tj-d1').name}); try again in a moment`);
+  expect(cascadeWait('tj-d1-u1-b1', starting as never).detail).toBe(
+    `org tj-d1-u1-b1 is not reached by the cascade yet: the campaign is starting at the campaign’s root tj-d1 (${org('tj-d1').name}); try again in a moment`,
+  );
 
   await started(c, 'tj-d1');
   expect(await cascadeWaitsFor(db.kysely, c, 'tj-d1-u1-b1')).toMatchObject({ orgId: 'tj-d1', mobilised: false, relation: 'ancestor' });

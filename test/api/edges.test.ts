@@ -13,12 +13,11 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { ADMIN, bearer, expectProblem, importTree, issueToken, useApiFixture } from '../support/api.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
-import { waitFor } from '../support/wait.js';
 
 const f = useApiFixture();
 const admin = bearer(ADMIN);
@@ -63,7 +62,12 @@ function exchange(port: number, request: string, hangUpAfterMs?: number): Promis
 /** An app over the fixture's database, listening on a free port, its log lines kept. */
 async function listening(timeouts?: { request?: number }): Promise<{ app: ApiInstance; port: number; log: { msg: string; [k: string]: unknown }[] }> {
   const log: { msg: string }[] = [];
-  const app = await buildApp({ db: f.db.kysely, adminToken: ADMIN, timeouts, logger: { level: 'info', stream: { write: (line: string) => log.push(JSON.parse(line) as { msg: string }) } } });
+  const app = await buildApp({
+    db: f.db.kysely,
+    adminToken: ADMIN,
+    timeouts,
+    logger: { level: 'info', stream: { write: (line: string) => log.push(JSON.parse(line) as { msg: string }) } },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, port: (app.server.address() as AddressInfo).port, log };
 }
@@ -101,11 +105,19 @@ describe('what Node refuses before routing, as problem+json', () => {
   test('a body that stalls (100 bytes declared, 4 sent, no token needed) gets a 408 and the connection closes within the request timeout', async () => {
     const { app, port, log } = await listening({ request: 1000 });
     try {
-      const res = await exchange(port, 'POST /campaigns/any/public-messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"te');
+      const res = await exchange(
+        port,
+        'POST /campaigns/any/public-messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"te',
+      );
       expect(res.status).toBe(408);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(JSON.parse(res.body)).toMatchObject({ type: 'about:blank', title: 'Request Timeout', status: 408, detail: expect.stringMatching(/did not arrive in time/) });
+      expect(JSON.parse(res.body)).toMatchObject({
+        type: 'about:blank',
+        title: 'Request Timeout',
+        status: 408,
+        detail: expect.stringMatching(/did not arrive in time/),
+      });
       // Node checks every fifth of the timeout: closed between 1 s and 1.2 s, with room for a busy machine.
       expect(res.closedAfterMs).toBeGreaterThanOrEqual(900);
       expect(res.closedAfterMs).toBeLessThan(4000);
@@ -113,7 +125,9 @@ describe('what Node refuses before routing, as problem+json', () => {
       const headers = await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       expect(headers.status).toBe(408);
       expect(headers.closedAfterMs).toBeLessThan(4000);
-      await waitFor(async () => log, (l) => l.some((e) => e.msg === 'the client went away before its request was read'), 5000, 'the cut-off request logged');
+      await expect
+        .poll(() => log.map((e) => e.msg), { timeout: 5000, message: 'the cut-off request logged' })
+        .toContain('the client went away before its request was read');
       expect(log.map((e) => e.msg)).not.toContain('database unavailable');
     } finally {
       await app.close();
@@ -136,8 +150,14 @@ describe('what Node refuses before routing, as problem+json', () => {
     const { app, port, log } = await listening();
     try {
       const half = '{"role":"secretary","orgId":"tj-d1",';
-      await exchange(port, `POST /tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n${half}`, 300);
-      await waitFor(async () => log, (l) => l.some((e) => e.msg === 'the client went away before its request was read'), 5000, 'the hang-up logged');
+      await exchange(
+        port,
+        `POST /tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n${half}`,
+        300,
+      );
+      await expect
+        .poll(() => log.map((e) => e.msg), { timeout: 5000, message: 'the hang-up logged' })
+        .toContain('the client went away before its request was read');
       expect(log.map((e) => e.msg)).not.toContain('database unavailable');
       expect(log.filter((e) => e.level === 40 || e.level === 50)).toEqual([]);
     } finally {
@@ -160,7 +180,12 @@ describe('the Authorization header', () => {
 describe('headers', () => {
   test('every answer carries helmet’s security headers; secrets, refusals and writes are no-store, authenticated reads private and revalidated (api/app.ts)', async () => {
     const health = await f.app.inject({ method: 'GET', url: '/healthz' });
-    expect(health.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+    expect(health.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
     const csp = String(health.headers['content-security-policy']);
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
@@ -170,12 +195,18 @@ describe('headers', () => {
     expect(issued.statusCode).toBe(201);
     expect(issued.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     // A read is the caller's own: a browser may keep it (never a shared cache) and must ask again with its ETag.
-    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj', headers: admin })).headers).toMatchObject({ 'cache-control': 'private, no-cache', etag: expect.stringMatching(/^"/) });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj', headers: admin })).headers).toMatchObject({
+      'cache-control': 'private, no-cache',
+      etag: expect.stringMatching(/^"/),
+    });
     const problem = await f.app.inject({ method: 'GET', url: '/orgs/tj' });
     expect(problem.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     // The router's own refusals, which run no hook, carry the two that matter for them.
     for (const url of ['/orgs/tj%FF', `/orgs/${'a'.repeat(1001)}`]) {
-      expect((await f.app.inject({ method: 'GET', url, headers: admin })).headers, url).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      expect((await f.app.inject({ method: 'GET', url, headers: admin })).headers, url).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
     }
     // A tracking code's route: no-store whatever it answers.
     expect((await f.app.inject({ method: 'GET', url: '/campaigns/none/public-messages/track/ABCD-EFGH-JKMN' })).headers['cache-control']).toBe('no-store');
@@ -225,12 +256,14 @@ describe('one answer for an org that does not exist and one outside what the cal
         expect(outside.detail).toBe('org tj-d2 does not exist or is outside what you may see');
       }
       // An org action's route too (refused before any workflow is asked).
-      const mobilise = (org: string) => f.app.inject({ method: 'POST', url: `/campaigns/any/orgs/${org}/mobilisation`, headers: h, payload: { date: '2019-09-05', attendance: 10 } });
+      const mobilise = (org: string) =>
+        f.app.inject({ method: 'POST', url: `/campaigns/any/orgs/${org}/mobilisation`, headers: h, payload: { date: '2019-09-05', attendance: 10 } });
       expect(expectProblem(await mobilise('tj-d2'), 404).title).toBe(expectProblem(await mobilise('tj-d9'), 404).title);
     }
     // An organiser importing a tree whose root is elsewhere, or new: the same 404.
     const organiser = bearer(await issueToken(f.app, { role: 'organiser', orgId: 'tj-d1' }));
-    const importAs = (id: string) => f.app.inject({ method: 'POST', url: '/orgs/import', headers: organiser, payload: { id, level: 'district', name: '某区' } });
+    const importAs = (id: string) =>
+      f.app.inject({ method: 'POST', url: '/orgs/import', headers: organiser, payload: { id, level: 'district', name: '某区' } });
     expect(expectProblem(await importAs('tj-d2'), 404).detail).toBe('org tj-d2 does not exist or is outside what you may see');
     expect(expectProblem(await importAs('tj-d9'), 404).detail).toBe('org tj-d9 does not exist or is outside what you may see');
     // Revoking a token of another district's org, or one that does not exist: the same 404, naming no org.
@@ -241,10 +274,23 @@ describe('one answer for an org that does not exist and one outside what the cal
 
     // Seen, but not to be acted on so: a 403 that says the rule.
     const secretary = bearer(await issueToken(f.app, { role: 'secretary', orgId: 'tj-d1' }));
-    const verify = expectProblem(await f.app.inject({ method: 'POST', url: '/campaigns/any/orgs/tj-d1/problems/p1/verification', headers: secretary, payload: { decision: 'verified' } }), 403);
-    expect(verify.detail).toBe("a secretary of tj-d1 may not verify org tj-d1's rectifications: an item is verified by an inspector over the org or an organiser above it, never by whoever rectified it");
+    const verify = expectProblem(
+      await f.app.inject({ method: 'POST', url: '/campaigns/any/orgs/tj-d1/problems/p1/verification', headers: secretary, payload: { decision: 'verified' } }),
+      403,
+    );
+    expect(verify.detail).toBe(
+      "a secretary of tj-d1 may not verify org tj-d1's rectifications: an item is verified by an inspector over the org or an organiser above it, never by whoever rectified it",
+    );
     expect(verify.errors).toBeUndefined();
-    const below = expectProblem(await f.app.inject({ method: 'POST', url: '/campaigns/any/orgs/tj-d1-u1/mobilisation', headers: secretary, payload: { date: '2019-09-05', attendance: 10 } }), 403);
+    const below = expectProblem(
+      await f.app.inject({
+        method: 'POST',
+        url: '/campaigns/any/orgs/tj-d1-u1/mobilisation',
+        headers: secretary,
+        payload: { date: '2019-09-05', attendance: 10 },
+      }),
+      403,
+    );
     expect(below.detail).toBe('a secretary of tj-d1 acts on its own org only, not on org tj-d1-u1 below it');
     // An admin sees everything: a plain "does not exist".
     expect(expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d9', headers: admin }), 404).detail).toBe('org tj-d9 does not exist');
@@ -256,7 +302,12 @@ describe('a token expires by the app’s clock', () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const app = await buildApp({ db: f.db.kysely, adminToken: ADMIN, now: () => now });
     try {
-      const res = await app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { role: 'secretary', orgId: 'tj-d1', label: 'one day', expiresInDays: 1 } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/tokens',
+        headers: admin,
+        payload: { role: 'secretary', orgId: 'tj-d1', label: 'one day', expiresInDays: 1 },
+      });
       expect(res.json()).toMatchObject({ expiresAt: '2030-01-02T00:00:00.000Z' });
       const read = () => app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(res.json().token as string) });
       now += 86_400_000 - 1000;
@@ -284,7 +335,13 @@ describe('on a running campaign (real Temporal)', () => {
     const spec = { id: C, name: '主题教育', batch: 2, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-12-31' };
     const started = await app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: spec });
     expect(started.statusCode, started.body).toBe(201);
-    await waitFor(() => app.inject({ method: 'POST', url: `${org('tj')}/mobilisation`, headers: admin, payload: { date: '2019-09-05', attendance: 300 } }), (r) => r.statusCode === 200, 30_000, 'tj mobilised');
+    await vi.waitFor(
+      async () => {
+        const value = await app.inject({ method: 'POST', url: `${org('tj')}/mobilisation`, headers: admin, payload: { date: '2019-09-05', attendance: 300 } });
+        expect(value, 'tj mobilised').toSatisfy((r) => r.statusCode === 200);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   }, 120_000);
   afterAll(async () => {
     await app?.close();
@@ -294,7 +351,13 @@ describe('on a running campaign (real Temporal)', () => {
   test('an org action replayed from its Idempotency-Key says so; the first answer does not', { timeout: 60_000 }, async () => {
     const secretary = bearer(await issueToken(app, { role: 'secretary', orgId: 'tj' }));
     const key = randomUUID();
-    const send = () => app.inject({ method: 'POST', url: `${org('tj')}/study-sessions`, headers: { ...secretary, 'idempotency-key': key }, payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 } });
+    const send = () =>
+      app.inject({
+        method: 'POST',
+        url: `${org('tj')}/study-sessions`,
+        headers: { ...secretary, 'idempotency-key': key },
+        payload: { date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 50 },
+      });
     const first = await send();
     expect(first.statusCode, first.body).toBe(200);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -306,7 +369,12 @@ describe('on a running campaign (real Temporal)', () => {
   test('verification refused by the rule, naming no field the request does not have', { timeout: 60_000 }, async () => {
     // The city's organiser rectifies a district's item itself, then tries to verify it.
     const organiser = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj' }));
-    await waitFor(() => app.inject({ method: 'POST', url: `${org('tj-d1')}/mobilisation`, headers: organiser, payload: { date: '2019-09-06', attendance: 80 } }), (r) => r.statusCode === 200, 20_000, 'tj-d1 mobilised');
+    await expect
+      .poll(() => app.inject({ method: 'POST', url: `${org('tj-d1')}/mobilisation`, headers: organiser, payload: { date: '2019-09-06', attendance: 80 } }), {
+        timeout: 20_000,
+        message: 'tj-d1 mobilised',
+      })
+      .toSatisfy((r) => r.statusCode === 200);
     const step = async (path: string, payload: object) => {
       const res = await app.inject({ method: 'POST', url: `${org('tj-d1')}${path}`, headers: organiser, payload });
       expect(res.statusCode, `${path}: ${res.body}`).toBe(200);
@@ -315,14 +383,20 @@ describe('on a running campaign (real Temporal)', () => {
     await step('/problems/v1/plan', { owner: '办公室', measures: '精简会议', deadline: '2099-06-30' });
     await step('/problems/v1/start', {});
     await step('/problems/v1/rectification', { evidence: '会议减少三成' });
-    const refused = expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/problems/v1/verification`, headers: organiser, payload: { decision: 'verified' } }), 403);
+    const refused = expectProblem(
+      await app.inject({ method: 'POST', url: `${org('tj-d1')}/problems/v1/verification`, headers: organiser, payload: { decision: 'verified' } }),
+      403,
+    );
     expect(refused.detail).toBe('item v1 is verified by an inspector or an organiser above tj-d1, never by whoever rectified it, as this caller did');
     expect(refused.errors).toBeUndefined();
     expect(JSON.stringify(refused)).not.toContain('body.by');
 
     // The district's own organiser is not above it.
     const own = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
-    const notAbove = expectProblem(await app.inject({ method: 'POST', url: `${org('tj-d1')}/problems/v1/verification`, headers: own, payload: { decision: 'verified' } }), 403);
+    const notAbove = expectProblem(
+      await app.inject({ method: 'POST', url: `${org('tj-d1')}/problems/v1/verification`, headers: own, payload: { decision: 'verified' } }),
+      403,
+    );
     expect(notAbove.detail).toBe("an item of tj-d1 is verified by an inspector over it or an organiser above it, never by the org's own people");
     expect(notAbove.errors).toBeUndefined();
   });

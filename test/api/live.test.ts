@@ -7,14 +7,13 @@
  *   something changed (a mobilisation; the clock passing the deadline) 200 with the new body;
  *   authenticated reads are `private, no-cache`, everything else `no-store`.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { chinaDate } from '../../domain/org-node.js';
 import { ADMIN, bearer, importTree } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'live-test';
 const DAY = 86_400_000;
@@ -26,10 +25,14 @@ let app: ApiInstance;
 let shift = 0;
 
 type Node = { orgId: string; colour: string; reasons: string[]; mobilisedOn: string | null; reachedAt: string | null };
-type Overview = { campaign: { mobiliseWithinDays: number | null }; levels: { level: string; red: number; yellow: number }[]; children: { items: Node[]; total: number } };
+type Overview = {
+  campaign: { mobiliseWithinDays: number | null };
+  levels: { level: string; red: number; yellow: number }[];
+  children: { items: Node[]; total: number };
+};
 const url = (orgId: string, rest: string) => `/campaigns/${CAMPAIGN}/orgs/${orgId}${rest}`;
 const get = (path: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: path, headers: { ...bearer(ADMIN), ...headers } });
-const overview = async (query = '') => (await get(url('tj', `/overview${query}`))).json() as Overview;
+const overview = async (query = '') => (await get(url('tj', `/overview${query}`))).json<Overview>();
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -53,8 +56,25 @@ beforeAll(async () => {
   });
   expect(started.statusCode, started.body).toBe(201);
   // The city mobilises; the cascade reaches its three districts, which do not mobilise (yet).
-  await waitFor(() => app.inject({ method: 'POST', url: url('tj', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 300 } }), (r) => r.statusCode === 200, 30_000, 'the city mobilised');
-  await waitFor(() => overview(), (o) => o.children.items.every((c) => c.reachedAt !== null), 60_000, 'the cascade reached the districts');
+  await vi.waitFor(
+    async () => {
+      const value = await app.inject({
+        method: 'POST',
+        url: url('tj', '/mobilisation'),
+        headers: bearer(ADMIN),
+        payload: { date: chinaDate(Date.now()), attendance: 300 },
+      });
+      expect(value, 'the city mobilised').toSatisfy((r) => r.statusCode === 200);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  await vi.waitFor(
+    async () => {
+      const value = (await overview()).children.items.map((c) => c.reachedAt);
+      expect(value, 'the cascade reached the districts').not.toContain(null);
+    },
+    { timeout: 60_000, interval: 200 },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -73,8 +93,19 @@ describe('动员部署 on time (rules.mobiliseWithinDays)', () => {
       ['tj-d3', 'yellow', 'not mobilised'],
     ]);
     // tj-d2 mobilises in time.
-    await waitFor(() => app.inject({ method: 'POST', url: url('tj-d2', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 80 } }), (r) => r.statusCode === 200, 30_000, 'tj-d2 mobilised');
-    await waitFor(() => overview(), (o) => o.children.items.some((c) => c.orgId === 'tj-d2' && c.mobilisedOn !== null), 30_000, 'tj-d2’s mobilisation in the read model');
+    await expect
+      .poll(
+        () =>
+          app.inject({ method: 'POST', url: url('tj-d2', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 80 } }),
+        { timeout: 30_000, message: 'tj-d2 mobilised' },
+      )
+      .toSatisfy((r) => r.statusCode === 200);
+    await expect
+      .poll(async () => (await overview()).children.items.find((c) => c.orgId === 'tj-d2')?.mobilisedOn ?? null, {
+        timeout: 30_000,
+        message: 'tj-d2’s mobilisation in the read model',
+      })
+      .not.toBeNull();
 
     shift = 3.9 * DAY;
     expect((await overview('?colour=red')).children.total).toBe(0);
@@ -90,7 +121,7 @@ describe('动员部署 on time (rules.mobiliseWithinDays)', () => {
     expect(red.children.items.map((c) => c.orgId)).toEqual(['tj-d1', 'tj-d3']);
     expect(after.levels.find((l) => l.level === 'district')?.red).toBe(2);
     // /lagging gives the same reason.
-    const lagging = (await get(url('tj', '/lagging'))).json() as { items: { orgId: string; reasons: string[] }[] };
+    const lagging = (await get(url('tj', '/lagging'))).json<{ items: { orgId: string; reasons: string[] }[] }>();
     expect(lagging.items.find((i) => i.orgId === 'tj-d1')?.reasons).toContain('reached 5 days ago, mobilise within 4 days');
     expect(lagging.items.find((i) => i.orgId === 'tj-d2')?.reasons ?? []).not.toContain('not mobilised');
     shift = 0;
@@ -101,15 +132,17 @@ describe('conditional reads (ETag, 304)', () => {
   test('the same read again answers 304 with no body; a change answers 200 with the new body', async () => {
     const path = url('tj', '/overview?sort=position');
     // Once the figures settle (progress reports go every second), two reads in a row are the same.
-    const first = await waitFor(
+    const first = await vi.waitFor(
       async () => {
-        const a = await get(path);
-        const b = await get(path, { 'if-none-match': String(a.headers.etag) });
-        return { a, b };
+        const value = await (async () => {
+          const a = await get(path);
+          const b = await get(path, { 'if-none-match': String(a.headers.etag) });
+          return { a, b };
+        })();
+        expect(value, 'a 304 for an unchanged overview').toSatisfy(({ b }: typeof value) => b.statusCode === 304);
+        return value;
       },
-      ({ b }) => b.statusCode === 304,
-      30_000,
-      'a 304 for an unchanged overview',
+      { timeout: 30_000, interval: 200 },
     );
     expect(first.a.statusCode).toBe(200);
     expect(first.a.headers['cache-control']).toBe('private, no-cache');
@@ -120,30 +153,42 @@ describe('conditional reads (ETag, 304)', () => {
 
     // A change: tj-d3 mobilises. The old ETag then gets 200 and the new body.
     const etag = String(first.a.headers.etag);
-    await waitFor(() => app.inject({ method: 'POST', url: url('tj-d3', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 60 } }), (r) => r.statusCode === 200, 30_000, 'tj-d3 mobilised');
-    const changed = await waitFor(
-      () => get(path, { 'if-none-match': etag }),
-      (r) => r.statusCode === 200 && (r.json() as Overview).children.items.some((c) => c.orgId === 'tj-d3' && c.mobilisedOn !== null),
-      30_000,
-      'the new overview for the old ETag',
+    await expect
+      .poll(
+        () =>
+          app.inject({ method: 'POST', url: url('tj-d3', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 60 } }),
+        { timeout: 30_000, message: 'tj-d3 mobilised' },
+      )
+      .toSatisfy((r) => r.statusCode === 200);
+    const changed = await vi.waitFor(
+      async () => {
+        const value = await get(path, { 'if-none-match': etag });
+        expect(value, 'the new overview for the old ETag').toSatisfy(
+          (r: typeof value) => r.statusCode === 200 && r.json<Overview>().children.items.some((c) => c.orgId === 'tj-d3' && c.mobilisedOn !== null),
+        );
+        return value;
+      },
+      { timeout: 30_000, interval: 200 },
     );
     expect(changed.headers.etag).not.toBe(etag);
 
     // Time alone changes an answer too: past the deadline tj-d1 turns red, and the ETag with it.
-    const settled = await waitFor(
+    const settled = await vi.waitFor(
       async () => {
-        const a = await get(path);
-        return { a, b: await get(path, { 'if-none-match': String(a.headers.etag) }) };
+        const value = await (async () => {
+          const a = await get(path);
+          return { a, b: await get(path, { 'if-none-match': String(a.headers.etag) }) };
+        })();
+        expect(value, 'a 304 again').toSatisfy(({ b }: typeof value) => b.statusCode === 304);
+        return value;
       },
-      ({ b }) => b.statusCode === 304,
-      30_000,
-      'a 304 again',
+      { timeout: 30_000, interval: 200 },
     );
     shift = 5 * DAY;
     const later = await get(path, { 'if-none-match': String(settled.a.headers.etag) });
     shift = 0;
     expect(later.statusCode).toBe(200);
-    expect((later.json() as Overview).children.items.find((c) => c.orgId === 'tj-d1')?.colour).toBe('red');
+    expect(later.json<Overview>().children.items.find((c) => c.orgId === 'tj-d1')?.colour).toBe('red');
   });
 
   test('what is not an authenticated read stays no-store: refusals, writes, the session', async () => {

@@ -16,18 +16,27 @@ import { ADMIN, bearer, expectProblem, issueToken, useApiFixture } from '../supp
 const f = useApiFixture();
 const admin = bearer(ADMIN);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the OpenAPI document, walked by the tests below
 type Json = Record<string, any>;
 let doc: Json;
 const PROBLEM_REF = '#/components/schemas/ProblemDetails';
 
 /** Every operation: method, path template, the operation object. */
 const operations = () =>
-  Object.entries(doc.paths as Record<string, Json>).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op: op as Json, name: `${method.toUpperCase()} ${path}` })));
+  Object.entries(doc.paths as Record<string, Json>).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ method, path, op: op as Json, name: `${method.toUpperCase()} ${path}` })),
+  );
 
 /** The probes: public, no input at all (their query is not checked), answer no 400 or 401. */
 const PROBES = new Set(['GET /healthz', 'GET /readyz']);
 /** No 401: no token or session is asked for (signing out without a session is fine). */
-const PUBLIC = new Set([...PROBES, 'GET /public-campaigns', 'POST /campaigns/{id}/public-messages', 'GET /campaigns/{id}/public-messages/track/{code}', 'DELETE /session']);
+const PUBLIC = new Set([
+  ...PROBES,
+  'GET /public-campaigns',
+  'POST /campaigns/{id}/public-messages',
+  'GET /campaigns/{id}/public-messages/track/{code}',
+  'DELETE /session',
+]);
 /** Public routes that judge a token or a session themselves, and answer 401 when it does not hold (api/session.ts). */
 const SELF_AUTHENTICATING = new Set(['POST /session', 'GET /session']);
 /** The 403 of every write signed in by the session cookie without `X-CSRF: 1` (api/session.ts `refuseCrossSite`). */
@@ -82,7 +91,11 @@ describe('every operation declares every status it answers', () => {
       expect(successes.length, name).toBeGreaterThan(0);
       for (const s of successes) {
         if (s === '204') expect(op.responses[s].content, name).toBeUndefined();
-        else expect(Object.values(op.responses[s].content ?? {}).every((m) => (m as Json).schema), `${name} ${s}`).toBe(true);
+        else
+          expect(
+            Object.values(op.responses[s].content ?? {}).every((m) => (m as Json).schema),
+            `${name} ${s}`,
+          ).toBe(true);
         expect(op.responses[s].description, `${name} ${s}`).not.toBe('Default Response');
       }
       for (const s of statuses.filter((x) => /^[45]/.test(x))) {
@@ -95,13 +108,16 @@ describe('every operation declares every status it answers', () => {
       else expect(statuses, name).not.toContain('401');
       const write = !['get', 'head'].includes(method);
       // Every write a session cookie can sign may be refused as cross-site; a read only by a rule of its own.
-      if (write && (!PUBLIC.has(name) || name === 'DELETE /session') && !SELF_AUTHENTICATING.has(name)) expect(op.responses['403']?.description, name).toMatch(CROSS_SITE);
+      if (write && (!PUBLIC.has(name) || name === 'DELETE /session') && !SELF_AUTHENTICATING.has(name))
+        expect(op.responses['403']?.description, name).toMatch(CROSS_SITE);
       if (!write || SELF_AUTHENTICATING.has(name)) expect(op.responses['403']?.description ?? '', name).not.toMatch(CROSS_SITE);
       // An org outside the caller's subtree is a 404 like an org that does not exist (api/auth.ts requireOrgAccess), never a 403.
-      if (/\{orgId\}/.test(path) && !PUBLIC.has(name)) expect(op.responses['404']?.description, name).toMatch(/outside the caller’s subtree \(answered alike\)/);
+      if (/\{orgId\}/.test(path) && !PUBLIC.has(name))
+        expect(op.responses['404']?.description, name).toMatch(/outside the caller’s subtree \(answered alike\)/);
       expect(op.responses['403']?.description ?? '', name).not.toMatch(/outside the caller’s subtree/);
       // Those hiding what they name answer no 403 of their own: at most the cross-site refusal, which comes before any handler.
-      if (HIDDEN_FROM_OUTSIDERS.has(name) && op.responses['403']) expect(op.responses['403'].description, name).toMatch(/^The token may not do this: a request signed in by the session cookie[^;]*$/);
+      if (HIDDEN_FROM_OUTSIDERS.has(name) && op.responses['403'])
+        expect(op.responses['403'].description, name).toMatch(/^The token may not do this: a request signed in by the session cookie[^;]*$/);
       if (op.requestBody) expect(statuses, name).toEqual(expect.arrayContaining(['413', '415']));
       if (op.parameters?.some((p: Json) => p.in === 'query' && p.name === 'cursor')) expect(op.responses['400'].description, name).toMatch(/cursor/);
       if (op.parameters?.some((p: Json) => p.in === 'header' && p.name === 'idempotency-key') && op.requestBody) {
@@ -167,7 +183,11 @@ describe('the rules the server enforces are in the document', () => {
     // A pattern of the field's own that lets C1 controls and blanks through gets the rule beside it.
     const text = doc.paths['/campaigns/{id}/public-messages'].post.requestBody.content['application/json'].schema.properties.text;
     const rules = [text.pattern, ...text.allOf.map((a: Json) => a.pattern)].map((p: string) => new RegExp(p, 'u'));
-    for (const bad of ['\u0085', '  ']) expect(rules.every((r) => r.test(bad)), JSON.stringify(bad)).toBe(false);
+    for (const bad of ['\u0085', '  '])
+      expect(
+        rules.every((r) => r.test(bad)),
+        JSON.stringify(bad),
+      ).toBe(false);
     expect(rules.every((r) => r.test('路灯坏了 🎉'))).toBe(true);
   });
 
@@ -208,15 +228,42 @@ describe('what the server answers is what its operation declares', () => {
       ['post', '/orgs/import', await f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'x' })],
       ['post', '/orgs/import', await f.app.inject({ method: 'POST', url: '/orgs/import', headers: admin, payload: { id: 'x', level: 'galaxy', name: '' } })],
       ['post', '/campaigns', await f.app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { id: 'c', name: 'x'.repeat(2_000_000) } })],
-      ['post', '/campaigns', await f.app.inject({ method: 'POST', url: '/campaigns', headers: admin, payload: { id: 'c', name: 'n', batch: 1, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '0000-00-00', endsOn: '2019-01-01' } })],
+      [
+        'post',
+        '/campaigns',
+        await f.app.inject({
+          method: 'POST',
+          url: '/campaigns',
+          headers: admin,
+          payload: { id: 'c', name: 'n', batch: 1, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '0000-00-00', endsOn: '2019-01-01' },
+        }),
+      ],
     ];
     const issued = await f.app.inject({ method: 'POST', url: '/tokens', headers: admin, payload: { role: 'inspector', orgId: 'tj', label: 'doc' } });
     cases.push(['post', '/tokens', issued]);
     cases.push(['delete', '/tokens/{id}', await f.app.inject({ method: 'DELETE', url: `/tokens/${issued.json().id}`, headers: admin })]);
-    cases.push(['delete', '/tokens/{id}', await f.app.inject({ method: 'DELETE', url: `/tokens/${issued.json().id}`, headers: { ...admin, 'content-type': 'application/xml' }, payload: '<why/>' })]);
+    cases.push([
+      'delete',
+      '/tokens/{id}',
+      await f.app.inject({ method: 'DELETE', url: `/tokens/${issued.json().id}`, headers: { ...admin, 'content-type': 'application/xml' }, payload: '<why/>' }),
+    ]);
     const key = crypto.randomUUID();
-    await f.app.inject({ method: 'POST', url: '/tokens', headers: { ...admin, 'idempotency-key': key }, payload: { role: 'inspector', orgId: 'tj', label: 'one' } });
-    cases.push(['post', '/tokens', await f.app.inject({ method: 'POST', url: '/tokens', headers: { ...admin, 'idempotency-key': key }, payload: { role: 'inspector', orgId: 'tj', label: 'two' } })]);
+    await f.app.inject({
+      method: 'POST',
+      url: '/tokens',
+      headers: { ...admin, 'idempotency-key': key },
+      payload: { role: 'inspector', orgId: 'tj', label: 'one' },
+    });
+    cases.push([
+      'post',
+      '/tokens',
+      await f.app.inject({
+        method: 'POST',
+        url: '/tokens',
+        headers: { ...admin, 'idempotency-key': key },
+        payload: { role: 'inspector', orgId: 'tj', label: 'two' },
+      }),
+    ]);
 
     expect(cases.map(([, , res]) => res.statusCode)).toEqual([401, 403, 400, 400, 404, 415, 422, 413, 400, 201, 204, 415, 422]);
     for (const [method, path, res] of cases) {

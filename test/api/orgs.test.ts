@@ -11,7 +11,8 @@ import { ADMIN, bearer, csvOf, expectProblem, importTree, issueToken, useApiFixt
 const f = useApiFixture();
 const admin = bearer(ADMIN);
 
-const postCsv = (text: string, headers = admin) => f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...headers, 'content-type': 'text/csv' }, payload: text });
+const postCsv = (text: string, headers = admin) =>
+  f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...headers, 'content-type': 'text/csv' }, payload: text });
 const postJson = (tree: unknown, headers = admin) => f.app.inject({ method: 'POST', url: '/orgs/import', headers, payload: tree as object });
 const get = (url: string, headers = admin) => f.app.inject({ method: 'GET', url, headers });
 
@@ -28,7 +29,7 @@ async function pageThrough(url: string, limit: number, from: string | null = nul
   do {
     const res = await get(`${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
     expect(res.statusCode).toBe(200);
-    const page = res.json() as { items: { id: string; path: string }[]; nextCursor: string | null };
+    const page = res.json<{ items: { id: string; path: string }[]; nextCursor: string | null }>();
     seen.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -92,7 +93,15 @@ describe('importing', () => {
       name: '天津市',
       children: [
         { id: 'js-a', level: 'district', name: '河西区', colour: 'red' },
-        { id: 'js-b', level: 'district', name: '南开区', children: [{ id: 'js-b-1', level: 'district', name: 'x'.repeat(201) }, { id: 'js-b-2', level: 'unit', name: 42 }] },
+        {
+          id: 'js-b',
+          level: 'district',
+          name: '南开区',
+          children: [
+            { id: 'js-b-1', level: 'district', name: 'x'.repeat(201) },
+            { id: 'js-b-2', level: 'unit', name: 42 },
+          ],
+        },
       ],
     };
     const problem = expectProblem(await postJson(tree), 422);
@@ -114,8 +123,13 @@ describe('importing', () => {
     expect(expectProblem(tooDeep, 422).errors![0]!.message).toMatch(/deep/);
     expectProblem(await postJson([1, 2, 3]), 422);
     expectProblem(await postCsv('id,parentId,level,kind,name\r\n"unterminated,,city,,市\r\n'), 422);
-    expect(expectProblem(await postCsv('name,id\r\nx,y\r\n'), 422).errors).toEqual([{ path: 'row 1', message: 'the header must be id,parentId,level,kind,name' }]);
-    expectProblem(await f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"id":' }), 400);
+    expect(expectProblem(await postCsv('name,id\r\nx,y\r\n'), 422).errors).toEqual([
+      { path: 'row 1', message: 'the header must be id,parentId,level,kind,name' },
+    ]);
+    expectProblem(
+      await f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"id":' }),
+      400,
+    );
     expectProblem(await f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'id' }), 415);
   });
 
@@ -131,7 +145,20 @@ describe('importing', () => {
     await importTree(f.app, tree);
     await f.db.kysely
       .insertInto('rm_campaigns')
-      .values({ id: 'rc-2019', name: '主题教育', batch: 2, root_org_id: 'rc-a', phase_mode: 'integrated', rules: '{}', starts_on: '2019-09-01', ends_on: '2099-01-01', status: 'closing', started_at: new Date(), ended_at: null, summary: null })
+      .values({
+        id: 'rc-2019',
+        name: '主题教育',
+        batch: 2,
+        root_org_id: 'rc-a',
+        phase_mode: 'integrated',
+        rules: '{}',
+        starts_on: '2019-09-01',
+        ends_on: '2099-01-01',
+        status: 'closing',
+        started_at: new Date(),
+        ended_at: null,
+        summary: null,
+      })
       .execute();
     // Moving rc-a-u out of the campaign's district, and rc-b-u into it.
     const moved = tree.map((o) => (o.id === 'rc-a-u' ? { ...o, parentId: 'rc-b' } : o.id === 'rc-b-u' ? { ...o, parentId: 'rc-a' } : o));
@@ -142,27 +169,63 @@ describe('importing', () => {
     expect((await get('/orgs/rc-a-u')).json()).toMatchObject({ parent_id: 'rc-a', path: '/rc/rc-a/rc-a-u/' });
 
     // Renaming and adding under the campaign, and anything outside it, are fine.
-    const renamed = tree.map((o) => (o.id === 'rc-a-u' ? { ...o, name: '德城区教育和体育局' } : o)).concat([{ id: 'rc-a-u-b2', parentId: 'rc-a-u', level: 'branch', kind: '机关党支部', name: '机关第二党支部' }]);
-    expect(await importTree(f.app, renamed.filter((o) => o.id !== 'rc-b-u'))).toMatchObject({ created: 1, updated: 1, removed: 1 });
+    const renamed = tree
+      .map((o) => (o.id === 'rc-a-u' ? { ...o, name: '德城区教育和体育局' } : o))
+      .concat([{ id: 'rc-a-u-b2', parentId: 'rc-a-u', level: 'branch', kind: '机关党支部', name: '机关第二党支部' }]);
+    expect(
+      await importTree(
+        f.app,
+        renamed.filter((o) => o.id !== 'rc-b-u'),
+      ),
+    ).toMatchObject({ created: 1, updated: 1, removed: 1 });
     await f.db.kysely.updateTable('rm_campaigns').set({ status: 'completed' }).where('id', '=', 'rc-2019').execute();
-    expect(await importTree(f.app, moved.filter((o) => o.id !== 'rc-b-u'))).toMatchObject({ moved: 1 });
+    expect(
+      await importTree(
+        f.app,
+        moved.filter((o) => o.id !== 'rc-b-u'),
+      ),
+    ).toMatchObject({ moved: 1 });
   });
 });
 
 describe('subtree imports and odd ids', () => {
   test('a nested JSON tree gets paths; the small tree again changes nothing', async () => {
     expect((await postCsv(csvOf(generateTree('small')))).json()).toEqual({ root: 'tj', created: 0, updated: 0, moved: 0, removed: 0, unchanged: 40 });
-    const nested = { id: 'sd', level: 'city', name: '德州市', children: [{ id: 'sd-lc', level: 'district', kind: 'district', name: '陵城区', children: [{ id: 'sd-lc-b1', level: 'branch', name: '第一党支部' }] }] };
+    const nested = {
+      id: 'sd',
+      level: 'city',
+      name: '德州市',
+      children: [{ id: 'sd-lc', level: 'district', kind: 'district', name: '陵城区', children: [{ id: 'sd-lc-b1', level: 'branch', name: '第一党支部' }] }],
+    };
     expect((await f.app.inject({ method: 'POST', url: '/orgs/import', headers: admin, payload: nested })).json()).toMatchObject({ created: 3 });
-    expect((await f.app.inject({ method: 'GET', url: '/orgs/sd-lc-b1', headers: admin })).json()).toMatchObject({ path: '/sd/sd-lc/sd-lc-b1/', name: '第一党支部', kind: 'branch' });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/sd-lc-b1', headers: admin })).json()).toMatchObject({
+      path: '/sd/sd-lc/sd-lc-b1/',
+      name: '第一党支部',
+      kind: 'branch',
+    });
   });
 
   test('a subtree re-imported by its organiser stays where it stands; orgs are not taken from elsewhere', async () => {
     const organiser = bearer(await issueToken(f.app, { role: 'organiser', orgId: 'sd' }));
-    const lc = { id: 'sd-lc', level: 'district', kind: 'district', name: '陵城区', children: [{ id: 'sd-lc-b1', level: 'branch', name: '第三党支部' }, { id: 'sd-lc-b2', level: 'branch', name: '第二党支部' }] };
+    const lc = {
+      id: 'sd-lc',
+      level: 'district',
+      kind: 'district',
+      name: '陵城区',
+      children: [
+        { id: 'sd-lc-b1', level: 'branch', name: '第三党支部' },
+        { id: 'sd-lc-b2', level: 'branch', name: '第二党支部' },
+      ],
+    };
     const importAs = (h: Record<string, string>, tree: object) => f.app.inject({ method: 'POST', url: '/orgs/import', headers: h, payload: tree });
     expect((await importAs(organiser, lc)).json()).toEqual({ root: 'sd-lc', created: 1, updated: 1, moved: 0, removed: 0, unchanged: 1 });
-    expect((await f.app.inject({ method: 'GET', url: '/orgs/sd-lc', headers: organiser })).json()).toMatchObject({ parent_id: 'sd', path: '/sd/sd-lc/', depth: 1, childCount: 2, subtreeSize: 3 });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/sd-lc', headers: organiser })).json()).toMatchObject({
+      parent_id: 'sd',
+      path: '/sd/sd-lc/',
+      depth: 1,
+      childCount: 2,
+      subtreeSize: 3,
+    });
     expect((await f.app.inject({ method: 'GET', url: '/orgs/sd-lc-b2', headers: organiser })).json()).toMatchObject({ path: '/sd/sd-lc/sd-lc-b2/', depth: 2 });
     expect((await importAs(organiser, lc)).json()).toMatchObject({ created: 0, updated: 0, moved: 0, removed: 0, unchanged: 3 });
 
@@ -172,20 +235,32 @@ describe('subtree imports and odd ids', () => {
     const withUnit = { ...lc, children: [...lc.children, { id: 'tj-d1-u1', level: 'unit', name: '借来的单位' }] };
     const stranded = expectProblem(await importAs(admin, withUnit), 422) as unknown as { errors: { message: string }[] };
     expect(stranded.errors[0]!.message).toMatch(/tj-d1-u1 stands elsewhere .*tj-d1-u1-b1/);
-    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d1-u1', headers: admin })).json()).toMatchObject({ parent_id: 'tj-d1', name: expect.not.stringMatching(/借来/) });
+    expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d1-u1', headers: admin })).json()).toMatchObject({
+      parent_id: 'tj-d1',
+      name: expect.not.stringMatching(/借来/),
+    });
     // A district re-imported as a city cannot stay under its city.
     expect(expectProblem(await importAs(admin, { ...lc, level: 'city' }), 422).errors![0]!.path).toBe('body.level');
   });
 
   test('an _ in an id is not a wildcard in subtree reads', async () => {
-    const tree = { id: 'ul', level: 'city', name: '某市', children: [{ id: 'ul-a_1', level: 'district', name: '甲区' }, { id: 'ul-aX1', level: 'district', name: '乙区', children: [{ id: 'ul-aX1-b', level: 'branch', name: '支部' }] }] };
+    const tree = {
+      id: 'ul',
+      level: 'city',
+      name: '某市',
+      children: [
+        { id: 'ul-a_1', level: 'district', name: '甲区' },
+        { id: 'ul-aX1', level: 'district', name: '乙区', children: [{ id: 'ul-aX1-b', level: 'branch', name: '支部' }] },
+      ],
+    };
     expect((await f.app.inject({ method: 'POST', url: '/orgs/import', headers: admin, payload: tree })).statusCode).toBe(200);
     expect((await f.app.inject({ method: 'GET', url: '/orgs/ul-a_1', headers: admin })).json()).toMatchObject({ subtreeSize: 1 });
     expect((await f.app.inject({ method: 'GET', url: '/orgs/ul-a_1/subtree', headers: admin })).json().items).toHaveLength(1);
   });
 
   test('CSV must be UTF-8; other media types are refused', async () => {
-    const post = (contentType: string, payload: string | Buffer) => f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': contentType }, payload });
+    const post = (contentType: string, payload: string | Buffer) =>
+      f.app.inject({ method: 'POST', url: '/orgs/import', headers: { ...admin, 'content-type': contentType }, payload });
     expectProblem(await post('text/csv; charset=gbk', 'id,parentId,level,kind,name\n'), 415);
     expectProblem(await post('text/csv', Buffer.from([0x69, 0x64, 0x2c, 0xc0, 0xaf, 0x0a])), 400);
     expectProblem(await post('application/xml', '<org/>'), 415);
@@ -198,14 +273,23 @@ describe('reading', () => {
     const unit: FlatOrg[] = [
       { id: 'pg', parentId: null, level: 'city', kind: 'city', name: '大市' },
       { id: 'pg-u', parentId: 'pg', level: 'unit', kind: '公司', name: '大单位' },
-      ...Array.from({ length: 3000 }, (_, i): FlatOrg => ({ id: `pg-u-b${String(i).padStart(4, '0')}`, parentId: 'pg-u', level: 'branch', kind: '企业党支部', name: `第${i + 1}党支部` })),
+      ...Array.from({ length: 3000 }, (_, i): FlatOrg => ({
+        id: `pg-u-b${String(i).padStart(4, '0')}`,
+        parentId: 'pg-u',
+        level: 'branch',
+        kind: '企业党支部',
+        name: `第${i + 1}党支部`,
+      })),
     ];
     await importTree(f.app, unit);
     const seen = await pageThrough('/orgs/pg-u/children', 700);
     expect(seen.map((o) => o.id)).toEqual(unit.slice(2).map((o) => o.id));
 
-    const first = (await get('/orgs/pg-u/children?limit=1000')).json() as { items: { id: string }[]; nextCursor: string };
-    await importTree(f.app, unit.filter((o) => o.id !== 'pg-u-b0000'));
+    const first = (await get('/orgs/pg-u/children?limit=1000')).json<{ items: { id: string }[]; nextCursor: string }>();
+    await importTree(
+      f.app,
+      unit.filter((o) => o.id !== 'pg-u-b0000'),
+    );
     const rest = await pageThrough('/orgs/pg-u/children', 1000, first.nextCursor);
     expect(rest).toHaveLength(2000);
     expect(new Set([...first.items, ...rest].map((o) => o.id)).size).toBe(3000);
@@ -221,7 +305,12 @@ describe('reading', () => {
     expect(all.map((o) => o.path)).toEqual([...all.map((o) => o.path)].sort());
     expect(all[0]!.id).toBe('tj');
     const branches = await pageThrough('/orgs/tj-d2/subtree?level=branch', 4);
-    expect(branches.map((o) => o.id)).toEqual(generateTree('small').filter((o) => o.level === 'branch' && o.id.startsWith('tj-d2-')).map((o) => o.id).sort());
+    expect(branches.map((o) => o.id)).toEqual(
+      generateTree('small')
+        .filter((o) => o.level === 'branch' && o.id.startsWith('tj-d2-'))
+        .map((o) => o.id)
+        .sort(),
+    );
   });
 
   test('a branch secretary reads its own branch only; a district organiser its subtree, not its neighbour', async () => {
@@ -262,7 +351,13 @@ test('a 40,000-org CSV imports in one request', { timeout: 600_000 }, async () =
   // Tianjin as the seeds give it (38,725 orgs), and more branches up to 40,000.
   const tianjin = generateTree('tianjin').map((o) => ({ ...o, id: `big${o.id}`, parentId: o.parentId && `big${o.parentId}` }));
   const units = tianjin.filter((o) => o.level === 'unit');
-  const extra = Array.from({ length: 40_000 - tianjin.length }, (_, i): FlatOrg => ({ id: `big-extra-${i}`, parentId: units[i % units.length]!.id, level: 'branch', kind: '党支部', name: `新建第${i + 1}党支部` }));
+  const extra = Array.from({ length: 40_000 - tianjin.length }, (_, i): FlatOrg => ({
+    id: `big-extra-${i}`,
+    parentId: units[i % units.length]!.id,
+    level: 'branch',
+    kind: '党支部',
+    name: `新建第${i + 1}党支部`,
+  }));
   const tree = [...tianjin, ...extra];
   expect(tree).toHaveLength(40_000);
   const text = csvOf(tree);
@@ -273,5 +368,7 @@ test('a 40,000-org CSV imports in one request', { timeout: 600_000 }, async () =
   started = performance.now();
   expect((await postCsv(text)).json()).toMatchObject({ unchanged: tree.length });
   const again = (performance.now() - started) / 1000;
-  console.log(`imported ${tree.length} orgs (${(text.length / 1e6).toFixed(1)} MB of CSV) in ${first.toFixed(1)} s; the same again (no change) in ${again.toFixed(1)} s [${f.db.url ? 'PostgreSQL' : 'PGlite'}]`);
+  console.log(
+    `imported ${tree.length} orgs (${(text.length / 1e6).toFixed(1)} MB of CSV) in ${first.toFixed(1)} s; the same again (no change) in ${again.toFixed(1)} s [${f.db.url ? 'PostgreSQL' : 'PGlite'}]`,
+  );
 });

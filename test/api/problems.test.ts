@@ -14,7 +14,8 @@ import { ADMIN, bearer, expectProblem, useApiFixture } from '../support/api.js';
 const f = useApiFixture();
 const admin = bearer(ADMIN);
 
-const issue = (payload: string | object, headers: Record<string, string> = {}) => f.app.inject({ method: 'POST', url: '/tokens', headers: { ...admin, ...headers }, payload });
+const issue = (payload: string | object, headers: Record<string, string> = {}) =>
+  f.app.inject({ method: 'POST', url: '/tokens', headers: { ...admin, ...headers }, payload });
 const tokenCount = async () => (await f.db.kysely.selectFrom('api_tokens').select('id').execute()).length;
 
 describe('a caller’s mistake is a 4xx problem and changes nothing', () => {
@@ -58,7 +59,12 @@ describe('Temporal’s refusals', () => {
   test('an ApplicationFailure’s type picks the status; its message is the detail; details[0] adds fields', () => {
     expect([...['Invalid', 'Conflict', 'NotFound', 'Forbidden'].map((t) => problemFromTemporal(refused(t))!.status)]).toEqual([422, 409, 404, 403]);
     const conflict = problemFromTemporal(refused('Conflict', [{ field: 'status', currentStatus: 'found' }]))!;
-    expect(conflict).toMatchObject({ status: 409, title: 'Conflict', message: 'refused: Conflict', extra: { currentStatus: 'found', errors: [{ path: 'body.status', message: 'refused: Conflict' }] } });
+    expect(conflict).toMatchObject({
+      status: 409,
+      title: 'Conflict',
+      message: 'refused: Conflict',
+      extra: { currentStatus: 'found', errors: [{ path: 'body.status', message: 'refused: Conflict' }] },
+    });
     expect(problemFromTemporal(new WorkflowNotFoundError('gone', 'campaign/x', undefined))!.status).toBe(404);
     expect(problemFromTemporal(new Error('anything else'))).toBeUndefined();
   });

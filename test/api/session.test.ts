@@ -69,7 +69,8 @@ describe('cross-site writes', () => {
   test('a write by cookie needs X-CSRF: 1 and, when it names one, our own Origin; bearer writes need neither', async () => {
     const organiser = await issueToken(f.app, { role: 'organiser', orgId: 'tj-d2' });
     const { cookie } = await signIn(organiser);
-    const issue = (headers: Record<string, string>) => f.app.inject({ method: 'POST', url: '/tokens', headers, payload: { role: 'secretary', orgId: 'tj-d2-u1', label: '跨站' } });
+    const issue = (headers: Record<string, string>) =>
+      f.app.inject({ method: 'POST', url: '/tokens', headers, payload: { role: 'secretary', orgId: 'tj-d2-u1', label: '跨站' } });
     expect(expectProblem(await issue(cookie), 403).detail).toMatch(/x-csrf/);
     expect(expectProblem(await issue({ ...cookie, 'x-csrf': '1', origin: 'https://evil.example' }), 403).detail).toMatch(/cross-site/);
     expect(expectProblem(await issue({ ...cookie, 'x-csrf': '1', origin: 'http://localhost:8080' }), 403).detail).toMatch(/cross-site/);
@@ -102,17 +103,26 @@ describe('ending a session', () => {
     const b = await signIn(token);
     expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d3', headers: a.cookie })).statusCode).toBe(200);
     expect((await f.app.inject({ method: 'DELETE', url: `/tokens/${token.split('_')[1]!}`, headers: bearer(ADMIN) })).statusCode).toBe(204);
-    for (const s of [a, b]) expect(expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d3', headers: s.cookie }), 401).detail).toMatch(/revoked or has expired/);
+    for (const s of [a, b])
+      expect(expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d3', headers: s.cookie }), 401).detail).toMatch(/revoked or has expired/);
   });
 
   test('a session past its expiry, or past its token’s, is over', async () => {
     const token = await issueToken(f.app, { role: 'secretary', orgId: 'tj-d2-u2', expiresInDays: 1 });
     const { cookie, value } = await signIn(token);
-    await f.db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', token.split('_')[1]!).execute();
+    await f.db.kysely
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', token.split('_')[1]!)
+      .execute();
     expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d2-u2', headers: cookie }), 401);
     const fresh = await issueToken(f.app, { role: 'secretary', orgId: 'tj-d2-u2' });
     const other = await signIn(fresh);
-    await f.db.kysely.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('id_hash', '=', createHash('sha256').update(other.value).digest('hex')).execute();
+    await f.db.kysely
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id_hash', '=', createHash('sha256').update(other.value).digest('hex'))
+      .execute();
     expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d2-u2', headers: other.cookie }), 401);
     expect(value).not.toBe(other.value);
   });

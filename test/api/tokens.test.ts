@@ -30,7 +30,11 @@ describe('401 with WWW-Authenticate: Bearer', () => {
 
     const expiring = await issueToken(f.app, { role: 'secretary', orgId: 'tj-d1', expiresInDays: 1 });
     expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) })).statusCode).toBe(200);
-    await f.db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.split('_')[1]!).execute();
+    await f.db.kysely
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', expiring.split('_')[1]!)
+      .execute();
     expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/tj-d1', headers: bearer(expiring) }), 401);
   });
 });
@@ -42,7 +46,7 @@ describe('issuing', () => {
     const headers = { ...admin, 'idempotency-key': key };
     const answers = await Promise.all([issue(headers, body), issue(headers, body), issue(headers, body)]);
     expect(answers.map((r) => r.statusCode)).toEqual([201, 201, 201]);
-    const tokens = answers.map((r) => (r.json() as { token: string }).token);
+    const tokens = answers.map((r) => r.json<{ token: string }>().token);
     expect(new Set(tokens).size).toBe(1);
     expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(2);
     expect(await f.db.kysely.selectFrom('api_tokens').select('id').where('label', 'like', '支部书记（重试）%').execute()).toHaveLength(1);
@@ -52,14 +56,16 @@ describe('issuing', () => {
     const [, , secret] = /^ce_([0-9a-f]+)_([A-Za-z0-9_-]+)$/.exec(tokens[0]!)!; // the secret is base64url: it may hold '_' itself
     expect(JSON.stringify(kept)).not.toContain(secret);
     expect(JSON.stringify(kept)).not.toContain(key);
-    expect(expectProblem(await issue(headers, { ...body, label: '另一个' }), 422).errors).toEqual([{ path: 'headers.idempotency-key', message: 'already used with a different request' }]);
+    expect(expectProblem(await issue(headers, { ...body, label: '另一个' }), 422).errors).toEqual([
+      { path: 'headers.idempotency-key', message: 'already used with a different request' },
+    ]);
     expect(expectProblem(await issue({ ...admin, 'idempotency-key': 'k1' }, body), 400).errors!.map((e) => e.path)).toEqual(['headers.idempotency-key']);
   });
 
   test('a token is ce_<id>_<secret> with at least 128 random bits, stored only as its sha256', async () => {
     const res = await issue(admin, { role: 'inspector', orgId: 'tj', label: '市委巡回指导组' });
     expect(res.statusCode).toBe(201);
-    const body = res.json() as { id: string; token: string; role: string; orgId: string; expiresAt: null };
+    const body = res.json<{ id: string; token: string; role: string; orgId: string; expiresAt: null }>();
     expect(body).toMatchObject({ role: 'inspector', orgId: 'tj', expiresAt: null });
     const [, id, secret] = /^ce_([0-9a-f]+)_([A-Za-z0-9_-]+)$/.exec(body.token)!;
     expect(id).toBe(body.id);
@@ -72,7 +78,9 @@ describe('issuing', () => {
   test('an admin issues an admin token (no org), and any role for any org', async () => {
     const second = await issueToken(f.app, { role: 'admin' });
     expect((await f.app.inject({ method: 'GET', url: '/orgs/tj-d3-u3-b3', headers: bearer(second) })).statusCode).toBe(200);
-    expect(expectProblem(await issue(admin, { role: 'admin', orgId: 'tj', label: 'x' }), 400).errors).toEqual([{ path: 'body.orgId', message: 'an admin token belongs to no org' }]);
+    expect(expectProblem(await issue(admin, { role: 'admin', orgId: 'tj', label: 'x' }), 400).errors).toEqual([
+      { path: 'body.orgId', message: 'an admin token belongs to no org' },
+    ]);
     expect(expectProblem(await issue(admin, { role: 'secretary', label: 'x' }), 400).errors![0]!.path).toBe('body.orgId');
     expectProblem(await issue(admin, { role: 'secretary', orgId: 'nowhere', label: 'x' }), 404);
     expect((await issue(admin, { role: 'operator', orgId: 'tj', label: '值班' })).statusCode).toBe(201);
@@ -85,7 +93,9 @@ describe('issuing', () => {
     expectProblem(await issue(d1, { role: 'operator', orgId: 'tj-d1', label: 'x' }), 403);
     expectProblem(await issue(d1, { role: 'admin', label: 'x' }), 403);
     // Outside its subtree is answered as an org that does not exist (no existence oracle).
-    expect(expectProblem(await issue(d1, { role: 'secretary', orgId: 'tj-d2', label: 'x' }), 404).detail).toBe('org tj-d2 does not exist or is outside what you may see');
+    expect(expectProblem(await issue(d1, { role: 'secretary', orgId: 'tj-d2', label: 'x' }), 404).detail).toBe(
+      'org tj-d2 does not exist or is outside what you may see',
+    );
     expectProblem(await issue(d1, { role: 'secretary', orgId: 'tj', label: 'x' }), 404);
   });
 
@@ -103,7 +113,7 @@ describe('listing and revoking', () => {
     let cursor: string | null = null;
     do {
       const res = await f.app.inject({ method: 'GET', url: `/tokens?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: admin });
-      const page = res.json() as { items: { id: string }[]; nextCursor: string | null };
+      const page: { items: { id: string }[]; nextCursor: string | null } = res.json();
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -134,7 +144,10 @@ describe('listing and revoking', () => {
   });
 
   test('a token whose org an import removed no longer authenticates', async () => {
-    await importTree(f.app, [{ id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' }, { id: 'gone-d', parentId: 'gone', level: 'district', kind: 'district', name: '临时区' }]);
+    await importTree(f.app, [
+      { id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' },
+      { id: 'gone-d', parentId: 'gone', level: 'district', kind: 'district', name: '临时区' },
+    ]);
     const token = await issueToken(f.app, { role: 'secretary', orgId: 'gone-d' });
     await importTree(f.app, [{ id: 'gone', parentId: null, level: 'city', kind: 'city', name: '临时市' }]);
     expect(expectProblem(await f.app.inject({ method: 'GET', url: '/orgs/gone', headers: bearer(token) }), 401).detail).toMatch(/no longer exists/);

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import createClient from 'openapi-fetch';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import type { paths } from '../../client/api-types.js';
 import { generateTree } from '../../domain/generate-tree.js';
@@ -21,7 +21,6 @@ import { API_TYPES_FILE, generateApiTypes } from '../../scripts/generate-api-typ
 import { ADMIN, csvOf } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
-import { waitFor } from '../support/wait.js';
 
 test('client/api-types.ts is what `npm run generate-api-types` writes from the current routes', async () => {
   const committed = await readFile(path.resolve(import.meta.dirname, '../..', API_TYPES_FILE), 'utf8');
@@ -89,15 +88,20 @@ describe('openapi-fetch against the real API', () => {
 
     // The city mobilises; the cascade reaches the secretary's branch, who records a study session.
     // The root's workflow is started by the campaign's own: until then the update is refused (409).
-    const mobilised = await waitFor(
-      () => admin.POST('/campaigns/{id}/orgs/{orgId}/mobilisation', { params: { path: { id: campaignId, orgId: 'tj' } }, body: { date: today, attendance: 120 } }),
-      (r) => r.response.status !== 409,
-      30_000,
-      'the root org workflow',
+    const mobilised = await vi.waitFor(
+      async () => {
+        const value = await admin.POST('/campaigns/{id}/orgs/{orgId}/mobilisation', {
+          params: { path: { id: campaignId, orgId: 'tj' } },
+          body: { date: today, attendance: 120 },
+        });
+        expect(value, 'the root org workflow').toSatisfy((r: typeof value) => r.response.status !== 409);
+        return value;
+      },
+      { timeout: 30_000, interval: 200 },
     );
     expect(mobilised.response.status, JSON.stringify(mobilised.error)).toBe(200);
     const branchFigures = () => secretary.GET('/campaigns/{id}/orgs/{orgId}', { params: { path: { id: campaignId, orgId: 'tj-d1-u1-b1' } } });
-    await waitFor(branchFigures, (r) => r.response.status === 200, 60_000, 'the cascade to reach tj-d1-u1-b1');
+    await expect.poll(branchFigures, { timeout: 60_000, message: 'the cascade to reach tj-d1-u1-b1' }).toSatisfy((r) => r.response.status === 200);
     const session = await secretary.POST('/campaigns/{id}/orgs/{orgId}/study-sessions', {
       params: { path: { id: campaignId, orgId: 'tj-d1-u1-b1' } },
       body: { sessionId: 'typed-s1', date: today, kind: 'concentrated', hours: 3, attendance: 18 },
@@ -105,13 +109,26 @@ describe('openapi-fetch against the real API', () => {
     expect(session.response.status).toBe(200);
 
     // Read the branch's figures, and the city's aggregate once every org has reported up.
-    const branch = (await waitFor(branchFigures, (r) => r.data?.own.studyDays === 1, 30_000, 'the branch study day')).data;
+    const branch = (
+      await vi.waitFor(
+        async () => {
+          const value = await branchFigures();
+          expect(value, 'the branch study day').toSatisfy((r: typeof value) => r.data?.own.studyDays === 1);
+          return value;
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+    ).data;
     expect(branch).toMatchObject({ org_id: 'tj-d1-u1-b1', own: { studyDays: 1, mobilised: 1 } });
-    const city = await waitFor(
-      () => admin.GET('/campaigns/{id}/orgs/{orgId}', { params: { path: { id: campaignId, orgId: 'tj' } } }),
-      (r) => r.data?.subtree.studyDays === 1 && r.data.subtree.orgs === 40,
-      60_000,
-      'every org and the study day in the city aggregate',
+    const city = await vi.waitFor(
+      async () => {
+        const value = await admin.GET('/campaigns/{id}/orgs/{orgId}', { params: { path: { id: campaignId, orgId: 'tj' } } });
+        expect(value, 'every org and the study day in the city aggregate').toSatisfy(
+          (r: typeof value) => r.data?.subtree.studyDays === 1 && r.data.subtree.orgs === 40,
+        );
+        return value;
+      },
+      { timeout: 60_000, interval: 200 },
     );
     expect(city.data?.subtree).toMatchObject({ orgs: 40, studyDays: 1 });
 

@@ -53,7 +53,11 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('登录');
     expect(await page.getByText('民意分办').count()).toBe(0);
     const statuses = await page.evaluate(
-      async ([list, route]) => [(await fetch(list!)).status, (await fetch(route!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf': '1' }, body: JSON.stringify({ toOrgId: 'tj-d1' }) })).status],
+      async ([list, route]) => [
+        (await fetch(list!)).status,
+        (await fetch(route!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf': '1' }, body: JSON.stringify({ toOrgId: 'tj-d1' }) }))
+          .status,
+      ],
       [org('tj', '/public-messages'), org('tj', '/public-messages/0123456789abcdef/routing')],
     );
     expect(statuses).toEqual([401, 401]);
@@ -114,7 +118,10 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
     const find = card.getByLabel('责任组织（名称或编号）');
     await find.fill(UNREACHED);
     await card.getByRole('button', { name: '查找' }).click();
-    await card.getByRole('radio', { name: new RegExp(UNREACHED) }).first().check();
+    await card
+      .getByRole('radio', { name: new RegExp(UNREACHED) })
+      .first()
+      .check();
     await card.getByRole('button', { name: /^分办给/ }).click();
     expect(await card.getByTestId('route-refusal').textContent()).toMatch(/尚未被活动覆盖/);
 
@@ -142,7 +149,11 @@ describe('民意直通车 and 民意分办 in Chromium', () => {
     await expect.poll(() => item.textContent(), { timeout: 20_000 }).toMatch(/已查摆/);
 
     // The branch plans and starts its rectification: the citizen sees it being handled.
-    await call('POST', org(BRANCH, `/problems/public-${messageId}/plan`), { owner: '支部书记', measures: '划定停放区，安排志愿者巡查', deadline: chinaDate(Date.now() + 10 * DAY) });
+    await call('POST', org(BRANCH, `/problems/public-${messageId}/plan`), {
+      owner: '支部书记',
+      measures: '划定停放区，安排志愿者巡查',
+      deadline: chinaDate(Date.now() + 10 * DAY),
+    });
     await call('POST', org(BRANCH, `/problems/public-${messageId}/start`), {});
     await citizen.getByRole('button', { name: '查询' }).click();
     await expect.poll(() => citizen.getByTestId('tracked-status').textContent(), { timeout: 20_000 }).toBe('责任单位正在整改');

@@ -7,11 +7,10 @@
  * and on the org's page); an inspector has the
  * verify button the secretary does not; signing out ends the session on the server.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { orgColour } from '../../domain/colour.js';
 import { chinaDate } from '../../domain/org-node.js';
 import { DAY, useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'console-test';
 const BRANCH = 'tj-d1-u1-b1';
@@ -58,14 +57,32 @@ describe('the console in Chromium', () => {
 
   test('the overview’s read: colours by the one rule, red first, filtered, found by name or id, paged, counted per level', async () => {
     type Node = { orgId: string; colour: string; reasons: string[]; reached: boolean };
-    type Overview = { org: Node; levels: { level: string; orgs: number; reached: number; red: number; yellow: number; green: number }[]; children: { items: Node[]; total: number; nextCursor: string | null } };
+    type Overview = {
+      org: Node;
+      levels: { level: string; orgs: number; reached: number; red: number; yellow: number; green: number }[];
+      children: { items: Node[]; total: number; nextCursor: string | null };
+    };
     const overview = async (orgId: string, query = '') => (await call('GET', org(orgId, `/overview${query}`))) as unknown as Overview;
     // tj-d1-u2 gets an item past its deadline (red), tj-d1-u3 its three study days (green), tj-d1-u1 stays yellow.
     await call('POST', org('tj-d1-u2', '/problems'), { problemId: 'late', source: 'self_inspection', category: '作风', description: '整改台账不全' });
     await call('POST', org('tj-d1-u2', '/problems/late/plan'), { owner: '办公室', measures: '补齐台账', deadline: new Date(Date.now() + 2000).toISOString() });
-    for (let d = 3; d <= 5; d++) await call('POST', org('tj-d1-u3', '/study-sessions'), { sessionId: `s${d}`, date: chinaDate(Date.now() - d * DAY), kind: 'concentrated', hours: 2, attendance: 9 });
+    for (let d = 3; d <= 5; d++)
+      await call('POST', org('tj-d1-u3', '/study-sessions'), {
+        sessionId: `s${d}`,
+        date: chinaDate(Date.now() - d * DAY),
+        kind: 'concentrated',
+        hours: 2,
+        attendance: 9,
+      });
     const ids = (o: Overview) => o.children.items.map((c) => c.orgId);
-    const settled = await waitFor(() => overview('tj-d1'), (o) => ids(o).join() === 'tj-d1-u2,tj-d1-u1,tj-d1-u3', 30_000, 'red, yellow, green in that order');
+    const settled = await vi.waitFor(
+      async () => {
+        const value = await overview('tj-d1');
+        expect(value, 'red, yellow, green in that order').toSatisfy((o: typeof value) => ids(o).join() === 'tj-d1-u2,tj-d1-u1,tj-d1-u3');
+        return value;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     expect(settled.children.items.map((c) => c.colour)).toEqual(['red', 'yellow', 'green']);
     expect(ids(await overview('tj-d1', '?sort=position'))).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3']);
     expect(ids(await overview('tj-d1', '?colour=green'))).toEqual(['tj-d1-u3']);
@@ -73,10 +90,17 @@ describe('the console in Chromium', () => {
     for (const id of ['tj', 'tj-d1', 'tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3', BRANCH]) {
       const row = await call('GET', org(id));
       const node = (await overview(id)).org;
-      expect({ id, colour: node.colour, reasons: node.reasons }).toEqual({ id, ...orgColour({ mobilised: row.mobilised_on !== null, own: row.own as Record<string, number> }) });
+      expect({ id, colour: node.colour, reasons: node.reasons }).toEqual({
+        id,
+        ...orgColour({ mobilised: row.mobilised_on !== null, own: row.own as Record<string, number> }),
+      });
     }
     // Not reached by the cascade: listed all the same, as such.
-    expect((await overview('tj-d2')).children.items.map((c) => [c.colour, c.reached])).toEqual([['none', false], ['none', false], ['none', false]]);
+    expect((await overview('tj-d2')).children.items.map((c) => [c.colour, c.reached])).toEqual([
+      ['none', false],
+      ['none', false],
+      ['none', false],
+    ]);
     // Found by id prefix or by name anywhere below; paged one at a time in the sorted order.
     expect(ids(await overview('tj', '?q=tj-d1-u1-&sort=position'))).toEqual(['tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3']);
     const name = (await call('GET', '/orgs/tj-d3')).name as string;
@@ -91,7 +115,12 @@ describe('the console in Chromium', () => {
     }
     expect(paged).toEqual(ids(settled));
     const levels = (await overview('tj')).levels;
-    expect(levels.map((l) => [l.level, l.orgs])).toEqual([['city', 1], ['district', 3], ['unit', 9], ['branch', 27]]);
+    expect(levels.map((l) => [l.level, l.orgs])).toEqual([
+      ['city', 1],
+      ['district', 3],
+      ['unit', 9],
+      ['branch', 27],
+    ]);
     for (const l of levels) expect(l.red + l.yellow + l.green).toBe(l.reached);
     expect(levels.find((l) => l.level === 'unit')).toMatchObject({ reached: 3, red: 1, green: 1, yellow: 1 });
   });
@@ -100,7 +129,7 @@ describe('the console in Chromium', () => {
     const context = await s.browser.context();
     const page = await context.newPage();
     await signIn(page, secretary);
-    expect(await page.getByTestId('who').textContent()).toBe('支部书记 · ' + (await call('GET', `/orgs/${BRANCH}`)).name);
+    expect(await page.getByTestId('who').textContent()).toBe('支部书记 · ' + ((await call('GET', `/orgs/${BRANCH}`)).name as string));
     // The browser holds an HttpOnly cookie, nothing a script can read.
     const cookies = await context.cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['ce_session', true, 'Strict']]);
@@ -138,7 +167,13 @@ describe('the console in Chromium', () => {
     // The same day again: the preview says it will not count twice.
     await expect.poll(() => session.getByTestId('study-preview').textContent()).toMatch(/已计入过集中学习，同一天不重复计算/);
     // Someone else records a study day (through the API): the open page catches up by itself.
-    await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 'by-api', date: chinaDate(Date.now() - 2 * DAY), kind: 'concentrated', hours: 3, attendance: 15 });
+    await call('POST', org(BRANCH, '/study-sessions'), {
+      sessionId: 'by-api',
+      date: chinaDate(Date.now() - 2 * DAY),
+      kind: 'concentrated',
+      hours: 3,
+      attendance: 15,
+    });
     await expect.poll(() => needStudy.textContent(), { timeout: 20_000 }).toBe('集中学习 2 天，还差 1 天');
 
     // Back on the org's page: the components moved there too.

@@ -8,10 +8,9 @@
  * cancelling asks first, then cancels.
  */
 import type { Page } from 'playwright-core';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
 import { DAY, useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'directives-test';
 const DISTRICT = 'tj-d1';
@@ -34,7 +33,13 @@ const s = useConsoleStack({
     await mobilise('tj', { daysAgo: 15, attendance: 300, what: 'the city mobilised' });
     await mobilise(DISTRICT, { daysAgo: 14, attendance: 120, what: 'the district mobilised' });
     // All nine branches of the district reached and mobilised (units and branches mobilise by themselves).
-    await waitFor(() => call('GET', org(DISTRICT, '/overview?limit=1')), (o) => (o.org as { subtree?: { mobilised: number } }).subtree?.mobilised === 1 + 3 + 9, 90_000, 'the district’s subtree mobilised');
+    await vi.waitFor(
+      async () => {
+        const value = await call('GET', org(DISTRICT, '/overview?limit=1'));
+        expect(value, 'the district’s subtree mobilised').toSatisfy((o) => (o.org as { subtree?: { mobilised: number } }).subtree?.mobilised === 1 + 3 + 9);
+      },
+      { timeout: 90_000, interval: 200 },
+    );
     organiser = await issueToken({ role: 'organiser', orgId: DISTRICT });
     secretary = await issueToken({ role: 'secretary', orgId: 'tj-d1-u1-b1' });
     inspector = await issueToken({ role: 'inspector', orgId: DISTRICT });
@@ -44,7 +49,8 @@ const { call, org, signIn } = s;
 const screen = (id: string) => s.screen(id, '/directives');
 
 /** A figure of the coverage tree's row for an org, as the page shows it. */
-const figure = (page: Page, orgId: string, name: string) => page.locator(`[data-testid="coverage-tree"] tr[data-org="${orgId}"] td[data-figure="${name}"]`).textContent();
+const figure = (page: Page, orgId: string, name: string) =>
+  page.locator(`[data-testid="coverage-tree"] tr[data-org="${orgId}"] td[data-figure="${name}"]`).textContent();
 const colourOf = (page: Page, orgId: string) => page.locator(`[data-testid="coverage-tree"] tr[data-org="${orgId}"] [data-colour]`).getAttribute('data-colour');
 
 describe('上题下答 in Chromium', () => {
@@ -92,29 +98,45 @@ describe('上题下答 in Chromium', () => {
     expect([await figure(page, 'tj-d1-u1', 'done'), await figure(page, 'tj-d1-u1', 'rectified')]).toEqual(['1', '1']);
     expect(await figure(page, 'tj-d1-u2', 'in-progress')).toBe('3');
     await expect.poll(() => detail.getByTestId('lagging').locator('tbody tr[data-org]').count()).toBe(7);
-    const lagging = await detail.getByTestId('lagging').locator('tbody tr[data-org]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org')));
+    const lagging = await detail
+      .getByTestId('lagging')
+      .locator('tbody tr[data-org]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org')));
     // Each named as the directory names it.
     const b3 = (await call('GET', '/orgs/tj-d1-u1-b3')).name as string;
     expect(await detail.getByTestId('lagging').locator('tr[data-org="tj-d1-u1-b3"] a').textContent()).toBe(b3);
     expect(lagging).not.toContain('tj-d1-u1-b1');
     expect(lagging).not.toContain('tj-d1-u1-b2');
     // The issued list (polled on its own, every 3 s, so it may be a poll behind the tree) says the same.
-    await expect.poll(() => page.locator(`tr[data-directive="${directiveId}"] [data-testid="issued-coverage"]`).textContent(), { timeout: 30_000 }).toBe('已完成 1 · 待核验 1 · 未完成 7 / 9');
+    await expect
+      .poll(() => page.locator(`tr[data-directive="${directiveId}"] [data-testid="issued-coverage"]`).textContent(), { timeout: 30_000 })
+      .toBe('已完成 1 · 待核验 1 · 未完成 7 / 9');
 
     // A drill-down into the unit shows its three branches, each with its own figures and colour.
-    await detail.getByRole('button', { name: /^下钻到 / }).first().click();
-    await expect.poll(() => page.locator('[data-testid="coverage-tree"] tbody tr[data-org]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org')))).toEqual([
-      'tj-d1-u1',
-      'tj-d1-u1-b1',
-      'tj-d1-u1-b2',
-      'tj-d1-u1-b3',
-    ]);
+    await detail
+      .getByRole('button', { name: /^下钻到 / })
+      .first()
+      .click();
+    await expect
+      .poll(() => page.locator('[data-testid="coverage-tree"] tbody tr[data-org]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org'))))
+      .toEqual(['tj-d1-u1', 'tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3']);
     expect([await figure(page, 'tj-d1-u1-b1', 'rectified'), await figure(page, 'tj-d1-u1-b1', 'done')]).toEqual(['1', '0']);
     expect([await figure(page, 'tj-d1-u1-b2', 'rectified'), await figure(page, 'tj-d1-u1-b2', 'done')]).toEqual(['0', '1']);
     expect(await figure(page, 'tj-d1-u1-b3', 'in-progress')).toBe('1');
-    expect([await colourOf(page, 'tj-d1-u1-b1'), await colourOf(page, 'tj-d1-u1-b2'), await colourOf(page, 'tj-d1-u1-b3')]).toEqual(['green', 'green', 'yellow']);
+    expect([await colourOf(page, 'tj-d1-u1-b1'), await colourOf(page, 'tj-d1-u1-b2'), await colourOf(page, 'tj-d1-u1-b3')]).toEqual([
+      'green',
+      'green',
+      'yellow',
+    ]);
     // The lagging list follows the drill-down: only the unit's one branch still to act.
-    await expect.poll(() => detail.getByTestId('lagging').locator('tbody tr[data-org]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org')))).toEqual(['tj-d1-u1-b3']);
+    await expect
+      .poll(() =>
+        detail
+          .getByTestId('lagging')
+          .locator('tbody tr[data-org]')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-org'))),
+      )
+      .toEqual(['tj-d1-u1-b3']);
     // And back up a level.
     await detail.getByRole('navigation', { name: '逐级下钻' }).getByRole('button', { name: '本级' }).click();
     await expect.poll(() => figure(page, DISTRICT, 'targeted')).toBe('9');
@@ -141,7 +163,14 @@ describe('上题下答 in Chromium', () => {
 
   test('refusals beside the fields they name: no target, and a request for information past the weekly cap (beside the kind)', async () => {
     // The district's one request for information this week goes out (through the API)...
-    await call('POST', org(DISTRICT, '/directives'), { directiveId: 'ir-1', kind: 'information_request', title: '报送学习台账', instructions: '报送本月学习记录', deadline: chinaDate(Date.now() + 7 * DAY), targetLevels: ['unit'] });
+    await call('POST', org(DISTRICT, '/directives'), {
+      directiveId: 'ir-1',
+      kind: 'information_request',
+      title: '报送学习台账',
+      instructions: '报送本月学习记录',
+      deadline: chinaDate(Date.now() + 7 * DAY),
+      targetLevels: ['unit'],
+    });
     const page = await (await s.browser.context()).newPage();
     await signIn(page, organiser);
     await page.goto(screen(DISTRICT));
@@ -162,7 +191,10 @@ describe('上题下答 in Chromium', () => {
     expect(await form.getByRole('status').count()).toBe(0);
     // The refusal is recorded and counted.
     await expect.poll(() => page.getByTestId('refusals').locator('tbody tr').first().textContent(), { timeout: 20_000 }).toMatch(/tj-d1.*报送调研课题.*1 \/ 1/);
-    expect(((await call('GET', org(DISTRICT, '/directives?direction=issued'))).informationRequests as { sent: number; refused: number })).toMatchObject({ sent: 1, refused: 1 });
+    expect((await call('GET', org(DISTRICT, '/directives?direction=issued'))).informationRequests as { sent: number; refused: number }).toMatchObject({
+      sent: 1,
+      refused: 1,
+    });
   });
 
   test('cancelling a directive asks first, then cancels it everywhere below', async () => {
@@ -178,9 +210,13 @@ describe('上题下答 in Chromium', () => {
     expect(await page.getByRole('alertdialog').count()).toBe(0);
     await page.getByRole('button', { name: '撤销此部署' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: '确认撤销' }).click();
-    await expect.poll(() => page.locator(`tr[data-directive="${directiveId}"] [data-testid="issued-coverage"]`).textContent(), { timeout: 20_000 }).toBe('已撤销');
+    await expect
+      .poll(() => page.locator(`tr[data-directive="${directiveId}"] [data-testid="issued-coverage"]`).textContent(), { timeout: 20_000 })
+      .toBe('已撤销');
     expect(await page.getByRole('button', { name: '撤销此部署' }).count()).toBe(0);
     // Below, the branches' open items are cancelled.
-    await waitFor(() => call('GET', org('tj-d1-u2-b1', '/directives')), (r) => (r.items as { status: string }[])[0]?.status === 'cancelled', 30_000, 'the branch’s item cancelled');
+    await expect
+      .poll(() => call('GET', org('tj-d1-u2-b1', '/directives')), { timeout: 30_000, message: 'the branch’s item cancelled' })
+      .toSatisfy((r) => (r.items as { status: string }[])[0]?.status === 'cancelled');
   });
 });

@@ -8,7 +8,11 @@ import { canRaise, escalationColour, levelsAbove, refusalZh, stepZh } from '../.
 
 const DAY = 86_400_000;
 const now = Date.parse('2026-12-06T04:00:00Z');
-const waiting = (deadlineInDays: number, overdue: string | null = null) => ({ target_status: 'pending', claim_deadline: new Date(now + deadlineInDays * DAY).toISOString(), overdue_at: overdue });
+const waiting = (deadlineInDays: number, overdue: string | null = null) => ({
+  target_status: 'pending',
+  claim_deadline: new Date(now + deadlineInDays * DAY).toISOString(),
+  overdue_at: overdue,
+});
 
 describe('an escalation’s colour while it waits for a claim (the ledger’s deadline rule)', () => {
   test('green before the warning, yellow within warningDays, red once the deadline has passed or it is red at the top', () => {
@@ -56,8 +60,12 @@ describe('words', () => {
   test('the API’s refusals, in plain words', () => {
     expect(refusalZh({ status: 409, message: 'tj is the top of the campaign: claim it here' })).toMatch(/最高层级/);
     expect(refusalZh({ status: 409, message: 'escalation x#p was claimed', currentStatus: 'claimed' })).toBe('该上报已被认领，不能再这样办理。');
-    expect(refusalZh({ status: 409, message: 'problem p is rectified; cannot escalate (next: verify)', currentStatus: 'rectified' })).toMatch(/当前状态不能上报/);
-    expect(refusalZh({ status: 422, message: 'tj-d1 has no ancestor at level unit', fields: { targetLevel: 'no ancestor at this level' } })).toBe('本组织没有该层级的上级。');
+    expect(refusalZh({ status: 409, message: 'problem p is rectified; cannot escalate (next: verify)', currentStatus: 'rectified' })).toMatch(
+      /当前状态不能上报/,
+    );
+    expect(refusalZh({ status: 422, message: 'tj-d1 has no ancestor at level unit', fields: { targetLevel: 'no ancestor at this level' } })).toBe(
+      '本组织没有该层级的上级。',
+    );
     expect(refusalZh({ status: 400, message: 'body.reason: Too small', fields: { reason: 'Too small' } })).toBe('请填写理由（不能只有空格）。');
     expect(refusalZh({ status: 403, message: 'a secretary of tj-d1 acts on its own org only' })).toMatch(/无权/);
   });

@@ -9,17 +9,21 @@
  * second escalation merged in the browser into the item the first one became.
  */
 import type { Page } from 'playwright-core';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ADMIN, bearer } from '../support/api.js';
 import { useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'escalations-test';
 const BRANCH = 'tj-d1-u1-b1';
 const UNIT = 'tj-d1-u1';
 const DISTRICT = 'tj-d1';
 
-const tokens: Record<'branchSecretary' | 'unitOrganiser' | 'districtOrganiser' | 'districtSecretary', string> = { branchSecretary: '', unitOrganiser: '', districtOrganiser: '', districtSecretary: '' };
+const tokens: Record<'branchSecretary' | 'unitOrganiser' | 'districtOrganiser' | 'districtSecretary', string> = {
+  branchSecretary: '',
+  unitOrganiser: '',
+  districtOrganiser: '',
+  districtSecretary: '',
+};
 const names: Record<string, string> = {};
 let escalationId = '';
 
@@ -28,7 +32,7 @@ const lit = (s: string | undefined) => (s ?? '').replace(/[.*+?^${}()|[\]\\]/g, 
 const get = async (url: string, token = ADMIN) => {
   const res = await s.app.inject({ method: 'GET', url, headers: bearer(token) });
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json() as Record<string, unknown> & { items: Record<string, unknown>[] };
+  return res.json<Record<string, unknown> & { items: Record<string, unknown>[] }>();
 };
 
 const s = useConsoleStack({
@@ -39,11 +43,17 @@ const s = useConsoleStack({
       ['b-subsidy', '困难党员补助标准由区里定，支部无权调整'],
       ['b-other', '学习资料发放不及时'],
     ]) {
-      await waitFor(
-        () => app.inject({ method: 'POST', url: org(BRANCH, '/problems'), headers: bearer(ADMIN), payload: { problemId, source: 'self_inspection', category: '政策', description } }),
-        (r) => r.statusCode === 200,
-        60_000,
-        `the cascade reached the branch (${problemId})`,
+      await vi.waitFor(
+        async () => {
+          const value = await app.inject({
+            method: 'POST',
+            url: org(BRANCH, '/problems'),
+            headers: bearer(ADMIN),
+            payload: { problemId, source: 'self_inspection', category: '政策', description },
+          });
+          expect(value, `the cascade reached the branch (${problemId})`).toSatisfy((r) => r.statusCode === 200);
+        },
+        { timeout: 60_000, interval: 200 },
       );
     }
     tokens.branchSecretary = await issueToken({ role: 'secretary', orgId: BRANCH });
@@ -78,10 +88,21 @@ describe('下题上答 in Chromium', () => {
     await raise.getByLabel('上报理由（必填）').fill('补助标准属区级政策，需上级统筹');
     await raise.getByRole('button', { name: '上报' }).click();
     expect(await raise.getByRole('status').textContent()).toMatch(/问题 b-subsidy 已上报单位/);
-    escalationId = (await waitFor(() => get(org(BRANCH, '/escalations?direction=sent')), (p) => p.items.length === 1, 20_000, 'raised')).items[0]!.escalation_id as string;
+    escalationId = (
+      await vi.waitFor(
+        async () => {
+          const value = await get(org(BRANCH, '/escalations?direction=sent'));
+          expect(value, 'raised').toSatisfy((p: typeof value) => p.items.length === 1);
+          return value;
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+    ).items[0]!.escalation_id as string;
     // In the branch's outbox, and no longer offered for raising.
     await expect.poll(() => card(branch, 'outbox').textContent(), { timeout: 20_000 }).toMatch(/困难党员补助标准/);
-    await expect.poll(() => raise.getByLabel('上报的问题').locator('option').allTextContents()).toEqual(['请选择本级台账中的问题', expect.stringMatching(/^b-other/)]);
+    await expect
+      .poll(() => raise.getByLabel('上报的问题').locator('option').allTextContents())
+      .toEqual(['请选择本级台账中的问题', expect.stringMatching(/^b-other/)]);
 
     // A district secretary reads the unit's inbox below it, but acts only for its own org: no claim or forward.
     const secretary = await signIn(tokens.districtSecretary, UNIT);
@@ -126,7 +147,7 @@ describe('下题上答 in Chromium', () => {
     const chain = district.getByTestId('chain');
     const steps = () => chain.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-step')));
     await expect.poll(steps, { timeout: 20_000 }).toEqual(expect.arrayContaining(['raised', 'received', 'forwarded', 'claimed', 'origin heard: claimed']));
-    const order = (await steps()).filter((s) => ['raised', 'forwarded', 'claimed'].includes(s!));
+    const order = (await steps()).filter((s) => ['raised', 'forwarded', 'claimed'].includes(s));
     expect(order).toEqual(['raised', 'forwarded', 'claimed']);
     const text = (step: string) => chain.locator(`li[data-step="${step}"]`).first().textContent();
     expect(await text('raised')).toMatch(new RegExp(`${lit(names[BRANCH])}.*上报.*至 ${lit(names[UNIT])}.*理由：补助标准属区级政策，需上级统筹.*支部书记`));
@@ -135,7 +156,16 @@ describe('下题上答 in Chromium', () => {
     // Each hop's time in China Standard Time, whatever the browser's zone (London here).
     const first = chain.locator('time').first();
     const at = new Date((await first.getAttribute('datetime'))!);
-    const cst = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(at);
+    const cst = new Intl.DateTimeFormat('zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+    }).format(at);
     expect(await first.textContent()).toBe(cst);
 
     // The branch's open page hears the claim by itself (polling), and its chain says so too.
@@ -157,15 +187,29 @@ describe('下题上答 in Chromium', () => {
     // `sent` is still what was raised here only.
     expect((await get(org(UNIT, '/escalations?direction=sent'))).items).toEqual([]);
     // A second escalation, straight to the district, waits at the top of its inbox, before the claimed one.
-    await s.app.inject({ method: 'POST', url: org(BRANCH, '/problems/b-other/escalation'), headers: bearer(tokens.branchSecretary), payload: { targetLevel: 'district', reason: '资料由区里统一印发' } });
-    const inbox = await waitFor(() => get(org(DISTRICT, '/escalations'), tokens.districtOrganiser), (p) => p.items.length === 2, 20_000, 'second escalation at the district');
+    await s.app.inject({
+      method: 'POST',
+      url: org(BRANCH, '/problems/b-other/escalation'),
+      headers: bearer(tokens.branchSecretary),
+      payload: { targetLevel: 'district', reason: '资料由区里统一印发' },
+    });
+    const inbox = await vi.waitFor(
+      async () => {
+        const value = await get(org(DISTRICT, '/escalations'), tokens.districtOrganiser);
+        expect(value, 'second escalation at the district').toSatisfy((p: typeof value) => p.items.length === 2);
+        return value;
+      },
+      { timeout: 20_000, interval: 200 },
+    );
     expect(inbox.items.map((e) => e.target_status)).toEqual(['pending', 'claimed']);
     expect(inbox.items[0]).toMatchObject({ origin_org_name: names[BRANCH], current_org_name: names[DISTRICT], hop: 1, category: '政策' });
     // The chain names each org on it, for the branch secretary too (who reads neither the unit nor the district).
     const chain = await get(`/campaigns/${CAMPAIGN}/escalations/${encodeURIComponent(escalationId)}`, tokens.branchSecretary);
     expect((chain.orgs as { orgId: string; name: string }[]).map((o) => [o.orgId, o.name])).toEqual([DISTRICT, UNIT, BRANCH].map((id) => [id, names[id]]));
     // The org's own 404 for an org outside the caller's subtree, on the outbox as on every read.
-    expect((await s.app.inject({ method: 'GET', url: org(UNIT, '/escalations?direction=outbox'), headers: bearer(tokens.branchSecretary) })).statusCode).toBe(404);
+    expect((await s.app.inject({ method: 'GET', url: org(UNIT, '/escalations?direction=outbox'), headers: bearer(tokens.branchSecretary) })).statusCode).toBe(
+      404,
+    );
   });
 
   test('merged in the browser into an item of the district’s ledger chosen from a list (the claim’s merge option)', async () => {
@@ -177,11 +221,16 @@ describe('下题上答 in Chromium', () => {
     await first.getByRole('button', { name: '合并到已有问题' }).click();
     const merge = first.getByRole('form', { name: '合并到本级已有问题' });
     const choice = merge.getByLabel('并入的本级问题');
-    expect(await choice.locator('option').allTextContents()).toEqual(['请选择本级台账中的问题', expect.stringMatching(new RegExp(`^${claimedAs} · 政策：困难党员补助标准`))]);
+    expect(await choice.locator('option').allTextContents()).toEqual([
+      '请选择本级台账中的问题',
+      expect.stringMatching(new RegExp(`^${claimedAs} · 政策：困难党员补助标准`)),
+    ]);
     await choice.selectOption(claimedAs);
     await merge.getByRole('button', { name: '确认认领' }).click();
     const merged = district.getByTestId('inbox').locator('li', { hasText: '学习资料发放不及时' });
     await expect.poll(() => merged.textContent(), { timeout: 20_000 }).toMatch(new RegExp(`已认领.*认领为本级问题 ${claimedAs}`));
-    await expect.poll(() => district.getByTestId('chain').locator('li[data-step="merged"]').textContent(), { timeout: 20_000 }).toMatch(new RegExp(`合并认领.*本级问题 ${claimedAs}`));
+    await expect
+      .poll(() => district.getByTestId('chain').locator('li[data-step="merged"]').textContent(), { timeout: 20_000 })
+      .toMatch(new RegExp(`合并认领.*本级问题 ${claimedAs}`));
   });
 });

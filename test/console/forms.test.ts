@@ -8,9 +8,8 @@
  * 填报 tab and, on the screen, only the vetting it may do.
  */
 import type { Locator } from 'playwright-core';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'forms-test';
 const BRANCH = 'tj-d1-u1-b1';
@@ -38,7 +37,13 @@ const { call, org, signIn } = s;
 /** The refusal shown beside a field: an alert in the field's own block, which its input names in aria-describedby. */
 async function besideField(form: Locator, label: string): Promise<string | null> {
   const input = form.getByLabel(label, { exact: true });
-  await expect.poll(() => input.getAttribute('aria-invalid'), { timeout: 20_000 }).toBe('true');
+  await vi.waitFor(
+    async () => {
+      const value = await input.getAttribute('aria-invalid');
+      expect(value).toBe('true');
+    },
+    { timeout: 20_000, interval: 200 },
+  );
   const errorId = ((await input.getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-error'));
   const error = form.locator(`.field:has(#${await input.getAttribute('id')}) #${errorId}`);
   expect(await error.getAttribute('role')).toBe('alert');
@@ -101,7 +106,9 @@ describe('the secretary’s forms at phone width', () => {
     await problem.getByRole('button', { name: '提交' }).click();
     expect(await problem.getByRole('status').textContent()).toBe('已记入问题台账：形式主义官僚主义。');
     expect(await problem.getByLabel('问题描述').getAttribute('aria-invalid')).toBeNull();
-    await expect.poll(() => need('review').textContent(), { timeout: 20_000 }).toBe('已查摆问题 1 个（民主生活会 0 次）；查摆完毕后确认问题清单，检视问题环节即完成');
+    await expect
+      .poll(() => need('review').textContent(), { timeout: 20_000 })
+      .toBe('已查摆问题 1 个（民主生活会 0 次）；查摆完毕后确认问题清单，检视问题环节即完成');
 
     // 民主生活会: two problems found, straight into the ledger.
     const meeting = page.getByRole('form', { name: '专题民主生活会／组织生活会' });
@@ -115,7 +122,9 @@ describe('the secretary’s forms at phone width', () => {
     await expect.poll(() => meeting.getByTestId('meeting-preview').textContent(), { timeout: 20_000 }).toMatch(/^提交后进入问题台账：已查摆问题 1 → 3 个/);
     await meeting.getByRole('button', { name: '提交' }).click();
     expect(await meeting.getByRole('status').textContent()).toMatch(/^已记录 .+ 的会议，查摆问题 2 个已记入问题台账。$/);
-    await expect.poll(() => need('review').textContent(), { timeout: 20_000 }).toBe('已查摆问题 3 个（民主生活会 1 次）；查摆完毕后确认问题清单，检视问题环节即完成');
+    await expect
+      .poll(() => need('review').textContent(), { timeout: 20_000 })
+      .toBe('已查摆问题 3 个（民主生活会 1 次）；查摆完毕后确认问题清单，检视问题环节即完成');
     expect(await need('rectification').textContent()).toBe('问题 3 个，已销号 0 个，3 个待整改；问题清单确认后，全部销号即完成');
 
     // 确认问题清单: the review component is done; rectification waits on every item (不整改不销号).
@@ -129,8 +138,25 @@ describe('the secretary’s forms at phone width', () => {
     // What the workflow recorded agrees: the ledger has the three, one from self-inspection and two from the meeting.
     const ledger = (await call('GET', org(BRANCH, '/problems'))) as { items: { source: string; description: string }[] };
     expect(ledger.items.map((p) => p.source).sort()).toEqual(['democratic_life', 'democratic_life', 'self_inspection']);
-    const progress = await waitFor(() => call('GET', org(BRANCH)), (p) => (p.own as { reviewDone?: number }).reviewDone === 1, 20_000, 'the branch’s figures');
-    expect(progress.own).toMatchObject({ topics: 1, topicsApproved: 1, reports: 1, measures: 2, problems: 3, meetings: 1, criticisms: 9, researchDone: 1, reviewDone: 1 });
+    const progress = await vi.waitFor(
+      async () => {
+        const value = await call('GET', org(BRANCH));
+        expect(value, 'the branch’s figures').toSatisfy((p: typeof value) => (p.own as { reviewDone?: number }).reviewDone === 1);
+        return value;
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(progress.own).toMatchObject({
+      topics: 1,
+      topicsApproved: 1,
+      reports: 1,
+      measures: 2,
+      problems: 3,
+      meetings: 1,
+      criticisms: 9,
+      researchDone: 1,
+      reviewDone: 1,
+    });
   });
 
   test('an inspector above: no 填报 tab, and on the screen only the vetting it may do', async () => {

@@ -39,6 +39,8 @@ test('refusalZh: the workflow’s refusals in plain words, the detail itself oth
   expect(refusalZh(409, 'the deadline of p1 was already extended once')).toBe('期限只能延长一次，本事项已延长过。');
   expect(refusalZh(422, 'a returned rectification needs a reason')).toBe('退回整改须写明理由。');
   expect(refusalZh(409, 'problem p1 is closed; cannot submit (next: nothing: it is closed)')).toMatch(/已销号/);
-  expect(refusalZh(403, "item p1 is verified by an inspector or an organiser above b1, never by whoever rectified it, as this caller did")).toBe('整改材料的提交人不能自己核验销号。');
+  expect(refusalZh(403, 'item p1 is verified by an inspector or an organiser above b1, never by whoever rectified it, as this caller did')).toBe(
+    '整改材料的提交人不能自己核验销号。',
+  );
   expect(refusalZh(409, 'something new')).toBe('something new');
 });

@@ -7,11 +7,10 @@
  * ledger; the organiser's open overview turns the branch green without a reload. The
  * secretary never has a verify button.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
 import { bearer } from '../support/api.js';
 import { DAY, useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'ledger-test';
 const UNIT = 'tj-d1-u1';
@@ -35,13 +34,34 @@ const s = useConsoleStack({
     branchName = (await call('GET', `/orgs/${BRANCH}`)).name as string;
 
     // The branch does its study (one day is the rule here), and an item of its ledger passes its deadline.
-    await call('POST', org(BRANCH, '/study-sessions'), { sessionId: 's1', date: chinaDate(Date.now() - 3 * DAY), kind: 'concentrated', hours: 3, attendance: 12 }, secretary);
-    await call('POST', org(BRANCH, '/problems'), { problemId: 'late', source: 'self_inspection', category: '形式主义', description: '材料报送层层加码' }, secretary);
-    await call('POST', org(BRANCH, '/problems/late/plan'), { owner: '支部委员', measures: '精简报表', deadline: new Date(Date.now() + 3000).toISOString() }, secretary);
+    await call(
+      'POST',
+      org(BRANCH, '/study-sessions'),
+      { sessionId: 's1', date: chinaDate(Date.now() - 3 * DAY), kind: 'concentrated', hours: 3, attendance: 12 },
+      secretary,
+    );
+    await call(
+      'POST',
+      org(BRANCH, '/problems'),
+      { problemId: 'late', source: 'self_inspection', category: '形式主义', description: '材料报送层层加码' },
+      secretary,
+    );
+    await call(
+      'POST',
+      org(BRANCH, '/problems/late/plan'),
+      { owner: '支部委员', measures: '精简报表', deadline: new Date(Date.now() + 3000).toISOString() },
+      secretary,
+    );
     await call('POST', org(BRANCH, '/problems/late/start'), {}, secretary);
     // Another unit's item, from a spot check, not late: what the filters leave out.
     await call('POST', org(OTHER, '/problems'), { problemId: 'spot', source: 'spot_check', category: '作风', description: '会议记录不全' });
-    await waitFor(() => call('GET', org('tj-d1', '/ledger?colour=red')), (r) => (r.items as unknown[]).length === 1, 30_000, 'the item red');
+    await vi.waitFor(
+      async () => {
+        const value = await call('GET', org('tj-d1', '/ledger?colour=red'));
+        expect(value, 'the item red').toSatisfy((r) => (r.items as unknown[]).length === 1);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   },
 });
 const { call, org, screen, signIn } = s;
@@ -51,7 +71,9 @@ describe('the ledger screen in Chromium', () => {
     type Row = { org_id: string; org_name: string; org_level: string; problem_id: string; colour: string; source: string };
     const list = async (q: string) => (await call('GET', org('tj-d1', `/ledger${q}`))) as unknown as { items: Row[]; nextCursor: string | null };
     expect((await list('')).items.map((r) => `${r.org_id}/${r.problem_id}`)).toEqual([`${BRANCH}/late`, `${OTHER}/spot`]);
-    expect((await list('?colour=red')).items).toEqual([expect.objectContaining({ org_id: BRANCH, org_name: branchName, org_level: 'branch', problem_id: 'late', colour: 'red' })]);
+    expect((await list('?colour=red')).items).toEqual([
+      expect.objectContaining({ org_id: BRANCH, org_name: branchName, org_level: 'branch', problem_id: 'late', colour: 'red' }),
+    ]);
     expect((await list('?source=spot_check')).items.map((r) => r.problem_id)).toEqual(['spot']);
     expect((await list('?level=unit')).items.map((r) => r.problem_id)).toEqual(['spot']);
     expect((await list('?status=found&colour=none')).items.map((r) => r.problem_id)).toEqual(['spot']);
@@ -60,9 +82,12 @@ describe('the ledger screen in Chromium', () => {
     expect((await list(`?limit=1&cursor=${first.nextCursor}`)).items.map((r) => r.problem_id)).toEqual(['spot']);
     // The secretary reads its own subtree; above it, or beside it, is a 404.
     expect(((await call('GET', org(BRANCH, '/ledger'), undefined, secretary)).items as Row[]).map((r) => r.problem_id)).toEqual(['late']);
-    for (const outside of [UNIT, OTHER]) expect((await s.app.inject({ method: 'GET', url: org(outside, '/ledger'), headers: bearer(secretary) })).statusCode).toBe(404);
+    for (const outside of [UNIT, OTHER])
+      expect((await s.app.inject({ method: 'GET', url: org(outside, '/ledger'), headers: bearer(secretary) })).statusCode).toBe(404);
     const history = await call('GET', org(BRANCH, '/problems/late/history'), undefined, secretary);
-    expect((history.events as { type: string }[]).map((e) => e.type)).toEqual(expect.arrayContaining(['ProblemRecorded', 'RectificationPlanned', 'RectificationStarted', 'DeadlineAlert']));
+    expect((history.events as { type: string }[]).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['ProblemRecorded', 'RectificationPlanned', 'RectificationStarted', 'DeadlineAlert']),
+    );
   });
 
   test('red for an overdue item; the secretary submits the evidence in the browser; an inspector verifies it in the ledger; the organiser sees green', async () => {

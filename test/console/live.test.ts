@@ -8,7 +8,6 @@ import { expect, test } from 'vitest';
 import { chinaDate } from '../../domain/org-node.js';
 import { ADMIN, bearer } from '../support/api.js';
 import { useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'live-console';
 const s = useConsoleStack({
@@ -32,10 +31,11 @@ test('the open overview revalidates every 3 s (304 while nothing changes) and sh
   });
   type Entry = { name: string; transferSize: number; encodedBodySize: number };
   const revalidated = () =>
-    page.evaluate(() =>
-      (globalThis as unknown as { performance: { getEntriesByType(t: string): Entry[] } }).performance
-        .getEntriesByType('resource')
-        .filter((e) => e.name.includes('/overview') && e.transferSize > 0 && e.transferSize < e.encodedBodySize).length,
+    page.evaluate(
+      () =>
+        (globalThis as unknown as { performance: { getEntriesByType(t: string): Entry[] } }).performance
+          .getEntriesByType('resource')
+          .filter((e) => e.name.includes('/overview') && e.transferSize > 0 && e.transferSize < e.encodedBodySize).length,
     );
   await page.goto(`${s.base}/#${org('tj').replace('/campaigns/', '/c/').replace('/orgs/', '/o/')}`);
   await page.getByLabel('访问令牌').fill(ADMIN);
@@ -50,7 +50,13 @@ test('the open overview revalidates every 3 s (304 while nothing changes) and sh
   // A change elsewhere: tj-d3 mobilises through the API; the page shows it without a reload (200, new body).
   // Counted before the change is sent: a poll may fetch the new body while the mobilisation's own call is still answering.
   const before = sent.length;
-  await waitFor(() => s.app.inject({ method: 'POST', url: org('tj-d3', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 50 } }), (r) => r.statusCode === 200, 30_000, 'tj-d3 mobilised');
+  await expect
+    .poll(
+      () =>
+        s.app.inject({ method: 'POST', url: org('tj-d3', '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now()), attendance: 50 } }),
+      { timeout: 30_000, message: 'tj-d3 mobilised' },
+    )
+    .toSatisfy((r) => r.statusCode === 200);
   await expect.poll(() => row.textContent(), { timeout: 30_000 }).not.toMatch(/未召开动员会/);
   // The new body came under a new ETag, for a request that sent the old one.
   expect(sent.slice(before).some((s) => s.ifNoneMatch !== undefined && s.etag !== s.ifNoneMatch)).toBe(true);

@@ -4,7 +4,19 @@
  * API's refusals, zod's and the domain's, in words a secretary reads.
  */
 import { describe, expect, test } from 'vitest';
-import { fieldOf, plainField, plainRefusal, problemPreview, rectificationNeed, reportPreview, research, researchNeed, reviewNeed, topicPreview, type Topic } from '../../console/src/record-rules.js';
+import {
+  fieldOf,
+  plainField,
+  plainRefusal,
+  problemPreview,
+  rectificationNeed,
+  reportPreview,
+  research,
+  researchNeed,
+  reviewNeed,
+  topicPreview,
+  type Topic,
+} from '../../console/src/record-rules.js';
 
 const topic = (topic_id: string, status: string, reports = 0): Topic => ({ topic_id, title: `课题${topic_id}`, leader: '书记', status, reports });
 
@@ -23,7 +35,9 @@ describe('the research component, as the rules judge it', () => {
     expect(researchNeed(research([]), true)).toBe('尚无调研课题：先提出课题，经把关通过后撰写调研报告');
     expect(researchNeed(research([]), false)).toBe('尚无调研课题：先提出课题，撰写调研报告');
     expect(researchNeed(research([topic('a', 'proposed')]), true)).toBe('课题 1 个（已把关通过 0 个，待把关 1 个），调研报告 0 篇；待把关：《课题a》');
-    expect(researchNeed(research([topic('a', 'approved'), topic('b', 'approved', 1)]), true)).toBe('课题 2 个（已把关通过 2 个），调研报告 1 篇；尚缺调研报告：《课题a》');
+    expect(researchNeed(research([topic('a', 'approved'), topic('b', 'approved', 1)]), true)).toBe(
+      '课题 2 个（已把关通过 2 个），调研报告 1 篇；尚缺调研报告：《课题a》',
+    );
     expect(researchNeed(research([topic('a', 'approved', 1)]), true)).toBe('课题 1 个（已把关通过 1 个），调研报告 1 篇：每个把关通过的课题都有调研报告');
     expect(researchNeed(research([topic('a', 'returned')]), true)).toBe('课题 1 个已退回：修改后重新提出，或提出新课题');
   });
@@ -35,7 +49,9 @@ describe('the research component, as the rules judge it', () => {
     const r = research([topic('a', 'approved'), topic('b', 'approved'), topic('c', 'approved', 1)]);
     expect(reportPreview(r, 'a')).toBe('《课题a》尚缺报告：提交后还有 1 个课题缺报告，调查研究环节才完成。');
     expect(reportPreview(research([topic('a', 'approved')]), 'a')).toBe('《课题a》尚缺报告：提交后调查研究环节即完成。');
-    expect(reportPreview(research([topic('a', 'approved'), topic('b', 'approved'), topic('p', 'proposed')]), 'a')).toBe('《课题a》尚缺报告：提交后还有 1 个课题缺报告、1 个课题待把关，调查研究环节才完成。');
+    expect(reportPreview(research([topic('a', 'approved'), topic('b', 'approved'), topic('p', 'proposed')]), 'a')).toBe(
+      '《课题a》尚缺报告：提交后还有 1 个课题缺报告、1 个课题待把关，调查研究环节才完成。',
+    );
     expect(reportPreview(r, 'c')).toBe('《课题c》已有调研报告 1 篇，这一篇不改变环节进度。');
     expect(reportPreview(research([]), 'x')).toMatch(/还没有把关通过的课题/);
   });
@@ -70,12 +86,14 @@ describe('refusals in plain words', () => {
     expect(plainRefusal('2019-01-01 is before the campaign starts (2019-09-01)')).toBe('2019-01-01 早于活动开始日期（2019-09-01）');
     expect(plainRefusal('topic T-1 is approved, not awaiting vetting')).toBe('该课题已把关通过，已不在待把关状态（可能已有人把关）');
     expect(plainRefusal('topic T-1 is proposed; reports go against approved topics')).toBe('该课题待把关：调研报告须针对把关通过的课题');
-    expect(plainRefusal('tj-d1-u1-b1 has not held its mobilisation meeting yet; research opens after it')).toBe('本组织尚未召开动员部署会议：调查研究环节在动员会后开始');
+    expect(plainRefusal('tj-d1-u1-b1 has not held its mobilisation meeting yet; research opens after it')).toBe(
+      '本组织尚未召开动员部署会议：调查研究环节在动员会后开始',
+    );
     expect(plainRefusal('review opens when research is done (sequential mode)')).toBe('检视问题环节在调查研究环节完成后开始（按阶段推进）');
     expect(plainRefusal('org tj-d2-u1-b1 is not reached by the cascade yet: its parent tj-d2-u1 (第二单位) has not held its mobilisation meeting')).toBe(
       '活动尚未部署到本组织：上级组织“第二单位”尚未召开动员部署会议',
     );
-    expect(plainRefusal("a secretary of tj-d1 acts on its own org only, not on org tj-d1-u1 below it")).toBe('你的账号无权为本组织做这项填报');
+    expect(plainRefusal('a secretary of tj-d1 acts on its own org only, not on org tj-d1-u1 below it')).toBe('你的账号无权为本组织做这项填报');
     // Unknown words are passed on as the API said them, never lost.
     expect(plainRefusal('something new')).toBe('something new');
   });

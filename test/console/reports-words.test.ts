@@ -49,13 +49,18 @@ describe('the screens’ words', () => {
 
   test('a circulated notice reads in Chinese, a hand-typed finding left as typed', () => {
     const hits = Object.fromEntries(states.slice(0, 1).map((s) => [s.orgId, checkSixPreventions(s, { minStudyDays: 3, topicsMustBeVetted: true })]));
-    const findings = [...ruleFindings(hits), { findingId: 'm1', orgId: 'tj-d1-u1-b1', prevention: 'research_superficial' as const, detail: '调研课题照搬上级文件（见访谈记录）', by: 'inspector:abc' }];
+    const findings = [
+      ...ruleFindings(hits),
+      { findingId: 'm1', orgId: 'tj-d1-u1-b1', prevention: 'research_superficial' as const, detail: '调研课题照搬上级文件（见访谈记录）', by: 'inspector:abc' },
+    ];
     const zh = noticeZh(noticeText('关于暗访抽查情况的通报', findings, ['tj-d1-u1-b1', 'tj-d1-u1-b2'], 6));
     expect(zh).not.toMatch(english);
     expect(zh.split('\n')).toEqual([
       '关于暗访抽查情况的通报',
       '抽查 2 个单位，个别访谈 6 人。',
-      expect.stringMatching(/^tj-d1-u1-b1：防止规定动作不到位（未记录集中学习；没有调研课题；未开展检视（无问题、无民主生活会））；.*防止调查研究走形式（调研课题照搬上级文件（见访谈记录））$/),
+      expect.stringMatching(
+        /^tj-d1-u1-b1：防止规定动作不到位（未记录集中学习；没有调研课题；未开展检视（无问题、无民主生活会））；.*防止调查研究走形式（调研课题照搬上级文件（见访谈记录））$/,
+      ),
       'tj-d1-u1-b2：未发现问题',
     ]);
   });

@@ -8,11 +8,10 @@
  * the finding is an item in that branch's ledger; the branch's secretary sees the notice and no
  * spot-check working control.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { generateTree } from '../../domain/generate-tree.js';
 import { ADMIN, bearer } from '../support/api.js';
 import { useConsoleStack } from '../support/console.js';
-import { waitFor } from '../support/wait.js';
 
 const CAMPAIGN = 'reports-test';
 const UNIT = 'tj-d1-u1';
@@ -24,20 +23,37 @@ let inspector: string;
 let secretary: string;
 
 const s = useConsoleStack({
-  campaign: { id: CAMPAIGN, name: '主题教育（报告与督导测试）', rules: { minStudyDays: 3, autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 } },
+  campaign: {
+    id: CAMPAIGN,
+    name: '主题教育（报告与督导测试）',
+    rules: { minStudyDays: 3, autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 },
+  },
   tree: TREE,
   async setUp({ app, call, issueToken }) {
     // Every org is reached and mobilised by itself: every one lags on study (0 of 3 days).
-    await waitFor(() => app.inject({ method: 'GET', url: `/campaigns/${CAMPAIGN}/orgs/tj/overview?limit=1`, headers: bearer(ADMIN) }), (r) => r.statusCode === 200 && (r.json().levels as { reached: number }[]).reduce((s, l) => s + l.reached, 0) === TREE.length, 90_000, 'every org reached');
+    await vi.waitFor(
+      async () => {
+        const value = await app.inject({ method: 'GET', url: `/campaigns/${CAMPAIGN}/orgs/tj/overview?limit=1`, headers: bearer(ADMIN) });
+        expect(value, 'every org reached').toSatisfy(
+          (r) => r.statusCode === 200 && (r.json().levels as { reached: number }[]).reduce((s, l) => s + l.reached, 0) === TREE.length,
+        );
+      },
+      { timeout: 90_000, interval: 200 },
+    );
     organiser = await issueToken({ role: 'organiser', orgId: 'tj' });
     inspector = await issueToken({ role: 'inspector', orgId: 'tj-d1' });
     secretary = await issueToken({ role: 'secretary', orgId: BRANCH });
     // The guidance group is formed by the office (through the API): its scope is the unit, its inspector the one above it.
     const inspectorId = /^ce_([0-9a-f]{12})_/.exec(inspector)![1]!;
-    await call('POST', `/campaigns/${CAMPAIGN}/guidance-groups`, { groupId: 'group-1', name: '第一巡回指导组', scopeOrgId: UNIT, inspectorTokenIds: [inspectorId] });
+    await call('POST', `/campaigns/${CAMPAIGN}/guidance-groups`, {
+      groupId: 'group-1',
+      name: '第一巡回指导组',
+      scopeOrgId: UNIT,
+      inspectorTokenIds: [inspectorId],
+    });
   },
 });
-const { call, signIn } = s;
+const { signIn } = s;
 const screen = (orgId: string, key: string) => s.screen(orgId, `/${key}`);
 
 describe('reports and spot checks in Chromium', () => {
@@ -118,12 +134,16 @@ describe('reports and spot checks in Chromium', () => {
     const round = page.getByTestId('round');
     // Sampled: the unit's three branches, by name and id.
     const named = (id: string) => `${TREE.find((o) => o.id === id)!.name}（${id}）`;
-    await expect.poll(() => round.locator('.sample li a').allTextContents(), { timeout: 30_000 }).toEqual(['tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3'].map(named));
+    await expect
+      .poll(() => round.locator('.sample li a').allTextContents(), { timeout: 30_000 })
+      .toEqual(['tj-d1-u1-b1', 'tj-d1-u1-b2', 'tj-d1-u1-b3'].map(named));
     expect(await round.getByTestId('round-status').textContent()).toBe('抽查中（问题未下发）');
     expect(await page.locator('tr[data-round]').count()).toBe(1);
 
     // The six rules find on their own what the records show, in Chinese.
-    await expect.poll(() => round.locator('table.findings tbody').textContent(), { timeout: 30_000 }).toMatch(/防止学习教育走过场集中学习 0 天（要求 3 天）规则自动发现/);
+    await expect
+      .poll(() => round.locator('table.findings tbody').textContent(), { timeout: 30_000 })
+      .toMatch(/防止学习教育走过场集中学习 0 天（要求 3 天）规则自动发现/);
 
     const finding = page.getByRole('form', { name: '记录发现的问题' });
     await finding.getByLabel('被抽查单位').selectOption(BRANCH);

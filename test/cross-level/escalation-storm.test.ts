@@ -14,24 +14,16 @@
  * undeliverable, which is noted, not retried).
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import type { EscalationMessage, OutgoingSignal } from '../../domain/escalation.js';
 import { generateTree } from '../../domain/generate-tree.js';
-import {
-  claimEscalationUpdate,
-  escalateProblemUpdate,
-  forwardEscalationUpdate,
-  orgStatusQuery,
-  recordProblemUpdate,
-} from '../../workflows/messages.js';
-import { rectify, testSpec } from '../support/campaign.js';
+import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate, orgStatusQuery, recordProblemUpdate } from '../../workflows/messages.js';
+import { rectify, startMobilisedCampaign } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { HISTORY_BYTES_LIMIT } from '../../workflows/shared.js';
-import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 const by = 'secretary:test';
@@ -41,12 +33,11 @@ const PER_BRANCH = 10;
 const SENDERS = 64;
 
 test('10,000 escalations into one district stay inside every Temporal limit, and the real ones are answered', { timeout: 1_800_000 }, async () => {
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  const org = (id: string) => orgHandle(f.t.client, spec.id, id);
-  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
+  const { org } = await startMobilisedCampaign(f);
   const district = org('tj-d1');
-  const branches = generateTree('small').filter((o) => o.level === 'branch' && o.id.startsWith('tj-d1-')).map((o) => o.id);
+  const branches = generateTree('small')
+    .filter((o) => o.level === 'branch' && o.id.startsWith('tj-d1-'))
+    .map((o) => o.id);
   expect(branches).toHaveLength(9);
 
   // The real escalations: each branch records and escalates its problems, one after another.
@@ -54,8 +45,13 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
     branches.map(async (b) => {
       const ids: string[] = [];
       for (let i = 0; i < PER_BRANCH; i++) {
-        await org(b).executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'self_inspection', category: '减负', description: `${b} 同一张表反复填报（${i}）`, by }] });
-        ids.push((await org(b).executeUpdate(escalateProblemUpdate, { args: [{ problemId: `p${i}`, targetOrgId: 'tj-d1', reason: '区里多头要表', by }] })).escalationId);
+        await org(b).executeUpdate(recordProblemUpdate, {
+          args: [{ problemId: `p${i}`, source: 'self_inspection', category: '减负', description: `${b} 同一张表反复填报（${i}）`, by }],
+        });
+        ids.push(
+          (await org(b).executeUpdate(escalateProblemUpdate, { args: [{ problemId: `p${i}`, targetOrgId: 'tj-d1', reason: '区里多头要表', by }] }))
+            .escalationId,
+        );
       }
       return ids;
     }),
@@ -81,29 +77,50 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
     void district
       .describe()
       .then(async (d) => ({ run: d.runId, received: (await district.query(orgStatusQuery)).own.escalationsReceived }))
-      .then(({ run, received }) => console.log(`storm: ${((Date.now() - started) / 1000).toFixed(0)} s, ${next} sent, ${received} received, ${refused} refused, run ${run}`))
+      .then(({ run, received }) =>
+        console.log(`storm: ${((Date.now() - started) / 1000).toFixed(0)} s, ${next} sent, ${received} received, ${refused} refused, run ${run}`),
+      )
       .catch((err: unknown) => console.log(`storm: progress unavailable: ${String(err)}`));
   }, 30_000);
   await Promise.all(
     Array.from({ length: SENDERS }, async () => {
       for (let i = next++; i < synthetic; i = next++) {
         const outgoing: OutgoingSignal = { workflowId: district.workflowId, signal: 'escalationReceived', payload: message(i), originProblemId: `s${i}` };
-        expect(await deliverAsTheSenderWould(() => env.run(deliverSignals, [outgoing]) as ReturnType<ReturnType<typeof createActivities>["deliverSignals"]>, () => refused++)).toEqual({ undelivered: [], busy: [] });
+        expect(
+          await deliverAsTheSenderWould(
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- MockActivityEnvironment.run takes three type arguments; the assertion names the one that matters
+            () => env.run(deliverSignals, [outgoing]) as ReturnType<ReturnType<typeof createActivities>['deliverSignals']>,
+            () => refused++,
+          ),
+        ).toEqual({ undelivered: [], busy: [] });
       }
     }),
   ).finally(() => clearInterval(progress));
   const realIds = (await real).flat();
-  const arrived = await waitFor(() => district.query(orgStatusQuery), (s) => s.own.escalationsReceived === TOTAL, 600_000, 'all received');
+  const arrived = await vi.waitFor(
+    async () => {
+      const value = await district.query(orgStatusQuery);
+      expect(value, 'all received').toSatisfy((s: typeof value) => s.own.escalationsReceived === TOTAL);
+      return value;
+    },
+    { timeout: 600_000, interval: 200 },
+  );
   console.log(`storm: ${TOTAL} escalations received by tj-d1 in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   expect(arrived.own.escalationsPending).toBe(TOTAL);
 
   // Every real origin heard its acknowledgement.
-  await waitFor(
-    () => f.db.kysely.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('escalation_id', 'in', realIds).where('origin_status', '=', 'acknowledged').executeTakeFirstOrThrow(),
-    (r) => Number(r.n) === realIds.length,
-    120_000,
-    'real origins acknowledged',
-  );
+  await expect
+    .poll(
+      () =>
+        f.db.kysely
+          .selectFrom('rm_escalations')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('escalation_id', 'in', realIds)
+          .where('origin_status', '=', 'acknowledged')
+          .executeTakeFirstOrThrow(),
+      { timeout: 120_000, message: 'real origins acknowledged' },
+    )
+    .toSatisfy((r) => Number(r.n) === realIds.length);
 
   // The edges, run by run.
   const runs: Array<{ events: number; bytes: number; signals: number; externalSignals: number; inputBytes: number }> = [];
@@ -114,9 +131,17 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
     const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length ?? 0;
     // The size the server reported at the run's last workflow task (its history read whole above is the other check).
     const bytes = Math.max(0, ...events.map((e) => Number(e.workflowTaskStartedEventAttributes?.historySizeBytes ?? 0)));
-    runs.push({ events: events.length, bytes, signals: count('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'), externalSignals: count('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'), inputBytes: input });
+    runs.push({
+      events: events.length,
+      bytes,
+      signals: count('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'),
+      externalSignals: count('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'),
+      inputBytes: input,
+    });
   }
-  console.log(`storm: tj-d1 ran ${runs.length} runs; max events ${Math.max(...runs.map((r) => r.events))}, max history ${Math.max(...runs.map((r) => r.bytes))} bytes, max signals ${Math.max(...runs.map((r) => r.signals))}, max carried input ${Math.max(...runs.map((r) => r.inputBytes))} bytes`);
+  console.log(
+    `storm: tj-d1 ran ${runs.length} runs; max events ${Math.max(...runs.map((r) => r.events))}, max history ${Math.max(...runs.map((r) => r.bytes))} bytes, max signals ${Math.max(...runs.map((r) => r.signals))}, max carried input ${Math.max(...runs.map((r) => r.inputBytes))} bytes`,
+  );
   expect(runs.length).toBeGreaterThan(3);
   for (const r of runs) {
     expect(r.events).toBeLessThan(6_000);
@@ -133,25 +158,38 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
   const [first, ...rest] = realIds;
   await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: first!, problemId: 'forms', by: 'organiser:d1' }] });
   for (const id of rest) await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: id, intoProblemId: 'forms', by: 'organiser:d1' }] });
-  const item = await f.db.kysely.selectFrom('rm_problems').selectAll().where('org_id', '=', 'tj-d1').where('problem_id', '=', 'forms').executeTakeFirstOrThrow();
+  const item = await f.db.kysely
+    .selectFrom('rm_problems')
+    .selectAll()
+    .where('org_id', '=', 'tj-d1')
+    .where('problem_id', '=', 'forms')
+    .executeTakeFirstOrThrow();
   expect(item.description).toMatch(/^tj-d1-u\d-b\d 同一张表反复填报（0）（tj-d1-u\d-b\d 上报：区里多头要表）$/);
   await rectify(district, 'forms');
-  await waitFor(
-    () => f.db.kysely.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('escalation_id', 'in', realIds).where('origin_status', '=', 'answered').executeTakeFirstOrThrow(),
-    (r) => Number(r.n) === realIds.length,
-    120_000,
-    'every real origin answered',
-  );
+  await expect
+    .poll(
+      () =>
+        f.db.kysely
+          .selectFrom('rm_escalations')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('escalation_id', 'in', realIds)
+          .where('origin_status', '=', 'answered')
+          .executeTakeFirstOrThrow(),
+      { timeout: 120_000, message: 'every real origin answered' },
+    )
+    .toSatisfy((r) => Number(r.n) === realIds.length);
   for (const b of branches) expect((await org(b).query(orgStatusQuery)).own).toMatchObject({ problems: PER_BRANCH, problemsClosed: PER_BRANCH });
 
   // A storm message forwarded by hand reaches the city whole: the forward rebuilds it from the event store.
   const forwarded = message(4242);
   await district.executeUpdate(forwardEscalationUpdate, { args: [{ escalationId: forwarded.escalationId, reason: '市级统筹', by: 'organiser:d1' }] });
-  const atCity = await waitFor(
-    () => f.db.kysely.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', forwarded.escalationId).executeTakeFirstOrThrow(),
-    (r) => r.current_org_id === 'tj' && r.target_status === 'pending',
-    60_000,
-    'forward at the city',
+  const atCity = await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', forwarded.escalationId).executeTakeFirstOrThrow();
+      expect(value, 'forward at the city').toSatisfy((r: typeof value) => r.current_org_id === 'tj' && r.target_status === 'pending');
+      return value;
+    },
+    { timeout: 60_000, interval: 200 },
   );
   expect(atCity).toMatchObject({ hop: 2, description: forwarded.description, category: forwarded.category, origin_org_id: forwarded.origin.orgId });
 

@@ -5,7 +5,7 @@
  * level that let it pass); merged with others of the same root; never dropped, even
  * when its target does not exist; and delivered twice, counted once.
  */
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { escalationIdOf } from '../../domain/escalation.js';
@@ -18,29 +18,30 @@ import {
   orgStatusQuery,
   recordProblemUpdate,
 } from '../../workflows/messages.js';
-import { rectify, testSpec } from '../support/campaign.js';
+import { rectify, startMobilisedCampaign, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
-import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 const by = 'secretary:test';
 
-async function campaignWithEveryoneMobilised(rules: Record<string, unknown> = {}) {
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], ...rules } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
-  return { spec, org: (id: string) => orgHandle(f.t.client, spec.id, id) };
-}
-
 async function escalationRow(id: string, ok: (row: Record<string, unknown>) => boolean) {
-  return waitFor(() => f.db.kysely.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', id).executeTakeFirst(), (r) => r !== undefined && ok(r), 20_000, `escalation ${id}`);
+  return vi.waitFor(
+    async () => {
+      const value = await f.db.kysely.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', id).executeTakeFirst();
+      expect(value, `escalation ${id}`).toSatisfy((r: typeof value) => r !== undefined && ok(r));
+      return value;
+    },
+    { timeout: 20_000, interval: 200 },
+  );
 }
 
 test('claimed above, rectified there, answered below; forwarded by hand over several levels', { timeout: 180_000 }, async () => {
-  const { org } = await campaignWithEveryoneMobilised();
+  const { org } = await startMobilisedCampaign(f);
   const b1 = org('tj-d1-u1-b1');
-  await b1.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p1', source: 'self_inspection', category: '政策', description: '低保审核标准由区里定，支部无权调整', by }] });
+  await b1.executeUpdate(recordProblemUpdate, {
+    args: [{ problemId: 'p1', source: 'self_inspection', category: '政策', description: '低保审核标准由区里定，支部无权调整', by }],
+  });
   const { escalationId } = await b1.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'p1', targetOrgId: 'tj-d1', reason: '根子在区级政策', by }] });
   expect(escalationId).toBe(escalationIdOf(b1.workflowId, 'p1'));
   await escalationRow(escalationId, (r) => r.origin_status === 'acknowledged' && r.current_org_id === 'tj-d1');
@@ -52,18 +53,28 @@ test('claimed above, rectified there, answered below; forwarded by hand over sev
   expect((await b1.query(orgStatusQuery)).own).toMatchObject({ problems: 1, problemsClosed: 0, escalated: 1 });
 
   await rectify(org('tj-d1'), 'd1-p1');
-  await waitFor(() => b1.query(orgStatusQuery), (s) => s.own.problemsClosed === 1, 20_000, 'origin closed by the answer');
-  const originRow = await waitFor(
-    () => f.db.kysely.selectFrom('rm_problems').selectAll().where('org_id', '=', 'tj-d1-u1-b1').where('problem_id', '=', 'p1').orderBy('recorded_at', 'desc').executeTakeFirst(),
-    (r) => r?.status === 'closed',
-    10_000,
-    'origin row',
+  await expect.poll(() => b1.query(orgStatusQuery), { timeout: 20_000, message: 'origin closed by the answer' }).toSatisfy((s) => s.own.problemsClosed === 1);
+  const originRow = await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely
+        .selectFrom('rm_problems')
+        .selectAll()
+        .where('org_id', '=', 'tj-d1-u1-b1')
+        .where('problem_id', '=', 'p1')
+        .orderBy('recorded_at', 'desc')
+        .executeTakeFirst();
+      expect(value, 'origin row').toSatisfy((r: typeof value) => r?.status === 'closed');
+      return value;
+    },
+    { timeout: 10_000, interval: 200 },
   );
   expect(originRow!.verified_by).toBe('answer:tj-d1');
 
   // Several levels (省市县乡四级联动): branch → unit → district → city, forwarded by hand.
   const b2 = org('tj-d1-u2-b2');
-  await b2.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p2', source: 'public_message', category: '住房', description: '老旧小区加装电梯资金', by }] });
+  await b2.executeUpdate(recordProblemUpdate, {
+    args: [{ problemId: 'p2', source: 'public_message', category: '住房', description: '老旧小区加装电梯资金', by }],
+  });
   const e2 = (await b2.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'p2', targetOrgId: 'tj-d1-u2', reason: '需要资金', by }] })).escalationId;
   await escalationRow(e2, (r) => r.current_org_id === 'tj-d1-u2');
   await org('tj-d1-u2').executeUpdate(forwardEscalationUpdate, { args: [{ escalationId: e2, reason: '资金在区里', by }] });
@@ -72,12 +83,14 @@ test('claimed above, rectified there, answered below; forwarded by hand over sev
   await escalationRow(e2, (r) => r.current_org_id === 'tj' && r.hop === 3);
   await org('tj').executeUpdate(claimEscalationUpdate, { args: [{ escalationId: e2, problemId: 'city-elevators', by }] });
   await escalationRow(e2, (r) => r.origin_status === 'claimed' && r.target_status === 'claimed' && r.current_org_id === 'tj');
-  const refused = await org('tj').executeUpdate(forwardEscalationUpdate, { args: [{ escalationId: e2, reason: 'x', by }] }).catch((e: unknown) => e);
+  const refused = await org('tj')
+    .executeUpdate(forwardEscalationUpdate, { args: [{ escalationId: e2, reason: 'x', by }] })
+    .catch((e: unknown) => e);
   expect(refused).toMatchObject({ cause: { type: 'Conflict' } });
 });
 
 test('an unclaimed escalation is forwarded when its claim deadline passes, and the lapse is counted', { timeout: 120_000 }, async () => {
-  const { org } = await campaignWithEveryoneMobilised({ claimDeadlineDays: 3 / 86_400 });
+  const { org } = await startMobilisedCampaign(f, { rules: { claimDeadlineDays: 3 / 86_400 } });
   const b = org('tj-d2-u1-b1');
   await b.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p', source: 'self_inspection', category: '作风', description: '审批层级多', by }] });
   const { escalationId } = await b.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'p', targetOrgId: 'tj-d2-u1', reason: '单位流程', by }] });
@@ -85,19 +98,23 @@ test('an unclaimed escalation is forwarded when its claim deadline passes, and t
   expect(row).toMatchObject({ target_status: 'pending', hop: 2 });
   const unit = await org('tj-d2-u1').query(orgStatusQuery);
   expect(unit.own).toMatchObject({ lapses: 1, escalationsReceived: 1, escalationsPending: 0 });
-  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.subtree.lapses >= 1, 30_000, 'lapse in the city aggregate');
+  await expect.poll(() => org('tj').query(orgStatusQuery), { timeout: 30_000, message: 'lapse in the city aggregate' }).toSatisfy((s) => s.subtree.lapses >= 1);
 });
 
 test('escalations with one root cause merge, and every origin is answered; duplicates and dead targets lose nothing', { timeout: 180_000 }, async () => {
-  const { spec, org } = await campaignWithEveryoneMobilised();
+  const { spec, org } = await startMobilisedCampaign(f);
   const origins = ['tj-d3-u1-b1', 'tj-d3-u2-b1', 'tj-d3-u3-b1'];
   const ids: string[] = [];
   for (const o of origins) {
-    await org(o).executeUpdate(recordProblemUpdate, { args: [{ problemId: 'p', source: 'self_inspection', category: '减负', description: '同一张表反复填报', by }] });
-    ids.push((await org(o).executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'p', targetOrgId: 'tj-d3', reason: '区里多头要表', by }] })).escalationId);
+    await org(o).executeUpdate(recordProblemUpdate, {
+      args: [{ problemId: 'p', source: 'self_inspection', category: '减负', description: '同一张表反复填报', by }],
+    });
+    ids.push(
+      (await org(o).executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'p', targetOrgId: 'tj-d3', reason: '区里多头要表', by }] })).escalationId,
+    );
   }
   const district = org('tj-d3');
-  await waitFor(() => district.query(orgStatusQuery), (s) => s.own.escalationsReceived === 3, 20_000, 'three received');
+  await expect.poll(() => district.query(orgStatusQuery), { timeout: 20_000, message: 'three received' }).toSatisfy((s) => s.own.escalationsReceived === 3);
   // The same escalation delivered again changes nothing.
   const again = await f.db.kysely.selectFrom('rm_escalations').selectAll().where('escalation_id', '=', ids[0]!).executeTakeFirstOrThrow();
   await district.signal(escalationReceivedSignal, {
@@ -114,14 +131,19 @@ test('escalations with one root cause merge, and every origin is answered; dupli
   const s = await district.query(orgStatusQuery);
   expect(s.own).toMatchObject({ escalationsReceived: 3, escalationsPending: 0, problems: 1 });
   await rectify(district, 'forms');
-  for (const o of origins) await waitFor(() => org(o).query(orgStatusQuery), (x) => x.own.problemsClosed === 1, 20_000, `${o} answered`);
+  for (const o of origins)
+    await expect.poll(() => org(o).query(orgStatusQuery), { timeout: 20_000, message: `${o} answered` }).toSatisfy((x) => x.own.problemsClosed === 1);
 
   // A target with no workflow: recorded as undeliverable at the origin, and the item can be escalated again.
   const b = org('tj-d3-u1-b2');
   await b.executeUpdate(recordProblemUpdate, { args: [{ problemId: 'q', source: 'self_inspection', category: '政策', description: '第一批单位的政策', by }] });
-  const { escalationId } = await b.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'q', targetOrgId: 'tj-d1', targetCampaignId: 'no-such-campaign', reason: '第一批单位联动', by }] });
+  const { escalationId } = await b.executeUpdate(escalateProblemUpdate, {
+    args: [{ problemId: 'q', targetOrgId: 'tj-d1', targetCampaignId: 'no-such-campaign', reason: '第一批单位联动', by }],
+  });
   await escalationRow(escalationId, (r) => r.origin_status === 'undeliverable');
-  expect(await b.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'q', targetOrgId: 'tj-d3', reason: '改报区里', by }] })).toMatchObject({ status: 'sent' });
+  expect(await b.executeUpdate(escalateProblemUpdate, { args: [{ problemId: 'q', targetOrgId: 'tj-d3', reason: '改报区里', by }] })).toMatchObject({
+    status: 'sent',
+  });
   await escalationRow(escalationId, (r) => r.origin_status === 'acknowledged' && r.current_org_id === 'tj-d3');
 
   const live = await settledReadModels(f.db.kysely);
@@ -133,26 +155,33 @@ test('escalations in flight across continue-as-new of both sides are acknowledge
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
   await startCampaign(f.t.client, f.t.taskQueue, spec, { historyLimit: 40 });
   const org = (id: string) => orgHandle(f.t.client, spec.id, id);
-  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.subtree.mobilised === 40, 60_000, 'all mobilised');
+  await expect.poll(() => org('tj').query(orgStatusQuery), { timeout: 60_000, message: 'all mobilised' }).toSatisfy((s) => s.subtree.mobilised === 40);
   const origins = ['tj-d2-u1-b1', 'tj-d2-u2-b2', 'tj-d2-u3-b3'];
   const ids = (
     await Promise.all(
       origins.map(async (o) => {
         const sent: string[] = [];
         for (let i = 0; i < 4; i++) {
-          await org(o).executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'self_inspection', category: '作风', description: `${o} 的问题 ${i}`, by }] });
-          sent.push((await org(o).executeUpdate(escalateProblemUpdate, { args: [{ problemId: `p${i}`, targetOrgId: 'tj-d2', reason: '区里统筹', by }] })).escalationId);
+          await org(o).executeUpdate(recordProblemUpdate, {
+            args: [{ problemId: `p${i}`, source: 'self_inspection', category: '作风', description: `${o} 的问题 ${i}`, by }],
+          });
+          sent.push(
+            (await org(o).executeUpdate(escalateProblemUpdate, { args: [{ problemId: `p${i}`, targetOrgId: 'tj-d2', reason: '区里统筹', by }] })).escalationId,
+          );
         }
         return sent;
       }),
     )
   ).flat();
   const district = org('tj-d2');
-  await waitFor(() => district.query(orgStatusQuery), (s) => s.own.escalationsReceived === ids.length, 60_000, 'all received');
+  await expect
+    .poll(() => district.query(orgStatusQuery), { timeout: 60_000, message: 'all received' })
+    .toSatisfy((s) => s.own.escalationsReceived === ids.length);
   await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: ids[0]!, problemId: 'root', by }] });
   for (const id of ids.slice(1)) await district.executeUpdate(claimEscalationUpdate, { args: [{ escalationId: id, intoProblemId: 'root', by }] });
   await rectify(district, 'root');
-  for (const o of origins) await waitFor(() => org(o).query(orgStatusQuery), (s) => s.own.problemsClosed === 4, 60_000, `${o} answered`);
+  for (const o of origins)
+    await expect.poll(() => org(o).query(orgStatusQuery), { timeout: 60_000, message: `${o} answered` }).toSatisfy((s) => s.own.problemsClosed === 4);
   // Both sides continued as new while the messages moved.
   for (const id of ['tj-d2', ...origins]) {
     let runs = 0;

@@ -7,7 +7,7 @@
  * The week boundary (Monday 00:00 UTC+8) is in the unit tests (`domain/burden.test.ts`):
  * this server's clock cannot be moved.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import type { ApiInstance } from '../../api/app.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { chinaWeek } from '../../domain/burden.js';
@@ -16,7 +16,6 @@ import { ADMIN, bearer, buildTestApp, expectProblem, issueToken } from '../suppo
 import { testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
-import { waitFor } from '../support/wait.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 let app: ApiInstance;
@@ -38,12 +37,12 @@ test('the cap on requests: two go through, the third is refused with the reason 
     payload: testSpec({ id: C, rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], informationRequestsPerWeek: { district: 2 } } }),
   });
   expect(started.statusCode).toBe(201);
-  await waitFor(
-    () => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).where('mobilised_on', 'is not', null).execute(),
-    (rows) => rows.length === 1 + 3 + 9 + 27,
-    90_000,
-    'every org started and mobilised',
-  );
+  await expect
+    .poll(() => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).where('mobilised_on', 'is not', null).execute(), {
+      timeout: 90_000,
+      message: 'every org started and mobilised',
+    })
+    .toSatisfy((rows) => rows.length === 1 + 3 + 9 + 27);
 
   const d1 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
   const d2 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));
@@ -55,9 +54,16 @@ test('the cap on requests: two go through, the third is refused with the reason 
     deadline: '2099-06-30',
     targetLevels: ['unit'],
   });
-  const send = (headers: Record<string, string>, org: string, body: object) => app.inject({ method: 'POST', url: `/campaigns/${C}/orgs/${org}/directives`, headers, payload: body });
+  const send = (headers: Record<string, string>, org: string, body: object) =>
+    app.inject({ method: 'POST', url: `/campaigns/${C}/orgs/${org}/directives`, headers, payload: body });
   const items = (directiveId: string) =>
-    f.db.kysely.selectFrom('rm_problems').select(['org_id', 'status', 'category']).where('campaign_id', '=', C).where('directive_id', '=', directiveId).orderBy('org_id').execute();
+    f.db.kysely
+      .selectFrom('rm_problems')
+      .select(['org_id', 'status', 'category'])
+      .where('campaign_id', '=', C)
+      .where('directive_id', '=', directiveId)
+      .orderBy('org_id')
+      .execute();
 
   const week = chinaWeek(Date.now());
   for (const id of ['d1-r1', 'd1-r2']) {
@@ -66,7 +72,14 @@ test('the cap on requests: two go through, the third is refused with the reason 
     expect(res.json()).toEqual({ directiveId: id });
   }
   for (const id of ['d1-r1', 'd1-r2']) {
-    const reached = await waitFor(() => items(id), (rows) => rows.length === 3, 60_000, `${id} reached tj-d1's three units`);
+    const reached = await vi.waitFor(
+      async () => {
+        const value = await items(id);
+        expect(value, `${id} reached tj-d1's three units`).toSatisfy((rows: typeof value) => rows.length === 3);
+        return value;
+      },
+      { timeout: 60_000, interval: 200 },
+    );
     expect(reached).toEqual(['tj-d1-u1', 'tj-d1-u2', 'tj-d1-u3'].map((org_id) => ({ org_id, status: 'planned', category: '要材料' })));
   }
 
@@ -84,14 +97,19 @@ test('the cap on requests: two go through, the third is refused with the reason 
   // Per sending org: tj-d2 still has its own two; tasks are not requests for information.
   expect((await send(d2, 'tj-d2', request('d2-r1'))).statusCode).toBe(200);
   expect((await send(d1, 'tj-d1', request('d1-task', 'task'))).statusCode).toBe(200);
-  await waitFor(() => items('d1-task'), (rows) => rows.length === 3, 60_000, 'the task reached its units');
-  await waitFor(() => items('d2-r1'), (rows) => rows.length === 3, 60_000, "tj-d2's request reached its units");
+  await expect.poll(() => items('d1-task'), { timeout: 60_000, message: 'the task reached its units' }).toSatisfy((rows) => rows.length === 3);
+  await expect.poll(() => items('d2-r1'), { timeout: 60_000, message: "tj-d2's request reached its units" }).toSatisfy((rows) => rows.length === 3);
 
   // The refused request changed nothing else: no directive, no item anywhere, nothing in flight.
   const live = await settledReadModels(f.db.kysely);
   expect(await items('d1-r3')).toEqual([]);
   expect(await f.db.kysely.selectFrom('rm_directives').select('directive_id').where('directive_id', '=', 'd1-r3').execute()).toEqual([]);
-  const refusalEvents = await f.db.kysely.selectFrom('events').select(['type', 'payload']).where('stream_id', '=', `campaign/${C}/org/tj-d1`).where('type', '=', 'InformationRequestRefused').execute();
+  const refusalEvents = await f.db.kysely
+    .selectFrom('events')
+    .select(['type', 'payload'])
+    .where('stream_id', '=', `campaign/${C}/org/tj-d1`)
+    .where('type', '=', 'InformationRequestRefused')
+    .execute();
   expect(refusalEvents).toHaveLength(1);
   expect(refusalEvents[0]!.payload).toMatchObject({ directiveId: 'd1-r3', level: 'district', week, cap: 2, sent: 2 });
 

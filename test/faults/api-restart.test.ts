@@ -5,7 +5,7 @@
  * retry of one that had already answered gets that first answer back.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { orgHandle } from '../../client/campaigns.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { freePort } from '../../scripts/lib/processes.js';
@@ -14,7 +14,6 @@ import { ADMIN, csvOf } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact, killAllPrograms, killHard, sleep, startProgram } from '../support/faults.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
-import { waitFor } from '../support/wait.js';
 
 const ORGS = generateTree('small');
 const REQUESTS = 40;
@@ -25,14 +24,29 @@ let t: TestTemporal;
 let port: number;
 
 const startApi = () =>
-  startProgram('api/main.ts', { PORT: String(port), ADMIN_TOKEN: ADMIN, DATABASE_URL: db.url!, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TASK_QUEUE: t.taskQueue });
+  startProgram('api/main.ts', {
+    PORT: String(port),
+    ADMIN_TOKEN: ADMIN,
+    DATABASE_URL: db.url!,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TASK_QUEUE: t.taskQueue,
+  });
 
 /** One HTTP call as an outside caller makes it; a connection cut mid-request comes back as `{ lost }`. */
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown } | { lost: string }> {
+async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown } | { lost: string }> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}${url}`, {
       method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        ...(body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -43,7 +57,15 @@ async function call(method: string, url: string, body?: unknown, headers: Record
   }
 }
 
-const healthy = () => waitFor(() => call('GET', '/healthz'), (r) => 'status' in r && r.status === 200, 60_000, 'the API answering');
+const healthy = () =>
+  vi.waitFor(
+    async () => {
+      const value = await call('GET', '/healthz');
+      expect(value, 'the API answering').toSatisfy((r: typeof value) => 'status' in r && r.status === 200);
+      return value;
+    },
+    { timeout: 60_000, interval: 200 },
+  );
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -59,13 +81,24 @@ afterAll(async () => {
 }, 60_000);
 
 test('the API killed mid-request and started again: every retried create is recorded once, with its first answer', { timeout: 600_000 }, async () => {
-  let api = startApi();
+  const api = startApi();
   await healthy();
   expect(await call('POST', '/orgs/import', csvOf(ORGS))).toMatchObject({ status: 200 });
   const campaignId = `api-restart-${randomBytes(3).toString('hex')}`;
-  const spec = { id: campaignId, name: '重启测试', batch: 2, rootOrgId: 'tj', phaseMode: 'integrated', startsOn: '2019-09-01', endsOn: '2099-01-01', rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } };
+  const spec = {
+    id: campaignId,
+    name: '重启测试',
+    batch: 2,
+    rootOrgId: 'tj',
+    phaseMode: 'integrated',
+    startsOn: '2019-09-01',
+    endsOn: '2099-01-01',
+    rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] },
+  };
   expect(await call('POST', '/campaigns', spec)).toMatchObject({ status: 201 });
-  await waitFor(() => orgHandle(t.client, campaignId, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === ORGS.length, 120_000, 'all mobilised');
+  await expect
+    .poll(() => orgHandle(t.client, campaignId, 'tj').query(orgStatusQuery), { timeout: 120_000, message: 'all mobilised' })
+    .toSatisfy((s) => s.subtree.mobilised === ORGS.length);
 
   // Study sessions recorded across the tree, one every few milliseconds; the API is killed part-way.
   const orgIds = ORGS.map((o) => o.id);
@@ -88,7 +121,7 @@ test('the API killed mid-request and started again: every retried create is reco
   // workflow task and the recording of its event, tens of milliseconds at the least, so
   // these are cut mid-request (waiting for their first answer before the kill, as the
   // first version did, let every one in flight finish on a quiet machine). The rest are refused.
-  await waitFor(async () => answered, (n) => n > 0, 60_000, 'a first answer');
+  await expect.poll(async () => answered, { timeout: 60_000, message: 'a first answer' }).toSatisfy((n) => n > 0);
   for (let i = REQUESTS / 2; i < REQUESTS / 2 + BURST; i++) send(i);
   await sleep(20);
   expect(await killHard(api)).toBe('SIGKILL');
@@ -100,14 +133,16 @@ test('the API killed mid-request and started again: every retried create is reco
   const lost = outcomes.filter((o) => 'lost' in o).length;
   const causes = new Map<string, number>();
   for (const o of outcomes) if ('lost' in o) causes.set(o.lost, (causes.get(o.lost) ?? 0) + 1);
-  console.log(`api restart: ${REQUESTS} creates sent, ${REQUESTS - lost} answered before the kill, ${lost} lost (${[...causes].map(([c, n]) => `${n} ${c}`).join(', ')})`);
+  console.log(
+    `api restart: ${REQUESTS} creates sent, ${REQUESTS - lost} answered before the kill, ${lost} lost (${[...causes].map(([c, n]) => `${n} ${c}`).join(', ')})`,
+  );
   // Some were cut mid-request (the socket closed under them), not only refused afterwards.
   expect((causes.get('UND_ERR_SOCKET') ?? 0) + (causes.get('ECONNRESET') ?? 0)).toBeGreaterThan(0);
   expect(lost).toBeGreaterThan(0);
   expect(REQUESTS - lost).toBeGreaterThan(0);
   for (const o of outcomes) if ('status' in o) expect(o.status, JSON.stringify(o.body)).toBe(200);
 
-  api = startApi();
+  startApi(); // stopped with the others by killAllPrograms after the file
   await healthy();
   // Every caller retries with its key, twice: both retries get the same answer, and one that had answered before gets its first answer.
   for (let i = 0; i < REQUESTS; i++) {
@@ -120,7 +155,7 @@ test('the API killed mid-request and started again: every retried create is reco
     if ('status' in before) expect(retry).toEqual(before);
   }
 
-  await waitFor(() => countEvents(db.kysely, 'StudySessionRecorded'), (n) => n >= REQUESTS, 60_000, 'every session stored');
+  await expect.poll(() => countEvents(db.kysely, 'StudySessionRecorded'), { timeout: 60_000, message: 'every session stored' }).toSatisfy((n) => n >= REQUESTS);
   const sessions = await db.kysely.selectFrom('events').select(['stream_id', 'payload']).where('type', '=', 'StudySessionRecorded').execute();
   expect(sessions).toHaveLength(REQUESTS);
   expect(new Set(sessions.map((s) => `${s.stream_id}/${(s.payload as { sessionId: string }).sessionId}`)).size).toBe(REQUESTS);

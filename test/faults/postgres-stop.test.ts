@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { openDatabase, type OpenDatabase } from '../../db/connect.js';
@@ -25,7 +25,6 @@ import { ADMIN, bearer, expectProblem } from '../support/api.js';
 import { testSpec } from '../support/campaign.js';
 import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact, killAllPrograms, sleep, startProgram } from '../support/faults.js';
 import { seedOrgs } from '../support/orgs.js';
-import { waitFor } from '../support/wait.js';
 
 const ORGS = randomTree(300, 23, 'tj');
 const taskQueue = `faults-pg-${randomBytes(4).toString('hex')}`;
@@ -66,7 +65,14 @@ test('PostgreSQL stopped mid-cascade: 503s meanwhile, then everything completes 
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 1 } });
   await startCampaign(client, taskQueue, spec);
   const root = orgHandle(client, spec.id, 'tj');
-  const atStop = await waitFor(() => countEvents(db.kysely, 'OrgStarted'), (n) => n >= ORGS.length / 10, 180_000, 'a tenth of the orgs started');
+  const atStop = await vi.waitFor(
+    async () => {
+      const value = await countEvents(db.kysely, 'OrgStarted');
+      expect(value, 'a tenth of the orgs started').toSatisfy((n: typeof value) => n >= ORGS.length / 10);
+      return value;
+    },
+    { timeout: 180_000, interval: 200 },
+  );
   expect(atStop).toBeLessThan(ORGS.length);
 
   await pgServer.stop();
@@ -91,9 +97,18 @@ test('PostgreSQL stopped mid-cascade: 503s meanwhile, then everything completes 
   pgServer = await startPostgres(port);
   // The worker rode out the outage: it is the same process.
   expect(worker.exitCode, worker.output()).toBeNull();
-  const done = await waitFor(() => root.query(orgStatusQuery), (s) => s.subtree.mobilised === ORGS.length, 300_000, 'every org mobilised and counted at the root').catch((error: Error) => {
-    throw new Error(`${error.message}\nworker (exit ${worker.exitCode}):\n${worker.output().slice(-4000)}`);
-  });
+  const done = await vi
+    .waitFor(
+      async () => {
+        const value = await root.query(orgStatusQuery);
+        expect(value, 'every org mobilised and counted at the root').toSatisfy((s: typeof value) => s.subtree.mobilised === ORGS.length);
+        return value;
+      },
+      { timeout: 300_000, interval: 200 },
+    )
+    .catch((error: Error) => {
+      throw new Error(`${error.message}\nworker (exit ${worker.exitCode}):\n${worker.output().slice(-4000)}`);
+    });
   expect(done.subtree.orgs).toBe(ORGS.length);
   // The write refused while the database was down goes through now, under the same key.
   const retried = await app.inject({
@@ -104,8 +119,10 @@ test('PostgreSQL stopped mid-cascade: 503s meanwhile, then everything completes 
   });
   expect(retried.statusCode, retried.body).toBe(200);
 
-  await waitFor(() => countEvents(db.kysely, 'OrgStarted'), (n) => n === ORGS.length, 120_000, 'every OrgStarted stored');
-  await waitFor(() => countEvents(db.kysely, 'StudySessionRecorded'), (n) => n === 1, 60_000, 'the study session stored once');
+  await expect.poll(() => countEvents(db.kysely, 'OrgStarted'), { timeout: 120_000, message: 'every OrgStarted stored' }).toSatisfy((n) => n === ORGS.length);
+  await expect
+    .poll(() => countEvents(db.kysely, 'StudySessionRecorded'), { timeout: 60_000, message: 'the study session stored once' })
+    .toSatisfy((n) => n === 1);
   await expectStreamsIntact(db.kysely, ORGS.length + 1);
   await expectReadModelsEqualRebuild(db.kysely);
   const progress = await app.inject({ method: 'GET', url: `/campaigns/${spec.id}/orgs/tj`, headers: admin });

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { randomTree } from '../../domain/generate-tree.js';
 import { orgStatusQuery } from '../../workflows/messages.js';
@@ -21,7 +21,6 @@ import { testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact, killAllPrograms, sleep, startProgram } from '../support/faults.js';
 import { seedOrgs } from '../support/orgs.js';
-import { waitFor } from '../support/wait.js';
 
 const ORGS = randomTree(300, 37, 'tj');
 const taskQueue = `faults-temporal-${randomBytes(4).toString('hex')}`;
@@ -32,7 +31,13 @@ let client: Client;
 let connection: Connection;
 
 const startTemporal = (port?: number) =>
-  startTemporalServer({ port, uiPort: false, dbFile: path.join(dir, 'temporal.sqlite'), logLevel: 'warn', dynamicConfig: { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 } });
+  startTemporalServer({
+    port,
+    uiPort: false,
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    logLevel: 'warn',
+    dynamicConfig: { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 },
+  });
 
 beforeAll(async () => {
   dir = await mkdtemp(path.resolve(process.env.DATA_DIR || '.data', 'test', 'temporal-faults-'));
@@ -58,7 +63,14 @@ test('the Temporal server stopped mid-cascade and started again: nothing lost, n
   await startCampaign(client, taskQueue, spec);
   const root = orgHandle(client, spec.id, 'tj');
   const started = () => countEvents(db.kysely, 'OrgStarted');
-  const atStop = await waitFor(started, (n) => n >= ORGS.length / 10, 180_000, 'a tenth of the orgs started');
+  const atStop = await vi.waitFor(
+    async () => {
+      const value = await started();
+      expect(value, 'a tenth of the orgs started').toSatisfy((n: typeof value) => n >= ORGS.length / 10);
+      return value;
+    },
+    { timeout: 180_000, interval: 200 },
+  );
   expect(atStop).toBeLessThan(ORGS.length);
 
   const port = Number(temporal.address.split(':').pop());
@@ -71,12 +83,19 @@ test('the Temporal server stopped mid-cascade and started again: nothing lost, n
   expect(stalled).toBeLessThan(ORGS.length);
 
   temporal = await startTemporal(port);
-  const done = await waitFor(() => root.query(orgStatusQuery), (s) => s.subtree.mobilised === ORGS.length, 300_000, 'every org mobilised and counted at the root');
+  const done = await vi.waitFor(
+    async () => {
+      const value = await root.query(orgStatusQuery);
+      expect(value, 'every org mobilised and counted at the root').toSatisfy((s: typeof value) => s.subtree.mobilised === ORGS.length);
+      return value;
+    },
+    { timeout: 300_000, interval: 200 },
+  );
   expect(done.subtree.orgs).toBe(ORGS.length);
   // The same worker process carried on: it reconnected rather than died.
   expect(worker.exitCode, worker.output()).toBeNull();
 
-  await waitFor(started, (n) => n === ORGS.length, 120_000, 'every OrgStarted stored');
+  await expect.poll(started, { timeout: 120_000, message: 'every OrgStarted stored' }).toSatisfy((n) => n === ORGS.length);
   await expectStreamsIntact(db.kysely, ORGS.length + 1);
   await expectReadModelsEqualRebuild(db.kysely);
 });

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { randomTree } from '../../domain/generate-tree.js';
 import { escalateProblemUpdate, orgStatusQuery, recordProblemUpdate } from '../../workflows/messages.js';
@@ -17,7 +17,6 @@ import { testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact, killAllPrograms, killHard, sleep, startProgram } from '../support/faults.js';
 import { seedOrgs } from '../support/orgs.js';
-import { waitFor } from '../support/wait.js';
 
 const ORGS = randomTree(300, 11, 'tj');
 const taskQueue = `faults-${randomBytes(4).toString('hex')}`;
@@ -53,7 +52,14 @@ test('a worker killed mid-cascade and started again loses nothing and stores not
   const root = orgHandle(client, spec.id, 'tj');
   const startedBefore = () => countEvents(db.kysely, 'OrgStarted');
   // Kill it once a part of the tree has started, and before all of it has.
-  const atKill = await waitFor(startedBefore, (n) => n >= ORGS.length / 10, 180_000, 'a tenth of the orgs started');
+  const atKill = await vi.waitFor(
+    async () => {
+      const value = await startedBefore();
+      expect(value, 'a tenth of the orgs started').toSatisfy((n: typeof value) => n >= ORGS.length / 10);
+      return value;
+    },
+    { timeout: 180_000, interval: 200 },
+  );
   expect(atKill).toBeLessThan(ORGS.length);
   expect(await killHard(first)).toBe('SIGKILL');
   // Nothing moves while no worker runs: the kill really stopped the only one.
@@ -62,12 +68,21 @@ test('a worker killed mid-cascade and started again loses nothing and stores not
   expect(await startedBefore()).toBe(stalled);
 
   startWorkerProcess();
-  const done = await waitFor(() => root.query(orgStatusQuery), (s) => s.subtree.mobilised === ORGS.length, 300_000, 'every org mobilised and counted at the root');
+  const done = await vi.waitFor(
+    async () => {
+      const value = await root.query(orgStatusQuery);
+      expect(value, 'every org mobilised and counted at the root').toSatisfy((s: typeof value) => s.subtree.mobilised === ORGS.length);
+      return value;
+    },
+    { timeout: 300_000, interval: 200 },
+  );
   expect(done.subtree.orgs).toBe(ORGS.length);
   // The root counts an org from its report, which leaves beside the recording of the org's
   // events, not after it (workflows/org-node.ts, reportToParent): on a loaded machine the last
   // recordings can still be queued. Failed once without this wait, beside a tianjin bench: 299 of 301 streams.
-  await waitFor(() => countEvents(db.kysely, 'OrgMobilised'), (n) => n === ORGS.length, 120_000, 'every OrgMobilised stored');
+  await expect
+    .poll(() => countEvents(db.kysely, 'OrgMobilised'), { timeout: 120_000, message: 'every OrgMobilised stored' })
+    .toSatisfy((n) => n === ORGS.length);
 
   // Every stream holds each of its events once, numbered 1..n without a gap.
   await expectStreamsIntact(db.kysely, ORGS.length + 1); // every org and the campaign
@@ -104,14 +119,35 @@ test('a worker killed mid-storm of escalations and started again delivers each o
       for (let k = next++; k < branches.length; k = next++) {
         const b = branches[k]!;
         for (let i = 0; i < PER_BRANCH; i++) {
-          await update(b, recordProblemUpdate, { problemId: `p${i}`, source: 'self_inspection', category: '减负', description: `${b} 报表多（${i}）`, by: 'secretary:test' }, `record-p${i}`);
-          escalationIds.push((await update<{ escalationId: string }>(b, escalateProblemUpdate, { problemId: `p${i}`, targetOrgId: 'tj', reason: '根子在市里', by: 'secretary:test' }, `escalate-p${i}`)).escalationId);
+          await update(
+            b,
+            recordProblemUpdate,
+            { problemId: `p${i}`, source: 'self_inspection', category: '减负', description: `${b} 报表多（${i}）`, by: 'secretary:test' },
+            `record-p${i}`,
+          );
+          escalationIds.push(
+            (
+              await update<{ escalationId: string }>(
+                b,
+                escalateProblemUpdate,
+                { problemId: `p${i}`, targetOrgId: 'tj', reason: '根子在市里', by: 'secretary:test' },
+                `escalate-p${i}`,
+              )
+            ).escalationId,
+          );
         }
       }
     }),
   );
   const received = () => countEvents(db.kysely, 'EscalationReceived');
-  const atKill = await waitFor(received, (n) => n >= total / 5, 300_000, 'a fifth of the escalations received');
+  const atKill = await vi.waitFor(
+    async () => {
+      const value = await received();
+      expect(value, 'a fifth of the escalations received').toSatisfy((n: typeof value) => n >= total / 5);
+      return value;
+    },
+    { timeout: 300_000, interval: 200 },
+  );
   expect(await killHard(workers.at(-1)!)).toBe('SIGKILL');
   await sleep(3_000);
   const stalled = await received();
@@ -121,13 +157,20 @@ test('a worker killed mid-storm of escalations and started again delivers each o
   startWorkerProcess();
   await raising;
   expect(new Set(escalationIds).size).toBe(total);
-  await waitFor(() => org('tj').query(orgStatusQuery), (s) => s.own.escalationsReceived === total, 300_000, 'every escalation received at the city');
-  await waitFor(
-    () => db.kysely.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('origin_status', '=', 'acknowledged').executeTakeFirstOrThrow(),
-    (r) => Number(r.n) === total,
-    300_000,
-    'every origin acknowledged',
-  );
+  await expect
+    .poll(() => org('tj').query(orgStatusQuery), { timeout: 300_000, message: 'every escalation received at the city' })
+    .toSatisfy((s) => s.own.escalationsReceived === total);
+  await expect
+    .poll(
+      () =>
+        db.kysely
+          .selectFrom('rm_escalations')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('origin_status', '=', 'acknowledged')
+          .executeTakeFirstOrThrow(),
+      { timeout: 300_000, message: 'every origin acknowledged' },
+    )
+    .toSatisfy((r) => Number(r.n) === total);
   // Received once each: as many EscalationReceived events as escalations, all distinct.
   const rows = await db.kysely.selectFrom('events').select('payload').where('type', '=', 'EscalationReceived').execute();
   expect(new Set(rows.map((r) => (r.payload as { escalationId: string }).escalationId))).toEqual(new Set(escalationIds));

@@ -3,8 +3,8 @@
  * hundred nodes, every org's subtree figures (in its workflow and in the read model)
  * equal a brute-force count over its subtree of what the test itself sent.
  */
-import { expect, test } from 'vitest';
-import { orgHandle, startCampaign } from '../../client/campaigns.js';
+import { expect, test, vi } from 'vitest';
+import { orgHandle } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { sumFigures, zeroFigures, type Figures } from '../../domain/figures.js';
 import { prng, randomTree } from '../../domain/generate-tree.js';
@@ -16,19 +16,16 @@ import {
   recordStudySessionUpdate,
   submitReportUpdate,
 } from '../../workflows/messages.js';
-import { figuresOf, rectify, subtrees, testSpec } from '../support/campaign.js';
+import { figuresOf, rectify, startMobilisedCampaign, subtrees } from '../support/campaign.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { waitFor } from '../support/wait.js';
 
 const orgs = randomTree(250, 42, 'tj');
 const f = useWorkflowFixture(() => orgs);
 
 test('every org’s subtree figures equal a brute-force count over its subtree', { timeout: 600_000 }, async () => {
   const minStudyDays = 2;
-  const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], minStudyDays, topicsMustBeVetted: false } });
-  await startCampaign(f.t.client, f.t.taskQueue, spec);
-  await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (s) => s.subtree.mobilised === orgs.length, 120_000, 'all mobilised');
+  const { spec } = await startMobilisedCampaign(f, { rules: { minStudyDays, topicsMustBeVetted: false } }, { timeout: 120_000 });
 
   // Random work per org; the test keeps its own count of what each org should show.
   const rnd = prng(7);
@@ -39,7 +36,9 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
     const own = { ...zeroFigures(), orgs: 1, mobilised: 1 };
     const days = Math.floor(rnd() * (minStudyDays + 2));
     for (let d = 0; d < days; d++) {
-      await h.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: `s${d}`, date: `2019-09-${String(10 + d).padStart(2, '0')}`, kind: 'concentrated', hours: 3, attendance: 20, by }] });
+      await h.executeUpdate(recordStudySessionUpdate, {
+        args: [{ sessionId: `s${d}`, date: `2019-09-${String(10 + d).padStart(2, '0')}`, kind: 'concentrated', hours: 3, attendance: 20, by }],
+      });
     }
     own.studyDays = days;
     own.studyDone = days >= minStudyDays ? 1 : 0;
@@ -86,19 +85,27 @@ test('every org’s subtree figures equal a brute-force count over its subtree',
   const sub = subtrees(orgs);
   const expected = new Map(orgs.map((o) => [o.id, sumFigures(sub.get(o.id)!.map((id) => expectedOwn.get(id)!))]));
 
-  const root = await waitFor(
-    () => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery),
-    (s) => JSON.stringify(figuresOf(s.subtree)) === JSON.stringify(expected.get('tj')),
-    120_000,
-    `root figures ${JSON.stringify(expected.get('tj'))}`,
+  const root = await vi.waitFor(
+    async () => {
+      const value = await orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery);
+      expect(value, `root figures ${JSON.stringify(expected.get('tj'))}`).toSatisfy(
+        (s: typeof value) => JSON.stringify(figuresOf(s.subtree)) === JSON.stringify(expected.get('tj')),
+      );
+      return value;
+    },
+    { timeout: 120_000, interval: 200 },
   );
   expect(figuresOf(root.subtree)).toEqual(expected.get('tj'));
 
-  const rows = await waitFor(
-    () => f.db.kysely.selectFrom('rm_org_progress').select(['org_id', 'subtree', 'own']).where('campaign_id', '=', spec.id).execute(),
-    (rs) => rs.length === orgs.length && rs.every((r) => JSON.stringify(figuresOf(r.subtree)) === JSON.stringify(expected.get(r.org_id))),
-    60_000,
-    'read model at every org',
+  const rows = await vi.waitFor(
+    async () => {
+      const value = await f.db.kysely.selectFrom('rm_org_progress').select(['org_id', 'subtree', 'own']).where('campaign_id', '=', spec.id).execute();
+      expect(value, 'read model at every org').toSatisfy(
+        (rs: typeof value) => rs.length === orgs.length && rs.every((r) => JSON.stringify(figuresOf(r.subtree)) === JSON.stringify(expected.get(r.org_id))),
+      );
+      return value;
+    },
+    { timeout: 60_000, interval: 200 },
   );
   for (const r of rows) {
     expect(figuresOf(r.subtree), r.org_id).toEqual(expected.get(r.org_id));

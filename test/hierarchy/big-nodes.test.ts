@@ -11,21 +11,26 @@
  * 474 s, and once timed out waiting 300 s for the directive to reach every branch (CI on
  * 2026-12-01). They bound a hang, not a speed: speed is `npm run bench`'s business.
  */
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
 import { directiveItemId } from '../../domain/directive.js';
 import { issueDirectiveUpdate, orgStatusQuery, recordProblemUpdate, recordStudySessionUpdate } from '../../workflows/messages.js';
 import { rectify, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { waitFor } from '../support/wait.js';
 
 const BRANCHES = 3000;
 const orgs: FlatOrg[] = [
   { id: 'tj', parentId: null, level: 'city', kind: 'city', name: '天津市' },
   { id: 'nk', parentId: 'tj', level: 'district', kind: 'university', name: '南开大学' },
   { id: 'nk-u1', parentId: 'nk', level: 'unit', kind: 'unit', name: '南开大学学生工作部' },
-  ...Array.from({ length: BRANCHES }, (_, i): FlatOrg => ({ id: `nk-u1-b${i + 1}`, parentId: 'nk-u1', level: 'branch', kind: 'branch', name: `第${i + 1}学生党支部` })),
+  ...Array.from({ length: BRANCHES }, (_, i): FlatOrg => ({
+    id: `nk-u1-b${i + 1}`,
+    parentId: 'nk-u1',
+    level: 'branch',
+    kind: 'branch',
+    name: `第${i + 1}学生党支部`,
+  })),
   { id: 'hx', parentId: 'tj', level: 'district', kind: 'district', name: '河西区' },
 ];
 const f = useWorkflowFixture(() => orgs);
@@ -40,11 +45,25 @@ test('a unit with 3,000 branches cascades to all of them and counts every one', 
   const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], progressReportSeconds: 2 } });
   await startCampaign(f.t.client, f.t.taskQueue, spec, { historyLimit: 1500 });
   const unit = orgHandle(f.t.client, spec.id, 'nk-u1');
-  const s = await waitFor(() => unit.query(orgStatusQuery), (x) => x.subtree.mobilised === BRANCHES + 1, 1_200_000, '3,000 branches mobilised');
+  const s = await vi.waitFor(
+    async () => {
+      const value = await unit.query(orgStatusQuery);
+      expect(value, '3,000 branches mobilised').toSatisfy((x: typeof value) => x.subtree.mobilised === BRANCHES + 1);
+      return value;
+    },
+    { timeout: 1_200_000, interval: 200 },
+  );
   expect(s.childrenTotal).toBe(BRANCHES);
   expect(s.childrenReporting).toBe(BRANCHES);
   expect(s.details).toMatch(/children 3000\/3000 mobilised/);
-  const root = await waitFor(() => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery), (x) => x.subtree.mobilised === BRANCHES + 4, 300_000, 'root count');
+  const root = await vi.waitFor(
+    async () => {
+      const value = await orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery);
+      expect(value, 'root count').toSatisfy((x: typeof value) => x.subtree.mobilised === BRANCHES + 4);
+      return value;
+    },
+    { timeout: 300_000, interval: 200 },
+  );
   expect(root.subtree.orgs).toBe(BRANCHES + 4);
   // Its history stayed bounded: it continued as new rather than growing with its children.
   const history = await unit.fetchHistory();
@@ -53,19 +72,47 @@ test('a unit with 3,000 branches cascades to all of them and counts every one', 
 
   // A directive from the university to every branch: relayed by the unit to 3,000 children, coverage back up.
   await orgHandle(f.t.client, spec.id, 'nk').executeUpdate(issueDirectiveUpdate, {
-    args: [{ directiveId: 'd3000', title: '清理规范督查检查考核', instructions: '本周内自查上报的表格并停用重复报表', deadline: '2099-12-31', targetLevels: ['branch'], by: 'organiser:nk' }],
+    args: [
+      {
+        directiveId: 'd3000',
+        title: '清理规范督查检查考核',
+        instructions: '本周内自查上报的表格并停用重复报表',
+        deadline: '2099-12-31',
+        targetLevels: ['branch'],
+        by: 'organiser:nk',
+      },
+    ],
   });
   const coverage = async () =>
-    ((await f.db.kysely.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', spec.id).where('org_id', '=', 'nk').executeTakeFirst())?.directives ?? {}) as Record<string, { targeted: number; done: number }>;
-  await waitFor(coverage, (c) => c.d3000?.targeted === BRANCHES, 900_000, 'every branch targeted');
+    ((await f.db.kysely.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', spec.id).where('org_id', '=', 'nk').executeTakeFirst())
+      ?.directives ?? {}) as Record<string, { targeted: number; done: number }>;
+  await expect.poll(coverage, { timeout: 900_000, message: 'every branch targeted' }).toSatisfy((c) => c.d3000?.targeted === BRANCHES);
   const sample = orgs.filter((o) => o.level === 'branch').slice(0, 60);
   for (let i = 0; i < sample.length; i += 10) {
     await Promise.all(sample.slice(i, i + 10).map((b) => rectify(orgHandle(f.t.client, spec.id, b.id), directiveItemId('d3000'), { planned: true })));
   }
-  const done = await waitFor(coverage, (c) => c.d3000?.done === sample.length, 600_000, 'the sample done');
-  const bruteForce = await f.db.kysely.selectFrom('rm_problems').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', spec.id).where('directive_id', '=', 'd3000').where('status', '=', 'closed').executeTakeFirstOrThrow();
+  const done = await vi.waitFor(
+    async () => {
+      const value = await coverage();
+      expect(value, 'the sample done').toSatisfy((c: typeof value) => c.d3000?.done === sample.length);
+      return value;
+    },
+    { timeout: 600_000, interval: 200 },
+  );
+  const bruteForce = await f.db.kysely
+    .selectFrom('rm_problems')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('campaign_id', '=', spec.id)
+    .where('directive_id', '=', 'd3000')
+    .where('status', '=', 'closed')
+    .executeTakeFirstOrThrow();
   expect(done.d3000!.done).toBe(Number(bruteForce.n));
-  const targeted = await f.db.kysely.selectFrom('rm_problems').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', spec.id).where('directive_id', '=', 'd3000').executeTakeFirstOrThrow();
+  const targeted = await f.db.kysely
+    .selectFrom('rm_problems')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('campaign_id', '=', spec.id)
+    .where('directive_id', '=', 'd3000')
+    .executeTakeFirstOrThrow();
   expect(Number(targeted.n)).toBe(BRANCHES);
 
   // The unit continued as new holding 3,000 children's snapshots with coverage, far under Temporal's 2 MiB.
@@ -80,11 +127,15 @@ test('continue-as-new with updates and child signals in flight loses nothing', {
   const spec = testSpec({ id: 'can', rootOrgId: 'tj', rules: { autoMobiliseLevels: ['city', 'district'], minStudyDays: 6 } });
   await startCampaign(f.t.client, f.t.taskQueue, spec, { historyLimit: 60 });
   const hx = orgHandle(f.t.client, spec.id, 'hx');
-  await waitFor(() => hx.query(orgStatusQuery), (x) => x.components.review === 'open', 300_000, 'hx open');
+  await expect.poll(() => hx.query(orgStatusQuery), { timeout: 300_000, message: 'hx open' }).toSatisfy((x) => x.components.review === 'open');
   const updates = Array.from({ length: 40 }, (_, i) =>
     i % 2 === 0
-      ? hx.executeUpdate(recordStudySessionUpdate, { args: [{ sessionId: `s${i}`, date: `2019-10-${String(1 + i / 2).padStart(2, '0')}`, kind: 'concentrated', hours: 2, attendance: 9, by: 'test' }] })
-      : hx.executeUpdate(recordProblemUpdate, { args: [{ problemId: `p${i}`, source: 'public_message', category: '服务', description: `群众反映${i}`, by: 'test' }] }),
+      ? hx.executeUpdate(recordStudySessionUpdate, {
+          args: [{ sessionId: `s${i}`, date: `2019-10-${String(1 + i / 2).padStart(2, '0')}`, kind: 'concentrated', hours: 2, attendance: 9, by: 'test' }],
+        })
+      : hx.executeUpdate(recordProblemUpdate, {
+          args: [{ problemId: `p${i}`, source: 'public_message', category: '服务', description: `群众反映${i}`, by: 'test' }],
+        }),
   );
   const results = await Promise.all(updates);
   expect(results).toHaveLength(40);
@@ -99,11 +150,13 @@ test('continue-as-new with updates and child signals in flight loses nothing', {
   expect(events.filter((e) => e.type === 'StudySessionRecorded')).toHaveLength(20);
   // The 40 updates ran concurrently, in no set order, and progress reports are debounced: a
   // report can carry all 20 problems before the last study session. Wait for the root to see both.
-  const root = await waitFor(
-    () => orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery),
-    (x) => x.subtree.problems === 20 && x.subtree.studyDays === 20,
-    300_000,
-    'root sees 20 problems and 20 study days',
+  const root = await vi.waitFor(
+    async () => {
+      const value = await orgHandle(f.t.client, spec.id, 'tj').query(orgStatusQuery);
+      expect(value, 'root sees 20 problems and 20 study days').toSatisfy((x: typeof value) => x.subtree.problems === 20 && x.subtree.studyDays === 20);
+      return value;
+    },
+    { timeout: 300_000, interval: 200 },
   );
   expect(root.subtree).toMatchObject({ problems: 20, studyDays: 20 });
 });

@@ -72,8 +72,14 @@ describe('two API processes over one database', () => {
 
   /** The limit counts before anything else: a campaign that does not exist answers 404 until it is reached. */
   const submit = (app: ApiInstance, remoteAddress: string) =>
-    app.inject({ method: 'POST', url: '/campaigns/no-such-campaign/public-messages', payload: { text: '好', category: '交通', area: '河西区' }, remoteAddress });
-  const track = (app: ApiInstance, remoteAddress: string) => app.inject({ method: 'GET', url: `/campaigns/no-such-campaign/public-messages/track/${'A'.repeat(24)}`, remoteAddress });
+    app.inject({
+      method: 'POST',
+      url: '/campaigns/no-such-campaign/public-messages',
+      payload: { text: '好', category: '交通', area: '河西区' },
+      remoteAddress,
+    });
+  const track = (app: ApiInstance, remoteAddress: string) =>
+    app.inject({ method: 'GET', url: `/campaigns/no-such-campaign/public-messages/track/${'A'.repeat(24)}`, remoteAddress });
 
   const expectRefused = (res: Awaited<ReturnType<typeof submit>>, seconds: number) => {
     const problem = expectProblem(res, 429);

@@ -48,7 +48,7 @@ export async function importTree(app: ApiInstance, tree: readonly FlatOrg[] | Or
     ? await app.inject({ method: 'POST', url: '/orgs/import', headers: { ...bearer(by), 'content-type': 'text/csv' }, payload: csvOf(tree) })
     : await app.inject({ method: 'POST', url: '/orgs/import', headers: bearer(by), payload: tree as OrgTreeNode });
   if (res.statusCode !== 200) throw new Error(`the import answered ${res.statusCode}: ${res.body.slice(0, 2000)}`);
-  return res.json() as ImportResult;
+  return res.json<ImportResult>();
 }
 
 /** A problem+json body as tests read it. */

@@ -26,7 +26,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
 import { generateTree, type FlatOrg } from '../../domain/generate-tree.js';
 import { chinaDate } from '../../domain/org-node.js';
@@ -34,7 +34,6 @@ import { ensureConsoleBuilt, startBrowser, type Browser } from '../../scripts/li
 import { ADMIN, bearer, importTree, issueToken } from './api.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { startTestWorker, type TestTemporal } from './temporal.js';
-import { waitFor } from './wait.js';
 
 export const DAY = 86_400_000;
 
@@ -90,25 +89,32 @@ export function useConsoleStack(options: ConsoleStackOptions): ConsoleStack {
     async call(method, url, payload, token = ADMIN) {
       const res = await s.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
       if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-      return res.json() as Record<string, unknown>;
+      return res.json<Record<string, unknown>>();
     },
     org: (orgId, rest = '') => `/campaigns/${campaign.id}/orgs/${orgId}${rest}`,
     screen: (orgId, rest = '') => `${s.base}/#/c/${campaign.id}/o/${orgId}${rest}`,
     issueToken: (body) => issueToken(s.app, body),
     async mobilise(orgId, { daysAgo, attendance, timeoutMs = 30_000, what = `${orgId} mobilised` }) {
-      await waitFor(
-        () => s.app.inject({ method: 'POST', url: s.org(orgId, '/mobilisation'), headers: bearer(ADMIN), payload: { date: chinaDate(Date.now() - daysAgo * DAY), attendance } }),
-        (r) => r.statusCode === 200,
-        timeoutMs,
-        what,
+      await vi.waitFor(
+        async () => {
+          const value = await s.app.inject({
+            method: 'POST',
+            url: s.org(orgId, '/mobilisation'),
+            headers: bearer(ADMIN),
+            payload: { date: chinaDate(Date.now() - daysAgo * DAY), attendance },
+          });
+          expect(value, what).toSatisfy((r) => r.statusCode === 200);
+        },
+        { timeout: timeoutMs, interval: 200 },
       );
     },
     async reached(orgId, { mobilised = false, timeoutMs = 60_000, what = `the cascade reached ${orgId}` } = {}) {
-      await waitFor(
-        () => s.app.inject({ method: 'GET', url: s.org(orgId), headers: bearer(ADMIN) }),
-        (r) => r.statusCode === 200 && (!mobilised || (r.json() as { mobilised_on: string | null }).mobilised_on !== null),
-        timeoutMs,
-        what,
+      await vi.waitFor(
+        async () => {
+          const value = await s.app.inject({ method: 'GET', url: s.org(orgId), headers: bearer(ADMIN) });
+          expect(value, what).toSatisfy((r) => r.statusCode === 200 && (!mobilised || (r.json() as { mobilised_on: string | null }).mobilised_on !== null));
+        },
+        { timeout: timeoutMs, interval: 200 },
       );
     },
     async signIn(page, token) {

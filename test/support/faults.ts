@@ -37,8 +37,8 @@ export function startProgram(program: 'worker/main.ts' | 'api/main.ts', env: Rec
     output = (output + chunk.toString()).slice(-65_536);
   };
   // Drained always, so a chatty process never blocks on a full pipe.
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   running.add(child);
   child.once('exit', () => running.delete(child));
   return Object.assign(child, { output: () => output });
@@ -71,7 +71,12 @@ export async function countEvents(db: Kysely<Database>, type?: string): Promise<
 export async function expectStreamsIntact(db: Kysely<Database>, streams?: number): Promise<number> {
   const rows = await db
     .selectFrom('events')
-    .select(['stream_id', (eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.max('stream_seq').as('last'), (eb) => eb.fn.count<string>('id').distinct().as('ids')])
+    .select([
+      'stream_id',
+      (eb) => eb.fn.countAll<string>().as('n'),
+      (eb) => eb.fn.max('stream_seq').as('last'),
+      (eb) => eb.fn.count<string>('id').distinct().as('ids'),
+    ])
     .groupBy('stream_id')
     .execute();
   if (streams !== undefined) expect(rows.length).toBe(streams);

@@ -15,13 +15,16 @@ import { startTestWorker, type TestTemporal } from './temporal.js';
 export interface WorkflowFixture {
   db: TestDatabase;
   t: TestTemporal;
+  /** The orgs seeded into `db`. */
+  orgs: readonly FlatOrg[];
 }
 
 export function useWorkflowFixture(orgs: () => readonly FlatOrg[]): WorkflowFixture {
   const f = {} as WorkflowFixture;
   beforeAll(async () => {
     f.db = await freshDatabase();
-    await seedOrgs(f.db.kysely, orgs());
+    f.orgs = orgs();
+    await seedOrgs(f.db.kysely, f.orgs);
     f.t = await startTestWorker(f.db.kysely);
   });
   afterAll(async () => {

@@ -17,5 +17,9 @@ export async function seedOrgs(db: Kysely<Database>, orgs: readonly FlatOrg[]): 
     positions.set(o.parentId ?? '', position + 1);
     return { id: o.id, parent_id: o.parentId, level: o.level, kind: o.kind, name: o.name, path, depth: path.split('/').length - 3, position };
   });
-  for (let i = 0; i < rows.length; i += 2000) await db.insertInto('orgs').values(rows.slice(i, i + 2000)).execute();
+  for (let i = 0; i < rows.length; i += 2000)
+    await db
+      .insertInto('orgs')
+      .values(rows.slice(i, i + 2000))
+      .execute();
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { vi } from 'vitest';
 import { READ_MODEL_TABLES, type Database } from '../../db/schema.js';
 
 /** Every read-model row, in a fixed order, for "rebuilt equals live" comparisons. */
@@ -14,17 +15,21 @@ export async function readModels(db: Kysely<Database>): Promise<Record<string, u
 /**
  * The read models once they stop changing (the same two reads `quietMs` apart): progress
  * reports and notices keep landing for a moment after the last command a test awaits, and
- * a "rebuilt equals live" comparison taken mid-flight would race them.
+ * a "rebuilt equals live" comparison taken mid-flight would race them. vitest's `vi.waitFor`
+ * reads every `quietMs` (skipping a beat while a read is still running); the first read only
+ * sets the mark, so two reads compared are always at least `quietMs` apart.
  */
 export async function settledReadModels(db: Kysely<Database>, { quietMs = 1500, timeoutMs = 60_000 } = {}): Promise<Record<string, unknown[]>> {
-  const until = Date.now() + timeoutMs;
-  let last = JSON.stringify(await readModels(db));
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
-    const now = await readModels(db);
-    const json = JSON.stringify(now);
-    if (json === last) return now;
-    if (Date.now() > until) throw new Error(`read models still changing after ${timeoutMs} ms`);
-    last = json;
-  }
+  let last: string | undefined;
+  return vi.waitFor(
+    async () => {
+      const now = await readModels(db);
+      const json = JSON.stringify(now);
+      const changed = json !== last;
+      last = json;
+      if (changed) throw new Error(`read models still changing after ${timeoutMs} ms`);
+      return now;
+    },
+    { timeout: timeoutMs, interval: quietMs },
+  );
 }
