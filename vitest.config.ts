@@ -3,7 +3,7 @@
  * - `unit`: pure tests, no server. The tests beside their modules (`domain/**`, and any
  *   `*.test.ts` under the code's own folders) and the few under `test/` that need neither
  *   Temporal nor PostgreSQL. No global setup: `npm run test:unit` runs in seconds and needs
- *   no Temporal CLI. In-process PGlite is allowed here (`domain/colour.test.ts` uses it).
+ *   no Temporal CLI. In-process PGlite is allowed here (`db/models/overview.test.ts` uses it).
  * - `integration`: everything else under `test/`, against a real Temporal dev server and a
  *   real PostgreSQL, both started once per run by `test/global-setup.ts`. Timeouts are
  *   generous because workflow tests wait on a real server's timers and task dispatch.

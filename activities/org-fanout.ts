@@ -9,8 +9,6 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { orgWorkflowId } from '../domain/workflow-ids.js';
-import type { CloseCampaignCommand } from '../domain/commands.js';
-import type { DirectiveSpec } from '../domain/directive.js';
 import type { CampaignRef, OrgRef } from '../domain/org-node.js';
 import { childrenWithCounts } from '../db/models/directory.js';
 import type { Database } from '../db/schema.js';

@@ -100,7 +100,7 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
     items.map((i) => ({ level: i.level, status: i.status, overdue: i.alert === 'red' })),
   );
   const lagging = orgs
-    .map((o) => ({ orgId: o.org_id, name: o.name, level: o.level, reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own as Record<string, number>, reachedAt: o.reached_at }, judgedAt) }))
+    .map((o) => ({ orgId: o.org_id, name: o.name, level: o.level, reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own, reachedAt: o.reached_at }, judgedAt) }))
     .filter((o) => o.reasons.length > 0);
   const figures: ReportFigures = {
     campaign,

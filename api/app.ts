@@ -181,7 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const text = utf8(body as Buffer);
     if (text === undefined) return done(Object.assign(new Error('the body is not valid UTF-8'), { statusCode: 400 }), undefined);
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   await app.register(swagger, {
@@ -325,7 +325,7 @@ function utf8(bytes: Buffer): string | undefined {
 /** Whatever logger the caller asks for, bearer tokens never reach the log. */
 function redacted(logger: AppDeps['logger']): AppDeps['logger'] {
   if (!logger) return logger;
-  const options = logger === true ? {} : (logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>);
+  const options = logger === true ? {} : (logger);
   return { ...options, redact: { paths: ['req.headers.authorization'], censor: '[redacted]' } };
 }
 

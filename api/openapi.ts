@@ -194,7 +194,7 @@ function markTrimmed(schema: unknown, seen = new Set<unknown>()): void {
   const def = schema._zod.def as unknown as Json & { type: string; checks?: { _zod: { def: { check: string; tx?: (v: string) => string } } }[] };
   if (def.type === 'string') {
     const trims = def.checks?.some((c) => c._zod.def.check === 'overwrite' && c._zod.def.tx?.(' x ') === 'x');
-    if (trims) z.globalRegistry.add(schema, { ...z.globalRegistry.get(schema), [TRIMMED]: true } as never);
+    if (trims) z.globalRegistry.add(schema, { ...z.globalRegistry.get(schema), [TRIMMED]: true });
     return;
   }
   const next = (v: unknown) => markTrimmed(v, seen);
@@ -251,13 +251,13 @@ export function openapiTransform(given: TransformInput): ReturnType<typeof jsonS
   const body = schema?.body as { content?: Record<string, { schema: z.ZodType }> } | undefined;
   if (!schema || !body?.content) return withoutBody(jsonSchemaTransform(input));
   const { body: _body, ...rest } = schema;
-  const result = jsonSchemaTransform({ ...input, schema: rest } as TransformInput);
+  const result = jsonSchemaTransform({ ...input, schema: rest });
   const content: Record<string, { schema: unknown }> = {};
   for (const [mediaType, { schema: media }] of Object.entries(body.content)) {
-    const converted = jsonSchemaTransform({ ...input, schema: { body: media } } as TransformInput).schema as Json;
+    const converted = jsonSchemaTransform({ ...input, schema: { body: media } }).schema as Json;
     content[mediaType] = { schema: converted.body };
   }
-  return withoutBody({ ...result, schema: { ...(result.schema as Json), body: { content } } } as ReturnType<typeof jsonSchemaTransform>);
+  return withoutBody({ ...result, schema: { ...(result.schema as Json), body: { content } } });
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -281,7 +281,7 @@ function withCrossSiteRefusal(input: TransformInput): TransformInput {
   if (!response?.['401'] || isPublic || methods.length === 0 || methods.every((m) => SAFE_METHODS.has(m))) return input;
   const own = response['403']?.description;
   const refusal = problem(own ? `${own}; or ${CROSS_SITE}` : `The token may not do this: ${CROSS_SITE}.`);
-  return { ...input, schema: { ...schema, response: { ...response, 403: refusal } } } as TransformInput;
+  return { ...input, schema: { ...schema, response: { ...response, 403: refusal } } };
 }
 
 /** A 204 has no content: `type: 'null'` is how @fastify/swagger is told so. */
@@ -327,5 +327,5 @@ export function openapiTransformObject(input: TransformObjectInput): ReturnType<
   const referenced = (name: string) =>
     used.includes(`#/components/schemas/${name}"`) || Object.entries(components).some(([other, s]) => other !== name && JSON.stringify(s).includes(`#/components/schemas/${name}"`));
   for (const name of Object.keys(components)) if (!referenced(name)) delete components[name];
-  return doc as unknown as ReturnType<typeof jsonSchemaTransformObject>;
+  return doc;
 }

@@ -125,7 +125,7 @@ export function shownFields(e: DomainEvent, names: readonly string[], lists = fa
   for (const name of names) {
     const v = (e as unknown as Record<string, unknown>)[name];
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[name] = v;
-    else if (lists && Array.isArray(v) && v.every((x) => typeof x === 'string')) fields[name] = v as string[];
+    else if (lists && Array.isArray(v) && v.every((x) => typeof x === 'string')) fields[name] = v;
   }
   return fields;
 }

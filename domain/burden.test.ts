@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { checkInformationRequestCap, chinaWeek, nextWeekStartMs } from './burden.js';
 import { Rules } from './campaign.js';
-import type { DomainEvent } from './events.js';
 import { OrgNode, type CampaignRef, type OrgRef } from './org-node.js';
 
 // Sunday 2019-10-06 23:59:59.999 in Beijing, and Monday 2019-10-07 00:00 a millisecond later.
@@ -82,7 +81,6 @@ describe('an org sending requests for information', () => {
     node.outbox.splice(0);
     return node;
   };
-  const types = (events: DomainEvent[]) => events.map((e) => e.type);
 
   test('two go out, the third is refused and recorded, and changes nothing else', () => {
     const node = mobilised();

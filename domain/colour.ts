@@ -1,7 +1,7 @@
 /**
  * 三色督办: the one colour rule for an org, used by the console (and by `GET …/overview`,
  * which sorts and filters by it in SQL: `colourSql` in db/models/overview.ts is this
- * function written for PostgreSQL, and `domain/colour.test.ts` holds the two together).
+ * function written for PostgreSQL, and `db/models/overview.test.ts` holds the two together).
  *
  * It is built on the lagging rule of `GET …/lagging` and the reports (`laggingReasons`):
  * - red: the org has items overdue (past their deadline, still planned or in progress: what

@@ -83,7 +83,7 @@ export function addCoverage(total: Record<string, Coverage>, part: Record<string
  */
 export function coverageView(c: Coverage): Coverage & { rectified: number; lagging: number } {
   const view = (x: CoverageCounts) => ({ targeted: x.targeted, done: x.done, rectified: x.rectified ?? 0, overdue: x.overdue, lagging: x.targeted - x.done - (x.rectified ?? 0) });
-  return { ...view(c), byLevel: Object.fromEntries(Object.entries(c.byLevel).map(([level, l]) => [level, view(l!)])) };
+  return { ...view(c), byLevel: Object.fromEntries(Object.entries(c.byLevel).map(([level, l]) => [level, view(l)])) };
 }
 
 /** Whether an org is one the directive asks to act. */

@@ -25,7 +25,7 @@ export function stamp(stream: StreamRef, seq: number, body: DomainEventBody, now
     campaignId: stream.campaignId,
     orgId: stream.orgId,
     occurredAt: new Date(nowMs).toISOString(),
-  } as DomainEvent;
+  };
 }
 
 /**

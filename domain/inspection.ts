@@ -69,7 +69,7 @@ export function allocate(sizes: ReadonlyArray<readonly [string, number]>, n: num
   for (const [key, count] of sizes) {
     const exact = (want * count) / total;
     out[key] = Math.floor(exact);
-    given += out[key]!;
+    given += out[key];
     rest.push({ key, frac: exact - Math.floor(exact) });
   }
   rest.sort((a, b) => b.frac - a.frac);
@@ -231,7 +231,8 @@ export interface Finding {
   orgId: string;
   prevention: Prevention;
   detail: string;
-  by: 'rule' | string;
+  /** Who found it: a guidance group member's actor, or `rule` for a finding the checks made. */
+  by: string;
 }
 
 /** Sent to an inspected org: a finding, to become an item (source `spot_check`) in its ledger. */

@@ -58,6 +58,7 @@ export function ledgerCsv(rows: Iterable<LedgerCsvRow>): string {
 /** One CSV field: dates as ISO, quoted when needed, leading formula characters defused. */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a row's values: text, numbers, dates (above), and lists, which read as `a,b`
   let text = value instanceof Date ? value.toISOString() : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { PublicMessageSubmission, routeMessage, senderStatus, stateOfItem, triageDeadlineMs } from './public-message.js';
-import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from './tracking-code.js';
 import { Rules } from './campaign.js';
 import { OrgNode } from './org-node.js';
 
@@ -57,19 +56,6 @@ describe('submission', () => {
     expect(bad({ text: '  ', category: '市容', area: '河西区' })).toEqual(['text']);
     expect(bad({ text: 'a\u0000b', category: '市容', area: '河西区' })).toEqual(['text']);
     expect(bad({ text: 'x', category: '市容', area: '河西区', orgId: 'tj' })).toEqual(['unrecognized_keys']);
-  });
-});
-
-describe('tracking codes', () => {
-  test('24 base64url characters carrying 144 random bits; no two alike', () => {
-    const codes = new Set(Array.from({ length: 10_000 }, () => newTrackingCode()));
-    expect(codes.size).toBe(10_000);
-    for (const c of [...codes].slice(0, 100)) expect(c).toMatch(TRACKING_CODE);
-    // 24 characters × 6 bits: every bit of 18 random bytes, no padding.
-    expect(newTrackingCode((n) => Buffer.alloc(n, 0xff))).toBe('_'.repeat(24));
-  });
-  test('stored only as a sha256', () => {
-    expect(hashTrackingCode('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
 

@@ -3,7 +3,7 @@
  * org responsible for it, tracked until that org's ledger item is verified (不整改不销号).
  * A supporting workflow per message, `campaign/<cid>/public/<messageId>`, decides; the
  * decisions below are plain functions it calls. The sender's tracking code is not here
- * (see `tracking-code.ts`): workflows never see it.
+ * (see `api/tracking-code.ts`): workflows never see it.
  */
 import { z } from 'zod';
 import { lazySchema } from './lazy-schema.js';
@@ -16,6 +16,7 @@ const Plain = (max: number) =>
     .trim()
     .min(1)
     .max(max)
+    // eslint-disable-next-line no-control-regex -- the control characters are what it refuses
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'control characters are not allowed');
 
 /** What the public endpoint takes. */

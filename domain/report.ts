@@ -211,7 +211,7 @@ export function reportHtml(report: { kind: ReportKind; createdAt: string; figure
   const f = report.figures;
   const e = escapeHtml;
   const cell = (v: string | number) => `<td>${e(String(v))}</td>`;
-  const levelRows = [...f.levels.map((l) => ({ name: l.level as string, ...l })), { name: 'total', ...f.total }]
+  const levelRows = [...f.levels.map((l) => ({ name: l.level, ...l })), { name: 'total', ...f.total }]
     .map((l) => `<tr>${[l.name, l.orgs, l.mobilised, l.problems, l.found, l.planned, l.inProgress, l.rectified, l.closed, `${l.closedPercent}%`, l.overdue].map(cell).join('')}</tr>`)
     .join('');
   const more = (shown: number, count: number) => (count > shown ? `<p>… and ${count - shown} more.</p>` : '');

@@ -152,7 +152,7 @@ async function checkScrapeConfig(services: Record<string, Service>, scrapeFile: 
   need(!(services.api?.ports ?? []).some((p) => String(p).endsWith(`:${served.api}`)), `service api: its metrics port ${served.api} must not be published (api/metrics.ts: no token there)`);
 
   const prometheus = services.prometheus;
-  need(/^prom\/prometheus:/.test(resolveDefaults(prometheus?.image ?? '')), `service prometheus: image ${prometheus?.image ?? '(none)'} does not match /^prom\/prometheus:/`);
+  need(/^prom\/prometheus:/.test(resolveDefaults(prometheus?.image ?? '')), `service prometheus: image ${prometheus?.image ?? '(none)'} does not match /^prom/prometheus:/`);
   const relative = path.relative(root, scrapeFile);
   need(
     (prometheus?.volumes ?? []).some((v) => new RegExp(`^\\./${relative.replace(/[.]/g, '\\.')}:/etc/prometheus/prometheus\\.yml(:ro)?$`).test(String(v))),

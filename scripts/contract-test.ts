@@ -123,7 +123,7 @@ export function ensureSchemathesis(): string {
   try {
     run(python, ['-m', 'venv', '--clear', venv]);
   } catch (error) {
-    throw new Error(`${(error as Error).message}: Schemathesis needs python3 with the venv module (Debian: apt-get install python3-venv)`);
+    throw new Error(`${(error as Error).message}: Schemathesis needs python3 with the venv module (Debian: apt-get install python3-venv)`, { cause: error });
   }
   const pip = path.join(venv, 'bin', 'pip');
   run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', requirements]);

@@ -72,7 +72,7 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
     inspectionCommands.addFinding.update,
     async ({ orgId, prevention, detail, by }) => {
       manual += 1;
-      const finding: Finding = { findingId: `m${manual}`, orgId, prevention: prevention as Finding['prevention'], detail, by };
+      const finding: Finding = { findingId: `m${manual}`, orgId, prevention: prevention, detail, by };
       findings.push(finding);
       events.emit({ type: 'InspectionFindingAdded', roundId: round.roundId, finding });
       await recorder.recorded(events.seq);

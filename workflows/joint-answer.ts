@@ -22,7 +22,7 @@ export interface JointAnswerInput {
 export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jointId: string; parts: Record<string, JointPartState> }> {
   const { spec, campaignId } = input;
   const streamId = jointWorkflowId(campaignId, spec.jointId);
-  const parts: Record<string, JointPartState> = input.carried?.parts ?? Object.fromEntries(spec.participantOrgIds.map((o) => [o, 'assigned' as JointPartState]));
+  const parts: Record<string, JointPartState> = input.carried?.parts ?? Object.fromEntries(spec.participantOrgIds.map((o) => [o, 'assigned']));
   const events = new EventStream({ streamId, campaignId, orgId: spec.openerOrgId }, input.carried?.seq ?? 0, () => Date.now());
   const recorder = new EventRecorder(events.outbox, events.seq);
   const change = (orgId: string, status: JointPartState) => {

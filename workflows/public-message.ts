@@ -34,7 +34,8 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
   const recorder = new EventRecorder(events.outbox, events.seq);
 
   let state: MessageState = 'received';
-  let orgId: string | null = null;
+  // Set by the triage handler; declared so, TypeScript does not narrow it to `null` in the loop below.
+  let orgId = null as string | null;
   let itemStatus: ItemStatus | null = null;
   let flagged = false;
   /** Set while a delivery is in flight, so two triages cannot route one message twice. */

@@ -189,7 +189,7 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     const campaign = await readCampaign(db, request.params.id);
     const ctx = { now: now(), mobiliseWithinDays: (campaign?.rules as CampaignRules | undefined)?.mobiliseWithinDays };
     const items = rows.slice(0, limit).map((r) => {
-      const reasons = laggingReasons({ mobilised: r.mobilised_on !== null, own: r.own as Record<string, number>, reachedAt: r.reached_at }, ctx);
+      const reasons = laggingReasons({ mobilised: r.mobilised_on !== null, own: r.own, reachedAt: r.reached_at }, ctx);
       return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
     });
     return { items, nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.path) : null };

@@ -279,7 +279,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       let visible: (orgId: string) => boolean = () => true;
       if (!isOfGroup(p, group)) {
         if (round.status === 'sampled') throw hidden();
-        const sample = round.sample as string[];
+        const sample = round.sample;
         const paths = await directoryPaths(db, sample);
         const readable = new Set(paths.filter((o) => o.path.startsWith(p.orgPath)).map((o) => o.id));
         if (readable.size === 0) throw hidden();
@@ -288,7 +288,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const { campaign_id: _c, ...rest } = round;
       return {
         ...rest,
-        sample: (round.sample as string[]).filter(visible),
+        sample: (round.sample).filter(visible),
         started_at: iso(round.started_at),
         findings_issued_at: iso(round.findings_issued_at),
         circulated_at: iso(round.circulated_at),
@@ -306,7 +306,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     if (!isOfGroup(p, await loadGroup(db, id, round.group_id))) throw notFound(`inspection round ${roundId}`);
     // Its workflow has ended with the notice: nothing more is taken.
     if (round.status === 'circulated') throw conflict(`round ${roundId} has circulated its notice: it takes nothing more`);
-    return { p, sample: round.sample as string[], handle: temporal.client.workflow.getHandle(inspectionWorkflowId(id, roundId)) };
+    return { p, sample: round.sample, handle: temporal.client.workflow.getHandle(inspectionWorkflowId(id, roundId)) };
   };
 
   app.post(

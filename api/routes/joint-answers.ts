@@ -100,7 +100,7 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
       const joint = await jointProblem(db, request.params.id, request.params.jointId);
       if (!joint) throw notFound(`joint problem ${request.params.jointId}`);
       // Whoever can read the opener or any participant sees everyone's status.
-      const involved = [joint.opener_org_id, ...Object.keys(joint.parts as Record<string, string>)];
+      const involved = [joint.opener_org_id, ...Object.keys(joint.parts)];
       const p = principal(request);
       let allowed = p.role === 'admin';
       for (const orgId of involved) {

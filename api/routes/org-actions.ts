@@ -73,7 +73,7 @@ const ACTIONS: Action[] = [
     path: 'problems/:problemId/verification',
     summary: 'Verify (销号) or return a rectification; by an inspector or an organiser above the org',
     command: 'verifyRectification',
-    body: (s) => s.omit({ problemId: true, verifierRole: true, verifierOrgId: true } as never) as unknown as z.ZodObject,
+    body: (s) => s.omit({ problemId: true, verifierRole: true, verifierOrgId: true } as never),
     answer: ItemAnswer,
     rules: 'a returned rectification needs a `reason`',
     clashes: 'the item is not awaiting verification',

@@ -25,7 +25,7 @@ import {
 import type { Database } from '../../db/schema.js';
 import { PublicMessageRoutes, PublicMessageSubmission, senderStatus } from '../../domain/public-message.js';
 import { publicMessageWorkflowId } from '../../domain/workflow-ids.js';
-import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../../domain/tracking-code.js';
+import { hashTrackingCode, newTrackingCode, TRACKING_CODE } from '../tracking-code.js';
 import { triagePublicMessageUpdate } from '../../workflows/messages.js';
 import { actor, requireOrgAccess, requireRole } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';

@@ -4,7 +4,7 @@
  * with its colour computed in SQL ({@link colourSql}) to sort, filter and count by. No events
  * of its own: the rows are the directory's and db/models/org-progress.ts's.
  *
- * The rest: the colour rule in domain/colour.ts (held to `colourSql` by domain/colour.test.ts,
+ * The rest: the colour rule in domain/colour.ts (held to `colourSql` by db/models/overview.test.ts,
  * and every row the route answers judged by both); the route GET …/overview in
  * api/routes/overview.ts; tests in test/api/live.test.ts and the console's.
  *
@@ -22,7 +22,7 @@ import type { Database } from '../schema.js';
  * directory ('none' where the cascade has not reached the org yet), so pages can be sorted
  * and filtered by colour; `ctx` is the clock and the campaign's `mobiliseWithinDays`, as
  * `orgColour` takes them. Every row the overview answers is judged by `orgColour` too and a
- * disagreement is an error, so the two cannot drift apart unseen; `domain/colour.test.ts`
+ * disagreement is an error, so the two cannot drift apart unseen; `db/models/overview.test.ts`
  * runs both over the same rows.
  */
 export function colourSql(ctx: ColourContext): RawBuilder<string> {

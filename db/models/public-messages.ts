@@ -7,7 +7,7 @@
  * `public_message_routes` (the campaign office's routing rules, in order).
  *
  * The rest of the protocol: the submission, routing and the sender's status in
- * domain/public-message.ts and domain/tracking-code.ts, its workflow in
+ * domain/public-message.ts and api/tracking-code.ts, its workflow in
  * workflows/public-message.ts (started by client/public-messages.ts), its activity in
  * activities/public-messages.ts, its routes in api/routes/public-messages.ts, its tests in
  * test/public/public-messages.test.ts and rate-limit.test.ts.

@@ -13,7 +13,7 @@ import { orgHandle } from '../../client/campaigns.js';
 import { rebuildProjections } from '../../db/event-store.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { publicItemId, publicMessageWorkflowId, triageDeadlineMs } from '../../domain/public-message.js';
-import { newTrackingCode, TRACKING_CODE } from '../../domain/tracking-code.js';
+import { newTrackingCode, TRACKING_CODE } from '../../api/tracking-code.js';
 import { planRectificationUpdate } from '../../workflows/messages.js';
 import { ADMIN, bearer, buildTestApp, expectProblem, issueToken } from '../support/api.js';
 import { rectify } from '../support/campaign.js';
@@ -41,7 +41,7 @@ const track = (campaignId: string, code: string, remoteAddress = nextIp()) =>
 const message = (campaignId: string, messageId: string) =>
   f.db.kysely.selectFrom('rm_public_messages').selectAll().where('campaign_id', '=', campaignId).where('message_id', '=', messageId).executeTakeFirst();
 const messageIdOf = async (code: string) => {
-  const { hashTrackingCode } = await import('../../domain/tracking-code.js');
+  const { hashTrackingCode } = await import('../../api/tracking-code.js');
   return (await f.db.kysely.selectFrom('public_message_codes').select('message_id').where('code_hash', '=', hashTrackingCode(code)).executeTakeFirstOrThrow())
     .message_id;
 };

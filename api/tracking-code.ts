@@ -1,7 +1,7 @@
 /**
  * The tracking code a public message's sender gets: 144 random bits as 24 base64url
  * characters. Only its sha256 is stored (`public_message_codes`), like API tokens; it
- * never enters a workflow, an event or the Temporal UI. Not for workflow code (Node crypto).
+ * never enters a workflow, an event or the Temporal UI. The API makes and checks codes; it lives here, not in domain/, because it uses Node crypto.
  */
 import { createHash, randomBytes } from 'node:crypto';
 

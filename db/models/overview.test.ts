@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { colourSql } from '../db/models/overview.js';
-import { openDatabase, type OpenDatabase } from '../db/connect.js';
-import { orgColour, type ColourContext, type ColourInput } from './colour.js';
+import { colourSql } from './overview.js';
+import { openDatabase, type OpenDatabase } from '../connect.js';
+import { orgColour, type ColourContext, type ColourInput } from '../../domain/colour.js';
 
 const own = (o: Record<string, number>) => ({ studyDone: 1, overdue: 0, dueSoon: 0, studyDays: 6, ...o });
 const DAY = 24 * 3600_000;
