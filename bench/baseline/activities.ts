@@ -8,21 +8,13 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { BaselineActivities, StartBaselineChildrenInput } from './contract.js';
 import type { BaselineInput, baselineOrgWorkflow } from './workflows.js';
+
+export type { BaselineActivities, StartBaselineChildrenInput } from './contract.js';
 
 const PAGE = 500;
 const CONCURRENCY = 32;
-
-export interface StartBaselineChildrenInput {
-  prefix: string;
-  parentOrgId: string;
-  parentWorkflowId: string;
-  cursor: string | null;
-}
-
-export interface BaselineActivities {
-  startBaselineChildren(input: StartBaselineChildrenInput): Promise<{ started: number; nextCursor: string | null }>;
-}
 
 /** Counts workflows this process has started, for the live display (the baseline writes nothing anywhere else). */
 export const baselineCounters = { started: 0 };

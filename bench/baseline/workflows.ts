@@ -14,7 +14,7 @@
  * `subtree.mobilised === orgs`.
  */
 import { condition, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BaselineActivities } from './activities.js';
+import type { BaselineActivities } from './contract.js';
 
 export const subtreeCountedSignal = defineSignal<[number]>('subtreeCounted');
 

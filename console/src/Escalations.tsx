@@ -14,7 +14,7 @@ import { usePolled } from './hooks.ts';
 import { Pager, useCursorPages } from './list-parts.tsx';
 import { OrgHead, Outcome } from './parts.tsx';
 import { screenHref } from './routes.ts';
-import type { ScreenProps } from './screens.tsx';
+import type { ScreenProps } from './screen-props.ts';
 import { cst } from './time.ts';
 import { LEVEL, LEVEL_SHORT, PROBLEM_STATUS, ROLE } from './zh.ts';
 

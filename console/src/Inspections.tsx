@@ -12,7 +12,7 @@ import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
 import { FieldError } from './parts.tsx';
 import { FieldRefusal, inspectionsApi, newRoundId, type Prevention, type Round } from './inspections-api.ts';
 import { orgPageHref } from './routes.ts';
-import type { ScreenProps } from './screens.tsx';
+import type { ScreenProps } from './screen-props.ts';
 import { cst } from './time.ts';
 import { noticeZh, PREVENTION, ROLE, ROUND_STATUS, ruleDetailZh } from './zh.ts';
 

@@ -6,7 +6,7 @@ import { OrgHeading } from './parts.tsx';
 import { recordApi } from './record-api.ts';
 import { rectificationNeed, research, researchNeed, reviewNeed, TOPIC_STATUS, type Ledger, type Topic } from './record-rules.ts';
 import { orgPageHref } from './routes.ts';
-import type { ScreenProps } from './screens.tsx';
+import type { ScreenProps } from './screen-props.ts';
 import { cst, day, todayInChina } from './time.ts';
 import { COMPONENT_STATE, COMPONENTS } from './zh.ts';
 

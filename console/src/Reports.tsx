@@ -12,7 +12,7 @@ import { EmptyRow, Pager, TableHead, useCursorPages } from './list-parts.tsx';
 import { reportPageHref, reportsApi, type Report, type ReportKind } from './reports-api.ts';
 import { cst, day } from './time.ts';
 import { LEVEL_SHORT, reasonZh, REPORT_KIND, REPORT_KIND_LONG } from './zh.ts';
-import type { ScreenProps } from './screens.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 const PAGE = 10;
 /** Rows of a report's table shown at once. */

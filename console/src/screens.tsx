@@ -14,12 +14,10 @@ import { Escalations } from './Escalations.tsx';
 import { Directives } from './Directives.tsx';
 import { Reports, showsReports } from './Reports.tsx';
 import { Inspections } from './Inspections.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
-export interface ScreenProps {
-  me: Me;
-  campaignId: string;
-  orgId: string;
-}
+export type { ScreenProps } from './screen-props.ts';
+
 export interface ScreenDef {
   key: string;
   /** The tab's label (zh-CN). */
