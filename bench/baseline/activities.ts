@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { BaselineActivities, StartBaselineChildrenInput } from './contract.js';
+import type { BaselineActivities } from './contract.js';
 import type { BaselineInput, baselineOrgWorkflow } from './workflows.js';
 
 export type { BaselineActivities, StartBaselineChildrenInput } from './contract.js';
