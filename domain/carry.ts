@@ -27,7 +27,10 @@ export interface PackedChildren {
    */
   levels: string[];
   coverage: Record<string, Record<string, number[]>>;
-  /** The counts in a coverage row, in order; absent in state packed before `rectified` was counted: `[targeted, done, overdue]`. */
+  /**
+   * The counts in a coverage row, in order; absent in state packed before `rectified` was counted: `[targeted, done, overdue]`.
+   * Shim (workflows/shared.ts) for runs started before 2026-12-06T10:50Z (9baeab1): the short form can go once none is open.
+   */
   coverageFields?: string[];
 }
 

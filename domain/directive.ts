@@ -17,7 +17,10 @@ export type DirectiveKind = (typeof DIRECTIVE_KINDS)[number];
 export interface DirectiveSpec {
   directiveId: string;
   issuerOrgId: string;
-  /** Absent in directives issued before kinds existed: those were tasks. */
+  /**
+   * Absent in directives issued before kinds existed: those were tasks. Also the API's default for a body without it,
+   * so it stays optional in the command; in carried state it can go with the other shims (workflows/shared.ts).
+   */
   kind?: DirectiveKind;
   title: string;
   instructions: string;

@@ -92,7 +92,10 @@ export function claimDeadlineOutcome(entry: Pick<InboxEscalation, 'status' | 'cl
 /** Carried state from before inbox entries were compacted held the whole message. */
 type LegacyInboxEscalation = Omit<InboxEscalation, 'hop'> & { message: EscalationMessage };
 
-/** Brings a carried inbox to the current shape (entries from older runs held the message). */
+/**
+ * Brings a carried inbox to the current shape (entries from older runs held the message).
+ * Shim (workflows/shared.ts) for runs started before 2026-11-25T09:41Z (2e9b0ca): it can go once none is open.
+ */
 export function compactInbox(inbox: Record<string, InboxEscalation | LegacyInboxEscalation>): Record<string, InboxEscalation> {
   const out: Record<string, InboxEscalation> = {};
   for (const [id, e] of Object.entries(inbox)) {

@@ -33,7 +33,10 @@ export interface OrgRef {
   name: string;
   parentId: string | null;
   path: string;
-  /** Children in the directory when the org was started; 0 lets a leaf skip the cascade activity. Absent in older runs. */
+  /**
+   * Children in the directory when the org was started; 0 lets a leaf skip the cascade activity. Absent in runs
+   * started before 2026-11-25T10:23Z (d3323eb); optional until none of those is open (shim: workflows/shared.ts).
+   */
   childCount?: number;
 }
 
