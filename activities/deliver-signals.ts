@@ -52,7 +52,10 @@ const PLACE_WAIT_MS = 2_000;
 /** Sends a batch; answers the indexes of the messages whose workflow is not running, and of those whose workflow kept refusing them for now (`busy`, absent in results recorded before it existed). */
 export function deliverSignals({ db, client }: ActivityDeps) {
   return async function deliverSignals(signals: OutgoingSignal[]): Promise<{ undelivered: number[]; busy?: number[] }> {
-    const stored = await storedMessages(db, signals.flatMap((s) => (s.fromStore ? [s.fromStore] : [])));
+    const stored = await storedMessages(
+      db,
+      signals.flatMap((s) => (s.fromStore ? [s.fromStore] : [])),
+    );
     const messageOf = (s: OutgoingSignal) => {
       if (!s.fromStore) return s.payload;
       return { ...stored.get(`${s.fromStore.streamId} ${s.fromStore.escalationId}`)!, hop: s.fromStore.hop };
@@ -69,7 +72,7 @@ export function deliverSignals({ db, client }: ActivityDeps) {
     for (const [workflowId, indexes] of escalations) {
       const messages = indexes.map((i) => messageOf(signals[i]!) as EscalationMessage);
       const sizes = messages.map((m) => Buffer.byteLength(JSON.stringify(m)));
-      for (let k = 0; k < messages.length; ) {
+      for (let k = 0; k < messages.length;) {
         const n = batchLength(sizes, k, PER_UPDATE, UPDATE_BYTES, (size) => size);
         const chunk = messages.slice(k, k + n);
         const bytes = sizes.slice(k, k + n).reduce((a, b) => a + b, 0);
@@ -143,7 +146,11 @@ function coalescerFor(client: ActivityDeps['client']): UpdateCoalescer<Escalatio
       // Bounded: an update can stay unanswered (its target's task failing, or a run that
       // continued as new around it), and an activity waiting on it would hold a worker slot.
       send: (workflowId, messages) =>
-        sendBriefly(() => client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () => client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }))),
+        sendBriefly(() =>
+          client.withAbortSignal(AbortSignal.timeout(SEND_TIMEOUT_MS), () =>
+            client.workflow.getHandle(workflowId).executeUpdate(receiveEscalations, { args: [messages] }),
+          ),
+        ),
     });
     coalescers.set(client, coalescer);
   }

@@ -56,7 +56,9 @@ export function loadInspectedOrgStates({ db }: Pick<ActivityDeps, 'db'>) {
         components: (org?.components as Record<Component, ComponentState> | undefined) ?? locked,
         concentratedStudyDays: Number(study.find((s) => s.org_id === orgId)?.days ?? 0),
         topics: topics.filter((t) => t.org_id === orgId).map((t) => ({ topicId: t.topic_id, status: t.status, reports: t.reports })),
-        problems: problems.filter((p) => p.org_id === orgId).map((p) => ({ problemId: p.problem_id, source: p.source, description: p.description, projectRef: p.project_ref })),
+        problems: problems
+          .filter((p) => p.org_id === orgId)
+          .map((p) => ({ problemId: p.problem_id, source: p.source, description: p.description, projectRef: p.project_ref })),
         projects: projects.filter((p) => p.org_id === orgId).map((p) => ({ projectRef: p.project_ref, title: p.title })),
         meetings: meetings.filter((m) => m.org_id === orgId).map((m) => ({ meetingId: m.meeting_id, problemsFound: m.problems_found })),
       };

@@ -143,7 +143,9 @@ async function childPage(
 ): Promise<{ orgs: OrgRef[]; nextCursor: string | null }> {
   const rows = await childrenWithCounts(db, parentOrgId, rootOrgId, cursor ? decodeCursor(cursor) : undefined, limit + 1);
   const more = rows.length > limit;
-  const orgs = rows.slice(0, limit).map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path, childCount: Number(r.child_count ?? 0) }));
+  const orgs = rows
+    .slice(0, limit)
+    .map((r) => ({ id: r.id, level: r.level, name: r.name, parentId: r.parent_id, path: r.path, childCount: Number(r.child_count ?? 0) }));
   const last = rows[limit - 1];
   return { orgs, nextCursor: more && last ? `${last.position}:${last.id}` : null };
 }

@@ -14,14 +14,7 @@ import { reachedOrgs } from '../db/models/org-progress.js';
 import { itemsWithLevels, overdueItemsOf } from '../db/models/problems.js';
 import { lockReportKind, previousPeriodEnd, reportEndingAt, storeReport } from '../db/models/reports.js';
 import { eventCountsIn, findingsIssuedIn, roundsStartedIn } from '../db/event-store.js';
-import {
-  laggingReasons,
-  levelProgress,
-  REPORT_CADENCE,
-  REPORT_LIST_LIMIT,
-  ReportKind,
-  type ReportFigures,
-} from '../domain/report.js';
+import { laggingReasons, levelProgress, REPORT_CADENCE, REPORT_LIST_LIMIT, ReportKind, type ReportFigures } from '../domain/report.js';
 import { reportScheduleId } from '../domain/workflow-ids.js';
 import { CampaignId, CampaignPhase } from '../workflows/search-attributes.js';
 import type { CompiledReport, CompileReportInput } from '../workflows/activity-contract.js';
@@ -54,12 +47,25 @@ export function compileReport({ db }: Pick<ActivityDeps, 'db'>) {
     return db.transaction().execute(async (trx) => {
       await lockReportKind(trx, input.campaignId, kind);
       const held = await reportEndingAt(trx, input.campaignId, kind, to);
-      if (held) return { reportId: held.report_id, created: false, periodFrom: new Date(held.period_from).toISOString(), periodTo: new Date(held.period_to).toISOString() };
+      if (held)
+        return {
+          reportId: held.report_id,
+          created: false,
+          periodFrom: new Date(held.period_from).toISOString(),
+          periodTo: new Date(held.period_to).toISOString(),
+        };
       const campaign = await readCampaign(trx, input.campaignId);
       if (!campaign) throw ApplicationFailure.nonRetryable(`campaign ${input.campaignId} is not recorded`, 'CampaignNotFound');
       const from = (await previousPeriodEnd(trx, input.campaignId, kind, to)) ?? new Date(campaign.started_at);
       const { mobiliseWithinDays } = campaign.rules as { mobiliseWithinDays?: number };
-      const figures = await reportFigures(trx, { id: campaign.id, name: campaign.name, rootOrgId: campaign.root_org_id, status: campaign.status }, kind, from, to, mobiliseWithinDays);
+      const figures = await reportFigures(
+        trx,
+        { id: campaign.id, name: campaign.name, rootOrgId: campaign.root_org_id, status: campaign.status },
+        kind,
+        from,
+        to,
+        mobiliseWithinDays,
+      );
       await storeReport(trx, { campaignId: input.campaignId, kind, from, to, reportId, workflowId: input.workflowId, figures });
       return { reportId, created: true, periodFrom: from.toISOString(), periodTo: to.toISOString() };
     });
@@ -82,7 +88,14 @@ const COUNTED = [
 ] as const;
 
 /** What a report says, all of it read from the read models and the events. Exported for the tests' brute-force comparison. */
-export async function reportFigures(db: Db, campaign: ReportFigures['campaign'], kind: ReportKind, from: Date, to: Date, mobiliseWithinDays?: number): Promise<ReportFigures> {
+export async function reportFigures(
+  db: Db,
+  campaign: ReportFigures['campaign'],
+  kind: ReportKind,
+  from: Date,
+  to: Date,
+  mobiliseWithinDays?: number,
+): Promise<ReportFigures> {
   const c = campaign.id;
   const [orgs, items, overdueItems, counts, findingsIssued, awaiting] = await Promise.all([
     reachedOrgs(db, c),
@@ -100,7 +113,12 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
     items.map((i) => ({ level: i.level, status: i.status, overdue: i.alert === 'red' })),
   );
   const lagging = orgs
-    .map((o) => ({ orgId: o.org_id, name: o.name, level: o.level, reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own, reachedAt: o.reached_at }, judgedAt) }))
+    .map((o) => ({
+      orgId: o.org_id,
+      name: o.name,
+      level: o.level,
+      reasons: laggingReasons({ mobilised: o.mobilised_on !== null, own: o.own, reachedAt: o.reached_at }, judgedAt),
+    }))
     .filter((o) => o.reasons.length > 0);
   const figures: ReportFigures = {
     campaign,
@@ -112,7 +130,13 @@ export async function reportFigures(db: Db, campaign: ReportFigures['campaign'],
     overdue: {
       // Counted over the same rows as the levels' progress; the list names at most REPORT_LIST_LIMIT.
       count: total.overdue,
-      items: overdueItems.map((i) => ({ orgId: i.org_id, problemId: i.problem_id, category: i.category, owner: i.owner, deadline: i.deadline ? new Date(i.deadline).toISOString() : null })),
+      items: overdueItems.map((i) => ({
+        orgId: i.org_id,
+        problemId: i.problem_id,
+        category: i.category,
+        owner: i.owner,
+        deadline: i.deadline ? new Date(i.deadline).toISOString() : null,
+      })),
     },
     escalations: {
       raised: count('ProblemEscalated'),

@@ -89,7 +89,10 @@ export class UpdateCoalescer<M> {
       for (const caller of batch) clearTimeout(caller.timer);
       t.inFlight++;
       this.options
-        .send(target, batch.flatMap((caller) => caller.messages))
+        .send(
+          target,
+          batch.flatMap((caller) => caller.messages),
+        )
         .then(
           (outcome) => batch.forEach((caller) => caller.resolve(outcome)),
           (err: unknown) => batch.forEach((caller) => caller.reject(err)),

@@ -93,10 +93,22 @@ export interface AppDeps {
   temporalUiUrl?: string | undefined;
 }
 
-
 export type { ApiDeps, ApiInstance, TemporalDeps } from './deps.js';
 
-const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [overviewRoutes, tokenRoutes, orgRoutes, campaignRoutes, orgActionRoutes, ledgerRoutes, escalationRoutes, directiveRoutes, jointAnswerRoutes, publicMessageRoutes, inspectionRoutes, reportRoutes];
+const ROUTES: ((app: ApiInstance, deps: ApiDeps) => void)[] = [
+  overviewRoutes,
+  tokenRoutes,
+  orgRoutes,
+  campaignRoutes,
+  orgActionRoutes,
+  ledgerRoutes,
+  escalationRoutes,
+  directiveRoutes,
+  jointAnswerRoutes,
+  publicMessageRoutes,
+  inspectionRoutes,
+  reportRoutes,
+];
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/openapi.json', '/session']);
@@ -105,7 +117,11 @@ const PUBLIC_ROUTES = new Set<string>(PUBLIC_MESSAGE_ROUTES);
 
 const withoutTemporal: TemporalDeps = {
   get client(): Client {
-    throw new ProblemError(503, 'Service Unavailable', 'this API runs without Temporal (TEMPORAL_ADDRESS is unset): it cannot start workflows or send them commands');
+    throw new ProblemError(
+      503,
+      'Service Unavailable',
+      'this API runs without Temporal (TEMPORAL_ADDRESS is unset): it cannot start workflows or send them commands',
+    );
   },
   taskQueue: '',
 };
@@ -260,7 +276,10 @@ function methodIndex(): { add(method: string | string[], url: string): void; all
         return found ? [{ method: m, exact: Object.keys(found.params).length === 0 }] : [];
       });
       const exact = matches.some((x) => x.exact);
-      return matches.filter((x) => !exact || x.exact).map((x) => x.method).sort();
+      return matches
+        .filter((x) => !exact || x.exact)
+        .map((x) => x.method)
+        .sort();
     },
   };
 }
@@ -281,7 +300,9 @@ function refuseUnprintable(request: FastifyRequest): void {
     try {
       decodeURIComponent(query);
     } catch {
-      throw new ProblemError(400, 'Bad Request', 'querystring: not valid percent-encoded UTF-8', { errors: [{ path: 'querystring', message: 'not valid percent-encoded UTF-8' }] });
+      throw new ProblemError(400, 'Bad Request', 'querystring: not valid percent-encoded UTF-8', {
+        errors: [{ path: 'querystring', message: 'not valid percent-encoded UTF-8' }],
+      });
     }
   }
   // Iterative, and a node's path spelt out only when it is refused: a body may be nested thousands of levels deep.
@@ -325,7 +346,7 @@ function utf8(bytes: Buffer): string | undefined {
 /** Whatever logger the caller asks for, bearer tokens never reach the log. */
 function redacted(logger: AppDeps['logger']): AppDeps['logger'] {
   if (!logger) return logger;
-  const options = logger === true ? {} : (logger);
+  const options = logger === true ? {} : logger;
   return { ...options, redact: { paths: ['req.headers.authorization'], censor: '[redacted]' } };
 }
 

@@ -68,7 +68,12 @@ export function bearerToken(header: string | undefined): string | undefined {
  * revoked. A token expires at its `expires_at` by `now` (ms since the epoch), the app's
  * clock, which tests move instead of waiting days (AppDeps.now).
  */
-export async function authenticate(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number = Date.now): Promise<Principal> {
+export async function authenticate(
+  db: Kysely<Database>,
+  adminToken: string | undefined,
+  request: FastifyRequest,
+  now: () => number = Date.now,
+): Promise<Principal> {
   const token = bearerToken(request.headers.authorization);
   if (!token) throw unauthorized('a bearer token is required');
   if (adminToken && safeEqual(hashToken(token), hashToken(adminToken))) return adminPrincipal('admin');
@@ -86,7 +91,7 @@ export async function authenticate(db: Kysely<Database>, adminToken: string | un
   }
   if (verdict === 'org removed') {
     // An import removed the token's org: the token has nothing left to act on.
-    request.log.warn({ tokenId }, 'authentication failed: the token\'s org no longer exists');
+    request.log.warn({ tokenId }, "authentication failed: the token's org no longer exists");
     throw unauthorized(`the token's org ${row.org_id} no longer exists`);
   }
   return verdict;

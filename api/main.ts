@@ -19,7 +19,14 @@ const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(c
 await migrateToLatest(db.kysely);
 const connection = config.TEMPORAL_ADDRESS ? await Connection.connect({ address: config.TEMPORAL_ADDRESS }) : undefined;
 const temporal = connection && { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TASK_QUEUE };
-const app = await buildApp({ db: db.kysely, temporal, adminToken: config.ADMIN_TOKEN, logger: { level: config.LOG_LEVEL }, timeouts: httpTimeouts(config), console: builtConsole() });
+const app = await buildApp({
+  db: db.kysely,
+  temporal,
+  adminToken: config.ADMIN_TOKEN,
+  logger: { level: config.LOG_LEVEL },
+  timeouts: httpTimeouts(config),
+  console: builtConsole(),
+});
 if (!temporal) app.log.warn('TEMPORAL_ADDRESS is unset: workflow routes will answer 503');
 await app.listen({ port: config.PORT, host: '0.0.0.0' });
 const metrics = metricsAddress(config.API_METRICS_ADDRESS);

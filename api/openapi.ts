@@ -24,7 +24,12 @@ import { z } from 'zod';
 
 /** One failing field: `path` as the caller sent it (`body.rules.minStudyDays`); an import's errors name the CSV `row` or JSON path, and the `field`. */
 const FieldError = z.looseObject({
-  path: z.string().optional().describe('where, as sent: `body.rules.minStudyDays`, `querystring.cursor`, `headers.idempotency-key`; a JSON import names the tree path (`children[3].name`)'),
+  path: z
+    .string()
+    .optional()
+    .describe(
+      'where, as sent: `body.rules.minStudyDays`, `querystring.cursor`, `headers.idempotency-key`; a JSON import names the tree path (`children[3].name`)',
+    ),
   row: z.number().int().optional().describe('an import’s CSV row'),
   field: z.string().optional().describe('an import’s field (`id`, `parentId`, `level`, `kind`, `name`)'),
   message: z.string(),
@@ -51,7 +56,9 @@ export const ProblemDetails = z
  * A time as PostgreSQL gives it: a `Date` from a timestamptz column, or an ISO string
  * where a handler already formatted it. Either serialises to an ISO 8601 date-time.
  */
-export const Timestamp = z.custom<Date | string>((v) => v instanceof Date || typeof v === 'string', 'a timestamp').meta({ type: 'string', format: 'date-time' } as never);
+export const Timestamp = z
+  .custom<Date | string>((v) => v instanceof Date || typeof v === 'string', 'a timestamp')
+  .meta({ type: 'string', format: 'date-time' } as never);
 
 /** `{ items, nextCursor }`: a page of a list. */
 export const PageOf = <T extends z.ZodType>(item: T) =>
@@ -103,9 +110,13 @@ const problem = (description: string) => ({ description, content: { 'application
  */
 export function responses(success: Record<number, Answer | z.ZodType>, refusals: RouteRefusals) {
   const map: Record<number, unknown> = { ...success };
-  if (!refusals.noInput) map[400] = problem(`A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (\`errors\` names each field).${refusals.badRequest ? ` ${refusals.badRequest}` : ''}`);
+  if (!refusals.noInput)
+    map[400] = problem(
+      `A malformed request: a path or query parameter, header or body field that does not fit its schema, an unknown field or query parameter, a control character or lone surrogate in any string (\`errors\` names each field).${refusals.badRequest ? ` ${refusals.badRequest}` : ''}`,
+    );
   if (refusals.unauthorized) map[401] = problem(refusals.unauthorized);
-  else if (!refusals.public) map[401] = problem('No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`).');
+  else if (!refusals.public)
+    map[401] = problem('No bearer token, or one that is unknown, expired or revoked, or whose org an import removed (with `WWW-Authenticate: Bearer`).');
   if (refusals[403]) map[403] = problem(`The token may not do this: ${refusals[403]}`);
   if (refusals[404]) map[404] = problem(`Not found: ${refusals[404]}`);
   if (refusals[409]) map[409] = problem(`Clashes with the current state: ${refusals[409]}`);
@@ -116,9 +127,12 @@ export function responses(success: Record<number, Answer | z.ZodType>, refusals:
   if (refusals[422]) map[422] = problem(`Well formed but refused by a rule: ${refusals[422]}`);
   if (refusals[429]) map[429] = problem(`${refusals[429]} (with \`Retry-After\`, in seconds).`);
   map[500] = problem('Something went wrong on our side; `requestId` names the log entry.');
-  map[503] = problem(refusals.unavailable ?? (refusals.temporal
-    ? 'The database or Temporal is unavailable, or the workflow did not answer in time (with `Retry-After` for the database); send the request again (with the same `Idempotency-Key`, where the route takes one).'
-    : 'The database is unavailable (with `Retry-After`); try again shortly.'));
+  map[503] = problem(
+    refusals.unavailable ??
+      (refusals.temporal
+        ? 'The database or Temporal is unavailable, or the workflow did not answer in time (with `Retry-After` for the database); send the request again (with the same `Idempotency-Key`, where the route takes one).'
+        : 'The database is unavailable (with `Retry-After`); try again shortly.'),
+  );
   return map;
 }
 
@@ -227,7 +241,12 @@ function stateStringRules(schema: unknown): void {
       // every string, blanks after trimming): the rule is added beside it, as JSON Schema 3.0
       // has one pattern a schema.
       const own = new RegExp(s.pattern as string, 'u');
-      const rule = trimmed && typeof s.minLength === 'number' && s.minLength > 0 && own.test('   ') ? NON_BLANK : ['\u0085', '\ud800', '\u0000'].some((c) => own.test(c)) ? PRINTABLE : undefined;
+      const rule =
+        trimmed && typeof s.minLength === 'number' && s.minLength > 0 && own.test('   ')
+          ? NON_BLANK
+          : ['\u0085', '\ud800', '\u0000'].some((c) => own.test(c))
+            ? PRINTABLE
+            : undefined;
       if (rule) s.allOf = [...((s.allOf as unknown[] | undefined) ?? []), { pattern: rule }];
     }
   }
@@ -262,7 +281,8 @@ export function openapiTransform(given: TransformInput): ReturnType<typeof jsonS
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** api/session.ts `refuseCrossSite`, which the authentication hook runs on every cookie-signed request. */
-const CROSS_SITE = 'a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused)';
+const CROSS_SITE =
+  'a request signed in by the session cookie (not a bearer token) that changes something must carry `X-CSRF: 1` and, when it sends an `Origin`, this server’s own (a cross-site write is refused)';
 
 /**
  * The 403 every authenticated write can answer, whatever the route: the console's session
@@ -301,7 +321,10 @@ type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
  * does not reference (the registry's other input or output twin) are dropped.
  */
 export function openapiTransformObject(input: TransformObjectInput): ReturnType<typeof jsonSchemaTransformObject> {
-  const doc = jsonSchemaTransformObject(input) as unknown as Json & { paths?: Record<string, Record<string, Json>>; components?: { schemas?: Record<string, unknown> } };
+  const doc = jsonSchemaTransformObject(input) as unknown as Json & {
+    paths?: Record<string, Record<string, Json>>;
+    components?: { schemas?: Record<string, unknown> };
+  };
   const components = doc.components?.schemas ?? {};
   const requestRefs = new Set<string>();
   const visitRequest = (schema: unknown) => {
@@ -311,7 +334,8 @@ export function openapiTransformObject(input: TransformObjectInput): ReturnType<
   for (const operations of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       for (const parameter of (operation.parameters as Json[] | undefined) ?? []) visitRequest(parameter.schema);
-      for (const media of Object.values(((operation.requestBody as Json | undefined)?.content as Record<string, Json> | undefined) ?? {})) visitRequest(media.schema);
+      for (const media of Object.values(((operation.requestBody as Json | undefined)?.content as Record<string, Json> | undefined) ?? {}))
+        visitRequest(media.schema);
     }
   }
   for (const name of requestRefs) stateStringRules(components[name]);
@@ -325,7 +349,8 @@ export function openapiTransformObject(input: TransformObjectInput): ReturnType<
   unmark(components);
   const used = JSON.stringify(doc.paths);
   const referenced = (name: string) =>
-    used.includes(`#/components/schemas/${name}"`) || Object.entries(components).some(([other, s]) => other !== name && JSON.stringify(s).includes(`#/components/schemas/${name}"`));
+    used.includes(`#/components/schemas/${name}"`) ||
+    Object.entries(components).some(([other, s]) => other !== name && JSON.stringify(s).includes(`#/components/schemas/${name}"`));
   for (const name of Object.keys(components)) if (!referenced(name)) delete components[name];
   return doc;
 }

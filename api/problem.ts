@@ -7,7 +7,13 @@
  * @example
  * throw new ProblemError(409, 'Conflict', 'campaign tj-2019 already exists with a different specification');
  */
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -52,7 +58,8 @@ export const forbidden = (detail: string) => new ProblemError(403, 'Forbidden', 
 /** 409: the request clashes with the current state; `extra` carries what clashed (e.g. `currentStatus`). */
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new ProblemError(409, 'Conflict', detail, extra);
 /** 422: well-formed but refused by a rule; `errors` name the fields. */
-export const unprocessable = (detail: string, errors: FieldError[] | Record<string, unknown>[]) => new ProblemError(422, 'Unprocessable Content', detail, { errors });
+export const unprocessable = (detail: string, errors: FieldError[] | Record<string, unknown>[]) =>
+  new ProblemError(422, 'Unprocessable Content', detail, { errors });
 
 const KIND_STATUS: Record<RejectionKind, [number, string]> = {
   Invalid: [422, 'Unprocessable Content'],
@@ -93,10 +100,17 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   const ref = parseWorkflowId(workflowId);
   const campaignId = ref?.kind === 'org' || ref?.kind === 'campaign' ? ref.campaignId : undefined;
   if (!campaignId) return notFound(`workflow ${workflowId}`);
-  const status = async (id: string) => client.workflow.getHandle(id).describe().then((d) => d.status.name, (e: unknown) => {
-    if (e instanceof WorkflowNotFoundError) return undefined;
-    throw e;
-  });
+  const status = async (id: string) =>
+    client.workflow
+      .getHandle(id)
+      .describe()
+      .then(
+        (d) => d.status.name,
+        (e: unknown) => {
+          if (e instanceof WorkflowNotFoundError) return undefined;
+          throw e;
+        },
+      );
   const own = await status(workflowId);
   const who = org ? `org ${org.orgId} has finished in campaign ${campaignId}` : `campaign ${campaignId} has finished`;
   if (own && own !== 'RUNNING') return conflict(`${who} (${own.toLowerCase()}): it takes no more commands`);
@@ -105,13 +119,17 @@ export async function problemFromMissingWorkflow(client: Client, workflowId: str
   // Naming whom it waits for is a courtesy: a database that does not answer leaves the plain 409, not a 503.
   const waiting = db ? await cascadeWaitsFor(db, campaignId, org.orgId).catch(() => null) : null;
   if (!waiting) return conflict(`org ${org.orgId} is not reached by the cascade yet (its parent has not mobilised)`, { workflowId });
-  if (waiting.kind === 'outside') return conflict(`org ${org.orgId} is not in campaign ${campaignId}: the campaign covers ${waiting.rootOrgId} and its subtree`, { workflowId });
+  if (waiting.kind === 'outside')
+    return conflict(`org ${org.orgId} is not in campaign ${campaignId}: the campaign covers ${waiting.rootOrgId} and its subtree`, { workflowId });
   const { detail, waitingFor } = cascadeWait(org.orgId, waiting);
   return conflict(detail, { workflowId, waitingFor });
 }
 
 /** The words and the `waitingFor` field for an org the cascade has not reached (a command's 409, a read's 404). */
-export function cascadeWait(orgId: string, waiting: Extract<CascadeWait, { kind: 'ancestor' }>): { detail: string; waitingFor: { orgId: string; name: string; level: string; mobilised: boolean } } {
+export function cascadeWait(
+  orgId: string,
+  waiting: Extract<CascadeWait, { kind: 'ancestor' }>,
+): { detail: string; waitingFor: { orgId: string; name: string; level: string; mobilised: boolean } } {
   const { name, level, mobilised, relation } = waiting;
   const whom = `${relation === 'parent' ? 'its parent' : relation === 'root' ? 'the campaign’s root' : 'its ancestor'} ${waiting.orgId} (${name})`;
   const why =
@@ -142,7 +160,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
-    if (typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+    )
+      return true;
     if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
   }
   return false;
@@ -187,7 +209,12 @@ export function answerUnrouted(allowedMethods: (path: string) => string[]) {
 }
 
 /** Installs the error and not-found handlers on an app; the client, when there is one, explains missing workflows. */
-export function registerProblemHandling(app: FastifyInstance, client: Client | undefined, allowedMethods: (path: string) => string[] = () => [], db?: Kysely<Database>): void {
+export function registerProblemHandling(
+  app: FastifyInstance,
+  client: Client | undefined,
+  allowedMethods: (path: string) => string[] = () => [],
+  db?: Kysely<Database>,
+): void {
   app.setNotFoundHandler(answerUnrouted(allowedMethods));
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -195,7 +222,9 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
         const path = [error.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.');
         // zod reports unknown fields once for their object; each gets its own entry naming it.
         const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
-        return unknown?.length ? unknown.map((key) => ({ path: `${path}.${key}`, message: `unknown field ${key}` })) : [{ path, message: v.message ?? 'invalid' }];
+        return unknown?.length
+          ? unknown.map((key) => ({ path: `${path}.${key}`, message: `unknown field ${key}` }))
+          : [{ path, message: v.message ?? 'invalid' }];
       });
       return sendProblem(reply, 400, 'Bad Request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
     }
@@ -206,7 +235,9 @@ export function registerProblemHandling(app: FastifyInstance, client: Client | u
     }
     const temporal =
       error instanceof WorkflowNotFoundError && client
-        ? await problemFromMissingWorkflow(client, error.workflowId, db).catch(() => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'))
+        ? await problemFromMissingWorkflow(client, error.workflowId, db).catch(
+            () => new ProblemError(503, 'Service Unavailable', 'Temporal did not answer; try again'),
+          )
         : problemFromTemporal(error);
     if (temporal) return sendProblem(reply, temporal.status, temporal.title, temporal.message, temporal.extra);
     if (clientWentAway(request)) {
@@ -244,8 +275,19 @@ export function sendFrameworkProblem(error: FastifyError, reply: FastifyReply) {
 
 function titleFor(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' }[status] ??
-    'Bad Request'
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      408: 'Request Timeout',
+      413: 'Content Too Large',
+      414: 'URI Too Long',
+      415: 'Unsupported Media Type',
+      429: 'Too Many Requests',
+      431: 'Request Header Fields Too Large',
+    }[status] ?? 'Bad Request'
   );
 }
 

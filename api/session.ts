@@ -53,12 +53,22 @@ const unauthorized = (detail: string) => new ProblemError(401, 'Unauthorized', d
  * that names no live session; 403 for an unsafe request without the CSRF header or from
  * another origin.
  */
-export async function sessionPrincipal(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number = Date.now): Promise<Principal | undefined> {
+export async function sessionPrincipal(
+  db: Kysely<Database>,
+  adminToken: string | undefined,
+  request: FastifyRequest,
+  now: () => number = Date.now,
+): Promise<Principal | undefined> {
   return (await sessionOf(db, adminToken, request, now))?.principal;
 }
 
 /** {@link sessionPrincipal} with the session's end, from the one read of its row. */
-async function sessionOf(db: Kysely<Database>, adminToken: string | undefined, request: FastifyRequest, now: () => number): Promise<{ principal: Principal; expiresAt: Date } | undefined> {
+async function sessionOf(
+  db: Kysely<Database>,
+  adminToken: string | undefined,
+  request: FastifyRequest,
+  now: () => number,
+): Promise<{ principal: Principal; expiresAt: Date } | undefined> {
   if (request.headers.authorization !== undefined) return undefined;
   const id = request.cookies?.[SESSION_COOKIE];
   if (!id) return undefined;
@@ -71,10 +81,17 @@ export function refuseCrossSite(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
   if (request.headers[CSRF_HEADER] !== '1') throw forbidden(`a request signed in by cookie must carry the ${CSRF_HEADER}: 1 header to change anything`);
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== `${request.protocol}://${request.host}`) throw forbidden(`a cross-site request (from ${origin}) may not change anything`);
+  if (origin !== undefined && origin !== `${request.protocol}://${request.host}`)
+    throw forbidden(`a cross-site request (from ${origin}) may not change anything`);
 }
 
-async function principalOfSession(db: Kysely<Database>, adminToken: string | undefined, id: string, request: FastifyRequest, now: () => number): Promise<{ principal: Principal; expiresAt: Date }> {
+async function principalOfSession(
+  db: Kysely<Database>,
+  adminToken: string | undefined,
+  id: string,
+  request: FastifyRequest,
+  now: () => number,
+): Promise<{ principal: Principal; expiresAt: Date }> {
   const row = await sessionByIdHash(db, hashId(id));
   if (!row || new Date(row.expires_at).getTime() <= now()) throw unauthorized('the session has ended: sign in again');
   const expiresAt = new Date(row.expires_at);
@@ -83,7 +100,9 @@ async function principalOfSession(db: Kysely<Database>, adminToken: string | und
     return { principal: adminPrincipal('admin'), expiresAt };
   }
   // The token is judged as a bearer header would be (auth.ts judgeToken); a deleted token counts as revoked.
-  const verdict = row.role ? judgeToken({ id: row.token_id, role: row.role, org_id: row.org_id, expires_at: row.token_expires_at, revoked_at: row.revoked_at, path: row.path }, now) : 'revoked or expired';
+  const verdict = row.role
+    ? judgeToken({ id: row.token_id, role: row.role, org_id: row.org_id, expires_at: row.token_expires_at, revoked_at: row.revoked_at, path: row.path }, now)
+    : 'revoked or expired';
   if (verdict === 'revoked or expired') {
     request.log.warn({ tokenId: row.token_id }, 'session refused: its token is revoked or expired');
     throw unauthorized('the token this session was opened with has been revoked or has expired');
@@ -120,11 +139,20 @@ const Me = z.object({
   via: z.enum(['session', 'bearer']),
   expiresAt: z.string().nullable(),
   campaigns: z.array(CampaignChoice),
-  temporalWorkflowUrl: z.string().nullable().describe('an org workflow’s page in the Temporal UI is this followed by its url-encoded workflow id; null when not configured'),
+  temporalWorkflowUrl: z
+    .string()
+    .nullable()
+    .describe('an org workflow’s page in the Temporal UI is this followed by its url-encoded workflow id; null when not configured'),
 });
 
 /** The cookie plugin and `POST|GET|DELETE /session`; they are public routes of api/app.ts and authenticate themselves. */
-export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, adminToken: string | undefined, temporalUiUrl?: string, now: () => number = Date.now): Promise<void> {
+export async function sessionRoutes(
+  app: ApiInstance,
+  db: Kysely<Database>,
+  adminToken: string | undefined,
+  temporalUiUrl?: string,
+  now: () => number = Date.now,
+): Promise<void> {
   await app.register(cookie);
 
   const cookieOptions = (request: FastifyRequest) => ({ httpOnly: true, sameSite: 'strict' as const, path: '/', secure: overHttps(request) });
@@ -172,7 +200,8 @@ export async function sessionRoutes(app: ApiInstance, db: Kysely<Database>, admi
           { 200: ok(Me, 'Who is signed in, and the campaigns it may look at') },
           {
             public: true,
-            unauthorized: 'Neither a live session nor a valid bearer token: no `ce_session` cookie and no bearer token, a cookie whose session has ended (signed out, expired, or its token revoked or expired), or a bearer token that is unknown, expired or revoked, or whose org an import removed.',
+            unauthorized:
+              'Neither a live session nor a valid bearer token: no `ce_session` cookie and no bearer token, a cookie whose session has ended (signed out, expired, or its token revoked or expired), or a bearer token that is unknown, expired or revoked, or whose org an import removed.',
           },
         ),
       },

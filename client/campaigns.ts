@@ -115,7 +115,12 @@ export async function startSupportingWorkflow<W extends Workflow>(
  * @example
  * await openJointProblem(client, 'campaign', 'tj-2019', { jointId: 'elevators', title: '…', description: '…', openerOrgId: 'tj', participantOrgIds: ['tj-d1', 'tj-d1-u2'] });
  */
-export async function openJointProblem(client: Client, taskQueue: string, campaignId: string, spec: JointSpec): Promise<{ created: boolean; workflowId: string }> {
+export async function openJointProblem(
+  client: Client,
+  taskQueue: string,
+  campaignId: string,
+  spec: JointSpec,
+): Promise<{ created: boolean; workflowId: string }> {
   return startSupportingWorkflow<typeof jointAnswerWorkflow>(client, taskQueue, 'jointAnswerWorkflow', {
     workflowId: jointWorkflowId(campaignId, spec.jointId),
     campaignId,

@@ -10,7 +10,12 @@ import type { inspectionRoundWorkflow } from '../workflows/inspection.js';
 import { startSupportingWorkflow } from './campaigns.js';
 
 /** Starts the round's workflow; `created` false when a round with this id already exists. */
-export async function startInspectionRound(client: Client, taskQueue: string, campaignId: string, round: InspectionRoundSpec): Promise<{ created: boolean; workflowId: string }> {
+export async function startInspectionRound(
+  client: Client,
+  taskQueue: string,
+  campaignId: string,
+  round: InspectionRoundSpec,
+): Promise<{ created: boolean; workflowId: string }> {
   return startSupportingWorkflow<typeof inspectionRoundWorkflow>(client, taskQueue, 'inspectionRoundWorkflow', {
     workflowId: inspectionWorkflowId(campaignId, round.roundId),
     campaignId,

@@ -10,7 +10,12 @@ import type { publicMessageWorkflow } from '../workflows/public-message.js';
 import { startSupportingWorkflow } from './campaigns.js';
 
 /** Starts the message's workflow; `created` false when its (random) message id is taken already. */
-export async function startPublicMessage(client: Client, taskQueue: string, campaignId: string, spec: PublicMessageSpec): Promise<{ created: boolean; workflowId: string }> {
+export async function startPublicMessage(
+  client: Client,
+  taskQueue: string,
+  campaignId: string,
+  spec: PublicMessageSpec,
+): Promise<{ created: boolean; workflowId: string }> {
   return startSupportingWorkflow<typeof publicMessageWorkflow>(client, taskQueue, 'publicMessageWorkflow', {
     workflowId: publicMessageWorkflowId(campaignId, spec.messageId),
     campaignId,

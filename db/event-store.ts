@@ -39,13 +39,7 @@ export async function rebuildProjections(db: Kysely<Database>, onProgress?: (app
     let after = '0';
     let applied = 0;
     for (;;) {
-      const rows = await trx
-        .selectFrom('events')
-        .selectAll()
-        .where('global_seq', '>', after)
-        .orderBy('global_seq')
-        .limit(2000)
-        .execute();
+      const rows = await trx.selectFrom('events').selectAll().where('global_seq', '>', after).orderBy('global_seq').limit(2000).execute();
       if (rows.length === 0) break;
       for (const row of rows) await applyEvent(trx, fromRow(row));
       applied += rows.length;
@@ -91,7 +85,11 @@ export async function orgStreamEvents<T extends DomainEventType>(
 
 /** The stored events of these types in an org's own stream (what its workflow recorded). */
 function orgStream(db: Kysely<Database>, campaignId: string, orgId: string, types: readonly DomainEventType[]) {
-  return db.selectFrom('events').selectAll().where('stream_id', '=', orgWorkflowId(campaignId, orgId)).where('type', 'in', [...types]);
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('stream_id', '=', orgWorkflowId(campaignId, orgId))
+    .where('type', 'in', [...types]);
 }
 
 /**

@@ -108,7 +108,11 @@ function recordedIn(from: Date, to: Date) {
 export function eventCountsIn(db: Kysely<Database>, campaignId: string, types: readonly DomainEvent['type'][], from: Date, to: Date) {
   return db
     .selectFrom('events')
-    .select(['type', (eb) => eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where ${payloadText<'EscalationForwarded'>('lapsed')} = 'true')`.as('lapsed')])
+    .select([
+      'type',
+      (eb) => eb.fn.countAll<string>().as('n'),
+      sql<string>`count(*) filter (where ${payloadText<'EscalationForwarded'>('lapsed')} = 'true')`.as('lapsed'),
+    ])
     .where('campaign_id', '=', campaignId)
     .where(recordedIn(from, to))
     .where('type', 'in', [...types])
@@ -120,7 +124,10 @@ export function eventCountsIn(db: Kysely<Database>, campaignId: string, types: r
 export function findingsIssuedIn(db: Kysely<Database>, campaignId: string, from: Date, to: Date) {
   return db
     .selectFrom('events')
-    .select([payloadText<'InspectionFindingsIssued'>('roundId').as('round_id'), sql<string>`jsonb_array_length(${payloadJson<'InspectionFindingsIssued'>('items')})`.as('n')])
+    .select([
+      payloadText<'InspectionFindingsIssued'>('roundId').as('round_id'),
+      sql<string>`jsonb_array_length(${payloadJson<'InspectionFindingsIssued'>('items')})`.as('n'),
+    ])
     .where('campaign_id', '=', campaignId)
     .where('type', '=', 'InspectionFindingsIssued')
     .where(recordedIn(from, to))

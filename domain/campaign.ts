@@ -7,10 +7,10 @@ import { lazySchema } from './lazy-schema.js';
 import { Level } from './levels.js';
 
 export const IsoDate = lazySchema(() =>
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').refine(
-    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
-    'not a calendar date',
-  ),
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date'),
 );
 
 const WeeklyCap = lazySchema(() => z.number().int().min(0).max(1000));
@@ -49,11 +49,7 @@ export const Rules = lazySchema(() =>
        * org, not per level as a whole; a level left out is not capped; 0 forbids them. Over
        * the cap a request is refused and the refusal recorded (`domain/burden.ts`).
        */
-      informationRequestsPerWeek: z
-        .object({ city: WeeklyCap, district: WeeklyCap, unit: WeeklyCap })
-        .partial()
-        .strict()
-        .optional(),
+      informationRequestsPerWeek: z.object({ city: WeeklyCap, district: WeeklyCap, unit: WeeklyCap }).partial().strict().optional(),
     })
     .strict(),
 );

@@ -27,7 +27,12 @@ test('a 3,000-child unit carries a fraction of the bytes; rows from a run that k
   const packed = JSON.stringify(packChildren(children)).length;
   expect(packed).toBeLessThan(plain / 3);
 
-  const older = { keys: ['orgs', 'mobilised', 'retiredFigure'], rows: { b1: [4, 1, 1, 1, 1, 99] }, levels: ['city', 'district', 'unit', 'branch'], coverage: {} };
+  const older = {
+    keys: ['orgs', 'mobilised', 'retiredFigure'],
+    rows: { b1: [4, 1, 1, 1, 1, 99] },
+    levels: ['city', 'district', 'unit', 'branch'],
+    coverage: {},
+  };
   const [b1] = Object.values(unpackChildren(older));
   expect(b1!.figures).toEqual({ ...zeroFigures(), orgs: 1, mobilised: 1 });
   expect(b1!.seq).toBe(4);
@@ -56,7 +61,15 @@ test('an org continues as new with its state packed and reads it back whole', ()
 test('coverage with items rectified and awaiting verification packs and unpacks; rows packed before rectified was counted read as before', () => {
   const snapshot: ChildSnapshot = {
     ...child(1, false),
-    directives: { d1: { targeted: 3, done: 1, overdue: 0, rectified: 2, byLevel: { branch: { targeted: 2, done: 0, overdue: 0, rectified: 2 }, unit: { targeted: 1, done: 1, overdue: 0 } } } },
+    directives: {
+      d1: {
+        targeted: 3,
+        done: 1,
+        overdue: 0,
+        rectified: 2,
+        byLevel: { branch: { targeted: 2, done: 0, overdue: 0, rectified: 2 }, unit: { targeted: 1, done: 1, overdue: 0 } },
+      },
+    },
   };
   expect(unpackChildren(JSON.parse(JSON.stringify(packChildren({ b1: snapshot }))))).toEqual({ b1: snapshot });
 
@@ -72,5 +85,7 @@ test('coverage with items rectified and awaiting verification packs and unpacks;
 test('an escalation red at the top keeps its status through packing, and an inbox packed before that status existed reads as it was', () => {
   const inbox: Record<string, InboxEscalation> = { 'campaign/c/org/b1#p1': { status: 'overdue', hop: 3, claimDeadlineMs: 9, problemId: null } };
   expect(unpackInbox(JSON.parse(JSON.stringify(packInbox(inbox))))).toEqual(inbox);
-  expect(unpackInbox({ statuses: ['pending', 'claimed', 'forwarded'], rows: { e: [2, 1, 5, null] } })).toEqual({ e: { status: 'forwarded', hop: 1, claimDeadlineMs: 5, problemId: null } });
+  expect(unpackInbox({ statuses: ['pending', 'claimed', 'forwarded'], rows: { e: [2, 1, 5, null] } })).toEqual({
+    e: { status: 'forwarded', hop: 1, claimDeadlineMs: 5, problemId: null },
+  });
 });

@@ -40,16 +40,12 @@ export const ProposeTopicCommand = lazySchema(() => z.object({ topicId: ItemId, 
 export type ProposeTopicCommand = z.infer<typeof ProposeTopicCommand>;
 
 export const VetTopicCommand = lazySchema(() =>
-  z
-    .object({ topicId: ItemId, decision: z.enum(['approved', 'returned']), reason: z.string().trim().max(1000).optional(), by: Actor })
-    .strict(),
+  z.object({ topicId: ItemId, decision: z.enum(['approved', 'returned']), reason: z.string().trim().max(1000).optional(), by: Actor }).strict(),
 );
 export type VetTopicCommand = z.infer<typeof VetTopicCommand>;
 
 export const SubmitReportCommand = lazySchema(() =>
-  z
-    .object({ reportId: ItemId, topicId: ItemId, title: Text(200), policyMeasures: z.number().int().min(0).max(1000), by: Actor })
-    .strict(),
+  z.object({ reportId: ItemId, topicId: ItemId, title: Text(200), policyMeasures: z.number().int().min(0).max(1000), by: Actor }).strict(),
 );
 export type SubmitReportCommand = z.infer<typeof SubmitReportCommand>;
 
@@ -63,7 +59,10 @@ export const RecordProblemCommand = lazySchema(() =>
       /** 立行立改: rectified at once, within the campaign's `immediateDays`. */
       immediate: z.boolean().optional(),
       /** `<orgId>/<projectId>` of the special rectification project the item belongs to. */
-      projectRef: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'expected <orgId>/<projectId>').optional(),
+      projectRef: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'expected <orgId>/<projectId>')
+        .optional(),
       by: Actor,
     })
     .strict(),
@@ -74,9 +73,7 @@ export type RecordProblemCommand = z.infer<typeof RecordProblemCommand>;
 export const Deadline = lazySchema(() => z.union([IsoDate, z.iso.datetime({ offset: true })]));
 
 export const PlanRectificationCommand = lazySchema(() =>
-  z
-    .object({ problemId: ItemId, owner: Text(120), measures: Text(2000), deadline: Deadline, by: Actor })
-    .strict(),
+  z.object({ problemId: ItemId, owner: Text(120), measures: Text(2000), deadline: Deadline, by: Actor }).strict(),
 );
 export type PlanRectificationCommand = z.infer<typeof PlanRectificationCommand>;
 
@@ -84,9 +81,7 @@ export const StartRectificationCommand = lazySchema(() => z.object({ problemId: 
 export type StartRectificationCommand = z.infer<typeof StartRectificationCommand>;
 
 export const SubmitRectificationCommand = lazySchema(() =>
-  z
-    .object({ problemId: ItemId, evidence: Text(4000), attachments: z.array(z.string().min(1).max(500)).max(20).optional(), by: Actor })
-    .strict(),
+  z.object({ problemId: ItemId, evidence: Text(4000), attachments: z.array(z.string().min(1).max(500)).max(20).optional(), by: Actor }).strict(),
 );
 export type SubmitRectificationCommand = z.infer<typeof SubmitRectificationCommand>;
 
@@ -126,7 +121,13 @@ export type DemocraticLifeMeetingCommand = z.infer<typeof DemocraticLifeMeetingC
 
 export const CreateProjectCommand = lazySchema(() =>
   z
-    .object({ projectId: ItemId, title: Text(200), leadOrgId: z.string().min(1).max(64), participantOrgIds: z.array(z.string().min(1).max(64)).max(500), by: Actor })
+    .object({
+      projectId: ItemId,
+      title: Text(200),
+      leadOrgId: z.string().min(1).max(64),
+      participantOrgIds: z.array(z.string().min(1).max(64)).max(500),
+      by: Actor,
+    })
     .strict(),
 );
 export type CreateProjectCommand = z.infer<typeof CreateProjectCommand>;
@@ -142,7 +143,13 @@ const EscalationId = lazySchema(() => z.string().min(1).max(300));
 
 export const EscalateProblemCommand = lazySchema(() =>
   z
-    .object({ problemId: ItemId, targetOrgId: z.string().min(1).max(64), targetCampaignId: z.string().min(1).max(63).optional(), reason: Text(2000), by: Actor })
+    .object({
+      problemId: ItemId,
+      targetOrgId: z.string().min(1).max(64),
+      targetCampaignId: z.string().min(1).max(63).optional(),
+      reason: Text(2000),
+      by: Actor,
+    })
     .strict(),
 );
 export type EscalateProblemCommand = z.infer<typeof EscalateProblemCommand>;
@@ -151,7 +158,10 @@ export const ClaimEscalationCommand = lazySchema(() =>
   z
     .object({ escalationId: EscalationId, problemId: ItemId.optional(), intoProblemId: ItemId.optional(), by: Actor })
     .strict()
-    .refine((c) => !(c.problemId && c.intoProblemId), { message: 'give problemId for a new item or intoProblemId to merge, not both', path: ['intoProblemId'] }),
+    .refine((c) => !(c.problemId && c.intoProblemId), {
+      message: 'give problemId for a new item or intoProblemId to merge, not both',
+      path: ['intoProblemId'],
+    }),
 );
 export type ClaimEscalationCommand = z.infer<typeof ClaimEscalationCommand>;
 
@@ -186,9 +196,7 @@ export type TriagePublicMessageCommand = z.infer<typeof TriagePublicMessageComma
 /** 暗访抽查: the commands of an inspection round (the inspection workflow's updates); `by` is trimmed here, as it always was. */
 export const InterviewsCommand = lazySchema(() => z.object({ count: z.number().int().min(1).max(10_000), notes: Text(4000), by: Text(120) }).strict());
 export type InterviewsCommand = z.infer<typeof InterviewsCommand>;
-export const AddFindingCommand = lazySchema(() =>
-  z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict(),
-);
+export const AddFindingCommand = lazySchema(() => z.object({ orgId: Text(64), prevention: z.enum(PREVENTIONS), detail: Text(2000), by: Text(120) }).strict());
 export type AddFindingCommand = z.infer<typeof AddFindingCommand>;
 export const IssueFindingsCommand = lazySchema(() => z.object({ by: Text(120) }).strict());
 export type IssueFindingsCommand = z.infer<typeof IssueFindingsCommand>;

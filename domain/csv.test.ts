@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { CsvSyntaxError, parseCsv } from './csv.js';
 
 test('BOM, CRLF, quotes, doubled quotes and line breaks inside quotes', () => {
-  const text = '\uFEFFid,parentId,level,kind,name\r\ntj,,city,city,"天津市"\r\nhx,tj,district,district,"河西区, ""新"" 区"\r\nb,hx,branch,branch,"第一\n党支部"\r\n';
+  const text =
+    '\uFEFFid,parentId,level,kind,name\r\ntj,,city,city,"天津市"\r\nhx,tj,district,district,"河西区, ""新"" 区"\r\nb,hx,branch,branch,"第一\n党支部"\r\n';
   expect(parseCsv(text)).toEqual([
     { line: 1, fields: ['id', 'parentId', 'level', 'kind', 'name'] },
     { line: 2, fields: ['tj', '', 'city', 'city', '天津市'] },
@@ -32,9 +33,14 @@ test('any fields written the RFC 4180 way read back as they were', () => {
   const quote = (f: string) => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
   const field = fc.string({ unit: fc.constantFrom('a', '天', '津', ',', '"', '\n', '\r\n', ' ', 'x') });
   fc.assert(
-    fc.property(fc.array(fc.array(field, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 20 }), fc.boolean(), fc.constantFrom('\n', '\r\n'), (rows, bom, eol) => {
-      const text = `${bom ? '\uFEFF' : ''}${rows.map((r) => r.map(quote).join(',')).join(eol)}${eol}`;
-      expect(parseCsv(text).map((r) => r.fields)).toEqual(rows);
-    }),
+    fc.property(
+      fc.array(fc.array(field, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 20 }),
+      fc.boolean(),
+      fc.constantFrom('\n', '\r\n'),
+      (rows, bom, eol) => {
+        const text = `${bom ? '\uFEFF' : ''}${rows.map((r) => r.map(quote).join(',')).join(eol)}${eol}`;
+        expect(parseCsv(text).map((r) => r.fields)).toEqual(rows);
+      },
+    ),
   );
 });

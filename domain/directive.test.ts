@@ -2,7 +2,16 @@ import { expect, test } from 'vitest';
 import { addCoverage, coverageOfOne, coverageView, emptyCoverage, isTargeted, type DirectiveSpec } from './directive.js';
 import { allPartsClosed } from './joint.js';
 
-const spec: DirectiveSpec = { directiveId: 'd', issuerOrgId: 'tj', title: 't', instructions: 'i', deadline: '2099-01-01T00:00:00.000Z', targetLevels: ['branch'], targetOrgIds: ['tj-d2'], cancelled: false };
+const spec: DirectiveSpec = {
+  directiveId: 'd',
+  issuerOrgId: 'tj',
+  title: 't',
+  instructions: 'i',
+  deadline: '2099-01-01T00:00:00.000Z',
+  targetLevels: ['branch'],
+  targetOrgIds: ['tj-d2'],
+  cancelled: false,
+};
 
 test('a directive targets its levels and its named orgs', () => {
   expect(isTargeted(spec, { id: 'tj-d1-u1-b1', level: 'branch' })).toBe(true);

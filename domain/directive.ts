@@ -59,7 +59,12 @@ export function emptyCoverage(): Coverage {
 
 /** One org's own coverage of a directive (`rectified` left out when 0). */
 export function coverageOfOne(level: Level, counts: Required<CoverageCounts>): Coverage {
-  const one = (): CoverageCounts => ({ targeted: counts.targeted, done: counts.done, overdue: counts.overdue, ...(counts.rectified ? { rectified: counts.rectified } : {}) });
+  const one = (): CoverageCounts => ({
+    targeted: counts.targeted,
+    done: counts.done,
+    overdue: counts.overdue,
+    ...(counts.rectified ? { rectified: counts.rectified } : {}),
+  });
   return { ...one(), byLevel: { [level]: one() } };
 }
 
@@ -85,7 +90,13 @@ export function addCoverage(total: Record<string, Coverage>, part: Record<string
  * and `lagging`: targeted orgs neither done nor rectified (what the directive's lagging list holds).
  */
 export function coverageView(c: Coverage): Coverage & { rectified: number; lagging: number } {
-  const view = (x: CoverageCounts) => ({ targeted: x.targeted, done: x.done, rectified: x.rectified ?? 0, overdue: x.overdue, lagging: x.targeted - x.done - (x.rectified ?? 0) });
+  const view = (x: CoverageCounts) => ({
+    targeted: x.targeted,
+    done: x.done,
+    rectified: x.rectified ?? 0,
+    overdue: x.overdue,
+    lagging: x.targeted - x.done - (x.rectified ?? 0),
+  });
   return { ...view(c), byLevel: Object.fromEntries(Object.entries(c.byLevel).map(([level, l]) => [level, view(l)])) };
 }
 

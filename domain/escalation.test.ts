@@ -1,5 +1,16 @@
 import { expect, test } from 'vitest';
-import { awaitsClaim, claimDeadlineOutcome, compactInbox, escalationIdOf, isNewer, messageFromReceived, nextBatch, originWorkflowOf, type EscalationNotice, type OutgoingSignal } from './escalation.js';
+import {
+  awaitsClaim,
+  claimDeadlineOutcome,
+  compactInbox,
+  escalationIdOf,
+  isNewer,
+  messageFromReceived,
+  nextBatch,
+  originWorkflowOf,
+  type EscalationNotice,
+  type OutgoingSignal,
+} from './escalation.js';
 
 const notice = (status: EscalationNotice['status'], hop: number): EscalationNotice => ({ escalationId: 'e', status, atOrgId: 'x', detail: null, hop });
 
@@ -32,7 +43,15 @@ test('an inbox carried from before compaction keeps its status, hop, deadline an
 test('the origin workflow is read from the escalation id, and a stored message rebuilt for the next hop', () => {
   const id = escalationIdOf('campaign/c1/org/hx-u1-b3', 'p7');
   expect(originWorkflowOf(id)).toBe('campaign/c1/org/hx-u1-b3');
-  const received = { escalationId: id, originCampaignId: 'c1', originOrgId: 'hx-u1-b3', originProblemId: 'p7', category: '政策', description: '文本', reason: '因为' };
+  const received = {
+    escalationId: id,
+    originCampaignId: 'c1',
+    originOrgId: 'hx-u1-b3',
+    originProblemId: 'p7',
+    category: '政策',
+    description: '文本',
+    reason: '因为',
+  };
   expect(messageFromReceived(received, 3)).toEqual({
     escalationId: id,
     origin: { campaignId: 'c1', orgId: 'hx-u1-b3', problemId: 'p7', workflowId: 'campaign/c1/org/hx-u1-b3' },
@@ -63,5 +82,10 @@ test('a passed claim deadline forwards below the top and turns the escalation re
   // Already red, claimed or forwarded: nothing more (a lapse counts once).
   for (const status of ['overdue', 'claimed', 'forwarded'] as const) expect(claimDeadlineOutcome({ status, claimDeadlineMs: 1000 }, 5000, true)).toBe('none');
   // A red escalation still waits for its claim; a claimed or forwarded one does not.
-  expect([awaitsClaim({ status: 'pending' }), awaitsClaim({ status: 'overdue' }), awaitsClaim({ status: 'claimed' }), awaitsClaim({ status: 'forwarded' })]).toEqual([true, true, false, false]);
+  expect([
+    awaitsClaim({ status: 'pending' }),
+    awaitsClaim({ status: 'overdue' }),
+    awaitsClaim({ status: 'claimed' }),
+    awaitsClaim({ status: 'forwarded' }),
+  ]).toEqual([true, true, false, false]);
 });

@@ -162,7 +162,10 @@ export function batchLength<T>(items: readonly T[], from: number, maxCount: numb
  */
 export function nextBatch(outgoing: readonly OutgoingSignal[], maxCount: number, maxBytes: number): OutgoingSignal[] {
   // Worst case: every character three UTF-8 bytes (workflow code has no Buffer to count them).
-  return outgoing.slice(0, batchLength(outgoing, 0, maxCount, maxBytes, (s) => JSON.stringify(s).length * 3));
+  return outgoing.slice(
+    0,
+    batchLength(outgoing, 0, maxCount, maxBytes, (s) => JSON.stringify(s).length * 3),
+  );
 }
 
 export function escalationIdOf(originWorkflowId: string, problemId: string): string {

@@ -99,7 +99,16 @@ export type DomainEventBody =
   | { type: 'JointProblemOpened'; joint: JointSpec }
   | { type: 'JointPartChanged'; jointId: string; participantOrgId: string; status: JointPartState }
   | { type: 'JointProblemClosed'; jointId: string }
-  | { type: 'PublicMessageReceived'; messageId: string; category: string; area: string; text: string; contact: string | null; officeOrgId: string; deadline: string }
+  | {
+      type: 'PublicMessageReceived';
+      messageId: string;
+      category: string;
+      area: string;
+      text: string;
+      contact: string | null;
+      officeOrgId: string;
+      deadline: string;
+    }
   | { type: 'PublicMessageRouted'; messageId: string; toOrgId: string; problemId: string; by: string; sameDay: boolean }
   | { type: 'PublicMessageAwaitingTriage'; messageId: string; officeOrgId: string; reason: string }
   | { type: 'PublicMessageFlagged'; messageId: string; deadline: string }

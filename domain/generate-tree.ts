@@ -31,8 +31,46 @@ export function prng(seed: number): () => number {
   };
 }
 
-const DISTRICTS = ['和平区', '河东区', '河西区', '南开区', '河北区', '红桥区', '东丽区', '西青区', '津南区', '北辰区', '武清区', '宝坻区', '滨海新区', '宁河区', '静海区', '蓟州区'];
-const UNIVERSITIES = ['南开大学', '天津大学', '天津医科大学', '天津师范大学', '天津工业大学', '天津科技大学', '天津理工大学', '天津财经大学', '天津商业大学', '天津城建大学', '天津中医药大学', '天津外国语大学', '天津职业技术师范大学', '天津体育学院', '天津音乐学院', '天津美术学院', '中国民航大学', '天津农学院', '天津仁爱学院', '天津传媒学院'];
+const DISTRICTS = [
+  '和平区',
+  '河东区',
+  '河西区',
+  '南开区',
+  '河北区',
+  '红桥区',
+  '东丽区',
+  '西青区',
+  '津南区',
+  '北辰区',
+  '武清区',
+  '宝坻区',
+  '滨海新区',
+  '宁河区',
+  '静海区',
+  '蓟州区',
+];
+const UNIVERSITIES = [
+  '南开大学',
+  '天津大学',
+  '天津医科大学',
+  '天津师范大学',
+  '天津工业大学',
+  '天津科技大学',
+  '天津理工大学',
+  '天津财经大学',
+  '天津商业大学',
+  '天津城建大学',
+  '天津中医药大学',
+  '天津外国语大学',
+  '天津职业技术师范大学',
+  '天津体育学院',
+  '天津音乐学院',
+  '天津美术学院',
+  '中国民航大学',
+  '天津农学院',
+  '天津仁爱学院',
+  '天津传媒学院',
+];
 const HOSPITALS = ['天津医科大学总医院', '天津医科大学第二医院', '天津中医药大学第一附属医院'];
 const UNIT_KINDS = ['街道', '镇', '局', '学院', '中心', '公司', '委员会', '办公室'];
 const BRANCH_KINDS = ['社区党支部', '村党支部', '机关党支部', '教工党支部', '学生党支部', '离退休党支部', '企业党支部'];
@@ -50,7 +88,13 @@ function uniform(prefix: string, cityName: string, fanout: [number, number, numb
   const orgs: FlatOrg[] = [{ id: prefix, parentId: null, level: 'city', kind: 'city', name: cityName }];
   for (let d = 1; d <= fanout[0]; d++) {
     const did = `${prefix}-d${d}`;
-    orgs.push({ id: did, parentId: prefix, level: 'district', kind: 'district', name: DISTRICTS[(d - 1) % DISTRICTS.length]! + (d > DISTRICTS.length ? ordinal(d) : '') });
+    orgs.push({
+      id: did,
+      parentId: prefix,
+      level: 'district',
+      kind: 'district',
+      name: DISTRICTS[(d - 1) % DISTRICTS.length]! + (d > DISTRICTS.length ? ordinal(d) : ''),
+    });
     for (let u = 1; u <= fanout[1]; u++) {
       const uid = `${did}-u${u}`;
       orgs.push(unitOrg(uid, did, u, rnd));
@@ -101,7 +145,11 @@ function tianjin(rnd: () => number): FlatOrg[] {
     }
   });
   const big = 3000;
-  const rest = spread(branchesTotal - big, unitIds.slice(1).map(() => 0.2 + rnd() ** 3 * 4), 1);
+  const rest = spread(
+    branchesTotal - big,
+    unitIds.slice(1).map(() => 0.2 + rnd() ** 3 * 4),
+    1,
+  );
   const counts = [big, ...rest];
   unitIds.forEach((uid, i) => {
     for (let b = 1; b <= counts[i]!; b++) orgs.push(branchOrg(`${uid}-b${b}`, uid, b, rnd));

@@ -50,11 +50,13 @@ describe('sampling', () => {
     const pairs = new Map<string, number>();
     for (let s = 0; s < seeds; s++) {
       const sample = sampleOrgs(candidates, 5, `seed-${s}`);
-      for (let i = 0; i < sample.length; i++) for (let j = i + 1; j < sample.length; j++) pairs.set(`${sample[i]}|${sample[j]}`, (pairs.get(`${sample[i]}|${sample[j]}`) ?? 0) + 1);
+      for (let i = 0; i < sample.length; i++)
+        for (let j = i + 1; j < sample.length; j++) pairs.set(`${sample[i]}|${sample[j]}`, (pairs.get(`${sample[i]}|${sample[j]}`) ?? 0) + 1);
     }
     const pairExpected = (seeds * 10) / 190;
     let pairChi2 = 0;
-    for (let i = 0; i < 20; i++) for (let j = i + 1; j < 20; j++) pairChi2 += ((pairs.get(`${candidates[i]!.orgId}|${candidates[j]!.orgId}`) ?? 0) - pairExpected) ** 2 / pairExpected;
+    for (let i = 0; i < 20; i++)
+      for (let j = i + 1; j < 20; j++) pairChi2 += ((pairs.get(`${candidates[i]!.orgId}|${candidates[j]!.orgId}`) ?? 0) - pairExpected) ** 2 / pairExpected;
     expect(pairChi2).toBeLessThan(252.0);
   });
 
@@ -65,9 +67,34 @@ describe('sampling', () => {
     expect(sample.filter((id) => candidates.find((c) => c.orgId === id)!.level === 'unit')).toHaveLength(4);
     expect(sampleOrgs(candidates, 5, 'strata', true)).toEqual(sample);
     // A small level still gets its share by rounding: 10 of 20 → district 2, unit 8.
-    expect(allocate([['district', 4], ['unit', 16]], 10)).toEqual({ district: 2, unit: 8 });
-    expect(allocate([['city', 1], ['district', 3], ['unit', 9]], 4)).toEqual({ city: 0, district: 1, unit: 3 });
-    expect(allocate([['city', 1], ['district', 2]], 10)).toEqual({ city: 1, district: 2 });
+    expect(
+      allocate(
+        [
+          ['district', 4],
+          ['unit', 16],
+        ],
+        10,
+      ),
+    ).toEqual({ district: 2, unit: 8 });
+    expect(
+      allocate(
+        [
+          ['city', 1],
+          ['district', 3],
+          ['unit', 9],
+        ],
+        4,
+      ),
+    ).toEqual({ city: 0, district: 1, unit: 3 });
+    expect(
+      allocate(
+        [
+          ['city', 1],
+          ['district', 2],
+        ],
+        10,
+      ),
+    ).toEqual({ city: 1, district: 2 });
   });
 });
 
@@ -117,15 +144,20 @@ describe('the six preventions, each rule against crafted org states', () => {
     expect(researchRule({ ...diligent, topics: [] }, rules)?.detail).toBe('no research topic');
     expect(researchRule({ ...diligent, topics: [{ topicId: 't1', status: 'proposed', reports: 0 }] }, rules)?.detail).toMatch(/none vetted/);
     expect(researchRule({ ...diligent, topics: [{ topicId: 't1', status: 'proposed', reports: 1 }] }, { ...rules, topicsMustBeVetted: false })).toBeNull();
-    expect(researchRule({ ...diligent, topics: [...diligent.topics, { topicId: 't2', status: 'approved', reports: 0 }] }, rules)?.detail).toBe('topic(s) without a report: t2');
+    expect(researchRule({ ...diligent, topics: [...diligent.topics, { topicId: 't2', status: 'approved', reports: 0 }] }, rules)?.detail).toBe(
+      'topic(s) without a report: t2',
+    );
   });
 
   test('problems: an empty list of its own, or vague items', () => {
     const handedDown = [{ problemId: 'd1', source: 'directive', description: '落实上级部署的具体整改任务清单', projectRef: null }];
     expect(problemsRule({ ...diligent, problems: handedDown })?.detail).toBe('the problem list is empty');
-    expect(problemsRule({ ...diligent, problems: [...diligent.problems, { problemId: 'v1', source: 'self_inspection', description: '学习有待加强', projectRef: null }] })?.detail).toBe(
-      'vague problem(s): v1',
-    );
+    expect(
+      problemsRule({
+        ...diligent,
+        problems: [...diligent.problems, { problemId: 'v1', source: 'self_inspection', description: '学习有待加强', projectRef: null }],
+      })?.detail,
+    ).toBe('vague problem(s): v1');
     expect(isVague('工作不够到位')).toBe(true);
     expect(isVague('作风有待加强。')).toBe(true);
     expect(isVague('窗口单位办事流程繁琐，群众反映一件事要跑三个科室')).toBe(false);

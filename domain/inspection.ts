@@ -92,10 +92,18 @@ export function allocate(sizes: ReadonlyArray<readonly [string, number]>, n: num
  * sampleOrgs(candidates, 3, 'round-1') // the same three ids every time
  */
 export function sampleOrgs(candidates: readonly Candidate[], n: number, seed: string, stratifyByLevel = false): string[] {
-  if (!stratifyByLevel) return pick(candidates.map((c) => c.orgId), n, seededRandom(seed));
+  if (!stratifyByLevel)
+    return pick(
+      candidates.map((c) => c.orgId),
+      n,
+      seededRandom(seed),
+    );
   const levels: Level[] = ['city', 'district', 'unit', 'branch'];
   const strata = levels.map((l) => [l, candidates.filter((c) => c.level === l).map((c) => c.orgId)] as const).filter(([, ids]) => ids.length > 0);
-  const shares = allocate(strata.map(([l, ids]) => [l, ids.length] as const), n);
+  const shares = allocate(
+    strata.map(([l, ids]) => [l, ids.length] as const),
+    n,
+  );
   return strata.flatMap(([l, ids]) => pick(ids, shares[l] ?? 0, seededRandom(`${seed}/${l}`))).sort();
 }
 

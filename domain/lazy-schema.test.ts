@@ -38,7 +38,12 @@ describe('lazySchema', () => {
     expect(Segment.parse({ from: { x: 0 }, to: { x: 3, label: 'end' } })).toEqual({ from: { x: 0 }, to: { x: 3, label: 'end' } });
     const issue = Segment.safeParse({ from: { x: 0 }, to: { x: 'three' } }).error?.issues[0];
     expect(issue?.path).toEqual(['to', 'x']);
-    expect(z.array(Point).max(1).safeParse([{ x: 1 }, { x: 2 }]).success).toBe(false);
+    expect(
+      z
+        .array(Point)
+        .max(1)
+        .safeParse([{ x: 1 }, { x: 2 }]).success,
+    ).toBe(false);
   });
 
   test('converts to the same JSON Schema as the schema built eagerly (the API documents routes with it)', () => {
@@ -52,7 +57,15 @@ describe('lazySchema', () => {
     expect(claim.error?.issues[0]?.path).toEqual(['intoProblemId']);
     const directive = IssueDirectiveCommand.parse({ directiveId: 'd1', title: 't', instructions: 'i', deadline: '2026-12-31', by: 'a' });
     expect(directive).toMatchObject({ kind: 'task', targetLevels: [], targetOrgIds: [] });
-    const spec = CampaignSpec.safeParse({ id: 'c', name: 'n', batch: 1, rootOrgId: 'r', phaseMode: 'integrated', startsOn: '2026-02-30', endsOn: '2026-03-01' });
+    const spec = CampaignSpec.safeParse({
+      id: 'c',
+      name: 'n',
+      batch: 1,
+      rootOrgId: 'r',
+      phaseMode: 'integrated',
+      startsOn: '2026-02-30',
+      endsOn: '2026-03-01',
+    });
     expect(spec.error?.issues.map((i) => i.path.join('.'))).toEqual(['startsOn']);
   });
 });

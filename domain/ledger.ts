@@ -103,7 +103,14 @@ export function alertAt(item: LedgerItem, warningDays: number, nowMs: number): A
 }
 
 /** Counts for the org's figures. */
-export function ledgerCounts(ledger: Ledger): { problems: number; problemsClosed: number; overdue: number; dueSoon: number; disclosed: number; immediate: number } {
+export function ledgerCounts(ledger: Ledger): {
+  problems: number;
+  problemsClosed: number;
+  overdue: number;
+  dueSoon: number;
+  disclosed: number;
+  immediate: number;
+} {
   let problemsClosed = 0;
   let overdue = 0;
   let dueSoon = 0;

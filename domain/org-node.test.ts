@@ -7,7 +7,9 @@ import { by, campaign, mobilised, NOW, org, rectify, rejects } from './org/test-
 describe('mobilisation', () => {
   test('nothing opens before the meeting; everything opens after it in integrated mode', () => {
     const node = new OrgNode(campaign(), org);
-    expect(rejects(() => node.recordStudySession({ sessionId: 's', date: '2019-09-06', kind: 'concentrated', hours: 3, attendance: 20 }, NOW), 'Conflict')).toMatch(/mobilisation/);
+    expect(
+      rejects(() => node.recordStudySession({ sessionId: 's', date: '2019-09-06', kind: 'concentrated', hours: 3, attendance: 20 }, NOW), 'Conflict'),
+    ).toMatch(/mobilisation/);
     node.mobilise({ date: '2019-09-05', attendance: 30, by }, NOW);
     expect(node.state.components).toEqual({ study: 'open', research: 'open', review: 'open', rectification: 'open' });
     expect(node.needsCascade).toBe(true);
@@ -47,7 +49,9 @@ describe('sequential mode', () => {
   test('each component opens when the previous one is done', () => {
     const node = mobilised({ phaseMode: 'sequential', rules: Rules.parse({ minStudyDays: 1, topicsMustBeVetted: false }) });
     expect(node.state.components).toEqual({ study: 'open', research: 'locked', review: 'locked', rectification: 'locked' });
-    expect(rejects(() => node.proposeTopic({ topicId: 't1', leader: '张书记', title: '基层减负' }, NOW), 'Conflict')).toMatch(/research opens when study is done/);
+    expect(rejects(() => node.proposeTopic({ topicId: 't1', leader: '张书记', title: '基层减负' }, NOW), 'Conflict')).toMatch(
+      /research opens when study is done/,
+    );
     node.recordStudySession({ sessionId: 's1', date: '2019-09-10', kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
     expect(node.state.components.research).toBe('open');
     rejects(() => node.recordProblem({ problemId: 'p1', source: 'self_inspection', category: '作风', description: '会多', by }, NOW), 'Conflict');
@@ -174,8 +178,12 @@ describe('rectification ledger', () => {
     node.recordProblem({ problemId: 'p1', source: 'public_message', category: '服务', description: '办事排队久', by }, NOW);
     return node;
   };
-  const verify = (node: OrgNode, who: { by: string; verifierRole: string; verifierOrgId: string | null }, decision: 'verified' | 'returned' = 'verified', reason?: string) =>
-    node.verifyRectification({ problemId: 'p1', decision, reason, ...who }, NOW);
+  const verify = (
+    node: OrgNode,
+    who: { by: string; verifierRole: string; verifierOrgId: string | null },
+    decision: 'verified' | 'returned' = 'verified',
+    reason?: string,
+  ) => node.verifyRectification({ problemId: 'p1', decision, reason, ...who }, NOW);
   const inspector = { by: 'inspector:7', verifierRole: 'inspector', verifierOrgId: 'tj' };
 
   test('an invalid transition is a conflict carrying the current state, and changes nothing', () => {
@@ -205,8 +213,16 @@ describe('rectification ledger', () => {
       }
       throw new Error('expected a rejection');
     };
-    expect(refusal({ by: 'secretary:1', verifierRole: 'inspector', verifierOrgId: 'tj' })).toMatchObject({ kind: 'Forbidden', field: undefined, message: expect.stringMatching(/never by whoever rectified it/) });
-    expect(refusal({ by: 'organiser:2', verifierRole: 'organiser', verifierOrgId: 'b1' })).toMatchObject({ kind: 'Forbidden', field: undefined, message: expect.stringMatching(/an organiser above it, never by the org's own people/) });
+    expect(refusal({ by: 'secretary:1', verifierRole: 'inspector', verifierOrgId: 'tj' })).toMatchObject({
+      kind: 'Forbidden',
+      field: undefined,
+      message: expect.stringMatching(/never by whoever rectified it/),
+    });
+    expect(refusal({ by: 'organiser:2', verifierRole: 'organiser', verifierOrgId: 'b1' })).toMatchObject({
+      kind: 'Forbidden',
+      field: undefined,
+      message: expect.stringMatching(/an organiser above it, never by the org's own people/),
+    });
     rejects(() => verify(node, inspector, 'returned'), 'Invalid', 'reason');
     expect(verify(node, inspector, 'returned', '证据不足')).toEqual({ problemId: 'p1', status: 'in_progress' });
     node.submitRectification({ problemId: 'p1', evidence: '群众满意度回访 95%', by: 'secretary:1' }, NOW);
@@ -235,7 +251,9 @@ describe('rectification ledger', () => {
   test('an immediate item (立行立改) must have a short deadline', () => {
     const node = ledgerNode();
     node.recordProblem({ problemId: 'p2', source: 'self_inspection', category: '作风', description: '门难进', immediate: true, by }, NOW);
-    expect(rejects(() => node.planRectification({ problemId: 'p2', owner: '张', measures: '挂牌服务', deadline: '2019-11-30', by }, NOW), 'Invalid', 'deadline')).toMatch(/7 days/);
+    expect(
+      rejects(() => node.planRectification({ problemId: 'p2', owner: '张', measures: '挂牌服务', deadline: '2019-11-30', by }, NOW), 'Invalid', 'deadline'),
+    ).toMatch(/7 days/);
     node.planRectification({ problemId: 'p2', owner: '张', measures: '挂牌服务', deadline: '2019-10-05', by }, NOW);
     expect(node.ownFigures().immediate).toBe(1);
   });
@@ -252,7 +270,10 @@ describe('rectification ledger', () => {
   test('a democratic life meeting records its counts and puts its problems in the ledger', () => {
     const node = mobilised();
     const problems = Array.from({ length: 3 }, (_, i) => ({ problemId: `m1-${i}`, category: '作风', description: `批评意见${i}` }));
-    expect(node.recordDemocraticLifeMeeting({ meetingId: 'm1', date: '2019-09-20', attendance: 9, criticisms: 12, problems, by }, NOW)).toEqual({ meetingId: 'm1', problemsFound: 3 });
+    expect(node.recordDemocraticLifeMeeting({ meetingId: 'm1', date: '2019-09-20', attendance: 9, criticisms: 12, problems, by }, NOW)).toEqual({
+      meetingId: 'm1',
+      problemsFound: 3,
+    });
     expect(node.ownFigures()).toMatchObject({ meetings: 1, criticisms: 12, problems: 3 });
     expect(node.state.problems['m1-0']).toMatchObject({ source: 'democratic_life', status: 'found' });
   });
@@ -285,7 +306,12 @@ describe('a claim deadline at the top of the campaign (下题上答)', () => {
     expect(node.outbox).toEqual([]);
     node.checkDeadlines(NOW + 2 * DAY);
     expect(node.outbox.map((e) => e.type)).toEqual(['EscalationOverdue']);
-    expect(node.outbox[0]).toMatchObject({ escalationId: 'campaign/c/org/b1#p1', hop: 2, claimDeadline: new Date(NOW + 2 * DAY).toISOString(), by: 'rules:claim-deadline' });
+    expect(node.outbox[0]).toMatchObject({
+      escalationId: 'campaign/c/org/b1#p1',
+      hop: 2,
+      claimDeadline: new Date(NOW + 2 * DAY).toISOString(),
+      by: 'rules:claim-deadline',
+    });
     expect(node.state.outgoing).toEqual([]); // nowhere to forward it
     expect(node.ownFigures()).toMatchObject({ lapses: 1, escalationsReceived: 1, escalationsPending: 1 });
     expect(node.nextAlertAtMs()).toBeNull();
@@ -293,7 +319,9 @@ describe('a claim deadline at the top of the campaign (下题上答)', () => {
     expect(node.outbox).toHaveLength(1);
     expect(node.ownFigures().lapses).toBe(1);
     rejects(() => node.forwardEscalation({ escalationId: 'campaign/c/org/b1#p1', reason: '上交', by }, NOW + 5 * DAY), 'Conflict', 'escalationId');
-    expect(node.claimEscalation({ escalationId: 'campaign/c/org/b1#p1', intoProblemId: undefined, problemId: 'city-1', by }, NOW + 5 * DAY, message('b1'))).toEqual({ escalationId: 'campaign/c/org/b1#p1', problemId: 'city-1' });
+    expect(
+      node.claimEscalation({ escalationId: 'campaign/c/org/b1#p1', intoProblemId: undefined, problemId: 'city-1', by }, NOW + 5 * DAY, message('b1')),
+    ).toEqual({ escalationId: 'campaign/c/org/b1#p1', problemId: 'city-1' });
     expect(node.ownFigures()).toMatchObject({ lapses: 1, escalationsPending: 0, problems: 1 });
   });
 
@@ -305,7 +333,13 @@ describe('a claim deadline at the top of the campaign (下题上答)', () => {
   });
 
   test('below the top the lapse still forwards; a run recorded before the change leaves the root as it was', () => {
-    const unit = new OrgNode(campaign({ rules: Rules.parse({ claimDeadlineDays: 2 }) }), { id: 'u1', level: 'unit', name: '单位', parentId: 'd1', path: '/tj/d1/u1/' });
+    const unit = new OrgNode(campaign({ rules: Rules.parse({ claimDeadlineDays: 2 }) }), {
+      id: 'u1',
+      level: 'unit',
+      name: '单位',
+      parentId: 'd1',
+      path: '/tj/d1/u1/',
+    });
     unit.escalationReceived(message('b1', 1), NOW);
     unit.checkDeadlines(NOW + 2 * DAY);
     expect(unit.outbox.map((e) => e.type)).toContain('EscalationForwarded');
@@ -322,7 +356,16 @@ describe('a claim deadline at the top of the campaign (下题上答)', () => {
 });
 
 describe('directive coverage (上题下答)', () => {
-  const spec = { directiveId: 'd', issuerOrgId: 'tj', title: '清理报表', instructions: '停用重复报表', deadline: '2019-12-01T00:00:00.000Z', targetLevels: ['branch' as const], targetOrgIds: [], cancelled: false };
+  const spec = {
+    directiveId: 'd',
+    issuerOrgId: 'tj',
+    title: '清理报表',
+    instructions: '停用重复报表',
+    deadline: '2019-12-01T00:00:00.000Z',
+    targetLevels: ['branch' as const],
+    targetOrgIds: [],
+    cancelled: false,
+  };
 
   test('an item rectified and awaiting verification counts as rectified, not done; verified, it is done', () => {
     const node = mobilised();
@@ -331,7 +374,13 @@ describe('directive coverage (上题下答)', () => {
     expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 0, overdue: 0, byLevel: { branch: { targeted: 1, done: 0, overdue: 0 } } });
     node.startRectification({ problemId: item, by }, NOW);
     node.submitRectification({ problemId: item, evidence: '已停用', by }, NOW);
-    expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 0, overdue: 0, rectified: 1, byLevel: { branch: { targeted: 1, done: 0, overdue: 0, rectified: 1 } } });
+    expect(node.ownCoverage().d).toEqual({
+      targeted: 1,
+      done: 0,
+      overdue: 0,
+      rectified: 1,
+      byLevel: { branch: { targeted: 1, done: 0, overdue: 0, rectified: 1 } },
+    });
     node.verifyRectification({ problemId: item, decision: 'verified', by: 'inspector:1', verifierRole: 'inspector', verifierOrgId: 'tj' }, NOW);
     expect(node.ownCoverage().d).toEqual({ targeted: 1, done: 1, overdue: 0, byLevel: { branch: { targeted: 1, done: 1, overdue: 0 } } });
   });

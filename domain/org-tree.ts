@@ -91,7 +91,8 @@ export function rowsFromCsv(text: string): { rows: SubmittedOrg[]; errors: TreeE
     throw err;
   }
   const [header, ...body] = records;
-  if (body.length > MAX_IMPORT_ORGS) return { rows: [], errors: [{ row: MAX_IMPORT_ORGS + 2, field: 'row', message: `an import holds at most ${MAX_IMPORT_ORGS} orgs` }] };
+  if (body.length > MAX_IMPORT_ORGS)
+    return { rows: [], errors: [{ row: MAX_IMPORT_ORGS + 2, field: 'row', message: `an import holds at most ${MAX_IMPORT_ORGS} orgs` }] };
   if (!header || header.fields.map((f) => f.trim()).join(',') !== CSV_HEADER.join(',')) {
     return { rows: [], errors: [{ row: 1, field: 'header', message: `the header must be ${CSV_HEADER.join(',')}` }] };
   }
@@ -140,7 +141,11 @@ export function validateOrgTree(rows: readonly SubmittedOrg[], earlier: TreeErro
     names.set(o.id, name);
   }
   const roots = rows.filter((o) => o.parentId === null);
-  if (roots.length !== 1) errors.push({ field: 'parentId', message: `a tree has exactly one root (an org without parentId); found ${roots.length}${roots.length ? `: ${roots.map((r) => r.id).join(', ')}` : ''}` });
+  if (roots.length !== 1)
+    errors.push({
+      field: 'parentId',
+      message: `a tree has exactly one root (an org without parentId); found ${roots.length}${roots.length ? `: ${roots.map((r) => r.id).join(', ')}` : ''}`,
+    });
   const children = new Map<string, SubmittedOrg[]>();
   for (const o of rows) {
     if (o.parentId === null) continue;
@@ -211,7 +216,9 @@ export function placeTree(orgs: readonly ValidOrg[], anchor: Anchor | null): { o
   if (levelRank(root.level) <= levelRank(anchor.parentLevel)) {
     return {
       orgs: [],
-      errors: [{ field: 'level', message: `${root.id} stands under ${anchor.parentId} (a ${anchor.parentLevel}) in the directory, so it cannot be a ${root.level}` }],
+      errors: [
+        { field: 'level', message: `${root.id} stands under ${anchor.parentId} (a ${anchor.parentLevel}) in the directory, so it cannot be a ${root.level}` },
+      ],
     };
   }
   const placed = orgs.map((o) => ({ ...o, path: `${anchor.parentPath.slice(0, -1)}${o.path}`, depth: o.depth + anchor.parentDepth + 1 }));
@@ -244,7 +251,8 @@ export function jsonTreeTooLarge(body: unknown, maxDepth = 16): TreeError | unde
   while (stack.length) {
     const { node, depth } = stack.pop()!;
     if (++count > MAX_IMPORT_ORGS) return { field: 'children', message: `an import holds at most ${MAX_IMPORT_ORGS} orgs` };
-    if (depth > maxDepth) return { field: 'children', message: `nested ${maxDepth} deep or more: levels go ${LEVELS.join(' > ')}, so a tree is at most ${LEVELS.length} deep` };
+    if (depth > maxDepth)
+      return { field: 'children', message: `nested ${maxDepth} deep or more: levels go ${LEVELS.join(' > ')}, so a tree is at most ${LEVELS.length} deep` };
     const children = typeof node === 'object' && node !== null ? (node as { children?: unknown }).children : undefined;
     if (Array.isArray(children)) for (const child of children) stack.push({ node: child, depth: depth + 1 });
   }
@@ -289,7 +297,15 @@ export interface TreeDiff {
 export function diffOrgTree(placed: readonly ValidOrg[], stored: ReadonlyMap<string, StoredOrg>, under: readonly StoredOrg[]): TreeDiff {
   const imported = new Set(placed.map((o) => o.id));
   const removed = under.filter((o) => !imported.has(o.id));
-  const diff: TreeDiff = { created: 0, updated: 0, moved: 0, unchanged: 0, removed, writes: [], displaced: removed.map((o) => ({ id: o.id, paths: [o.path] })) };
+  const diff: TreeDiff = {
+    created: 0,
+    updated: 0,
+    moved: 0,
+    unchanged: 0,
+    removed,
+    writes: [],
+    displaced: removed.map((o) => ({ id: o.id, paths: [o.path] })),
+  };
   for (const o of placed) {
     const was = stored.get(o.id);
     if (!was) {
@@ -301,7 +317,15 @@ export function diffOrgTree(placed: readonly ValidOrg[], stored: ReadonlyMap<str
     else if (was.name !== o.name || was.kind !== o.kind || was.level !== o.level) diff.updated++;
     else diff.unchanged++;
     if (was.path !== o.path || was.level !== o.level) diff.displaced.push({ id: o.id, paths: was.path === o.path ? [o.path] : [was.path, o.path] });
-    if (was.parentId !== o.parentId || was.name !== o.name || was.kind !== o.kind || was.level !== o.level || was.path !== o.path || was.depth !== o.depth || was.position !== o.position) {
+    if (
+      was.parentId !== o.parentId ||
+      was.name !== o.name ||
+      was.kind !== o.kind ||
+      was.level !== o.level ||
+      was.path !== o.path ||
+      was.depth !== o.depth ||
+      was.position !== o.position
+    ) {
       diff.writes.push(o);
     }
   }

@@ -41,7 +41,11 @@ describe('the day’s deadline in China Standard Time', () => {
 describe('status', () => {
   test('the item’s status maps to the message’s; flagged shows only while unrouted', () => {
     expect(stateOfItem('found')).toBe('routed');
-    expect(['planned', 'in_progress', 'rectified'].map((s) => stateOfItem(s as 'planned'))).toEqual(['in_rectification', 'in_rectification', 'in_rectification']);
+    expect(['planned', 'in_progress', 'rectified'].map((s) => stateOfItem(s as 'planned'))).toEqual([
+      'in_rectification',
+      'in_rectification',
+      'in_rectification',
+    ]);
     expect(stateOfItem('closed')).toBe('resolved');
     expect(senderStatus('awaiting_triage', true)).toBe('flagged');
     expect(senderStatus('awaiting_triage', false)).toBe('received');
@@ -62,13 +66,21 @@ describe('submission', () => {
 describe('the item at the responsible org', () => {
   test('a routed message is an item of the org’s ledger; each move goes back to the message’s workflow; a second delivery changes nothing', () => {
     const now = Date.parse('2019-10-01T04:00:00Z');
-    const node = new OrgNode({ id: 'c', batch: 1, phaseMode: 'integrated', rules: Rules.parse({}), startsOn: '2019-09-01', endsOn: '2019-12-31', rootOrgId: 'tj' }, { id: 'd1', level: 'district', name: '河西区', parentId: 'tj', path: '/tj/d1/' });
+    const node = new OrgNode(
+      { id: 'c', batch: 1, phaseMode: 'integrated', rules: Rules.parse({}), startsOn: '2019-09-01', endsOn: '2019-12-31', rootOrgId: 'tj' },
+      { id: 'd1', level: 'district', name: '河西区', parentId: 'tj', path: '/tj/d1/' },
+    );
     node.start(now);
     node.mobilise({ date: '2019-09-05', attendance: 30, by: 'secretary' }, now);
     const assignment = { messageId: 'm1', messageWorkflowId: 'campaign/c/public/m1', category: '交通', area: '河西区', text: '红绿灯坏了' };
     node.publicMessageAssigned(assignment, now);
     node.publicMessageAssigned(assignment, now);
-    expect(node.state.problems['public-m1']).toMatchObject({ source: 'public_message', category: '交通', status: 'found', publicWorkflowId: 'campaign/c/public/m1' });
+    expect(node.state.problems['public-m1']).toMatchObject({
+      source: 'public_message',
+      category: '交通',
+      status: 'found',
+      publicWorkflowId: 'campaign/c/public/m1',
+    });
     const by = 'secretary';
     node.planRectification({ problemId: 'public-m1', owner: '交管', measures: '更换', deadline: '2019-12-01', by }, now);
     node.startRectification({ problemId: 'public-m1', by }, now);

@@ -20,7 +20,19 @@ describe('levelProgress', () => {
     ];
     const { levels, total } = levelProgress(orgs, items);
     expect(levels.map((l) => l.level)).toEqual(['city', 'district', 'branch']);
-    expect(levels[1]).toEqual({ level: 'district', orgs: 2, mobilised: 1, problems: 5, found: 1, planned: 1, inProgress: 1, rectified: 1, closed: 1, overdue: 2, closedPercent: 20 });
+    expect(levels[1]).toEqual({
+      level: 'district',
+      orgs: 2,
+      mobilised: 1,
+      problems: 5,
+      found: 1,
+      planned: 1,
+      inProgress: 1,
+      rectified: 1,
+      closed: 1,
+      overdue: 2,
+      closedPercent: 20,
+    });
     expect(levels[0]).toMatchObject({ orgs: 1, problems: 0, closedPercent: 0 });
     expect(total).toEqual({ orgs: 4, mobilised: 3, problems: 6, found: 1, planned: 1, inProgress: 1, rectified: 1, closed: 2, overdue: 2, closedPercent: 33 });
   });
@@ -34,7 +46,10 @@ describe('levelProgress', () => {
     const items = Array.from({ length: 2000 }, () => ({ level: levelNames[rand(4)]!, status: statuses[rand(6)]!, overdue: rand(3) === 0 }));
     const { levels, total } = levelProgress(orgs, items);
     for (const field of ['orgs', 'mobilised', 'problems', 'found', 'planned', 'inProgress', 'rectified', 'closed', 'overdue'] as const) {
-      expect(levels.reduce((a, l) => a + l[field], 0), field).toBe(total[field]);
+      expect(
+        levels.reduce((a, l) => a + l[field], 0),
+        field,
+      ).toBe(total[field]);
     }
     expect(total.problems).toBe(items.filter((i) => i.status !== 'cancelled').length);
   });
@@ -46,7 +61,19 @@ test('lagging reasons follow the /lagging rule', () => {
 });
 
 test('the page escapes what orgs typed and holds a table and an SVG chart', () => {
-  const level = { level: 'district' as const, orgs: 1, mobilised: 1, problems: 2, found: 0, planned: 1, inProgress: 0, rectified: 0, closed: 1, overdue: 1, closedPercent: 50 };
+  const level = {
+    level: 'district' as const,
+    orgs: 1,
+    mobilised: 1,
+    problems: 2,
+    found: 0,
+    planned: 1,
+    inProgress: 0,
+    rectified: 0,
+    closed: 1,
+    overdue: 1,
+    closedPercent: 50,
+  };
   const figures: ReportFigures = {
     campaign: { id: 'c1', name: '主题教育 <script>alert(1)</script>', rootOrgId: 'tj', status: 'running' },
     period: { from: '2026-11-30T01:00:00.000Z', to: '2026-12-07T01:00:00.000Z' },

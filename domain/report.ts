@@ -69,7 +69,12 @@ export interface ReportFigures {
   overdue: { count: number; items: OverdueItem[] };
   escalations: { raised: number; received: number; claimed: number; forwarded: number; lapsed: number; awaitingClaim: number };
   /** Fortnightly only: what the guidance groups did in the period. */
-  inspections?: { roundsStarted: number; findingsIssued: number; noticesCirculated: number; groups: { groupId: string; name: string; rounds: number; findings: number }[] };
+  inspections?: {
+    roundsStarted: number;
+    findingsIssued: number;
+    noticesCirculated: number;
+    groups: { groupId: string; name: string; rounds: number; findings: number }[];
+  };
 }
 
 /** The most lagging orgs and overdue items a report lists by name; the counts are always whole. */
@@ -94,7 +99,18 @@ export interface ItemRow {
  * red and still planned or in progress.
  */
 export function levelProgress(orgs: readonly OrgRow[], items: readonly ItemRow[]): { levels: LevelProgress[]; total: Omit<LevelProgress, 'level'> } {
-  const blank = (): Omit<LevelProgress, 'level'> => ({ orgs: 0, mobilised: 0, problems: 0, found: 0, planned: 0, inProgress: 0, rectified: 0, closed: 0, overdue: 0, closedPercent: 0 });
+  const blank = (): Omit<LevelProgress, 'level'> => ({
+    orgs: 0,
+    mobilised: 0,
+    problems: 0,
+    found: 0,
+    planned: 0,
+    inProgress: 0,
+    rectified: 0,
+    closed: 0,
+    overdue: 0,
+    closedPercent: 0,
+  });
   const by = new Map<string, Omit<LevelProgress, 'level'>>();
   const total = blank();
   const row = (level: string) => by.get(level) ?? by.set(level, blank()).get(level)!;
@@ -160,7 +176,10 @@ export function laggingReasons(org: LaggingInput, ctx?: LaggingContext): string[
   ];
 }
 
-const TITLES: Record<ReportKind, string> = { weekly: '整改落实周报 · weekly progress report', fortnightly: '巡回指导组例会双周报 · fortnightly report for the guidance-group leaders' };
+const TITLES: Record<ReportKind, string> = {
+  weekly: '整改落实周报 · weekly progress report',
+  fortnightly: '巡回指导组例会双周报 · fortnightly report for the guidance-group leaders',
+};
 
 /** Text for HTML: the report holds names and categories the orgs typed. */
 export function escapeHtml(s: string): string {
@@ -186,7 +205,12 @@ export function progressChart(levels: readonly LevelProgress[]): string {
   const rowH = 28;
   const top = 30;
   const height = top + Math.max(levels.length, 1) * rowH + 10;
-  const legend = parts.map(([, colour, label], i) => `<rect x="${barX + i * 110}" y="6" width="10" height="10" fill="${colour}"/><text x="${barX + i * 110 + 14}" y="15" font-size="10">${escapeHtml(label)}</text>`).join('');
+  const legend = parts
+    .map(
+      ([, colour, label], i) =>
+        `<rect x="${barX + i * 110}" y="6" width="10" height="10" fill="${colour}"/><text x="${barX + i * 110 + 14}" y="15" font-size="10">${escapeHtml(label)}</text>`,
+    )
+    .join('');
   const rows = levels
     .map((l, i) => {
       const y = top + i * rowH;
@@ -194,7 +218,10 @@ export function progressChart(levels: readonly LevelProgress[]): string {
       const segments = parts
         .map(([field, colour]) => {
           const w = l.problems ? (l[field] / l.problems) * barW : 0;
-          const rect = w > 0 ? `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="18" fill="${colour}"><title>${escapeHtml(`${l.level} ${field}: ${l[field]}`)}</title></rect>` : '';
+          const rect =
+            w > 0
+              ? `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="18" fill="${colour}"><title>${escapeHtml(`${l.level} ${field}: ${l[field]}`)}</title></rect>`
+              : '';
           x += w;
           return rect;
         })
@@ -212,7 +239,10 @@ export function reportHtml(report: { kind: ReportKind; createdAt: string; figure
   const e = escapeHtml;
   const cell = (v: string | number) => `<td>${e(String(v))}</td>`;
   const levelRows = [...f.levels.map((l) => ({ name: l.level, ...l })), { name: 'total', ...f.total }]
-    .map((l) => `<tr>${[l.name, l.orgs, l.mobilised, l.problems, l.found, l.planned, l.inProgress, l.rectified, l.closed, `${l.closedPercent}%`, l.overdue].map(cell).join('')}</tr>`)
+    .map(
+      (l) =>
+        `<tr>${[l.name, l.orgs, l.mobilised, l.problems, l.found, l.planned, l.inProgress, l.rectified, l.closed, `${l.closedPercent}%`, l.overdue].map(cell).join('')}</tr>`,
+    )
     .join('');
   const more = (shown: number, count: number) => (count > shown ? `<p>… and ${count - shown} more.</p>` : '');
   const lagging = f.lagging.orgs.map((o) => `<tr>${[o.orgId, o.name, o.level, o.reasons.join('; ')].map(cell).join('')}</tr>`).join('');

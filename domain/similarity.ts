@@ -26,7 +26,10 @@ export function similarTopics(title: string, others: Iterable<{ topicId: string;
 
 function normalise(s: string): string {
   // Punctuation, spaces and the filler words of topic titles carry no meaning for the comparison.
-  return s.normalize('NFKC').toLowerCase().replace(/[\s\p{P}\p{S}]|关于|的|研究|调研/gu, '');
+  return s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{P}\p{S}]|关于|的|研究|调研/gu, '');
 }
 
 function bigrams(s: string): Set<string> {

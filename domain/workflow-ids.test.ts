@@ -22,7 +22,11 @@ describe('workflow ids', () => {
     expect(parseWorkflowId(inspectionWorkflowId('c1', 'r1'))).toEqual({ kind: 'inspection', campaignId: 'c1', roundId: 'r1' });
     expect(reportScheduleId('c1', 'weekly')).toBe('campaign/c1/report/weekly');
     expect(reportWorkflowId('c1', 'weekly', '2026-12-06T00:00:00.000Z')).toBe('campaign/c1/report/weekly/2026-12-06T00:00:00.000Z');
-    expect(parseWorkflowId(reportWorkflowId('c1', 'weekly', '2026-12-06T00:00:00.000Z'))).toEqual({ kind: 'report', campaignId: 'c1', name: 'weekly/2026-12-06T00:00:00.000Z' });
+    expect(parseWorkflowId(reportWorkflowId('c1', 'weekly', '2026-12-06T00:00:00.000Z'))).toEqual({
+      kind: 'report',
+      campaignId: 'c1',
+      name: 'weekly/2026-12-06T00:00:00.000Z',
+    });
   });
 
   it('parse nothing else', () => {

@@ -144,15 +144,24 @@ async function checkScrapeConfig(services: Record<string, Service>, scrapeFile: 
   for (const [name, variable] of Object.entries(METRICS_ADDRESS)) {
     const address = envOf(services[name])[variable] ?? '';
     const port = /^(?:0\.0\.0\.0|\[::\]):(\d+)$/.exec(address)?.[1];
-    need(port !== undefined, `service ${name}: ${variable} must be 0.0.0.0:<port> (all interfaces, for Prometheus in the network), not ${address || '(unset)'}`);
+    need(
+      port !== undefined,
+      `service ${name}: ${variable} must be 0.0.0.0:<port> (all interfaces, for Prometheus in the network), not ${address || '(unset)'}`,
+    );
     if (port === undefined) continue;
     served[name] = Number(port);
     need(services[name]?.expose?.map(String).includes(port) ?? false, `service ${name}: must expose ${port}, its ${variable}`);
   }
-  need(!(services.api?.ports ?? []).some((p) => String(p).endsWith(`:${served.api}`)), `service api: its metrics port ${served.api} must not be published (api/metrics.ts: no token there)`);
+  need(
+    !(services.api?.ports ?? []).some((p) => String(p).endsWith(`:${served.api}`)),
+    `service api: its metrics port ${served.api} must not be published (api/metrics.ts: no token there)`,
+  );
 
   const prometheus = services.prometheus;
-  need(/^prom\/prometheus:/.test(resolveDefaults(prometheus?.image ?? '')), `service prometheus: image ${prometheus?.image ?? '(none)'} does not match /^prom/prometheus:/`);
+  need(
+    /^prom\/prometheus:/.test(resolveDefaults(prometheus?.image ?? '')),
+    `service prometheus: image ${prometheus?.image ?? '(none)'} does not match /^prom/prometheus:/`,
+  );
   const relative = path.relative(root, scrapeFile);
   need(
     (prometheus?.volumes ?? []).some((v) => new RegExp(`^\\./${relative.replace(/[.]/g, '\\.')}:/etc/prometheus/prometheus\\.yml(:ro)?$`).test(String(v))),
@@ -179,7 +188,10 @@ async function checkScrapeConfig(services: Record<string, Service>, scrapeFile: 
     }
   }
   need(reached.api?.length === 1, `${relative}: must scrape service api once (found ${reached.api?.length ?? 0})`);
-  need(reached.worker?.length === 1 && reached.worker[0]!.how === 'dns', `${relative}: must scrape service worker once, by dns_sd_configs, to reach every replica`);
+  need(
+    reached.worker?.length === 1 && reached.worker[0]!.how === 'dns',
+    `${relative}: must scrape service worker once, by dns_sd_configs, to reach every replica`,
+  );
   return problems;
 }
 

@@ -27,8 +27,7 @@ export interface StartChildOrgsInput {
 }
 
 export type SignalChildOrgsInput = { campaignId: string; parentOrgId: string } & (
-  | { signal: 'closeCampaign'; payload: CloseCampaignCommand }
-  | { signal: 'directiveReceived'; payload: DirectiveSpec }
+  { signal: 'closeCampaign'; payload: CloseCampaignCommand } | { signal: 'directiveReceived'; payload: DirectiveSpec }
 );
 
 export interface CompileReportInput {

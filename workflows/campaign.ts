@@ -6,7 +6,16 @@
  * two report Schedules (例会, `workflows/report.ts`): made once the root starts, deleted when
  * the campaign finishes, so a retried start or a crashed API can neither double nor lose them.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from './activity-contract.js';
 import type { CampaignSpec } from '../domain/campaign.js';
 import { campaignWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
@@ -33,7 +42,10 @@ const ROOT_FINAL_REPORT_WAIT = '5 minutes';
  * refuses them (a server without Schedules, a bad spec) costs at most a minute of retries and
  * leaves the campaign running; reports can still be compiled by hand (`POST …/reports`).
  */
-const schedules = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '15 seconds' } });
+const schedules = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '15 seconds' },
+});
 
 export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary | null> {
   const { spec } = input;
@@ -44,7 +56,6 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
   let rootStarted = input.carried?.rootStarted ?? false;
   const events = new EventStream({ streamId, campaignId: spec.id, orgId: null }, input.carried?.seq ?? 0, () => Date.now());
   const recorder = new EventRecorder(events.outbox, events.seq);
-
 
   setHandler(campaignSpecQuery, () => spec);
   setHandler(campaignStatusQuery, () => ({ status: close ? 'closing' : 'running', root }));
@@ -90,7 +101,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
   if (close) {
     upsertSearchAttributes([{ key: CampaignPhase, value: 'closing' }]);
     await recorder.flush();
-    await getExternalWorkflowHandle(orgWorkflowId(spec.id, spec.rootOrgId)).signal(closeCampaignSignal, close).catch(() => undefined);
+    await getExternalWorkflowHandle(orgWorkflowId(spec.id, spec.rootOrgId))
+      .signal(closeCampaignSignal, close)
+      .catch(() => undefined);
     await condition(() => rootFinished, ROOT_FINAL_REPORT_WAIT);
   }
   const status = close ? 'closed' : 'completed';

@@ -96,10 +96,18 @@ export async function inspectionRoundWorkflow(input: InspectionRoundInput): Prom
           findings.map((finding) =>
             getExternalWorkflowHandle(orgWorkflowId(campaignId, finding.orgId))
               .signal(spotCheckFindingSignal, { roundId: round.roundId, groupId: round.groupId, finding })
-              .then(() => true, () => false),
+              .then(
+                () => true,
+                () => false,
+              ),
           ),
         );
-        const items = findings.map((f, i) => ({ findingId: f.findingId, orgId: f.orgId, problemId: spotCheckItemId(round.roundId, f.findingId), delivered: delivered[i]! }));
+        const items = findings.map((f, i) => ({
+          findingId: f.findingId,
+          orgId: f.orgId,
+          problemId: spotCheckItemId(round.roundId, f.findingId),
+          delivered: delivered[i]!,
+        }));
         stage = 'findings_issued';
         events.emit({ type: 'InspectionFindingsIssued', roundId: round.roundId, items, by });
         await recorder.recorded(events.seq);

@@ -39,8 +39,17 @@ export async function jointAnswerWorkflow(input: JointAnswerInput): Promise<{ jo
     const delivered = await Promise.all(
       spec.participantOrgIds.map((orgId) =>
         getExternalWorkflowHandle(orgWorkflowId(campaignId, orgId))
-          .signal(jointPartAssignedSignal, { jointId: spec.jointId, jointWorkflowId: streamId, title: spec.title, description: spec.description, openerOrgId: spec.openerOrgId })
-          .then(() => true, () => false),
+          .signal(jointPartAssignedSignal, {
+            jointId: spec.jointId,
+            jointWorkflowId: streamId,
+            title: spec.title,
+            description: spec.description,
+            openerOrgId: spec.openerOrgId,
+          })
+          .then(
+            () => true,
+            () => false,
+          ),
       ),
     );
     // A participant the campaign has not reached yet is shown, never silently skipped.

@@ -6,9 +6,22 @@ import { orgCommands } from './org-node-messages.js';
 
 const NOW = Date.parse('2019-10-01T04:00:00Z');
 /** A campaign of integrated phases around the test's day. */
-const campaign: CampaignRef = { id: 'c', batch: 2, phaseMode: 'integrated', rules: Rules.parse({}), startsOn: '2019-09-01', endsOn: '2019-12-31', rootOrgId: 'tj' };
+const campaign: CampaignRef = {
+  id: 'c',
+  batch: 2,
+  phaseMode: 'integrated',
+  rules: Rules.parse({}),
+  startsOn: '2019-09-01',
+  endsOn: '2019-12-31',
+  rootOrgId: 'tj',
+};
 const org: OrgRef = { id: 'b1', level: 'branch', name: '第一党支部', parentId: 'u1', path: '/tj/d1/u1/b1/' };
-const tables = { org: orgCommands, campaign: messages.campaignCommands, inspection: messages.inspectionCommands, publicMessage: messages.publicMessageCommands };
+const tables = {
+  org: orgCommands,
+  campaign: messages.campaignCommands,
+  inspection: messages.inspectionCommands,
+  publicMessage: messages.publicMessageCommands,
+};
 
 describe('message tables', () => {
   it('name each update after its entry, once across every workflow', () => {
@@ -42,7 +55,12 @@ describe('message tables', () => {
     const node = new OrgNode(campaign, { ...org, id: 'tj', level: 'city', parentId: null, path: '/tj/' });
     node.start(NOW);
     node.mobilise({ date: '2019-09-05', attendance: 30, by: 'secretary' }, NOW);
-    const answer = orgCommands.issueDirective.decide(node, { directiveId: 'd1', title: '精简文件', instructions: '停用重复报表', deadline: '2019-12-01', targetLevels: ['branch'], by: 'secretary' }, NOW, { escalationText: null });
+    const answer = orgCommands.issueDirective.decide(
+      node,
+      { directiveId: 'd1', title: '精简文件', instructions: '停用重复报表', deadline: '2019-12-01', targetLevels: ['branch'], by: 'secretary' },
+      NOW,
+      { escalationText: null },
+    );
     expect(answer).toEqual({ directiveId: 'd1' });
     expect(node.outbox.find((e) => e.type === 'DirectiveIssued')).toMatchObject({ directive: { kind: 'task', targetOrgIds: [] } });
   });

@@ -126,7 +126,9 @@ export const childProgressSignal = defineSignal<[ChildProgress]>('childProgress'
 /** The organiser closed the campaign; relayed from each org to its children. */
 export const closeCampaignSignal = defineSignal<[CloseCampaignCommand]>('closeCampaign');
 
-export const orgStatusQuery = defineQuery<OrgSummary & { phase: string; components: Record<string, string>; childrenTotal: number | null; childrenReporting: number }>('orgStatus');
+export const orgStatusQuery = defineQuery<
+  OrgSummary & { phase: string; components: Record<string, string>; childrenTotal: number | null; childrenReporting: number }
+>('orgStatus');
 
 /** The campaign workflow's update; its handler lives in `workflows/campaign.ts`. */
 export const campaignCommands = {

@@ -86,14 +86,21 @@ export const orgCommands = {
   verifyRectification: orgCommand('verifyRectification', VerifyRectificationCommand, (node, cmd, nowMs) => node.verifyRectification(cmd, nowMs)),
   extendDeadline: orgCommand('extendDeadline', ExtendDeadlineCommand, (node, cmd, nowMs) => node.extendDeadline(cmd, nowMs)),
   discloseProblems: orgCommand('discloseProblems', DiscloseProblemsCommand, (node, cmd, nowMs) => node.discloseProblems(cmd, nowMs)),
-  recordDemocraticLifeMeeting: orgCommand('recordDemocraticLifeMeeting', DemocraticLifeMeetingCommand, (node, cmd, nowMs) => node.recordDemocraticLifeMeeting(cmd, nowMs)),
+  recordDemocraticLifeMeeting: orgCommand('recordDemocraticLifeMeeting', DemocraticLifeMeetingCommand, (node, cmd, nowMs) =>
+    node.recordDemocraticLifeMeeting(cmd, nowMs),
+  ),
   createProject: orgCommand('createProject', CreateProjectCommand, (node, cmd, nowMs) => node.createProject(cmd, nowMs)),
   concludeReview: orgCommand('concludeReview', ConcludeReviewCommand, (node, cmd, nowMs) => node.concludeReview(cmd.by, nowMs)),
   /** 下题上答. */
   escalateProblem: orgCommand('escalateProblem', EscalateProblemCommand, (node, cmd, nowMs) => node.escalateProblem(cmd, nowMs)),
-  claimEscalation: orgCommand('claimEscalation', ClaimEscalationCommand, (node, cmd, nowMs, { escalationText }) => node.claimEscalation(cmd, nowMs, escalationText), {
-    readsEscalationText: true,
-  }),
+  claimEscalation: orgCommand(
+    'claimEscalation',
+    ClaimEscalationCommand,
+    (node, cmd, nowMs, { escalationText }) => node.claimEscalation(cmd, nowMs, escalationText),
+    {
+      readsEscalationText: true,
+    },
+  ),
   forwardEscalation: orgCommand('forwardEscalation', ForwardEscalationCommand, (node, cmd, nowMs) => node.forwardEscalation(cmd, nowMs)),
   /**
    * 上题下答. The payload is parsed here (not only validated) for its defaults: `kind`

@@ -293,7 +293,13 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     const nextAlert = node.nextAlertAtMs();
     const untilEnd = Math.max(1, Math.min(endOfCampaignMs, nextAlert ?? Infinity) - Date.now());
     await condition(
-      () => node.revision !== seen || recorder.pending || node.needsCascade || node.state.outgoing.length > 0 || node.state.pendingRelay.length > 0 || (closeRequest !== null && !node.state.closing),
+      () =>
+        node.revision !== seen ||
+        recorder.pending ||
+        node.needsCascade ||
+        node.state.outgoing.length > 0 ||
+        node.state.pendingRelay.length > 0 ||
+        (closeRequest !== null && !node.state.closing),
       Math.max(1, Math.min(dueIn ?? untilEnd, untilEnd)),
     );
   }

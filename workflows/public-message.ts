@@ -9,14 +9,7 @@ import { ApplicationFailure, condition, getExternalWorkflowHandle, setCurrentDet
 import { orgWorkflowId, publicMessageWorkflowId } from '../domain/workflow-ids.js';
 import { EventStream } from '../domain/event-envelope.js';
 import type { ItemStatus } from '../domain/ledger.js';
-import {
-  publicItemId,
-  routeMessage,
-  stateOfItem,
-  triageDeadlineMs,
-  type MessageState,
-  type PublicMessageSpec,
-} from '../domain/public-message.js';
+import { publicItemId, routeMessage, stateOfItem, triageDeadlineMs, type MessageState, type PublicMessageSpec } from '../domain/public-message.js';
 import { publicMessageAssignedSignal, publicMessageCommands, publicMessageStateQuery, publicMessageStatusSignal } from './messages.js';
 import { CampaignPhase } from './search-attributes.js';
 import { EventRecorder, store, validateWith } from './shared.js';
@@ -54,8 +47,17 @@ export async function publicMessageWorkflow(input: PublicMessageInput): Promise<
     delivering = toOrgId;
     try {
       const delivered = await getExternalWorkflowHandle(orgWorkflowId(campaignId, toOrgId))
-        .signal(publicMessageAssignedSignal, { messageId: spec.messageId, messageWorkflowId: streamId, category: spec.category, area: spec.area, text: spec.text })
-        .then(() => true, () => false);
+        .signal(publicMessageAssignedSignal, {
+          messageId: spec.messageId,
+          messageWorkflowId: streamId,
+          category: spec.category,
+          area: spec.area,
+          text: spec.text,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
       if (delivered) {
         orgId = toOrgId;
         state = 'routed';

@@ -28,7 +28,10 @@ export const CampaignOrgParams = CampaignParams.extend({ orgId: OrgId });
  */
 const CampaignBody = CampaignSpecFields.meta({ description: '`endsOn` is on or after `startsOn` (422 naming `body.endsOn` otherwise).' });
 
-const Started = z.object({ id: z.string(), created: z.boolean().describe('false: a campaign with this id and this same specification was already started (a retry)') });
+const Started = z.object({
+  id: z.string(),
+  created: z.boolean().describe('false: a campaign with this id and this same specification was already started (a retry)'),
+});
 
 const CampaignStatus = z.enum(['running', 'closing', 'completed', 'closed']);
 const Campaign = z.looseObject({
@@ -43,7 +46,10 @@ const Campaign = z.looseObject({
   status: CampaignStatus,
   started_at: Timestamp,
   ended_at: Timestamp.nullable(),
-  root: z.looseObject({ status: z.string(), subtree: z.looseObject({}), details: z.string() }).nullable().describe('the root org’s progress; null until the read model has it'),
+  root: z
+    .looseObject({ status: z.string(), subtree: z.looseObject({}), details: z.string() })
+    .nullable()
+    .describe('the root org’s progress; null until the read model has it'),
 });
 
 /** An org's row in the progress read model (`rm_org_progress`). */
@@ -94,24 +100,34 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
       },
     },
     async (request, reply) => {
-    requireRole(request, ['organiser']);
-    const spec = request.body;
-    if (spec.endsOn < spec.startsOn) throw unprocessable(ENDS_BEFORE_STARTS, [{ path: 'body.endsOn', message: ENDS_BEFORE_STARTS }]);
-    if ((await orgPath(db, spec.rootOrgId)) === undefined) throw unprocessable(`org ${spec.rootOrgId} is not in the directory`, [{ path: 'body.rootOrgId', message: 'unknown org' }]);
-    await requireOrgAccess(db, request, spec.rootOrgId, 'act');
-    const { created } = await startCampaign(temporal.client, temporal.taskQueue, spec);
-    return reply.code(created ? 201 : 200).send({ id: spec.id, created });
+      requireRole(request, ['organiser']);
+      const spec = request.body;
+      if (spec.endsOn < spec.startsOn) throw unprocessable(ENDS_BEFORE_STARTS, [{ path: 'body.endsOn', message: ENDS_BEFORE_STARTS }]);
+      if ((await orgPath(db, spec.rootOrgId)) === undefined)
+        throw unprocessable(`org ${spec.rootOrgId} is not in the directory`, [{ path: 'body.rootOrgId', message: 'unknown org' }]);
+      await requireOrgAccess(db, request, spec.rootOrgId, 'act');
+      const { created } = await startCampaign(temporal.client, temporal.taskQueue, spec);
+      return reply.code(created ? 201 : 200).send({ id: spec.id, created });
     },
   );
 
   app.get(
     '/campaigns/:id',
-    { schema: { tags: ['campaigns'], params: CampaignParams, response: responses({ 200: ok(Campaign, 'The campaign and its root org’s progress') }, { 404: 'no such campaign, or its root org is outside the caller’s subtree (answered alike)' }) } },
+    {
+      schema: {
+        tags: ['campaigns'],
+        params: CampaignParams,
+        response: responses(
+          { 200: ok(Campaign, 'The campaign and its root org’s progress') },
+          { 404: 'no such campaign, or its root org is outside the caller’s subtree (answered alike)' },
+        ),
+      },
+    },
     async (request) => {
-    const campaign = await loadCampaign(request.params.id);
-    await requireOrgAccess(db, request, campaign.root_org_id, 'read');
-    const root = await readRootProgress(db, campaign.id, campaign.root_org_id);
-    return { ...campaign, root: root ?? null };
+      const campaign = await loadCampaign(request.params.id);
+      await requireOrgAccess(db, request, campaign.root_org_id, 'read');
+      const root = await readRootProgress(db, campaign.id, campaign.root_org_id);
+      return { ...campaign, root: root ?? null };
     },
   );
 
@@ -123,8 +139,19 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
         params: CampaignParams,
         body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
         response: responses(
-          { 202: ok(z.looseObject({ status: z.string().describe('`closing`: the orgs are being closed') }), 'Closing: every org workflow is told and closes in turn') },
-          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser closes a campaign', 404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)', 409: 'the campaign has already finished' },
+          {
+            202: ok(
+              z.looseObject({ status: z.string().describe('`closing`: the orgs are being closed') }),
+              'Closing: every org workflow is told and closes in turn',
+            ),
+          },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: 'only an admin or an organiser closes a campaign',
+            404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)',
+            409: 'the campaign has already finished',
+          },
         ),
       },
     },
@@ -143,56 +170,78 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
       schema: {
         tags: ['progress'],
         params: CampaignOrgParams,
-        response: responses({ 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') }, { 404: 'no such org, or one outside the caller’s subtree (answered alike), or the campaign has not reached it (or does not exist); when the campaign runs above the org, `waitingFor` `{ orgId, name, level, mobilised }` names the ancestor it waits for (the nearest whose workflow has started) and the detail says why' }),
+        response: responses(
+          { 200: ok(OrgProgress, 'The org’s own figures and its subtree’s aggregate') },
+          {
+            404: 'no such org, or one outside the caller’s subtree (answered alike), or the campaign has not reached it (or does not exist); when the campaign runs above the org, `waitingFor` `{ orgId, name, level, mobilised }` names the ancestor it waits for (the nearest whose workflow has started) and the detail says why',
+          },
+        ),
       },
     },
     async (request) => {
-    await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const row = await readOrgProgress(db, request.params.id, request.params.orgId);
-    if (!row) {
-      // A secretary's screen asks this first: say whom the org waits for when the campaign runs above it.
-      const waiting = await cascadeWaitsFor(db, request.params.id, request.params.orgId);
-      if (waiting?.kind === 'ancestor') {
-        const { detail, waitingFor } = cascadeWait(request.params.orgId, waiting);
-        throw new ProblemError(404, 'Not Found', `${detail} (campaign ${request.params.id})`, { waitingFor });
+      await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const row = await readOrgProgress(db, request.params.id, request.params.orgId);
+      if (!row) {
+        // A secretary's screen asks this first: say whom the org waits for when the campaign runs above it.
+        const waiting = await cascadeWaitsFor(db, request.params.id, request.params.orgId);
+        if (waiting?.kind === 'ancestor') {
+          const { detail, waitingFor } = cascadeWait(request.params.orgId, waiting);
+          throw new ProblemError(404, 'Not Found', `${detail} (campaign ${request.params.id})`, { waitingFor });
+        }
+        throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
       }
-      throw notFound(`org ${request.params.orgId} in campaign ${request.params.id} (not reached by the cascade yet, or no such campaign)`);
-    }
-    return row;
+      return row;
     },
   );
 
   const ChildrenQuery = Page.extend({ sort: z.enum(['position', 'name', 'progress', 'status']).default('position') });
   app.get(
     '/campaigns/:id/orgs/:orgId/children',
-    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: ChildrenQuery, response: responses({ 200: ok(PageOf(OrgProgress), 'A page of the org’s children that the campaign has reached') }, { badRequest: PAGE_400, 404: ORG_404 }) } },
+    {
+      schema: {
+        tags: ['progress'],
+        params: CampaignOrgParams,
+        querystring: ChildrenQuery,
+        response: responses(
+          { 200: ok(PageOf(OrgProgress), 'A page of the org’s children that the campaign has reached') },
+          { badRequest: PAGE_400, 404: ORG_404 },
+        ),
+      },
+    },
     async (request) => {
-    await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const { limit, cursor, sort } = request.query;
-    const offset = offsetFromCursor(cursor);
-    // Sorted pages of at most 1,000 siblings; the offset cursor is stable while the read model is.
-    const rows = await listChildProgress(db, request.params.id, request.params.orgId, sort, limit + 1, offset);
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
+      await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const { limit, cursor, sort } = request.query;
+      const offset = offsetFromCursor(cursor);
+      // Sorted pages of at most 1,000 siblings; the offset cursor is stable while the read model is.
+      const rows = await listChildProgress(db, request.params.id, request.params.orgId, sort, limit + 1, offset);
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
   );
 
   app.get(
     '/campaigns/:id/orgs/:orgId/lagging',
-    { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Lagging), 'A page of the orgs of the subtree that lag, with why') }, { badRequest: PAGE_400, 404: ORG_404 }) } },
+    {
+      schema: {
+        tags: ['progress'],
+        params: CampaignOrgParams,
+        querystring: Page,
+        response: responses({ 200: ok(PageOf(Lagging), 'A page of the orgs of the subtree that lag, with why') }, { badRequest: PAGE_400, 404: ORG_404 }),
+      },
+    },
     async (request) => {
-    const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const { limit, cursor } = request.query;
-    const after = valueFromCursor(cursor, /^\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/)+$/) ?? '';
-    const rows = await listLaggingCandidates(db, request.params.id, path, after, limit + 1);
-    // The reasons as the colour rule gives them (domain/report.ts), the mobilisation deadline's included.
-    const campaign = await readCampaign(db, request.params.id);
-    const ctx = { now: now(), mobiliseWithinDays: (campaign?.rules as CampaignRules | undefined)?.mobiliseWithinDays };
-    const items = rows.slice(0, limit).map((r) => {
-      const reasons = laggingReasons({ mobilised: r.mobilised_on !== null, own: r.own, reachedAt: r.reached_at }, ctx);
-      return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
-    });
-    return { items, nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.path) : null };
+      const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const { limit, cursor } = request.query;
+      const after = valueFromCursor(cursor, /^\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/)+$/) ?? '';
+      const rows = await listLaggingCandidates(db, request.params.id, path, after, limit + 1);
+      // The reasons as the colour rule gives them (domain/report.ts), the mobilisation deadline's included.
+      const campaign = await readCampaign(db, request.params.id);
+      const ctx = { now: now(), mobiliseWithinDays: (campaign?.rules as CampaignRules | undefined)?.mobiliseWithinDays };
+      const items = rows.slice(0, limit).map((r) => {
+        const reasons = laggingReasons({ mobilised: r.mobilised_on !== null, own: r.own, reachedAt: r.reached_at }, ctx);
+        return { orgId: r.org_id, name: r.name, level: r.level, status: r.status, reasons, details: r.details };
+      });
+      return { items, nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.path) : null };
     },
   );
 
@@ -202,4 +251,3 @@ export function campaignRoutes(app: ApiInstance, { db, temporal, now }: ApiDeps)
     return campaign;
   }
 }
-

@@ -69,20 +69,47 @@ const CoverageCounts = z.object({
   overdue: z.number().int().describe('their item still open past its deadline'),
   lagging: z.number().int().describe('neither done nor rectified: `targeted - done - rectified` (what the directive’s lagging list holds)'),
 });
-const CoverageView = CoverageCounts.extend({ byLevel: z.record(z.string(), CoverageCounts).describe('the same counts for each level of the subtree that holds targeted orgs') })
+const CoverageView = CoverageCounts.extend({
+  byLevel: z.record(z.string(), CoverageCounts).describe('the same counts for each level of the subtree that holds targeted orgs'),
+})
   .nullable()
   .describe('the directive’s coverage in this org’s subtree, in total and by level; null when the subtree holds none of it (or before the first report)');
-const Received = z.looseObject({ directive_id: z.string(), kind: z.string().describe('task or information_request'), issuer_org_id: z.string(), title: z.string(), instructions: z.string(), deadline: Timestamp, cancelled: z.boolean(), problem_id: z.string(), status: z.string(), alert: z.string() });
+const Received = z.looseObject({
+  directive_id: z.string(),
+  kind: z.string().describe('task or information_request'),
+  issuer_org_id: z.string(),
+  title: z.string(),
+  instructions: z.string(),
+  deadline: Timestamp,
+  cancelled: z.boolean(),
+  problem_id: z.string(),
+  status: z.string(),
+  alert: z.string(),
+});
 const ThisWeek = z.object({ week: z.string(), cap: z.number().int().nullable(), sent: z.number().int(), refused: z.number().int() });
 const DirectiveList = z.object({
-  items: z.array(z.union([Received, Directive.extend({ coverage: CoverageView })])).describe('received: the org’s items of directives; issued: the directives with their coverage'),
+  items: z
+    .array(z.union([Received, Directive.extend({ coverage: CoverageView })]))
+    .describe('received: the org’s items of directives; issued: the directives with their coverage'),
   nextCursor: z.string().nullable(),
   informationRequests: ThisWeek.optional().describe('issued only: this week’s requests for information against the cap (cap null: not capped)'),
 });
 const InformationRequests = z.object({
   caps: z.looseObject({}).nullable().describe('`rules.informationRequestsPerWeek`: the cap of each level; null when none is set'),
   byWeek: z.array(z.object({ week: z.string(), level: z.string(), sent: z.number().int(), refused: z.number().int() })),
-  refusals: z.array(z.looseObject({ org_id: z.string(), level: z.string(), week: z.string(), cap: z.number(), sent: z.number(), directive_id: z.string(), title: z.string(), by: z.string(), refused_at: Timestamp })),
+  refusals: z.array(
+    z.looseObject({
+      org_id: z.string(),
+      level: z.string(),
+      week: z.string(),
+      cap: z.number(),
+      sent: z.number(),
+      directive_id: z.string(),
+      title: z.string(),
+      by: z.string(),
+      refused_at: Timestamp,
+    }),
+  ),
   nextCursor: z.string().nullable(),
 });
 const TreeNode = z.object({ orgId: z.string(), name: z.string(), level: z.string(), coverage: CoverageView });
@@ -98,7 +125,8 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       schema: {
         tags: ['directives'],
         summary: 'Issue a directive to levels or orgs below (上题下答), or a request for information (kind information_request)',
-        description: 'A request for information over the campaign’s weekly cap for its sender (rules.informationRequestsPerWeek, weeks Monday to Sunday in UTC+8) is refused with 429 and Retry-After; the refusal is recorded and counted, nothing is sent.',
+        description:
+          'A request for information over the campaign’s weekly cap for its sender (rules.informationRequestsPerWeek, weeks Monday to Sunday in UTC+8) is refused with 429 and Retry-After; the refusal is recorded and counted, nothing is sent.',
         params: CampaignOrgParams,
         body: IssueBody,
         response: responses(
@@ -117,7 +145,9 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
     },
     async (request, reply) => {
       const { principal } = await requireOrgAccess(db, request, request.params.orgId, 'act');
-      const answer = await orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(issueDirectiveUpdate, { args: [{ ...request.body, by: actor(principal) }] });
+      const answer = await orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(issueDirectiveUpdate, {
+        args: [{ ...request.body, by: actor(principal) }],
+      });
       if (answer.refused) {
         const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(answer.refused.nextWeekStartsAt) - Date.now()) / 1000));
         reply.header('retry-after', String(retryAfterSeconds));
@@ -137,7 +167,13 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         body: z.object({}).strict(),
         response: responses(
           { 200: ok(z.looseObject({ directiveId: z.string(), cancelled: z.literal(true) }), 'Cancelled, here and everywhere below') },
-          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: `no such campaign; ${ORG_404}; or no directive with this id issued by the org`, 409: 'the campaign is over for the org' },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: ACT_403,
+            404: `no such campaign; ${ORG_404}; or no directive with this id issued by the org`,
+            409: 'the campaign is over for the org',
+          },
         ),
       },
     },
@@ -156,7 +192,10 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         tags: ['directives'],
         summary: 'A directive with its coverage in this org’s subtree',
         params: DirectiveParams,
-        response: responses({ 200: ok(Directive.extend({ coverage: CoverageView }), 'The directive and its coverage') }, { ...READ, 404: `${ORG_404}; or no such directive on the org’s line (issued by it, above it or below it)` }),
+        response: responses(
+          { 200: ok(Directive.extend({ coverage: CoverageView }), 'The directive and its coverage') },
+          { ...READ, 404: `${ORG_404}; or no such directive on the org’s line (issued by it, above it or below it)` },
+        ),
       },
     },
     async (request) => {
@@ -179,7 +218,21 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         params: DirectiveParams,
         querystring: Page,
         response: responses(
-          { 200: ok(PageOf(z.looseObject({ org_id: z.string(), name: z.string().describe('the org’s name in the directory'), status: z.string(), deadline: Timestamp.nullable(), alert: z.string(), overdue: z.boolean() })), 'A page of the targeted orgs whose item is neither done nor rectified (awaiting verification)') },
+          {
+            200: ok(
+              PageOf(
+                z.looseObject({
+                  org_id: z.string(),
+                  name: z.string().describe('the org’s name in the directory'),
+                  status: z.string(),
+                  deadline: Timestamp.nullable(),
+                  alert: z.string(),
+                  overdue: z.boolean(),
+                }),
+              ),
+              'A page of the targeted orgs whose item is neither done nor rectified (awaiting verification)',
+            ),
+          },
           PAGED,
         ),
       },
@@ -189,7 +242,10 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
       const { path } = await requireOrgAccess(db, request, orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
       const rows = await laggingPage(db, { campaignId: id, directiveId, path, limit: request.query.limit + 1, offset });
-      return { items: rows.slice(0, request.query.limit), nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
+      return {
+        items: rows.slice(0, request.query.limit),
+        nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null,
+      };
     },
   );
 
@@ -225,7 +281,10 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         description: 'Weeks are Monday to Sunday in UTC+8, named by their Monday. Through the campaign’s root org: the whole campaign.',
         params: CampaignOrgParams,
         querystring: Page.extend({ week: IsoDate.optional().describe('a Monday (the week’s name); other dates match no week') }),
-        response: responses({ 200: ok(InformationRequests, 'The caps, the counts by week and level, and a page of the refusals, newest first') }, { ...PAGED, 404: `${ORG_404}; or no such campaign` }),
+        response: responses(
+          { 200: ok(InformationRequests, 'The caps, the counts by week and level, and a page of the refusals, newest first') },
+          { ...PAGED, 404: `${ORG_404}; or no such campaign` },
+        ),
       },
     },
     async (request) => {

@@ -29,7 +29,10 @@ const EscalateBody = z
   })
   .strict()
   .refine((b) => Boolean(b.targetOrgId) !== Boolean(b.targetLevel), { message: 'give exactly one of targetOrgId and targetLevel', path: ['targetOrgId'] })
-  .meta({ description: 'Exactly one of `targetOrgId` and `targetLevel` (400 naming `body.targetOrgId` otherwise).', oneOf: [{ required: ['targetOrgId'] }, { required: ['targetLevel'] }] } as never);
+  .meta({
+    description: 'Exactly one of `targetOrgId` and `targetLevel` (400 naming `body.targetOrgId` otherwise).',
+    oneOf: [{ required: ['targetOrgId'] }, { required: ['targetLevel'] }],
+  } as never);
 
 /** Checked by the workflow (domain/commands.ts `ClaimEscalationCommand`); stated here as JSON Schema says it. */
 const ClaimBody = z
@@ -38,7 +41,10 @@ const ClaimBody = z
     intoProblemId: ItemId.optional().describe('an existing item of the org to merge the escalation into'),
   })
   .strict()
-  .meta({ description: 'Not both `problemId` and `intoProblemId`: a claim makes a new item or merges into an existing one.', not: { required: ['problemId', 'intoProblemId'] } } as never);
+  .meta({
+    description: 'Not both `problemId` and `intoProblemId`: a claim makes a new item or merges into an existing one.',
+    not: { required: ['problemId', 'intoProblemId'] },
+  } as never);
 
 const Escalation = z.looseObject({
   escalation_id: z.string(),
@@ -50,7 +56,9 @@ const Escalation = z.looseObject({
   target_status: z.string().nullable().describe('pending, claimed or forwarded'),
   claim_deadline: Timestamp.nullable(),
   claimed_problem_id: z.string().nullable(),
-  overdue_at: Timestamp.nullable().describe('when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise'),
+  overdue_at: Timestamp.nullable().describe(
+    'when its claim deadline passed at the campaign’s top, where nothing is above to forward it to (red, still claimable); kept once claimed, as the record that the claim came late; null otherwise',
+  ),
   category: z.string().nullable(),
   description: z.string().nullable(),
   reason: z.string().nullable().describe('why the origin raised it'),
@@ -61,18 +69,24 @@ const Escalation = z.looseObject({
   origin_org_name: z.string().nullable().describe('the origin org’s name in the directory'),
   current_org_name: z.string().nullable().describe('the name of the org it is at'),
 });
-const Hop = z.looseObject({
-  step: z.string().describe('raised, received, forwarded, lapsed, overdue (its claim deadline passed at the campaign’s top: red, still claimable), claimed, merged, or `origin heard: <status>`'),
-  at: z.string(),
-  orgId: z.string(),
-  campaignId: z.string(),
-  hop: z.number().int().optional().describe('received, forwarded, lapsed, overdue, claimed, merged: how many orgs up it had come'),
-  by: z.string().optional().describe('who acted (raised, forwarded, lapsed, overdue, claimed, merged)'),
-  to: z.string().optional().describe('raised, forwarded, lapsed: the org it went to'),
-  reason: z.string().optional().describe('raised, forwarded, lapsed, overdue: why'),
-  claimDeadline: z.string().optional().describe('received: by when the org is to claim it; overdue: the deadline that passed'),
-  problemId: z.string().optional().describe('claimed, merged: the item that answers it'),
-}).describe('One hop; the fields after `campaignId` are there for the steps each names.');
+const Hop = z
+  .looseObject({
+    step: z
+      .string()
+      .describe(
+        'raised, received, forwarded, lapsed, overdue (its claim deadline passed at the campaign’s top: red, still claimable), claimed, merged, or `origin heard: <status>`',
+      ),
+    at: z.string(),
+    orgId: z.string(),
+    campaignId: z.string(),
+    hop: z.number().int().optional().describe('received, forwarded, lapsed, overdue, claimed, merged: how many orgs up it had come'),
+    by: z.string().optional().describe('who acted (raised, forwarded, lapsed, overdue, claimed, merged)'),
+    to: z.string().optional().describe('raised, forwarded, lapsed: the org it went to'),
+    reason: z.string().optional().describe('raised, forwarded, lapsed, overdue: why'),
+    claimDeadline: z.string().optional().describe('received: by when the org is to claim it; overdue: the deadline that passed'),
+    problemId: z.string().optional().describe('claimed, merged: the item that answers it'),
+  })
+  .describe('One hop; the fields after `campaignId` are there for the steps each names.');
 
 const ACT_403 = 'only the org’s own secretary or organiser, or an organiser above it, acts for the org';
 const WORKFLOW_409 = 'the campaign is over for the org, or the cascade has not reached it yet';
@@ -108,15 +122,26 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       let targetOrgId = body.targetOrgId;
       if (body.targetLevel) {
         targetOrgId = await ancestorAtLevel(db, path, body.targetLevel);
-        if (!targetOrgId) throw unprocessable(`${orgId} has no ancestor at level ${body.targetLevel}`, [{ path: 'body.targetLevel', message: 'no ancestor at this level' }]);
+        if (!targetOrgId)
+          throw unprocessable(`${orgId} has no ancestor at level ${body.targetLevel}`, [{ path: 'body.targetLevel', message: 'no ancestor at this level' }]);
       }
       const targetPath = await orgPath(db, targetOrgId!);
       if (targetPath === undefined) throw unprocessable(`org ${targetOrgId} is not in the directory`, [{ path: 'body.targetOrgId', message: 'unknown org' }]);
       if (!body.targetCampaignId && targetPath.startsWith(path)) {
-        throw unprocessable(`an escalation goes above or across; ${targetOrgId} is ${orgId} or below it`, [{ path: 'body.targetOrgId', message: 'inside the escalating org’s subtree' }]);
+        throw unprocessable(`an escalation goes above or across; ${targetOrgId} is ${orgId} or below it`, [
+          { path: 'body.targetOrgId', message: 'inside the escalating org’s subtree' },
+        ]);
       }
       return orgHandle(temporal.client, id, orgId).executeUpdate(escalateProblemUpdate, {
-        args: [{ problemId, targetOrgId: targetOrgId!, ...(body.targetCampaignId ? { targetCampaignId: body.targetCampaignId } : {}), reason: body.reason, by: actor(principal) }],
+        args: [
+          {
+            problemId,
+            targetOrgId: targetOrgId!,
+            ...(body.targetCampaignId ? { targetCampaignId: body.targetCampaignId } : {}),
+            reason: body.reason,
+            by: actor(principal),
+          },
+        ],
       });
     },
   );
@@ -130,7 +155,12 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         params: EscalationParams,
         body: ClaimBody,
         response: responses(
-          { 200: ok(z.looseObject({ escalationId: z.string(), problemId: z.string().describe('the item that answers it') }), 'Claimed (a repeated claim gets the first answer)') },
+          {
+            200: ok(
+              z.looseObject({ escalationId: z.string(), problemId: z.string().describe('the item that answers it') }),
+              'Claimed (a repeated claim gets the first answer)',
+            ),
+          },
           {
             body: { limit: '1 MiB' },
             temporal: true,
@@ -145,7 +175,9 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     async (request) => {
       const { id, orgId, escalationId } = request.params;
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
-      const answer = await orgHandle(temporal.client, id, orgId).executeUpdate(claimEscalationUpdate, { args: [{ escalationId, ...request.body, by: actor(principal) }] });
+      const answer = await orgHandle(temporal.client, id, orgId).executeUpdate(claimEscalationUpdate, {
+        args: [{ escalationId, ...request.body, by: actor(principal) }],
+      });
       // The workflow answers a repeated claim with the first one (a retry is safe); a repeat
       // naming another item is a second claim, refused rather than answered as if it were done.
       const asked = request.body.problemId ?? request.body.intoProblemId;
@@ -166,14 +198,22 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
         response: responses(
           { 200: ok(z.looseObject({ escalationId: z.string(), toOrgId: z.string() }), 'Forwarded to the parent') },
-          { body: { limit: '1 MiB' }, temporal: true, 403: ACT_403, 404: `no such campaign; ${ORG_404}; or no such escalation at the org`, 409: `${WORKFLOW_409}; the escalation is not pending (\`currentStatus\`), or the org is the campaign’s top` },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: ACT_403,
+            404: `no such campaign; ${ORG_404}; or no such escalation at the org`,
+            409: `${WORKFLOW_409}; the escalation is not pending (\`currentStatus\`), or the org is the campaign’s top`,
+          },
         ),
       },
     },
     async (request) => {
       const { id, orgId, escalationId } = request.params;
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
-      return orgHandle(temporal.client, id, orgId).executeUpdate(forwardEscalationUpdate, { args: [{ escalationId, reason: request.body.reason, by: actor(principal) }] });
+      return orgHandle(temporal.client, id, orgId).executeUpdate(forwardEscalationUpdate, {
+        args: [{ escalationId, reason: request.body.reason, by: actor(principal) }],
+      });
     },
   );
 
@@ -193,7 +233,12 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
               '`received`: at this org now, those waiting for a claim first (earliest claim deadline first), then the rest; `sent`: raised here; `outbox`: raised here, or passed on from here to the parent (by hand or when its claim deadline lapsed), the latest moved first',
             ),
           status: z.enum(['pending', 'claimed', 'forwarded']).optional(),
-          overdue: z.enum(['true', 'false']).optional().describe('`true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others'),
+          overdue: z
+            .enum(['true', 'false'])
+            .optional()
+            .describe(
+              '`true`: only those red (claim deadline passed at the campaign’s top, `overdue_at` set) and still waiting for a claim; `false`: all others',
+            ),
         }),
         response: responses({ 200: ok(PageOf(Escalation), 'A page of escalations') }, { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 }),
       },
@@ -203,7 +248,15 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       await requireOrgAccess(db, request, orgId, 'read');
       const { limit, cursor, direction, status, overdue } = request.query;
       const offset = offsetFromCursor(cursor);
-      const rows = await escalationsPage(db, { campaignId: id, orgId, direction, status, overdue: overdue === undefined ? undefined : overdue === 'true', limit: limit + 1, offset });
+      const rows = await escalationsPage(db, {
+        campaignId: id,
+        orgId,
+        direction,
+        status,
+        overdue: overdue === undefined ? undefined : overdue === 'true',
+        limit: limit + 1,
+        offset,
+      });
       return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
     },
   );
@@ -223,7 +276,9 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
                 hops: z.array(Hop),
                 orgs: z
                   .array(z.object({ orgId: z.string(), name: z.string(), level: Level, path: z.string() }))
-                  .describe('the orgs the chain names (each hop’s `orgId` and `to`), with their names, levels and paths (a reader may open those under its own)'),
+                  .describe(
+                    'the orgs the chain names (each hop’s `orgId` and `to`), with their names, levels and paths (a reader may open those under its own)',
+                  ),
               }),
               'The escalation and every hop of its chain',
             ),

@@ -58,7 +58,10 @@ const RoundBody = z
     scopeOrgId: z.string().min(1).max(64).optional(),
     sampleSize: z.number().int().min(1).max(1000),
     /** Recorded in the round; a random one when absent. */
-    seed: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'printable ASCII, no spaces, at most 128').optional(),
+    seed: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, 'printable ASCII, no spaces, at most 128')
+      .optional(),
     stratifyByLevel: z.boolean().default(false),
   })
   .strict();
@@ -76,7 +79,16 @@ const GroupView = z.object({
   inspectorTokenIds: z.array(z.string()),
   createdBy: z.string(),
   createdAt: z.string().nullable(),
-  rounds: z.array(z.looseObject({ round_id: z.string(), scope_org_id: z.string(), sample_size: z.number().int(), status: z.string(), started_at: z.string().nullable(), circulated_at: z.string().nullable() })),
+  rounds: z.array(
+    z.looseObject({
+      round_id: z.string(),
+      scope_org_id: z.string(),
+      sample_size: z.number().int(),
+      status: z.string(),
+      started_at: z.string().nullable(),
+      circulated_at: z.string().nullable(),
+    }),
+  ),
 });
 const Round = z.looseObject({
   round_id: z.string(),
@@ -91,9 +103,20 @@ const Round = z.looseObject({
   started_at: z.string().nullable(),
   findings_issued_at: z.string().nullable(),
   circulated_at: z.string().nullable(),
-  findings: z.array(z.looseObject({ finding_id: z.string(), org_id: z.string(), prevention: z.string(), detail: z.string(), by: z.string(), added_at: z.string().nullable() })),
+  findings: z.array(
+    z.looseObject({ finding_id: z.string(), org_id: z.string(), prevention: z.string(), detail: z.string(), by: z.string(), added_at: z.string().nullable() }),
+  ),
 });
-const Notice = z.looseObject({ round_id: z.string(), group_id: z.string(), group_name: z.string(), scope_org_id: z.string(), notice_title: z.string().nullable(), notice_text: z.string().nullable(), circulated_at: z.string().nullable(), sample: z.array(z.string()) });
+const Notice = z.looseObject({
+  round_id: z.string(),
+  group_id: z.string(),
+  group_name: z.string(),
+  scope_org_id: z.string(),
+  notice_title: z.string().nullable(),
+  notice_text: z.string().nullable(),
+  circulated_at: z.string().nullable(),
+  sample: z.array(z.string()),
+});
 const GROUP_404 = 'no such round, or the caller is not of its group (a round is hidden from everyone else until its findings are issued)';
 const GROUP_409 = 'the round has circulated its notice: it takes nothing more';
 const BODY = { limit: '1 MiB' } as const;
@@ -133,7 +156,9 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const { path: scopePath } = await requireOrgAccess(db, request, request.body.scopeOrgId, 'act');
       const campaign = await loadCampaign(db, request.params.id);
       if (!scopePath.startsWith((await directoryPath(db, campaign.root_org_id)) ?? '\0')) {
-        throw unprocessable(`org ${request.body.scopeOrgId} is outside campaign ${campaign.id}`, [{ path: 'body.scopeOrgId', message: 'outside the campaign' }]);
+        throw unprocessable(`org ${request.body.scopeOrgId} is outside campaign ${campaign.id}`, [
+          { path: 'body.scopeOrgId', message: 'outside the campaign' },
+        ]);
       }
       const ids = [...new Set(request.body.inspectorTokenIds)];
       const found = await tokensWithOrgPaths(db, ids);
@@ -143,13 +168,25 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         return !t || t.role !== 'inspector' || t.revoked_at !== null || !t.path || !scopePath.startsWith(t.path);
       });
       if (bad.length) {
-        throw unprocessable(`not live inspector tokens over ${request.body.scopeOrgId}: ${bad.join(', ')}`, [{ path: 'body.inspectorTokenIds', message: `not inspectors over the scope: ${bad.join(', ')}` }]);
+        throw unprocessable(`not live inspector tokens over ${request.body.scopeOrgId}: ${bad.join(', ')}`, [
+          { path: 'body.inspectorTokenIds', message: `not inspectors over the scope: ${bad.join(', ')}` },
+        ]);
       }
-      const row = { group_id: request.body.groupId, name: request.body.name, scope_org_id: request.body.scopeOrgId, scope_path: scopePath, inspector_token_ids: ids, created_by: actor(p) };
+      const row = {
+        group_id: request.body.groupId,
+        name: request.body.name,
+        scope_org_id: request.body.scopeOrgId,
+        scope_path: scopePath,
+        inspector_token_ids: ids,
+        created_by: actor(p),
+      };
       const inserted = await formGroup(db, campaign.id, row);
       if (!inserted) {
         const held = await loadGroup(db, campaign.id, request.body.groupId);
-        const same = held.name === row.name && held.scope_org_id === row.scope_org_id && JSON.stringify([...held.inspector_token_ids].sort()) === JSON.stringify([...ids].sort());
+        const same =
+          held.name === row.name &&
+          held.scope_org_id === row.scope_org_id &&
+          JSON.stringify([...held.inspector_token_ids].sort()) === JSON.stringify([...ids].sort());
         if (!same) throw conflict(`guidance group ${request.body.groupId} already exists with another name, scope or inspectors`);
       }
       return reply.code(inserted ? 201 : 200).send({ groupId: request.body.groupId, created: inserted });
@@ -161,10 +198,14 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     {
       schema: {
         tags: ['spot checks'],
-        summary: 'The guidance groups at work on an org (their scope holds it, or lies within its subtree) that the caller is of (an admin: all; an organiser: those scoped within its subtree; an inspector: those naming it), by id; an empty page for anyone of no group',
+        summary:
+          'The guidance groups at work on an org (their scope holds it, or lies within its subtree) that the caller is of (an admin: all; an organiser: those scoped within its subtree; an inspector: those naming it), by id; an empty page for anyone of no group',
         params: CampaignOrgParams,
         querystring: Page.strict(),
-        response: responses({ 200: ok(PageOf(GroupView.omit({ rounds: true })), 'A page of groups, by id') }, { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 }),
+        response: responses(
+          { 200: ok(PageOf(GroupView.omit({ rounds: true })), 'A page of groups, by id') },
+          { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 },
+        ),
       },
     },
     async (request) => {
@@ -175,7 +216,13 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const offset = offsetFromCursor(cursor);
       // The same rule as isOfGroup, in SQL: only the caller's own groups, so the page is whole.
       const reader: GroupReader | undefined =
-        p.role === 'admin' ? { all: true } : p.role === 'organiser' ? { organiserPath: p.orgPath } : p.role === 'inspector' ? { inspectorTokenId: p.tokenId } : undefined;
+        p.role === 'admin'
+          ? { all: true }
+          : p.role === 'organiser'
+            ? { organiserPath: p.orgPath }
+            : p.role === 'inspector'
+              ? { inspectorTokenId: p.tokenId }
+              : undefined;
       if (!reader) return { items: [], nextCursor: null };
       const rows = await groupsAt(db, { campaignId: id, path, reader, limit: limit + 1, offset });
       return {
@@ -192,7 +239,10 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         tags: ['spot checks'],
         summary: 'A guidance group and its rounds (the group only)',
         params: GroupParams,
-        response: responses({ 200: ok(GroupView, 'The group and its rounds') }, { 403: 'only the group (an admin, an organiser over its scope, its inspectors) reads it', 404: 'no such group in the campaign' }),
+        response: responses(
+          { 200: ok(GroupView, 'The group and its rounds') },
+          { 403: 'only the group (an admin, an organiser over its scope, its inspectors) reads it', 404: 'no such group in the campaign' },
+        ),
       },
     },
     async (request) => {
@@ -212,7 +262,10 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         params: GroupParams,
         body: RoundBody,
         response: responses(
-          { 201: ok(Created('roundId').extend({ seed: z.string() }), 'Started, with the seed it samples from'), 200: ok(Created('roundId').extend({ seed: z.string() }), 'Already started with this same group, scope, size (and seed)') },
+          {
+            201: ok(Created('roundId').extend({ seed: z.string() }), 'Started, with the seed it samples from'),
+            200: ok(Created('roundId').extend({ seed: z.string() }), 'Already started with this same group, scope, size (and seed)'),
+          },
           {
             body: BODY,
             temporal: true,
@@ -234,7 +287,10 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const scopeOrgId = request.body.scopeOrgId ?? group.scope_org_id;
       const path = await directoryPath(db, scopeOrgId);
       if (!path) throw unprocessable(`org ${scopeOrgId} is not in the directory`, [{ path: 'body.scopeOrgId', message: 'unknown org' }]);
-      if (!path.startsWith(group.scope_path)) throw unprocessable(`org ${scopeOrgId} is outside the group's scope (${group.scope_org_id})`, [{ path: 'body.scopeOrgId', message: `outside ${group.scope_org_id}` }]);
+      if (!path.startsWith(group.scope_path))
+        throw unprocessable(`org ${scopeOrgId} is outside the group's scope (${group.scope_org_id})`, [
+          { path: 'body.scopeOrgId', message: `outside ${group.scope_org_id}` },
+        ]);
       const round: InspectionRoundSpec = {
         roundId: request.body.roundId,
         groupId,
@@ -249,7 +305,12 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       if (!created) {
         const held = await inspectionRound(db, id, round.roundId);
         const same =
-          held && held.group_id === groupId && held.scope_org_id === scopeOrgId && held.sample_size === round.sampleSize && held.stratify_by_level === round.stratifyByLevel && (request.body.seed === undefined || held.seed === request.body.seed);
+          held &&
+          held.group_id === groupId &&
+          held.scope_org_id === scopeOrgId &&
+          held.sample_size === round.sampleSize &&
+          held.stratify_by_level === round.stratifyByLevel &&
+          (request.body.seed === undefined || held.seed === request.body.seed);
         if (!same) throw conflict(`round ${round.roundId} already exists with another group, scope, size or seed`);
         return reply.code(200).send({ roundId: round.roundId, seed: held.seed, created: false });
       }
@@ -262,7 +323,8 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     {
       schema: {
         tags: ['spot checks'],
-        summary: 'A round: seed, sample, interviews, findings and notice. Before its findings are issued only the group sees it (404 to others); then whoever reads a sampled org sees what concerns its subtree',
+        summary:
+          'A round: seed, sample, interviews, findings and notice. Before its findings are issued only the group sees it (404 to others); then whoever reads a sampled org sees what concerns its subtree',
         params: RoundParams,
         // Never a 403: it would tell an outsider that the round exists.
         response: responses({ 200: ok(Round, 'The round as the caller may see it') }, { 404: 'no such round, or not (yet) visible to the caller' }),
@@ -288,7 +350,7 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
       const { campaign_id: _c, ...rest } = round;
       return {
         ...rest,
-        sample: (round.sample).filter(visible),
+        sample: round.sample.filter(visible),
         started_at: iso(round.started_at),
         findings_issued_at: iso(round.findings_issued_at),
         circulated_at: iso(round.circulated_at),
@@ -317,7 +379,10 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         summary: 'Record interviews (个别访谈): how many people, and notes',
         params: RoundParams,
         body: InterviewsBody,
-        response: responses({ 200: ok(z.looseObject({ interviews: z.number().int().describe('the round’s total so far') }), 'Recorded') }, { body: BODY, temporal: true, 404: GROUP_404, 409: GROUP_409 }),
+        response: responses(
+          { 200: ok(z.looseObject({ interviews: z.number().int().describe('the round’s total so far') }), 'Recorded') },
+          { body: BODY, temporal: true, 404: GROUP_404, 409: GROUP_409 },
+        ),
       },
     },
     async (request) => {
@@ -342,7 +407,8 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     },
     async (request, reply) => {
       const { p, sample, handle } = await roundOfGroup(request, request.params.id, request.params.roundId);
-      if (!sample.includes(request.body.orgId)) throw unprocessable(`org ${request.body.orgId} is not in the round's sample`, [{ path: 'body.orgId', message: 'not in the sample' }]);
+      if (!sample.includes(request.body.orgId))
+        throw unprocessable(`org ${request.body.orgId} is not in the round's sample`, [{ path: 'body.orgId', message: 'not in the sample' }]);
       return reply.code(201).send(await handle.executeUpdate(addFindingUpdate, { args: [{ ...request.body, by: actor(p) }] }));
     },
   );
@@ -356,7 +422,12 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         params: RoundParams,
         body: z.object({}).strict(),
         response: responses(
-          { 200: ok(z.looseObject({ issued: z.number().int(), undelivered: z.array(z.string()).describe('orgs the campaign has not reached: their findings wait') }), 'Issued') },
+          {
+            200: ok(
+              z.looseObject({ issued: z.number().int(), undelivered: z.array(z.string()).describe('orgs the campaign has not reached: their findings wait') }),
+              'Issued',
+            ),
+          },
           { body: BODY, temporal: true, 404: GROUP_404, 409: `${GROUP_409}; the findings are already issued` },
         ),
       },
@@ -395,7 +466,10 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
         summary: 'Circulated notices (通报) of the groups whose scope holds the org, or lies within its subtree',
         params: CampaignOrgParams,
         querystring: Page.strict(),
-        response: responses({ 200: ok(PageOf(Notice), 'A page of notices, newest first') }, { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 }),
+        response: responses(
+          { 200: ok(PageOf(Notice), 'A page of notices, newest first') },
+          { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 },
+        ),
       },
     },
     async (request) => {
@@ -413,7 +487,14 @@ export function inspectionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
 }
 
 function groupView(g: GuidanceGroup) {
-  return { groupId: g.group_id, name: g.name, scopeOrgId: g.scope_org_id, inspectorTokenIds: g.inspector_token_ids, createdBy: g.created_by, createdAt: iso(g.created_at) };
+  return {
+    groupId: g.group_id,
+    name: g.name,
+    scopeOrgId: g.scope_org_id,
+    inspectorTokenIds: g.inspector_token_ids,
+    createdBy: g.created_by,
+    createdAt: iso(g.created_at),
+  };
 }
 
 async function loadGroup(db: Kysely<Database>, campaignId: string, groupId: string): Promise<GuidanceGroup> {

@@ -35,7 +35,16 @@ const Joint = z.looseObject({
   status: z.string().describe('open or closed'),
   opened_at: Timestamp,
   closed_at: Timestamp.nullable(),
-  items: z.array(z.looseObject({ org_id: z.string(), problem_id: z.string(), status: z.string(), owner: z.string().nullable(), deadline: Timestamp.nullable(), alert: z.string() })),
+  items: z.array(
+    z.looseObject({
+      org_id: z.string(),
+      problem_id: z.string(),
+      status: z.string(),
+      owner: z.string().nullable(),
+      deadline: Timestamp.nullable(),
+      alert: z.string(),
+    }),
+  ),
 });
 
 export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
@@ -48,7 +57,10 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
         params: CampaignOrgParams,
         body: OpenBody,
         response: responses(
-          { 201: ok(Opened, 'Opened: each participant gets its part'), 200: ok(Opened, 'Already opened with this same title, description, opener and participants: nothing new') },
+          {
+            201: ok(Opened, 'Opened: each participant gets its part'),
+            200: ok(Opened, 'Already opened with this same title, description, opener and participants: nothing new'),
+          },
           {
             body: { limit: '1 MiB' },
             temporal: true,
@@ -64,7 +76,8 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
       const { path: openerPath } = await requireOrgAccess(db, request, request.params.orgId, 'act');
       const ids = [...new Set(request.body.participantOrgIds)];
       const { unknown: missing, outside } = await participantsInDirectory(db, ids, openerPath);
-      if (missing.length) throw unprocessable(`unknown participants: ${missing.join(', ')}`, [{ path: 'body.participantOrgIds', message: `unknown: ${missing.join(', ')}` }]);
+      if (missing.length)
+        throw unprocessable(`unknown participants: ${missing.join(', ')}`, [{ path: 'body.participantOrgIds', message: `unknown: ${missing.join(', ')}` }]);
       // The opener leads the joint answer over its own subtree: a participant elsewhere would get an
       // item in its ledger (and a rectification it cannot finish without it) from an org with no say over it.
       if (outside.length) {
@@ -93,7 +106,10 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
         tags: ['joint answers'],
         summary: 'A joint problem with every part’s status',
         params: CampaignParams.extend({ jointId: ItemId }),
-        response: responses({ 200: ok(Joint, 'The joint problem, each part’s status and each participant’s item') }, { 403: 'only orgs involved (the opener, a participant, or above them) read it', 404: 'no such joint problem in the campaign' }),
+        response: responses(
+          { 200: ok(Joint, 'The joint problem, each part’s status and each participant’s item') },
+          { 403: 'only orgs involved (the opener, a participant, or above them) read it', 404: 'no such joint problem in the campaign' },
+        ),
       },
     },
     async (request) => {
@@ -105,7 +121,10 @@ export function jointAnswerRoutes(app: ApiInstance, { db, temporal }: ApiDeps): 
       let allowed = p.role === 'admin';
       for (const orgId of involved) {
         if (allowed) break;
-        allowed = await requireOrgAccess(db, request, orgId, 'read').then(() => true, () => false);
+        allowed = await requireOrgAccess(db, request, orgId, 'read').then(
+          () => true,
+          () => false,
+        );
       }
       if (!allowed) throw forbidden(`only orgs involved in joint problem ${joint.joint_id} may read it`);
       const items = await jointItems(db, request.params.id, joint.joint_id);

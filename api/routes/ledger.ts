@@ -8,7 +8,17 @@
  */
 import { z } from 'zod';
 import { listDemocraticLifeMeetings } from '../../db/models/democratic-life.js';
-import { HISTORY_FIELDS, HISTORY_TYPES, ITEM_COLOURS, listDisclosed, listLedger, listOverdueItems, listProblems, readItem, redEscalations } from '../../db/models/problems.js';
+import {
+  HISTORY_FIELDS,
+  HISTORY_TYPES,
+  ITEM_COLOURS,
+  listDisclosed,
+  listLedger,
+  listOverdueItems,
+  listProblems,
+  readItem,
+  redEscalations,
+} from '../../db/models/problems.js';
 import { readProject } from '../../db/models/projects.js';
 import { listResearchTopics } from '../../db/models/research-topics.js';
 import { listStudySessions } from '../../db/models/study-sessions.js';
@@ -44,7 +54,16 @@ const Problem = z.looseObject({
   alert: z.string().describe('none, yellow or red'),
   recorded_at: Timestamp,
 });
-const Overdue = z.looseObject({ org_id: z.string(), problem_id: z.string(), category: z.string(), description: z.string(), owner: z.string().nullable(), deadline: Timestamp.nullable(), extended_from: Timestamp.nullable(), status: z.string() });
+const Overdue = z.looseObject({
+  org_id: z.string(),
+  problem_id: z.string(),
+  category: z.string(),
+  description: z.string(),
+  owner: z.string().nullable(),
+  deadline: Timestamp.nullable(),
+  extended_from: Timestamp.nullable(),
+  status: z.string(),
+});
 /** An escalation red at the campaign's top: not claimed within its claim deadline, nothing above to forward it to. */
 const RedEscalation = z.looseObject({
   escalation_id: z.string(),
@@ -67,7 +86,14 @@ const OverdueView = PageOf(Overdue).extend({
     })
     .describe('escalations red in the subtree, apart from `items` (not ledger items until claimed), not paged'),
 });
-const Disclosed = z.looseObject({ disclosed_on: z.string(), problem_id: z.string(), category: z.string(), description: z.string(), result: z.string().nullable(), immediate: z.boolean() });
+const Disclosed = z.looseObject({
+  disclosed_on: z.string(),
+  problem_id: z.string(),
+  category: z.string(),
+  description: z.string(),
+  result: z.string().nullable(),
+  immediate: z.boolean(),
+});
 const Figures = z.object({ items: z.number().int(), closed: z.number().int(), overdue: z.number().int() });
 const Project = z.looseObject({
   org_id: z.string(),
@@ -80,7 +106,14 @@ const Project = z.looseObject({
   participants: z.array(Figures.extend({ orgId: z.string() })),
 });
 const Listed = {
-  'democratic-life-meetings': z.looseObject({ org_id: z.string(), meeting_id: z.string(), date: z.string(), attendance: z.number(), problems_found: z.number(), criticisms: z.number() }),
+  'democratic-life-meetings': z.looseObject({
+    org_id: z.string(),
+    meeting_id: z.string(),
+    date: z.string(),
+    attendance: z.number(),
+    problems_found: z.number(),
+    criticisms: z.number(),
+  }),
   'study-sessions': z.looseObject({ org_id: z.string(), session_id: z.string(), date: z.string(), kind: z.string(), counted: z.boolean() }),
   topics: z.looseObject({ org_id: z.string(), topic_id: z.string(), leader: z.string(), title: z.string(), status: z.string() }),
 };
@@ -117,10 +150,19 @@ const HistoryEntry = z.object({
   seq: z.number().int(),
   type: z.enum(HISTORY_TYPES),
   occurredAt: z.string().describe('ISO instant'),
-  fields: z.record(z.string(), z.union([z.string().nullable(), z.number(), z.boolean(), z.array(z.string())])).describe('the event’s fields that concern the item (measures, deadline, evidence, reason, by, …)'),
+  fields: z
+    .record(z.string(), z.union([z.string().nullable(), z.number(), z.boolean(), z.array(z.string())]))
+    .describe('the event’s fields that concern the item (measures, deadline, evidence, reason, by, …)'),
 });
 const ItemWithHistory = z.object({
-  item: LedgerRow.extend({ evidence: z.string().nullable(), extension_reason: z.string().nullable(), return_reason: z.string().nullable(), result: z.string().nullable(), rectified_by: z.string().nullable(), verified_by: z.string().nullable() }),
+  item: LedgerRow.extend({
+    evidence: z.string().nullable(),
+    extension_reason: z.string().nullable(),
+    return_reason: z.string().nullable(),
+    result: z.string().nullable(),
+    rectified_by: z.string().nullable(),
+    verified_by: z.string().nullable(),
+  }),
   events: z.array(HistoryEntry).describe('what the org’s workflow recorded about the item, oldest first'),
 });
 
@@ -128,13 +170,24 @@ const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
 export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
-  app.get('/campaigns/:id/orgs/:orgId/problems', { schema: { tags: ['ledger'], params: CampaignOrgParams, querystring: ProblemsQuery, response: responses({ 200: ok(PageOf(Problem), 'A page of the ledger (问题清单)') }, PAGED) } }, async (request) => {
-    const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const offset = offsetFromCursor(request.query.cursor);
-    const { scope, status, limit } = request.query;
-    const rows = await listProblems(db, { campaignId: request.params.id, orgId: request.params.orgId, path, scope, status }, { limit: limit + 1, offset });
-    return page(rows, request.query.limit, offset);
-  });
+  app.get(
+    '/campaigns/:id/orgs/:orgId/problems',
+    {
+      schema: {
+        tags: ['ledger'],
+        params: CampaignOrgParams,
+        querystring: ProblemsQuery,
+        response: responses({ 200: ok(PageOf(Problem), 'A page of the ledger (问题清单)') }, PAGED),
+      },
+    },
+    async (request) => {
+      const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const offset = offsetFromCursor(request.query.cursor);
+      const { scope, status, limit } = request.query;
+      const rows = await listProblems(db, { campaignId: request.params.id, orgId: request.params.orgId, path, scope, status }, { limit: limit + 1, offset });
+      return page(rows, request.query.limit, offset);
+    },
+  );
 
   app.get(
     '/campaigns/:id/orgs/:orgId/ledger',
@@ -144,7 +197,10 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
         summary: 'The ledger (整改台账) across the org’s subtree, each row naming its org; filtered by status, colour, source and level',
         params: CampaignOrgParams,
         querystring: LedgerQuery,
-        response: responses({ 200: ok(PageOf(LedgerRow), 'A page of the subtree’s items in tree order (an org before those below it), then by item id') }, PAGED),
+        response: responses(
+          { 200: ok(PageOf(LedgerRow), 'A page of the subtree’s items in tree order (an org before those below it), then by item id') },
+          PAGED,
+        ),
       },
     },
     async (request) => {
@@ -164,7 +220,10 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
         tags: ['ledger'],
         summary: 'An item of the ledger and its whole history (from the event store)',
         params: CampaignOrgParams.extend({ problemId: ItemId }),
-        response: responses({ 200: ok(ItemWithHistory, 'The item as the ledger holds it and what happened to it, oldest first') }, { 404: `${ORG_404}; or no such item in the org` }),
+        response: responses(
+          { 200: ok(ItemWithHistory, 'The item as the ledger holds it and what happened to it, oldest first') },
+          { 404: `${ORG_404}; or no such item in the org` },
+        ),
       },
     },
     async (request) => {
@@ -180,14 +239,14 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
   app.get(
     '/campaigns/:id/orgs/:orgId/problems.csv',
     {
-    schema: {
-      tags: ['ledger'],
-      summary: 'The problem list and its results (问题清单 → 成效清单) as CSV, UTF-8 with BOM',
-      params: CampaignOrgParams,
-       querystring: ProblemsQuery.omit({ limit: true, cursor: true }),
-      response: responses({ 200: okAs('text/csv', 'The list, UTF-8 with a BOM, as an attachment') }, READ),
+      schema: {
+        tags: ['ledger'],
+        summary: 'The problem list and its results (问题清单 → 成效清单) as CSV, UTF-8 with BOM',
+        params: CampaignOrgParams,
+        querystring: ProblemsQuery.omit({ limit: true, cursor: true }),
+        response: responses({ 200: okAs('text/csv', 'The list, UTF-8 with a BOM, as an attachment') }, READ),
+      },
     },
-  },
     async (request, reply) => {
       const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
       const { scope, status } = request.query;
@@ -212,28 +271,55 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
    * the two in one paged list would change what that count means. Only the top holds such
    * escalations (below it a passed deadline forwards them), so the list stays short.
    */
-  app.get('/campaigns/:id/orgs/:orgId/overdue', { schema: { tags: ['ledger'], summary: 'Overdue items anywhere in the subtree', params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(OverdueView, 'A page of red items still planned or in progress, earliest deadline first, and the escalations red in the subtree') }, PAGED) } }, async (request) => {
-    const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const offset = offsetFromCursor(request.query.cursor);
-    const escalations = await redEscalations(db, request.params.id, path, OVERDUE_ESCALATIONS_LISTED);
-    const rows = await listOverdueItems(db, request.params.id, path, request.query.limit + 1, offset);
-    return { ...page(rows, request.query.limit, offset), escalations };
-  });
+  app.get(
+    '/campaigns/:id/orgs/:orgId/overdue',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'Overdue items anywhere in the subtree',
+        params: CampaignOrgParams,
+        querystring: Page,
+        response: responses(
+          { 200: ok(OverdueView, 'A page of red items still planned or in progress, earliest deadline first, and the escalations red in the subtree') },
+          PAGED,
+        ),
+      },
+    },
+    async (request) => {
+      const { path } = await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const offset = offsetFromCursor(request.query.cursor);
+      const escalations = await redEscalations(db, request.params.id, path, OVERDUE_ESCALATIONS_LISTED);
+      const rows = await listOverdueItems(db, request.params.id, path, request.query.limit + 1, offset);
+      return { ...page(rows, request.query.limit, offset), escalations };
+    },
+  );
 
-  app.get('/campaigns/:id/orgs/:orgId/disclosures', {
+  app.get(
+    '/campaigns/:id/orgs/:orgId/disclosures',
+    {
       schema: {
         tags: ['ledger'],
         summary: 'What the org disclosed (公示), by date',
         params: CampaignOrgParams,
-        response: responses({ 200: ok(z.object({ dates: z.array(z.object({ date: z.string(), count: z.number().int(), items: z.array(Disclosed) })) }), 'The disclosed items by date of disclosure') }, READ),
+        response: responses(
+          {
+            200: ok(
+              z.object({ dates: z.array(z.object({ date: z.string(), count: z.number().int(), items: z.array(Disclosed) })) }),
+              'The disclosed items by date of disclosure',
+            ),
+          },
+          READ,
+        ),
       },
-    }, async (request) => {
-    await requireOrgAccess(db, request, request.params.orgId, 'read');
-    const rows = await listDisclosed(db, request.params.id, request.params.orgId);
-    const byDate = new Map<string, typeof rows>();
-    for (const r of rows) byDate.set(r.disclosed_on!, [...(byDate.get(r.disclosed_on!) ?? []), r]);
-    return { dates: [...byDate].map(([date, items]) => ({ date, count: items.length, items })) };
-  });
+    },
+    async (request) => {
+      await requireOrgAccess(db, request, request.params.orgId, 'read');
+      const rows = await listDisclosed(db, request.params.id, request.params.orgId);
+      const byDate = new Map<string, typeof rows>();
+      for (const r of rows) byDate.set(r.disclosed_on!, [...(byDate.get(r.disclosed_on!) ?? []), r]);
+      return { dates: [...byDate].map(([date, items]) => ({ date, count: items.length, items })) };
+    },
+  );
 
   app.get(
     '/campaigns/:id/projects/:orgId/:projectId',
@@ -242,7 +328,10 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
         tags: ['ledger'],
         summary: 'A special rectification project: progress, overdue items, participants',
         params: CampaignOrgParams.extend({ projectId: ItemId }),
-        response: responses({ 200: ok(Project, 'The project, its figures and each participant’s') }, { ...READ, 404: `${ORG_404}; or no such project led by it` }),
+        response: responses(
+          { 200: ok(Project, 'The project, its figures and each participant’s') },
+          { ...READ, 404: `${ORG_404}; or no such project led by it` },
+        ),
       },
     },
     async (request) => {
@@ -254,13 +343,27 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
     },
   );
 
-  const simpleList = (path: keyof typeof Listed, list: (db: ApiDeps['db'], campaignId: string, orgId: string, limit: number, offset: number) => Promise<unknown[]>) =>
-    app.get(`/campaigns/:id/orgs/:orgId/${path}`, { schema: { tags: ['progress'], params: CampaignOrgParams, querystring: Page, response: responses({ 200: ok(PageOf(Listed[path]), `A page of the org’s ${path.replace(/-/g, ' ')}`) }, PAGED) } }, async (request) => {
-      await requireOrgAccess(db, request, request.params.orgId, 'read');
-      const offset = offsetFromCursor(request.query.cursor);
-      const rows = await list(db, request.params.id, request.params.orgId, request.query.limit + 1, offset);
-      return page(rows, request.query.limit, offset);
-    });
+  const simpleList = (
+    path: keyof typeof Listed,
+    list: (db: ApiDeps['db'], campaignId: string, orgId: string, limit: number, offset: number) => Promise<unknown[]>,
+  ) =>
+    app.get(
+      `/campaigns/:id/orgs/:orgId/${path}`,
+      {
+        schema: {
+          tags: ['progress'],
+          params: CampaignOrgParams,
+          querystring: Page,
+          response: responses({ 200: ok(PageOf(Listed[path]), `A page of the org’s ${path.replace(/-/g, ' ')}`) }, PAGED),
+        },
+      },
+      async (request) => {
+        await requireOrgAccess(db, request, request.params.orgId, 'read');
+        const offset = offsetFromCursor(request.query.cursor);
+        const rows = await list(db, request.params.id, request.params.orgId, request.query.limit + 1, offset);
+        return page(rows, request.query.limit, offset);
+      },
+    );
   simpleList('democratic-life-meetings', listDemocraticLifeMeetings);
   simpleList('study-sessions', listStudySessions);
   simpleList('topics', listResearchTopics);
@@ -269,4 +372,3 @@ export function ledgerRoutes(app: ApiInstance, { db }: ApiDeps): void {
 function page<T>(rows: T[], limit: number, offset: number): { items: T[]; nextCursor: string | null } {
   return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
 }
-

@@ -10,7 +10,17 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Level, LEVELS } from '../../domain/levels.js';
-import { jsonTreeTooLarge, MAX_IMPORT_ORGS, ORG_ID, OrgTreeJson, rowsFromCsv, rowsFromJson, validateOrgTree, type SubmittedOrg, type TreeError } from '../../domain/org-tree.js';
+import {
+  jsonTreeTooLarge,
+  MAX_IMPORT_ORGS,
+  ORG_ID,
+  OrgTreeJson,
+  rowsFromCsv,
+  rowsFromJson,
+  validateOrgTree,
+  type SubmittedOrg,
+  type TreeError,
+} from '../../domain/org-tree.js';
 import { principal, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { NON_BLANK, ok, responses } from '../openapi.js';
@@ -59,7 +69,10 @@ const ImportedOrg: z.ZodType = z
       })
       .strict(),
   )
-  .meta({ id: 'ImportedOrg', description: `One org and, nested, everything under it: at most ${MAX_IMPORT_ORGS} orgs and 16 levels deep (refused before it is read otherwise).` });
+  .meta({
+    id: 'ImportedOrg',
+    description: `One org and, nested, everything under it: at most ${MAX_IMPORT_ORGS} orgs and 16 levels deep (refused before it is read otherwise).`,
+  });
 
 const ImportCsv = z
   .string()
@@ -107,7 +120,8 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
     },
     async (request) => {
       const type = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
-      if (type !== 'text/csv' && type !== 'application/json') throw new ProblemError(415, 'Unsupported Media Type', 'an import is application/json or text/csv');
+      if (type !== 'text/csv' && type !== 'application/json')
+        throw new ProblemError(415, 'Unsupported Media Type', 'an import is application/json or text/csv');
       const submitted = type === 'text/csv' ? rowsFromCsv(request.body as string) : jsonRows(request.body);
       const { orgs, errors } = validateOrgTree(submitted.rows, submitted.errors);
       if (errors.length) throw invalidTree(errors);
@@ -128,26 +142,53 @@ export function orgRoutes(app: ApiInstance, { db }: ApiDeps): void {
   const read = (success: Parameters<typeof responses>[0], badRequest?: string) =>
     responses(success, { badRequest, 404: 'no org has this id, or it is outside the caller’s subtree (answered alike)' });
   const OrgWithCounts = Org.extend({ childCount: z.number().int(), subtreeSize: z.number().int() });
-  app.get('/orgs/:id', { schema: { tags: ['orgs'], params: OrgParams, response: read({ 200: ok(OrgWithCounts, 'The org, how many children it has and how many orgs its subtree holds (itself included)') }) } }, async (request) => {
-    await requireOrgAccess(db, request, request.params.id, 'read');
-    const org = await readOrg(db, request.params.id);
-    // An import may have removed it since the access check.
-    if (!org) throw notFound(`org ${request.params.id}`);
-    return org;
-  });
+  app.get(
+    '/orgs/:id',
+    {
+      schema: {
+        tags: ['orgs'],
+        params: OrgParams,
+        response: read({ 200: ok(OrgWithCounts, 'The org, how many children it has and how many orgs its subtree holds (itself included)') }),
+      },
+    },
+    async (request) => {
+      await requireOrgAccess(db, request, request.params.id, 'read');
+      const org = await readOrg(db, request.params.id);
+      // An import may have removed it since the access check.
+      if (!org) throw notFound(`org ${request.params.id}`);
+      return org;
+    },
+  );
 
   const pageRead = read({ 200: ok(OrgPage, 'A page of orgs') }, 'A `cursor` not given out by this API.');
-  app.get('/orgs/:id/children', { schema: { tags: ['orgs'], summary: 'Children in sibling order', params: OrgParams, querystring: ChildrenQuery, response: pageRead } }, async (request) => {
-    await requireOrgAccess(db, request, request.params.id, 'read');
-    const { limit, cursor } = request.query;
-    const rows = await listChildren(db, request.params.id, keyFromCursor(cursor, z.tuple([z.number().int().min(0).max(2_147_483_647), z.string()])), limit + 1);
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? cursorFromKey([items.at(-1)!.position, items.at(-1)!.id]) : null };
-  });
+  app.get(
+    '/orgs/:id/children',
+    { schema: { tags: ['orgs'], summary: 'Children in sibling order', params: OrgParams, querystring: ChildrenQuery, response: pageRead } },
+    async (request) => {
+      await requireOrgAccess(db, request, request.params.id, 'read');
+      const { limit, cursor } = request.query;
+      const rows = await listChildren(
+        db,
+        request.params.id,
+        keyFromCursor(cursor, z.tuple([z.number().int().min(0).max(2_147_483_647), z.string()])),
+        limit + 1,
+      );
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? cursorFromKey([items.at(-1)!.position, items.at(-1)!.id]) : null };
+    },
+  );
 
   app.get(
     '/orgs/:id/subtree',
-    { schema: { tags: ['orgs'], summary: 'The org and everything under it, in path order (a parent before its children)', params: OrgParams, querystring: SubtreeQuery, response: pageRead } },
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'The org and everything under it, in path order (a parent before its children)',
+        params: OrgParams,
+        querystring: SubtreeQuery,
+        response: pageRead,
+      },
+    },
     async (request) => {
       const { path } = await requireOrgAccess(db, request, request.params.id, 'read');
       const { limit, cursor, level } = request.query;
@@ -169,7 +210,9 @@ function refusalProblem(refusal: ImportRefusal): ProblemError {
       return invalidTree(refusal.errors);
     case 'outside': {
       const ids = refusal.orgIds;
-      return forbidden(`the import moves orgs from outside the caller’s subtree: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ` and ${ids.length - 20} more` : ''}`);
+      return forbidden(
+        `the import moves orgs from outside the caller’s subtree: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ` and ${ids.length - 20} more` : ''}`,
+      );
     }
     case 'covered':
       return conflict(`the import moves, removes or re-levels ${refusal.affectedTotal} org(s) that a running campaign covers; nothing was changed`, {
@@ -203,7 +246,11 @@ function jsonRows(body: unknown): { rows: SubmittedOrg[]; errors: TreeError[] } 
   if (tooLarge) return { rows: [], errors: [tooLarge] };
   const parsed = OrgTreeJson.safeParse(body);
   if (parsed.success) return { rows: rowsFromJson(parsed.data), errors: [] };
-  const pathOf = (segments: readonly PropertyKey[]) => segments.map(String).join('.').replace(/\.(\d+)/g, '[$1]');
+  const pathOf = (segments: readonly PropertyKey[]) =>
+    segments
+      .map(String)
+      .join('.')
+      .replace(/\.(\d+)/g, '[$1]');
   const errors = parsed.error.issues.flatMap((issue): TreeError[] =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), field: key, message: `unknown field ${key}` }))

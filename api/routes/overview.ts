@@ -56,8 +56,12 @@ const Overview = z.object({
   }),
   org: Node,
   ancestors: z.array(z.object({ orgId: z.string(), name: z.string() })).describe('from the caller’s readable root down to the parent'),
-  can: z.object({ act: z.boolean(), supervise: z.boolean(), vet: z.boolean() }).describe('what the caller may do on this org, as the org-action routes decide it'),
-  levels: z.array(z.object({ level: Level, orgs: z.number().int(), reached: z.number().int(), red: z.number().int(), yellow: z.number().int(), green: z.number().int() })),
+  can: z
+    .object({ act: z.boolean(), supervise: z.boolean(), vet: z.boolean() })
+    .describe('what the caller may do on this org, as the org-action routes decide it'),
+  levels: z.array(
+    z.object({ level: Level, orgs: z.number().int(), reached: z.number().int(), red: z.number().int(), yellow: z.number().int(), green: z.number().int() }),
+  ),
   children: z.object({ items: z.array(Node), total: z.number().int(), nextCursor: z.string().nullable() }),
 });
 
@@ -73,12 +77,47 @@ const OverviewQuery = Page.extend({
  * these fields of each. Escalation texts and progress reports stay out.
  */
 const TIMELINE_TYPES = [
-  'OrgStarted', 'OrgMobilised', 'ChildrenCascaded', 'ComponentOpened', 'ComponentDone', 'StudySessionRecorded', 'TopicProposed', 'TopicVetted',
-  'ReportSubmitted', 'ProblemRecorded', 'RectificationPlanned', 'RectificationStarted', 'RectificationSubmitted', 'RectificationVerified',
-  'RectificationReturned', 'DeadlineAlert', 'DeadlineExtended', 'ReviewConcluded', 'ProblemsDisclosed', 'DemocraticLifeMeetingHeld',
-  'DirectiveReceived', 'ProblemEscalated', 'EscalationClaimed', 'OrgFinished',
+  'OrgStarted',
+  'OrgMobilised',
+  'ChildrenCascaded',
+  'ComponentOpened',
+  'ComponentDone',
+  'StudySessionRecorded',
+  'TopicProposed',
+  'TopicVetted',
+  'ReportSubmitted',
+  'ProblemRecorded',
+  'RectificationPlanned',
+  'RectificationStarted',
+  'RectificationSubmitted',
+  'RectificationVerified',
+  'RectificationReturned',
+  'DeadlineAlert',
+  'DeadlineExtended',
+  'ReviewConcluded',
+  'ProblemsDisclosed',
+  'DemocraticLifeMeetingHeld',
+  'DirectiveReceived',
+  'ProblemEscalated',
+  'EscalationClaimed',
+  'OrgFinished',
 ] as const;
-const TIMELINE_FIELDS = ['component', 'date', 'kind', 'counted', 'attendance', 'auto', 'problemId', 'category', 'topicId', 'title', 'decision', 'deadline', 'alert', 'by'] as const;
+const TIMELINE_FIELDS = [
+  'component',
+  'date',
+  'kind',
+  'counted',
+  'attendance',
+  'auto',
+  'problemId',
+  'category',
+  'topicId',
+  'title',
+  'decision',
+  'deadline',
+  'alert',
+  'by',
+] as const;
 const TimelineEntry = z.object({
   seq: z.number().int(),
   type: z.enum(TIMELINE_TYPES),
@@ -97,7 +136,12 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
         params: CampaignOrgParams,
         querystring: Page,
         response: responses(
-          { 200: ok(z.object({ items: z.array(TimelineEntry), nextCursor: z.string().nullable() }), 'A page of the org’s own events, newest first (none when the campaign does not exist or has not reached the org)') },
+          {
+            200: ok(
+              z.object({ items: z.array(TimelineEntry), nextCursor: z.string().nullable() }),
+              'A page of the org’s own events, newest first (none when the campaign does not exist or has not reached the org)',
+            ),
+          },
           { badRequest: 'A `cursor` not given out by this API.', 404: ORG_404 },
         ),
       },
@@ -107,11 +151,15 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       await requireOrgAccess(db, request, orgId, 'read');
       const offset = offsetFromCursor(request.query.cursor);
       const rows = await orgStreamEvents(db, campaignId, orgId, TIMELINE_TYPES, request.query.limit + 1, offset);
-      const items = rows.slice(0, request.query.limit).map((e) => ({ seq: e.seq, type: e.type, occurredAt: e.occurredAt, fields: shownFields(e, TIMELINE_FIELDS) as Record<string, string | number | boolean | null> }));
+      const items = rows.slice(0, request.query.limit).map((e) => ({
+        seq: e.seq,
+        type: e.type,
+        occurredAt: e.occurredAt,
+        fields: shownFields(e, TIMELINE_FIELDS) as Record<string, string | number | boolean | null>,
+      }));
       return { items, nextCursor: rows.length > request.query.limit ? encodeCursor(String(offset + request.query.limit)) : null };
     },
   );
-
 
   app.get(
     '/campaigns/:id/orgs/:orgId/overview',
@@ -132,7 +180,11 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       const { path, principal } = await requireOrgAccess(db, request, orgId, 'read');
       const { limit, cursor, sort, colour, q } = request.query;
       const offset = offsetFromCursor(cursor);
-      const may = (mode: 'act' | 'supervise' | 'vet') => requireOrgAccess(db, request, orgId, mode).then(() => true, () => false);
+      const may = (mode: 'act' | 'supervise' | 'vet') =>
+        requireOrgAccess(db, request, orgId, mode).then(
+          () => true,
+          () => false,
+        );
 
       const campaign = await readCampaign(db, campaignId);
       if (!campaign) throw notFound(`campaign ${campaignId}`);
@@ -163,7 +215,14 @@ export function overviewRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
           .map((a) => ({ orgId: a.id, name: a.name })),
         can: { act, supervise, vet },
         levels: levels
-          .map((l) => ({ level: l.level, orgs: Number(l.orgs), reached: Number(l.reached), red: Number(l.red), yellow: Number(l.yellow), green: Number(l.green) }))
+          .map((l) => ({
+            level: l.level,
+            orgs: Number(l.orgs),
+            reached: Number(l.reached),
+            red: Number(l.red),
+            yellow: Number(l.yellow),
+            green: Number(l.green),
+          }))
           .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level)),
         children: {
           items: rows.slice(0, limit).map((r) => node(r, campaignId, ctx)),

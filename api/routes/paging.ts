@@ -28,7 +28,8 @@ export function decodeCursor(cursor: string): string {
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
-const invalidCursor = () => new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
+const invalidCursor = () =>
+  new ProblemError(400, 'Bad Request', 'the cursor is not one this API gave out', { errors: [{ path: 'querystring.cursor', message: 'invalid cursor' }] });
 
 /**
  * An offset cursor, or a 400 naming the field when it was tampered with: only the digits

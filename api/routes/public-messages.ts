@@ -110,9 +110,18 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         security: [],
         params: CampaignParams,
         body: PublicMessageSubmission,
-        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional().describe('32 to 80 characters (a random UUID): a retry under it gets the same tracking code back; the same key with a different request is a 422') }),
+        headers: z.object({
+          'idempotency-key': SecretIdempotencyKey.optional().describe(
+            '32 to 80 characters (a random UUID): a retry under it gets the same tracking code back; the same key with a different request is a 422',
+          ),
+        }),
         response: responses(
-          { 201: ok(Submitted, 'Received: keep the tracking code (a replay under the same Idempotency-Key gets the same code, with `Idempotent-Replayed: true`)') },
+          {
+            201: ok(
+              Submitted,
+              'Received: keep the tracking code (a replay under the same Idempotency-Key gets the same code, with `Idempotent-Replayed: true`)',
+            ),
+          },
           {
             public: true,
             body: { limit: `${SUBMIT_BODY_LIMIT / 1024} KiB` },
@@ -139,7 +148,15 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
           const created_at = await keepTrackingCode(into, { codeHash, campaignId: campaign.id, messageId });
           // No message without a workflow: when none starts, the code is forgotten (and the sender told to try again).
           const forget = () => forgetTrackingCode(into, codeHash);
-          const started = await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, { messageId, text, category, area, contact: request.body.contact ?? null, officeOrgId: campaign.root_org_id, triageSeconds }).catch(async (err: unknown) => {
+          const started = await startPublicMessage(temporal.client, temporal.taskQueue, campaign.id, {
+            messageId,
+            text,
+            category,
+            area,
+            contact: request.body.contact ?? null,
+            officeOrgId: campaign.root_org_id,
+            triageSeconds,
+          }).catch(async (err: unknown) => {
             await forget();
             throw err;
           });
@@ -148,7 +165,12 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
             if (attempt < 2) continue;
             throw new Error(`public message ids were taken ${attempt + 1} times in a row (campaign ${campaign.id})`);
           }
-          return { trackingCode: code, status: 'received' as const, receivedAt: iso(created_at)!, statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}` };
+          return {
+            trackingCode: code,
+            status: 'received' as const,
+            receivedAt: iso(created_at)!,
+            statusUrl: `/campaigns/${campaign.id}/public-messages/track/${code}`,
+          };
         }
       };
       // A retry under the same key (a dropped connection, a second tap) gets the first code, and the message is sent once.
@@ -183,7 +205,9 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
     {
       config: { rateLimit: trackLimit },
       // The code is a bearer secret: the request log shows the route, not the code.
-      logSerializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(/\/track\/[^/?]*/, '/track/[code]') }) },
+      logSerializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(/\/track\/[^/?]*/, '/track/[code]') }),
+      },
       schema: {
         tags: ['public messages'],
         summary: 'The status and dates of the message this tracking code belongs to; no token',
@@ -191,7 +215,14 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         security: [],
         // No longer than the longest id any route takes (an escalation id, 300): a code is 24 characters.
         params: CampaignParams.extend({ code: z.string().max(300) }),
-        response: responses({ 200: ok(Tracked, 'The message’s status and dates, nothing else') }, { public: true, 404: 'no message has this tracking code in this campaign (the same answer for any code that finds nothing)', 429: `${RATE_LIMITED}: a burst of 30, then one every 2 s` }),
+        response: responses(
+          { 200: ok(Tracked, 'The message’s status and dates, nothing else') },
+          {
+            public: true,
+            404: 'no message has this tracking code in this campaign (the same answer for any code that finds nothing)',
+            429: `${RATE_LIMITED}: a burst of 30, then one every 2 s`,
+          },
+        ),
       },
     },
     async (request) => {
@@ -220,7 +251,12 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         params: CampaignOrgParams,
         querystring: ListQuery,
         response: responses(
-          { 200: ok(z.object({ figures: MessageFigures, items: z.array(Message), nextCursor: z.string().nullable() }), 'The figures over the subtree and a page of its messages') },
+          {
+            200: ok(
+              z.object({ figures: MessageFigures, items: z.array(Message), nextCursor: z.string().nullable() }),
+              'The figures over the subtree and a page of its messages',
+            ),
+          },
           { badRequest: 'A `cursor` not given out by this API.', 404: `${ORG_404}; or no such campaign` },
         ),
       },
@@ -256,7 +292,9 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         params: CampaignOrgParams.extend({ messageId: z.string().regex(/^[0-9a-f]{16}$/, 'a message id as given out') }),
         body: TriageBody,
         response: responses(
-          { 200: ok(z.looseObject({ messageId: z.string(), toOrgId: z.string(), sameDay: z.boolean() }), 'Routed: the message is an item in that org’s ledger') },
+          {
+            200: ok(z.looseObject({ messageId: z.string(), toOrgId: z.string(), sameDay: z.boolean() }), 'Routed: the message is an item in that org’s ledger'),
+          },
           {
             body: { limit: '1 MiB' },
             temporal: true,
@@ -291,7 +329,12 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         body: RoutesBody,
         response: responses(
           { 200: ok(RoutesBody, 'The rules, as set') },
-          { body: { limit: '1 MiB' }, 403: OFFICE_ACT_403, 404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)', 422: 'an `orgId` not in the directory or outside the campaign (`errors` names `body.routes.N.orgId`)' },
+          {
+            body: { limit: '1 MiB' },
+            403: OFFICE_ACT_403,
+            404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)',
+            422: 'an `orgId` not in the directory or outside the campaign (`errors` names `body.routes.N.orgId`)',
+          },
         ),
       },
     },
@@ -314,7 +357,12 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
         summary: 'The campaign’s routing rules for public messages',
         params: CampaignParams,
         response: responses(
-          { 200: ok(z.object({ routes: z.array(Route.extend({ setBy: z.string(), setAt: z.string().nullable() })) }), 'The rules in order, with who set them and when') },
+          {
+            200: ok(
+              z.object({ routes: z.array(Route.extend({ setBy: z.string(), setAt: z.string().nullable() })) }),
+              'The rules in order, with who set them and when',
+            ),
+          },
           { 404: 'no such campaign, or its root org is outside the caller’s subtree (answered alike)' },
         ),
       },
@@ -323,7 +371,15 @@ export function publicMessageRoutes(app: ApiInstance, { db, temporal }: ApiDeps)
       const campaign = await loadCampaign(db, request.params.id);
       await requireOrgAccess(db, request, campaign.root_org_id, 'read');
       const rows = await routingRules(db, campaign.id);
-      return { routes: rows.map((r) => ({ ...(r.category !== null ? { category: r.category } : {}), ...(r.area !== null ? { area: r.area } : {}), orgId: r.org_id, setBy: r.set_by, setAt: iso(r.set_at) })) };
+      return {
+        routes: rows.map((r) => ({
+          ...(r.category !== null ? { category: r.category } : {}),
+          ...(r.area !== null ? { area: r.area } : {}),
+          orgId: r.org_id,
+          setBy: r.set_by,
+          setAt: iso(r.set_at),
+        })),
+      };
     },
   );
 }

@@ -36,10 +36,32 @@ const CompileBody = z.object({ kind: ReportKind }).strict();
 /** How long POST waits for the compilation before answering 202 with the workflow id instead. */
 const COMPILE_WAIT_MS = 20_000;
 
-const Listed = z.object({ reportId: z.string(), kind: ReportKind, periodFrom: z.string(), periodTo: z.string(), createdAt: z.string(), workflowId: z.string(), page: z.string().describe('the report as an HTML page') });
-const Report = Listed.omit({ page: true }).extend({ figures: z.looseObject({}).describe('rectification by level and in total, the period’s problems, overdue items and lagging orgs, escalations; the fortnightly report adds the guidance groups') });
-const Compiled = z.looseObject({ reportId: z.string(), kind: ReportKind, periodFrom: z.string(), periodTo: z.string(), workflowId: z.string(), page: z.string() });
-const READ_403 = 'only the campaign office (a token of the root org or above, or an admin) reads the reports, and a guidance group’s inspector the fortnightly ones';
+const Listed = z.object({
+  reportId: z.string(),
+  kind: ReportKind,
+  periodFrom: z.string(),
+  periodTo: z.string(),
+  createdAt: z.string(),
+  workflowId: z.string(),
+  page: z.string().describe('the report as an HTML page'),
+});
+const Report = Listed.omit({ page: true }).extend({
+  figures: z
+    .looseObject({})
+    .describe(
+      'rectification by level and in total, the period’s problems, overdue items and lagging orgs, escalations; the fortnightly report adds the guidance groups',
+    ),
+});
+const Compiled = z.looseObject({
+  reportId: z.string(),
+  kind: ReportKind,
+  periodFrom: z.string(),
+  periodTo: z.string(),
+  workflowId: z.string(),
+  page: z.string(),
+});
+const READ_403 =
+  'only the campaign office (a token of the root org or above, or an admin) reads the reports, and a guidance group’s inspector the fortnightly ones';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
@@ -47,13 +69,18 @@ type Reader = 'office' | 'guidance-group';
 
 export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
   /** The office reads every report; a guidance group's inspector only the fortnightly ones; anyone else is refused (403). */
-  const reader = async (request: Parameters<typeof principal>[0], campaignId: string): Promise<{ reader: Reader; campaign: { id: string; root_org_id: string } }> => {
+  const reader = async (
+    request: Parameters<typeof principal>[0],
+    campaignId: string,
+  ): Promise<{ reader: Reader; campaign: { id: string; root_org_id: string } }> => {
     const campaign = await loadCampaign(db, campaignId);
     const p = principal(request);
     const root = await orgPath(db, campaign.root_org_id);
     if (p.role === 'admin' || (root !== undefined && root.startsWith(p.orgPath))) return { reader: 'office', campaign };
     if (p.role === 'inspector' && (await namedByAGroup(db, campaignId, p.tokenId))) return { reader: 'guidance-group', campaign };
-    throw forbidden(`a ${p.role} of ${p.orgId} may not read the reports of campaign ${campaignId} (the office over ${campaign.root_org_id}, or a guidance group's inspector for the fortnightly ones)`);
+    throw forbidden(
+      `a ${p.role} of ${p.orgId} may not read the reports of campaign ${campaignId} (the office over ${campaign.root_org_id}, or a guidance group's inspector for the fortnightly ones)`,
+    );
   };
   const refuseWeekly = (r: Reader, kind: string | undefined, campaignId: string) => {
     if (r === 'guidance-group' && kind !== 'fortnightly') throw forbidden(`a guidance group reads only the fortnightly reports of campaign ${campaignId}`);
@@ -67,7 +94,10 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
         summary: 'The reports (例会) of a campaign, newest first; a guidance group’s inspector sees the fortnightly ones',
         params: CampaignParams,
         querystring: ListQuery,
-        response: responses({ 200: ok(PageOf(Listed), 'A page of reports, newest first') }, { badRequest: 'A `cursor` not given out by this API.', 403: READ_403, 404: 'no such campaign' }),
+        response: responses(
+          { 200: ok(PageOf(Listed), 'A page of reports, newest first') },
+          { badRequest: 'A `cursor` not given out by this API.', 403: READ_403, 404: 'no such campaign' },
+        ),
       },
     },
     async (request) => {
@@ -107,7 +137,15 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
       const { reader: r } = await reader(request, request.params.id);
       const row = await loadReport(db, request.params.id, request.params.reportId);
       refuseWeekly(r, row.kind, request.params.id);
-      return { reportId: row.report_id, kind: row.kind, periodFrom: iso(row.period_from), periodTo: iso(row.period_to), createdAt: iso(row.created_at), workflowId: row.workflow_id, figures: row.figures };
+      return {
+        reportId: row.report_id,
+        kind: row.kind,
+        periodFrom: iso(row.period_from),
+        periodTo: iso(row.period_to),
+        createdAt: iso(row.created_at),
+        workflowId: row.workflow_id,
+        figures: row.figures,
+      };
     },
   );
 
@@ -118,7 +156,10 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
         tags: ['reports'],
         summary: 'One report as a self-contained HTML page: a chart of rectification by level, the tables, the lists',
         params: ReportParams,
-        response: responses({ 200: okAs('text/html', 'The page: no script, nothing fetched') }, { 403: READ_403, 404: 'no such campaign, or no such report of it' }),
+        response: responses(
+          { 200: okAs('text/html', 'The page: no script, nothing fetched') },
+          { 403: READ_403, 404: 'no such campaign, or no such report of it' },
+        ),
       },
     },
     async (request, reply) => {
@@ -146,7 +187,12 @@ export function reportRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void 
             200: ok(Compiled, 'The report this same moment’s run had already stored'),
             202: ok(z.object({ workflowId: z.string(), periodTo: z.string() }), 'Still compiling after 20 s: the report will be listed under this period end'),
           },
-          { body: { limit: '1 MiB' }, temporal: true, 403: 'only an admin or an organiser compiles a report', 404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)' },
+          {
+            body: { limit: '1 MiB' },
+            temporal: true,
+            403: 'only an admin or an organiser compiles a report',
+            404: 'no such campaign, or its root org is outside the organiser’s subtree (answered alike)',
+          },
         ),
       },
     },

@@ -64,7 +64,11 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
           'With an `Idempotency-Key` (32 to 80 characters, e.g. a random UUID), a retry of the same request gets the first answer back, token included, and issues nothing twice; ' +
           'the kept answer is sealed under the key, which is stored only as a hash (api/idempotency.ts). A replayed answer carries `Idempotent-Replayed: true`.',
         body: IssueBody,
-        headers: z.object({ 'idempotency-key': SecretIdempotencyKey.optional().describe('32 to 80 characters (a random UUID): a retry under it gets the same token back; the same key with a different request is a 422') }),
+        headers: z.object({
+          'idempotency-key': SecretIdempotencyKey.optional().describe(
+            '32 to 80 characters (a random UUID): a retry under it gets the same token back; the same key with a different request is a 422',
+          ),
+        }),
         response: responses(
           { 201: ok(Issued, 'The token, shown this once (a replay under the same Idempotency-Key shows it again, with `Idempotent-Replayed: true`)') },
           {
@@ -85,7 +89,15 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
         const { id, token } = newToken();
         const expiresAt = expiresInDays ? new Date(now() + expiresInDays * 86_400_000) : null;
         // The label keeps who issued the token: revocation disputes need it and the table has no column for it.
-        await insertToken(into, { id, token_hash: hashToken(token), role, org_id: orgId ?? null, label: `${label} (by ${actor(caller)})`, expires_at: expiresAt, revoked_at: null });
+        await insertToken(into, {
+          id,
+          token_hash: hashToken(token),
+          role,
+          org_id: orgId ?? null,
+          label: `${label} (by ${actor(caller)})`,
+          expires_at: expiresAt,
+          revoked_at: null,
+        });
         return { id, token, role, orgId: orgId ?? null, expiresAt: expiresAt?.toISOString() ?? null };
       };
       return sendCreatedOnce(db, reply, { scope: `tokens:${actor(caller)}`, key: request.headers['idempotency-key'], request: request.body }, issue);
@@ -98,10 +110,14 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
       schema: {
         tags: ['tokens'],
         summary: 'Tokens the caller could have issued, without their secrets, newest id order',
-         querystring: ListQuery,
+        querystring: ListQuery,
         response: responses(
           { 200: ok(PageOf(TokenView), 'A page of tokens, without their secrets') },
-          { badRequest: 'A `cursor` not given out by this API.', 403: 'only an admin or an organiser lists tokens (an organiser sees those of its subtree)', 404: 'the org `orgId` does not exist, or is outside the organiser’s subtree (answered alike)' },
+          {
+            badRequest: 'A `cursor` not given out by this API.',
+            403: 'only an admin or an organiser lists tokens (an organiser sees those of its subtree)',
+            404: 'the org `orgId` does not exist, or is outside the organiser’s subtree (answered alike)',
+          },
         ),
       },
     },
@@ -121,25 +137,33 @@ export function tokenRoutes(app: ApiInstance, { db, now }: ApiDeps): void {
   const revoked = responses(
     { 204: noContent('Revoked (or already revoked)') },
     // Fastify reads a DELETE's body when one is sent, so a body of another media type is a 415 here too.
-    { body: { limit: '1 MiB' }, 403: 'only an admin or an organiser revokes tokens, and an organiser only organiser, secretary and inspector tokens', 404: 'no token has this id, or (for an organiser) the token’s org is outside its subtree (answered alike)' },
+    {
+      body: { limit: '1 MiB' },
+      403: 'only an admin or an organiser revokes tokens, and an organiser only organiser, secretary and inspector tokens',
+      404: 'no token has this id, or (for an organiser) the token’s org is outside its subtree (answered alike)',
+    },
   );
-  app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } }, async (request, reply) => {
-    const caller = requireRole(request, ['organiser']);
-    const row = await readToken(db, request.params.id);
-    // A token of an org outside the caller's subtree is answered as one that does not exist, or the
-    // answer would tell which ids exist elsewhere and, by the 403's wording, their org.
-    const unseen = () => new ProblemError(404, 'Not Found', `token ${request.params.id} does not exist or is outside what you may see`);
-    if (!row) throw caller.role === 'admin' ? notFound(`token ${request.params.id}`) : unseen();
-    if (row.org_id !== null && caller.role !== 'admin') {
-      await requireOrgAccess(db, request, row.org_id, 'read').catch((err: unknown) => {
-        throw err instanceof ProblemError && err.status === 404 ? unseen() : err;
-      });
-    }
-    mayHandOut(caller, row.role);
-    if (row.org_id !== null && caller.role !== 'admin') await requireOrgAccess(db, request, row.org_id, 'act');
-    await revokeToken(db, row.id, new Date());
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/tokens/:id',
+    { schema: { tags: ['tokens'], summary: 'Revoke a token (revoking twice is fine)', params: TokenParams, response: revoked } },
+    async (request, reply) => {
+      const caller = requireRole(request, ['organiser']);
+      const row = await readToken(db, request.params.id);
+      // A token of an org outside the caller's subtree is answered as one that does not exist, or the
+      // answer would tell which ids exist elsewhere and, by the 403's wording, their org.
+      const unseen = () => new ProblemError(404, 'Not Found', `token ${request.params.id} does not exist or is outside what you may see`);
+      if (!row) throw caller.role === 'admin' ? notFound(`token ${request.params.id}`) : unseen();
+      if (row.org_id !== null && caller.role !== 'admin') {
+        await requireOrgAccess(db, request, row.org_id, 'read').catch((err: unknown) => {
+          throw err instanceof ProblemError && err.status === 404 ? unseen() : err;
+        });
+      }
+      mayHandOut(caller, row.role);
+      if (row.org_id !== null && caller.role !== 'admin') await requireOrgAccess(db, request, row.org_id, 'act');
+      await revokeToken(db, row.id, new Date());
+      return reply.code(204).send();
+    },
+  );
 }
 
 /** Refuses a role the caller may neither issue nor revoke. */
@@ -149,5 +173,13 @@ function mayHandOut(caller: Principal, role: Role): void {
 
 // `created_at` is `Generated<Timestamp>`, which Kysely's Selectable leaves wrapped: it is a Date at run time.
 function view(row: ApiTokenRow): z.infer<typeof TokenView> {
-  return { id: row.id, role: row.role, orgId: row.org_id, label: row.label, createdAt: new Date(row.created_at as unknown as Date).toISOString(), expiresAt: row.expires_at?.toISOString() ?? null, revokedAt: row.revoked_at?.toISOString() ?? null };
+  return {
+    id: row.id,
+    role: row.role,
+    orgId: row.org_id,
+    label: row.label,
+    createdAt: new Date(row.created_at as unknown as Date).toISOString(),
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
 }

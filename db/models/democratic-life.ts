@@ -40,4 +40,10 @@ export const listDemocraticLifeMeetings = (db: Kysely<Database>, campaignId: str
 
 /** These orgs' meetings and the problems each found, by meeting id. */
 export const meetingsOf = (db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) =>
-  db.selectFrom('rm_democratic_life_meetings').select(['org_id', 'meeting_id', 'problems_found']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('meeting_id').execute();
+  db
+    .selectFrom('rm_democratic_life_meetings')
+    .select(['org_id', 'meeting_id', 'problems_found'])
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', 'in', [...orgIds])
+    .orderBy('meeting_id')
+    .execute();

@@ -64,12 +64,17 @@ export const directiveProjections = {
       .onConflict((oc) => oc.column('event_id').doNothing())
       .execute(),
   // A directive received becomes an item in the org's ledger; cancelled, the item is cancelled and the issuer's row marked.
-  DirectiveReceived: (trx, e) =>
-    e.problemId ? updateProblem(trx, { ...e, problemId: e.problemId }, { directive_id: e.directiveId }) : Promise.resolve(),
+  DirectiveReceived: (trx, e) => (e.problemId ? updateProblem(trx, { ...e, problemId: e.problemId }, { directive_id: e.directiveId }) : Promise.resolve()),
   DirectiveCancelled: async (trx, e) => {
     if (e.problemId) await updateProblem(trx, { ...e, problemId: e.problemId }, { status: 'cancelled', alert: 'none' });
     if (e.orgId) {
-      await trx.updateTable('rm_directives').set({ cancelled: true }).where('campaign_id', '=', e.campaignId).where('directive_id', '=', e.directiveId).where('issuer_org_id', '=', e.orgId).execute();
+      await trx
+        .updateTable('rm_directives')
+        .set({ cancelled: true })
+        .where('campaign_id', '=', e.campaignId)
+        .where('directive_id', '=', e.directiveId)
+        .where('issuer_org_id', '=', e.orgId)
+        .execute();
     }
   },
 } satisfies ModelProjections;
@@ -92,7 +97,12 @@ export function coverageIn(directives: unknown, directiveId: string) {
 
 /** A directive of the campaign with its issuer's path (null when the issuer left the directory); undefined when there is none. */
 export async function directiveWithIssuer(db: Kysely<Database>, campaignId: string, directiveId: string) {
-  const directive = await db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', campaignId).where('directive_id', '=', directiveId).executeTakeFirst();
+  const directive = await db
+    .selectFrom('rm_directives')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .where('directive_id', '=', directiveId)
+    .executeTakeFirst();
   if (!directive) return undefined;
   const issuer = await db.selectFrom('orgs').select('path').where('id', '=', directive.issuer_org_id).executeTakeFirst();
   return { directive, issuerPath: issuer?.path ?? null };
@@ -100,7 +110,12 @@ export async function directiveWithIssuer(db: Kysely<Database>, campaignId: stri
 
 /** The coverage of every directive known in an org's subtree, as its last progress report gave it (undefined before the org started). */
 export async function coverageAt(db: Kysely<Database>, campaignId: string, orgId: string): Promise<unknown> {
-  const progress = await db.selectFrom('rm_org_progress').select('directives').where('campaign_id', '=', campaignId).where('org_id', '=', orgId).executeTakeFirst();
+  const progress = await db
+    .selectFrom('rm_org_progress')
+    .select('directives')
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
   return progress?.directives;
 }
 
@@ -114,7 +129,14 @@ export function laggingPage(db: Kysely<Database>, q: { campaignId: string; direc
     db
       .selectFrom('rm_problems as p')
       .leftJoin('orgs as o', 'o.id', 'p.org_id')
-      .select(['p.org_id', sql<string>`coalesce(o.name, p.org_id)`.as('name'), 'p.status', 'p.deadline', 'p.alert', sql<boolean>`p.alert = 'red'`.as('overdue')])
+      .select([
+        'p.org_id',
+        sql<string>`coalesce(o.name, p.org_id)`.as('name'),
+        'p.status',
+        'p.deadline',
+        'p.alert',
+        sql<boolean>`p.alert = 'red'`.as('overdue'),
+      ])
       .where('p.campaign_id', '=', q.campaignId)
       .where('p.directive_id', '=', q.directiveId)
       .where('p.path', 'like', subtreePattern(q.path))
@@ -144,7 +166,15 @@ export function receivedPage(db: Kysely<Database>, q: { campaignId: string; orgI
 /** The directives an org issued, by id, each with its coverage in the org's subtree. */
 export async function issuedPage(db: Kysely<Database>, q: { campaignId: string; orgId: string } & OffsetPage) {
   const [rows, directives] = await Promise.all([
-    db.selectFrom('rm_directives').selectAll().where('campaign_id', '=', q.campaignId).where('issuer_org_id', '=', q.orgId).orderBy('directive_id').limit(q.limit).offset(q.offset).execute(),
+    db
+      .selectFrom('rm_directives')
+      .selectAll()
+      .where('campaign_id', '=', q.campaignId)
+      .where('issuer_org_id', '=', q.orgId)
+      .orderBy('directive_id')
+      .limit(q.limit)
+      .offset(q.offset)
+      .execute(),
     coverageAt(db, q.campaignId, q.orgId),
   ]);
   return rows.map((r) => ({ ...r, coverage: coverageIn(directives, r.directive_id) }));

@@ -77,22 +77,43 @@ export async function importOrgTree(db: Kysely<Database>, submitted: readonly Va
     if (placed.errors.length) throw new ImportRefused({ kind: 'invalid', errors: placed.errors });
     const under = storedRoot ? (await trx.selectFrom('orgs').selectAll().where('path', 'like', subtreePattern(storedRoot.path)).execute()).map(fromRow) : [];
     const importedIds = new Set(submitted.map((o) => o.id));
-    await refuseOutsiders(trx, [...stored.values()].filter((o) => !storedRoot || !o.path.startsWith(storedRoot.path)), importedIds, callerPath);
+    await refuseOutsiders(
+      trx,
+      [...stored.values()].filter((o) => !storedRoot || !o.path.startsWith(storedRoot.path)),
+      importedIds,
+      callerPath,
+    );
 
     const diff = diffOrgTree(placed.orgs, stored, under);
     await refuseUnderRunningCampaigns(trx, diff.displaced);
     for (let i = 0; i < diff.removed.length; i += BATCH) {
-      await trx.deleteFrom('orgs').where('id', 'in', diff.removed.slice(i, i + BATCH).map((o) => o.id)).execute();
+      await trx
+        .deleteFrom('orgs')
+        .where(
+          'id',
+          'in',
+          diff.removed.slice(i, i + BATCH).map((o) => o.id),
+        )
+        .execute();
     }
     for (let i = 0; i < diff.writes.length; i += BATCH) await upsert(trx, diff.writes.slice(i, i + BATCH));
-    return { root: placed.orgs[0]!.id, created: diff.created, updated: diff.updated, moved: diff.moved, removed: diff.removed.length, unchanged: diff.unchanged };
+    return {
+      root: placed.orgs[0]!.id,
+      created: diff.created,
+      updated: diff.updated,
+      moved: diff.moved,
+      removed: diff.removed.length,
+      unchanged: diff.unchanged,
+    };
   });
 }
 
 function upsert(trx: Kysely<Database>, orgs: readonly ValidOrg[]) {
   return trx
     .insertInto('orgs')
-    .values(orgs.map((o) => ({ id: o.id, parent_id: o.parentId, level: o.level, kind: o.kind, name: o.name, path: o.path, depth: o.depth, position: o.position })))
+    .values(
+      orgs.map((o) => ({ id: o.id, parent_id: o.parentId, level: o.level, kind: o.kind, name: o.name, path: o.path, depth: o.depth, position: o.position })),
+    )
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => ({
         parent_id: eb.ref('excluded.parent_id'),
@@ -171,15 +192,27 @@ export async function orgName(db: Kysely<Database>, id: string): Promise<string 
 /** These orgs' names, levels and paths, in no particular order; ids not in the directory are left out. */
 export function orgsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<Pick<OrgRow, 'id' | 'name' | 'level' | 'path'>[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('orgs').select(['id', 'name', 'level', 'path']).where('id', 'in', [...ids]).execute();
+  return db
+    .selectFrom('orgs')
+    .select(['id', 'name', 'level', 'path'])
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /** One org with its child count and subtree size (itself included); undefined when there is no such org. */
 export async function readOrg(db: Kysely<Database>, id: string) {
   const org = await db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
   if (!org) return undefined;
-  const children = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('parent_id', '=', org.id).executeTakeFirstOrThrow();
-  const subtree = await db.selectFrom('orgs').select((eb) => eb.fn.countAll<string>().as('n')).where('path', 'like', subtreePattern(org.path)).executeTakeFirstOrThrow();
+  const children = await db
+    .selectFrom('orgs')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('parent_id', '=', org.id)
+    .executeTakeFirstOrThrow();
+  const subtree = await db
+    .selectFrom('orgs')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('path', 'like', subtreePattern(org.path))
+    .executeTakeFirstOrThrow();
   return { ...org, childCount: Number(children.n), subtreeSize: Number(subtree.n) };
 }
 
@@ -203,11 +236,23 @@ export function listSubtree(db: Kysely<Database>, path: string, level: string | 
  * children in sibling order after `(position, id)`, each with its own child count. At most
  * `limit` rows (ask one more to learn whether a page follows).
  */
-export function childrenWithCounts(db: Kysely<Database>, parentId: string | null, rootOrgId: string, after: readonly [number, string] | undefined, limit: number) {
+export function childrenWithCounts(
+  db: Kysely<Database>,
+  parentId: string | null,
+  rootOrgId: string,
+  after: readonly [number, string] | undefined,
+  limit: number,
+) {
   let q = db
     .selectFrom('orgs')
     .select(['id', 'parent_id', 'level', 'name', 'path', 'position'])
-    .select((eb) => eb.selectFrom('orgs as c').select((c) => c.fn.countAll<string>().as('n')).whereRef('c.parent_id', '=', 'orgs.id').as('child_count'));
+    .select((eb) =>
+      eb
+        .selectFrom('orgs as c')
+        .select((c) => c.fn.countAll<string>().as('n'))
+        .whereRef('c.parent_id', '=', 'orgs.id')
+        .as('child_count'),
+    );
   q = parentId === null ? q.where('id', '=', rootOrgId) : q.where('parent_id', '=', parentId);
   if (after) {
     const [pos, id] = after;
@@ -219,5 +264,12 @@ export function childrenWithCounts(db: Kysely<Database>, parentId: string | null
 /** Which of these orgs (an org's ancestors, say) stands at `level`, or undefined when none does. */
 export async function orgAtLevel(db: Kysely<Database>, ids: readonly string[], level: OrgRow['level']): Promise<string | undefined> {
   if (ids.length === 0) return undefined;
-  return (await db.selectFrom('orgs').select('id').where('id', 'in', [...ids]).where('level', '=', level).executeTakeFirst())?.id;
+  return (
+    await db
+      .selectFrom('orgs')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .where('level', '=', level)
+      .executeTakeFirst()
+  )?.id;
 }

@@ -37,7 +37,9 @@ export const escalationProjections = {
         updated_at: e.occurredAt,
       })
       .onConflict((oc) =>
-        oc.column('escalation_id').doUpdateSet({ origin_campaign_id: e.campaignId, origin_org_id: e.orgId, origin_problem_id: e.problemId, reason: e.reason, origin_status: 'sent' }),
+        oc
+          .column('escalation_id')
+          .doUpdateSet({ origin_campaign_id: e.campaignId, origin_org_id: e.orgId, origin_problem_id: e.problemId, reason: e.reason, origin_status: 'sent' }),
       )
       .execute(),
   EscalationProgress: (trx, e) => trx.updateTable('rm_escalations').set({ origin_status: e.status }).where('escalation_id', '=', e.escalationId).execute(),
@@ -55,7 +57,12 @@ export const escalationProjections = {
   EscalationClaimed: (trx, e) => targetSide(trx, e, 'claimed', { claimed_problem_id: e.problemId }),
   EscalationForwarded: async (trx, e) => {
     await targetSide(trx, e, 'forwarded', {});
-    if (e.lapsed) await trx.updateTable('rm_escalations').set({ lapses: sql<number>`lapses + 1` }).where('escalation_id', '=', e.escalationId).execute();
+    if (e.lapsed)
+      await trx
+        .updateTable('rm_escalations')
+        .set({ lapses: sql<number>`lapses + 1` })
+        .where('escalation_id', '=', e.escalationId)
+        .execute();
   },
   // Red at the campaign's top: written on the row only while it is still at that org (a later hop never follows at the top).
   EscalationOverdue: (trx, e) =>
@@ -72,18 +79,21 @@ export const escalationProjections = {
  * Writes what a target knows, unless a further hop has already written: the latest hop
  * wins; at one hop, a claim or forward wins over the arrival.
  */
-async function targetSide(
-  trx: Trx,
-  e: DomainEvent & { escalationId: string; hop: number },
-  status: string,
-  extra: UpdateObject<Database, 'rm_escalations'>,
-) {
+async function targetSide(trx: Trx, e: DomainEvent & { escalationId: string; hop: number }, status: string, extra: UpdateObject<Database, 'rm_escalations'>) {
   const { escalationId, hop, campaignId, occurredAt } = e;
   const orgId = e.orgId!;
   const rank = status === 'pending' ? 0 : 1;
   await trx
     .insertInto('rm_escalations')
-    .values({ escalation_id: escalationId, target_campaign_id: campaignId, current_org_id: orgId, hop, target_status: status, updated_at: occurredAt, ...(extra as object) })
+    .values({
+      escalation_id: escalationId,
+      target_campaign_id: campaignId,
+      current_org_id: orgId,
+      hop,
+      target_status: status,
+      updated_at: occurredAt,
+      ...(extra as object),
+    })
     .onConflict((oc) =>
       oc
         .column('escalation_id')
@@ -91,7 +101,10 @@ async function targetSide(
         .where((eb) =>
           eb.or([
             eb('rm_escalations.hop', '<', hop),
-            eb.and([eb('rm_escalations.hop', '=', hop), eb(sql<number>`case when rm_escalations.target_status is null or rm_escalations.target_status = 'pending' then 0 else 1 end`, '<=', rank)]),
+            eb.and([
+              eb('rm_escalations.hop', '=', hop),
+              eb(sql<number>`case when rm_escalations.target_status is null or rm_escalations.target_status = 'pending' then 0 else 1 end`, '<=', rank),
+            ]),
           ]),
         ),
     )
@@ -101,7 +114,12 @@ async function targetSide(
 /** The id of the org's ancestor at this level (its path lists its ancestors), if it has one. */
 export async function ancestorAtLevel(db: Kysely<Database>, path: string, level: Level): Promise<string | undefined> {
   const ancestors = path.split('/').filter(Boolean).slice(0, -1);
-  const found = await db.selectFrom('orgs').select('id').where('id', 'in', ancestors.length ? ancestors : ['']).where('level', '=', level).executeTakeFirst();
+  const found = await db
+    .selectFrom('orgs')
+    .select('id')
+    .where('id', 'in', ancestors.length ? ancestors : [''])
+    .where('level', '=', level)
+    .executeTakeFirst();
   return found?.id;
 }
 
@@ -139,14 +157,22 @@ export function escalationsPage(db: Kysely<Database>, f: EscalationFilter) {
   else if (direction === 'sent') q = q.where('e.origin_campaign_id', '=', id).where('e.origin_org_id', '=', orgId);
   else {
     // Passed on from here: this org's own EscalationForwarded events (events_campaign_idx finds the org's events).
-    q = q.where((eb) => eb.or([eb.and([eb('e.origin_campaign_id', '=', id), eb('e.origin_org_id', '=', orgId)]), eb('e.escalation_id', 'in', escalationsForwardedBy(db, id, orgId))]));
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('e.origin_campaign_id', '=', id), eb('e.origin_org_id', '=', orgId)]),
+        eb('e.escalation_id', 'in', escalationsForwardedBy(db, id, orgId)),
+      ]),
+    );
   }
   if (status) q = q.where('e.target_status', '=', status);
   if (overdue === true) q = q.where('e.overdue_at', 'is not', null).where('e.target_status', '=', 'pending');
   if (overdue === false) q = q.where((eb) => eb.or([eb('e.overdue_at', 'is', null), eb('e.target_status', '!=', 'pending')]));
   q =
     direction === 'received'
-      ? q.orderBy(sql`case when e.target_status = 'pending' then 0 else 1 end`).orderBy('e.claim_deadline').orderBy('e.escalation_id')
+      ? q
+          .orderBy(sql`case when e.target_status = 'pending' then 0 else 1 end`)
+          .orderBy('e.claim_deadline')
+          .orderBy('e.escalation_id')
       : direction === 'outbox'
         ? q.orderBy('e.updated_at', 'desc').orderBy('e.escalation_id')
         : q.orderBy('e.escalation_id');
@@ -198,6 +224,11 @@ export function chainStep(e: ChainEvent) {
 
 /** How many escalations sent into the campaign still wait for a claim. */
 export async function awaitingClaim(db: Kysely<Database>, campaignId: string): Promise<number> {
-  const row = await db.selectFrom('rm_escalations').select((eb) => eb.fn.countAll<string>().as('n')).where('target_campaign_id', '=', campaignId).where('target_status', '=', 'pending').executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('rm_escalations')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('target_campaign_id', '=', campaignId)
+    .where('target_status', '=', 'pending')
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -22,7 +22,10 @@ export function keptAnswer(db: Kysely<Database>, scope: string, key: string) {
 }
 
 /** Keeps an answer under (scope, key); an answer already kept there stays (the first one wins). */
-export async function keepAnswer(db: Kysely<Database>, kept: { scope: string; key: string; requestHash: string; statusCode: number; response: unknown }): Promise<void> {
+export async function keepAnswer(
+  db: Kysely<Database>,
+  kept: { scope: string; key: string; requestHash: string; statusCode: number; response: unknown },
+): Promise<void> {
   await db
     .insertInto('idempotency_keys')
     .values({ scope: kept.scope, key: kept.key, request_hash: kept.requestHash, status_code: kept.statusCode, response: JSON.stringify(kept.response ?? null) })

@@ -77,7 +77,8 @@ export const inspectionProjections = {
         .execute();
     }
   },
-  InspectionNoticeCirculated: (trx, e) => updateRound(trx, e, { status: 'circulated', notice_title: e.title, notice_text: e.text, circulated_at: e.occurredAt }),
+  InspectionNoticeCirculated: (trx, e) =>
+    updateRound(trx, e, { status: 'circulated', notice_title: e.title, notice_text: e.text, circulated_at: e.occurredAt }),
 } satisfies ModelProjections;
 
 function updateRound(trx: Trx, e: DomainEvent & { roundId: string }, set: UpdateObject<Database, 'rm_inspection_rounds'>) {
@@ -118,7 +119,12 @@ export function directoryPaths(db: Kysely<Database>, orgIds: readonly string[]) 
 
 /** These tokens, each with its role, whether revoked and its org's path (null when its org left the directory). */
 export function tokensWithOrgPaths(db: Kysely<Database>, tokenIds: readonly string[]) {
-  return db.selectFrom('api_tokens').leftJoin('orgs', 'orgs.id', 'api_tokens.org_id').select(['api_tokens.id', 'role', 'revoked_at', 'orgs.path']).where('api_tokens.id', 'in', tokenIds).execute();
+  return db
+    .selectFrom('api_tokens')
+    .leftJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+    .select(['api_tokens.id', 'role', 'revoked_at', 'orgs.path'])
+    .where('api_tokens.id', 'in', tokenIds)
+    .execute();
 }
 
 /** Forms a group unless one with its id exists; whether this call formed it. */
@@ -142,7 +148,10 @@ export async function guidanceGroup(db: Kysely<Database>, campaignId: string, gr
 export type GroupReader = { all: true } | { organiserPath: string } | { inspectorTokenId: string };
 
 /** A page of the groups at work on an org (their scope holds it, or lies within its subtree) that the reader is of, by id. */
-export async function groupsAt(db: Kysely<Database>, q: { campaignId: string; path: string; reader: GroupReader; limit: number; offset: number }): Promise<GuidanceGroup[]> {
+export async function groupsAt(
+  db: Kysely<Database>,
+  q: { campaignId: string; path: string; reader: GroupReader; limit: number; offset: number },
+): Promise<GuidanceGroup[]> {
   let s = db
     .selectFrom('guidance_groups')
     .selectAll()
@@ -173,7 +182,14 @@ export function inspectionRound(db: Kysely<Database>, campaignId: string, roundI
 
 /** A round's findings, in the order added. */
 export function findingsOf(db: Kysely<Database>, campaignId: string, roundId: string) {
-  return db.selectFrom('rm_inspection_findings').selectAll().where('campaign_id', '=', campaignId).where('round_id', '=', roundId).orderBy('added_at').orderBy('finding_id').execute();
+  return db
+    .selectFrom('rm_inspection_findings')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .where('round_id', '=', roundId)
+    .orderBy('added_at')
+    .orderBy('finding_id')
+    .execute();
 }
 
 /** A page of the circulated notices of the groups whose scope holds the org at `path`, or lies within its subtree, newest first. */
@@ -181,7 +197,17 @@ export function circulatedNotices(db: Kysely<Database>, q: { campaignId: string;
   return db
     .selectFrom('rm_inspection_rounds as r')
     .innerJoin('guidance_groups as g', (j) => j.onRef('g.campaign_id', '=', 'r.campaign_id').onRef('g.group_id', '=', 'r.group_id'))
-    .select(['r.round_id', 'r.group_id', 'g.name as group_name', 'g.scope_org_id', 'r.notice_title', 'r.notice_text', 'r.circulated_at', 'r.sample', 'r.interviews'])
+    .select([
+      'r.round_id',
+      'r.group_id',
+      'g.name as group_name',
+      'g.scope_org_id',
+      'r.notice_title',
+      'r.notice_text',
+      'r.circulated_at',
+      'r.sample',
+      'r.interviews',
+    ])
     .where('r.campaign_id', '=', q.campaignId)
     .where('r.status', '=', 'circulated')
     .where(sql<boolean>`(starts_with(g.scope_path, ${q.path}) or starts_with(${q.path}, g.scope_path))`)

@@ -42,7 +42,12 @@ export const jointAnswerProjections = {
       .where('joint_id', '=', e.jointId)
       .execute(),
   JointProblemClosed: (trx, e) =>
-    trx.updateTable('rm_joint_problems').set({ status: 'closed', closed_at: e.occurredAt }).where('campaign_id', '=', e.campaignId).where('joint_id', '=', e.jointId).execute(),
+    trx
+      .updateTable('rm_joint_problems')
+      .set({ status: 'closed', closed_at: e.occurredAt })
+      .where('campaign_id', '=', e.campaignId)
+      .where('joint_id', '=', e.jointId)
+      .execute(),
 } satisfies ModelProjections;
 
 /**
@@ -75,5 +80,11 @@ export function jointProblem(db: Kysely<Database>, campaignId: string, jointId: 
 
 /** Each participant's item of the joint problem in its ledger, by org. */
 export function jointItems(db: Kysely<Database>, campaignId: string, jointId: string) {
-  return db.selectFrom('rm_problems').select(['org_id', 'problem_id', 'status', 'owner', 'deadline', 'alert']).where('campaign_id', '=', campaignId).where('joint_id', '=', jointId).orderBy('org_id').execute();
+  return db
+    .selectFrom('rm_problems')
+    .select(['org_id', 'problem_id', 'status', 'owner', 'deadline', 'alert'])
+    .where('campaign_id', '=', campaignId)
+    .where('joint_id', '=', jointId)
+    .orderBy('org_id')
+    .execute();
 }

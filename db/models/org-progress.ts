@@ -44,12 +44,7 @@ export const progressProjections = {
       })
       .onConflict((oc) => oc.columns(['campaign_id', 'org_id']).doNothing())
       .execute(),
-  OrgMobilised: (trx, e) =>
-    trx
-      .updateTable('rm_org_progress')
-      .set({ mobilised_on: e.date })
-      .where(ofOrg(e))
-      .execute(),
+  OrgMobilised: (trx, e) => trx.updateTable('rm_org_progress').set({ mobilised_on: e.date }).where(ofOrg(e)).execute(),
   ProgressReported: (trx, e) =>
     trx
       .updateTable('rm_org_progress')
@@ -175,7 +170,6 @@ export async function cascadeWaitsFor(db: Kysely<Database>, campaignId: string, 
   };
 }
 
-
 /** The rows of the campaign's orgs below the org at `path` (itself left out), by org id: the orgs a spot check may sample. */
 export function orgsBelow(db: Kysely<Database>, campaignId: string, path: string, orgId: string) {
   return db
@@ -190,10 +184,20 @@ export function orgsBelow(db: Kysely<Database>, campaignId: string, path: string
 
 /** These orgs' mobilisation and components in the campaign, in no particular order; orgs the cascade has not reached are left out. */
 export function componentsOf(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
-  return db.selectFrom('rm_org_progress').select(['org_id', 'mobilised_on', 'components']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).execute();
+  return db
+    .selectFrom('rm_org_progress')
+    .select(['org_id', 'mobilised_on', 'components'])
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', 'in', [...orgIds])
+    .execute();
 }
 
 /** Every org the campaign has reached, in path order, with what a report judges it by (its level, mobilisation and own figures). */
 export function reachedOrgs(db: Kysely<Database>, campaignId: string) {
-  return db.selectFrom('rm_org_progress').select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'reached_at', 'own']).where('campaign_id', '=', campaignId).orderBy('path').execute();
+  return db
+    .selectFrom('rm_org_progress')
+    .select(['org_id', 'name', 'level', 'path', 'mobilised_on', 'reached_at', 'own'])
+    .where('campaign_id', '=', campaignId)
+    .orderBy('path')
+    .execute();
 }

@@ -14,15 +14,25 @@ export interface PerOrgLists {
 }
 
 /** At most `limit` of the org's rows from `offset`, in `order` (ties in the table's order). */
-export function pageOfOrgRows<T extends keyof PerOrgLists>(db: Kysely<Database>, table: T, order: PerOrgLists[T], campaignId: string, orgId: string, limit: number, offset: number) {
-  return db
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widened, kysely sees one table type, not a union of signatures it cannot call
-    .selectFrom(table as keyof PerOrgLists)
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .where('org_id', '=', orgId)
-    .orderBy(order)
-    .limit(limit)
-    .offset(offset)
-    .execute() as unknown as Promise<Selectable<Database[T]>[]>;
+export function pageOfOrgRows<T extends keyof PerOrgLists>(
+  db: Kysely<Database>,
+  table: T,
+  order: PerOrgLists[T],
+  campaignId: string,
+  orgId: string,
+  limit: number,
+  offset: number,
+) {
+  return (
+    db
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widened, kysely sees one table type, not a union of signatures it cannot call
+      .selectFrom(table as keyof PerOrgLists)
+      .selectAll()
+      .where('campaign_id', '=', campaignId)
+      .where('org_id', '=', orgId)
+      .orderBy(order)
+      .limit(limit)
+      .offset(offset)
+      .execute() as unknown as Promise<Selectable<Database[T]>[]>
+  );
 }

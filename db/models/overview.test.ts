@@ -72,7 +72,9 @@ describe('the SQL agrees with orgColour', () => {
 
   test.each(contexts)('%s', async (_name, ctx) => {
     const values = sql.join(
-      cases.map((c, i) => sql`(${i}::int, 'org', ${c.mobilised ? '2019-09-01' : null}::date, ${JSON.stringify(c.own)}::jsonb, ${c.reachedAt ?? null}::timestamptz)`),
+      cases.map(
+        (c, i) => sql`(${i}::int, 'org', ${c.mobilised ? '2019-09-01' : null}::date, ${JSON.stringify(c.own)}::jsonb, ${c.reachedAt ?? null}::timestamptz)`,
+      ),
     );
     const { rows } = await sql<{ i: number; colour: string }>`select i, ${colourSql(ctx)} as colour
       from (values ${values}) as p(i, org_id, mobilised_on, own, reached_at) order by i`.execute(db.kysely);

@@ -88,7 +88,10 @@ export interface OverviewQuery {
  * subtree's matches of `q`), optionally of one colour, sorted (red first by `colour`), their
  * total, and the subtree counted per level and colour.
  */
-export async function readOverview(db: Kysely<Database>, o: OverviewQuery): Promise<{ self: OverviewRow | undefined; rows: OverviewRow[]; total: number; levels: LevelCount[] }> {
+export async function readOverview(
+  db: Kysely<Database>,
+  o: OverviewQuery,
+): Promise<{ self: OverviewRow | undefined; rows: OverviewRow[]; total: number; levels: LevelCount[] }> {
   const { campaignId, orgId, path, q } = o;
   const colourExpr = colourSql(o.ctx);
   const rankExpr = colourRank(colourExpr);
@@ -108,7 +111,9 @@ export async function readOverview(db: Kysely<Database>, o: OverviewQuery): Prom
   const order = { colour: sql`${rankExpr}, o.position, o.id`, position: sql`o.position, o.id`, name: sql`o.name, o.id` }[o.sort];
   const [rows, total, levels] = await Promise.all([
     sql<OverviewRow>`${select} where ${filtered} order by ${order} limit ${o.limit} offset ${o.offset}`.execute(db),
-    sql<{ n: string }>`select count(*) as n from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId} where ${filtered}`.execute(db),
+    sql<{
+      n: string;
+    }>`select count(*) as n from orgs o left join rm_org_progress p on p.org_id = o.id and p.campaign_id = ${campaignId} where ${filtered}`.execute(db),
     sql<LevelCount>`
           select level, count(*) as orgs, count(org_id) as reached,
             count(*) filter (where colour = 'red') as red, count(*) filter (where colour = 'yellow') as yellow, count(*) filter (where colour = 'green') as green

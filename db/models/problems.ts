@@ -70,17 +70,11 @@ export const problemProjections = {
   RectificationSubmitted: (trx, e) =>
     updateProblem(trx, e, { status: 'rectified', evidence: e.evidence, attachments: JSON.stringify(e.attachments), rectified_by: e.by }),
   RectificationReturned: (trx, e) => updateProblem(trx, e, { status: 'in_progress', return_reason: e.reason, returns: sql<number>`returns + 1` }),
-  RectificationVerified: (trx, e) =>
-    updateProblem(trx, e, { status: 'closed', verified_by: e.by, result: e.note, closed_at: e.occurredAt, alert: 'none' }),
+  RectificationVerified: (trx, e) => updateProblem(trx, e, { status: 'closed', verified_by: e.by, result: e.note, closed_at: e.occurredAt, alert: 'none' }),
   DeadlineExtended: (trx, e) => updateProblem(trx, e, { deadline: e.to, extended_from: e.from, extension_reason: e.reason, alert: 'none' }),
   DeadlineAlert: (trx, e) => updateProblem(trx, e, { alert: e.alert }),
   ProblemsDisclosed: (trx, e) =>
-    trx
-      .updateTable('rm_problems')
-      .set({ disclosed_on: e.date, updated_at: e.occurredAt })
-      .where(ofOrg(e))
-      .where('problem_id', 'in', e.problemIds)
-      .execute(),
+    trx.updateTable('rm_problems').set({ disclosed_on: e.date, updated_at: e.occurredAt }).where(ofOrg(e)).where('problem_id', 'in', e.problemIds).execute(),
   JointPartAccepted: (trx, e) => updateProblem(trx, e, { joint_id: e.jointId }),
   PublicMessageAccepted: (trx, e) => updateProblem(trx, e, { public_message_id: e.messageId }),
 } satisfies ModelProjections;
@@ -198,10 +192,33 @@ export const HISTORY_TYPES = [
   'JointPartAccepted',
 ] as const;
 export const HISTORY_FIELDS = [
-  'source', 'category', 'description', 'immediate', 'owner', 'measures', 'deadline', 'evidence', 'attachments', 'reason', 'note', 'from', 'to', 'alert', 'date',
-  'escalationId', 'targetOrgId', 'status', 'atOrgId', 'detail', 'merged', 'directiveId', 'issuerOrgId', 'messageId', 'jointId', 'by',
+  'source',
+  'category',
+  'description',
+  'immediate',
+  'owner',
+  'measures',
+  'deadline',
+  'evidence',
+  'attachments',
+  'reason',
+  'note',
+  'from',
+  'to',
+  'alert',
+  'date',
+  'escalationId',
+  'targetOrgId',
+  'status',
+  'atOrgId',
+  'detail',
+  'merged',
+  'directiveId',
+  'issuerOrgId',
+  'messageId',
+  'jointId',
+  'by',
 ] as const;
-
 
 /** The campaign's red items still planned or in progress (overdue, not yet done). */
 function openRedItems(db: Kysely<Database>, campaignId: string) {
@@ -237,12 +254,26 @@ export async function redEscalations(db: Kysely<Database>, campaignId: string, p
       .where('e.target_status', '=', 'pending');
   const [items, total] = await Promise.all([
     red()
-      .select(['e.escalation_id', 'e.current_org_id as org_id', 'o.name as org_name', 'e.origin_org_id', 'e.category', 'e.description', 'e.reason', 'e.hop', 'e.claim_deadline', 'e.overdue_at', 'e.lapses'])
+      .select([
+        'e.escalation_id',
+        'e.current_org_id as org_id',
+        'o.name as org_name',
+        'e.origin_org_id',
+        'e.category',
+        'e.description',
+        'e.reason',
+        'e.hop',
+        'e.claim_deadline',
+        'e.overdue_at',
+        'e.lapses',
+      ])
       .orderBy('e.claim_deadline')
       .orderBy('e.escalation_id')
       .limit(listed)
       .execute(),
-    red().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    red()
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { total: Number(total.n), items };
 }
@@ -262,7 +293,13 @@ export function listDisclosed(db: Kysely<Database>, campaignId: string, orgId: s
 
 /** These orgs' ledger items (source, description, the project each belongs to), by item id. */
 export function problemsOf(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
-  return db.selectFrom('rm_problems').select(['org_id', 'problem_id', 'source', 'description', 'project_ref']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('problem_id').execute();
+  return db
+    .selectFrom('rm_problems')
+    .select(['org_id', 'problem_id', 'source', 'description', 'project_ref'])
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', 'in', [...orgIds])
+    .orderBy('problem_id')
+    .execute();
 }
 
 /** Every item of the campaign with its status, alert and the level of the org that holds it (items of orgs not reached left out). */
@@ -277,5 +314,11 @@ export function itemsWithLevels(db: Kysely<Database>, campaignId: string) {
 
 /** The campaign's first `limit` red items still planned or in progress, earliest deadline first (then by org and item). */
 export function overdueItemsOf(db: Kysely<Database>, campaignId: string, limit: number) {
-  return openRedItems(db, campaignId).select(['org_id', 'problem_id', 'category', 'owner', 'deadline']).orderBy('deadline').orderBy('org_id').orderBy('problem_id').limit(limit).execute();
+  return openRedItems(db, campaignId)
+    .select(['org_id', 'problem_id', 'category', 'owner', 'deadline'])
+    .orderBy('deadline')
+    .orderBy('org_id')
+    .orderBy('problem_id')
+    .limit(limit)
+    .execute();
 }

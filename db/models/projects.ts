@@ -58,11 +58,21 @@ export async function readProject(db: Kysely<Database>, campaignId: string, proj
     .orderBy('org_id')
     .execute();
   const participants = rows.map((p) => ({ orgId: p.org_id, items: Number(p.items), closed: Number(p.closed), overdue: Number(p.overdue) }));
-  const progress = participants.reduce<ProjectFigures>((a, f) => ({ items: a.items + f.items, closed: a.closed + f.closed, overdue: a.overdue + f.overdue }), { items: 0, closed: 0, overdue: 0 });
+  const progress = participants.reduce<ProjectFigures>((a, f) => ({ items: a.items + f.items, closed: a.closed + f.closed, overdue: a.overdue + f.overdue }), {
+    items: 0,
+    closed: 0,
+    overdue: 0,
+  });
   return { ...project, progress, participants };
 }
 
 /** These orgs' projects (their ref and title), by ref. */
 export function projectsOf(db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) {
-  return db.selectFrom('rm_projects').select(['org_id', 'project_ref', 'title']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('project_ref').execute();
+  return db
+    .selectFrom('rm_projects')
+    .select(['org_id', 'project_ref', 'title'])
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', 'in', [...orgIds])
+    .orderBy('project_ref')
+    .execute();
 }

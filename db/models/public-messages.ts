@@ -77,7 +77,14 @@ export function campaignForMessages(db: Kysely<Database>, campaignId: string) {
 
 /** The campaigns that take public messages now (running), newest first, at most 50. */
 export function runningCampaigns(db: Kysely<Database>) {
-  return db.selectFrom('rm_campaigns').select(['id', 'name', 'starts_on as startsOn', 'ends_on as endsOn']).where('status', '=', 'running').orderBy('started_at', 'desc').orderBy('id').limit(50).execute();
+  return db
+    .selectFrom('rm_campaigns')
+    .select(['id', 'name', 'starts_on as startsOn', 'ends_on as endsOn'])
+    .where('status', '=', 'running')
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
+    .limit(50)
+    .execute();
 }
 
 /** Stores a tracking code's hash for a message about to be sent; when it was issued. */
@@ -143,7 +150,14 @@ export async function messagesIn(db: Kysely<Database>, f: MessageFilter) {
 
 /** Whether the campaign has this message. */
 export async function hasMessage(db: Kysely<Database>, campaignId: string, messageId: string): Promise<boolean> {
-  return (await db.selectFrom('rm_public_messages').select('message_id').where('campaign_id', '=', campaignId).where('message_id', '=', messageId).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('rm_public_messages')
+      .select('message_id')
+      .where('campaign_id', '=', campaignId)
+      .where('message_id', '=', messageId)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 /** Where an org stands for a campaign whose root is `rootOrgId`: in the directory under the root, outside it, or not in the directory. */
@@ -173,7 +187,16 @@ export async function replaceRoutingRules(db: Kysely<Database>, campaignId: stri
     if (rules.length) {
       await trx
         .insertInto('public_message_routes')
-        .values(rules.map((r, position) => ({ campaign_id: campaignId, position, category: r.category ?? null, area: r.area ?? null, org_id: r.orgId, set_by: setBy })))
+        .values(
+          rules.map((r, position) => ({
+            campaign_id: campaignId,
+            position,
+            category: r.category ?? null,
+            area: r.area ?? null,
+            org_id: r.orgId,
+            set_by: setBy,
+          })),
+        )
         .execute();
     }
   });

@@ -48,7 +48,13 @@ export async function lockReportKind(trx: Kysely<Database>, campaignId: string, 
 
 /** The campaign's report of this kind for the period ending at `to`, or undefined when none is stored. */
 export function reportEndingAt(db: Kysely<Database>, campaignId: string, kind: 'weekly' | 'fortnightly', to: Date) {
-  return db.selectFrom('reports').select(['report_id', 'period_from', 'period_to']).where('campaign_id', '=', campaignId).where('kind', '=', kind).where('period_to', '=', to).executeTakeFirst();
+  return db
+    .selectFrom('reports')
+    .select(['report_id', 'period_from', 'period_to'])
+    .where('campaign_id', '=', campaignId)
+    .where('kind', '=', kind)
+    .where('period_to', '=', to)
+    .executeTakeFirst();
 }
 
 /** Where the campaign's latest report of this kind before `to` ended, or undefined when there is none (the first report starts at the campaign's start). */
@@ -70,6 +76,14 @@ export async function storeReport(
 ): Promise<void> {
   await db
     .insertInto('reports')
-    .values({ campaign_id: report.campaignId, kind: report.kind, period_from: report.from, period_to: report.to, report_id: report.reportId, workflow_id: report.workflowId, figures: JSON.stringify(report.figures) })
+    .values({
+      campaign_id: report.campaignId,
+      kind: report.kind,
+      period_from: report.from,
+      period_to: report.to,
+      report_id: report.reportId,
+      workflow_id: report.workflowId,
+      figures: JSON.stringify(report.figures),
+    })
     .execute();
 }

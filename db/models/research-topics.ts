@@ -72,4 +72,10 @@ export const listResearchTopics = (db: Kysely<Database>, campaignId: string, org
 
 /** These orgs' topics with their status and reports, by topic id. */
 export const topicsOf = (db: Kysely<Database>, campaignId: string, orgIds: readonly string[]) =>
-  db.selectFrom('rm_research_topics').select(['org_id', 'topic_id', 'status', 'reports']).where('campaign_id', '=', campaignId).where('org_id', 'in', [...orgIds]).orderBy('topic_id').execute();
+  db
+    .selectFrom('rm_research_topics')
+    .select(['org_id', 'topic_id', 'status', 'reports'])
+    .where('campaign_id', '=', campaignId)
+    .where('org_id', 'in', [...orgIds])
+    .orderBy('topic_id')
+    .execute();

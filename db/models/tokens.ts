@@ -73,7 +73,15 @@ export function sessionByIdHash(db: Kysely<Database>, idHash: string) {
     .selectFrom('sessions')
     .leftJoin('api_tokens', 'api_tokens.id', 'sessions.token_id')
     .leftJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-    .select(['sessions.token_id', 'sessions.expires_at', 'api_tokens.role', 'api_tokens.org_id', 'api_tokens.revoked_at', 'api_tokens.expires_at as token_expires_at', 'orgs.path'])
+    .select([
+      'sessions.token_id',
+      'sessions.expires_at',
+      'api_tokens.role',
+      'api_tokens.org_id',
+      'api_tokens.revoked_at',
+      'api_tokens.expires_at as token_expires_at',
+      'orgs.path',
+    ])
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
 }

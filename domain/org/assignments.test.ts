@@ -19,9 +19,17 @@ describe('a joint part (同题共答)', () => {
     node.jointPartAssigned(part, NOW); // delivered twice
     const first = taken(node);
     expect(types(first.events)).toEqual(['ProblemRecorded', 'JointPartAccepted']);
-    expect(first.events[0]).toMatchObject({ problemId: 'joint-j1', source: 'joint_answer', category: '同题共答', description: '停车难: 老城区停车位不足（tj 发起）', by: 'joint:tj' });
+    expect(first.events[0]).toMatchObject({
+      problemId: 'joint-j1',
+      source: 'joint_answer',
+      category: '同题共答',
+      description: '停车难: 老城区停车位不足（tj 发起）',
+      by: 'joint:tj',
+    });
     expect(first.events[1]).toMatchObject({ jointId: 'j1', problemId: 'joint-j1' });
-    expect(first.signals).toEqual([{ workflowId: 'campaign/c/joint/j1', signal: 'jointPartStatus', payload: { jointId: 'j1', orgId: 'd1', status: 'found' }, originProblemId: null }]);
+    expect(first.signals).toEqual([
+      { workflowId: 'campaign/c/joint/j1', signal: 'jointPartStatus', payload: { jointId: 'j1', orgId: 'd1', status: 'found' }, originProblemId: null },
+    ]);
     rectify(node, 'joint-j1');
     expect(reported(node, 'jointPartStatus', 'campaign/c/joint/j1')).toEqual(['planned', 'in_progress', 'rectified', 'closed']);
   });
@@ -45,7 +53,14 @@ describe('a public message (民意直通车)', () => {
     node.publicMessageAssigned(message, NOW);
     node.publicMessageAssigned(message, NOW);
     expect(taken(node).events).toMatchObject([
-      { type: 'ProblemRecorded', problemId: 'public-m1', source: 'public_message', category: '交通', description: '红绿灯坏了（民意直通车 · 和平区）', by: 'public' },
+      {
+        type: 'ProblemRecorded',
+        problemId: 'public-m1',
+        source: 'public_message',
+        category: '交通',
+        description: '红绿灯坏了（民意直通车 · 和平区）',
+        by: 'public',
+      },
       { type: 'PublicMessageAccepted', messageId: 'm1', problemId: 'public-m1' },
     ]);
     node.planRectification({ problemId: 'public-m1', owner: '交管', measures: '更换', deadline: '2019-12-01', by }, NOW);
@@ -55,13 +70,24 @@ describe('a public message (民意直通车)', () => {
     node.verifyRectification({ problemId: 'public-m1', decision: 'returned', reason: '仍不亮', ...inspector }, NOW);
     node.submitRectification({ problemId: 'public-m1', evidence: '已修复', by }, NOW);
     node.verifyRectification({ problemId: 'public-m1', decision: 'verified', ...inspector }, NOW);
-    expect(reported(node, 'publicMessageStatus', 'campaign/c/public/m1')).toEqual(['planned', 'in_progress', 'rectified', 'in_progress', 'rectified', 'closed']);
+    expect(reported(node, 'publicMessageStatus', 'campaign/c/public/m1')).toEqual([
+      'planned',
+      'in_progress',
+      'rectified',
+      'in_progress',
+      'rectified',
+      'closed',
+    ]);
     expect(node.state.problems['public-m1']!.status).toBe('closed');
   });
 });
 
 describe('a spot-check finding (暗访抽查)', () => {
-  const finding = { roundId: 'r1', groupId: 'g2', finding: { findingId: 'f1', orgId: 'b1', prevention: 'study_superficial' as const, detail: '学习笔记雷同', by: 'rule' } };
+  const finding = {
+    roundId: 'r1',
+    groupId: 'g2',
+    finding: { findingId: 'f1', orgId: 'b1', prevention: 'study_superficial' as const, detail: '学习笔记雷同', by: 'rule' },
+  };
 
   test('an item of the inspected org, once, naming the prevention, the group and the round; nothing reported back', () => {
     const node = quiet();
@@ -69,7 +95,14 @@ describe('a spot-check finding (暗访抽查)', () => {
     node.spotCheckFinding(finding, NOW);
     const { events, signals } = taken(node);
     expect(events).toMatchObject([
-      { type: 'ProblemRecorded', problemId: 'spot-r1-f1', source: 'spot_check', category: '暗访抽查', description: '防止学习教育走过场：学习笔记雷同（巡回指导组 g2 暗访抽查 r1）', by: 'inspection:g2' },
+      {
+        type: 'ProblemRecorded',
+        problemId: 'spot-r1-f1',
+        source: 'spot_check',
+        category: '暗访抽查',
+        description: '防止学习教育走过场：学习笔记雷同（巡回指导组 g2 暗访抽查 r1）',
+        by: 'inspection:g2',
+      },
     ]);
     expect(signals).toEqual([]);
     rectify(node, 'spot-r1-f1');
@@ -91,7 +124,9 @@ describe('a special project (专项整治)', () => {
     const node = quiet({}, district);
     expect(node.createProject(cmd, NOW)).toEqual({ projectId: 'x1' });
     expect(node.createProject(cmd, NOW)).toEqual({ projectId: 'x1' });
-    expect(taken(node).events).toMatchObject([{ type: 'ProjectCreated', projectId: 'x1', title: '整治文山会海', leadOrgId: 'd1', participantOrgIds: ['u1', 'u2'], by }]);
+    expect(taken(node).events).toMatchObject([
+      { type: 'ProjectCreated', projectId: 'x1', title: '整治文山会海', leadOrgId: 'd1', participantOrgIds: ['u1', 'u2'], by },
+    ]);
     rejects(() => node.createProject({ ...cmd, title: '另一个' }, NOW), 'Conflict', 'projectId');
   });
 });

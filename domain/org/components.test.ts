@@ -4,7 +4,8 @@ import { OrgNode } from '../org-node.js';
 import { by, campaign, NOW, org, quiet, rectify, rejects, taken, types } from './test-support.js';
 
 const fast = Rules.parse({ minStudyDays: 1, topicsMustBeVetted: false });
-const study = (node: OrgNode, sessionId: string, date = '2019-09-10') => node.recordStudySession({ sessionId, date, kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
+const study = (node: OrgNode, sessionId: string, date = '2019-09-10') =>
+  node.recordStudySession({ sessionId, date, kind: 'concentrated', hours: 3, attendance: 20 }, NOW);
 
 describe('mobilisation (动员部署)', () => {
   test('the meeting opens the components: all four at once in integrated mode, study alone in sequential', () => {
@@ -58,7 +59,10 @@ describe('study, research and review', () => {
     expect(node.state.components.rectification).toBe('done');
     taken(node);
     node.recordProblem({ problemId: 'p1', source: 'spot_check', category: '作风', description: '台账造假', by }, NOW);
-    expect(taken(node).events).toMatchObject([{ type: 'ProblemRecorded', problemId: 'p1', meetingId: null }, { type: 'ComponentOpened', component: 'rectification' }]);
+    expect(taken(node).events).toMatchObject([
+      { type: 'ProblemRecorded', problemId: 'p1', meetingId: null },
+      { type: 'ComponentOpened', component: 'rectification' },
+    ]);
     rectify(node, 'p1');
     expect(taken(node).events.at(-1)).toMatchObject({ type: 'ComponentDone', component: 'rectification' });
   });
@@ -66,12 +70,19 @@ describe('study, research and review', () => {
   test('a democratic life meeting (民主生活会): its problems enter the ledger with its id; one already there refuses the whole meeting', () => {
     const node = quiet();
     const problems = [{ problemId: 'm1-a', category: '作风', description: '批评一' }];
-    expect(node.recordDemocraticLifeMeeting({ meetingId: 'm1', date: '2019-09-20', attendance: 9, criticisms: 4, problems, by }, NOW)).toEqual({ meetingId: 'm1', problemsFound: 1 });
+    expect(node.recordDemocraticLifeMeeting({ meetingId: 'm1', date: '2019-09-20', attendance: 9, criticisms: 4, problems, by }, NOW)).toEqual({
+      meetingId: 'm1',
+      problemsFound: 1,
+    });
     expect(taken(node).events).toMatchObject([
       { type: 'DemocraticLifeMeetingHeld', meetingId: 'm1', attendance: 9, problemsFound: 1, criticisms: 4 },
       { type: 'ProblemRecorded', problemId: 'm1-a', source: 'democratic_life', meetingId: 'm1' },
     ]);
-    rejects(() => node.recordDemocraticLifeMeeting({ meetingId: 'm2', date: '2019-09-21', attendance: 9, criticisms: 0, problems, by }, NOW), 'Conflict', 'problems');
+    rejects(
+      () => node.recordDemocraticLifeMeeting({ meetingId: 'm2', date: '2019-09-21', attendance: 9, criticisms: 0, problems, by }, NOW),
+      'Conflict',
+      'problems',
+    );
     expect(node.state.meetings.m2).toBeUndefined();
   });
 

@@ -37,7 +37,12 @@ export interface StudySessionResult {
 // ---- mobilisation -------------------------------------------------------
 
 /** 动员部署: records the meeting; the workflow then cascades to the children. */
-export function mobilise(ctx: OrgContext, cmd: { date: string; attendance: number; by: string }, nowMs: number, auto = false): { date: string; attendance: number } {
+export function mobilise(
+  ctx: OrgContext,
+  cmd: { date: string; attendance: number; by: string },
+  nowMs: number,
+  auto = false,
+): { date: string; attendance: number } {
   const held = ctx.state.mobilisation;
   if (held) {
     if (held.date === cmd.date && held.attendance === cmd.attendance) return { date: held.date, attendance: held.attendance };
@@ -154,7 +159,15 @@ export function submitReport(
 /** A problem enters the ledger as `found`, whatever its source. */
 export function recordProblem(
   ctx: OrgContext,
-  cmd: { problemId: string; source: ProblemSource; category: string; description: string; immediate?: boolean | undefined; projectRef?: string | undefined; by: string },
+  cmd: {
+    problemId: string;
+    source: ProblemSource;
+    category: string;
+    description: string;
+    immediate?: boolean | undefined;
+    projectRef?: string | undefined;
+    by: string;
+  },
   nowMs: number,
   meetingId: string | null = null,
 ): { problemId: string; status: ItemStatus } {
@@ -172,7 +185,11 @@ export function discloseProblems(ctx: OrgContext, cmd: { date: string; problemId
   const fresh = cmd.problemIds.filter((id) => itemOf(ctx.state.problems, id, ctx.org.id).disclosedOn === null);
   for (const id of fresh) {
     const item = ctx.state.problems[id]!;
-    if (item.status !== 'closed') throw new Rejection('Conflict', `problem ${id} is ${item.status}; only closed items are disclosed`, 'problemIds', { problemId: id, currentStatus: item.status });
+    if (item.status !== 'closed')
+      throw new Rejection('Conflict', `problem ${id} is ${item.status}; only closed items are disclosed`, 'problemIds', {
+        problemId: id,
+        currentStatus: item.status,
+      });
   }
   if (fresh.length === 0) return { disclosed: 0 };
   for (const id of fresh) ctx.state.problems[id]!.disclosedOn = cmd.date;
@@ -184,7 +201,14 @@ export function discloseProblems(ctx: OrgContext, cmd: { date: string; problemId
 /** 民主生活会: its counts are recorded and its problems go straight into the ledger. */
 export function recordDemocraticLifeMeeting(
   ctx: OrgContext,
-  cmd: { meetingId: string; date: string; attendance: number; criticisms: number; problems: { problemId: string; category: string; description: string }[]; by: string },
+  cmd: {
+    meetingId: string;
+    date: string;
+    attendance: number;
+    criticisms: number;
+    problems: { problemId: string; category: string; description: string }[];
+    by: string;
+  },
   nowMs: number,
 ): { meetingId: string; problemsFound: number } {
   const held = ctx.state.meetings[cmd.meetingId];

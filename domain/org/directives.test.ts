@@ -33,7 +33,17 @@ describe('issue (上题下答)', () => {
   test('recorded and queued for relay to the children; the workflow marks it relayed; a retry is the same answer', () => {
     const node = quiet({}, district);
     expect(node.issueDirective(issue(), NOW)).toEqual({ directiveId: 'd' });
-    const spec = { directiveId: 'd', issuerOrgId: 'd1', kind: 'task', title: '清理报表', instructions: '停用重复报表', deadline: '2019-12-01T15:59:59.999Z', targetLevels: ['branch'], targetOrgIds: [], cancelled: false };
+    const spec = {
+      directiveId: 'd',
+      issuerOrgId: 'd1',
+      kind: 'task',
+      title: '清理报表',
+      instructions: '停用重复报表',
+      deadline: '2019-12-01T15:59:59.999Z',
+      targetLevels: ['branch'],
+      targetOrgIds: [],
+      cancelled: false,
+    };
     expect(taken(node).events).toMatchObject([{ type: 'DirectiveIssued', directive: spec, by }]);
     expect(node.directivesToRelay).toEqual([spec]);
     node.relayed(1);
@@ -166,10 +176,21 @@ describe('coverage', () => {
     const { issuer, spec } = issued({ targetLevels: ['unit', 'branch'] });
     const node = quiet({}, unit);
     receive(node, spec);
-    const child = (seq: number, done: number) => ({ seq, figures: zeroFigures(), complete: false, mobilised: true, directives: { d: { targeted: 1, done, overdue: 0, byLevel: { branch: { targeted: 1, done, overdue: 0 } } } } });
+    const child = (seq: number, done: number) => ({
+      seq,
+      figures: zeroFigures(),
+      complete: false,
+      mobilised: true,
+      directives: { d: { targeted: 1, done, overdue: 0, byLevel: { branch: { targeted: 1, done, overdue: 0 } } } },
+    });
     node.childReported('b1', child(1, 1), NOW);
     node.childReported('b2', child(1, 0), NOW);
-    expect(node.subtreeCoverage().d).toEqual({ targeted: 3, done: 1, overdue: 0, byLevel: { unit: { targeted: 1, done: 0, overdue: 0 }, branch: { targeted: 2, done: 1, overdue: 0 } } });
+    expect(node.subtreeCoverage().d).toEqual({
+      targeted: 3,
+      done: 1,
+      overdue: 0,
+      byLevel: { unit: { targeted: 1, done: 0, overdue: 0 }, branch: { targeted: 2, done: 1, overdue: 0 } },
+    });
     expect(node.makeReport(NOW).directives?.d).toMatchObject({ targeted: 3, done: 1 });
     rectify(node, 'directive-d');
     expect(node.subtreeCoverage().d).toMatchObject({ targeted: 3, done: 2 });

@@ -35,7 +35,16 @@ import { refreshAlert } from './rectification.js';
  */
 export function issueDirective(
   ctx: OrgContext,
-  cmd: { directiveId: string; kind?: DirectiveKind | undefined; title: string; instructions: string; deadline: string; targetLevels: Level[]; targetOrgIds: string[]; by: string },
+  cmd: {
+    directiveId: string;
+    kind?: DirectiveKind | undefined;
+    title: string;
+    instructions: string;
+    deadline: string;
+    targetLevels: Level[];
+    targetOrgIds: string[];
+    by: string;
+  },
   nowMs: number,
 ): { directiveId: string; refused?: InformationRequestRefusal } {
   const kind = cmd.kind ?? 'task';

@@ -33,14 +33,17 @@ function target(ref = district, msg = message()): OrgNode {
 }
 
 /** The notices `from` queued for its origins. */
-const notices = (signals: { signal: string; payload: unknown }[]) => signals.filter((s) => s.signal === 'escalationNotice').map((s) => s.payload as EscalationNotice);
+const notices = (signals: { signal: string; payload: unknown }[]) =>
+  signals.filter((s) => s.signal === 'escalationNotice').map((s) => s.payload as EscalationNotice);
 
 describe('escalate (下题上答)', () => {
   test('the item is marked sent and the message goes to the target, hop 1, naming its origin; a repeat sends nothing', () => {
     const node = origin();
     expect(node.escalateProblem({ problemId: 'p1', targetOrgId: 'd1', reason: '标准由市里定', by }, NOW)).toEqual({ escalationId: ESC, status: 'sent' });
     const { events, signals } = taken(node);
-    expect(events).toMatchObject([{ type: 'ProblemEscalated', problemId: 'p1', escalationId: ESC, targetOrgId: 'd1', targetCampaignId: 'c', reason: '标准由市里定', by }]);
+    expect(events).toMatchObject([
+      { type: 'ProblemEscalated', problemId: 'p1', escalationId: ESC, targetOrgId: 'd1', targetCampaignId: 'c', reason: '标准由市里定', by },
+    ]);
     expect(signals).toEqual([{ workflowId: 'campaign/c/org/d1', signal: 'escalationReceived', payload: message(), originProblemId: 'p1' }]);
     expect(node.state.problems.p1!.escalation).toEqual({ escalationId: ESC, status: 'sent', atOrgId: 'd1', hop: 0 });
     expect(node.escalateProblem({ problemId: 'p1', targetOrgId: 'd1', reason: 'again', by }, NOW)).toEqual({ escalationId: ESC, status: 'sent' });
@@ -63,7 +66,9 @@ describe('escalate (下题上答)', () => {
     node.escalateProblem({ problemId: 'p1', targetOrgId: 'gone', reason: 'x', by }, NOW);
     const [signal] = taken(node).signals;
     node.deliveryFailed(signal!, NOW);
-    expect(taken(node).events).toMatchObject([{ type: 'EscalationProgress', problemId: 'p1', status: 'undeliverable', atOrgId: 'gone', detail: 'no running workflow campaign/c/org/gone' }]);
+    expect(taken(node).events).toMatchObject([
+      { type: 'EscalationProgress', problemId: 'p1', status: 'undeliverable', atOrgId: 'gone', detail: 'no running workflow campaign/c/org/gone' },
+    ]);
     expect(node.escalateProblem({ problemId: 'p1', targetOrgId: 'd1', reason: 'x', by }, NOW)).toEqual({ escalationId: ESC, status: 'sent' });
     expect(taken(node).signals.map((s) => s.workflowId)).toEqual(['campaign/c/org/d1']);
   });
@@ -75,10 +80,23 @@ describe('receive', () => {
     node.escalationReceived(message(), NOW);
     const { events, signals } = taken(node);
     expect(events).toMatchObject([
-      { type: 'EscalationReceived', escalationId: ESC, originOrgId: 'b1', originProblemId: 'p1', category: '政策', hop: 1, claimDeadline: new Date(NOW + 2 * DAY).toISOString() },
+      {
+        type: 'EscalationReceived',
+        escalationId: ESC,
+        originOrgId: 'b1',
+        originProblemId: 'p1',
+        category: '政策',
+        hop: 1,
+        claimDeadline: new Date(NOW + 2 * DAY).toISOString(),
+      },
     ]);
     expect(signals).toEqual([
-      { workflowId: 'campaign/c/org/b1', signal: 'escalationNotice', payload: { escalationId: ESC, status: 'acknowledged', atOrgId: 'd1', detail: null, hop: 1 }, originProblemId: null },
+      {
+        workflowId: 'campaign/c/org/b1',
+        signal: 'escalationNotice',
+        payload: { escalationId: ESC, status: 'acknowledged', atOrgId: 'd1', detail: null, hop: 1 },
+        originProblemId: null,
+      },
     ]);
     expect(node.state.inbox[ESC]).toEqual({ status: 'pending', hop: 1, claimDeadlineMs: NOW + 2 * DAY, problemId: null });
     node.escalationReceived(message(), NOW + 1000); // delivered twice: at least once
@@ -96,7 +114,12 @@ describe('claim', () => {
     const { events, signals } = taken(node);
     expect(types(events)).toEqual(['ProblemRecorded', 'EscalationClaimed']);
     expect(events[1]).toMatchObject({ escalationId: ESC, problemId: 'd-1', merged: false, hop: 1, by });
-    expect(node.state.problems['d-1']).toMatchObject({ source: 'escalation', status: 'found', description: '低保标准过低（b1 上报：标准由市里定）', origins: [ESC] });
+    expect(node.state.problems['d-1']).toMatchObject({
+      source: 'escalation',
+      status: 'found',
+      description: '低保标准过低（b1 上报：标准由市里定）',
+      origins: [ESC],
+    });
     expect(notices(signals)).toEqual([{ escalationId: ESC, status: 'claimed', atOrgId: 'd1', detail: 'd-1', hop: 1 }]);
     expect(node.claimNeedsMessage({ escalationId: ESC })).toBe(false);
     expect(node.claimEscalation({ escalationId: ESC, by }, NOW)).toEqual({ escalationId: ESC, problemId: 'd-1' });
@@ -169,7 +192,9 @@ describe('a claim deadline passing', () => {
     expect(taken(node)).toEqual({ events: [], signals: [] });
     node.checkDeadlines(NOW + 2 * DAY);
     const { events, signals } = taken(node);
-    expect(events).toMatchObject([{ type: 'EscalationForwarded', toOrgId: 'd1', reason: 'not claimed within 2 days', lapsed: true, by: 'rules:claim-deadline' }]);
+    expect(events).toMatchObject([
+      { type: 'EscalationForwarded', toOrgId: 'd1', reason: 'not claimed within 2 days', lapsed: true, by: 'rules:claim-deadline' },
+    ]);
     expect(notices(signals)).toMatchObject([{ status: 'forwarded', detail: 'lapsed at u1 to d1: not claimed within 2 days' }]);
     expect(node.ownFigures()).toMatchObject({ lapses: 1, escalationsPending: 0 });
     expect(node.nextAlertAtMs()).toBeNull();
@@ -190,7 +215,13 @@ describe('the notice back to the origin', () => {
     const node = origin();
     node.escalateProblem({ problemId: 'p1', targetOrgId: 'u1', reason: 'x', by }, NOW);
     taken(node);
-    const notice = (status: EscalationNotice['status'], atOrgId: string, hop: number, detail: string | null = null): EscalationNotice => ({ escalationId: ESC, status, atOrgId, detail, hop });
+    const notice = (status: EscalationNotice['status'], atOrgId: string, hop: number, detail: string | null = null): EscalationNotice => ({
+      escalationId: ESC,
+      status,
+      atOrgId,
+      detail,
+      hop,
+    });
     node.escalationNotice(notice('forwarded', 'd1', 1, 'forwarded by u1 to d1: 超出职权'), NOW);
     node.escalationNotice(notice('acknowledged', 'u1', 1), NOW); // crossed in delivery: older
     node.escalationNotice(notice('claimed', 'd1', 2, 'd-1'), NOW);

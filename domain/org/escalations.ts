@@ -47,14 +47,23 @@ export function escalateProblem(
   if (item.escalation && item.escalation.status !== 'undeliverable') return { escalationId: item.escalation.escalationId, status: item.escalation.status };
   ctx.assertOpenForBusiness();
   requireStatus(item, cmd.problemId, ['found', 'planned', 'in_progress'], 'escalate');
-  if (item.origins?.length) throw new Rejection('Conflict', `problem ${cmd.problemId} answers escalations from below; claim or forward those instead`, 'problemId');
+  if (item.origins?.length)
+    throw new Rejection('Conflict', `problem ${cmd.problemId} answers escalations from below; claim or forward those instead`, 'problemId');
   // The API checks the target is not below this org (the directory knows); the workflow can only see itself.
   if (targetCampaignId === ctx.campaign.id && cmd.targetOrgId === ctx.org.id) {
     throw new Rejection('Invalid', `an escalation goes above or across, never to ${ctx.org.id} itself`, 'targetOrgId');
   }
   const escalationId = escalationIdOf(ctx.streamId, cmd.problemId);
   item.escalation = { escalationId, status: 'sent', atOrgId: cmd.targetOrgId, hop: 0 };
-  ctx.emit(nowMs, { type: 'ProblemEscalated', problemId: cmd.problemId, escalationId, targetOrgId: cmd.targetOrgId, targetCampaignId, reason: cmd.reason, by: cmd.by });
+  ctx.emit(nowMs, {
+    type: 'ProblemEscalated',
+    problemId: cmd.problemId,
+    escalationId,
+    targetOrgId: cmd.targetOrgId,
+    targetCampaignId,
+    reason: cmd.reason,
+    by: cmd.by,
+  });
   ctx.send(
     orgWorkflowId(targetCampaignId, cmd.targetOrgId),
     'escalationReceived',
@@ -151,12 +160,18 @@ function claimable(ctx: OrgContext, escalationId: string): InboxEscalation | nul
 }
 
 /** Passes an escalation to the parent org, with a reason. */
-export function forwardEscalation(ctx: OrgContext, cmd: { escalationId: string; reason: string; by: string }, nowMs: number): { escalationId: string; toOrgId: string } {
+export function forwardEscalation(
+  ctx: OrgContext,
+  cmd: { escalationId: string; reason: string; by: string },
+  nowMs: number,
+): { escalationId: string; toOrgId: string } {
   const entry = ctx.state.inbox[cmd.escalationId];
   if (!entry) throw new Rejection('NotFound', `no escalation ${cmd.escalationId} at ${ctx.org.id}`, 'escalationId');
   if (entry.status === 'forwarded') return { escalationId: cmd.escalationId, toOrgId: ctx.org.parentId! };
-  if (!awaitsClaim(entry)) throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
-  if (!ctx.org.parentId || (isTop(ctx) && ctx.options.topOfCampaign())) throw new Rejection('Conflict', `${ctx.org.id} is the top of the campaign: claim it here`, 'escalationId');
+  if (!awaitsClaim(entry))
+    throw new Rejection('Conflict', `escalation ${cmd.escalationId} was ${entry.status}`, 'escalationId', { currentStatus: entry.status });
+  if (!ctx.org.parentId || (isTop(ctx) && ctx.options.topOfCampaign()))
+    throw new Rejection('Conflict', `${ctx.org.id} is the top of the campaign: claim it here`, 'escalationId');
   ctx.assertOpenForBusiness();
   forward(ctx, cmd.escalationId, cmd.reason, cmd.by, false, nowMs);
   ctx.advance(nowMs);
@@ -173,7 +188,14 @@ export function escalationNotice(ctx: OrgContext, notice: EscalationNotice, nowM
   esc.status = notice.status;
   esc.atOrgId = notice.atOrgId;
   esc.hop = notice.hop;
-  ctx.emit(nowMs, { type: 'EscalationProgress', problemId, escalationId: notice.escalationId, status: notice.status, atOrgId: notice.atOrgId, detail: notice.detail });
+  ctx.emit(nowMs, {
+    type: 'EscalationProgress',
+    problemId,
+    escalationId: notice.escalationId,
+    status: notice.status,
+    atOrgId: notice.atOrgId,
+    detail: notice.detail,
+  });
   if (notice.status === 'answered' && item.status !== 'closed') {
     item.status = 'closed';
     ctx.emit(nowMs, { type: 'RectificationVerified', problemId, by: `answer:${notice.atOrgId}`, note: notice.detail });
@@ -188,7 +210,14 @@ export function deliveryFailed(ctx: OrgContext, signal: OutgoingSignal, nowMs: n
   if (!item?.escalation) return;
   item.escalation.status = 'undeliverable';
   const detail = `no running workflow ${signal.workflowId}`;
-  ctx.emit(nowMs, { type: 'EscalationProgress', problemId: signal.originProblemId, escalationId: item.escalation.escalationId, status: 'undeliverable', atOrgId: item.escalation.atOrgId, detail });
+  ctx.emit(nowMs, {
+    type: 'EscalationProgress',
+    problemId: signal.originProblemId,
+    escalationId: item.escalation.escalationId,
+    status: 'undeliverable',
+    atOrgId: item.escalation.atOrgId,
+    detail,
+  });
   ctx.advance(nowMs);
 }
 
@@ -235,7 +264,14 @@ export function lapseClaimDeadlines(ctx: OrgContext, nowMs: number): boolean {
       ctx.inboxVersion += 1;
       ctx.state.lapses += 1;
       const reason = `not claimed within ${days} days at ${ctx.org.id}, the top of the campaign: nothing above to forward it to`;
-      ctx.emit(nowMs, { type: 'EscalationOverdue', escalationId: id, hop: e.hop, claimDeadline: new Date(e.claimDeadlineMs).toISOString(), reason, by: 'rules:claim-deadline' });
+      ctx.emit(nowMs, {
+        type: 'EscalationOverdue',
+        escalationId: id,
+        hop: e.hop,
+        claimDeadline: new Date(e.claimDeadlineMs).toISOString(),
+        reason,
+        by: 'rules:claim-deadline',
+      });
       changed = true;
     }
   }

@@ -14,7 +14,8 @@ function ledger(): OrgNode {
   return node;
 }
 const plan = (node: OrgNode, deadline = '2019-10-10') => node.planRectification({ problemId: 'p1', owner: '李主任', measures: '精简文件', deadline, by }, NOW);
-const submit = (node: OrgNode, who = 'secretary:1') => node.submitRectification({ problemId: 'p1', evidence: '文件减少三成', attachments: ['a.pdf'], by: who }, NOW);
+const submit = (node: OrgNode, who = 'secretary:1') =>
+  node.submitRectification({ problemId: 'p1', evidence: '文件减少三成', attachments: ['a.pdf'], by: who }, NOW);
 
 describe('the ledger lifecycle (整改)', () => {
   test('found → planned → in_progress → rectified → closed, one event each, retries the same answer', () => {
@@ -24,7 +25,10 @@ describe('the ledger lifecycle (整改)', () => {
     expect(node.startRectification({ problemId: 'p1', by }, NOW)).toEqual({ problemId: 'p1', status: 'in_progress' });
     expect(node.startRectification({ problemId: 'p1', by }, NOW)).toEqual({ problemId: 'p1', status: 'in_progress' });
     expect(submit(node)).toEqual({ problemId: 'p1', status: 'rectified' });
-    expect(node.verifyRectification({ problemId: 'p1', decision: 'verified', reason: ' 属实 ', ...inspector }, NOW)).toEqual({ problemId: 'p1', status: 'closed' });
+    expect(node.verifyRectification({ problemId: 'p1', decision: 'verified', reason: ' 属实 ', ...inspector }, NOW)).toEqual({
+      problemId: 'p1',
+      status: 'closed',
+    });
     const { events, signals } = taken(node);
     expect(types(events)).toEqual(['RectificationPlanned', 'RectificationStarted', 'RectificationSubmitted', 'RectificationVerified']);
     expect(events[2]).toMatchObject({ evidence: '文件减少三成', attachments: ['a.pdf'], by: 'secretary:1' });
@@ -49,7 +53,10 @@ describe('the ledger lifecycle (整改)', () => {
     submit(node);
     taken(node);
     rejects(() => node.verifyRectification({ problemId: 'p1', decision: 'returned', reason: '  ', ...inspector }, NOW), 'Invalid', 'reason');
-    expect(node.verifyRectification({ problemId: 'p1', decision: 'returned', reason: '证据不足', ...inspector }, NOW)).toEqual({ problemId: 'p1', status: 'in_progress' });
+    expect(node.verifyRectification({ problemId: 'p1', decision: 'returned', reason: '证据不足', ...inspector }, NOW)).toEqual({
+      problemId: 'p1',
+      status: 'in_progress',
+    });
     expect(taken(node).events).toMatchObject([{ type: 'RectificationReturned', problemId: 'p1', reason: '证据不足', by: 'inspector:7' }]);
     expect(node.state.problems.p1).toMatchObject({ status: 'in_progress', returns: 1 });
     submit(node);
@@ -61,10 +68,17 @@ describe('the ledger lifecycle (整改)', () => {
     plan(node);
     taken(node);
     rejects(() => node.extendDeadline({ problemId: 'p1', deadline: '2019-10-09', reason: 'x', by }, NOW), 'Invalid', 'deadline');
-    expect(node.extendDeadline({ problemId: 'p1', deadline: '2019-11-30', reason: '需财政配套', by }, NOW)).toEqual({ problemId: 'p1', deadline: '2019-11-30T15:59:59.999Z' });
-    expect(taken(node).events).toMatchObject([{ type: 'DeadlineExtended', from: new Date(DEADLINE).toISOString(), to: '2019-11-30T15:59:59.999Z', reason: '需财政配套', by }]);
+    expect(node.extendDeadline({ problemId: 'p1', deadline: '2019-11-30', reason: '需财政配套', by }, NOW)).toEqual({
+      problemId: 'p1',
+      deadline: '2019-11-30T15:59:59.999Z',
+    });
+    expect(taken(node).events).toMatchObject([
+      { type: 'DeadlineExtended', from: new Date(DEADLINE).toISOString(), to: '2019-11-30T15:59:59.999Z', reason: '需财政配套', by },
+    ]);
     expect(node.extendDeadline({ problemId: 'p1', deadline: '2019-11-30', reason: 'retry', by }, NOW).deadline).toBe('2019-11-30T15:59:59.999Z');
-    expect(rejects(() => node.extendDeadline({ problemId: 'p1', deadline: '2019-12-30', reason: '再延', by }, NOW), 'Conflict', 'deadline')).toMatch(/already extended once/);
+    expect(rejects(() => node.extendDeadline({ problemId: 'p1', deadline: '2019-12-30', reason: '再延', by }, NOW), 'Conflict', 'deadline')).toMatch(
+      /already extended once/,
+    );
     expect(node.state.problems.p1).toMatchObject({ extended: true, deadline: '2019-11-30T15:59:59.999Z' });
   });
 

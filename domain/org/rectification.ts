@@ -90,9 +90,13 @@ export function verifyRectification(
   const higher = cmd.verifierRole === 'admin' || cmd.verifierRole === 'inspector' || (cmd.verifierRole === 'organiser' && cmd.verifierOrgId !== ctx.org.id);
   // No field: `by` is filled by the API from the caller's token, not sent, so naming it
   // (`body.by`) pointed at a field the request does not have; the rule is the reason.
-  if (!higher) throw new Rejection('Forbidden', `an item of ${ctx.org.id} is verified by an inspector over it or an organiser above it, never by the org's own people`);
+  if (!higher)
+    throw new Rejection('Forbidden', `an item of ${ctx.org.id} is verified by an inspector over it or an organiser above it, never by the org's own people`);
   if (cmd.by === item.rectifiedBy) {
-    throw new Rejection('Forbidden', `item ${cmd.problemId} is verified by an inspector or an organiser above ${ctx.org.id}, never by whoever rectified it, as this caller did`);
+    throw new Rejection(
+      'Forbidden',
+      `item ${cmd.problemId} is verified by an inspector or an organiser above ${ctx.org.id}, never by whoever rectified it, as this caller did`,
+    );
   }
   if (cmd.decision === 'returned') {
     const reason = cmd.reason?.trim();
@@ -112,7 +116,11 @@ export function verifyRectification(
 }
 
 /** A deadline may be extended once, with a reason; the extension shows in the ledger. */
-export function extendDeadline(ctx: OrgContext, cmd: { problemId: string; deadline: string; reason: string; by: string }, nowMs: number): { problemId: string; deadline: string } {
+export function extendDeadline(
+  ctx: OrgContext,
+  cmd: { problemId: string; deadline: string; reason: string; by: string },
+  nowMs: number,
+): { problemId: string; deadline: string } {
   const item = itemOf(ctx.state.problems, cmd.problemId, ctx.org.id);
   const to = deadlineInstant(cmd.deadline);
   if (item.extended && item.deadline === to) return { problemId: cmd.problemId, deadline: to };

@@ -51,7 +51,8 @@ export function quiet(over: Partial<CampaignRef> = {}, ref: OrgRef = org, option
 
 /** Takes a found (or already planned) problem through the whole lifecycle to closed. */
 export function rectify(node: OrgNode, problemId: string, at = NOW): void {
-  if (node.state.problems[problemId]?.status === 'found') node.planRectification({ problemId, owner: '李主任', measures: '精简会议文件', deadline: '2019-12-01', by }, at);
+  if (node.state.problems[problemId]?.status === 'found')
+    node.planRectification({ problemId, owner: '李主任', measures: '精简会议文件', deadline: '2019-12-01', by }, at);
   node.startRectification({ problemId, by }, at);
   node.submitRectification({ problemId, evidence: '会议减少三成', by }, at);
   node.verifyRectification({ problemId, decision: 'verified', by: 'inspector:1', verifierRole: 'inspector', verifierOrgId: 'tj' }, at);

@@ -101,7 +101,8 @@ describe('the API', () => {
     expect(before.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(before.text).toContain('# TYPE http_request_duration_seconds histogram');
     // The process's own figures, for CPU, memory and event-loop lag.
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds']) expect(has(before.samples, name), name).toBe(true);
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds'])
+      expect(has(before.samples, name), name).toBe(true);
 
     const healthy = { method: 'GET', route: '/healthz', status_code: '200' };
     const count = (samples: Sample[], labels: Record<string, string>) => sum(samples, 'http_request_duration_seconds_count', labels);
