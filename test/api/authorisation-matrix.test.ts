@@ -44,6 +44,7 @@ import {
 import { ADMIN, bearer, csvOf, expectProblem, importTree, issueToken } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { untilMobilised } from '../support/read-models.js';
 
 // ---- the rule tables -----------------------------------------------------------------
 
@@ -635,19 +636,7 @@ beforeAll(async () => {
   const tokenOrgs = [...new Set(Object.values(RELATIONS).map((r) => r.tokenOrg))];
   for (const role of ROLES.filter((r) => r !== 'admin')) for (const orgId of tokenOrgs) tokens.set(`${role}@${orgId}`, await issueToken(app, { role, orgId }));
 
-  const mobilised = await vi.waitFor(
-    async () => {
-      const value = await db.kysely
-        .selectFrom('rm_org_progress')
-        .select(['org_id', 'mobilised_on'])
-        .where('campaign_id', 'in', [MAIN, OTHER])
-        .where('mobilised_on', 'is not', null)
-        .execute();
-      expect(value, 'every org of both campaigns mobilised').toSatisfy((rows: typeof value) => rows.length === ALL.length);
-      return value;
-    },
-    { timeout: 90_000, interval: 200 },
-  );
+  const mobilised = await untilMobilised(db.kysely, [MAIN, OTHER], ALL.length, { what: 'every org of both campaigns mobilised' });
   for (const r of mobilised) fx.mobilisedOn.set(r.org_id, r.mobilised_on!);
 
   // The targets side by side, a few tasks each: Temporal takes at most 10 updates in flight per workflow.

@@ -15,7 +15,7 @@ import { generateTree } from '../../domain/generate-tree.js';
 import { ADMIN, bearer, buildTestApp, expectProblem, issueToken } from '../support/api.js';
 import { testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels, settledReadModels } from '../support/read-models.js';
+import { readModels, settledReadModels, untilMobilised } from '../support/read-models.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 let app: ApiInstance;
@@ -37,12 +37,7 @@ test('the cap on requests: two go through, the third is refused with the reason 
     payload: testSpec({ id: C, rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'], informationRequestsPerWeek: { district: 2 } } }),
   });
   expect(started.statusCode).toBe(201);
-  await expect
-    .poll(() => f.db.kysely.selectFrom('rm_org_progress').select('org_id').where('campaign_id', '=', C).where('mobilised_on', 'is not', null).execute(), {
-      timeout: 90_000,
-      message: 'every org started and mobilised',
-    })
-    .toSatisfy((rows) => rows.length === 1 + 3 + 9 + 27);
+  await untilMobilised(f.db.kysely, C, 1 + 3 + 9 + 27, { what: 'every org started and mobilised' });
 
   const d1 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d1' }));
   const d2 = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));

@@ -24,7 +24,7 @@ import {
 } from '../../workflows/messages.js';
 import { ADMIN, bearer, buildTestApp, expectProblem, issueToken } from '../support/api.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels, settledReadModels } from '../support/read-models.js';
+import { readModels, settledReadModels, untilMobilised } from '../support/read-models.js';
 
 const TREE = generateTree('small');
 const f = useWorkflowFixture(() => TREE);
@@ -126,18 +126,7 @@ beforeAll(async () => {
     admin,
   );
   expect(created.statusCode, created.body).toBe(201);
-  await vi.waitFor(
-    async () => {
-      const value = await f.db.kysely
-        .selectFrom('rm_org_progress')
-        .select('org_id')
-        .where('campaign_id', '=', C)
-        .where('mobilised_on', 'is not', null)
-        .execute();
-      expect(value, 'mobilised everywhere').toSatisfy((rows) => rows.length === TREE.length);
-    },
-    { timeout: 90_000, interval: 200 },
-  );
+  await untilMobilised(f.db.kysely, C, TREE.length);
   organiser = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d2' }));
   inspector = await issueToken(app, { role: 'inspector', orgId: 'tj' });
   outsider = bearer(await issueToken(app, { role: 'organiser', orgId: 'tj-d3' }));

@@ -18,7 +18,7 @@ import { planRectificationUpdate } from '../../workflows/messages.js';
 import { ADMIN, bearer, buildTestApp, expectProblem, issueToken } from '../support/api.js';
 import { rectify } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels, settledReadModels } from '../support/read-models.js';
+import { readModels, settledReadModels, untilMobilised } from '../support/read-models.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 let app: ApiInstance;
@@ -82,18 +82,7 @@ beforeAll(async () => {
     });
   expect((await campaign(A, { autoMobiliseLevels: ALL_LEVELS })).statusCode).toBe(201);
   expect((await campaign(B, { publicMessageTriageSeconds: 3 })).statusCode).toBe(201);
-  await vi.waitFor(
-    async () => {
-      const value = await f.db.kysely
-        .selectFrom('rm_org_progress')
-        .select('org_id')
-        .where('campaign_id', '=', A)
-        .where('mobilised_on', 'is not', null)
-        .execute();
-      expect(value, 'campaign A mobilised everywhere').toSatisfy((rows) => rows.length === 40);
-    },
-    { timeout: 90_000, interval: 200 },
-  );
+  await untilMobilised(f.db.kysely, A, 40, { what: 'campaign A mobilised everywhere' });
   await vi.waitFor(
     async () => {
       const value = await f.db.kysely.selectFrom('rm_campaigns').select('id').where('id', '=', B).execute();

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { READ_MODEL_TABLES, type Database } from '../../db/schema.js';
 
 /** Every read-model row, in a fixed order, for "rebuilt equals live" comparisons. */
@@ -31,5 +31,32 @@ export async function settledReadModels(db: Kysely<Database>, { quietMs = 1500, 
       return now;
     },
     { timeout: timeoutMs, interval: quietMs },
+  );
+}
+
+/**
+ * Waits until `count` orgs of the campaign(s) show mobilised in the read model (`rm_org_progress`), as
+ * the API reads them; answers their rows. For a campaign started through the API with every level
+ * auto-mobilised (`startMobilisedCampaign` waits on the workflows instead).
+ */
+export function untilMobilised(
+  db: Kysely<Database>,
+  campaignIds: string | readonly string[],
+  count: number,
+  { timeout = 90_000, what = 'every org mobilised' } = {},
+): Promise<Array<{ org_id: string; mobilised_on: string | null }>> {
+  const ids = typeof campaignIds === 'string' ? [campaignIds] : [...campaignIds];
+  return vi.waitFor(
+    async () => {
+      const rows = await db
+        .selectFrom('rm_org_progress')
+        .select(['org_id', 'mobilised_on'])
+        .where('campaign_id', 'in', ids)
+        .where('mobilised_on', 'is not', null)
+        .execute();
+      expect(rows.length, what).toBe(count);
+      return rows;
+    },
+    { timeout, interval: 200 },
   );
 }
