@@ -140,8 +140,7 @@ export async function formGroup(db: Kysely<Database>, campaignId: string, group:
 
 /** A guidance group of the campaign; undefined when there is none. */
 export async function guidanceGroup(db: Kysely<Database>, campaignId: string, groupId: string): Promise<GuidanceGroup | undefined> {
-  const g = await db.selectFrom('guidance_groups').selectAll().where('campaign_id', '=', campaignId).where('group_id', '=', groupId).executeTakeFirst();
-  return g && { ...g, inspector_token_ids: g.inspector_token_ids };
+  return db.selectFrom('guidance_groups').selectAll().where('campaign_id', '=', campaignId).where('group_id', '=', groupId).executeTakeFirst();
 }
 
 /** Whose groups a reader sees: every group (an admin), those scoped within an organiser's subtree, or those naming an inspector's token. */
@@ -159,8 +158,7 @@ export async function groupsAt(
     .where(sql<boolean>`(starts_with(scope_path, ${q.path}) or starts_with(${q.path}, scope_path))`);
   if ('organiserPath' in q.reader) s = s.where(sql<boolean>`starts_with(scope_path, ${q.reader.organiserPath})`);
   else if ('inspectorTokenId' in q.reader) s = s.where(sql<boolean>`inspector_token_ids @> ${JSON.stringify([q.reader.inspectorTokenId])}::jsonb`);
-  const rows = await s.orderBy('group_id').limit(q.limit).offset(q.offset).execute();
-  return rows.map((g) => ({ ...g, inspector_token_ids: g.inspector_token_ids }));
+  return s.orderBy('group_id').limit(q.limit).offset(q.offset).execute();
 }
 
 /** A group's rounds, in the order started. */
