@@ -108,18 +108,18 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
   console.log(`storm: ${TOTAL} escalations received by tj-d1 in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   expect(arrived.own.escalationsPending).toBe(TOTAL);
 
+  /** How many real origins' escalations stand at this status, as the origins' read model has it. */
+  const realOriginsAt = (status: string) =>
+    f.db.kysely
+      .selectFrom('rm_escalations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('escalation_id', 'in', realIds)
+      .where('origin_status', '=', status)
+      .executeTakeFirstOrThrow();
+
   // Every real origin heard its acknowledgement.
   await expect
-    .poll(
-      () =>
-        f.db.kysely
-          .selectFrom('rm_escalations')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('escalation_id', 'in', realIds)
-          .where('origin_status', '=', 'acknowledged')
-          .executeTakeFirstOrThrow(),
-      { timeout: 120_000, message: 'real origins acknowledged' },
-    )
+    .poll(() => realOriginsAt('acknowledged'), { timeout: 120_000, message: 'real origins acknowledged' })
     .toSatisfy((r) => Number(r.n) === realIds.length);
 
   // The edges, run by run.
@@ -167,16 +167,7 @@ test('10,000 escalations into one district stay inside every Temporal limit, and
   expect(item.description).toMatch(/^tj-d1-u\d-b\d 同一张表反复填报（0）（tj-d1-u\d-b\d 上报：区里多头要表）$/);
   await rectify(district, 'forms');
   await expect
-    .poll(
-      () =>
-        f.db.kysely
-          .selectFrom('rm_escalations')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('escalation_id', 'in', realIds)
-          .where('origin_status', '=', 'answered')
-          .executeTakeFirstOrThrow(),
-      { timeout: 120_000, message: 'every real origin answered' },
-    )
+    .poll(() => realOriginsAt('answered'), { timeout: 120_000, message: 'every real origin answered' })
     .toSatisfy((r) => Number(r.n) === realIds.length);
   for (const b of branches) expect((await org(b).query(orgStatusQuery)).own).toMatchObject({ problems: PER_BRANCH, problemsClosed: PER_BRANCH });
 
