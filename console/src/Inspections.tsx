@@ -492,7 +492,7 @@ function InterviewsForm({ campaignId, roundId, onDone }: { campaignId: string; r
 function IssueButton({ campaignId, roundId, count, onDone }: { campaignId: string; roundId: string; count: number; onDone: () => void }) {
   const { busy, run, answer } = useSend();
   return (
-    <div className="issue">
+    <div className="issue-findings">
       <button
         type="button"
         disabled={busy}
