@@ -24,7 +24,7 @@ import { ADMIN, bearer, buildTestApp } from '../support/api.js';
 import { rectify, startMobilisedCampaign } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { readModels, settledReadModels } from '../support/read-models.js';
-import { startTestWorker, type TestTemporal } from '../support/temporal.js';
+import { startTestWorker, workflowBundle, type TestTemporal } from '../support/temporal.js';
 import { bundleWithSharedFrom } from './fixtures/bundle.js';
 import { DRILL_PATCH, V2_MEMO } from './fixtures/new-step.js';
 
@@ -42,6 +42,8 @@ let unpatchedBundle: { code: string };
 let v2: TestTemporal | undefined;
 /** A history build v1 recorded (tj-d1's, taken just before the switch), for the negative control. */
 let v1History: temporal.api.history.v1.IHistory | undefined;
+/** tj-d1's whole history once closed: v1's tasks, then v2's with the step, for the ways back. */
+let v2History: temporal.api.history.v1.IHistory | undefined;
 
 beforeAll(async () => {
   app = await buildTestApp({ db: f.db.kysely, temporal: { client: f.t.client, taskQueue: f.t.taskQueue } });
@@ -228,6 +230,7 @@ test(
       .where('problem_id', '=', 'up-ledger')
       .execute();
     expect(ledgerRows).toEqual([{ org_id: 'tj-d3-u1-b1', status: 'closed' }]);
+    v2History = await org('tj-d1').fetchHistory();
     const live = await settledReadModels(f.db.kysely);
     await rebuildProjections(f.db.kysely);
     expect(await readModels(f.db.kysely)).toEqual(live);
@@ -241,3 +244,21 @@ test('negative control: the same change without patched() cannot replay a histor
   // With the guard, v2 replays it as v1 ran it.
   await expect(Worker.runReplayHistory({ workflowBundle: v2Bundle }, history, 'v1-tj-d1')).resolves.toBeUndefined();
 });
+
+test(
+  'the ways back: v1 cannot replay a run that took the step, nor can a v3 that keeps patched() and drops the step; a v3 that turns it off behind a patch of its own replays v1 and v2 runs',
+  { timeout: 60_000 },
+  async () => {
+    expect(
+      patchMarkers(v2History?.events ?? []).map((m) => m.patchId),
+      'the drill took a history with the step',
+    ).toContain(DRILL_PATCH);
+    const [dropped, off] = await Promise.all([bundleWithSharedFrom('shared-v3-step-dropped.ts'), bundleWithSharedFrom('shared-v3-step-off.ts')]);
+    const replay = (bundle: { code: string }, history: temporal.api.history.v1.IHistory) =>
+      Worker.runReplayHistory({ workflowBundle: bundle }, history, 'tj-d1');
+    await expect(replay(await workflowBundle(), v2History!), 'v1 (a rollback)').rejects.toThrow(DeterminismViolationError);
+    await expect(replay(dropped, v2History!), 'v3 dropping the step').rejects.toThrow(DeterminismViolationError);
+    await expect(replay(off, v2History!), 'v3 turning the step off, a v2 run').resolves.toBeUndefined();
+    await expect(replay(off, v1History!), 'v3 turning the step off, a v1 run').resolves.toBeUndefined();
+  },
+);
