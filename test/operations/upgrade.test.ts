@@ -216,7 +216,13 @@ test(
       expect(memo, `${run.workflowId}: the step's effect`).toEqual(V2_MEMO);
     }
 
-    console.log(`upgrade drill: ${runs.length} workflows completed; ${bounced} completions bounced by the server (UnhandledCommand) and retried`);
+    // What an operator lists to see where the step has run: sdk-core files each patch a run takes under TemporalChangeVersion.
+    const patchedIds: string[] = [];
+    for await (const wf of f.t.client.workflow.list({ query: `CampaignId = "${spec.id}" AND TemporalChangeVersion = "${DRILL_PATCH}"` }))
+      patchedIds.push(wf.workflowId);
+    expect(patchedIds.sort(), 'runs listed under TemporalChangeVersion').toEqual(expected.filter((id) => id !== campaignHandle.workflowId));
+
+    console.log(`upgrade drill: ${runs.length} workflows completed; ${bounced} completion(s) bounced by the server (UnhandledCommand) and retried`);
 
     // Nothing lost or doubled: the work's rows as finished, and the read models equal a rebuild from the event store.
     expect(await escalationRows()).toEqual(
