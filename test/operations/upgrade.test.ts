@@ -6,9 +6,11 @@
  * open); build v2 (`fixtures/`: the org workflow with a new step, a memo, behind
  * `patched('drill-memo-build')`) starts on the same task queue and v1 is shut down gracefully;
  * the work is finished and the campaign closed. Every workflow completes, none fails a workflow
- * task, the read models equal a rebuild from the event store, and the new step ran in the org
- * runs after the switch and nowhere before it. The negative control: the same change without
- * `patched()` cannot replay a history recorded by v1.
+ * task (but for the server's UnhandledCommand bounce, `isBounce`), the read models equal a rebuild
+ * from the event store, and the new step ran in the org runs after the switch and nowhere before
+ * it. The negative control: the same change without `patched()` cannot replay a history recorded
+ * by v1. The ways back, by replay: v1, or a v3 that keeps `patched()` and drops the step, cannot
+ * replay a run that took it; a v3 that turns it off behind a patch of its own can.
  */
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
