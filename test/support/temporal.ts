@@ -22,11 +22,20 @@ export interface TestTemporal {
   client: Client;
   taskQueue: string;
   worker: Worker;
+  /** Shuts the worker down gracefully (the tasks it holds finish) and waits until it has stopped; the client stays open. */
+  stopWorker(): Promise<void>;
   /** Stops the worker and closes connections. */
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(db: Kysely<Database>): Promise<TestTemporal> {
+/**
+ * A worker on a fresh task queue with today's workflows; `taskQueue` and `workflowBundle` put
+ * another build on an existing queue beside it (the upgrade drill, test/operations/upgrade.test.ts).
+ */
+export async function startTestWorker(
+  db: Kysely<Database>,
+  { taskQueue = `test-${randomBytes(4).toString('hex')}`, workflowBundle: bundled }: { taskQueue?: string; workflowBundle?: { code: string } } = {},
+): Promise<TestTemporal> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (its global setup starts Temporal)');
   if (!runtimeInstalled) {
@@ -34,7 +43,6 @@ export async function startTestWorker(db: Kysely<Database>): Promise<TestTempora
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const { worker, close } = await createWorker({
@@ -43,16 +51,24 @@ export async function startTestWorker(db: Kysely<Database>): Promise<TestTempora
     taskQueue,
     db,
     clientConnection: connection,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: bundled ?? (await workflowBundle()),
   });
   const running = worker.run();
+  let stopped: Promise<void> | undefined;
+  const stopWorker = () => {
+    if (!stopped) {
+      worker.shutdown();
+      stopped = running;
+    }
+    return stopped;
+  };
   return {
     client,
     taskQueue,
     worker,
+    stopWorker,
     async stop() {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await close();
       await connection.close();
     },
