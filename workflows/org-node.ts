@@ -85,8 +85,9 @@ const CARRY_EVENTS = 200;
  * marker lands in the runs it concerns and not in every org's history. A run recorded
  * before the change replays with it off; live, it is on from the first time it is asked.
  * Both below are shims (workflows/shared.ts) from 2026-12-06T10:50Z (9baeab1): once no run
- * started before then is open, and the histories are recorded again, each can be `() => true`
- * and then its option in `OrgNode` can go.
+ * started before then is open, and the histories are recorded again, each can be
+ * `() => (deprecatePatch(id), true)`, and its option in `OrgNode` can go; the call itself goes a
+ * release later (runs holding the marker need it: see the shim note in workflows/shared.ts).
  */
 function lazyPatch(patchId: string): () => boolean {
   let on = false;
@@ -129,7 +130,8 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   // OrgMobilised (say) is recorded ahead of OrgStarted and the read model's start row, written
   // after, loses the date. Runs recorded before this began in the old order and replay so.
   // A shim (workflows/shared.ts) from 2026-12-06T14:13Z (1d3e0fa): once no run started
-  // before then is open and the histories are recorded again, begin() always comes first here.
+  // before then is open and the histories are recorded again, begin() always comes first here
+  // (with `deprecatePatch` for a release, as the shim note there says).
   const beganFirst = !input.state && patched('org-starts-before-handlers');
   if (beganFirst) begin();
 

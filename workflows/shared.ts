@@ -129,6 +129,10 @@ export const HISTORY_BYTES_LIMIT = 2 * 1024 * 1024;
  * answers (StartTime is the run's own: a run continued as new since then is new code), and
  * once the recorded histories are made again without it (`npm run record-histories`; a
  * `patched` marker is in them), or its removal becomes a replay failure of `test/replay.test.ts`.
+ * A `patched(id)` shim goes in two releases, because a run that recorded its marker cannot
+ * replay without the call: first `deprecatePatch(id)` with the new path unconditional (once no
+ * run started before the patch is open), then no call at all (once no run started before that
+ * release is open). The README's "Shipping a workflow change mid-campaign" has the steps.
  */
 
 /** History length, in events, at which a run continues as new unless its input lowers it (tests do). */
