@@ -26,8 +26,8 @@ export interface TestTemporal {
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(db: Kysely<Database>): Promise<TestTemporal> {
-  const address = process.env.TEMPORAL_ADDRESS;
+/** `address`: another Temporal server than the run's (a file that runs its own, e.g. with the UI on). */
+export async function startTestWorker(db: Kysely<Database>, { address = process.env.TEMPORAL_ADDRESS } = {}): Promise<TestTemporal> {
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (its global setup starts Temporal)');
   if (!runtimeInstalled) {
     // Worker state changes at INFO would drown the test output.
