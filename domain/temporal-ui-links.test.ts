@@ -3,6 +3,7 @@ import {
   campaignLinks,
   childOrgsQuery,
   markdownText,
+  operatorQueries,
   orgLinks,
   queryValue,
   withLinks,
@@ -59,5 +60,21 @@ describe('Temporal UI links', () => {
   it('keep link text and details from being read as markup', () => {
     expect(markdownText('a_b*c [d](e) `f` #g')).toBe('a\\_b\\*c \\[d\\]\\(e\\) \\`f\\` \\#g');
     expect(withLinks('active · 学习 4/6 天', 'Up: x')).toBe('active · 学习 4/6 天\n\nUp: x');
+  });
+
+  it("give an operator's lists of a campaign, each on running workflows of that campaign", () => {
+    const queries = operatorQueries('demo-2019');
+    expect(queries.map((q) => q.name)).toEqual([
+      'lagging orgs (not mobilised, or study not done)',
+      'city level: orgs with overdue items in their subtree',
+      'district level: orgs with overdue items in their subtree',
+      'unit level: orgs with overdue items in their subtree',
+      'branch level: orgs with overdue items in their subtree',
+      'public messages waiting for triage',
+      'runs that failed, timed out or were terminated',
+      'runs that failed a workflow task (twice in a row, not yet recovered)',
+    ]);
+    for (const q of queries) expect(q.query).toMatch(/^CampaignId="demo-2019" AND /);
+    expect(queries[2]!.query).toBe('CampaignId="demo-2019" AND ExecutionStatus="Running" AND OrgLevel="district" AND OverdueItems > 0');
   });
 });

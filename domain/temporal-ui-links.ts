@@ -18,6 +18,7 @@
  * - `/namespaces/<ns>/workflows?query=<visibility query>` (URL-encoded) opens the workflows list
  *   filtered by that query.
  */
+import { LEVELS } from './levels.js';
 import { parseWorkflowId } from './workflow-ids.js';
 
 /**
@@ -106,4 +107,43 @@ export function campaignLinks(input: { namespace: string; rootOrgWorkflowId: str
 /** Details as the UI shows them: the workflow's own line (shown as it is, not read as markup), then its links, as two paragraphs. */
 export function withLinks(details: string, links: string): string {
   return `${markdownText(details)}\n\n${links}`;
+}
+
+/** A list an operator opens in the UI: what it shows, and its visibility query. */
+export interface OperatorQuery {
+  name: string;
+  query: string;
+}
+
+/**
+ * The lists an operator watches a campaign by (README: "Watching a campaign in the Temporal UI").
+ * Each keeps to running workflows (`ExecutionStatus="Running"`): a run closed by continuing as
+ * new keeps its last search attributes, and would show the org twice.
+ * - lagging orgs: not mobilised, or mobilised with the concentrated study (the first of the five
+ *   components) not done: `CampaignPhase` is `mobilisation` or `study`;
+ * - orgs with overdue items, one list per level (`OverdueItems` counts the org's subtree);
+ * - public messages (民意直通车) no org has been routed yet: they wait for the office's triage;
+ * - runs that ended failed, timed out or terminated;
+ * - runs whose workflow task failed or timed out twice in a row and has not succeeded since
+ *   (nondeterminism after a deploy, a bug): the server's own `TemporalReportedProblems`. The dev
+ *   server of CLI 1.5.1 does not know that attribute (it answers `invalid query: … not a valid
+ *   search attribute`); there, `temporal_workflow_task_execution_failed` (README: "What to
+ *   watch") is the signal.
+ */
+export function operatorQueries(campaignId: string): OperatorQuery[] {
+  const campaign = `CampaignId=${queryValue(campaignId)}`;
+  const running = 'ExecutionStatus="Running"';
+  return [
+    { name: 'lagging orgs (not mobilised, or study not done)', query: `${campaign} AND ${running} AND CampaignPhase IN ("mobilisation", "study")` },
+    ...LEVELS.map((level) => ({
+      name: `${level} level: orgs with overdue items in their subtree`,
+      query: `${campaign} AND ${running} AND OrgLevel=${queryValue(level)} AND OverdueItems > 0`,
+    })),
+    { name: 'public messages waiting for triage', query: `${campaign} AND ${running} AND CampaignPhase="public_triage"` },
+    { name: 'runs that failed, timed out or were terminated', query: `${campaign} AND ExecutionStatus IN ("Failed", "TimedOut", "Terminated")` },
+    {
+      name: 'runs that failed a workflow task (twice in a row, not yet recovered)',
+      query: `${campaign} AND TemporalReportedProblems IN ("category=WorkflowTaskFailed", "category=WorkflowTaskTimedOut")`,
+    },
+  ];
 }
