@@ -9,6 +9,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { orgWorkflowId } from '../domain/workflow-ids.js';
+import { workflowLink } from '../domain/temporal-ui-links.js';
 import type { CampaignRef, OrgRef } from '../domain/org-node.js';
 import { childrenWithCounts } from '../db/models/directory.js';
 import type { Database } from '../db/schema.js';
@@ -104,7 +105,7 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
             ...(input.parentOrgId === null ? [] : [{ key: ParentOrgId, value: input.parentOrgId }]),
           ],
           staticSummary: `${org.name} · ${org.level} · campaign ${campaign.id}`,
-          staticDetails: `Org **${org.name}** (${org.id}, ${org.level}) in campaign \`${campaign.id}\`.\n\nPath: \`${org.path}\`\n\nReports progress to \`${input.parentWorkflowId}\`.`,
+          staticDetails: `Org **${org.name}** (${org.id}, ${org.level}) in campaign \`${campaign.id}\`.\n\nPath: \`${org.path}\`\n\nReports progress to ${workflowLink(client.options.namespace, input.parentWorkflowId)}.`,
         });
       } catch (err) {
         // Already started and since finished: it is there, which is all a cascade needs.

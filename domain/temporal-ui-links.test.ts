@@ -8,6 +8,7 @@ import {
   queryValue,
   withLinks,
   workflowLabel,
+  workflowLink,
   workflowListPath,
   workflowPagePath,
 } from './temporal-ui-links.js';
@@ -34,6 +35,7 @@ describe('Temporal UI links', () => {
     expect(workflowLabel(orgWorkflowId('c', 'tj-d1'))).toBe('org tj-d1');
     expect(workflowLabel(campaignWorkflowId('c'))).toBe('campaign c');
     expect(workflowLabel('something/else')).toBe('something/else');
+    expect(workflowLink('default', orgWorkflowId('c', 'tj'))).toBe('[org tj](/namespaces/default/workflows/campaign%2Fc%2Forg%2Ftj)');
   });
 
   it('give an org a link up to its parent and one down to its children', () => {

@@ -66,6 +66,11 @@ function markdownLink(text: string, href: string): string {
   return `[${markdownText(text)}](${href})`;
 }
 
+/** `[org tj](/namespaces/…/workflows/…)`: a markdown link to a workflow's page, named by {@link workflowLabel}. */
+export function workflowLink(namespace: string, workflowId: string): string {
+  return markdownLink(workflowLabel(workflowId), workflowPagePath(namespace, workflowId));
+}
+
 /** What a workflow id names, for a link's text: `org tj-d1`, `campaign demo-2019`, else the id. */
 export function workflowLabel(workflowId: string): string {
   const ref = parseWorkflowId(workflowId);
@@ -92,7 +97,7 @@ export interface OrgLinksInput {
  * // 'Up: [org tj](/namespaces/default/workflows/campaign%2Fc%2Forg%2Ftj) · Down: [2 children of tj-d1](/namespaces/default/workflows?query=…)'
  */
 export function orgLinks(input: OrgLinksInput): string {
-  const up = `Up: ${markdownLink(workflowLabel(input.parentWorkflowId), workflowPagePath(input.namespace, input.parentWorkflowId))}`;
+  const up = `Up: ${workflowLink(input.namespace, input.parentWorkflowId)}`;
   if (input.childCount === 0) return `${up} · Down: none (no children)`;
   const count = input.childCount === undefined ? '' : `${input.childCount} `;
   const children = `${count}${input.childCount === 1 ? 'child' : 'children'} of ${input.orgId}`;

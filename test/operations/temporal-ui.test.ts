@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startCampaign } from '../../client/campaigns.js';
 import { generateTree } from '../../domain/generate-tree.js';
-import { campaignLinks, childOrgsQuery, orgLinks, workflowListPath, workflowPagePath } from '../../domain/temporal-ui-links.js';
+import { campaignLinks, childOrgsQuery, orgLinks, workflowLink, workflowListPath, workflowPagePath } from '../../domain/temporal-ui-links.js';
 import { campaignWorkflowId, orgWorkflowId } from '../../domain/workflow-ids.js';
 import { startBrowser, type Browser } from '../../scripts/lib/chromium.js';
 import { startTemporalServer, type RunningTemporalServer } from '../../scripts/temporal-server.js';
@@ -76,6 +76,9 @@ describe('the tree in the Temporal UI', () => {
       const details = await currentDetails(orgWorkflowId(spec.id, org.id));
       expect(details, org.id).toContain(orgLinks({ namespace: 'default', campaignId: spec.id, orgId: org.id, parentWorkflowId, childCount: children.length }));
       expect(details, org.id).toContain(`](${workflowPagePath('default', parentWorkflowId)})`);
+      // The first run's static details (set by the fan-out) link to the parent as well.
+      const described = await client.workflow.getHandle(orgWorkflowId(spec.id, org.id)).describe();
+      expect(await described.staticDetails(), org.id).toContain(`Reports progress to ${workflowLink('default', parentWorkflowId)}.`);
       if (children.length === 0) continue;
       expect(details, org.id).toContain(`](${workflowListPath('default', childOrgsQuery(spec.id, org.id))})`);
       // Search attributes reach the visibility store a moment after the start.
