@@ -9,11 +9,12 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { orgWorkflowId } from '../domain/workflow-ids.js';
+import { workflowLink } from '../domain/temporal-ui-links.js';
 import type { CampaignRef, OrgRef } from '../domain/org-node.js';
 import { childrenWithCounts } from '../db/models/directory.js';
 import type { Database } from '../db/schema.js';
 import type { OrgNodeInput, orgNodeWorkflow } from '../workflows/org-node.js';
-import { CampaignId, CampaignPhase, OrgId, OrgLevel } from '../workflows/search-attributes.js';
+import { CampaignId, CampaignPhase, OrgId, OrgLevel, ParentOrgId } from '../workflows/search-attributes.js';
 import type { SignalChildOrgsInput, StartChildOrgsInput } from '../workflows/activity-contract.js';
 import type { ActivityDeps } from './deps.js';
 import { StartPacer } from './start-pacer.js';
@@ -100,9 +101,11 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
             { key: OrgId, value: org.id },
             { key: OrgLevel, value: org.level },
             { key: CampaignPhase, value: 'mobilisation' },
+            // The root org (started by the campaign) has no parent in the campaign.
+            ...(input.parentOrgId === null ? [] : [{ key: ParentOrgId, value: input.parentOrgId }]),
           ],
           staticSummary: `${org.name} · ${org.level} · campaign ${campaign.id}`,
-          staticDetails: `Org **${org.name}** (${org.id}, ${org.level}) in campaign \`${campaign.id}\`.\n\nPath: \`${org.path}\`\n\nReports progress to \`${input.parentWorkflowId}\`.`,
+          staticDetails: `Org **${org.name}** (${org.id}, ${org.level}) in campaign \`${campaign.id}\`.\n\nPath: \`${org.path}\`\n\nReports progress to ${workflowLink(client.options.namespace, input.parentWorkflowId)}.`,
         });
       } catch (err) {
         // Already started and since finished: it is there, which is all a cascade needs.

@@ -275,11 +275,15 @@ class NotReadyError extends Error {}
 /**
  * Polls until the frontend answers and the namespace has every custom search attribute:
  * a server that answers but lacks them would fail the first workflow start much later
- * with a far less helpful message.
+ * with a far less helpful message. `--search-attribute` registers attributes only in a new
+ * SQLite file (measured with CLI 1.5.1: a second start on the same file with one more
+ * attribute left it out), so attributes added since the file was made (`ParentOrgId`, say)
+ * are registered here.
  */
 async function waitUntilAnswering(address: string, namespace: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt made';
+  let registered = false;
   while (Date.now() < deadline) {
     let connection: Connection | undefined;
     try {
@@ -287,8 +291,19 @@ async function waitUntilAnswering(address: string, namespace: string, timeoutMs:
       await connection.workflowService.getSystemInfo({});
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
       const missing = SEARCH_ATTRIBUTES.filter((a) => !customAttributes || !(a.name in customAttributes)).map((a) => a.name);
-      if (missing.length === 0) return;
+      if (missing.length === 0) {
+        // After registering, the namespace cache takes seconds to know them: a query on them succeeding means starts will too.
+        if (registered)
+          await connection.workflowService.countWorkflowExecutions({ namespace, query: SEARCH_ATTRIBUTES.map((a) => `${a.name} IS NULL`).join(' AND ') });
+        return;
+      }
       lastError = `search attributes missing in namespace ${namespace}: ${missing.join(', ')}`;
+      // temporal.api.enums.v1.IndexedValueType: KEYWORD = 2, INT = 3.
+      const searchAttributes = Object.fromEntries(
+        SEARCH_ATTRIBUTES.filter((a) => missing.includes(a.name)).map((a) => [a.name, a.type === 'Int' ? 3 : 2] as const),
+      );
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+      registered = true;
     } catch (error) {
       lastError = (error as Error).message;
     } finally {

@@ -3,14 +3,14 @@
  * the project's search attributes, and reach the test files; and the launcher's
  * persisted mode survives a restart.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTemporalServer } from '../scripts/temporal-server.js';
+import { findTemporalCli, startTemporalServer } from '../scripts/temporal-server.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { freshDatabase } from './support/db.js';
 import { testDatabaseUrl, testTemporalAddress } from './support/env.js';
@@ -29,14 +29,14 @@ describe('test servers from the global setup', () => {
     if (process.env.REQUIRE_POSTGRES === '1') expect(testDatabaseUrl()).toMatch(/^postgres(ql)?:\/\//);
   });
 
-  it('Temporal answers and has the six custom search attributes', async () => {
+  it('Temporal answers and has the seven custom search attributes', async () => {
     const connection = await Connection.connect({ address: testTemporalAddress() });
     try {
       const info = await connection.workflowService.getSystemInfo({});
       expect(info.serverVersion).toBeTruthy();
       const attributes = await customAttributes(connection);
       for (const { name } of SEARCH_ATTRIBUTES) expect(attributes).toHaveProperty(name);
-      expect(SEARCH_ATTRIBUTES).toHaveLength(6);
+      expect(SEARCH_ATTRIBUTES).toHaveLength(7);
     } finally {
       await connection.close();
     }
@@ -93,6 +93,39 @@ describe('startTemporalServer with a dbFile', () => {
     } finally {
       await connection2.close();
       await second.stop();
+    }
+  });
+
+  it('registers the attributes a server on an older file lacks (start-dev registers them only in a new file)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'temporal-upgrade-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // The real CLI, started without `--search-attribute ParentOrgId=Keyword`: a server as made before that attribute existed.
+    const cli = path.join(dir, 'temporal-without-parent-org-id');
+    await writeFile(
+      cli,
+      [
+        '#!/bin/sh',
+        'flag=',
+        'for a in "$@"; do',
+        '  shift',
+        '  if [ "$a" = --search-attribute ]; then flag=1; continue; fi',
+        '  if [ -n "$flag" ]; then flag=; [ "$a" = ParentOrgId=Keyword ] || set -- "$@" --search-attribute "$a"; continue; fi',
+        '  set -- "$@" "$a"',
+        'done',
+        `exec '${await findTemporalCli({ build: false })}' "$@"`,
+        '',
+      ].join('\n'),
+    );
+    await chmod(cli, 0o755);
+    const server = await startTemporalServer({ uiPort: false, dbFile: path.join(dir, 'temporal.db'), cliPath: cli });
+    cleanups.push(() => server.stop());
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const attributes = await customAttributes(connection);
+      for (const { name } of SEARCH_ATTRIBUTES) expect(attributes).toHaveProperty(name);
+    } finally {
+      await connection.close();
+      await server.stop();
     }
   });
 });

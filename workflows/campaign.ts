@@ -15,12 +15,14 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from './activity-contract.js';
 import type { CampaignSpec } from '../domain/campaign.js';
 import { campaignWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import type { CloseCampaignCommand } from '../domain/commands.js';
 import { EventStream } from '../domain/event-envelope.js';
+import { campaignLinks, withLinks } from '../domain/temporal-ui-links.js';
 import type { OrgSummary } from '../domain/events.js';
 import { acceptSnapshot, type ChildSnapshot } from '../domain/figures.js';
 import { campaignCommands, campaignSpecQuery, campaignStatusQuery, childProgressSignal, closeCampaignSignal } from './messages.js';
@@ -56,6 +58,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
   let rootStarted = input.carried?.rootStarted ?? false;
   const events = new EventStream({ streamId, campaignId: spec.id, orgId: null }, input.carried?.seq ?? 0, () => Date.now());
   const recorder = new EventRecorder(events.outbox, events.seq);
+  // Down to the root org's workflow in the Temporal UI (domain/temporal-ui-links.ts); in the current details, which a query answers.
+  const links = campaignLinks({ namespace: workflowInfo().namespace, rootOrgWorkflowId: orgWorkflowId(spec.id, spec.rootOrgId) });
 
   setHandler(campaignSpecQuery, () => spec);
   setHandler(campaignStatusQuery, () => ({ status: close ? 'closing' : 'running', root }));
@@ -89,7 +93,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
       // A shim (workflows/shared.ts) from 2026-12-01T16:50Z (92ddeb0), like the one at the end.
       if (patched('report-schedules')) await schedules.scheduleReports({ campaignId: spec.id, campaignName: spec.name }).catch(() => undefined);
     }
-    setCurrentDetails(describe(spec, root));
+    setCurrentDetails(withLinks(describe(spec, root), links));
     if (historyIsLong(input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await recorder.drain();
       await continueAsNew<typeof campaignWorkflow>({ ...input, carried: { seq: events.seq, root, close, rootStarted } });
@@ -123,7 +127,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<OrgSummary
   // A shim (workflows/shared.ts) from 2026-12-01T16:50Z (92ddeb0): once no campaign run started before then is open.
   if (patched('report-schedules-removed')) await schedules.unscheduleReports({ campaignId: spec.id }).catch(() => undefined);
   upsertSearchAttributes([{ key: CampaignPhase, value: status }]);
-  setCurrentDetails(describe(spec, root));
+  setCurrentDetails(withLinks(describe(spec, root), links));
   return summary;
 }
 

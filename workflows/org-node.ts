@@ -20,6 +20,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ClaimEscalationCommand, CloseCampaignCommand } from '../domain/commands.js';
 import type { DirectiveSpec } from '../domain/directive.js';
@@ -40,6 +41,7 @@ import {
 import { orgCommands, type AnyOrgCommand, type Loaded } from './org-node-messages.js';
 import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
 import { nextBatch } from '../domain/escalation.js';
+import { orgLinks, withLinks } from '../domain/temporal-ui-links.js';
 import { decide, DEFAULT_HISTORY_LIMIT, EventRecorder, fanout, historyIsLong, store, validateWith } from './shared.js';
 
 export interface OrgNodeInput {
@@ -197,6 +199,16 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   };
 
   let shownDetails = '';
+  // Up to the parent's workflow, down to the list of the children's, in the Temporal UI. In the
+  // current details (a query answers them; not in the history) because continue-as-new drops the
+  // static details the fan-out sets at the start.
+  const links = orgLinks({
+    namespace: workflowInfo().namespace,
+    campaignId: input.campaign.id,
+    orgId: input.org.id,
+    parentWorkflowId: input.parentWorkflowId,
+    childCount: input.org.childCount,
+  });
   const showOperator = () => {
     const figures = node.ownFigures();
     upsertSearchAttributes([
@@ -204,7 +216,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       { key: OpenProblems, value: figures.problems - figures.problemsClosed },
       { key: OverdueItems, value: node.subtreeFigures().overdue },
     ]);
-    const details = node.details();
+    const details = withLinks(node.details(), links);
     if (details !== shownDetails) setCurrentDetails((shownDetails = details));
   };
 

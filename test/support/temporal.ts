@@ -29,14 +29,18 @@ export interface TestTemporal {
 }
 
 /**
- * A worker on a fresh task queue with today's workflows; `taskQueue` and `workflowBundle` put
- * another build on an existing queue beside it (the upgrade drill, test/operations/upgrade.test.ts).
+ * A worker on a fresh task queue with today's workflows. `taskQueue` and `workflowBundle` put
+ * another build on an existing queue beside it (the upgrade drill, test/operations/upgrade.test.ts);
+ * `address` is another Temporal server than the run's (a file that runs its own, e.g. with the UI on).
  */
 export async function startTestWorker(
   db: Kysely<Database>,
-  { taskQueue = `test-${randomBytes(4).toString('hex')}`, workflowBundle: bundled }: { taskQueue?: string; workflowBundle?: { code: string } } = {},
+  {
+    taskQueue = `test-${randomBytes(4).toString('hex')}`,
+    workflowBundle: bundled,
+    address = process.env.TEMPORAL_ADDRESS,
+  }: { taskQueue?: string; workflowBundle?: { code: string }; address?: string } = {},
 ): Promise<TestTemporal> {
-  const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (its global setup starts Temporal)');
   if (!runtimeInstalled) {
     // Worker state changes at INFO would drown the test output.
