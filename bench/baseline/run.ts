@@ -19,6 +19,8 @@ export interface BaselineResult {
   orgsPerSecond: number;
   counted: number;
   samples: Sample[];
+  /** The baseline's own task queue: its workflows are listed by it (`TaskQueue="…"`) to count what they cost. */
+  taskQueue: string;
 }
 
 export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number, timeoutSeconds: number): Promise<BaselineResult> {
@@ -62,7 +64,7 @@ export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number,
     await m.stop();
     if (counted !== orgs) throw new Error(`baseline counted ${counted} orgs, the tree has ${orgs}`);
     say(`baseline: ${orgs} orgs counted at the root in ${seconds.toFixed(1)} s (${(orgs / seconds).toFixed(1)} orgs/s)`);
-    return { seconds, orgsPerSecond: orgs / seconds, counted, samples: m.samples };
+    return { seconds, orgsPerSecond: orgs / seconds, counted, samples: m.samples, taskQueue };
   } finally {
     worker.shutdown();
     await running;
