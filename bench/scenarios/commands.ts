@@ -17,10 +17,15 @@
  * campaign's runs from the first call until the root has counted the last figure and the
  * reports have settled.
  *
+ * Last, unless `--no-baseline`, the same number of minimal workflows on the same server, each
+ * answering an update in the workflow task that accepted it (bench/baseline/update-workflow.ts),
+ * sent updates through the client for up to 30 s: their cost per update is the floor.
+ *
  * The API runs as its own process (`api/main.ts`), as in B4.
  */
 import { randomBytes } from 'node:crypto';
 import { prng } from '../../domain/generate-tree.js';
+import { runUpdateBaseline } from '../baseline/updates.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
@@ -176,6 +181,10 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       new Set(secretaries.map((s) => orgWorkflowId(campaignId, s.orgId))),
     );
 
+    await api.stop();
+    // The floor on the same server: as many minimal workflows, each answering an update in one workflow task (--no-baseline skips it).
+    const baseline = args.baseline ? await runUpdateBaseline(infra, secretaries.length, Math.min(args.durationSeconds, 30)) : null;
+
     const callMs = calls.map((c) => c.ms);
     const figures: Record<string, unknown> = {
       secretaries: secretaries.length,
@@ -197,6 +206,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       campaignId,
       prepareCascadeSeconds: round2(cascade.seconds),
       cost,
+      baseline,
     };
     const callBins = bins(
       calls.map((c) => ({ t: c.answeredAt, v: c.ms })),
@@ -234,7 +244,6 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       `commands: ${calls.length} in ${loadSeconds.toFixed(1)} s (${round1(calls.length / loadSeconds)}/s, ${failures.length} failed); ` +
         `HTTP p50 ${http.p50} ms, p99 ${http.p99} ms; to the root p50 ${root.p50} ms, p99 ${root.p99} ms`,
     );
-    await api.stop();
     return { figures, charts };
   } finally {
     polling = false;
