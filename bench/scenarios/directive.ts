@@ -120,17 +120,18 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
       query,
       'branch reached (1 issueDirective update at the root, relayed)',
       branches.length,
-      {
-        from: t0,
-        to: completeStart - 1,
-      },
+      { from: t0, to: completeStart - 1 },
       new Set([orgWorkflowId(campaignId, rootId)]),
     );
     await sleep(COST_SETTLE_MS);
-    const completionCost = await scanCost(infra.client, query, 'command (startRectification, submitRectification, verifyRectification)', commandMs.length, {
-      from: completeStart,
-      to: Date.now(),
-    });
+    const completionCost = await scanCost(
+      infra.client,
+      query,
+      'command (startRectification, submitRectification, verifyRectification)',
+      commandMs.length,
+      { from: completeStart, to: Date.now() },
+      new Set(branches.map((b) => orgWorkflowId(campaignId, b.id))),
+    );
     const figures: Record<string, unknown> = {
       branches: branches.length,
       seconds: round2(seconds),
