@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { TreeShape } from '../domain/generate-tree.js';
 import { DEFAULT_TUNING } from '../worker/create-worker.js';
 
-export const SCENARIOS = ['cascade', 'escalations', 'directive', 'reads', 'rebuild', 'console'] as const;
+export const SCENARIOS = ['cascade', 'escalations', 'directive', 'reads', 'rebuild', 'console', 'commands'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const SHAPES = ['small', 'district', 'tianjin'] as const;
 
@@ -32,6 +32,10 @@ export interface BenchArgs {
   readers: number;
   /** B6: how many times each page is opened cold (and as many warm). */
   visits: number;
+  /** B7: secretaries sending commands through the API (closed loop), each at a branch of their own. */
+  secretaries: number;
+  /** B7: how long the secretaries keep sending. */
+  durationSeconds: number;
   /** rules.progressReportSeconds of the campaign (1, the least, unless told). */
   reportSeconds: number;
   /** Give up on a phase after this long. */
@@ -47,10 +51,10 @@ export interface BenchArgs {
   seed: number;
 }
 
-const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console>
+const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console|commands>
   [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
   [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
-  [--readers N] [--visits N] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
+  [--readers N] [--visits N] [--secretaries N] [--duration S] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
   [--worker-processes N] [--cached-workflows N] [--profile-workers DIR]`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
@@ -68,6 +72,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'in-flight': { type: 'string', default: '64' },
       readers: { type: 'string', default: '8' },
       visits: { type: 'string', default: '5' },
+      secretaries: { type: 'string', default: '20' },
+      duration: { type: 'string', default: '60' },
       'report-seconds': { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '3600' },
       out: { type: 'string', default: 'bench/results' },
@@ -104,6 +110,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     inFlight: int('in-flight', values['in-flight'], 1),
     readers: int('readers', values.readers, 1),
     visits: int('visits', values.visits, 1),
+    secretaries: int('secretaries', values.secretaries, 1),
+    durationSeconds: int('duration', values.duration, 1),
     reportSeconds: int('report-seconds', values['report-seconds'], 1),
     timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 10),
     out: values.out,

@@ -9,9 +9,17 @@
  * `…Initiated` / `…Scheduled` event opens one, its outcome event closes it, and the
  * largest number open at once is the peak. Every run counts, including the ones that
  * continued as new — those are found through the visibility list, which keeps closed runs.
+ *
+ * The same histories give the cost of what a scenario asked (`HistoryCost`): how many workflow
+ * tasks, activity tasks, local activities and events the engine paid, counted from the events
+ * themselves (not from the worker's or the server's metrics, which mix in retries and polls),
+ * either over whole histories (the cascade: per org) or over the events whose time falls in a
+ * phase's window (a storm, a directive, the secretaries' commands: per command). Counts from
+ * histories do not depend on the machine's load; latencies do.
  */
 import type { Client } from '@temporalio/client';
-import { percentile, pool } from './stats.js';
+import { monitor, say } from './live.js';
+import { percentile, pool, round2 } from './stats.js';
 
 export interface HistoryStats {
   /** Runs looked at (open and closed, every run of every workflow). */
@@ -32,16 +40,25 @@ export interface HistoryStats {
   maxSignalsReceived: number;
   /** Largest `pendingChildren` that `describe` shows for an open run, after the phase. */
   pendingChildrenAtEnd: number;
+  /** What every run cost over its whole history. */
+  cost: HistoryCost;
 }
 
 type HistoryEvent = Record<string, unknown>;
+type Run = { workflowId: string; runId: string; open: boolean; continued: boolean };
 
-/** Scans every run the visibility `query` lists; `onProgress(done, total)` for the live line. */
-export async function scanHistories(client: Client, query: string, onProgress?: (done: number, total: number) => void): Promise<HistoryStats> {
-  const runs: Array<{ workflowId: string; runId: string; open: boolean; continued: boolean }> = [];
+async function listRuns(client: Client, query: string): Promise<Run[]> {
+  const runs: Run[] = [];
   for await (const wf of client.workflow.list({ query })) {
     runs.push({ workflowId: wf.workflowId, runId: wf.runId, open: wf.status.name === 'RUNNING', continued: wf.status.name === 'CONTINUED_AS_NEW' });
   }
+  return runs;
+}
+
+/** Scans every run the visibility `query` lists; `onProgress(done, total)` for the live line. */
+export async function scanHistories(client: Client, query: string, onProgress?: (done: number, total: number) => void): Promise<HistoryStats> {
+  const runs = await listRuns(client, query);
+  const cost = emptyCost();
   const lengths: number[] = [];
   let longest: HistoryStats['longest'] = null;
   let peakChildren = 0;
@@ -61,6 +78,7 @@ export async function scanHistories(client: Client, query: string, onProgress?: 
     peakSignals = Math.max(peakSignals, peaks.signals);
     peakActivities = Math.max(peakActivities, peaks.activities);
     maxSignalsReceived = Math.max(maxSignalsReceived, peaks.signalsReceived);
+    addCost(cost, events);
     if (run.open) {
       const described = await handle.describe();
       pendingChildrenAtEnd = Math.max(pendingChildrenAtEnd, described.raw.pendingChildren?.length ?? 0);
@@ -81,7 +99,196 @@ export async function scanHistories(client: Client, query: string, onProgress?: 
     peakPendingActivities: peakActivities,
     maxSignalsReceived,
     pendingChildrenAtEnd,
+    cost,
   };
+}
+
+/** What the events of some runs (all of them, or those in a window) cost. */
+export interface HistoryCost {
+  /** Runs with at least one event counted. */
+  runs: number;
+  events: number;
+  /** WorkflowTaskCompleted: each is one round trip of a workflow task through the task queue and the worker. */
+  workflowTasks: number;
+  /** WorkflowTaskFailed and WorkflowTaskTimedOut (each one more task to run again). */
+  workflowTasksFailedOrTimedOut: number;
+  /** ActivityTaskScheduled: each is one activity task through the task queue (its retries are not in history). */
+  activityTasks: number;
+  /** MarkerRecorded `core_local_activity`: activities run inside the workflow task's worker, no task-queue round trip. */
+  localActivities: number;
+  updatesAccepted: number;
+  signalsReceived: number;
+  signalsSent: number;
+  childrenStarted: number;
+  timersStarted: number;
+  /** Activity tasks by activity type. */
+  activitiesByType: Record<string, number>;
+  /** Every event by its type (`WorkflowTaskScheduled`, `ActivityTaskCompleted`, …). */
+  eventsByType: Record<string, number>;
+}
+
+export function emptyCost(): HistoryCost {
+  return {
+    runs: 0,
+    events: 0,
+    workflowTasks: 0,
+    workflowTasksFailedOrTimedOut: 0,
+    activityTasks: 0,
+    localActivities: 0,
+    updatesAccepted: 0,
+    signalsReceived: 0,
+    signalsSent: 0,
+    childrenStarted: 0,
+    timersStarted: 0,
+    activitiesByType: {},
+    eventsByType: {},
+  };
+}
+
+/** The event's time in ms since the epoch (the server's clock, the same machine's as the harness). */
+function eventTimeMs(event: HistoryEvent): number {
+  const ts = event.eventTime as { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined;
+  return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
+}
+
+/** The event's type from its attributes' key: `workflowTaskCompletedEventAttributes` → `WorkflowTaskCompleted`. */
+function eventType(event: HistoryEvent): string {
+  const key = Object.keys(event).find((k) => k.endsWith('EventAttributes') && event[k]);
+  return key ? key[0]!.toUpperCase() + key.slice(1, -'EventAttributes'.length) : 'Unknown';
+}
+
+const TALLIES: Partial<Record<string, keyof HistoryCost>> = {
+  WorkflowTaskCompleted: 'workflowTasks',
+  WorkflowTaskFailed: 'workflowTasksFailedOrTimedOut',
+  WorkflowTaskTimedOut: 'workflowTasksFailedOrTimedOut',
+  ActivityTaskScheduled: 'activityTasks',
+  WorkflowExecutionUpdateAccepted: 'updatesAccepted',
+  WorkflowExecutionSignaled: 'signalsReceived',
+  SignalExternalWorkflowExecutionInitiated: 'signalsSent',
+  StartChildWorkflowExecutionInitiated: 'childrenStarted',
+  TimerStarted: 'timersStarted',
+};
+
+/** Adds one run's events (those at `window.from` ≤ time ≤ `window.to`, or all) to `cost`. */
+export function addCost(cost: HistoryCost, events: readonly HistoryEvent[], window?: { from: number; to: number }): void {
+  let counted = 0;
+  for (const event of events) {
+    if (window) {
+      const t = eventTimeMs(event);
+      if (t < window.from || t > window.to) continue;
+    }
+    counted += 1;
+    const type = eventType(event);
+    cost.eventsByType[type] = (cost.eventsByType[type] ?? 0) + 1;
+    const tally = TALLIES[type];
+    if (tally) (cost[tally] as number) += 1;
+    if (type === 'ActivityTaskScheduled') {
+      const name = (event.activityTaskScheduledEventAttributes as { activityType?: { name?: string | null } | null }).activityType?.name ?? '?';
+      cost.activitiesByType[name] = (cost.activitiesByType[name] ?? 0) + 1;
+    }
+    if (type === 'MarkerRecorded' && (event.markerRecordedEventAttributes as { markerName?: string | null }).markerName === 'core_local_activity') {
+      cost.localActivities += 1;
+    }
+  }
+  cost.events += counted;
+  if (counted) cost.runs += 1;
+}
+
+/**
+ * How long a phase's window stays open after its last figure was seen: the progress reports
+ * its commands caused climb the tree debounced (`progressReportSeconds`, 1 s in the benches,
+ * per level), and what they cost belongs to the phase.
+ */
+export const COST_SETTLE_MS = 5000;
+
+/** A phase's cost as it goes into a result: the totals, and per unit (an org, a command, an escalation). */
+export interface PhaseCost {
+  unit: string;
+  units: number;
+  /** The window, ISO times (absent: whole histories). */
+  window: { from: string; to: string } | null;
+  perUnit: { workflowTasks: number; activityTasks: number; localActivities: number; events: number; activitiesByType: Record<string, number> };
+  totals: HistoryCost;
+  /** The part of `totals` at the workflows the commands were sent to (see `scanCost`). */
+  atCommanded?: HistoryCost;
+  /** One commanded workflow's event types in the window, in order (the first 60). */
+  sample?: { workflowId: string; events: string[] } | null;
+}
+
+export function phaseCost(totals: HistoryCost, unit: string, units: number, window?: { from: number; to: number }): PhaseCost {
+  const per = (n: number) => (units > 0 ? round2(n / units) : Number.NaN);
+  return {
+    unit,
+    units,
+    window: window ? { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() } : null,
+    perUnit: {
+      workflowTasks: per(totals.workflowTasks),
+      activityTasks: per(totals.activityTasks),
+      localActivities: per(totals.localActivities),
+      events: per(totals.events),
+      activitiesByType: Object.fromEntries(Object.entries(totals.activitiesByType).map(([k, v]) => [k, per(v)])),
+    },
+    totals,
+  };
+}
+
+/** One line for the live log: `per command: 3.1 workflow tasks, 2.0 activity tasks, …`. */
+export function describeCost(label: string, cost: PhaseCost): string {
+  const p = cost.perUnit;
+  const acts = Object.entries(p.activitiesByType)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return (
+    `${label}: per ${cost.unit} (${cost.units}): ${p.workflowTasks} workflow tasks, ${p.activityTasks} activity tasks` +
+    `${acts ? ` (${acts})` : ''}, ${p.localActivities} local activities, ${p.events} history events`
+  );
+}
+
+/**
+ * Reads every run the visibility `query` lists and counts the events in `window` (ms since the
+ * epoch; all of them without one): what a phase cost, whichever workflows it touched. Shows
+ * progress on the live line and the cost per unit when done.
+ *
+ * `commanded`, when given, names the workflows the commands were sent to: their events are
+ * also counted apart (`atCommanded`; the rest, what the commands caused elsewhere — reports
+ * climbing, deliveries — is the difference), and the event types of the first of them in the
+ * window, in order, are kept as `sample` (what one command costs where it lands).
+ */
+export async function scanCost(
+  client: Client,
+  query: string,
+  unit: string,
+  units: number,
+  window?: { from: number; to: number },
+  commanded?: ReadonlySet<string>,
+): Promise<PhaseCost> {
+  const runs = await listRuns(client, query);
+  const totals = emptyCost();
+  const atCommanded = emptyCost();
+  let sample: { workflowId: string; events: string[] } | null = null;
+  let done = 0;
+  const m = monitor('cost', Date.now(), async () => ({ scanned: done, runs: runs.length }));
+  try {
+    await pool(runs, 16, async (run) => {
+      const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      const events = (history.events ?? []) as HistoryEvent[];
+      addCost(totals, events, window);
+      if (commanded?.has(run.workflowId)) {
+        addCost(atCommanded, events, window);
+        if (!sample) {
+          const inWindow = window ? events.filter((e) => eventTimeMs(e) >= window.from && eventTimeMs(e) <= window.to) : events;
+          sample = { workflowId: run.workflowId, events: inWindow.slice(0, 60).map(eventType) };
+        }
+      }
+      done += 1;
+    });
+  } finally {
+    await m.stop();
+  }
+  const cost: PhaseCost = { ...phaseCost(totals, unit, units, window), ...(commanded ? { atCommanded, sample } : {}) };
+  say(describeCost('cost', cost));
+  if (commanded) say(describeCost('  of which at the workflows commanded', phaseCost(atCommanded, unit, units)));
+  return cost;
 }
 
 const OPENS: Record<string, 'children' | 'signals' | 'activities'> = {

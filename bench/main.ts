@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console>`
+ * `npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console|commands>`
  *
  * Starts its own servers (or uses the given ones), runs one scenario with live counters on
  * stderr, writes `bench/results/<time>-<shape>-<scenario>.json` and `.html` (the plot), and
@@ -16,6 +16,7 @@ import { say } from './live.js';
 import { summariseProfiles } from './profile-summary.js';
 import { machine, writeResult } from './report.js';
 import { runCascade } from './scenarios/cascade.js';
+import { runCommands } from './scenarios/commands.js';
 import { runConsole } from './scenarios/console.js';
 import { runDirective } from './scenarios/directive.js';
 import { runEscalations } from './scenarios/escalations.js';
@@ -29,6 +30,7 @@ const SCENARIOS: Record<Scenario, (ctx: RunContext) => Promise<ScenarioOutput>> 
   reads: runReads,
   rebuild: runRebuild,
   console: runConsole,
+  commands: runCommands,
 };
 
 async function main(): Promise<number> {

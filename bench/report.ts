@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { percentile } from './stats.js';
 
 /** One line of a chart: [x, y] points, x in seconds since the phase started. */
 export interface Line {
@@ -17,6 +18,12 @@ export interface Chart {
   title: string;
   yLabel: string;
   lines: Line[];
+}
+
+/** The p50 and p99 lines of a latency chart, from `bins` (bench/stats.ts) with values; empty bins are left out. */
+export function percentileLines(binned: ReadonlyArray<{ t: number; values: number[] }>): Line[] {
+  const filled = binned.filter((b) => b.values.length);
+  return [50, 99].map((p) => ({ name: `p${p}`, points: filled.map((b): [number, number] => [b.t, percentile(b.values, p)]) }));
 }
 
 /** The machine a figure was taken on: with 2 shared cores, this matters more than anything. */

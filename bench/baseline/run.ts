@@ -19,25 +19,39 @@ export interface BaselineResult {
   orgsPerSecond: number;
   counted: number;
   samples: Sample[];
+  /** The baseline's own task queue: its workflows are listed by it (`TaskQueue="…"`) to count what they cost. */
+  taskQueue: string;
 }
 
-export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number, timeoutSeconds: number): Promise<BaselineResult> {
+/**
+ * A worker for a baseline's workflows (`workflowsFile`, next to this module) on a task queue of
+ * its own, with the engine worker's settings (WORKER_* from the bench's environment and
+ * --cached-workflows included), so a comparison is of the workflows, not the worker. (The
+ * engine's worker is a process of its own, this one runs in the harness: the harness's
+ * polling then shares the baseline's event loop, not the engine's.)
+ */
+export async function baselineWorker(
+  infra: Infra,
+  workflowsFile: string,
+  activities: (taskQueue: string) => object = () => ({}),
+): Promise<{ taskQueue: string; worker: Worker; connection: NativeConnection }> {
   const taskQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
-  const prefix = `baseline/${randomBytes(3).toString('hex')}`;
-  const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL(workflowsFile, import.meta.url)), logger: quietLogger });
   const connection = await NativeConnection.connect({ address: infra.address });
   const worker = await Worker.create({
     connection,
     namespace: 'default',
     taskQueue,
     workflowBundle: bundle,
-    activities: createBaselineActivities(infra.db, infra.client, taskQueue),
-    // The engine worker's settings (WORKER_* from the bench's environment and --cached-workflows
-    // included), so the comparison is of the workflows, not the worker. (The engine's worker
-    // is a process of its own, this one runs in the harness: the harness's polling then
-    // shares the baseline's event loop, not the engine's.)
+    activities: activities(taskQueue),
     ...sdkTuning(infra.workerTuning),
   });
+  return { taskQueue, worker, connection };
+}
+
+export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number, timeoutSeconds: number): Promise<BaselineResult> {
+  const prefix = `baseline/${randomBytes(3).toString('hex')}`;
+  const { taskQueue, worker, connection } = await baselineWorker(infra, './workflows.ts', (tq) => createBaselineActivities(infra.db, infra.client, tq));
   const running = worker.run();
   try {
     say(`baseline: ${orgs} orgs on task queue ${taskQueue}`);
@@ -62,7 +76,7 @@ export async function runBaseline(infra: Infra, rootOrgId: string, orgs: number,
     await m.stop();
     if (counted !== orgs) throw new Error(`baseline counted ${counted} orgs, the tree has ${orgs}`);
     say(`baseline: ${orgs} orgs counted at the root in ${seconds.toFixed(1)} s (${(orgs / seconds).toFixed(1)} orgs/s)`);
-    return { seconds, orgsPerSecond: orgs / seconds, counted, samples: m.samples };
+    return { seconds, orgsPerSecond: orgs / seconds, counted, samples: m.samples, taskQueue };
   } finally {
     worker.shutdown();
     await running;

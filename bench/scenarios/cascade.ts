@@ -15,7 +15,7 @@ import { LEVELS } from '../../domain/levels.js';
 import { orgStatusQuery } from '../../workflows/messages.js';
 import { runBaseline } from '../baseline/run.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
-import { scanHistories } from '../histories.js';
+import { describeCost, phaseCost, scanCost, scanHistories } from '../histories.js';
 import { monitor, say, until, within, type Sample } from '../live.js';
 import type { Chart } from '../report.js';
 import { bins, percentile, round1, round2, summarise } from '../stats.js';
@@ -140,6 +140,11 @@ export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
     scan.stop(),
   );
 
+  const cost = phaseCost(histories.cost, 'org', orgs.length);
+  say(describeCost('cascade cost', cost));
+  // The same count over the baseline's workflows: what a minimal cascade pays per org on the same server.
+  const baselineCost = baseline ? await scanCost(infra.client, `TaskQueue="${baseline.taskQueue}"`, 'org', orgs.length) : null;
+
   // Incomplete (timed out): the rate is of the orgs counted so far, and says so.
   const orgsPerSecond = engine.countedAtRoot / engine.seconds;
   const hopSummary = summarise(hops.map((h) => h.v));
@@ -176,6 +181,8 @@ export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
     lastMobilisedByLevel: byLevel,
     eventsRecorded,
     campaignId: engine.spec.id,
+    cost,
+    baselineCost,
   };
 
   const engineRate = bins(hops, engine.t0).map((b): [number, number] => [b.t, b.count]);

@@ -13,8 +13,10 @@
  */
 import { orgHandle } from '../../client/campaigns.js';
 import { directiveItemId } from '../../domain/directive.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { issueDirectiveUpdate, startRectificationUpdate, submitRectificationUpdate, verifyRectificationUpdate } from '../../workflows/messages.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
+import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep } from '../live.js';
 import type { Chart } from '../report.js';
 import { bins, pool, round1, round2, summarise } from '../stats.js';
@@ -110,6 +112,26 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
     await m.stop();
 
     const seconds = (doneAt - t0) / 1000;
+    // The cost in the histories, in two windows: the issue and its relay to every branch (per
+    // branch reached), then the branches' three commands each (per command) until the reports settle.
+    const query = `CampaignId="${campaignId}"`;
+    const issueCost = await scanCost(
+      infra.client,
+      query,
+      'branch reached (1 issueDirective update at the root, relayed)',
+      branches.length,
+      { from: t0, to: completeStart - 1 },
+      new Set([orgWorkflowId(campaignId, rootId)]),
+    );
+    await sleep(COST_SETTLE_MS);
+    const completionCost = await scanCost(
+      infra.client,
+      query,
+      'command (startRectification, submitRectification, verifyRectification)',
+      commandMs.length,
+      { from: completeStart, to: Date.now() },
+      new Set(branches.map((b) => orgWorkflowId(campaignId, b.id))),
+    );
     const figures: Record<string, unknown> = {
       branches: branches.length,
       seconds: round2(seconds),
@@ -124,6 +146,8 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
       inFlight: args.inFlight,
       campaignId,
       prepareCascadeSeconds: round2(cascade.seconds),
+      issueCost,
+      completionCost,
     };
     const charts: Chart[] = [
       {

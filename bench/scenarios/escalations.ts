@@ -17,8 +17,10 @@ import { sql } from 'kysely';
 import { orgHandle } from '../../client/campaigns.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
 import { prng } from '../../domain/generate-tree.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { escalateProblemUpdate, recordProblemUpdate } from '../../workflows/messages.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
+import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep } from '../live.js';
 import type { Chart } from '../report.js';
 import { bins, percentile, pool, round1, round2, summarise } from '../stats.js';
@@ -144,6 +146,16 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     .execute();
   const eventTimes = events.map((e) => ({ t: new Date(e.recorded_at).getTime() }));
   const callMs = [...returnedAt.values()].map((r) => r.callMs);
+  // What the storm cost in the histories: from the first call until the reports it caused have settled.
+  await sleep(COST_SETTLE_MS);
+  const cost = await scanCost(
+    infra.client,
+    `CampaignId="${campaignId}"`,
+    'escalation (2 updates: recordProblem, escalateProblem)',
+    returnedAt.size,
+    { from: startedAt, to: Date.now() },
+    new Set([...byBranch.keys()].map((id) => orgWorkflowId(campaignId, id))),
+  );
 
   const figures: Record<string, unknown> = {
     escalations: k,
@@ -166,6 +178,7 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     eventsDuringStorm: events.length,
     campaignId,
     prepareCascadeSeconds: round2(cascade.seconds),
+    cost,
   };
   const lat = bins(receivedLat, startedAt);
   const charts: Chart[] = [

@@ -1,0 +1,253 @@
+/**
+ * B7, the secretaries' commands: after the cascade, `--secretaries` N secretaries, each at a
+ * branch of their own (picked at random, seeded), record study sessions and problems through
+ * the HTTP API as the console does — a secretary's bearer token, a fresh `Idempotency-Key`
+ * per write, `POST …/study-sessions` and `POST …/problems` in turn — in a closed loop (the
+ * next call as soon as the last one answered, no think time) for `--duration` seconds.
+ *
+ * Two latencies per command:
+ *   - the HTTP call, from the request to the answer (the workflow has decided and recorded);
+ *   - the figure reaching the root: from the call's answer until the root's read model
+ *     (`rm_org_progress.subtree` of the root, what `GET /campaigns/:id/orgs/:root` shows)
+ *     counts it. The root's counts are read every 100 ms; the k-th counted study day (or
+ *     problem) is paired with the k-th call that answered with one, since a count says how
+ *     many, not which. A pair can come out a little negative when a later call was counted
+ *     before an earlier call's answer arrived.
+ * Then the cost per command from the histories (bench/histories.ts): every event of the
+ * campaign's runs from the first call until the root has counted the last figure and the
+ * reports have settled.
+ *
+ * Last, unless `--no-baseline`, the same number of minimal workflows on the same server, each
+ * answering an update in the workflow task that accepted it (bench/baseline/update-workflow.ts),
+ * sent updates through the client for up to 30 s: their cost per update is the floor.
+ *
+ * The API runs as its own process (`api/main.ts`), as in B4.
+ */
+import { randomBytes } from 'node:crypto';
+import { prng } from '../../domain/generate-tree.js';
+import { runUpdateBaseline } from '../baseline/updates.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
+import type { RunContext, ScenarioOutput } from '../context.js';
+import { COST_SETTLE_MS, scanCost } from '../histories.js';
+import { monitor, say, sleep, until } from '../live.js';
+import { percentileLines, type Chart } from '../report.js';
+import { bins, round1, round2, summarise } from '../stats.js';
+import { cascadeEngine } from './cascade.js';
+import { startApi } from './reads.js';
+
+type Kind = 'study' | 'problem';
+type Call = { kind: Kind; sentAt: number; answeredAt: number; ms: number; counts: boolean };
+type RootCounts = { studyDays: number; problems: number };
+
+/** The campaign starts on 2019-09-01 (bench/scenarios/cascade.ts); the k-th session of a secretary is on its k-th day, so each counts one study day. */
+function studyDate(k: number): string {
+  return new Date(Date.UTC(2019, 8, 1) + k * 86_400_000).toISOString().slice(0, 10);
+}
+
+export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
+  const { orgs, args, infra } = ctx;
+  const cascade = await cascadeEngine(ctx, 'prepare');
+  const campaignId = cascade.spec.id;
+  const rootId = cascade.spec.rootOrgId;
+  const api = await startApi(ctx);
+
+  // N distinct branches, seeded: each secretary acts at an org of their own.
+  const branches = orgs.filter((o) => o.level === 'branch');
+  if (args.secretaries > branches.length) throw new Error(`commands: ${args.secretaries} secretaries, but the shape has ${branches.length} branches`);
+  const rnd = prng(args.seed);
+  const picked = new Set<string>();
+  while (picked.size < args.secretaries) picked.add(branches[Math.floor(rnd() * branches.length)]!.id);
+  const post = async (path: string, token: string, body: unknown, key?: string): Promise<{ status: number; body: string }> => {
+    const res = await fetch(`${api.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  const secretaries = await Promise.all(
+    [...picked].map(async (orgId) => {
+      const res = await post('/tokens', api.token, { role: 'secretary', orgId, label: 'bench secretary' });
+      if (res.status !== 201) throw new Error(`commands: issuing a secretary token for ${orgId} answered ${res.status}: ${res.body}`);
+      return { orgId, token: (JSON.parse(res.body) as { token: string }).token };
+    }),
+  );
+
+  const rootCounts = async (): Promise<RootCounts> => {
+    const row = await infra.db
+      .selectFrom('rm_org_progress')
+      .select('subtree')
+      .where('campaign_id', '=', campaignId)
+      .where('org_id', '=', rootId)
+      .executeTakeFirst();
+    const subtree = (row?.subtree ?? {}) as Partial<RootCounts>;
+    return { studyDays: subtree.studyDays ?? 0, problems: subtree.problems ?? 0 };
+  };
+  // Let the cascade's last reports settle, so that what the root counts from here on is the commands'.
+  await sleep(COST_SETTLE_MS);
+  const before = await rootCounts();
+
+  const calls: Call[] = [];
+  const failures: string[] = [];
+  // The root's counts, read every 100 ms: [ms since the epoch, counts].
+  const seen: Array<[number, RootCounts]> = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const at = Date.now();
+      seen.push([at, await rootCounts()]);
+      await sleep(Math.max(0, 100 - (Date.now() - at)));
+    }
+  })();
+  const t0 = Date.now();
+  const endAt = t0 + args.durationSeconds * 1000;
+  const m = monitor('commands', t0, async () => {
+    const last = seen.at(-1)?.[1] ?? before;
+    return {
+      calls: calls.length,
+      failed: failures.length,
+      studyDaysAtRoot: last.studyDays - before.studyDays,
+      problemsAtRoot: last.problems - before.problems,
+    };
+  });
+  say(`commands: ${secretaries.length} secretaries at their branches, closed loop for ${args.durationSeconds} s, through ${api.url}`);
+  const loop = async ({ orgId, token }: (typeof secretaries)[number]): Promise<void> => {
+    for (let i = 0; Date.now() < endAt; i++) {
+      const kind: Kind = i % 2 === 0 ? 'study' : 'problem';
+      const k = Math.floor(i / 2);
+      const body =
+        kind === 'study'
+          ? { date: studyDate(k), kind: 'concentrated', hours: 2, attendance: 12 }
+          : { source: 'self_inspection', category: '形式主义', description: `会议多、文件多、表格多（${orgId} 第 ${k + 1} 条）` };
+      const sentAt = Date.now();
+      const s = performance.now();
+      try {
+        const res = await post(
+          `/campaigns/${campaignId}/orgs/${encodeURIComponent(orgId)}/${kind === 'study' ? 'study-sessions' : 'problems'}`,
+          token,
+          body,
+          randomBytes(16).toString('hex'),
+        );
+        const ms = performance.now() - s;
+        if (res.status !== 200) throw new Error(`${res.status} ${res.body.slice(0, 300)}`);
+        // A study session counts a day only if it is concentrated and on a new date (all of these are); the answer says.
+        const counts = kind === 'problem' || (JSON.parse(res.body) as { counted: boolean }).counted;
+        calls.push({ kind, sentAt, answeredAt: Date.now(), ms, counts });
+      } catch (error) {
+        failures.push(`${orgId} ${kind}: ${String(error)}`);
+        if (failures.length === 1) say(`commands: first failure ${failures[0]}`);
+      }
+    }
+  };
+  try {
+    await Promise.all(secretaries.map(loop));
+    const lastAnswerAt = Date.now();
+    const expected = (kind: Kind) => calls.filter((c) => c.kind === kind && c.counts).length;
+    const want = { studyDays: before.studyDays + expected('study'), problems: before.problems + expected('problem') };
+    // Every counted figure reaches the root, or the run fails: a figure that never arrives is not a latency.
+    await until(
+      async () => seen.at(-1)?.[1] ?? before,
+      (c) => c.studyDays >= want.studyDays && c.problems >= want.problems,
+      args.timeoutSeconds * 1000,
+      `the root to count ${JSON.stringify(want)}`,
+    );
+    const allCountedAt = Date.now();
+    polling = false;
+    await poller;
+    await m.stop();
+
+    // The k-th answer that carried a figure, paired with the first reading of the root that counts k of them.
+    const toRoot = (kind: Kind, key: keyof RootCounts): Array<{ t: number; v: number }> => {
+      const answered = calls.filter((c) => c.kind === kind && c.counts).sort((a, b) => a.answeredAt - b.answeredAt);
+      const out: Array<{ t: number; v: number }> = [];
+      let r = 0;
+      answered.forEach((c, k) => {
+        while (r < seen.length && seen[r]![1][key] - before[key] < k + 1) r++;
+        if (r < seen.length) out.push({ t: c.answeredAt, v: seen[r]![0] - c.answeredAt });
+      });
+      return out;
+    };
+    const studyToRoot = toRoot('study', 'studyDays');
+    const problemsToRoot = toRoot('problem', 'problems');
+    const loadSeconds = (lastAnswerAt - t0) / 1000;
+
+    await sleep(COST_SETTLE_MS);
+    const cost = await scanCost(
+      infra.client,
+      `CampaignId="${campaignId}"`,
+      'command (recordStudySession or recordProblem, via HTTP)',
+      calls.length,
+      { from: t0, to: Date.now() },
+      new Set(secretaries.map((s) => orgWorkflowId(campaignId, s.orgId))),
+    );
+
+    await api.stop();
+    // The floor on the same server: as many minimal workflows, each answering an update in one workflow task (--no-baseline skips it).
+    const baseline = args.baseline ? await runUpdateBaseline(infra, secretaries.length, Math.min(args.durationSeconds, 30)) : null;
+
+    const callMs = calls.map((c) => c.ms);
+    const figures: Record<string, unknown> = {
+      secretaries: secretaries.length,
+      durationSeconds: args.durationSeconds,
+      seconds: round2(loadSeconds),
+      commands: calls.length,
+      failed: failures.length,
+      failureSamples: failures.slice(0, 3),
+      commandsPerSecond: round1(calls.length / loadSeconds),
+      httpLatencyMs: summarise(callMs),
+      httpLatencyMsByCommand: {
+        recordStudySession: summarise(calls.filter((c) => c.kind === 'study').map((c) => c.ms)),
+        recordProblem: summarise(calls.filter((c) => c.kind === 'problem').map((c) => c.ms)),
+      },
+      toRootLatencyMs: summarise([...studyToRoot, ...problemsToRoot].map((l) => l.v)),
+      toRootLatencyMsByFigure: { studyDays: summarise(studyToRoot.map((l) => l.v)), problems: summarise(problemsToRoot.map((l) => l.v)) },
+      lastAnswerToAllCountedMs: allCountedAt - lastAnswerAt,
+      rootCounted: { studyDays: want.studyDays - before.studyDays, problems: want.problems - before.problems },
+      campaignId,
+      prepareCascadeSeconds: round2(cascade.seconds),
+      cost,
+      baseline,
+    };
+    const callBins = bins(
+      calls.map((c) => ({ t: c.answeredAt, v: c.ms })),
+      t0,
+    );
+    const rootBins = bins([...studyToRoot, ...problemsToRoot], t0);
+    const charts: Chart[] = [
+      {
+        title: 'Throughput: commands answered per second',
+        yLabel: 'commands/s',
+        lines: [{ name: 'commands/s', points: callBins.map((b): [number, number] => [b.t, b.count]) }],
+      },
+      {
+        title: 'HTTP latency by second the call answered',
+        yLabel: 'ms',
+        lines: percentileLines(callBins),
+      },
+      {
+        title: 'Answer → counted at the root, by second the call answered',
+        yLabel: 'ms',
+        lines: percentileLines(rootBins),
+      },
+      {
+        title: 'Figures counted at the root',
+        yLabel: 'count',
+        lines: [
+          { name: 'study days', points: m.samples.map((s) => [s.t, s.studyDaysAtRoot!]) },
+          { name: 'problems', points: m.samples.map((s) => [s.t, s.problemsAtRoot!]) },
+        ],
+      },
+    ];
+    const http = figures.httpLatencyMs as { p50: number; p99: number };
+    const root = figures.toRootLatencyMs as { p50: number; p99: number };
+    say(
+      `commands: ${calls.length} in ${loadSeconds.toFixed(1)} s (${round1(calls.length / loadSeconds)}/s, ${failures.length} failed); ` +
+        `HTTP p50 ${http.p50} ms, p99 ${http.p99} ms; to the root p50 ${root.p50} ms, p99 ${root.p99} ms`,
+    );
+    return { figures, charts };
+  } finally {
+    polling = false;
+    await poller;
+    await m.stop();
+  }
+}
