@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { prng } from '../../domain/generate-tree.js';
 import { runUpdateBaseline } from '../baseline/updates.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
+import { readRootProgress } from '../../db/models/org-progress.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep, until } from '../live.js';
@@ -74,12 +75,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
   );
 
   const rootCounts = async (): Promise<RootCounts> => {
-    const row = await infra.db
-      .selectFrom('rm_org_progress')
-      .select('subtree')
-      .where('campaign_id', '=', campaignId)
-      .where('org_id', '=', rootId)
-      .executeTakeFirst();
+    const row = await readRootProgress(infra.db, campaignId, rootId);
     const subtree = (row?.subtree ?? {}) as Partial<RootCounts>;
     return { studyDays: subtree.studyDays ?? 0, problems: subtree.problems ?? 0 };
   };

@@ -14,6 +14,7 @@
 import { orgHandle } from '../../client/campaigns.js';
 import { directiveItemId } from '../../domain/directive.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
+import { readOrgProgress } from '../../db/models/org-progress.js';
 import { issueDirectiveUpdate, startRectificationUpdate, submitRectificationUpdate, verifyRectificationUpdate } from '../../workflows/messages.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
@@ -34,12 +35,7 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
   const itemId = directiveItemId(directiveId);
 
   const coverage = async (): Promise<Coverage> => {
-    const row = await infra.db
-      .selectFrom('rm_org_progress')
-      .select('directives')
-      .where('campaign_id', '=', campaignId)
-      .where('org_id', '=', rootId)
-      .executeTakeFirst();
+    const row = await readOrgProgress(infra.db, campaignId, rootId);
     const c = (row?.directives as Record<string, Coverage> | null | undefined)?.[directiveId];
     return c ?? { targeted: 0, done: 0, overdue: 0 };
   };
