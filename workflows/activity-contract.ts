@@ -39,13 +39,6 @@ export interface CompileReportInput {
   workflowId: string;
 }
 
-/** A signal the recording activity sends once its events are stored: one workflow task fewer than the workflow sending it itself. */
-export interface SignalAfterRecording {
-  workflowId: string;
-  signal: string;
-  payload: unknown;
-}
-
 export interface CompiledReport {
   reportId: string;
   created: boolean;
@@ -54,8 +47,8 @@ export interface CompiledReport {
 }
 
 export interface Activities {
-  /** activities/record-events.ts; `then`, a signal sent once the events are stored (a progress report up the tree). */
-  recordEvents(events: DomainEvent[], then?: SignalAfterRecording): Promise<{ stored: number }>;
+  /** activities/record-events.ts */
+  recordEvents(events: DomainEvent[]): Promise<{ stored: number }>;
   /** activities/org-fanout.ts */
   startChildOrgs(input: StartChildOrgsInput): Promise<{ started: number; nextCursor: string | null }>;
   signalChildOrgs(input: SignalChildOrgsInput): Promise<{ signalled: number }>;

@@ -187,19 +187,11 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   if (!input.state && !beganFirst) begin();
 
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
-  /**
-   * Reports sent with the recording of the events behind them (`recordEvents`' `then`), so a
-   * report costs no workflow task of its own; without events to record it goes as the org's
-   * own signal. A shim (workflows/shared.ts) from 2026-12-06T21:20Z: runs recorded before it
-   * replay their own signals; it can go as that note says.
-   */
-  const reportsWithRecording = lazyPatch('report-with-recording');
   const reportToParent = async (final: boolean) => {
-    const report = { childId: input.org.id, snapshot: node.makeReport(Date.now()), final };
-    if (reportsWithRecording() && (await recorder.flushThen({ workflowId: input.parentWorkflowId, signal: childProgressSignal.name, payload: report }))) return;
+    const snapshot = node.makeReport(Date.now());
     // The report and the recording of the events behind it go out in the same workflow task
     // (the parent keeps its own read model, so neither waits for the other).
-    const told = parent.signal(childProgressSignal, report).catch((err: unknown) => {
+    const told = parent.signal(childProgressSignal, { childId: input.org.id, snapshot, final }).catch((err: unknown) => {
       // The parent has finished (a closed campaign): nobody is left to tell.
       log.warn('parent did not take the progress report', { parent: input.parentWorkflowId, error: String(err) });
     });

@@ -4,7 +4,7 @@
  * continue-as-new test.
  */
 import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities, SignalAfterRecording } from './activity-contract.js';
+import type { Activities } from './activity-contract.js';
 import type { DomainEvent } from '../domain/events.js';
 import { Rejection } from '../domain/rejection.js';
 import type { z } from 'zod';
@@ -104,29 +104,6 @@ export class EventRecorder {
       if (allHandlersFinished() && this.outbox.length <= leave) return;
       await condition(() => allHandlersFinished() || this.pending);
     }
-  }
-
-  /**
-   * Records every event decided before the call, like `flush`, and has the last batch's
-   * activity send `then` once they are stored. Answers false, having done nothing, when it
-   * cannot carry the signal (no event to record, or a flush already under way): the caller
-   * sends the signal itself then.
-   */
-  async flushThen(then: SignalAfterRecording): Promise<boolean> {
-    if (this.busy || this.outbox.length === 0) return false;
-    const target = this.decidedSeq;
-    this.busy = true;
-    try {
-      while (this.recordedSeq < target && this.outbox.length > 0) {
-        const batch = this.outbox.splice(0, 200);
-        const last = batch[batch.length - 1]!.seq >= target;
-        await (last ? store.recordEvents(batch, then) : store.recordEvents(batch));
-        this.recordedSeq = batch[batch.length - 1]!.seq;
-      }
-    } finally {
-      this.busy = false;
-    }
-    return true;
   }
 
   recorded(seq: number): Promise<void> {
