@@ -18,14 +18,14 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import type { ApiInstance } from '../../api/deps.js';
-import { rebuildProjections } from '../../db/event-store.js';
 import { directiveItemId } from '../../domain/directive.js';
+import { campaignWorkflowId, orgWorkflowId } from '../../domain/workflow-ids.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { planRectificationUpdate, recordProblemUpdate } from '../../workflows/messages.js';
 import { ADMIN, bearer, buildTestApp } from '../support/api.js';
 import { rectify, startMobilisedCampaign } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { readModels, settledReadModels } from '../support/read-models.js';
+import { expectReadModelsEqualRebuild } from '../support/faults.js';
 import { startTestWorker, workflowBundle, type TestTemporal } from '../support/temporal.js';
 import { bundleWithSharedFrom } from './fixtures/bundle.js';
 import { DRILL_PATCH, V2_MEMO } from './fixtures/new-step.js';
@@ -172,11 +172,11 @@ test(
       .toSatisfy((rows: Rows<typeof directiveItems>) => rows.every((r) => r.status === 'closed'));
 
     await post(`/campaigns/${spec.id}/close`, { reason: '演练结束' }, 202);
-    const campaignHandle = f.t.client.workflow.getHandle(`campaign/${spec.id}`);
+    const campaignHandle = f.t.client.workflow.getHandle(campaignWorkflowId(spec.id));
     expect(await campaignHandle.result()).toMatchObject({ status: 'closed_incomplete', subtree: { orgs: 40 } });
 
     // Every workflow of the campaign completed (visibility catches up a moment after the last close).
-    const expected = [campaignHandle.workflowId, ...f.orgs.map((o) => `campaign/${spec.id}/org/${o.id}`)].sort();
+    const expected = [campaignHandle.workflowId, ...f.orgs.map((o) => orgWorkflowId(spec.id, o.id))].sort();
     const runs = await vi.waitFor(
       async () => {
         const listed: Array<{ workflowId: string; runId: string; status: string }> = [];
@@ -239,9 +239,7 @@ test(
       .execute();
     expect(ledgerRows).toEqual([{ org_id: 'tj-d3-u1-b1', status: 'closed' }]);
     v2History = await org('tj-d1').fetchHistory();
-    const live = await settledReadModels(f.db.kysely);
-    await rebuildProjections(f.db.kysely);
-    expect(await readModels(f.db.kysely)).toEqual(live);
+    await expectReadModelsEqualRebuild(f.db.kysely);
   },
 );
 
