@@ -5,22 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './processes.js';
 import path from 'node:path';
 
 /** The demo campaign `npm start` creates on its first start (scripts/demo.ts). */
 export const CAMPAIGN = 'demo-2019';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface DemoSystem {
   /** The API and console. */

@@ -7,7 +7,7 @@
  * "What to watch" table names, and their counts move with the work done.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/lib/processes.js';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { serveMetrics } from '../../api/metrics.js';
@@ -30,14 +30,6 @@ let worker: ReturnType<typeof startProgram>;
 let apiProcess: ReturnType<typeof startProgram>;
 
 /** A port nobody listens on right now (the kernel's pick, released at once). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** One sample of the exposition: `name{a="b",…} value`. */
 interface Sample {
   name: string;
