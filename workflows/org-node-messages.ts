@@ -38,6 +38,7 @@ import {
   VetTopicCommand,
 } from '../domain/commands.js';
 import type { EscalationMessage } from '../domain/escalation.js';
+import type { DomainEvent } from '../domain/events.js';
 import type { OrgNode } from '../domain/org-node.js';
 
 /** What a decision may be given besides its command: the escalation's text, for an entry that `readsEscalationText`. */
@@ -45,12 +46,29 @@ export interface Loaded {
   escalationText: EscalationMessage | null;
 }
 
+/**
+ * The update's optional second argument. Without it the workflow answers once the events
+ * the decision made are recorded (a caller can read its answer back at once). With
+ * `callerRecords`, it answers in the task that decided, with those events and every
+ * earlier one not yet recorded in `unrecorded` ({@link Answered}), and the caller stores
+ * them (`db/event-store.ts`'s idempotent append) before it answers its own caller; the
+ * workflow records them too, as always, so none is lost if the caller does not. The API
+ * sends it (`api/org-command.ts`): a command then costs its caller one workflow task and
+ * one database transaction instead of three workflow tasks and an activity round trip.
+ */
+export interface AnswerOptions {
+  callerRecords?: boolean;
+}
+
+/** A decision's answer, with the events for a caller that records them (absent when there are none, or when the workflow recorded them first). */
+export type Answered<Result> = Result & { unrecorded?: DomainEvent[] };
+
 /** One org command. `decide` runs inside the workflow, after the payload passed `schema`. */
 export interface OrgCommand<Name extends string, Schema extends z.ZodType, Result> {
   name: Name;
   schema: Schema;
   decide(node: OrgNode, cmd: z.input<Schema>, nowMs: number, loaded: Loaded): Result;
-  update: UpdateDefinition<Result, [z.input<Schema>], Name>;
+  update: UpdateDefinition<Answered<Result>, [z.input<Schema>, AnswerOptions?], Name>;
   /**
    * The decision needs the escalation's text, which the org's state does not keep: when
    * `node.claimNeedsMessage(cmd)`, the workflow records what is pending and reads it back
@@ -65,7 +83,7 @@ function orgCommand<Name extends string, Schema extends z.ZodType, Result>(
   decide: (node: OrgNode, cmd: z.input<Schema>, nowMs: number, loaded: Loaded) => Result,
   options: { readsEscalationText?: true } = {},
 ): OrgCommand<Name, Schema, Result> {
-  return { name, schema, decide, update: defineUpdate<Result, [z.input<Schema>], Name>(name), ...options };
+  return { name, schema, decide, update: defineUpdate<Answered<Result>, [z.input<Schema>, AnswerOptions?], Name>(name), ...options };
 }
 
 /**

@@ -38,7 +38,7 @@ import {
   receiveEscalationsUpdate,
   spotCheckFindingSignal,
 } from './messages.js';
-import { orgCommands, type AnyOrgCommand, type Loaded } from './org-node-messages.js';
+import { orgCommands, type AnswerOptions, type Answered, type AnyOrgCommand, type Loaded } from './org-node-messages.js';
 import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
 import { nextBatch } from '../domain/escalation.js';
 import { orgLinks, withLinks } from '../domain/temporal-ui-links.js';
@@ -81,6 +81,16 @@ const BUSY_RETRY_MS = 2_000;
 const INTAKE_BACKLOG = 1_000;
 /** Unrecorded events a continue-as-new may carry rather than wait for (messages keep deciding new ones). */
 const CARRY_EVENTS = 200;
+/**
+ * At most this many events, and characters of their JSON (UTF-8: at most three bytes each), go
+ * back in an answer for the caller to record (they are kept in the history with the answer);
+ * past it the answer waits for the recorder, as it does for callers that do not record. A
+ * study session decides 1–2 events of ~0.5 KB.
+ */
+const ANSWER_EVENTS = 50;
+const ANSWER_CHARS = 32 * 1024;
+
+const isObject = (x: unknown): x is object => typeof x === 'object' && x !== null;
 
 /**
  * A Temporal patch asked only when the behaviour it guards is about to matter, so its
@@ -101,6 +111,9 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     topOfCampaign: lazyPatch('escalation-lapse-at-top'),
     coverageRectified: lazyPatch('directive-coverage-rectified'),
   });
+  // Asked only when a caller offers to record (the API does); runs recorded before it, whose
+  // updates never carried the offer, never ask. Not a shim: it stays while callers may record.
+  const answersAtDecision = lazyPatch('answer-at-decision');
   const carriedEvents = input.unrecorded ?? [];
   node.outbox.push(...carriedEvents);
   const recorder = new EventRecorder(node.outbox, carriedEvents.length > 0 ? carriedEvents[0]!.seq - 1 : node.state.seq);
@@ -108,11 +121,20 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   let continuing = false;
   const endOfCampaignMs = Date.parse(`${input.campaign.endsOn}T23:59:59.999+08:00`);
 
-  /** Applies a command, waits until its events are recorded, then answers. */
-  const command = async <T>(decision: () => T): Promise<T> => {
+  /**
+   * Applies a command and answers: once its events are recorded, or, for a caller that records
+   * them itself (`AnswerOptions` in workflows/org-node-messages.ts), at once, with the events to
+   * record in the answer. A backlog too big to hand over (a storm being taken in) is waited for.
+   */
+  const command = async <T>(decision: () => T, how: AnswerOptions | undefined): Promise<Answered<T>> => {
     const result = decide(decision);
+    if (how?.callerRecords === true && isObject(result) && answersAtDecision()) {
+      const unrecorded = recorder.unrecordedThrough(node.state.seq);
+      if (unrecorded.length === 0) return result;
+      if (unrecorded.length <= ANSWER_EVENTS && JSON.stringify(unrecorded).length <= ANSWER_CHARS) return { ...result, unrecorded };
+    }
     await recorder.recorded(node.state.seq);
-    return result;
+    return result as Answered<T>;
   };
 
   /** A new org's first decisions: it starts, takes the directives it was started with, and mobilises by rule. */
@@ -140,15 +162,15 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   // The org's commands, from their table, in its order (`workflows/org-node-messages.ts`).
   for (const entry of Object.values(orgCommands) as AnyOrgCommand[]) {
     const handler = entry.readsEscalationText
-      ? async (cmd: unknown) => {
+      ? async (cmd: unknown, how?: AnswerOptions) => {
           // A new item is made from the escalation's text, which state does not keep: read it back from the event store.
           const claim = cmd as ClaimEscalationCommand;
           const escalationText = decide(() => node.claimNeedsMessage(claim))
             ? await recorder.flush().then(() => store.loadEscalation({ streamId: node.streamId, escalationId: claim.escalationId }))
             : null;
-          return command(() => entry.decide(node, cmd, Date.now(), { escalationText }));
+          return command(() => entry.decide(node, cmd, Date.now(), { escalationText }), how);
         }
-      : (cmd: unknown) => command(() => entry.decide(node, cmd, Date.now(), NOTHING_LOADED));
+      : (cmd: unknown, how?: AnswerOptions) => command(() => entry.decide(node, cmd, Date.now(), NOTHING_LOADED), how);
     setHandler(entry.update, handler, { validator: validateWith(entry.schema) });
   }
   setHandler(directiveReceivedSignal, (spec) => node.directiveReceived(spec, Date.now()));

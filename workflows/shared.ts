@@ -34,8 +34,8 @@ export function decide<T>(fn: () => T): T {
   }
 }
 
-/** An update validator from a zod schema: bad input is refused before it enters history. */
-export function validateWith<S extends z.ZodType>(schema: S): (input: unknown) => void {
+/** An update validator from a zod schema, for its first argument: bad input is refused before it enters history. */
+export function validateWith<S extends z.ZodType>(schema: S): (input: unknown, ...options: unknown[]) => void {
   return (input) => {
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
@@ -58,6 +58,8 @@ export function validateWith<S extends z.ZodType>(schema: S): (input: unknown) =
 export class EventRecorder {
   private recordedSeq: number;
   private busy = false;
+  /** The batch an activity is recording now: taken from the outbox, not yet known to be stored. */
+  private inFlight: DomainEvent[] = [];
 
   constructor(
     private readonly outbox: DomainEvent[],
@@ -85,13 +87,24 @@ export class EventRecorder {
     this.busy = true;
     try {
       while (this.recordedSeq < target && this.outbox.length > 0) {
-        const batch = this.outbox.splice(0, 200);
+        const batch = (this.inFlight = this.outbox.splice(0, 200));
         await store.recordEvents(batch);
         this.recordedSeq = batch[batch.length - 1]!.seq;
+        this.inFlight = [];
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Every event up to `seq` not yet known to be recorded, oldest first (the batch being
+   * recorded, then the waiting ones): what a caller must store, in this order, to read its
+   * own answer back without waiting for the recorder. Empty once `seq` is recorded.
+   */
+  unrecordedThrough(seq: number): DomainEvent[] {
+    if (this.recordedSeq >= seq) return [];
+    return [...this.inFlight, ...this.outbox].filter((e) => e.seq > this.recordedSeq && e.seq <= seq);
   }
 
   /**

@@ -12,7 +12,6 @@
  * What the routes read comes from db/models/directives.ts (directives, coverage, refusals).
  */
 import { z } from 'zod';
-import { orgHandle } from '../../client/campaigns.js';
 import { IssueDirectiveCommand, ItemId } from '../../domain/commands.js';
 import { IsoDate } from '../../domain/campaign.js';
 import type { InformationRequestRefusal } from '../../domain/burden.js';
@@ -33,6 +32,7 @@ import { cancelDirectiveUpdate, issueDirectiveUpdate } from '../../workflows/mes
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { notFound, ProblemError } from '../problem.js';
+import { sendOrgCommand } from '../org-command.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
@@ -118,7 +118,8 @@ const ACT_403 = 'only the org’s own secretary or organiser, or an organiser ab
 const READ = { 404: ORG_404 };
 const PAGED = { ...READ, badRequest: 'A `cursor` not given out by this API.' };
 
-export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+export function directiveRoutes(app: ApiInstance, deps: ApiDeps): void {
+  const { db } = deps;
   app.post(
     '/campaigns/:id/orgs/:orgId/directives',
     {
@@ -145,9 +146,8 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
     },
     async (request, reply) => {
       const { principal } = await requireOrgAccess(db, request, request.params.orgId, 'act');
-      const answer = await orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(issueDirectiveUpdate, {
-        args: [{ ...request.body, by: actor(principal) }],
-      });
+      const target = { campaignId: request.params.id, orgId: request.params.orgId };
+      const answer = await sendOrgCommand(deps, request.log, target, issueDirectiveUpdate, { ...request.body, by: actor(principal) });
       if (answer.refused) {
         const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(answer.refused.nextWeekStartsAt) - Date.now()) / 1000));
         reply.header('retry-after', String(retryAfterSeconds));
@@ -179,9 +179,8 @@ export function directiveRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
     },
     async (request) => {
       const { principal } = await requireOrgAccess(db, request, request.params.orgId, 'act');
-      return orgHandle(temporal.client, request.params.id, request.params.orgId).executeUpdate(cancelDirectiveUpdate, {
-        args: [{ directiveId: request.params.directiveId, by: actor(principal) }],
-      });
+      const target = { campaignId: request.params.id, orgId: request.params.orgId };
+      return sendOrgCommand(deps, request.log, target, cancelDirectiveUpdate, { directiveId: request.params.directiveId, by: actor(principal) });
     },
   );
 

@@ -6,7 +6,6 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { orgHandle } from '../../client/campaigns.js';
 import { ItemId } from '../../domain/commands.js';
 import { Level } from '../../domain/levels.js';
 import { ancestorAtLevel, chainStep, escalationChain, escalationsPage, orgPath, orgsNamed } from '../../db/models/escalations.js';
@@ -14,6 +13,7 @@ import { claimEscalationUpdate, escalateProblemUpdate, forwardEscalationUpdate }
 import { actor, requireOrgAccess } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
+import { sendOrgCommand } from '../org-command.js';
 import { ok, ORG_404, PageOf, responses, Timestamp } from '../openapi.js';
 import { CampaignOrgParams, CampaignParams } from './campaigns.js';
 import { encodeCursor, offsetFromCursor, Page } from './paging.js';
@@ -93,7 +93,8 @@ const WORKFLOW_409 = 'the campaign is over for the org, or the cascade has not r
 
 const EscalationParams = CampaignOrgParams.extend({ escalationId: z.string().min(1).max(300) });
 
-export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+export function escalationRoutes(app: ApiInstance, deps: ApiDeps): void {
+  const { db } = deps;
   app.post(
     '/campaigns/:id/orgs/:orgId/problems/:problemId/escalation',
     {
@@ -132,16 +133,12 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
           { path: 'body.targetOrgId', message: 'inside the escalating org’s subtree' },
         ]);
       }
-      return orgHandle(temporal.client, id, orgId).executeUpdate(escalateProblemUpdate, {
-        args: [
-          {
-            problemId,
-            targetOrgId: targetOrgId!,
-            ...(body.targetCampaignId ? { targetCampaignId: body.targetCampaignId } : {}),
-            reason: body.reason,
-            by: actor(principal),
-          },
-        ],
+      return sendOrgCommand(deps, request.log, { campaignId: id, orgId }, escalateProblemUpdate, {
+        problemId,
+        targetOrgId: targetOrgId!,
+        ...(body.targetCampaignId ? { targetCampaignId: body.targetCampaignId } : {}),
+        reason: body.reason,
+        by: actor(principal),
       });
     },
   );
@@ -175,8 +172,10 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     async (request) => {
       const { id, orgId, escalationId } = request.params;
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
-      const answer = await orgHandle(temporal.client, id, orgId).executeUpdate(claimEscalationUpdate, {
-        args: [{ escalationId, ...request.body, by: actor(principal) }],
+      const answer = await sendOrgCommand(deps, request.log, { campaignId: id, orgId }, claimEscalationUpdate, {
+        escalationId,
+        ...request.body,
+        by: actor(principal),
       });
       // The workflow answers a repeated claim with the first one (a retry is safe); a repeat
       // naming another item is a second claim, refused rather than answered as if it were done.
@@ -211,8 +210,10 @@ export function escalationRoutes(app: ApiInstance, { db, temporal }: ApiDeps): v
     async (request) => {
       const { id, orgId, escalationId } = request.params;
       const { principal } = await requireOrgAccess(db, request, orgId, 'act');
-      return orgHandle(temporal.client, id, orgId).executeUpdate(forwardEscalationUpdate, {
-        args: [{ escalationId, reason: request.body.reason, by: actor(principal) }],
+      return sendOrgCommand(deps, request.log, { campaignId: id, orgId }, forwardEscalationUpdate, {
+        escalationId,
+        reason: request.body.reason,
+        by: actor(principal),
       });
     },
   );

@@ -19,14 +19,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { orgHandle } from '../../client/campaigns.js';
 import { keepAnswer, keptAnswer } from '../../db/models/idempotency-keys.js';
 import { ItemId } from '../../domain/commands.js';
-import { orgCommands, type OrgCommandName } from '../../workflows/org-node-messages.js';
+import { orgCommands, type AnyOrgCommand, type OrgCommandName } from '../../workflows/org-node-messages.js';
+import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { actor, requireOrgAccess, type Principal } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { hashRequest, IdempotencyKey, keyUsedForAnotherRequest, REPLAYED } from '../idempotency.js';
 import { IDEMPOTENCY_KEY_REUSED, ok, ORG_404, responses } from '../openapi.js';
+import { sendOrgCommand } from '../org-command.js';
 import { CampaignOrgParams } from './campaigns.js';
 
 type Access = 'act' | 'supervise' | 'vet';
@@ -213,9 +214,10 @@ const FORBIDDEN: Record<Access, string> = {
   vet: 'only the org’s secretary, organiser or inspector, or an organiser or inspector above it, vets its topics',
 };
 
-export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): void {
+export function orgActionRoutes(app: ApiInstance, deps: ApiDeps): void {
+  const { db } = deps;
   for (const action of ACTIONS) {
-    const { update, schema } = orgCommands[action.command];
+    const { update, schema } = orgCommands[action.command] as AnyOrgCommand;
     const body = withoutBy(schema as unknown as z.ZodObject);
     const params = CampaignOrgParams.extend(Object.fromEntries((action.fromPath ?? []).map((f) => [f, ItemId])));
     app.post(
@@ -254,9 +256,9 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
         const args: Record<string, unknown> = { ...request.body, by: actor(principal), ...action.fromCaller?.(principal) };
         for (const f of action.fromPath ?? []) args[f] = request.params[f];
         if (action.idField && args[action.idField] === undefined) args[action.idField] = key ?? randomUUID();
-        const handle = orgHandle(temporal.client, campaignId, orgId);
-        if (!key) return handle.executeUpdate(update.name, { args: [args] });
-        const scope = `${handle.workflowId}:${action.path}`;
+        const target = { campaignId, orgId };
+        if (!key) return sendOrgCommand(deps, request.log, target, update, args);
+        const scope = `${orgWorkflowId(campaignId, orgId)}:${action.path}`;
         const requestHash = hashRequest({ params: request.params, body: request.body });
         const first = await keptAnswer(db, scope, key);
         if (first && first.request_hash !== requestHash) throw keyUsedForAnotherRequest(`Idempotency-Key ${key}`);
@@ -264,7 +266,7 @@ export function orgActionRoutes(app: ApiInstance, { db, temporal }: ApiDeps): vo
           void reply.header(REPLAYED, 'true');
           return first.response;
         }
-        const answer: unknown = await handle.executeUpdate(update.name, { args: [args], updateId: `${action.path}:${key}` });
+        const answer: unknown = await sendOrgCommand(deps, request.log, { ...target, updateId: `${action.path}:${key}` }, update, args);
         // Refusals are not kept: the caller may correct the request and send it again under the same key.
         await keepAnswer(db, { scope, key, requestHash, statusCode: 200, response: answer });
         return answer;

@@ -1,0 +1,57 @@
+/**
+ * Sending a command to an org's workflow from the API: the workflow answers in the task that
+ * decided it, handing back the events that decision (and any earlier one still unrecorded)
+ * made, and the API stores them before it answers, so the caller can read its answer back at
+ * once, as before, without waiting for the workflow's own recording activity and the task
+ * after it (`AnswerOptions` in workflows/org-node-messages.ts says why this is safe: the
+ * answer exists only once the task that decided it is in the history, and the workflow
+ * records the same events too, with the same ids, where the append keeps the first).
+ *
+ * If the store fails here (the database away for a moment), the command is still done and its
+ * events still reach the read models through the workflow's own recording: the caller gets its
+ * answer, the read models follow a little later, and the failure is logged. Refusing would be
+ * wrong (a retry without an Idempotency-Key would do it twice).
+ */
+import type { UpdateDefinition } from '@temporalio/common';
+import type { FastifyBaseLogger } from 'fastify';
+import { orgHandle } from '../client/campaigns.js';
+import { appendEvents } from '../db/event-store.js';
+import type { AnswerOptions, Answered } from '../workflows/org-node-messages.js';
+import type { ApiDeps } from './deps.js';
+
+/** Where a command goes, and as what: `updateId` makes a retry under it get the first answer. */
+export interface OrgCommandTarget {
+  campaignId: string;
+  orgId: string;
+  updateId?: string;
+}
+
+/**
+ * Runs an org command (an update of `orgCommands`) and answers once its events are stored.
+ *
+ * @example
+ * const answer = await sendOrgCommand(deps, request.log, { campaignId, orgId }, orgCommands.recordStudySession.update, cmd);
+ */
+export async function sendOrgCommand<Result, Cmd>(
+  { db, temporal }: Pick<ApiDeps, 'db' | 'temporal'>,
+  log: FastifyBaseLogger,
+  target: OrgCommandTarget,
+  update: UpdateDefinition<Answered<Result>, [Cmd, AnswerOptions?], string>,
+  cmd: Cmd,
+): Promise<Result> {
+  const options: AnswerOptions = { callerRecords: true };
+  const handle = orgHandle(temporal.client, target.campaignId, target.orgId);
+  const answered = await handle.executeUpdate(update, { args: [cmd, options], ...(target.updateId ? { updateId: target.updateId } : {}) });
+  const { unrecorded, ...answer } = answered;
+  if (unrecorded?.length) {
+    try {
+      await appendEvents(db, unrecorded);
+    } catch (error) {
+      log.warn(
+        { err: error, workflowId: handle.workflowId, events: unrecorded.length },
+        'events of an answered command not stored here; the workflow records them',
+      );
+    }
+  }
+  return answer as Result;
+}
