@@ -13,11 +13,15 @@
  * wrong (a retry without an Idempotency-Key would do it twice).
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import type { FastifyBaseLogger } from 'fastify';
 import { orgHandle } from '../client/campaigns.js';
 import { appendEvents } from '../db/event-store.js';
 import type { AnswerOptions, Answered } from '../workflows/org-node-messages.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, TemporalDeps } from './deps.js';
+
+/** Where a failed store is told: the request's logger in the API (a benchmark passes its own). */
+export interface WarningLog {
+  warn(details: object, message: string): void;
+}
 
 /** Where a command goes, and as what: `updateId` makes a retry under it get the first answer. */
 export interface OrgCommandTarget {
@@ -33,8 +37,8 @@ export interface OrgCommandTarget {
  * const answer = await sendOrgCommand(deps, request.log, { campaignId, orgId }, orgCommands.recordStudySession.update, cmd);
  */
 export async function sendOrgCommand<Result, Cmd>(
-  { db, temporal }: Pick<ApiDeps, 'db' | 'temporal'>,
-  log: FastifyBaseLogger,
+  { db, temporal }: Pick<ApiDeps, 'db'> & { temporal: Pick<TemporalDeps, 'client'> },
+  log: WarningLog,
   target: OrgCommandTarget,
   update: UpdateDefinition<Answered<Result>, [Cmd, AnswerOptions?], string>,
   cmd: Cmd,

@@ -36,6 +36,8 @@ export interface BenchArgs {
   secretaries: number;
   /** B7: how long the secretaries keep sending. */
   durationSeconds: number;
+  /** B7: how many times, after the secretaries, the organiser at the root issues a directive and cancels it. */
+  directives: number;
   /** rules.progressReportSeconds of the campaign (1, the least, unless told). */
   reportSeconds: number;
   /** Give up on a phase after this long. */
@@ -54,7 +56,7 @@ export interface BenchArgs {
 const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console|commands>
   [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
   [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
-  [--readers N] [--visits N] [--secretaries N] [--duration S] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
+  [--readers N] [--visits N] [--secretaries N] [--duration S] [--directives K] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
   [--worker-processes N] [--cached-workflows N] [--profile-workers DIR]`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
@@ -74,6 +76,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       visits: { type: 'string', default: '5' },
       secretaries: { type: 'string', default: '20' },
       duration: { type: 'string', default: '60' },
+      directives: { type: 'string', default: '5' },
       'report-seconds': { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '3600' },
       out: { type: 'string', default: 'bench/results' },
@@ -112,6 +115,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     visits: int('visits', values.visits, 1),
     secretaries: int('secretaries', values.secretaries, 1),
     durationSeconds: int('duration', values.duration, 1),
+    directives: int('directives', values.directives, 0),
     reportSeconds: int('report-seconds', values['report-seconds'], 1),
     timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 10),
     out: values.out,

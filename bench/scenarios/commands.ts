@@ -17,6 +17,10 @@
  * campaign's runs from the first call until the root has counted the last figure and the
  * reports have settled.
  *
+ * Then the organiser at the root issues a directive through the API and cancels it, `--directives`
+ * K times (default 5), one call at a time, 2 s apart: each call's latency (the relay below
+ * follows the answer; it is not waited for, and not in the cost above).
+ *
  * Last, unless `--no-baseline`, the same number of minimal workflows on the same server, each
  * answering an update in the workflow task that accepted it (bench/baseline/update-workflow.ts),
  * sent updates through the client for up to 30 s: their cost per update is the floor.
@@ -177,6 +181,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       new Set(secretaries.map((s) => orgWorkflowId(campaignId, s.orgId))),
     );
 
+    const directiveMs = await issueAndCancelDirectives(post, api, campaignId, rootId, args.directives);
     await api.stop();
     // The floor on the same server: as many minimal workflows, each answering an update in one workflow task (--no-baseline skips it).
     const baseline = args.baseline ? await runUpdateBaseline(infra, secretaries.length, Math.min(args.durationSeconds, 30)) : null;
@@ -198,6 +203,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       toRootLatencyMs: summarise([...studyToRoot, ...problemsToRoot].map((l) => l.v)),
       toRootLatencyMsByFigure: { studyDays: summarise(studyToRoot.map((l) => l.v)), problems: summarise(problemsToRoot.map((l) => l.v)) },
       lastAnswerToAllCountedMs: allCountedAt - lastAnswerAt,
+      directiveAtRootLatencyMs: { issue: summarise(directiveMs.issue), cancel: summarise(directiveMs.cancel) },
       rootCounted: { studyDays: want.studyDays - before.studyDays, problems: want.problems - before.problems },
       campaignId,
       prepareCascadeSeconds: round2(cascade.seconds),
@@ -246,4 +252,33 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
     await poller;
     await m.stop();
   }
+}
+
+type Post = (path: string, token: string, body: unknown, key?: string) => Promise<{ status: number; body: string }>;
+
+/** The organiser at the root issues a directive to every level below and cancels it, `times` times, one call at a time: each call's latency, in ms. */
+async function issueAndCancelDirectives(
+  post: Post,
+  api: { token: string },
+  campaignId: string,
+  rootId: string,
+  times: number,
+): Promise<{ issue: number[]; cancel: number[] }> {
+  const out = { issue: [] as number[], cancel: [] as number[] };
+  const timed = async (into: number[], path: string, body: unknown): Promise<void> => {
+    const s = performance.now();
+    const res = await post(path, api.token, body);
+    if (res.status !== 200) throw new Error(`commands: POST ${path} answered ${res.status}: ${res.body.slice(0, 300)}`);
+    into.push(performance.now() - s);
+    await sleep(2_000);
+  };
+  const base = `/campaigns/${campaignId}/orgs/${encodeURIComponent(rootId)}/directives`;
+  for (let i = 0; i < times; i++) {
+    const directiveId = `bench-directive-${i + 1}`;
+    const body = { directiveId, title: `减负措施 ${i + 1}`, instructions: '清理重复报表，合并同类会议', deadline: '2099-12-31', targetLevels: ['branch'] };
+    await timed(out.issue, base, body);
+    await timed(out.cancel, `${base}/${directiveId}/cancel`, {});
+  }
+  say(`commands: directives at the root, issue ${JSON.stringify(summarise(out.issue))} ms, cancel ${JSON.stringify(summarise(out.cancel))} ms`);
+  return out;
 }

@@ -11,11 +11,11 @@
  * branch completions per second, each command's latency, and how long the last
  * completion took to show at the top (the debounced reports climbing the levels).
  */
-import { orgHandle } from '../../client/campaigns.js';
 import { directiveItemId } from '../../domain/directive.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { readOrgProgress } from '../../db/models/org-progress.js';
 import { issueDirectiveUpdate, startRectificationUpdate, submitRectificationUpdate, verifyRectificationUpdate } from '../../workflows/messages.js';
+import { orgCommandSender } from '../org-commands.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep } from '../live.js';
@@ -30,6 +30,7 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
   const cascade = await cascadeEngine(ctx, 'prepare');
   const campaignId = cascade.spec.id;
   const rootId = cascade.spec.rootOrgId;
+  const send = orgCommandSender(infra, campaignId);
   const branches = orgs.filter((o) => o.level === 'branch');
   const directiveId = 'jianfu-bench';
   const itemId = directiveItemId(directiveId);
@@ -60,17 +61,13 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
 
   try {
     say(`directive: ${rootId} issues a directive to all ${branches.length} branches`);
-    await orgHandle(infra.client, campaignId, rootId).executeUpdate(issueDirectiveUpdate, {
-      args: [
-        {
-          directiveId,
-          title: '清理规范督查检查考核',
-          instructions: '本周内自查上报的表格并停用重复报表',
-          deadline: '2099-12-31',
-          targetLevels: ['branch'],
-          by: `organiser:${rootId}`,
-        },
-      ],
+    await send(rootId, issueDirectiveUpdate, {
+      directiveId,
+      title: '清理规范督查检查考核',
+      instructions: '本周内自查上报的表格并停用重复报表',
+      deadline: '2099-12-31',
+      targetLevels: ['branch'],
+      by: `organiser:${rootId}`,
     });
     const issuedMs = Date.now() - t0;
     const relayedAt = await waitFor((c) => c.targeted >= branches.length, 'every branch targeted');
@@ -86,14 +83,17 @@ export async function runDirective(ctx: RunContext): Promise<ScenarioOutput> {
     };
     const completeStart = Date.now();
     await pool(branches, args.inFlight, async (b) => {
-      const org = orgHandle(infra.client, campaignId, b.id);
       const s = Date.now();
       try {
-        await timed(() => org.executeUpdate(startRectificationUpdate, { args: [{ problemId: itemId, by: 'secretary:bench' }] }));
-        await timed(() => org.executeUpdate(submitRectificationUpdate, { args: [{ problemId: itemId, evidence: '已停用重复报表', by: 'secretary:bench' }] }));
+        await timed(() => send(b.id, startRectificationUpdate, { problemId: itemId, by: 'secretary:bench' }));
+        await timed(() => send(b.id, submitRectificationUpdate, { problemId: itemId, evidence: '已停用重复报表', by: 'secretary:bench' }));
         await timed(() =>
-          org.executeUpdate(verifyRectificationUpdate, {
-            args: [{ problemId: itemId, decision: 'verified', by: 'inspector:bench', verifierRole: 'inspector', verifierOrgId: rootId }],
+          send(b.id, verifyRectificationUpdate, {
+            problemId: itemId,
+            decision: 'verified',
+            by: 'inspector:bench',
+            verifierRole: 'inspector',
+            verifierOrgId: rootId,
           }),
         );
         completed += 1;

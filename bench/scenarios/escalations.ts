@@ -14,11 +14,11 @@
  * the branch secretary sees.
  */
 import { sql } from 'kysely';
-import { orgHandle } from '../../client/campaigns.js';
 import type { FlatOrg } from '../../domain/generate-tree.js';
 import { prng } from '../../domain/generate-tree.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { escalateProblemUpdate, recordProblemUpdate } from '../../workflows/messages.js';
+import { orgCommandSender } from '../org-commands.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep } from '../live.js';
@@ -57,6 +57,7 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     return { i, branch, target: i % 2 === 0 ? ancestorAt(byId, branch, 'district') : root };
   });
   const campaignId = cascade.spec.id;
+  const send = orgCommandSender(infra, campaignId);
 
   const returnedAt = new Map<string, { at: number; callMs: number; target: 'district' | 'city' }>();
   const failures: string[] = [];
@@ -76,16 +77,11 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     for (const pick of mine) await fire(pick);
   });
   async function fire({ i, branch, target }: (typeof picks)[number]): Promise<void> {
-    const handle = orgHandle(infra.client, campaignId, branch.id);
     const problemId = `storm-${i}`;
     try {
-      await handle.executeUpdate(recordProblemUpdate, {
-        args: [{ problemId, source: 'self_inspection', category: '减负', description: `同一张表反复填报（${i}）`, by }],
-      });
+      await send(branch.id, recordProblemUpdate, { problemId, source: 'self_inspection', category: '减负', description: `同一张表反复填报（${i}）`, by });
       const sent = Date.now();
-      const { escalationId } = await handle.executeUpdate(escalateProblemUpdate, {
-        args: [{ problemId, targetOrgId: target.id, reason: '根子在上面', by }],
-      });
+      const { escalationId } = await send(branch.id, escalateProblemUpdate, { problemId, targetOrgId: target.id, reason: '根子在上面', by });
       const at = Date.now();
       returnedAt.set(escalationId, { at, callMs: at - sent, target: target.level === 'city' ? 'city' : 'district' });
     } catch (error) {

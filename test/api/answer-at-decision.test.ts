@@ -159,7 +159,7 @@ describe('a command through the API', () => {
     const logged = await buildApp({ db: gone.kysely, adminToken: ADMIN, logger: { level: 'warn', stream: { write: (line: string) => warnings.push(line) } } });
     const log = logged.log;
     const answer = await sendOrgCommand(
-      { db: gone.kysely, temporal: { client: f.t.client, taskQueue: f.t.taskQueue } },
+      { db: gone.kysely, temporal: { client: f.t.client } },
       log,
       { campaignId, orgId: 'tj' },
       orgCommands.recordStudySession.update,
