@@ -76,7 +76,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       visits: { type: 'string', default: '5' },
       secretaries: { type: 'string', default: '20' },
       duration: { type: 'string', default: '60' },
-      directives: { type: 'string', default: '5' },
+      directives: { type: 'string', default: '1' },
       'report-seconds': { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '3600' },
       out: { type: 'string', default: 'bench/results' },

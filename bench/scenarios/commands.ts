@@ -17,9 +17,9 @@
  * campaign's runs from the first call until the root has counted the last figure and the
  * reports have settled.
  *
- * Then the organiser at the root issues a directive through the API and cancels it, `--directives`
- * K times (default 5), one call at a time, 2 s apart: each call's latency (the relay below
- * follows the answer; it is not waited for, and not in the cost above).
+ * Then the organiser at the root issues a directive to every branch through the API and, once
+ * the root counts them all targeted (or after 2 minutes), cancels it; `--directives` K times
+ * (default 1). Each call's latency; the relay follows the answer and is not in the cost above.
  *
  * Last, unless `--no-baseline`, the same number of minimal workflows on the same server, each
  * answering an update in the workflow task that accepted it (bench/baseline/update-workflow.ts),
@@ -31,7 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { prng } from '../../domain/generate-tree.js';
 import { runUpdateBaseline } from '../baseline/updates.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
-import { readRootProgress } from '../../db/models/org-progress.js';
+import { readOrgProgress, readRootProgress } from '../../db/models/org-progress.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep, until } from '../live.js';
@@ -183,7 +183,11 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
 
     const answered = summarise(calls.map((c) => c.ms));
     say(`commands: the secretaries' ${calls.length} calls, HTTP p50 ${answered.p50} ms, p99 ${answered.p99} ms`);
-    const directiveMs = await issueAndCancelDirectives(post, api, campaignId, rootId, args.directives);
+    const coverageAtRoot = async (directiveId: string): Promise<number> => {
+      const row = await readOrgProgress(infra.db, campaignId, rootId);
+      return (row?.directives as Record<string, { targeted: number }> | null | undefined)?.[directiveId]?.targeted ?? 0;
+    };
+    const directiveMs = await issueAndCancelDirectives(post, api, coverageAtRoot, branches.length, campaignId, rootId, args.directives);
     await api.stop();
     // The floor on the same server: as many minimal workflows, each answering an update in one workflow task (--no-baseline skips it).
     const baseline = args.baseline ? await runUpdateBaseline(infra, secretaries.length, Math.min(args.durationSeconds, 30)) : null;
@@ -207,6 +211,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       lastAnswerToAllCountedMs: allCountedAt - lastAnswerAt,
       directiveAtRootLatencyMs: { issue: summarise(directiveMs.issue), cancel: summarise(directiveMs.cancel) },
       directiveFailures: directiveMs.failures,
+      directiveBranchesTargetedWhenCancelled: directiveMs.targetedWhenCancelled,
       rootCounted: { studyDays: want.studyDays - before.studyDays, problems: want.problems - before.problems },
       campaignId,
       prepareCascadeSeconds: round2(cascade.seconds),
@@ -259,15 +264,25 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
 
 type Post = (path: string, token: string, body: unknown, key?: string) => Promise<{ status: number; body: string }>;
 
-/** The organiser at the root issues a directive to every level below and cancels it, `times` times, one call at a time: each call's latency, in ms. */
+/** How long the organiser waits for a directive's relay before cancelling it. */
+const RELAY_WAIT_MS = 120_000;
+
+/**
+ * The organiser at the root issues a directive to every branch, waits until the root counts
+ * every branch targeted (at most 2 minutes), and cancels it; `times` times. Each call's latency,
+ * in ms, and how far the relay had got when the cancel was sent: a call made while the relay's
+ * workflow tasks fill the task queue waits behind them (the queue is first come, first served).
+ */
 async function issueAndCancelDirectives(
   post: Post,
   api: { token: string },
+  coverageAtRoot: (directiveId: string) => Promise<number>,
+  branches: number,
   campaignId: string,
   rootId: string,
   times: number,
-): Promise<{ issue: number[]; cancel: number[]; failures: string[] }> {
-  const out = { issue: [] as number[], cancel: [] as number[], failures: [] as string[] };
+): Promise<{ issue: number[]; cancel: number[]; targetedWhenCancelled: number[]; failures: string[] }> {
+  const out = { issue: [] as number[], cancel: [] as number[], targetedWhenCancelled: [] as number[], failures: [] as string[] };
   const timed = async (into: number[], path: string, body: unknown): Promise<void> => {
     const s = performance.now();
     try {
@@ -282,15 +297,21 @@ async function issueAndCancelDirectives(
       );
       say(`commands: ${out.failures.at(-1)}`);
     }
-    await sleep(2_000);
   };
   const base = `/campaigns/${campaignId}/orgs/${encodeURIComponent(rootId)}/directives`;
   for (let i = 0; i < times; i++) {
     const directiveId = `bench-directive-${i + 1}`;
     const body = { directiveId, title: `减负措施 ${i + 1}`, instructions: '清理重复报表，合并同类会议', deadline: '2099-12-31', targetLevels: ['branch'] };
     await timed(out.issue, base, body);
+    const until = Date.now() + RELAY_WAIT_MS;
+    let targeted = 0;
+    while (Date.now() < until && (targeted = await coverageAtRoot(directiveId)) < branches) await sleep(500);
+    out.targetedWhenCancelled.push(targeted);
     await timed(out.cancel, `${base}/${directiveId}/cancel`, {});
   }
-  say(`commands: directives at the root, issue ${JSON.stringify(summarise(out.issue))} ms, cancel ${JSON.stringify(summarise(out.cancel))} ms`);
+  say(
+    `commands: directives at the root, issue ${JSON.stringify(summarise(out.issue))} ms, cancel ${JSON.stringify(summarise(out.cancel))} ms ` +
+      `(branches targeted when cancelled: ${out.targetedWhenCancelled.join(', ')} of ${branches})`,
+  );
   return out;
 }
