@@ -5,11 +5,12 @@
  * without the recording activity's round trip and the task after it. On a real Temporal
  * server and a real PostgreSQL: the history shows the update accepted and completed in one
  * task; the events are stored once, in each stream's order, even with many commands and the
- * children's reports arriving together; a store that fails in the API loses nothing (the
+ * children's reports arriving together, and every history replays; a store that fails in the API loses nothing (the
  * workflow records the same events); a caller that does not offer to record is answered
  * after the recording, as before.
  */
 import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { describe, expect, test } from 'vitest';
 import { buildApp, type ApiInstance } from '../../api/app.js';
@@ -22,6 +23,7 @@ import { startMobilisedCampaign } from '../support/campaign.js';
 import { freshDatabase } from '../support/db.js';
 import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact } from '../support/faults.js';
 import { useWorkflowFixture } from '../support/fixture.js';
+import { workflowBundle } from '../support/temporal.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 const session = { date: '2019-09-10', kind: 'concentrated', hours: 2, attendance: 30 } as const;
@@ -147,6 +149,12 @@ describe('a command through the API', () => {
     await expectReadModelsEqualRebuild(f.db.kysely);
     await expectStreamsIntact(f.db.kysely);
     expect(await storedOutOfOrder()).toBe(0);
+    // Every org's history, answers handed over mid-task included, replays with today's code.
+    const bundle = await workflowBundle();
+    for (const o of f.orgs) {
+      const handle = f.t.client.workflow.getHandle(orgWorkflowId(campaignId, o.id));
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), o.id)).resolves.toBeUndefined();
+    }
     await app.close();
   });
 
