@@ -48,6 +48,12 @@ export const ROOM_FOR_COMMANDS = 8;
  * processes do not reach it sooner, and the org workflows continue as new before it
  * (`continueAsNewSuggested` at 90%, and at 3,000 history events, of which each accepted update
  * takes at least two, in workflows/shared.ts).
+ *
+ * Measured with four processes (test/scale/worker-processes.test.ts, 660 escalations to the city at
+ * once, the server's metrics read after): at 10, 14 updates refused with `ConcurrentLimit`, which the
+ * client's gRPC retry sent again, everything delivered once; at 40, one refused. A process can hold
+ * more than its 4 at a slow target: a delivery gives an update up after 10 s and sends it again, and
+ * the server keeps the abandoned one in flight until the workflow answers it.
  */
 export const MAX_IN_FLIGHT_UPDATES = WORKER_PROCESSES_SIZED_FOR * UPDATES_PER_TARGET + ROOM_FOR_COMMANDS;
 
