@@ -19,6 +19,7 @@ import { batchLength, messageFromReceived, type EscalationMessage, type Outgoing
 import { receiveEscalationsUpdate as receiveEscalations } from '../workflows/messages.js';
 import type { ActivityDeps } from './deps.js';
 import { UpdateCoalescer, type DeliveryOutcome } from './update-coalescer.js';
+import { UPDATES_PER_TARGET } from '../config/temporal-server.js';
 
 const CONCURRENCY = 32;
 /** Escalations to one target per update: a lapse that forwards thousands at once, or a storm of senders in this process, reaches it in a few updates. */
@@ -32,20 +33,6 @@ const PER_UPDATE = 100;
 const UPDATE_BYTES = 64 * 1024;
 /** How long one update may go unanswered before it counts as refused for now (the heartbeat timeout is 60 s). */
 const SEND_TIMEOUT_MS = 10_000;
-/**
- * Updates this process keeps in flight to one target workflow. The server admits at most
- * 10 (`history.maxInFlightUpdates`), and going past it is not cheap. Measured on the dev
- * server (test/cross-level/escalation-storm.test.ts, 64 senders into one district): the
- * refusals ("limit on number of concurrent in-flight updates has been reached") came with
- * updates aborted by the server ("workflow update was aborted", its registry cleared),
- * speculative workflow tasks lost ("Task not found when completing") and the run evicted
- * and replayed, over and over; 10,000 escalations took 6 to 30+ minutes. With at most 8
- * in flight: 100 s, and no task lost. Four per process leaves room for two worker
- * processes sending to the same target; more workers than that want a higher server limit.
- * Messages that find the four places taken wait together and leave as one update
- * (`update-coalescer.ts`).
- */
-const UPDATES_PER_TARGET = 4;
 /** How long messages wait for one of those places before they go back to the sender as `busy`. */
 const PLACE_WAIT_MS = 2_000;
 
@@ -139,6 +126,7 @@ function coalescerFor(client: ActivityDeps['client']): UpdateCoalescer<Escalatio
   let coalescer = coalescers.get(client);
   if (!coalescer) {
     coalescer = new UpdateCoalescer<EscalationMessage>({
+      // 4 per process; the server's limit is raised in every launcher to admit several processes' (config/temporal-server.ts).
       limit: UPDATES_PER_TARGET,
       maxPerUpdate: PER_UPDATE,
       maxBytes: UPDATE_BYTES,

@@ -1,8 +1,9 @@
 /**
  * Updates to one target workflow, shared by every delivery activity running in this process.
  *
- * At most `limit` updates are in flight to a target at once (the server admits 10 per
- * workflow; see `UPDATES_PER_TARGET` in deliver-signals.ts). Messages that find every place
+ * At most `limit` updates are in flight to a target at once, in this process (the server
+ * admits `history.maxInFlightUpdates` per workflow, 40 in every launcher here; see
+ * `UPDATES_PER_TARGET` in config/temporal-server.ts). Messages that find every place
  * taken do not queue one update each: they join the open batch for their target, and that
  * batch leaves as a single update, of up to `maxPerUpdate` messages and `maxBytes`, when a
  * place frees. In

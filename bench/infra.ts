@@ -15,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { loadConfig } from '../config/env.js';
+import { MAX_IN_FLIGHT_UPDATES, SINGLE_PARTITION_CONFIG } from '../config/temporal-server.js';
 import type { OpenDatabase } from '../db/connect.js';
 import { createMigratedDatabase } from '../db/fresh.js';
 import { seedOrgs } from '../test/support/orgs.js';
@@ -46,14 +47,6 @@ export interface Infra {
   onStop(fn: () => Promise<void>): void;
   stop(): Promise<void>;
 }
-
-/** Server settings that change no workflow behaviour; the same as the test run's. */
-const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
-  // One partition per task queue: a single worker then sees every task at once instead of
-  // waiting for forwarding between partitions (the dev server defaults to 4).
-  'matching.numTaskqueueReadPartitions': 1,
-  'matching.numTaskqueueWritePartitions': 1,
-};
 
 let runtimeInstalled = false;
 
@@ -110,12 +103,14 @@ export async function startInfra(args: BenchArgs, orgs: readonly FlatOrg[]): Pro
         const temporal = await startTemporalServer({
           uiPort: false,
           logLevel: 'warn',
-          dynamicConfig: DEV_DYNAMIC_CONFIG,
+          // The same as the test run's: one partition per task queue, and (with every server) the
+          // per-workflow update limit that several worker processes need (config/temporal-server.ts).
+          dynamicConfig: SINGLE_PARTITION_CONFIG,
           logFile: path.join(dataDir, `temporal-${process.pid}.log`),
         });
         stops.push(temporal.stop);
         address = temporal.address;
-        servers.temporal = 'temporal server start-dev (CLI v1.5.1, in-memory SQLite, 1 history shard, 1 task-queue partition)';
+        servers.temporal = `temporal server start-dev (CLI v1.5.1, in-memory SQLite, 1 history shard, 1 task-queue partition, ${MAX_IN_FLIGHT_UPDATES} updates in flight per workflow)`;
       }
     } else {
       servers.temporal = `given: ${address}`;

@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import net from 'node:net';
+import { dynamicConfigYaml, SERVER_DYNAMIC_CONFIG, SINGLE_PARTITION_CONFIG } from '../config/temporal-server.js';
 import { stopOnParentExit, tailFile, terminate } from '../scripts/lib/processes.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { say, sleep } from './live.js';
@@ -103,18 +104,11 @@ export async function startPostgresTemporal(opts: { postgresUrl: string; shards:
     workerMembership: await lowFreePort(),
   };
   const dynamicConfig = path.join(root, 'dynamicconfig.yaml');
-  // Same task-queue partitioning as the dev server runs with in the benchmarks (one worker per queue).
+  // Same settings as the dev server runs with in the benchmarks: one task-queue partition (one
+  // worker per queue) and every server's update limit (config/temporal-server.ts).
   await writeFile(
     dynamicConfig,
-    [
-      'matching.numTaskqueueReadPartitions:',
-      '  - value: 1',
-      'matching.numTaskqueueWritePartitions:',
-      '  - value: 1',
-      'system.forceSearchAttributesCacheRefreshOnRead:',
-      '  - value: true',
-      '',
-    ].join('\n'),
+    dynamicConfigYaml({ ...SERVER_DYNAMIC_CONFIG, ...SINGLE_PARTITION_CONFIG, 'system.forceSearchAttributesCacheRefreshOnRead': true }),
   );
   const store = (db: string, conns: number) => `      sql:
         pluginName: "postgres12"

@@ -36,6 +36,12 @@ export interface WorkerProcesses {
   crashes: Array<{ at: string; exit: string; tail: string }>;
   /** Largest resident set of any one worker process, sampled every 2 s. */
   peakRssBytes(): number;
+  /**
+   * CPU over the run, sampled every 2 s: the worker processes' own (user + system, summed over
+   * them, and as cores busy on average) and the whole machine's, busy share of all its cores
+   * (every process on it: servers, harness, and whatever else runs beside the bench).
+   */
+  cpu(): { workerCpuSeconds: number; workerCores: number; machineBusyPercent: number };
   stop(): Promise<void>;
 }
 
@@ -77,9 +83,32 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
   };
   for (let slot = 1; slot <= opts.count; slot++) launch(slot);
 
+  // CPU seconds by pid, as last seen: a process that exits keeps what it had used at its last sample.
+  const cpuByPid = new Map<number, number>();
+  const machineAtStart = machineCpuTicks();
+  let machineNow = machineAtStart;
+  const sampledFrom = Date.now();
+  let sampledTo = sampledFrom;
   const sampler = setInterval(() => {
-    for (const child of children) peakRss = Math.max(peakRss, rssBytes(child.pid));
+    for (const child of children) {
+      peakRss = Math.max(peakRss, rssBytes(child.pid));
+      const used = child.pid ? processCpuSeconds(child.pid) : undefined;
+      if (used !== undefined) cpuByPid.set(child.pid!, used);
+    }
+    machineNow = machineCpuTicks();
+    sampledTo = Date.now();
   }, 2000);
+  const cpu = () => {
+    const workerCpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
+    const seconds = Math.max(1, (sampledTo - sampledFrom) / 1000);
+    const total = machineNow.total - machineAtStart.total;
+    const busy = total - (machineNow.idle - machineAtStart.idle);
+    return {
+      workerCpuSeconds: Math.round(workerCpuSeconds),
+      workerCores: Math.round((workerCpuSeconds / seconds) * 100) / 100,
+      machineBusyPercent: total > 0 ? Math.round((busy / total) * 1000) / 10 : 0,
+    };
+  };
 
   const stop = async (): Promise<void> => {
     stopping = true;
@@ -108,10 +137,11 @@ export async function startWorkerProcesses(opts: WorkerProcessOptions): Promise<
     }
     await sleep(500);
   }
-  return { crashes, peakRssBytes: () => peakRss, stop };
+  return { crashes, peakRssBytes: () => peakRss, cpu, stop };
 }
 
-async function countPollers(client: Client, taskQueue: string): Promise<number> {
+/** How many distinct pollers (worker processes) the server sees on the task queue's workflow side. */
+export async function countPollers(client: Client, taskQueue: string): Promise<number> {
   const response = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
     taskQueue: { name: taskQueue },
@@ -127,5 +157,28 @@ function rssBytes(pid: number | undefined): number {
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ: 100 ticks a second on Linux); undefined once it is gone. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's CPU ticks so far, all cores: in all, and idle (idle and iowait). */
+function machineCpuTicks(): { total: number; idle: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: ticks.reduce((a, b) => a + b, 0), idle: ticks[3]! + ticks[4]! };
+  } catch {
+    return { total: 0, idle: 0 };
   }
 }

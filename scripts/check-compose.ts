@@ -5,7 +5,9 @@
  * worker and api set every variable config/env.ts reads (except those that only matter
  * when `npm start` launches its own dev server, and the worker's tuning, which has defaults),
  * and Prometheus scrapes exactly the metrics ports worker and api serve and expose
- * (config/prometheus.yml: the api by name, every worker replica by DNS).
+ * (config/prometheus.yml: the api by name, every worker replica by DNS), and the Temporal
+ * server reads a dynamic-config file holding every setting of config/temporal-server.ts
+ * (config/temporal-dynamicconfig.yaml: the update limit that several worker replicas need).
  *
  *   npm run check-compose
  */
@@ -13,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { SERVER_DYNAMIC_CONFIG } from '../config/temporal-server.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,7 +53,11 @@ interface Service {
  * @example
  * const problems = await checkCompose(); // []
  */
-export async function checkCompose(file = path.join(root, 'docker-compose.yml'), scrapeFile = path.join(root, 'config', 'prometheus.yml')): Promise<string[]> {
+export async function checkCompose(
+  file = path.join(root, 'docker-compose.yml'),
+  scrapeFile = path.join(root, 'config', 'prometheus.yml'),
+  dynamicConfigFile = path.join(root, 'config', 'temporal-dynamicconfig.yaml'),
+): Promise<string[]> {
   const problems: string[] = [];
   const doc = parse(await readFile(file, 'utf8'), { merge: true }) as { services?: Record<string, Service> };
   const services = doc.services ?? {};
@@ -110,6 +117,7 @@ export async function checkCompose(file = path.join(root, 'docker-compose.yml'),
   need(services.api?.ports?.some((p) => String(p).endsWith(':3000')) ?? false, 'service api: must publish 3000');
 
   problems.push(...(await checkScrapeConfig(services, scrapeFile)));
+  problems.push(...(await checkServerDynamicConfig(services.temporal, dynamicConfigFile)));
 
   for (const [name, service] of Object.entries(services)) {
     for (const [dep, condition] of Object.entries(dependsOn(service))) {
@@ -192,6 +200,29 @@ async function checkScrapeConfig(services: Record<string, Service>, scrapeFile: 
     reached.worker?.length === 1 && reached.worker[0]!.how === 'dns',
     `${relative}: must scrape service worker once, by dns_sd_configs, to reach every replica`,
   );
+  return problems;
+}
+
+/**
+ * The server side: the temporal service mounts the dynamic-config file where
+ * DYNAMIC_CONFIG_FILE_PATH (relative to /etc/temporal, auto-setup's working directory) points,
+ * and the file sets every key of SERVER_DYNAMIC_CONFIG to its value, so the compose stack runs
+ * with the limits the dev server, the tests and the benches run with.
+ */
+async function checkServerDynamicConfig(temporal: Service | undefined, dynamicConfigFile: string): Promise<string[]> {
+  const problems: string[] = [];
+  const relative = path.relative(root, dynamicConfigFile);
+  const inContainer = `/etc/temporal/${envOf(temporal).DYNAMIC_CONFIG_FILE_PATH ?? '(unset)'}`;
+  if (
+    !(temporal?.volumes ?? []).some((v) => new RegExp(`^\\./${relative.replace(/[.]/g, '\\.')}:${inContainer.replace(/[.]/g, '\\.')}(:ro)?$`).test(String(v)))
+  )
+    problems.push(`service temporal: must mount ./${relative} at ${inContainer} (its DYNAMIC_CONFIG_FILE_PATH)`);
+  const file = parse(await readFile(dynamicConfigFile, 'utf8')) as Record<string, { value?: unknown }[] | undefined>;
+  for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) {
+    const values = (file[key] ?? []).map((v) => v.value);
+    if (values.length !== 1 || values[0] !== value)
+      problems.push(`${relative}: ${key} is ${JSON.stringify(values)}; config/temporal-server.ts says ${JSON.stringify(value)}`);
+  }
   return problems;
 }
 

@@ -7,7 +7,8 @@
  * into that cache when Go is available; and, last, the Temporal SDK's own download of the
  * CLI (which can only *run* a server, so it is a fallback inside `startTemporalServer`).
  * v1.5.1 is pinned because later CLI versions carry a `replace` directive that `go install`
- * refuses.
+ * refuses. Every server started here runs with config/temporal-server.ts's settings (the
+ * per-workflow limit on updates in flight, raised for several worker processes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync } from 'node:fs';
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SERVER_DYNAMIC_CONFIG } from '../config/temporal-server.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { assertPortFree, freePort, isExecutableFile, stopOnParentExit, tailFile, terminate, whichExecutable } from './lib/processes.js';
 
@@ -113,7 +115,11 @@ export interface StartTemporalServerOptions {
   namespace?: string;
   /** Server log level: debug, info, warn, error, never (default warn). */
   logLevel?: string;
-  /** `--dynamic-config-value KEY=<json>` pairs. */
+  /**
+   * `--dynamic-config-value KEY=<json>` pairs, on top of `SERVER_DYNAMIC_CONFIG`
+   * (config/temporal-server.ts), which every server of this project runs with; a key given
+   * here overrides it.
+   */
   dynamicConfig?: Record<string, unknown>;
   /** Interface to bind (default 127.0.0.1: the dev server has no authentication). */
   ip?: string;
@@ -196,9 +202,7 @@ async function startOnce(opts: StartTemporalServerOptions): Promise<RunningTempo
   }
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   args.push(...searchAttributeArgs());
-  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
-    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
-  }
+  args.push(...dynamicConfigArgs(opts));
 
   // The child writes straight into the file: no pipe for the parent to drain, and the log
   // survives the parent being killed.
@@ -263,6 +267,14 @@ async function startOnce(opts: StartTemporalServerOptions): Promise<RunningTempo
     logFile,
     stop,
   };
+}
+
+/** `--dynamic-config-value KEY=<json>` for the project's server settings and the caller's. */
+function dynamicConfigArgs(opts: StartTemporalServerOptions): string[] {
+  return Object.entries({ ...SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig }).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
 }
 
 /** `--search-attribute Name=Type` for every attribute the workflows use. */
@@ -341,9 +353,7 @@ async function startWithSdkDownload(opts: StartTemporalServerOptions, notFound: 
     await mkdir(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
     extraArgs.push('--sqlite-pragma', 'journal_mode=wal');
   }
-  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
-    extraArgs.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
-  }
+  extraArgs.push(...dynamicConfigArgs(opts));
   let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
   try {
     env = await TestWorkflowEnvironment.createLocal({

@@ -9,6 +9,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { SINGLE_PARTITION_CONFIG } from '../config/temporal-server.js';
 import { findPostgresBinaries, startPostgresServer } from '../scripts/postgres-server.js';
 import { startTemporalServer } from '../scripts/temporal-server.js';
 
@@ -18,14 +19,6 @@ declare module 'vitest' {
     databaseUrl: string | undefined;
   }
 }
-
-/** Server settings that make a test run faster without changing what workflows do. */
-const FAST_DYNAMIC_CONFIG: Record<string, unknown> = {
-  // One partition per task queue: each test file's single worker then sees every task at
-  // once instead of waiting for forwarding between partitions.
-  'matching.numTaskqueueReadPartitions': 1,
-  'matching.numTaskqueueWritePartitions': 1,
-};
 
 /**
  * Starts Temporal and (unless DATABASE_URL is set) PostgreSQL, and returns the teardown
@@ -49,7 +42,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const temporalStarting = startTemporalServer({
       uiPort: false,
       logLevel: 'warn',
-      dynamicConfig: FAST_DYNAMIC_CONFIG,
+      // One partition per task queue: each test file's single worker sees every task at once.
+      // The per-workflow update limit comes with every server (config/temporal-server.ts).
+      dynamicConfig: SINGLE_PARTITION_CONFIG,
       logFile: path.join(testDataDir, `temporal-${process.pid}.log`),
     });
 
