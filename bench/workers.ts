@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { stopOnParentExit, terminate } from '../scripts/lib/processes.js';
+import { machineCpuTicks, processCpuSeconds } from './cpu-ledger.js';
 import { say, sleep } from './live.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -157,28 +158,5 @@ function rssBytes(pid: number | undefined): number {
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ: 100 ticks a second on Linux); undefined once it is gone. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The machine's CPU ticks so far, all cores: in all, and idle (idle and iowait). */
-function machineCpuTicks(): { total: number; idle: number } {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-    return { total: ticks.reduce((a, b) => a + b, 0), idle: ticks[3]! + ticks[4]! };
-  } catch {
-    return { total: 0, idle: 0 };
   }
 }

@@ -6,6 +6,7 @@
  * task per update, this is the floor the engine's cost per command is compared with.
  */
 import { randomBytes } from 'node:crypto';
+import { cpuBetween, describeCpu, readCpu, type CpuSpan } from '../cpu-ledger.js';
 import { scanCost, type PhaseCost } from '../histories.js';
 import type { Infra } from '../infra.js';
 import { say, sleep } from '../live.js';
@@ -19,6 +20,7 @@ export interface UpdateBaseline {
   /** From the client's call to its answer (no HTTP, no API process: the engine's figure has both). */
   updateLatencyMs: Summary;
   cost: PhaseCost;
+  cpu: CpuSpan;
 }
 
 export async function runUpdateBaseline(infra: Infra, secretaries: number, seconds: number): Promise<UpdateBaseline> {
@@ -35,6 +37,8 @@ export async function runUpdateBaseline(infra: Infra, secretaries: number, secon
     await sleep(1000);
     say(`baseline updates: ${secretaries} workflows, closed loop for ${seconds} s`);
     const latencies: number[] = [];
+    const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
+    const cpuAtStart = readCpu(postgresPort);
     const t0 = Date.now();
     const endAt = t0 + seconds * 1000;
     await Promise.all(
@@ -47,9 +51,12 @@ export async function runUpdateBaseline(infra: Infra, secretaries: number, secon
       }),
     );
     const loadSeconds = (Date.now() - t0) / 1000;
+    // The baseline's worker runs in the harness: its CPU is under `harness`.
+    const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), latencies.length);
+    say(describeCpu('baseline updates', cpu, 'update'));
     const cost = await scanCost(infra.client, `TaskQueue="${taskQueue}"`, 'update', latencies.length, { from: t0, to: Date.now() });
     await Promise.all(handles.map((h) => h.terminate('baseline done')));
-    return { updates: latencies.length, updatesPerSecond: round1(latencies.length / loadSeconds), updateLatencyMs: summarise(latencies), cost };
+    return { updates: latencies.length, updatesPerSecond: round1(latencies.length / loadSeconds), updateLatencyMs: summarise(latencies), cost, cpu };
   } finally {
     worker.shutdown();
     await running;

@@ -14,6 +14,7 @@ import { CampaignSpec } from '../../domain/campaign.js';
 import { LEVELS } from '../../domain/levels.js';
 import { orgStatusQuery } from '../../workflows/messages.js';
 import { runBaseline } from '../baseline/run.js';
+import { cpuBetween, describeCpu, readCpu } from '../cpu-ledger.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { describeCost, phaseCost, scanCost, scanHistories } from '../histories.js';
 import { monitor, say, until, within, type Sample } from '../live.js';
@@ -106,8 +107,16 @@ export async function cascadeEngine(ctx: RunContext, label = 'cascade', allowInc
 export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
   const { infra, orgs, args } = ctx;
   const rootId = orgs.find((o) => o.parentId === null)!.id;
+  // The CPU each cascade cost, by process, read around it: the bound on its rate once the machine is busy.
+  const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
+  const cpuAtBaseline = readCpu(postgresPort);
   const baseline = args.baseline ? await runBaseline(infra, rootId, orgs.length, args.timeoutSeconds) : undefined;
+  const baselineCpu = baseline ? cpuBetween(cpuAtBaseline, readCpu(postgresPort), baseline.counted) : null;
+  const cpuAtEngine = readCpu(postgresPort);
   const engine = await cascadeEngine(ctx, 'cascade', true);
+  const engineCpu = cpuBetween(cpuAtEngine, readCpu(postgresPort), engine.countedAtRoot);
+  if (baselineCpu) say(describeCpu('baseline cascade', baselineCpu, 'org'));
+  say(describeCpu('engine cascade', engineCpu, 'org'));
 
   // When each org mobilised (workflow time), and how long after its parent: the hop latency.
   const rows = await infra.db
@@ -183,6 +192,7 @@ export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
     campaignId: engine.spec.id,
     cost,
     baselineCost,
+    cpu: { engine: engineCpu, baseline: baselineCpu },
   };
 
   const engineRate = bins(hops, engine.t0).map((b): [number, number] => [b.t, b.count]);

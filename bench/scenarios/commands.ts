@@ -30,6 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import { prng } from '../../domain/generate-tree.js';
 import { runUpdateBaseline } from '../baseline/updates.js';
+import { cpuBetween, describeCpu, readCpu } from '../cpu-ledger.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { readOrgProgress, readRootProgress } from '../../db/models/org-progress.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
@@ -99,6 +100,8 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       await sleep(Math.max(0, 100 - (Date.now() - at)));
     }
   })();
+  const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
+  const cpuAtStart = readCpu(postgresPort);
   const t0 = Date.now();
   const endAt = t0 + args.durationSeconds * 1000;
   const m = monitor('commands', t0, async () => {
@@ -142,6 +145,9 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
   try {
     await Promise.all(secretaries.map(loop));
     const lastAnswerAt = Date.now();
+    // The window's CPU by process (the API runs in the harness), per command answered.
+    const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), calls.length);
+    say(describeCpu('commands', cpu, 'command'));
     const expected = (kind: Kind) => calls.filter((c) => c.kind === kind && c.counts).length;
     const want = { studyDays: before.studyDays + expected('study'), problems: before.problems + expected('problem') };
     // Every counted figure reaches the root, or the run fails: a figure that never arrives is not a latency.
@@ -216,6 +222,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       campaignId,
       prepareCascadeSeconds: round2(cascade.seconds),
       cost,
+      cpu,
       baseline,
     };
     const callBins = bins(
