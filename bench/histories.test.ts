@@ -48,6 +48,22 @@ test('per unit: the totals divided by the units, activities by type too', () => 
   addCost(cost, history);
   addCost(cost, history);
   const phase = phaseCost(cost, 'command', 4);
-  expect(phase.perUnit).toEqual({ workflowTasks: 1, activityTasks: 0.5, localActivities: 0.5, events: 6.5, activitiesByType: { recordEvents: 0.5 } });
+  expect(phase.perUnit).toMatchObject({ workflowTasks: 1, activityTasks: 0.5, localActivities: 0.5, events: 6.5, activitiesByType: { recordEvents: 0.5 } });
+  expect(phase.perUnit.historyBytes).toBe(Math.round(cost.historyBytes / 4));
   expect(phase.window).toBeNull();
+});
+
+test('bytes: an event counts what it carries, as the server stores it', () => {
+  const answer = (data: Uint8Array) =>
+    event(5_002, 'workflowExecutionUpdateCompleted', {
+      outcome: { success: { payloads: [{ metadata: { encoding: new TextEncoder().encode('json/plain') }, data }] } },
+    });
+  const small = emptyCost();
+  addCost(small, [answer(new Uint8Array(10))]);
+  const big = emptyCost();
+  addCost(big, [answer(new Uint8Array(1_010))]);
+  expect(small.historyBytes).toBeGreaterThan(10);
+  // 1,000 bytes more data: 1,000 more bytes, and a byte or two more for the longer length prefixes.
+  expect(big.historyBytes - small.historyBytes).toBeGreaterThanOrEqual(1_000);
+  expect(big.historyBytes - small.historyBytes).toBeLessThanOrEqual(1_006);
 });

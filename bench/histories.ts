@@ -18,6 +18,7 @@
  * histories do not depend on the machine's load; latencies do.
  */
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { monitor, say } from './live.js';
 import { percentile, pool, round2 } from './stats.js';
 
@@ -108,6 +109,8 @@ export interface HistoryCost {
   /** Runs with at least one event counted. */
   runs: number;
   events: number;
+  /** The events' size as the server stores them (protobuf-encoded), what a run carries toward its limits. */
+  historyBytes: number;
   /** WorkflowTaskCompleted: each is one round trip of a workflow task through the task queue and the worker. */
   workflowTasks: number;
   /** WorkflowTaskFailed and WorkflowTaskTimedOut (each one more task to run again). */
@@ -131,6 +134,7 @@ export function emptyCost(): HistoryCost {
   return {
     runs: 0,
     events: 0,
+    historyBytes: 0,
     workflowTasks: 0,
     workflowTasksFailedOrTimedOut: 0,
     activityTasks: 0,
@@ -178,6 +182,7 @@ export function addCost(cost: HistoryCost, events: readonly HistoryEvent[], wind
       if (t < window.from || t > window.to) continue;
     }
     counted += 1;
+    cost.historyBytes += temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
     const type = eventType(event);
     cost.eventsByType[type] = (cost.eventsByType[type] ?? 0) + 1;
     const tally = TALLIES[type];
@@ -207,7 +212,14 @@ export interface PhaseCost {
   units: number;
   /** The window, ISO times (absent: whole histories). */
   window: { from: string; to: string } | null;
-  perUnit: { workflowTasks: number; activityTasks: number; localActivities: number; events: number; activitiesByType: Record<string, number> };
+  perUnit: {
+    workflowTasks: number;
+    activityTasks: number;
+    localActivities: number;
+    events: number;
+    historyBytes: number;
+    activitiesByType: Record<string, number>;
+  };
   totals: HistoryCost;
   /** The part of `totals` at the workflows the commands were sent to (see `scanCost`). */
   atCommanded?: HistoryCost;
@@ -226,6 +238,7 @@ export function phaseCost(totals: HistoryCost, unit: string, units: number, wind
       activityTasks: per(totals.activityTasks),
       localActivities: per(totals.localActivities),
       events: per(totals.events),
+      historyBytes: Math.round(per(totals.historyBytes)),
       activitiesByType: Object.fromEntries(Object.entries(totals.activitiesByType).map(([k, v]) => [k, per(v)])),
     },
     totals,
@@ -240,7 +253,7 @@ export function describeCost(label: string, cost: PhaseCost): string {
     .join(', ');
   return (
     `${label}: per ${cost.unit} (${cost.units}): ${p.workflowTasks} workflow tasks, ${p.activityTasks} activity tasks` +
-    `${acts ? ` (${acts})` : ''}, ${p.localActivities} local activities, ${p.events} history events`
+    `${acts ? ` (${acts})` : ''}, ${p.localActivities} local activities, ${p.events} history events (${p.historyBytes} bytes)`
   );
 }
 
