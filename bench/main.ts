@@ -70,6 +70,7 @@ async function main(): Promise<number> {
     workerCrashes: infra.workers.crashes.length,
     workerCrashLog: infra.workers.crashes.slice(0, 3),
     workerPeakRssMB: Math.round(infra.workers.peakRssBytes() / 2 ** 20),
+    workerTuning: infra.workerTuning,
     ...infra.workers.cpu(),
     ...(args.profileWorkers ? { workerProfile: summariseProfiles(args.profileWorkers, 10) } : {}),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
