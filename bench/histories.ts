@@ -18,7 +18,7 @@
  * histories do not depend on the machine's load; latencies do.
  */
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { monitor, say } from './live.js';
 import { percentile, pool, round2 } from './stats.js';
 
@@ -161,6 +161,9 @@ function eventType(event: HistoryEvent): string {
   return key ? key[0]!.toUpperCase() + key.slice(1, -'EventAttributes'.length) : 'Unknown';
 }
 
+// A CommonJS package: its namespace comes through the default import under Node's ESM loader (tsx), not as a named one.
+const { HistoryEvent } = proto.temporal.api.history.v1;
+
 const TALLIES: Partial<Record<string, keyof HistoryCost>> = {
   WorkflowTaskCompleted: 'workflowTasks',
   WorkflowTaskFailed: 'workflowTasksFailedOrTimedOut',
@@ -182,7 +185,7 @@ export function addCost(cost: HistoryCost, events: readonly HistoryEvent[], wind
       if (t < window.from || t > window.to) continue;
     }
     counted += 1;
-    cost.historyBytes += temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
+    cost.historyBytes += HistoryEvent.encode(event).finish().length;
     const type = eventType(event);
     cost.eventsByType[type] = (cost.eventsByType[type] ?? 0) + 1;
     const tally = TALLIES[type];
