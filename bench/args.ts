@@ -24,6 +24,8 @@ export interface BenchArgs {
   databaseUrl: string | undefined;
   /** B1 only: skip the minimal baseline cascade (its ratio is then absent). */
   baseline: boolean;
+  /** B2: after the engine's storm, the same escalations through minimal workflows (bench/baseline/storm.ts); on unless --no-storm-baseline. */
+  stormBaseline: boolean;
   /** B2/B4: escalations fired at once. */
   escalations: number;
   /** B3: branch commands in flight at once while completing directive items. */
@@ -55,7 +57,7 @@ export interface BenchArgs {
 
 const USAGE = `usage: npm run bench -- --shape <small|district|tianjin> --scenario <cascade|escalations|directive|reads|rebuild|console|commands>
   [--temporal-address host:port] [--temporal-server dev|postgres] [--history-shards N]
-  [--database-url postgres://…] [--no-baseline] [--escalations K] [--in-flight N]
+  [--database-url postgres://…] [--no-baseline] [--no-storm-baseline] [--escalations K] [--in-flight N]
   [--readers N] [--visits N] [--secretaries N] [--duration S] [--directives K] [--report-seconds S] [--timeout-seconds S] [--out DIR] [--seed N]
   [--worker-processes N] [--cached-workflows N] [--profile-workers DIR]`;
 
@@ -70,6 +72,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'history-shards': { type: 'string', default: '16' },
       'database-url': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
+      'no-storm-baseline': { type: 'boolean', default: false },
       escalations: { type: 'string', default: '1000' },
       'in-flight': { type: 'string', default: '64' },
       readers: { type: 'string', default: '8' },
@@ -109,6 +112,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     historyShards: int('history-shards', values['history-shards'], 1),
     databaseUrl: values['database-url'],
     baseline: !values['no-baseline'],
+    stormBaseline: !values['no-storm-baseline'],
     escalations: int('escalations', values.escalations, 1),
     inFlight: int('in-flight', values['in-flight'], 1),
     readers: int('readers', values.readers, 1),

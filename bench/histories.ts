@@ -150,13 +150,13 @@ export function emptyCost(): HistoryCost {
 }
 
 /** The event's time in ms since the epoch (the server's clock, the same machine's as the harness). */
-function eventTimeMs(event: HistoryEvent): number {
+export function eventTimeMs(event: HistoryEvent): number {
   const ts = event.eventTime as { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined;
   return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
 }
 
 /** The event's type from its attributes' key: `workflowTaskCompletedEventAttributes` → `WorkflowTaskCompleted`. */
-function eventType(event: HistoryEvent): string {
+export function eventType(event: HistoryEvent): string {
   const key = Object.keys(event).find((k) => k.endsWith('EventAttributes') && event[k]);
   return key ? key[0]!.toUpperCase() + key.slice(1, -'EventAttributes'.length) : 'Unknown';
 }

@@ -12,18 +12,32 @@
  * reader see, so it is the acknowledgement a user could observe. The origin's
  * `EscalationProgress → acknowledged` row is measured too, since that is the round trip
  * the branch secretary sees.
+ *
+ * Then, unless `--no-storm-baseline`, the same picks fired the same way through minimal
+ * workflows on the same server (bench/baseline/storm.ts): `stormBaseline`, and the engine's p99s
+ * over its (`p99OverStormBaseline`), so what the storm costs beyond the minimal exchange is measured.
  */
 import { sql } from 'kysely';
-import type { FlatOrg } from '../../domain/generate-tree.js';
-import { prng } from '../../domain/generate-tree.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { escalateProblemUpdate, recordProblemUpdate } from '../../workflows/messages.js';
+import { runStormBaseline, type StormBaseline } from '../baseline/storm.js';
 import { orgCommandSender } from '../org-commands.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep } from '../live.js';
 import type { Chart } from '../report.js';
-import { bins, percentile, pool, round1, round2, summarise } from '../stats.js';
+import { bins, percentile, round1, round2, summarise } from '../stats.js';
+import {
+  ackSummaries,
+  failureText,
+  fireByBranch,
+  latenciesAfterReturn,
+  picksByBranch,
+  stormPicks,
+  targetKind,
+  type Returned,
+  type StormPick,
+} from '../storm.js';
 import { cascadeEngine, type EngineCascade } from './cascade.js';
 
 export interface Storm {
@@ -32,34 +46,22 @@ export interface Storm {
   /** When the first call went out and when the last acknowledgement was recorded (ms since the epoch). */
   startedAt: number;
   endedAt: number;
+  /** The escalations fired, for the baseline to fire the same ones. */
+  picks: StormPick[];
 }
 
 const by = 'secretary:bench';
 
-/** The ancestor of `org` at `level` in the tree. */
-function ancestorAt(byId: Map<string, FlatOrg>, org: FlatOrg, level: FlatOrg['level']): FlatOrg {
-  let at: FlatOrg | undefined = org;
-  while (at && at.level !== level) at = at.parentId ? byId.get(at.parentId) : undefined;
-  if (!at) throw new Error(`${org.id} has no ancestor at level ${level}`);
-  return at;
-}
-
 /** Fires the storm on a campaign whose orgs are all mobilised and waits for every acknowledgement. */
 export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): Promise<Storm> {
   const { infra, orgs, args } = ctx;
-  const byId = new Map(orgs.map((o) => [o.id, o]));
-  const branches = orgs.filter((o) => o.level === 'branch');
   const root = orgs.find((o) => o.parentId === null)!;
-  const rnd = prng(args.seed);
   const k = args.escalations;
-  const picks = Array.from({ length: k }, (_, i) => {
-    const branch = branches[Math.floor(rnd() * branches.length)]!;
-    return { i, branch, target: i % 2 === 0 ? ancestorAt(byId, branch, 'district') : root };
-  });
+  const picks = stormPicks(orgs, args.seed, k);
   const campaignId = cascade.spec.id;
   const send = orgCommandSender(infra, campaignId);
 
-  const returnedAt = new Map<string, { at: number; callMs: number; target: 'district' | 'city' }>();
+  const returnedAt = new Map<string, Returned>();
   const failures: string[] = [];
   let received = 0;
   let acknowledged = 0;
@@ -70,23 +72,19 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   // presses one button at a time, and Temporal refuses more than a few updates in flight
   // on one workflow (history.maxInFlightUpdates), which on a small tree (27 branches for
   // 1,000 escalations) would measure that limit instead of the engine.
-  const byBranch = new Map<string, typeof picks>();
-  for (const p of picks) byBranch.set(p.branch.id, [...(byBranch.get(p.branch.id) ?? []), p]);
+  const byBranch = picksByBranch(picks);
   say(`escalations: ${k} escalations from ${byBranch.size} random branches (half to their district, half to ${root.id}), all branches at once`);
-  const firing = pool([...byBranch.values()], byBranch.size, async (mine) => {
-    for (const pick of mine) await fire(pick);
-  });
-  async function fire({ i, branch, target }: (typeof picks)[number]): Promise<void> {
+  const firing = fireByBranch(byBranch, fire);
+  async function fire({ i, branch, target }: StormPick): Promise<void> {
     const problemId = `storm-${i}`;
     try {
       await send(branch.id, recordProblemUpdate, { problemId, source: 'self_inspection', category: '减负', description: `同一张表反复填报（${i}）`, by });
       const sent = Date.now();
       const { escalationId } = await send(branch.id, escalateProblemUpdate, { problemId, targetOrgId: target.id, reason: '根子在上面', by });
       const at = Date.now();
-      returnedAt.set(escalationId, { at, callMs: at - sent, target: target.level === 'city' ? 'city' : 'district' });
+      returnedAt.set(escalationId, { at, callMs: at - sent, target: targetKind(target) });
     } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
-      failures.push(`${branch.id}#${problemId}: ${String(error)}${cause ? ` (${cause instanceof Error ? String(cause) : JSON.stringify(cause)})` : ''}`);
+      failures.push(`${branch.id}#${problemId}: ${failureText(error)}`);
       // The first one at once: a long storm should not hide why calls fail until it ends.
       if (failures.length === 1) say(`escalations: first failure ${failures[0]}`);
     }
@@ -124,10 +122,10 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   if (failures.length) say(`escalations: ${failures.length} calls failed, e.g. ${failures[0]}`);
 
   const latencies = (rows: Row[], clock: 'recorded_at' | 'occurred_at') =>
-    rows.flatMap((r) => {
-      const sent = returnedAt.get(r.id);
-      return sent ? [{ t: sent.at, v: new Date(r[clock]).getTime() - sent.at, target: sent.target }] : [];
-    });
+    latenciesAfterReturn(
+      returnedAt,
+      rows.map((r) => [r.id, new Date(r[clock]).getTime()] as const),
+    );
   const receivedLat = latencies(receivedRows, 'recorded_at');
   const receivedLatWorkflowClock = latencies(receivedRows, 'occurred_at');
   const ackLat = latencies(ackRows, 'recorded_at');
@@ -160,12 +158,8 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     failureSamples: failures.slice(0, 3),
     branchesEscalating: byBranch.size,
     seconds: round2(seconds),
-    /** Headline: the target's EscalationReceived row, from the escalate call's return. */
-    ackLatencyMs: summarise(receivedLat.map((l) => l.v)),
-    ackLatencyMsByTarget: {
-      district: summarise(receivedLat.filter((l) => l.target === 'district').map((l) => l.v)),
-      city: summarise(receivedLat.filter((l) => l.target === 'city').map((l) => l.v)),
-    },
+    /** Headline: the target's EscalationReceived row, from the escalate call's return (and by target level). */
+    ...ackSummaries(receivedLat),
     ackLatencyMsWorkflowClock: summarise(receivedLatWorkflowClock.map((l) => l.v)),
     originAcknowledgedLatencyMs: summarise(ackLat.map((l) => l.v)),
     escalateCallMs: summarise(callMs),
@@ -205,11 +199,31 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   say(
     `escalations: ${returnedAt.size} acknowledged in ${seconds.toFixed(1)} s; ack p50 ${ack.p50} ms, p99 ${ack.p99} ms; ${round1(events.length / seconds)} events/s`,
   );
-  return { figures, charts, startedAt, endedAt };
+  return { figures, charts, startedAt, endedAt, picks };
+}
+
+type P99s = Record<'ackLatencyMs' | 'originAcknowledgedLatencyMs' | 'escalateCallMs', { p99: number }>;
+
+/** The engine's p99s over the storm baseline's: how many times the minimal exchange's each one is. */
+function p99Ratios(engine: P99s, minimal: P99s): Record<keyof P99s, number> {
+  const ratio = (key: keyof P99s) => round2(engine[key].p99 / minimal[key].p99);
+  return { ackLatencyMs: ratio('ackLatencyMs'), originAcknowledgedLatencyMs: ratio('originAcknowledgedLatencyMs'), escalateCallMs: ratio('escalateCallMs') };
 }
 
 export async function runEscalations(ctx: RunContext): Promise<ScenarioOutput> {
   const cascade = await cascadeEngine(ctx, 'prepare');
   const storm = await escalationStorm(ctx, cascade);
-  return { figures: storm.figures, charts: storm.charts };
+  // The same escalations through minimal workflows on the same server (bench/baseline/storm.ts), unless --no-storm-baseline.
+  const stormBaseline: StormBaseline | null = ctx.args.stormBaseline ? await runStormBaseline(ctx.infra, storm.picks, ctx.args.timeoutSeconds) : null;
+  let p99OverStormBaseline: Record<keyof P99s, number> | null = null;
+  if (stormBaseline) {
+    const engine = storm.figures as P99s;
+    const r = (p99OverStormBaseline = p99Ratios(engine, stormBaseline));
+    say(
+      `escalations: engine / minimal p99: ack ${engine.ackLatencyMs.p99} / ${stormBaseline.ackLatencyMs.p99} ms (${r.ackLatencyMs}×), ` +
+        `origin acknowledged ${engine.originAcknowledgedLatencyMs.p99} / ${stormBaseline.originAcknowledgedLatencyMs.p99} ms (${r.originAcknowledgedLatencyMs}×), ` +
+        `escalate call ${engine.escalateCallMs.p99} / ${stormBaseline.escalateCallMs.p99} ms (${r.escalateCallMs}×)`,
+    );
+  }
+  return { figures: { ...storm.figures, stormBaseline, p99OverStormBaseline }, charts: storm.charts };
 }
