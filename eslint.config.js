@@ -117,7 +117,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'bench/baseline/workflows.ts'],
+    files: ['workflows/**/*.ts', 'bench/baseline/workflows.ts', 'bench/baseline/update-workflow.ts', 'bench/baseline/storm-workflow.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
