@@ -57,12 +57,6 @@ const Env = z.object({
   WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).max(200).optional(),
   WORKER_NON_STICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).optional(),
   /**
-   * `fixed` (the default): the slots and polls above. `sdk`: the Temporal SDK's resource-based
-   * slot tuner and autoscaling pollers, with the figures above as their maximums
-   * (`sdkTuning` in worker/create-worker.ts).
-   */
-  WORKER_TUNER: z.enum(['fixed', 'sdk']).optional(),
-  /**
    * Where a worker process serves the Temporal SDK's metrics for Prometheus (`/metrics`:
    * schedule-to-start latencies, workflow-task failures, the sticky cache) and where the API
    * serves its request metrics (api/metrics.ts). Unset or empty, none; `npm start` defaults to

@@ -47,15 +47,6 @@ export interface WorkerTuning {
   workflowTaskPollers: number;
   /** The share of those that may poll the task queue itself (`nonStickyToStickyPollRatio`); the rest poll this worker's sticky queue. */
   nonStickyPollRatio: number;
-  /**
-   * `fixed`: the slots and polls above, set by hand. `sdk`: the SDK's own tuning instead, its
-   * resource-based slot tuner (slots handed out while the machine stays under
-   * {@link SDK_TUNER_TARGETS}, between the SDK's minimums and the slot counts above) and
-   * autoscaling pollers (the server's answers decide how many polls stay open, up to
-   * `workflowTaskPollers`). Measured against each other in BENCHMARKS.md, "Levers tried":
-   * the default stays `fixed` for the reason written there.
-   */
-  tuner: 'fixed' | 'sdk';
 }
 
 /**
@@ -75,11 +66,7 @@ export const DEFAULT_TUNING: WorkerTuning = {
   activityTaskSlots: 50,
   workflowTaskPollers: 20,
   nonStickyPollRatio: 0.5,
-  tuner: 'fixed',
 };
-
-/** What the SDK's resource-based tuner aims for (`tuner: 'sdk'`): shares of the machine's CPU and memory. */
-export const SDK_TUNER_TARGETS = { targetCpuUsage: 0.9, targetMemoryUsage: 0.8 } as const;
 
 /** The variable of config/env.ts that sets each tuning field. */
 const TUNING_VARIABLES = {
@@ -88,12 +75,11 @@ const TUNING_VARIABLES = {
   activityTaskSlots: 'WORKER_ACTIVITY_TASK_SLOTS',
   workflowTaskPollers: 'WORKER_WORKFLOW_TASK_POLLERS',
   nonStickyPollRatio: 'WORKER_NON_STICKY_POLL_RATIO',
-  tuner: 'WORKER_TUNER',
 } as const satisfies Record<keyof WorkerTuning, keyof Config>;
 
 /** The `WORKER_*` variables that are set; createWorker fills the rest from DEFAULT_TUNING. */
 export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
-  const tuning: Record<string, unknown> = {};
+  const tuning: Partial<WorkerTuning> = {};
   for (const field of Object.keys(TUNING_VARIABLES) as (keyof WorkerTuning)[]) {
     const value = config[TUNING_VARIABLES[field]];
     if (value !== undefined) tuning[field] = value;
@@ -102,27 +88,14 @@ export function tuningFromConfig(config: Config): Partial<WorkerTuning> {
 }
 
 /** The SDK's worker options for a tuning: the engine's worker and the bench's baseline worker both take them from here. */
-export function sdkTuning(tuning: WorkerTuning): Partial<SdkWorkerOptions> {
-  if (tuning.tuner === 'sdk') {
-    return {
-      maxCachedWorkflows: tuning.maxCachedWorkflows,
-      tuner: {
-        tunerOptions: SDK_TUNER_TARGETS,
-        workflowTaskSlotOptions: { maximumSlots: tuning.workflowTaskSlots },
-        activityTaskSlotOptions: { maximumSlots: tuning.activityTaskSlots },
-      },
-      workflowTaskPollerBehavior: { type: 'autoscaling', maximum: tuning.workflowTaskPollers },
-      activityTaskPollerBehavior: { type: 'autoscaling' },
-      nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
-    };
-  }
+export function sdkTuning(tuning: WorkerTuning) {
   return {
     maxConcurrentActivityTaskExecutions: tuning.activityTaskSlots,
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
     maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollers,
     nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
-  };
+  } satisfies Partial<SdkWorkerOptions>;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
