@@ -66,4 +66,5 @@ test('bytes: an event counts what it carries, as the server stores it', () => {
   // 1,000 bytes more data: 1,000 more bytes, and a byte or two more for the longer length prefixes.
   expect(big.historyBytes - small.historyBytes).toBeGreaterThanOrEqual(1_000);
   expect(big.historyBytes - small.historyBytes).toBeLessThanOrEqual(1_006);
+  expect(big.historyBytesByType).toEqual({ WorkflowExecutionUpdateCompleted: big.historyBytes });
 });

@@ -128,6 +128,8 @@ export interface HistoryCost {
   activitiesByType: Record<string, number>;
   /** Every event by its type (`WorkflowTaskScheduled`, `ActivityTaskCompleted`, …). */
   eventsByType: Record<string, number>;
+  /** `historyBytes` by event type: which events carry the bytes. */
+  historyBytesByType: Record<string, number>;
 }
 
 export function emptyCost(): HistoryCost {
@@ -146,6 +148,7 @@ export function emptyCost(): HistoryCost {
     timersStarted: 0,
     activitiesByType: {},
     eventsByType: {},
+    historyBytesByType: {},
   };
 }
 
@@ -185,8 +188,10 @@ export function addCost(cost: HistoryCost, events: readonly HistoryEvent[], wind
       if (t < window.from || t > window.to) continue;
     }
     counted += 1;
-    cost.historyBytes += HistoryEvent.encode(event).finish().length;
+    const bytes = HistoryEvent.encode(event).finish().length;
     const type = eventType(event);
+    cost.historyBytes += bytes;
+    cost.historyBytesByType[type] = (cost.historyBytesByType[type] ?? 0) + bytes;
     cost.eventsByType[type] = (cost.eventsByType[type] ?? 0) + 1;
     const tally = TALLIES[type];
     if (tally) (cost[tally] as number) += 1;
