@@ -16,6 +16,7 @@ describe('cpu ledger', () => {
     expect(partOf('/root/.cache/campaign-engine/temporal-server-v1.29.1/temporal-server --root /x start', 13, 10)).toBe('temporalServer');
     expect(partOf('/usr/lib/postgresql/15/bin/postgres -D /d -p 5432', 14, 10)).toBe('postgres');
     expect(partOf('postgres: postgres bench_1 127.0.0.1(4972) idle', 15, 10)).toBe('postgres');
+    expect(partOf('/repo/node_modules/node/bin/node --import tsx api/main.ts', 17, 10)).toBe('api');
     expect(partOf('sh -c tsx bench/main.ts', 16, 10)).toBe('other');
   });
 
@@ -44,8 +45,8 @@ describe('cpu ledger', () => {
       1600,
     );
     const span = cpuBetween(from, to, 100);
-    expect(span.cpuSeconds).toEqual({ harness: 2, workers: 4, temporalServer: 3, postgres: 1.5, other: 0 });
-    expect(span.cpuMsPerUnit).toEqual({ harness: 20, workers: 40, temporalServer: 30, postgres: 15, other: 0, total: 105 });
+    expect(span.cpuSeconds).toEqual({ harness: 2, api: 0, workers: 4, temporalServer: 3, postgres: 1.5, other: 0 });
+    expect(span.cpuMsPerUnit).toEqual({ harness: 20, api: 0, workers: 40, temporalServer: 30, postgres: 15, other: 0, total: 105 });
     expect(span.machineBusyPercent).toBe(75);
     expect(span.seconds).toBe(20);
     expect(span.processesLost).toBe(1);

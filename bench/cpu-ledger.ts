@@ -1,6 +1,6 @@
 /**
  * Where a phase's CPU went: the CPU seconds of every process this bench started (the
- * harness itself, its Temporal server, its PostgreSQL, its worker processes), read from
+ * harness itself, its Temporal server, its PostgreSQL, its worker processes, its API process), read from
  * /proc at the phase's start and end, and the whole machine's busy share over the same
  * span. Per unit of work (an org mobilised, a command answered) this is the cost that
  * bounds a rate once the machine is busy: on two shared cores, a cascade whose every org
@@ -15,7 +15,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const CPU_PARTS = ['harness', 'workers', 'temporalServer', 'postgres', 'other'] as const;
+export const CPU_PARTS = ['harness', 'api', 'workers', 'temporalServer', 'postgres', 'other'] as const;
 export type CpuPart = (typeof CPU_PARTS)[number];
 
 export interface CpuReading {
@@ -42,6 +42,7 @@ export interface CpuSpan {
 export function partOf(cmdline: string, pid: number, harnessPid: number): CpuPart {
   if (pid === harnessPid) return 'harness';
   if (/worker\/main\.ts/.test(cmdline)) return 'workers';
+  if (/api\/main\.ts/.test(cmdline)) return 'api';
   if (/(^|\/)temporal(-server)?(\s|$)/.test(cmdline) || /\bstart-dev\b/.test(cmdline)) return 'temporalServer';
   if (/(^|\/)postgres(\s|:|$)/.test(cmdline)) return 'postgres';
   return 'other';
