@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { cpuBetween, describeCpu, readCpu, type CpuSpan } from '../cpu-ledger.js';
 import { scanCost, type PhaseCost } from '../histories.js';
 import type { Infra } from '../infra.js';
 import { monitor, say, until } from '../live.js';
@@ -67,6 +68,7 @@ export interface StormBaseline {
   escalationsPerSecond: number;
   taskQueue: string;
   cost: PhaseCost;
+  cpu: CpuSpan;
 }
 
 const PARALLEL = 32;
@@ -104,6 +106,8 @@ export async function runStormBaseline(infra: Infra, picks: readonly StormPick[]
     const returnedAt = new Map<string, Returned>();
     const failures: string[] = [];
     const seen = { received: 0, acknowledged: 0 };
+    const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
+    const cpuAtStart = readCpu(postgresPort);
     const startedAt = Date.now();
     const m = monitor('storm baseline', startedAt, async () => ({ returned: returnedAt.size, ...seen, failed: failures.length, k: picks.length }));
     const firing = fireByBranch(byBranch, async ({ i, branch, target }) => {
@@ -140,6 +144,9 @@ export async function runStormBaseline(infra: Infra, picks: readonly StormPick[]
     );
     await firing;
     await m.stop();
+    // The baseline's worker runs in the harness: its CPU is under `harness` (with the polling of the counts).
+    const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), returnedAt.size);
+    say(describeCpu('storm baseline', cpu, 'escalation'));
     const signalsFailed = total(atOrigins, 'signalsFailed') + total(await counts(targetIds), 'signalsFailed');
     if (failures.length) say(`storm baseline: ${failures.length} calls failed, e.g. ${failures[0]}`);
 
@@ -182,6 +189,7 @@ export async function runStormBaseline(infra: Infra, picks: readonly StormPick[]
       escalationsPerSecond: round1(returnedAt.size / seconds),
       taskQueue,
       cost,
+      cpu,
     };
     say(
       `storm baseline: ${result.sent} acknowledged in ${seconds.toFixed(1)} s; ack p50 ${result.ackLatencyMs.p50} ms, p99 ${result.ackLatencyMs.p99} ms; ` +

@@ -23,6 +23,7 @@ import { escalateProblemUpdate, recordProblemUpdate } from '../../workflows/mess
 import { runStormBaseline, type StormBaseline } from '../baseline/storm.js';
 import { orgCommandSender } from '../org-commands.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
+import { cpuBetween, describeCpu, readCpu } from '../cpu-ledger.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
 import { monitor, say, sleep } from '../live.js';
 import type { Chart } from '../report.js';
@@ -65,6 +66,8 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   const failures: string[] = [];
   let received = 0;
   let acknowledged = 0;
+  const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
+  const cpuAtStart = readCpu(postgresPort);
   const startedAt = Date.now();
   const m = monitor('escalations', startedAt, async () => ({ returned: returnedAt.size, received, acknowledged, failed: failures.length, k }));
 
@@ -119,6 +122,9 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   }
   await firing;
   await m.stop();
+  // The storm's CPU by process, from the first call to the last acknowledgement seen, per escalation answered.
+  const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), returnedAt.size);
+  say(describeCpu('escalations', cpu, 'escalation'));
   if (failures.length) say(`escalations: ${failures.length} calls failed, e.g. ${failures[0]}`);
 
   const latencies = (rows: Row[], clock: 'recorded_at' | 'occurred_at') =>
@@ -166,6 +172,7 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
     escalationsPerSecond: round1(returnedAt.size / seconds),
     eventsPerSecond: round1(events.length / seconds),
     eventsDuringStorm: events.length,
+    cpu,
     campaignId,
     prepareCascadeSeconds: round2(cascade.seconds),
     cost,
