@@ -13,7 +13,7 @@
  * The org's signals and queries, and the other workflows' messages, are in `workflows/messages.ts`.
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   CancelDirectiveCommand,
@@ -60,8 +60,25 @@ export interface AnswerOptions {
   callerRecords?: boolean;
 }
 
-/** A decision's answer, with the events for a caller that records them (absent when there are none, or when the workflow recorded them first). */
-export type Answered<Result> = Result & { unrecorded?: DomainEvent[] };
+/**
+ * A decision's answer, with the events for a caller that records them (absent when there are
+ * none, or when the workflow recorded them first). When they are more than an answer should
+ * carry into the history (a backlog behind a busy recorder), `unrecordedThrough` is set
+ * instead: the caller reads them with {@link unrecordedEventsQuery}, up to that seq, which
+ * costs no history at all.
+ */
+export type Answered<Result> = Result & { unrecorded?: DomainEvent[]; unrecordedThrough?: number };
+
+/** How many events one {@link unrecordedEventsQuery} answer holds at most (the caller asks again from the last). */
+export const UNRECORDED_PAGE = 200;
+
+/**
+ * The org's events with `after` < seq ≤ `through` that it has not yet recorded, oldest first, at
+ * most {@link UNRECORDED_PAGE}: what a caller given `unrecordedThrough` stores before answering.
+ * Events up to an answered update's seq were decided in tasks already in the history, so a
+ * caller can store only decisions that happened, as with `unrecorded`.
+ */
+export const unrecordedEventsQuery = defineQuery<DomainEvent[], [{ after: number; through: number }]>('unrecordedEvents');
 
 /** One org command. `decide` runs inside the workflow, after the payload passed `schema`. */
 export interface OrgCommand<Name extends string, Schema extends z.ZodType, Result> {

@@ -38,7 +38,15 @@ import {
   receiveEscalationsUpdate,
   spotCheckFindingSignal,
 } from './messages.js';
-import { orgCommands, type AnswerOptions, type Answered, type AnyOrgCommand, type Loaded } from './org-node-messages.js';
+import {
+  orgCommands,
+  UNRECORDED_PAGE,
+  unrecordedEventsQuery,
+  type AnswerOptions,
+  type Answered,
+  type AnyOrgCommand,
+  type Loaded,
+} from './org-node-messages.js';
 import { CampaignPhase, OpenProblems, OverdueItems } from './search-attributes.js';
 import { nextBatch } from '../domain/escalation.js';
 import { orgLinks, withLinks } from '../domain/temporal-ui-links.js';
@@ -84,8 +92,10 @@ const CARRY_EVENTS = 200;
 /**
  * At most this many events, and characters of their JSON (UTF-8: at most three bytes each), go
  * back in an answer for the caller to record (they are kept in the history with the answer);
- * past it the answer waits for the recorder, as it does for callers that do not record. A
- * study session decides 1–2 events of ~0.5 KB.
+ * past it the answer says `unrecordedThrough` and the caller reads them with
+ * `unrecordedEventsQuery` (no history), so an organiser's command at a root whose recorder is
+ * behind a relay storm is not kept waiting for it (BENCHMARKS.md, B7: a cancel waited over
+ * 2 minutes). A study session decides 1–2 events of ~0.5 KB.
  */
 const ANSWER_EVENTS = 50;
 const ANSWER_CHARS = 32 * 1024;
@@ -114,6 +124,9 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   // Asked only when a caller offers to record (the API does); runs recorded before it, whose
   // updates never carried the offer, never ask. Not a shim: it stays while callers may record.
   const answersAtDecision = lazyPatch('answer-at-decision');
+  // Asked only when the unrecorded events are too many for the answer: before it, such an
+  // answer waited for the recorder (behind every other org's activities, in a relay storm).
+  const answersBacklogByQuery = lazyPatch('answer-backlog-by-query');
   const carriedEvents = input.unrecorded ?? [];
   node.outbox.push(...carriedEvents);
   const recorder = new EventRecorder(node.outbox, carriedEvents.length > 0 ? carriedEvents[0]!.seq - 1 : node.state.seq);
@@ -124,7 +137,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   /**
    * Applies a command and answers: once its events are recorded, or, for a caller that records
    * them itself (`AnswerOptions` in workflows/org-node-messages.ts), at once, with the events to
-   * record in the answer. A backlog too big to hand over (a storm being taken in) is waited for.
+   * record in the answer, or, past what an answer carries, with the seq to read them up to.
    */
   const command = async <T>(decision: () => T, how: AnswerOptions | undefined): Promise<Answered<T>> => {
     const result = decide(decision);
@@ -132,6 +145,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
       const unrecorded = recorder.unrecordedThrough(node.state.seq);
       if (unrecorded.length === 0) return result;
       if (unrecorded.length <= ANSWER_EVENTS && JSON.stringify(unrecorded).length <= ANSWER_CHARS) return { ...result, unrecorded };
+      if (answersBacklogByQuery()) return { ...result, unrecordedThrough: node.state.seq };
     }
     await recorder.recorded(node.state.seq);
     return result as Answered<T>;
@@ -198,6 +212,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   setHandler(closeCampaignSignal, (cmd) => {
     closeRequest ??= cmd;
   });
+  setHandler(unrecordedEventsQuery, ({ after, through }) => recorder.unrecordedBetween(after, through, UNRECORDED_PAGE));
   setHandler(orgStatusQuery, () => ({
     ...node.summary(),
     phase: node.phase,

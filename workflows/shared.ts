@@ -103,8 +103,19 @@ export class EventRecorder {
    * own answer back without waiting for the recorder. Empty once `seq` is recorded.
    */
   unrecordedThrough(seq: number): DomainEvent[] {
-    if (this.recordedSeq >= seq) return [];
-    return [...this.inFlight, ...this.outbox].filter((e) => e.seq > this.recordedSeq && e.seq <= seq);
+    return this.unrecordedBetween(this.recordedSeq, seq);
+  }
+
+  /** The same from `after` on, at most `limit` of them: a page of what a caller stores. */
+  unrecordedBetween(after: number, through: number, limit = Infinity): DomainEvent[] {
+    const from = Math.max(after, this.recordedSeq);
+    if (from >= through) return [];
+    const out: DomainEvent[] = [];
+    for (const e of [...this.inFlight, ...this.outbox]) {
+      if (out.length >= limit) break;
+      if (e.seq > from && e.seq <= through) out.push(e);
+    }
+    return out;
   }
 
   /**
