@@ -86,9 +86,10 @@ function commandLine(pid: number): string | undefined {
 
 /**
  * Reads the CPU of the harness (this process) and every process descended from it, and of the
- * PostgreSQL server listening on `postgresPort` (the bench's own, from its database URL) and its backends.
+ * PostgreSQL server of `databaseUrl` (the bench's own; found by its port) and its backends.
  */
-export function readCpu(postgresPort?: number, harnessPid = process.pid): CpuReading {
+export function readCpu(databaseUrl?: string, harnessPid = process.pid): CpuReading {
+  const postgresPort = databaseUrl ? Number(new URL(databaseUrl).port) || 5432 : undefined;
   const parentOf = new Map<number, number>();
   const roots = new Set([harnessPid]);
   for (const name of readdirSync('/proc')) {

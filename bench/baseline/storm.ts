@@ -106,8 +106,7 @@ export async function runStormBaseline(infra: Infra, picks: readonly StormPick[]
     const returnedAt = new Map<string, Returned>();
     const failures: string[] = [];
     const seen = { received: 0, acknowledged: 0 };
-    const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
-    const cpuAtStart = readCpu(postgresPort);
+    const cpuAtStart = readCpu(infra.databaseUrl);
     const startedAt = Date.now();
     const m = monitor('storm baseline', startedAt, async () => ({ returned: returnedAt.size, ...seen, failed: failures.length, k: picks.length }));
     const firing = fireByBranch(byBranch, async ({ i, branch, target }) => {
@@ -145,7 +144,7 @@ export async function runStormBaseline(infra: Infra, picks: readonly StormPick[]
     await firing;
     await m.stop();
     // The baseline's worker runs in the harness: its CPU is under `harness` (with the polling of the counts).
-    const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), returnedAt.size);
+    const cpu = cpuBetween(cpuAtStart, readCpu(infra.databaseUrl), returnedAt.size);
     say(describeCpu('storm baseline', cpu, 'escalation'));
     const signalsFailed = total(atOrigins, 'signalsFailed') + total(await counts(targetIds), 'signalsFailed');
     if (failures.length) say(`storm baseline: ${failures.length} calls failed, e.g. ${failures[0]}`);

@@ -37,8 +37,7 @@ export async function runUpdateBaseline(infra: Infra, secretaries: number, secon
     await sleep(1000);
     say(`baseline updates: ${secretaries} workflows, closed loop for ${seconds} s`);
     const latencies: number[] = [];
-    const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
-    const cpuAtStart = readCpu(postgresPort);
+    const cpuAtStart = readCpu(infra.databaseUrl);
     const t0 = Date.now();
     const endAt = t0 + seconds * 1000;
     await Promise.all(
@@ -52,7 +51,7 @@ export async function runUpdateBaseline(infra: Infra, secretaries: number, secon
     );
     const loadSeconds = (Date.now() - t0) / 1000;
     // The baseline's worker runs in the harness: its CPU is under `harness`.
-    const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), latencies.length);
+    const cpu = cpuBetween(cpuAtStart, readCpu(infra.databaseUrl), latencies.length);
     say(describeCpu('baseline updates', cpu, 'update'));
     const cost = await scanCost(infra.client, `TaskQueue="${taskQueue}"`, 'update', latencies.length, { from: t0, to: Date.now() });
     await Promise.all(handles.map((h) => h.terminate('baseline done')));

@@ -108,13 +108,12 @@ export async function runCascade(ctx: RunContext): Promise<ScenarioOutput> {
   const { infra, orgs, args } = ctx;
   const rootId = orgs.find((o) => o.parentId === null)!.id;
   // The CPU each cascade cost, by process, read around it: the bound on its rate once the machine is busy.
-  const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
-  const cpuAtBaseline = readCpu(postgresPort);
+  const cpuAtBaseline = readCpu(infra.databaseUrl);
   const baseline = args.baseline ? await runBaseline(infra, rootId, orgs.length, args.timeoutSeconds) : undefined;
-  const baselineCpu = baseline ? cpuBetween(cpuAtBaseline, readCpu(postgresPort), baseline.counted) : null;
-  const cpuAtEngine = readCpu(postgresPort);
+  const baselineCpu = baseline ? cpuBetween(cpuAtBaseline, readCpu(infra.databaseUrl), baseline.counted) : null;
+  const cpuAtEngine = readCpu(infra.databaseUrl);
   const engine = await cascadeEngine(ctx, 'cascade', true);
-  const engineCpu = cpuBetween(cpuAtEngine, readCpu(postgresPort), engine.countedAtRoot);
+  const engineCpu = cpuBetween(cpuAtEngine, readCpu(infra.databaseUrl), engine.countedAtRoot);
   if (baselineCpu) say(describeCpu('baseline cascade', baselineCpu, 'org'));
   say(describeCpu('engine cascade', engineCpu, 'org'));
 

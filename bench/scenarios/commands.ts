@@ -100,8 +100,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       await sleep(Math.max(0, 100 - (Date.now() - at)));
     }
   })();
-  const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
-  const cpuAtStart = readCpu(postgresPort);
+  const cpuAtStart = readCpu(infra.databaseUrl);
   const t0 = Date.now();
   const endAt = t0 + args.durationSeconds * 1000;
   const m = monitor('commands', t0, async () => {
@@ -146,7 +145,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
     await Promise.all(secretaries.map(loop));
     const lastAnswerAt = Date.now();
     // The window's CPU by process (the API runs in the harness), per command answered.
-    const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), calls.length);
+    const cpu = cpuBetween(cpuAtStart, readCpu(infra.databaseUrl), calls.length);
     say(describeCpu('commands', cpu, 'command'));
     const expected = (kind: Kind) => calls.filter((c) => c.kind === kind && c.counts).length;
     const want = { studyDays: before.studyDays + expected('study'), problems: before.problems + expected('problem') };

@@ -66,8 +66,7 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   const failures: string[] = [];
   let received = 0;
   let acknowledged = 0;
-  const postgresPort = Number(new URL(infra.databaseUrl).port) || undefined;
-  const cpuAtStart = readCpu(postgresPort);
+  const cpuAtStart = readCpu(infra.databaseUrl);
   const startedAt = Date.now();
   const m = monitor('escalations', startedAt, async () => ({ returned: returnedAt.size, received, acknowledged, failed: failures.length, k }));
 
@@ -123,7 +122,7 @@ export async function escalationStorm(ctx: RunContext, cascade: EngineCascade): 
   await firing;
   await m.stop();
   // The storm's CPU by process, from the first call to the last acknowledgement seen, per escalation answered.
-  const cpu = cpuBetween(cpuAtStart, readCpu(postgresPort), returnedAt.size);
+  const cpu = cpuBetween(cpuAtStart, readCpu(infra.databaseUrl), returnedAt.size);
   say(describeCpu('escalations', cpu, 'escalation'));
   if (failures.length) say(`escalations: ${failures.length} calls failed, e.g. ${failures[0]}`);
 
