@@ -192,7 +192,10 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       const row = await readOrgProgress(infra.db, campaignId, rootId);
       return (row?.directives as Record<string, { targeted: number }> | null | undefined)?.[directiveId]?.targeted ?? 0;
     };
-    const directiveMs = await issueAndCancelDirectives(post, api, coverageAtRoot, branches.length, campaignId, rootId, args.directives);
+    const rootHandle = infra.client.workflow.getHandle(orgWorkflowId(campaignId, rootId));
+    const directiveMs = await issueAndCancelDirectives(post, api, coverageAtRoot, branches.length, campaignId, rootId, args.directives, () =>
+      rootHandle.fetchHistory().then((h) => (h.events ?? []) as Array<Record<string, unknown>>),
+    );
     await api.stop();
     // The floor on the same server: as many minimal workflows, each answering an update in one workflow task (--no-baseline skips it).
     const baseline = args.baseline ? await runUpdateBaseline(infra, secretaries.length, Math.min(args.durationSeconds, 30)) : null;
@@ -217,6 +220,7 @@ export async function runCommands(ctx: RunContext): Promise<ScenarioOutput> {
       directiveAtRootLatencyMs: { issue: summarise(directiveMs.issue), cancel: summarise(directiveMs.cancel) },
       directiveFailures: directiveMs.failures,
       directiveBranchesTargetedWhenCancelled: directiveMs.targetedWhenCancelled,
+      directiveCancelInRootHistory: directiveMs.cancelInHistory,
       rootCounted: { studyDays: want.studyDays - before.studyDays, problems: want.problems - before.problems },
       campaignId,
       prepareCascadeSeconds: round2(cascade.seconds),
@@ -287,8 +291,15 @@ async function issueAndCancelDirectives(
   campaignId: string,
   rootId: string,
   times: number,
-): Promise<{ issue: number[]; cancel: number[]; targetedWhenCancelled: number[]; failures: string[] }> {
-  const out = { issue: [] as number[], cancel: [] as number[], targetedWhenCancelled: [] as number[], failures: [] as string[] };
+  rootHistory: () => Promise<Array<Record<string, unknown>>>,
+): Promise<{ issue: number[]; cancel: number[]; targetedWhenCancelled: number[]; failures: string[]; cancelInHistory: UpdateTimes[] }> {
+  const out = {
+    issue: [] as number[],
+    cancel: [] as number[],
+    targetedWhenCancelled: [] as number[],
+    failures: [] as string[],
+    cancelInHistory: [] as UpdateTimes[],
+  };
   const timed = async (into: number[], path: string, body: unknown): Promise<void> => {
     const s = performance.now();
     try {
@@ -309,15 +320,57 @@ async function issueAndCancelDirectives(
     const directiveId = `bench-directive-${i + 1}`;
     const body = { directiveId, title: `减负措施 ${i + 1}`, instructions: '清理重复报表，合并同类会议', deadline: '2099-12-31', targetLevels: ['branch'] };
     await timed(out.issue, base, body);
-    const until = Date.now() + RELAY_WAIT_MS;
+    const relayUntil = Date.now() + RELAY_WAIT_MS;
     let targeted = 0;
-    while (Date.now() < until && (targeted = await coverageAtRoot(directiveId)) < branches) await sleep(500);
+    while (Date.now() < relayUntil && (targeted = await coverageAtRoot(directiveId)) < branches) await sleep(500);
     out.targetedWhenCancelled.push(targeted);
+    const sentAt = Date.now();
     await timed(out.cancel, `${base}/${directiveId}/cancel`, {});
+    // Where the cancel's time went, from the root's history: until its update was accepted (the
+    // workflow task that took it waited in the queue), and from there until it completed (the
+    // answer waited in the workflow). Waits up to 5 minutes for an answer the caller gave up on.
+    const times = await until(
+      async () => cancelTimes(await rootHistory(), directiveId, sentAt),
+      (t) => t.completedAfterMs !== null,
+      300_000,
+      'the cancel to complete in the root’s history',
+    ).catch(async () => cancelTimes(await rootHistory(), directiveId, sentAt));
+    out.cancelInHistory.push(times);
+    say(`commands: the cancel in the root's history: ${JSON.stringify(times)}`);
   }
   say(
     `commands: directives at the root, issue ${JSON.stringify(summarise(out.issue))} ms, cancel ${JSON.stringify(summarise(out.cancel))} ms ` +
       `(branches targeted when cancelled: ${out.targetedWhenCancelled.join(', ')} of ${branches})`,
   );
   return out;
+}
+
+interface UpdateTimes {
+  /** From the call until the update was accepted, and until it completed, in the root's history (server clock, this machine's); null if not there. */
+  acceptedAfterMs: number | null;
+  completedAfterMs: number | null;
+}
+
+/** The cancel of `directiveId` in the root's history: when its update was accepted and completed, after `sentAt`. */
+function cancelTimes(events: Array<Record<string, unknown>>, directiveId: string, sentAt: number): UpdateTimes {
+  type Accepted = { acceptedRequest?: { meta?: { updateId?: string }; input?: { name?: string; args?: { payloads?: Array<{ data?: Uint8Array }> } } } };
+  type Completed = { meta?: { updateId?: string } };
+  const at = (e: Record<string, unknown>) => {
+    const ts = e.eventTime as { seconds?: { toString(): string }; nanos?: number } | undefined;
+    return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
+  };
+  let updateId: string | undefined;
+  const times: UpdateTimes = { acceptedAfterMs: null, completedAfterMs: null };
+  for (const e of events) {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes as Accepted | undefined;
+    const input = accepted?.acceptedRequest?.input;
+    const payload = input?.args?.payloads?.[0]?.data;
+    if (input?.name === 'cancelDirective' && payload && Buffer.from(payload).toString().includes(directiveId)) {
+      updateId = accepted?.acceptedRequest?.meta?.updateId;
+      times.acceptedAfterMs = Math.round(at(e) - sentAt);
+    }
+    const completed = e.workflowExecutionUpdateCompletedEventAttributes as Completed | undefined;
+    if (updateId && completed?.meta?.updateId === updateId) times.completedAfterMs = Math.round(at(e) - sentAt);
+  }
+  return times;
 }
