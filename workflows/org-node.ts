@@ -93,9 +93,9 @@ const CARRY_EVENTS = 200;
  * At most this many events, and characters of their JSON (UTF-8: at most three bytes each), go
  * back in an answer for the caller to record (they are kept in the history with the answer);
  * past it the answer says `unrecordedThrough` and the caller reads them with
- * `unrecordedEventsQuery` (no history), so an organiser's command at a root whose recorder is
- * behind a relay storm is not kept waiting for it (BENCHMARKS.md, B7: a cancel waited over
- * 2 minutes). A study session decides 1–2 events of ~0.5 KB.
+ * `unrecordedEventsQuery` (no history), so a command at an org whose recorder is behind (a
+ * root taking a relay's reports each second) is not kept waiting for it (BENCHMARKS.md, *What
+ * bounds each target*, B7). A study session decides 1–2 events of ~0.5 KB.
  */
 const ANSWER_EVENTS = 50;
 const ANSWER_CHARS = 32 * 1024;

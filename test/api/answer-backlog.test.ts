@@ -1,7 +1,7 @@
 /**
  * A command at an org whose recorder is behind (its `recordEvents` activity waiting in a queue
- * full of a relay storm's tasks, as B7 measured at the root of a district campaign: a cancel
- * waited over 2 minutes) is answered at decision all the same. Past what an answer carries
+ * full of a relay storm's tasks, as at the root of a district campaign during a directive's
+ * relay, which records a progress report each second) is answered at decision all the same. Past what an answer carries
  * (50 events or 32K characters), the answer gives `unrecordedThrough` and the API reads the
  * events with `unrecordedEventsQuery` (api/org-command.ts), which adds nothing to the history.
  *
