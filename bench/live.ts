@@ -11,6 +11,12 @@
 
 export type Sample = Record<string, number> & { t: number };
 
+/** A failed call as a live line and a result report it: the error and, when the SDK or fetch wraps one, its cause. */
+export function failureText(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return `${String(error)}${cause ? ` (${cause instanceof Error ? String(cause) : JSON.stringify(cause)})` : ''}`;
+}
+
 export interface Monitor {
   samples: Sample[];
   /** Stops polling and finishes the line. */

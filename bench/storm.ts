@@ -107,12 +107,6 @@ export function signalsHandledAt(events: readonly HistoryEvent[], signalName: st
   return handled;
 }
 
-/** A failed call as the storm reports it: the error and, when the SDK wraps one, its cause. */
-export function failureText(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return `${String(error)}${cause ? ` (${cause instanceof Error ? String(cause) : JSON.stringify(cause)})` : ''}`;
-}
-
 /** The acknowledgement latencies as both storms report them: all of them, and by the level they went to. */
 export function ackSummaries(lat: ReadonlyArray<{ v: number; target: Returned['target'] }>): {
   ackLatencyMs: Summary;

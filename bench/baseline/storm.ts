@@ -23,19 +23,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { cpuBetween, describeCpu, readCpu, type CpuSpan } from '../cpu-ledger.js';
 import { scanCost, type PhaseCost } from '../histories.js';
 import type { Infra } from '../infra.js';
-import { monitor, say, until } from '../live.js';
+import { failureText, monitor, say, until } from '../live.js';
 import { pool, round1, round2, summarise, type Summary } from '../stats.js';
-import {
-  ackSummaries,
-  failureText,
-  fireByBranch,
-  latenciesAfterReturn,
-  picksByBranch,
-  signalsHandledAt,
-  targetKind,
-  type Returned,
-  type StormPick,
-} from '../storm.js';
+import { ackSummaries, fireByBranch, latenciesAfterReturn, picksByBranch, signalsHandledAt, targetKind, type Returned, type StormPick } from '../storm.js';
 import { baselineWorker } from './run.js';
 import {
   stormCountsQuery,

@@ -34,8 +34,8 @@ import { cpuBetween, describeCpu, readCpu } from '../cpu-ledger.js';
 import { orgWorkflowId } from '../../domain/workflow-ids.js';
 import { readOrgProgress, readRootProgress } from '../../db/models/org-progress.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
-import { COST_SETTLE_MS, scanCost } from '../histories.js';
-import { monitor, say, sleep, until } from '../live.js';
+import { COST_SETTLE_MS, eventTimeMs, scanCost } from '../histories.js';
+import { failureText, monitor, say, sleep, until } from '../live.js';
 import { percentileLines, type Chart } from '../report.js';
 import { bins, round1, round2, summarise } from '../stats.js';
 import { cascadeEngine } from './cascade.js';
@@ -308,10 +308,7 @@ async function issueAndCancelDirectives(
       into.push(performance.now() - s);
     } catch (error) {
       // Kept with the result rather than failing the run: the secretaries' figures are already in.
-      const cause = (error as { cause?: unknown }).cause;
-      out.failures.push(
-        `POST ${path} after ${Math.round(performance.now() - s)} ms: ${String(error)}${cause ? ` (${cause instanceof Error ? String(cause) : JSON.stringify(cause)})` : ''}`,
-      );
+      out.failures.push(`POST ${path} after ${Math.round(performance.now() - s)} ms: ${failureText(error)}`);
       say(`commands: ${out.failures.at(-1)}`);
     }
   };
@@ -355,10 +352,6 @@ interface UpdateTimes {
 function cancelTimes(events: Array<Record<string, unknown>>, directiveId: string, sentAt: number): UpdateTimes {
   type Accepted = { acceptedRequest?: { meta?: { updateId?: string }; input?: { name?: string; args?: { payloads?: Array<{ data?: Uint8Array }> } } } };
   type Completed = { meta?: { updateId?: string } };
-  const at = (e: Record<string, unknown>) => {
-    const ts = e.eventTime as { seconds?: { toString(): string }; nanos?: number } | undefined;
-    return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
-  };
   let updateId: string | undefined;
   const times: UpdateTimes = { acceptedAfterMs: null, completedAfterMs: null };
   for (const e of events) {
@@ -367,10 +360,10 @@ function cancelTimes(events: Array<Record<string, unknown>>, directiveId: string
     const payload = input?.args?.payloads?.[0]?.data;
     if (input?.name === 'cancelDirective' && payload && Buffer.from(payload).toString().includes(directiveId)) {
       updateId = accepted?.acceptedRequest?.meta?.updateId;
-      times.acceptedAfterMs = Math.round(at(e) - sentAt);
+      times.acceptedAfterMs = Math.round(eventTimeMs(e) - sentAt);
     }
     const completed = e.workflowExecutionUpdateCompletedEventAttributes as Completed | undefined;
-    if (updateId && completed?.meta?.updateId === updateId) times.completedAfterMs = Math.round(at(e) - sentAt);
+    if (updateId && completed?.meta?.updateId === updateId) times.completedAfterMs = Math.round(eventTimeMs(e) - sentAt);
   }
   return times;
 }

@@ -25,20 +25,10 @@ import { orgCommandSender } from '../org-commands.js';
 import type { RunContext, ScenarioOutput } from '../context.js';
 import { cpuBetween, describeCpu, readCpu } from '../cpu-ledger.js';
 import { COST_SETTLE_MS, scanCost } from '../histories.js';
-import { monitor, say, sleep } from '../live.js';
+import { failureText, monitor, say, sleep } from '../live.js';
 import type { Chart } from '../report.js';
 import { bins, percentile, round1, round2, summarise } from '../stats.js';
-import {
-  ackSummaries,
-  failureText,
-  fireByBranch,
-  latenciesAfterReturn,
-  picksByBranch,
-  stormPicks,
-  targetKind,
-  type Returned,
-  type StormPick,
-} from '../storm.js';
+import { ackSummaries, fireByBranch, latenciesAfterReturn, picksByBranch, stormPicks, targetKind, type Returned, type StormPick } from '../storm.js';
 import { cascadeEngine, type EngineCascade } from './cascade.js';
 
 export interface Storm {
