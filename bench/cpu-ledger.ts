@@ -51,9 +51,11 @@ export function partOf(cmdline: string, pid: number, harnessPid: number): CpuPar
 /** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ: 100 ticks a second on Linux); undefined once it is gone. */
 export function processCpuSeconds(pid: number): number | undefined {
   const fields = statFields(pid);
-  // utime and stime are fields 14 and 15 of /proc/PID/stat: 11 and 12 after the command name.
-  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+  return fields ? cpuSecondsOf(fields) : undefined;
 }
+
+/** utime and stime are fields 14 and 15 of /proc/PID/stat: 11 and 12 after the command name. */
+const cpuSecondsOf = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / 100;
 
 /** The machine's CPU ticks so far, all cores: in all, and idle (idle and iowait). */
 export function machineCpuTicks(): { total: number; idle: number } {
@@ -90,27 +92,31 @@ function commandLine(pid: number): string | undefined {
  */
 export function readCpu(databaseUrl?: string, harnessPid = process.pid): CpuReading {
   const postgresPort = databaseUrl ? Number(new URL(databaseUrl).port) || 5432 : undefined;
-  const parentOf = new Map<number, number>();
+  // Every process's stat, read once: its parent (field 4) and its CPU so far.
+  const statOf = new Map<number, string[]>();
   const roots = new Set([harnessPid]);
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid)) continue;
     const fields = statFields(pid);
-    if (fields) parentOf.set(pid, Number(fields[1]));
-    if (postgresPort && fields?.[1] === '1' && new RegExp(`postgres .*-p ${postgresPort}( |$)`).test(commandLine(pid) ?? '')) roots.add(pid);
+    if (!fields) continue;
+    statOf.set(pid, fields);
+    if (postgresPort && fields[1] === '1' && new RegExp(`postgres .*-p ${postgresPort}( |$)`).test(commandLine(pid) ?? '')) roots.add(pid);
   }
+  const parentOf = (pid: number) => {
+    const parent = statOf.get(pid)?.[1];
+    return parent === undefined ? undefined : Number(parent);
+  };
   const descends = (pid: number): boolean => {
-    for (let at: number | undefined = pid, hops = 0; at && hops < 64; at = parentOf.get(at), hops++) if (roots.has(at)) return true;
+    for (let at: number | undefined = pid, hops = 0; at && hops < 64; at = parentOf(at), hops++) if (roots.has(at)) return true;
     return false;
   };
   const byPid: CpuReading['byPid'] = new Map();
-  for (const pid of parentOf.keys()) {
+  for (const [pid, fields] of statOf) {
     if (!descends(pid)) continue;
-    const seconds = processCpuSeconds(pid);
-    if (seconds === undefined) continue;
     const cmdline = commandLine(pid);
     if (cmdline === undefined) continue;
-    byPid.set(pid, { part: partOf(cmdline, pid, harnessPid), seconds });
+    byPid.set(pid, { part: partOf(cmdline, pid, harnessPid), seconds: cpuSecondsOf(fields) });
   }
   return { at: Date.now(), byPid, machine: machineCpuTicks() };
 }
