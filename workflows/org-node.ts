@@ -142,7 +142,8 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
   const command = async <T>(decision: () => T, how: AnswerOptions | undefined): Promise<Answered<T>> => {
     const result = decide(decision);
     if (how?.callerRecords === true && isObject(result) && answersAtDecision()) {
-      const unrecorded = recorder.unrecordedThrough(node.state.seq);
+      // One more than an answer carries is enough to know it is too many: a storm's backlog is not copied per command.
+      const unrecorded = recorder.unrecordedThrough(node.state.seq, ANSWER_EVENTS + 1);
       if (unrecorded.length === 0) return result;
       if (unrecorded.length <= ANSWER_EVENTS && JSON.stringify(unrecorded).length <= ANSWER_CHARS) return { ...result, unrecorded };
       if (answersBacklogByQuery()) return { ...result, unrecordedThrough: node.state.seq };

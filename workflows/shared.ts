@@ -102,19 +102,20 @@ export class EventRecorder {
    * recorded, then the waiting ones): what a caller must store, in this order, to read its
    * own answer back without waiting for the recorder. Empty once `seq` is recorded.
    */
-  unrecordedThrough(seq: number): DomainEvent[] {
-    return this.unrecordedBetween(this.recordedSeq, seq);
+  unrecordedThrough(seq: number, limit = Infinity): DomainEvent[] {
+    return this.unrecordedBetween(this.recordedSeq, seq, limit);
   }
 
-  /** The same from `after` on, at most `limit` of them: a page of what a caller stores. */
+  /** The same from `after` on, at most `limit` of them (the first ones): a page of what a caller stores. */
   unrecordedBetween(after: number, through: number, limit = Infinity): DomainEvent[] {
     const from = Math.max(after, this.recordedSeq);
-    if (from >= through) return [];
     const out: DomainEvent[] = [];
-    for (const e of [...this.inFlight, ...this.outbox]) {
-      if (out.length >= limit) break;
-      if (e.seq > from && e.seq <= through) out.push(e);
-    }
+    if (from >= through) return out;
+    for (const batch of [this.inFlight, this.outbox])
+      for (const e of batch) {
+        if (out.length >= limit) return out;
+        if (e.seq > from && e.seq <= through) out.push(e);
+      }
     return out;
   }
 
