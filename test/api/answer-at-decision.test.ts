@@ -21,7 +21,7 @@ import { generateTree } from '../../domain/generate-tree.js';
 import { ADMIN, bearer, issueToken } from '../support/api.js';
 import { startMobilisedCampaign } from '../support/campaign.js';
 import { freshDatabase } from '../support/db.js';
-import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact } from '../support/faults.js';
+import { countEvents, expectReadModelsEqualRebuild, expectStreamsIntact, storedOutOfOrder } from '../support/faults.js';
 import { useWorkflowFixture } from '../support/fixture.js';
 import { workflowBundle } from '../support/temporal.js';
 
@@ -42,15 +42,6 @@ const storedSessions = (sessionId: string) =>
     .where('type', '=', 'StudySessionRecorded')
     .where(sql<boolean>`payload->>'sessionId' = ${sessionId}`)
     .execute();
-
-/** Events stored ahead of an earlier event of their own stream: what a caller recording out of order would leave. */
-async function storedOutOfOrder(): Promise<number> {
-  const { rows } = await sql<{ n: string }>`
-    SELECT count(*) AS n FROM (
-      SELECT global_seq, lag(global_seq) OVER (PARTITION BY stream_id ORDER BY stream_seq) AS before FROM events
-    ) e WHERE e.before > e.global_seq`.execute(f.db.kysely);
-  return Number(rows[0]!.n);
-}
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -148,7 +139,7 @@ describe('a command through the API', () => {
     // and compared): nothing doubled or missing, nothing stored ahead of its own stream.
     await expectReadModelsEqualRebuild(f.db.kysely);
     await expectStreamsIntact(f.db.kysely);
-    expect(await storedOutOfOrder()).toBe(0);
+    expect(await storedOutOfOrder(f.db.kysely)).toBe(0);
     // Every org's history, answers handed over mid-task included, replays with today's code.
     const bundle = await workflowBundle();
     for (const o of f.orgs) {

@@ -23,7 +23,7 @@ import { orgStatusQuery } from '../../workflows/messages.js';
 import { orgCommands } from '../../workflows/org-node-messages.js';
 import { testSpec } from '../support/campaign.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { expectReadModelsEqualRebuild, expectStreamsIntact } from '../support/faults.js';
+import { expectReadModelsEqualRebuild, expectStreamsIntact, storedOutOfOrder } from '../support/faults.js';
 import { seedOrgs } from '../support/orgs.js';
 import { startTestWorker, workflowBundle, type TestTemporal } from '../support/temporal.js';
 
@@ -41,15 +41,6 @@ afterAll(async () => {
   await t?.stop();
   await db?.close();
 });
-
-/** Events stored ahead of an earlier event of their own stream. */
-async function storedOutOfOrder(): Promise<number> {
-  const { rows } = await sql<{ n: string }>`
-    SELECT count(*) AS n FROM (
-      SELECT global_seq, lag(global_seq) OVER (PARTITION BY stream_id ORDER BY stream_seq) AS before FROM events
-    ) e WHERE e.before > e.global_seq`.execute(db.kysely);
-  return Number(rows[0]!.n);
-}
 
 test('a command at an org whose recorder is behind is answered at decision, its backlog stored through the query', { timeout: 240_000 }, async () => {
   // The campaign mobilised on the ordinary worker, every org's events recorded.
@@ -118,7 +109,7 @@ test('a command at an org whose recorder is behind is answered at decision, its 
       .where('org_id', '=', branch.id)
       .execute();
     expect(stored.map((r) => r.problemId).sort()).toEqual([...problemIds].sort());
-    expect(await storedOutOfOrder()).toBe(0);
+    expect(await storedOutOfOrder(db.kysely)).toBe(0);
     await expectStreamsIntact(db.kysely);
 
     // The backlog passed what an answer carries: later answers said where it ended instead of carrying it.

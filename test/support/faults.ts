@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { expect } from 'vitest';
 import { rebuildProjections } from '../../db/event-store.js';
 import type { Database } from '../../db/schema.js';
@@ -62,6 +62,15 @@ export async function countEvents(db: Kysely<Database>, type?: string): Promise<
   let query = db.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n'));
   if (type) query = query.where('type', '=', type);
   return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+/** Events stored ahead of an earlier event of their own stream: what a caller recording out of order would leave. */
+export async function storedOutOfOrder(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM (
+      SELECT global_seq, lag(global_seq) OVER (PARTITION BY stream_id ORDER BY stream_seq) AS before FROM events
+    ) e WHERE e.before > e.global_seq`.execute(db);
+  return Number(rows[0]!.n);
 }
 
 /**
