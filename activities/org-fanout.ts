@@ -18,6 +18,7 @@ import { CampaignId, CampaignPhase, OrgId, OrgLevel, ParentOrgId } from '../work
 import type { SignalChildOrgsInput, StartChildOrgsInput } from '../workflows/activity-contract.js';
 import type { ActivityDeps } from './deps.js';
 import { StartPacer } from './start-pacer.js';
+import { orgTaskPriority } from '../domain/task-priority.js';
 
 const CONCURRENCY = 32;
 
@@ -96,6 +97,8 @@ export function startChildOrgs({ db, client, taskQueue }: ActivityDeps) {
           // with the cores shared). The cost: a task held by a worker that died is retried
           // after 30 s instead of 10. Continue-as-new keeps the run's timeout.
           workflowTaskTimeout: '30s',
+          // The city and the districts ahead of the branches when the queue has a backlog (domain/task-priority.ts).
+          priority: orgTaskPriority(org.level),
           typedSearchAttributes: [
             { key: CampaignId, value: campaign.id },
             { key: OrgId, value: org.id },
@@ -154,7 +157,7 @@ async function childPage(
 }
 
 /** The task queue's approximate backlog of workflow tasks, as the server reports it. */
-async function workflowBacklog(client: Client, taskQueue: string): Promise<number | undefined> {
+export async function workflowBacklog(client: Client, taskQueue: string): Promise<number | undefined> {
   const response = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
     taskQueue: { name: taskQueue },

@@ -8,6 +8,7 @@ import type { Workflow } from '@temporalio/common';
 import { sameSpec, type CampaignSpec } from '../domain/campaign.js';
 import { campaignWorkflowId, jointWorkflowId, orgWorkflowId } from '../domain/workflow-ids.js';
 import { Rejection } from '../domain/rejection.js';
+import { CAMPAIGN_PRIORITY } from '../domain/task-priority.js';
 import type { CampaignInput, campaignWorkflow } from '../workflows/campaign.js';
 import type { jointAnswerWorkflow } from '../workflows/joint-answer.js';
 import type { JointSpec } from '../domain/joint.js';
@@ -41,6 +42,7 @@ export async function startCampaign(
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      priority: CAMPAIGN_PRIORITY,
       typedSearchAttributes: [
         { key: CampaignId, value: spec.id },
         { key: CampaignPhase, value: 'running' },

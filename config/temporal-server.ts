@@ -60,6 +60,9 @@ export const MAX_IN_FLIGHT_UPDATES = WORKER_PROCESSES_SIZED_FOR * UPDATES_PER_TA
 /** What every server launched for this project runs with, as `--dynamic-config-value` keys and values. */
 export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
   'history.maxInFlightUpdates': MAX_IN_FLIGHT_UPDATES,
+  // The task matcher that orders a backlog by priority key (1.29's default matcher ignores the
+  // keys): the campaign and its city and districts ahead of the branches (domain/task-priority.ts).
+  'matching.useNewMatcher': true,
 };
 
 /**
