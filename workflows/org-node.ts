@@ -247,13 +247,22 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     parentWorkflowId: input.parentWorkflowId,
     childCount: input.org.childCount,
   });
+  // Before it, every pass of the loop upserted all three attributes, changed or not: 2.3
+  // upserts per org in a cascade, each an event and a write to the server's visibility store.
+  const upsertsOnlyChanges = lazyPatch('search-attributes-when-changed');
   const showOperator = () => {
     const figures = node.ownFigures();
-    upsertSearchAttributes([
-      { key: CampaignPhase, value: node.phase },
-      { key: OpenProblems, value: figures.problems - figures.problemsClosed },
-      { key: OverdueItems, value: node.subtreeFigures().overdue },
-    ]);
+    const shown = workflowInfo().typedSearchAttributes;
+    const phase = { key: CampaignPhase, value: node.phase };
+    const open = { key: OpenProblems, value: figures.problems - figures.problemsClosed };
+    const overdue = { key: OverdueItems, value: node.subtreeFigures().overdue };
+    const changed = [
+      ...(shown.get(CampaignPhase) === phase.value ? [] : [phase]),
+      ...(shown.get(OpenProblems) === open.value ? [] : [open]),
+      ...(shown.get(OverdueItems) === overdue.value ? [] : [overdue]),
+    ];
+    if (changed.length === 3 || !upsertsOnlyChanges()) upsertSearchAttributes([phase, open, overdue]);
+    else if (changed.length > 0) upsertSearchAttributes(changed);
     const details = withLinks(node.details(), links);
     if (details !== shownDetails) setCurrentDetails((shownDetails = details));
   };
