@@ -346,6 +346,13 @@ interface UpdateTimes {
   /** From the call until the update was accepted, and until it completed, in the root's history (server clock, this machine's); null if not there. */
   acceptedAfterMs: number | null;
   completedAfterMs: number | null;
+  /**
+   * The workflow task that accepted it: when it was scheduled (negative when it was queued before
+   * the call) and when a worker started it, so the wait splits into the task queue's share
+   * (scheduled → started) and the worker's (started → accepted).
+   */
+  taskScheduledAfterMs: number | null;
+  taskStartedAfterMs: number | null;
 }
 
 /** The cancel of `directiveId` in the root's history: when its update was accepted and completed, after `sentAt`. */
@@ -353,14 +360,20 @@ function cancelTimes(events: Array<Record<string, unknown>>, directiveId: string
   type Accepted = { acceptedRequest?: { meta?: { updateId?: string }; input?: { name?: string; args?: { payloads?: Array<{ data?: Uint8Array }> } } } };
   type Completed = { meta?: { updateId?: string } };
   let updateId: string | undefined;
-  const times: UpdateTimes = { acceptedAfterMs: null, completedAfterMs: null };
+  const times: UpdateTimes = { acceptedAfterMs: null, completedAfterMs: null, taskScheduledAfterMs: null, taskStartedAfterMs: null };
+  let scheduledAt = NaN;
+  let startedAt = NaN;
   for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) scheduledAt = eventTimeMs(e);
+    if (e.workflowTaskStartedEventAttributes) startedAt = eventTimeMs(e);
     const accepted = e.workflowExecutionUpdateAcceptedEventAttributes as Accepted | undefined;
     const input = accepted?.acceptedRequest?.input;
     const payload = input?.args?.payloads?.[0]?.data;
     if (input?.name === 'cancelDirective' && payload && Buffer.from(payload).toString().includes(directiveId)) {
       updateId = accepted?.acceptedRequest?.meta?.updateId;
       times.acceptedAfterMs = Math.round(eventTimeMs(e) - sentAt);
+      times.taskScheduledAfterMs = Number.isNaN(scheduledAt) ? null : Math.round(scheduledAt - sentAt);
+      times.taskStartedAfterMs = Number.isNaN(startedAt) ? null : Math.round(startedAt - sentAt);
     }
     const completed = e.workflowExecutionUpdateCompletedEventAttributes as Completed | undefined;
     if (updateId && completed?.meta?.updateId === updateId) times.completedAfterMs = Math.round(eventTimeMs(e) - sentAt);
