@@ -12,16 +12,20 @@
  * Without the priorities the city's command is accepted after every other (first come, first
  * served: with `priority` taken out of activities/org-fanout.ts this test fails, the city's command
  * accepted last of the 40, 3.4 s after the first; with it, first, the three districts next).
+ * And a city that continues as new keeps its key (the server carries it to the new run; the
+ * SDK's continue-as-new has no priority option of its own).
  */
 import { temporal } from '@temporalio/proto';
 import { expect, test } from 'vitest';
 import { workflowBacklog } from '../../activities/org-fanout.js';
+import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { generateTree } from '../../domain/generate-tree.js';
+import { orgStatusQuery } from '../../workflows/messages.js';
 import { orgCommands } from '../../workflows/org-node-messages.js';
 import { createWorker } from '../../worker/create-worker.js';
-import { startMobilisedCampaign } from '../support/campaign.js';
+import { startMobilisedCampaign, testSpec } from '../support/campaign.js';
 import { useWorkflowFixture } from '../support/fixture.js';
-import { workflowBundle } from '../support/temporal.js';
+import { startTestWorker, workflowBundle } from '../support/temporal.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 const UPDATE_ID = 'priority-probe';
@@ -111,5 +115,29 @@ test('a command at the city is served before the units\' and branches\' commands
     worker.shutdown();
     await running;
     await close();
+  }
+});
+
+test('a continued run keeps its priority', { timeout: 120_000 }, async () => {
+  // A worker and task queue of its own: the test above stopped the file's.
+  const t = await startTestWorker(f.db.kysely);
+  try {
+    const spec = testSpec({ rules: { autoMobiliseLevels: ['city', 'district', 'unit', 'branch'] } });
+    // A short history, so the city continues as new after a few commands.
+    await startCampaign(t.client, t.taskQueue, spec, { historyLimit: 40 });
+    const city = orgHandle(t.client, spec.id, spec.rootOrgId);
+    await expect.poll(async () => (await city.query(orgStatusQuery)).subtree.mobilised, { timeout: 60_000 }).toBe(f.orgs.length);
+    const continued = async () => {
+      const d = await city.describe();
+      return d.runId !== d.raw.workflowExecutionInfo?.firstRunId;
+    };
+    for (let sent = 1; sent <= 40 && !(await continued()); sent++) {
+      const session = { sessionId: `can-${sent}`, date: '2019-09-10', kind: 'concentrated', hours: 2, attendance: 30, by: 'test' } as const;
+      await city.executeUpdate(orgCommands.recordStudySession.update, { args: [session] });
+    }
+    await expect.poll(continued, { timeout: 30_000 }).toBe(true);
+    expect((await city.describe()).priority?.priorityKey).toBe(1);
+  } finally {
+    await t.stop();
   }
 });
