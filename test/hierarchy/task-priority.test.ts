@@ -30,7 +30,7 @@ import { startTestWorker, workflowBundle } from '../support/temporal.js';
 const f = useWorkflowFixture(() => generateTree('small'));
 const UPDATE_ID = 'priority-probe';
 
-test('a command at the city is served before the units\' and branches\' commands queued before it', { timeout: 180_000 }, async () => {
+test("a command at the city is served before the units' and branches' commands queued before it", { timeout: 180_000 }, async () => {
   const { org } = await startMobilisedCampaign(f);
   const city = f.orgs.find((o) => o.level === 'city')!;
   const districts = f.orgs.filter((o) => o.level === 'district');
