@@ -256,11 +256,7 @@ export async function orgNodeWorkflow(input: OrgNodeInput): Promise<OrgSummary> 
     const phase = { key: CampaignPhase, value: node.phase };
     const open = { key: OpenProblems, value: figures.problems - figures.problemsClosed };
     const overdue = { key: OverdueItems, value: node.subtreeFigures().overdue };
-    const changed = [
-      ...(shown.get(CampaignPhase) === phase.value ? [] : [phase]),
-      ...(shown.get(OpenProblems) === open.value ? [] : [open]),
-      ...(shown.get(OverdueItems) === overdue.value ? [] : [overdue]),
-    ];
+    const changed = [phase, open, overdue].filter((a) => shown.get(a.key) !== a.value);
     if (changed.length === 3 || !upsertsOnlyChanges()) upsertSearchAttributes([phase, open, overdue]);
     else if (changed.length > 0) upsertSearchAttributes(changed);
     const details = withLinks(node.details(), links);
