@@ -153,7 +153,7 @@ export function emptyCost(): HistoryCost {
 }
 
 /** The event's time in ms since the epoch (the server's clock, the same machine's as the harness). */
-export function eventTimeMs(event: HistoryEvent): number {
+export function eventTimeMs(event: { eventTime?: unknown }): number {
   const ts = event.eventTime as { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined;
   return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
 }

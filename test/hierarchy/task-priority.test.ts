@@ -18,6 +18,7 @@
 import { temporal } from '@temporalio/proto';
 import { expect, test } from 'vitest';
 import { workflowBacklog } from '../../activities/org-fanout.js';
+import { eventTimeMs } from '../../bench/histories.js';
 import { orgHandle, startCampaign } from '../../client/campaigns.js';
 import { generateTree } from '../../domain/generate-tree.js';
 import { orgStatusQuery } from '../../workflows/messages.js';
@@ -29,6 +30,7 @@ import { startTestWorker, workflowBundle } from '../support/temporal.js';
 
 const f = useWorkflowFixture(() => generateTree('small'));
 const UPDATE_ID = 'priority-probe';
+const studySession = (sessionId: string) => ({ sessionId, date: '2019-09-10', kind: 'concentrated', hours: 2, attendance: 30, by: 'test' }) as const;
 
 test("a command at the city is served before the units' and branches' commands queued before it", { timeout: 180_000 }, async () => {
   const { org } = await startMobilisedCampaign(f);
@@ -66,8 +68,8 @@ test("a command at the city is served before the units' and branches' commands q
   const backlog = () => workflowBacklog(f.t.client, f.t.taskQueue).then((n) => n ?? 0);
   const before = await backlog();
 
-  const session = (orgId: string) => ({ sessionId: `prio-${orgId}`, date: '2019-09-10', kind: 'concentrated', hours: 2, attendance: 30, by: 'test' }) as const;
-  const send = (orgId: string) => org(orgId).executeUpdate(orgCommands.recordStudySession.update, { args: [session(orgId)], updateId: UPDATE_ID });
+  const send = (orgId: string) =>
+    org(orgId).executeUpdate(orgCommands.recordStudySession.update, { args: [studySession(`prio-${orgId}`)], updateId: UPDATE_ID });
   const answers = [...districts, ...below].map((o) => send(o.id));
   await expect.poll(backlog, { timeout: 30_000 }).toBeGreaterThanOrEqual(before + districts.length + below.length);
   answers.push(send(city.id));
@@ -91,22 +93,20 @@ test("a command at the city is served before the units' and branches' commands q
     const results = await Promise.all(answers);
     expect(results).toHaveLength(f.orgs.length);
 
-    const acceptedAt = async (orgId: string): Promise<number> => {
-      const { events } = await org(orgId).fetchHistory();
+    // When each org accepted the command, from its history (read once per org).
+    const acceptedAt = new Map<string, number>();
+    for (const o of f.orgs) {
+      const { events } = await org(o.id).fetchHistory();
       const accepted = (events ?? []).find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === UPDATE_ID);
-      expect(accepted, `${orgId} accepted the command`).toBeDefined();
-      const t = accepted!.eventTime!;
-      return Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
-    };
-    const cityAt = await acceptedAt(city.id);
-    const districtsAt = await Promise.all(districts.map((o) => acceptedAt(o.id)));
-    const belowAt = await Promise.all(below.map((o) => acceptedAt(o.id)));
+      expect(accepted, `${o.id} accepted the command`).toBeDefined();
+      acceptedAt.set(o.id, eventTimeMs(accepted!));
+    }
+    const cityAt = acceptedAt.get(city.id)!;
+    const districtsAt = districts.map((o) => acceptedAt.get(o.id)!);
+    const belowAt = below.map((o) => acceptedAt.get(o.id)!);
     // In the message of a failure: each level's initial and ms after the first, in the order accepted.
-    const all = await Promise.all(f.orgs.map(async (o) => [await acceptedAt(o.id), o.level.slice(0, 1)] as const));
-    const order = all
-      .sort((a, b) => a[0] - b[0])
-      .map(([t, l]) => `${l}+${t - all[0]![0]}`)
-      .join(' ');
+    const all = f.orgs.map((o) => [acceptedAt.get(o.id)!, o.level.slice(0, 1)] as const).sort((a, b) => a[0] - b[0]);
+    const order = all.map(([t, l]) => `${l}+${Math.round(t - all[0]![0])}`).join(' ');
     // The server orders "close to priority order, although small deviations are possible" (its
     // documentation): the city's command ahead of nine in ten of those sent before it, each district's ahead of most.
     expect(belowAt.filter((t) => t > cityAt).length, order).toBeGreaterThanOrEqual(Math.ceil(below.length * 0.9));
@@ -132,8 +132,7 @@ test('a continued run keeps its priority', { timeout: 120_000 }, async () => {
       return d.runId !== d.raw.workflowExecutionInfo?.firstRunId;
     };
     for (let sent = 1; sent <= 40 && !(await continued()); sent++) {
-      const session = { sessionId: `can-${sent}`, date: '2019-09-10', kind: 'concentrated', hours: 2, attendance: 30, by: 'test' } as const;
-      await city.executeUpdate(orgCommands.recordStudySession.update, { args: [session] });
+      await city.executeUpdate(orgCommands.recordStudySession.update, { args: [studySession(`can-${sent}`)] });
     }
     await expect.poll(continued, { timeout: 30_000 }).toBe(true);
     expect((await city.describe()).priority?.priorityKey).toBe(1);
